@@ -1,0 +1,176 @@
+// Package crawler fetches a site's pages and extracts every reference they make: sub-resources,
+// links, forms, frames and redirects. It knows nothing about rules, severities or report formats;
+// it hands each fetched page, with what the browser would load from it, to a callback.
+package crawler
+
+import (
+	"net/http"
+	"time"
+)
+
+// Kind is what a reference makes the browser do: roughly the Fetch destination, plus navigations.
+type Kind string
+
+// The kinds of reference the extractor records.
+const (
+	KindScript     Kind = "script"     // script src, SVG script, modulepreload, preload as=script
+	KindStylesheet Kind = "stylesheet" // link rel=stylesheet, CSS @import, preload as=style
+	KindImage      Kind = "image"      // img, srcset, picture, poster, input type=image, SVG image, CSS images
+	KindMedia      Kind = "media"      // audio, video and their source elements
+	KindTrack      Kind = "track"      // track src
+	KindFont       Kind = "font"       // @font-face src, preload as=font
+	KindFrame      Kind = "frame"      // iframe src, frame src
+	KindObject     Kind = "object"     // object data, embed src
+	KindManifest   Kind = "manifest"   // link rel=manifest
+	KindPrefetch   Kind = "prefetch"   // link rel=prefetch
+	KindPreload    Kind = "preload"    // link rel=preload with an as= that is none of the above (fetch, worker...)
+	KindIcon       Kind = "icon"       // link rel=icon, apple-touch-icon
+	KindForm       Kind = "form"       // form action, formaction
+	KindLink       Kind = "link"       // a href, area href (navigations)
+	KindDownload   Kind = "download"   // a download href
+	KindPing       Kind = "ping"       // a ping, area ping
+	KindRefresh    Kind = "refresh"    // meta refresh, Refresh header
+)
+
+// Source says where a reference was found.
+type Source string
+
+// The places a reference can come from.
+const (
+	SourceHTML     Source = "html"     // the page's markup (including iframe srcdoc)
+	SourceCSS      Source = "css"      // a <style> block, a style attribute or an external stylesheet
+	SourceHeader   Source = "header"   // a response header (Link, Refresh)
+	SourceRedirect Source = "redirect" // an HTTP redirect
+)
+
+// Resource is one reference made by a page: a URL the browser fetches or navigates to.
+type Resource struct {
+	URL       string // absolute, resolved against the base URL in force (or the stylesheet's URL)
+	Raw       string // the attribute or url() value as written, entities decoded
+	Element   string // tag name ("img"), CSS property or at-rule ("background-image", "@import"), or header name
+	Attribute string // attribute name ("src"), "url" for CSS, "" for headers
+	Kind      Kind
+	Line      int // 1-based line in the page or stylesheet source; 0 when not known
+	Source    Source
+
+	// Stylesheet is the URL of the external stylesheet the reference was found in (Source css);
+	// empty for <style> blocks and style attributes.
+	Stylesheet string
+
+	Rel         string // link rel, lower-cased, for link elements and Link headers
+	As          string // link as=, lower-cased
+	Imageset    bool   // fetched as part of srcset or <picture> (blockable even for img src)
+	Integrity   string // integrity attribute, as written
+	CrossOrigin string // crossorigin attribute value ("" when absent; "anonymous" for a bare attribute)
+	// HasCrossOrigin is set when the crossorigin attribute is present at all.
+	HasCrossOrigin bool
+	Method         string // form method, lower-cased (forms only)
+	RefreshDelay   int    // seconds before a refresh navigates (refresh only)
+
+	// UpgradedByCSP is set when an enforced Content-Security-Policy with upgrade-insecure-requests
+	// was in force where the reference appears (a meta policy before it, or a response header).
+	UpgradedByCSP bool
+
+	// Fetch is what padlock saw when it requested this URL itself (shared by every reference to
+	// the same URL in one crawl); nil when the URL was not requested.
+	Fetch *Fetch
+}
+
+// Hop is one step of a redirect chain.
+type Hop struct {
+	From   string // URL that answered with the redirect
+	To     string // absolute URL it sent the browser to
+	Status int    // HTTP status of the redirect (301, 302...), 0 for refresh hops
+	Via    string // "http" (3xx Location), "refresh-header" or "meta-refresh"
+	Delay  int    // seconds, for refresh hops
+}
+
+// Fetch is the outcome of padlock requesting a sub-resource or stylesheet itself.
+type Fetch struct {
+	URL         string
+	Method      string // HEAD or GET
+	Status      int    // status of the last response (after redirects)
+	ContentType string
+	FinalURL    string
+	Redirects   []Hop
+	Header      http.Header // response headers of the last response
+	Err         string      // transport error, if any
+	Size        int64       // bytes read (GET only)
+	SHA256      string      // hex SHA-256 of the decoded body (GET only)
+	SHA384      string      // base64 SHA-384 of the decoded body, SRI form (GET only)
+	SHA512      string      // base64 SHA-512 of the decoded body, SRI form (GET only)
+	Truncated   bool        // body was larger than the size limit
+
+	// HTTPSAvailable records, for an http: URL, whether its https: copy answered with a success
+	// and the same content type; nil when not probed.
+	HTTPSAvailable *bool
+}
+
+// TLSInfo is what the crawler's own connection negotiated.
+type TLSInfo struct {
+	Version     string // "TLS 1.3"
+	Cipher      string // tls.CipherSuiteName
+	ServerName  string
+	Subject     string
+	Issuer      string
+	NotBefore   time.Time
+	NotAfter    time.Time
+	DNSNames    []string
+	VerifyError string // non-empty when the chain did not verify (only with --insecure)
+}
+
+// InlineScript is a script the page runs from its own markup.
+type InlineScript struct {
+	Kind   string // "script", "handler" (onclick=...), "javascript-url"
+	Attr   string // attribute name for handlers and javascript: URLs
+	Line   int
+	SHA256 string // hex SHA-256 of the script text as the browser sees it
+	Size   int
+}
+
+// Field is a form control, kept so rules can recognise card-data forms.
+type Field struct {
+	Element      string // input, select, textarea
+	Type         string
+	Name         string
+	ID           string
+	Autocomplete string
+	Line         int
+}
+
+// CSP is a Content-Security-Policy delivered by a header or a meta element.
+type CSP struct {
+	Policy     string
+	ReportOnly bool
+	Source     string // "header" or "meta"
+	Line       int    // meta element line
+}
+
+// Document is what the extractor finds in one HTML document.
+type Document struct {
+	Base          string // the base URL in force (the first <base href>, else the document URL)
+	Resources     []Resource
+	InlineScripts []InlineScript
+	Fields        []Field
+	MetaCSP       []CSP
+	Title         string
+}
+
+// Page is one fetched page with everything the extractor found in it.
+type Page struct {
+	URL         string // URL as requested (normalised)
+	FinalURL    string // URL after redirects
+	Status      int
+	ContentType string
+	Depth       int
+	Parent      string // for frames: the page that framed this one; for links: the referring page
+	Frame       bool   // the page was reached as an iframe/frame document
+	TLS         *TLSInfo
+	Header      http.Header
+	Redirects   []Hop // hops from URL to FinalURL, in order
+	Truncated   bool  // the body was cut at the size limit
+	Err         string
+	Fetched     time.Time
+	Document
+	CSP []CSP // header policies followed by meta policies
+}

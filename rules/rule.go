@@ -1,0 +1,132 @@
+// Package rules turns crawled pages into findings. Each rule is data (ID, severity, docs) plus a
+// pure check function; rules do no I/O and never touch the network.
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/padlock-scan/padlock/crawler"
+)
+
+// Severity is how bad a finding is. The zero value is Info.
+type Severity int
+
+// Severities, lowest first, so a threshold compares with >=.
+const (
+	Info Severity = iota
+	Warning
+	Error
+)
+
+// String returns the lower-case name used in reports and flags.
+func (s Severity) String() string {
+	switch s {
+	case Info:
+		return "info"
+	case Warning:
+		return "warning"
+	case Error:
+		return "error"
+	}
+	return fmt.Sprintf("severity(%d)", int(s))
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, err := ParseSeverity(string(b))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
+
+// ParseSeverity parses "info", "warning" or "error" (case-insensitive).
+func ParseSeverity(s string) (Severity, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "info":
+		return Info, nil
+	case "warning":
+		return Warning, nil
+	case "error":
+		return Error, nil
+	}
+	return Info, fmt.Errorf("unknown severity %q (want error, warning or info)", s)
+}
+
+// Finding is one problem a rule reported.
+type Finding struct {
+	Rule       string
+	Severity   Severity
+	Page       string // the page the reference is on (absolute)
+	URL        string // the resource, link or target concerned (absolute)
+	Element    string
+	Attribute  string
+	Line       int
+	Source     crawler.Source
+	Stylesheet string // external stylesheet the reference came from, for Source css
+	Message    string
+	// Mitigation names what makes browsers cope anyway, e.g. "csp-upgrade-insecure-requests".
+	Mitigation string
+	// HTTPSAvailable says whether the https: copy of an http: resource answered (nil: not probed).
+	HTTPSAvailable *bool
+}
+
+// Config is what rules need to know about the user's intent.
+type Config struct {
+	// FirstParty lists registrable domains that count as the site's own besides the pages' own.
+	FirstParty []string
+	// AllowScript lists approved third-party script origins or host patterns ("*.provider.test").
+	AllowScript []string
+}
+
+// Pass is one run of one rule over one page.
+type Pass struct {
+	Page   *crawler.Page
+	Config *Config
+	rule   *Rule
+	report func(Finding)
+}
+
+// Report records a finding with the rule's ID and default severity; Page defaults to the page's
+// final URL.
+func (p *Pass) Report(f Finding) { p.ReportAs(p.rule.Severity, f) }
+
+// ReportAs records a finding with a severity other than the rule's default (for instance
+// third-party-script, which is an error on a payment page).
+func (p *Pass) ReportAs(sev Severity, f Finding) {
+	f.Rule = p.rule.ID
+	f.Severity = sev
+	if f.Page == "" {
+		f.Page = p.Page.FinalURL
+	}
+	p.report(f)
+}
+
+// Rule is one check with its public metadata.
+type Rule struct {
+	ID       string   // public, forever: SPEC.md's kebab-case name
+	Severity Severity // default severity
+	Title    string   // one line
+	Doc      string   // what it means and why it matters
+	Fix      string   // how to fix it
+	HelpURL  string
+	Check    func(*Pass)
+}
+
+// Run runs rules over one page and returns their findings in the order reported.
+func Run(rs []*Rule, page *crawler.Page, cfg *Config) []Finding {
+	if cfg == nil {
+		cfg = &Config{}
+	}
+	var out []Finding
+	for _, r := range rs {
+		p := &Pass{Page: page, Config: cfg, rule: r, report: func(f Finding) { out = append(out, f) }}
+		r.Check(p)
+	}
+	return out
+}
