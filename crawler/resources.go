@@ -1,0 +1,345 @@
+package crawler
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+)
+
+// resourceCache requests each sub-resource URL at most once per crawl and shares the outcome
+// between every page that references it. Stylesheets are fetched and parsed once.
+type resourceCache struct {
+	cr      *crawl
+	mu      sync.Mutex
+	entries map[string]*cacheEntry
+}
+
+type cacheEntry struct {
+	done  chan struct{}
+	fetch *Fetch
+	refs  []Resource // for stylesheets: the references inside, imports flattened
+}
+
+// get returns the entry for key, creating it and running fill exactly once.
+func (rc *resourceCache) get(ctx context.Context, key string, fill func(*cacheEntry)) *cacheEntry {
+	rc.mu.Lock()
+	if rc.entries == nil {
+		rc.entries = map[string]*cacheEntry{}
+	}
+	e, ok := rc.entries[key]
+	if !ok {
+		e = &cacheEntry{done: make(chan struct{})}
+		rc.entries[key] = e
+	}
+	rc.mu.Unlock()
+	if !ok {
+		fill(e)
+		close(e.done)
+		return e
+	}
+	select {
+	case <-e.done:
+	case <-ctx.Done():
+	}
+	return e
+}
+
+// attach fetches the page's stylesheets (adding the references inside them to the page) and,
+// per Config.CheckResources, requests its other sub-resources, setting Resource.Fetch.
+func (rc *resourceCache) attach(ctx context.Context, p *Page) {
+	pageHTTPS := strings.HasPrefix(p.FinalURL, "https:")
+	// Stylesheets first: their references become resources of the page.
+	n := len(p.Resources)
+	for i := 0; i < n; i++ {
+		r := p.Resources[i]
+		if r.Kind != KindStylesheet || r.Rel == "preload" {
+			continue
+		}
+		u, err := url.Parse(r.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+			continue
+		}
+		if pageHTTPS && !r.UpgradedByCSP && !trustworthyURL(u) {
+			continue // browsers block it, so nothing inside it loads
+		}
+		if r.UpgradedByCSP && u.Scheme == "http" {
+			u = upgraded(u)
+		}
+		f, refs := rc.flatten(ctx, u, map[string]bool{})
+		p.Resources[i].Fetch = f
+		for _, ref := range refs {
+			ref.UpgradedByCSP = r.UpgradedByCSP
+			p.Resources = append(p.Resources, ref)
+		}
+	}
+	if rc.cr.cfg.CheckResources == CheckNone {
+		return
+	}
+	var wg sync.WaitGroup
+	for i := range p.Resources {
+		r := &p.Resources[i]
+		if r.Fetch != nil || !rc.wantCheck(r) {
+			continue
+		}
+		u, err := url.Parse(r.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.Fetch = rc.check(ctx, u, r.Kind)
+		}()
+	}
+	wg.Wait()
+}
+
+// wantCheck says whether padlock requests the resource itself at this check level.
+func (rc *resourceCache) wantCheck(r *Resource) bool {
+	switch r.Kind {
+	case KindLink, KindRefresh:
+		return false // navigations: in-scope ones are crawled as pages, others are never fetched
+	case KindScript:
+		return true
+	case KindFrame:
+		if u, err := url.Parse(r.URL); err == nil && rc.cr.cfg.InScope(u) {
+			return false // crawled as a page of its own
+		}
+	}
+	return rc.cr.cfg.CheckResources == CheckAll
+}
+
+// sheet fetches a stylesheet once per crawl and keeps the references written in it.
+func (rc *resourceCache) sheet(ctx context.Context, u *url.URL) *cacheEntry {
+	return rc.get(ctx, "css "+NormalizeURL(u), func(e *cacheEntry) {
+		f, body := rc.cr.request(ctx, u, true, true)
+		e.fetch = f
+		if f.Err != "" || f.Status >= 400 {
+			rc.cr.addError(Error{URL: u.String(), Err: "stylesheet: " + fetchProblem(f)})
+			return
+		}
+		if f.Truncated {
+			rc.cr.addError(Error{URL: u.String(), Err: fmt.Sprintf("stylesheet truncated at %d bytes", rc.cr.cfg.MaxBody)})
+		}
+		final, err := url.Parse(f.FinalURL)
+		if err != nil {
+			final = u
+		}
+		e.refs = ExtractCSS(final, body, 1)
+		for i := range e.refs {
+			e.refs[i].Stylesheet = final.String()
+		}
+	})
+}
+
+// flatten returns the references of a stylesheet and of the sheets it @imports, each sheet
+// fetched once per crawl. visited guards against import cycles. Fills never wait on each other
+// (imports are followed here, outside the cache), so two pages meeting a cycle from opposite
+// ends cannot deadlock.
+func (rc *resourceCache) flatten(ctx context.Context, u *url.URL, visited map[string]bool) (*Fetch, []Resource) {
+	visited[NormalizeURL(u)] = true
+	e := rc.sheet(ctx, u)
+	var out []Resource
+	for _, ref := range e.refs {
+		out = append(out, ref)
+		if ref.Kind != KindStylesheet {
+			continue
+		}
+		iu, err := url.Parse(ref.URL)
+		if err != nil || visited[NormalizeURL(iu)] || (iu.Scheme != "http" && iu.Scheme != "https") {
+			continue // an import cycle, or nothing to fetch
+		}
+		if u.Scheme == "https" && !trustworthyURL(iu) {
+			continue // a blocked import: its content never loads
+		}
+		f, sub := rc.flatten(ctx, iu, visited)
+		out[len(out)-1].Fetch = f
+		out = append(out, sub...)
+	}
+	return e.fetch, out
+}
+
+// check requests one sub-resource once per crawl: scripts with GET (their bytes are hashed for
+// SRI and the inventory), the rest with HEAD. For http: URLs it also asks whether the https:
+// copy answers, which tells the user whether changing the scheme is the fix.
+func (rc *resourceCache) check(ctx context.Context, u *url.URL, kind Kind) *Fetch {
+	e := rc.get(ctx, "res "+NormalizeURL(u), func(e *cacheEntry) {
+		get := kind == KindScript
+		f, _ := rc.cr.request(ctx, u, get, false)
+		if !get && (f.Status == http.StatusMethodNotAllowed || f.Status == http.StatusNotImplemented) && kind != KindForm {
+			f, _ = rc.cr.request(ctx, u, true, false) // HEAD refused: ask again with GET
+		}
+		if u.Scheme == "http" && rc.cr.cfg.CheckResources == CheckAll {
+			ok := rc.cr.httpsCopy(ctx, u, f)
+			f.HTTPSAvailable = &ok
+		}
+		e.fetch = f
+	})
+	return e.fetch
+}
+
+// httpsCopy reports whether the https: twin of an http: URL answers with a success and, when
+// the http answer had one, the same media type.
+func (cr *crawl) httpsCopy(ctx context.Context, u *url.URL, plain *Fetch) bool {
+	s := upgraded(u)
+	f, _ := cr.request(ctx, s, false, false)
+	if f.Status == http.StatusMethodNotAllowed || f.Status == http.StatusNotImplemented {
+		f, _ = cr.request(ctx, s, true, false)
+	}
+	if f.Err != "" || f.Status < 200 || f.Status >= 300 {
+		return false
+	}
+	want, got := mediaType(plain.ContentType), mediaType(f.ContentType)
+	return want == "" || plain.Status >= 300 || want == got
+}
+
+// upgraded is the URL a browser's upgrade makes of an http: URL: https, port 80 becomes 443.
+func upgraded(u *url.URL) *url.URL {
+	s := *u
+	s.Scheme = "https"
+	if s.Port() == "80" {
+		s.Host = s.Hostname()
+		if strings.Contains(s.Host, ":") {
+			s.Host = "[" + s.Host + "]"
+		}
+	}
+	return &s
+}
+
+func mediaType(ct string) string {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return ""
+	}
+	return mt
+}
+
+// request makes one request for a sub-resource, following redirects hop by hop and recording
+// them. With get it reads the body (to the size limit) and hashes it; it returns the body only
+// when keep is set. The user's headers go only to origins that may carry them, and never again
+// once a redirect chain has left those origins.
+func (cr *crawl) request(ctx context.Context, u *url.URL, get, keep bool) (*Fetch, []byte) {
+	method := http.MethodHead
+	if get {
+		method = http.MethodGet
+	}
+	f := &Fetch{URL: u.String(), Method: method}
+	cur := u
+	credentials := true
+	seen := map[string]bool{NormalizeURL(u): true}
+	for hop := 0; ; hop++ {
+		credentials = credentials && cr.cfg.mayCarryCredentials(cur)
+		req, err := http.NewRequestWithContext(ctx, method, cur.String(), nil)
+		if err != nil {
+			f.Err = err.Error()
+			return f, nil
+		}
+		cr.setHeaders(req, credentials)
+		resp, err := cr.client.Do(req)
+		f.FinalURL = cur.String()
+		if err != nil {
+			f.Err = describeErr(err, cr.cfg.Timeout)
+			return f, nil
+		}
+		f.Status = resp.StatusCode
+		f.ContentType = resp.Header.Get("Content-Type")
+		f.Header = keepHeaders(resp.Header)
+		loc := resp.Header.Get("Location")
+		if resp.StatusCode >= 300 && resp.StatusCode < 400 && loc != "" {
+			resp.Body.Close()
+			next, ok := Resolve(cur, loc)
+			if !ok {
+				f.Err = fmt.Sprintf("redirect to unusable Location %q", loc)
+				return f, nil
+			}
+			f.Redirects = append(f.Redirects, Hop{From: cur.String(), To: next.String(), Status: resp.StatusCode, Via: "http"})
+			key := NormalizeURL(next)
+			switch {
+			case seen[key]:
+				f.Err = "redirect loop: " + next.String()
+				return f, nil
+			case hop+1 >= cr.cfg.MaxRedirects:
+				f.Err = fmt.Sprintf("stopped after %d redirects", cr.cfg.MaxRedirects)
+				return f, nil
+			case next.Scheme != "http" && next.Scheme != "https":
+				return f, nil
+			}
+			seen[key] = true
+			cur = next
+			continue
+		}
+		if !get {
+			resp.Body.Close()
+			return f, nil
+		}
+		body, err := io.ReadAll(io.LimitReader(resp.Body, cr.cfg.MaxBody+1))
+		resp.Body.Close()
+		if err != nil {
+			f.Err = describeErr(err, cr.cfg.Timeout)
+			return f, nil
+		}
+		if int64(len(body)) > cr.cfg.MaxBody {
+			body = body[:cr.cfg.MaxBody]
+			f.Truncated = true
+		}
+		f.Size = int64(len(body))
+		h256 := sha256.Sum256(body)
+		h384 := sha512.Sum384(body)
+		h512 := sha512.Sum512(body)
+		f.SHA256 = hex.EncodeToString(h256[:])
+		f.SHA384 = base64.StdEncoding.EncodeToString(h384[:])
+		f.SHA512 = base64.StdEncoding.EncodeToString(h512[:])
+		if keep {
+			return f, body
+		}
+		return f, nil
+	}
+}
+
+// keepHeaders keeps the response headers rules look at, not every header of every resource.
+func keepHeaders(h http.Header) http.Header {
+	out := http.Header{}
+	for _, k := range []string{"Access-Control-Allow-Origin", "Access-Control-Allow-Credentials", "Content-Type", "Strict-Transport-Security", "Location"} {
+		if v := h.Values(k); len(v) > 0 {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func fetchProblem(f *Fetch) string {
+	if f.Err != "" {
+		return f.Err
+	}
+	return fmt.Sprintf("HTTP %d %s", f.Status, http.StatusText(f.Status))
+}
+
+// trustworthyURL is Secure Contexts' "potentially trustworthy URL", used here only to skip
+// content browsers would never load (an http: stylesheet on an https: page).
+func trustworthyURL(u *url.URL) bool {
+	switch u.Scheme {
+	case "https", "wss", "data", "blob", "about", "file":
+		return true
+	case "http", "ws", "ftp":
+	default:
+		return false
+	}
+	h := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	if ip := net.ParseIP(h); ip != nil {
+		return ip.IsLoopback()
+	}
+	return false
+}

@@ -1,0 +1,200 @@
+package crawler
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/temoto/robotstxt"
+)
+
+// robotsEntry is the parsed robots.txt of one origin, fetched once per crawl.
+type robotsEntry struct {
+	once     sync.Once
+	group    *robotstxt.Group
+	sitemaps []string
+	err      error
+
+	mu   sync.Mutex
+	next time.Time // crawl-delay gate: earliest time of the next page request
+}
+
+// robots holds robots.txt state per origin.
+type robots struct {
+	mu      sync.Mutex
+	entries map[string]*robotsEntry
+}
+
+func (r *robots) entry(orig string) *robotsEntry {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.entries == nil {
+		r.entries = map[string]*robotsEntry{}
+	}
+	e, ok := r.entries[orig]
+	if !ok {
+		e = &robotsEntry{}
+		r.entries[orig] = e
+	}
+	return e
+}
+
+// load fetches and parses robots.txt for u's origin once. A missing file allows everything; an
+// unreachable one is an error the caller records (the crawl goes on as if it allowed everything).
+func (cr *crawl) robotsFor(ctx context.Context, u *url.URL) *robotsEntry {
+	e := cr.robots.entry(origin(u))
+	e.once.Do(func() {
+		ru := &url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/robots.txt"}
+		body, status, err := cr.getSmall(ctx, ru.String(), 512<<10)
+		if err != nil {
+			e.err = fmt.Errorf("robots.txt: %w", err)
+			return
+		}
+		data, err := robotstxt.FromStatusAndBytes(status, body)
+		if err != nil {
+			e.err = fmt.Errorf("robots.txt: %w", err)
+			return
+		}
+		e.group = data.FindGroup(cr.cfg.UserAgent)
+		e.sitemaps = data.Sitemaps
+	})
+	return e
+}
+
+// allowed reports whether robots.txt lets the crawler fetch u.
+func (e *robotsEntry) allowed(u *url.URL) bool {
+	if e.group == nil {
+		return true
+	}
+	p := u.EscapedPath()
+	if p == "" {
+		p = "/"
+	}
+	if u.RawQuery != "" {
+		p += "?" + u.RawQuery
+	}
+	return e.group.Test(p)
+}
+
+// wait honours Crawl-delay: page requests to one origin are spaced by the delay.
+func (e *robotsEntry) wait(ctx context.Context) error {
+	if e.group == nil || e.group.CrawlDelay <= 0 {
+		return nil
+	}
+	d := e.group.CrawlDelay
+	if d > time.Minute {
+		d = time.Minute // a larger delay would stall any crawl; one a minute is already polite
+	}
+	e.mu.Lock()
+	now := time.Now()
+	at := e.next
+	if at.Before(now) {
+		at = now
+	}
+	e.next = at.Add(d)
+	e.mu.Unlock()
+	if w := time.Until(at); w > 0 {
+		t := time.NewTimer(w)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// getSmall GETs a small helper file (robots.txt, a sitemap) with the crawler's client, without
+// the user's headers unless the origin may carry them.
+func (cr *crawl) getSmall(ctx context.Context, u string, limit int64) ([]byte, int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	cr.setHeaders(req, true)
+	resp, err := cr.client.Do(req)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit))
+	if err != nil {
+		return nil, resp.StatusCode, err
+	}
+	return body, resp.StatusCode, nil
+}
+
+// sitemapDoc covers both <urlset> and <sitemapindex>.
+type sitemapDoc struct {
+	XMLName  xml.Name
+	URLs     []struct{ Loc string } `xml:"url"`
+	Sitemaps []struct{ Loc string } `xml:"sitemap"`
+}
+
+// readSitemaps reads sitemap files (and sitemap indexes, to a bounded depth) and returns the page
+// URLs they list. Problems with a sitemap the user named are errors; a missing /sitemap.xml is not.
+func (cr *crawl) readSitemaps(ctx context.Context, named, guessed []string) (pages []string, errs []Error) {
+	seen := map[string]bool{}
+	type item struct {
+		u      string
+		named  bool
+		nested int
+	}
+	var queue []item
+	for _, u := range named {
+		queue = append(queue, item{u, true, 0})
+	}
+	for _, u := range guessed {
+		queue = append(queue, item{u, false, 0})
+	}
+	for len(queue) > 0 && len(pages) < 10*cr.cfg.MaxPages {
+		it := queue[0]
+		queue = queue[1:]
+		if seen[it.u] || len(seen) >= 1000 {
+			continue
+		}
+		seen[it.u] = true
+		body, status, err := cr.getSmall(ctx, it.u, 50<<20)
+		if err == nil && status >= 400 {
+			err = fmt.Errorf("HTTP %d", status)
+		}
+		if err == nil && (bytes.HasPrefix(body, []byte{0x1f, 0x8b})) {
+			var zr *gzip.Reader
+			if zr, err = gzip.NewReader(bytes.NewReader(body)); err == nil {
+				body, err = io.ReadAll(io.LimitReader(zr, 50<<20))
+			}
+		}
+		var doc sitemapDoc
+		if err == nil {
+			err = xml.Unmarshal(body, &doc)
+		}
+		if err != nil {
+			if it.named {
+				errs = append(errs, Error{URL: it.u, Err: "sitemap: " + err.Error()})
+			}
+			continue
+		}
+		for _, l := range doc.URLs {
+			if s := strings.TrimSpace(l.Loc); s != "" {
+				pages = append(pages, s)
+			}
+		}
+		if it.nested < 3 {
+			for _, s := range doc.Sitemaps {
+				if loc := strings.TrimSpace(s.Loc); loc != "" {
+					queue = append(queue, item{loc, it.named, it.nested + 1})
+				}
+			}
+		}
+	}
+	return pages, errs
+}

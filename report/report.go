@@ -1,0 +1,299 @@
+// Package report holds the JSON report model of SPEC.md (version 1) and one writer per output
+// format. It renders results; it never decides pass or fail.
+package report
+
+import (
+	"fmt"
+	"io"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/padlock-scan/padlock/crawler"
+	"github.com/padlock-scan/padlock/rules"
+)
+
+// Version is the JSON report format version.
+const Version = 1
+
+// Report is the JSON report. Field names and meanings are public (SPEC.md); add, never rename.
+type Report struct {
+	Version    int       `json:"version"`
+	Tool       Tool      `json:"tool"`
+	StartURLs  []string  `json:"start_urls"`
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at"`
+	Stats      Stats     `json:"stats"`
+	Pages      []Page    `json:"pages"`
+	Findings   []Finding `json:"findings"`
+	Errors     []Error   `json:"errors"`
+	// Interrupted is set when the crawl was stopped (Ctrl-C, SIGTERM) before it finished.
+	Interrupted bool `json:"interrupted,omitempty"`
+	// Fixed lists the baseline's findings that this crawl no longer found (with --baseline).
+	Fixed []Finding `json:"fixed,omitempty"`
+	// Config records the settings that shape results, so a saved report explains itself.
+	Config *Settings `json:"config,omitempty"`
+}
+
+// Tool names the program that wrote the report.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Settings are the crawl settings recorded in the report.
+type Settings struct {
+	MaxPages       int      `json:"max_pages"`
+	MaxDepth       int      `json:"max_depth"`
+	CheckResources string   `json:"check_resources"`
+	FailOn         string   `json:"fail_on"`
+	FirstParty     []string `json:"first_party,omitempty"`
+	AllowScript    []string `json:"allow_script,omitempty"`
+}
+
+// Stats are the report's counts.
+type Stats struct {
+	Pages     int `json:"pages"`
+	Resources int `json:"resources"`
+	Findings  int `json:"findings"`
+	Errors    int `json:"errors"`
+	// Requests is every HTTP request padlock made (pages, stylesheets, checks, robots.txt).
+	Requests int64 `json:"requests"`
+	// NotCrawled counts in-scope URLs left in the queue when --max-pages was reached.
+	NotCrawled int `json:"not_crawled"`
+	// Skipped counts in-scope URLs kept out by robots.txt, --max-depth, --include or --exclude.
+	Skipped    int            `json:"skipped"`
+	BySeverity map[string]int `json:"by_severity"`
+	ByRule     map[string]int `json:"by_rule"`
+}
+
+// Page is one crawled page.
+type Page struct {
+	URL         string     `json:"url"`
+	FinalURL    string     `json:"final_url"`
+	Status      int        `json:"status"`
+	Depth       int        `json:"depth"`
+	ContentType string     `json:"content_type,omitempty"`
+	Title       string     `json:"title,omitempty"`
+	Frame       bool       `json:"frame,omitempty"`
+	Parent      string     `json:"parent,omitempty"`
+	TLS         *TLS       `json:"tls,omitempty"`
+	Redirects   []Redirect `json:"redirects,omitempty"`
+	Truncated   bool       `json:"truncated,omitempty"`
+	Error       string     `json:"error,omitempty"`
+	Resources   []Resource `json:"resources"`
+	Payment     bool       `json:"payment,omitempty"`
+	CSP         []string   `json:"csp,omitempty"`
+}
+
+// TLS is the connection state of a page.
+type TLS struct {
+	Version string `json:"version"`
+	Cipher  string `json:"cipher,omitempty"`
+}
+
+// Redirect is one hop of a redirect chain.
+type Redirect struct {
+	From   string `json:"from"`
+	To     string `json:"to"`
+	Status int    `json:"status,omitempty"`
+	Via    string `json:"via"`
+}
+
+// Resource is one reference a page makes.
+type Resource struct {
+	URL        string `json:"url"`
+	Element    string `json:"element"`
+	Attribute  string `json:"attribute"`
+	Kind       string `json:"kind"`
+	Line       int    `json:"line"`
+	Source     string `json:"source,omitempty"`
+	Stylesheet string `json:"stylesheet,omitempty"`
+	Status     int    `json:"status,omitempty"` // when padlock requested it: the final status
+}
+
+// Finding is one problem found.
+type Finding struct {
+	Rule           string `json:"rule"`
+	Severity       string `json:"severity"`
+	Page           string `json:"page"`
+	URL            string `json:"url"`
+	Element        string `json:"element"`
+	Attribute      string `json:"attribute"`
+	Line           int    `json:"line"`
+	Source         string `json:"source"`
+	Message        string `json:"message"`
+	Stylesheet     string `json:"stylesheet,omitempty"`
+	Mitigation     string `json:"mitigation,omitempty"`
+	HTTPSAvailable *bool  `json:"https_available,omitempty"`
+	// Baseline is "new" or "known" when the crawl was compared with a baseline report.
+	Baseline string `json:"baseline,omitempty"`
+	// Suppressed is set when an ignore entry of the configuration matched: the finding stays in
+	// every report but never fails the gate.
+	Suppressed *Suppression `json:"suppressed,omitempty"`
+}
+
+// Suppression says which ignore entry silenced a finding, and why.
+type Suppression struct {
+	Reason string `json:"reason"`
+	Until  string `json:"until,omitempty"` // YYYY-MM-DD
+	Match  string `json:"match,omitempty"` // the entry's URL glob
+}
+
+// Error is a crawl problem that is not a finding.
+type Error struct {
+	URL   string `json:"url"`
+	Error string `json:"error"`
+}
+
+// FromPage converts a crawled page to its report form.
+func FromPage(p *crawler.Page) Page {
+	out := Page{
+		URL: p.URL, FinalURL: p.FinalURL, Status: p.Status, Depth: p.Depth,
+		ContentType: p.ContentType, Title: p.Title, Frame: p.Frame, Truncated: p.Truncated,
+		Error: p.Err, Resources: make([]Resource, 0, len(p.Resources)),
+	}
+	if p.Frame {
+		out.Parent = p.Parent
+	}
+	if p.TLS != nil {
+		out.TLS = &TLS{Version: p.TLS.Version, Cipher: p.TLS.Cipher}
+	}
+	for _, h := range p.Redirects {
+		out.Redirects = append(out.Redirects, Redirect{From: h.From, To: h.To, Status: h.Status, Via: h.Via})
+	}
+	for _, c := range p.CSP {
+		if !c.ReportOnly {
+			out.CSP = append(out.CSP, c.Policy)
+		}
+	}
+	for _, r := range p.Resources {
+		rr := Resource{URL: r.URL, Element: r.Element, Attribute: r.Attribute, Kind: string(r.Kind), Line: r.Line, Source: string(r.Source), Stylesheet: r.Stylesheet}
+		if r.Fetch != nil {
+			rr.Status = r.Fetch.Status
+		}
+		out.Resources = append(out.Resources, rr)
+	}
+	return out
+}
+
+// FromFinding converts a rule finding to its report form.
+func FromFinding(f rules.Finding) Finding {
+	return Finding{
+		Rule: f.Rule, Severity: f.Severity.String(), Page: f.Page, URL: f.URL, Element: f.Element,
+		Attribute: f.Attribute, Line: f.Line, Source: string(f.Source), Message: f.Message,
+		Stylesheet: f.Stylesheet, Mitigation: f.Mitigation, HTTPSAvailable: f.HTTPSAvailable,
+	}
+}
+
+// Finish sorts pages, findings and errors so two runs over the same site diff cleanly, and
+// fills in the counts.
+func (r *Report) Finish() {
+	sort.SliceStable(r.Pages, func(i, j int) bool { return r.Pages[i].URL < r.Pages[j].URL })
+	SortFindings(r.Findings)
+	sort.SliceStable(r.Errors, func(i, j int) bool {
+		if r.Errors[i].URL != r.Errors[j].URL {
+			return r.Errors[i].URL < r.Errors[j].URL
+		}
+		return r.Errors[i].Error < r.Errors[j].Error
+	})
+	if r.Pages == nil {
+		r.Pages = []Page{}
+	}
+	if r.Findings == nil {
+		r.Findings = []Finding{}
+	}
+	if r.Errors == nil {
+		r.Errors = []Error{}
+	}
+	r.Stats.Findings = len(r.Findings)
+	r.Stats.Errors = len(r.Errors)
+	r.Stats.BySeverity = map[string]int{"error": 0, "warning": 0, "info": 0}
+	r.Stats.ByRule = map[string]int{}
+	for _, f := range r.Findings {
+		r.Stats.BySeverity[f.Severity]++
+		r.Stats.ByRule[f.Rule]++
+	}
+}
+
+// SortFindings orders findings by page, then line, then rule (SPEC.md), then resource URL,
+// element and message.
+func SortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		switch {
+		case a.Page != b.Page:
+			return a.Page < b.Page
+		case a.Line != b.Line:
+			return a.Line < b.Line
+		case a.Rule != b.Rule:
+			return a.Rule < b.Rule
+		case a.URL != b.URL:
+			return a.URL < b.URL
+		case a.Element != b.Element:
+			return a.Element < b.Element
+		}
+		return a.Message < b.Message
+	})
+}
+
+// Writer renders a report in one format.
+type Writer interface {
+	Write(w io.Writer, r *Report) error
+}
+
+// WriterFunc adapts a function to Writer.
+type WriterFunc func(w io.Writer, r *Report) error
+
+// Write calls f.
+func (f WriterFunc) Write(w io.Writer, r *Report) error { return f(w, r) }
+
+// formats is the single list of output formats, used for flag help and validation.
+var formats = []struct {
+	name, ext string
+	w         Writer
+}{
+	{"json", "json", WriterFunc(writeJSON)},
+}
+
+// Formats lists the output formats padlock can write.
+func Formats() []string {
+	out := make([]string, len(formats))
+	for i, f := range formats {
+		out[i] = f.name
+	}
+	return out
+}
+
+// New returns the writer for a format name.
+func New(format string) (Writer, error) {
+	for _, f := range formats {
+		if f.name == format {
+			return f.w, nil
+		}
+	}
+	return nil, fmt.Errorf("unknown format %q (want one of %s)", format, strings.Join(Formats(), ", "))
+}
+
+// Extension returns the file name extension used for a format when writing to a folder.
+func Extension(format string) string {
+	for _, f := range formats {
+		if f.name == format {
+			return f.ext
+		}
+	}
+	return format
+}
+
+// SiteRoot returns scheme://host/ of the first start URL (SARIF's uriBaseId, relative paths).
+func (r *Report) SiteRoot() string {
+	if len(r.StartURLs) == 0 {
+		return ""
+	}
+	u, err := url.Parse(r.StartURLs[0])
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host + "/"
+}
