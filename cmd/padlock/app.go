@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/padlock-scan/padlock/scan"
+)
+
+// exitError carries an exit code out of a command action.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageErr is a bad flag, argument or configuration: exit 2 with the message.
+func usageErr(format string, a ...any) error {
+	return &exitError{code: exitTrouble, err: fmt.Errorf(format, a...)}
+}
+
+// run is the whole program with its inputs and outputs passed in, so tests run it in-process.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	app := newApp(ctx, stdout, stderr)
+	err := app.RunContext(ctx, args)
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintln(stderr, "padlock:", ee.err)
+		}
+		return ee.code
+	}
+	// urfave/cli's own errors: unknown flags, bad values, missing arguments.
+	fmt.Fprintln(stderr, "padlock:", err)
+	return exitTrouble
+}
+
+func newApp(ctx context.Context, stdout, stderr io.Writer) *cli.App {
+	return &cli.App{
+		Name:  "padlock",
+		Usage: "find what breaks the browser's padlock on a website: mixed content, third-party scripts, SRI, TLS, HSTS",
+		Description: "padlock crawls a site, extracts every sub-resource each page loads (scripts, stylesheets and\n" +
+			"the url()s inside them, images and srcset, media, frames, objects, forms, redirects) and reports\n" +
+			"what browsers block, upgrade or warn about. Exit codes: 0 no finding at or above --fail-on,\n" +
+			"1 findings, 2 usage error, nothing fetched, or interrupted.",
+		Version:         scan.ToolVersion,
+		Writer:          stdout,
+		ErrWriter:       stderr,
+		HideHelpCommand: true,
+		// Only run decides the exit code; urfave/cli must never call os.Exit itself.
+		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError: func(c *cli.Context, err error, _ bool) error {
+			return usageErr("%v (see padlock %s --help)", err, c.Command.Name)
+		},
+		Commands: []*cli.Command{
+			crawlCommand(),
+			demoCommand(),
+			reportCommand(),
+			diffCommand(),
+			{
+				Name:  "version",
+				Usage: "print padlock's version",
+				Action: func(c *cli.Context) error {
+					fmt.Fprintln(c.App.Writer, "padlock", scan.ToolVersion)
+					return nil
+				},
+			},
+		},
+		CommandNotFound: func(c *cli.Context, name string) {
+			fmt.Fprintf(c.App.ErrWriter, "padlock: unknown command %q (want crawl, demo, report, diff or version)\n", name)
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageErr("unknown command %q (want crawl, demo, report, diff or version)", c.Args().First())
+			}
+			_ = cli.ShowAppHelp(c)
+			return &exitError{code: exitTrouble}
+		},
+	}
+}
+
+// joinQuoted lists values for help and error text.
+func joinQuoted(vs []string) string {
+	q := make([]string, len(vs))
+	for i, v := range vs {
+		q[i] = fmt.Sprintf("%q", v)
+	}
+	return strings.Join(q, ", ")
+}

@@ -1,0 +1,370 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/padlock-scan/padlock/crawler"
+	"github.com/padlock-scan/padlock/report"
+	"github.com/padlock-scan/padlock/rules"
+	"github.com/padlock-scan/padlock/scan"
+)
+
+func crawlFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.IntFlag{Name: "max-pages", Value: crawler.DefaultMaxPages, Usage: "stop after `N` HTML pages"},
+		&cli.IntFlag{Name: "max-depth", Value: 0, Usage: "link depth `N` from a start URL (0: unlimited)"},
+		&cli.BoolFlag{Name: "no-follow", Usage: "check only the start URLs and their sub-resources; follow no links, sitemaps or frames"},
+		&cli.StringFlag{Name: "check-resources", Value: crawler.CheckAll, Usage: "which sub-resources padlock requests itself, each URL once: `LEVEL` all (redirects, https copies, scripts and stylesheets), scripts (scripts and stylesheets), none (stylesheets only)"},
+		&cli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Value: crawler.DefaultConcurrency, Usage: "`N` parallel requests"},
+		&cli.DurationFlag{Name: "timeout", Value: crawler.DefaultTimeout, Usage: "per-request timeout (Go `DURATION`: 15s, 1m)"},
+		&cli.StringSliceFlag{Name: "resolve", Usage: "connect to ADDR for HOST:PORT, as curl's --resolve (`HOST:PORT:ADDR`, HOST may be *; repeatable)"},
+		&cli.StringFlag{Name: "ca-file", Usage: "extra trusted root certificates (`PEM` file), for a preview deployment with its own CA"},
+		&cli.StringSliceFlag{Name: "header", Aliases: []string{"H"}, Usage: "`\"K: V\"` header sent only to the start URLs' origins, never to third parties or after a redirect off them (repeatable)"},
+		&cli.StringSliceFlag{Name: "first-party", Usage: "registrable `DOMAIN` that counts as the site's own besides the start URLs' (repeatable)"},
+		&cli.StringSliceFlag{Name: "allow-script", Usage: "approved third-party script `ORIGIN` or host pattern such as *.provider.test: inventoried, not flagged (repeatable)"},
+		&cli.StringSliceFlag{Name: "format", Aliases: []string{"f"}, Usage: "report `FORMAT`: " + strings.Join(report.Formats(), ", ") + " (repeatable; default json)"},
+		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "where reports go: a file for one format, a folder for several, - for standard output (`PATH`; default padlock-report.<format>)"},
+		&cli.StringFlag{Name: "fail-on", Value: "error", Usage: "lowest severity that makes exit 1: `LEVEL` error, warning, info or never"},
+		&cli.StringFlag{Name: "config", Usage: "YAML `FILE` with the same settings (default: padlock.yml in the working folder, if present); flags override it"},
+		&cli.StringFlag{Name: "user-agent", Value: crawler.DefaultUserAgent, Usage: "User-Agent `STRING` (robots.txt groups are matched against it)"},
+		&cli.StringSliceFlag{Name: "exclude", Usage: "do not crawl pages whose URL matches `REGEX` (repeatable)"},
+		&cli.StringSliceFlag{Name: "include", Usage: "crawl only pages whose URL matches one `REGEX` (repeatable; start URLs always)"},
+		&cli.BoolFlag{Name: "ignore-robots", Usage: "ignore robots.txt (respected by default, with its Crawl-delay)"},
+		&cli.StringSliceFlag{Name: "sitemap", Usage: "sitemap `URL` to read besides /sitemap.xml and robots.txt's Sitemap: lines (repeatable)"},
+		&cli.StringFlag{Name: "max-body", Value: "10MB", Usage: "bytes of a page or stylesheet that are read (`SIZE`: 10MB, 512KB); longer ones are cut and reported"},
+		&cli.BoolFlag{Name: "insecure", Usage: "go on past an invalid certificate on the site's own hosts (it is still reported)"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print nothing on standard error but errors"},
+	}
+}
+
+func crawlCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "crawl",
+		Usage:     "crawl from the start URLs and report",
+		ArgsUsage: "URL...",
+		Flags:     crawlFlags(),
+		Action: func(c *cli.Context) error {
+			opt, out, err := crawlOptions(c)
+			if err != nil {
+				return err
+			}
+			return runCrawl(c.Context, opt, out, c.App.Writer, c.App.ErrWriter)
+		},
+	}
+}
+
+// output says which reports to write where, and what fails the gate.
+type output struct {
+	formats []string
+	path    string // "" default, "-" stdout, a file or a folder
+	failOn  string
+	quiet   bool
+}
+
+// crawlOptions turns flags (and the config file) into typed options; every problem is a usage
+// error naming the flag or key.
+func crawlOptions(c *cli.Context) (scan.Options, output, error) {
+	var opt scan.Options
+	var out output
+	file, err := loadConfig(c)
+	if err != nil {
+		return opt, out, err
+	}
+	s := mergeSettings(c, file)
+
+	urls := c.Args().Slice()
+	if len(urls) == 0 {
+		urls = s.URLs
+	}
+	if len(urls) == 0 {
+		return opt, out, usageErr("crawl needs at least one start URL (padlock crawl https://shop.example/)")
+	}
+	cc := crawler.Config{
+		StartURLs:      urls,
+		MaxPages:       s.MaxPages,
+		MaxDepth:       s.MaxDepth,
+		NoFollow:       s.NoFollow,
+		CheckResources: s.CheckResources,
+		Concurrency:    s.Concurrency,
+		Timeout:        s.Timeout,
+		Resolve:        s.Resolve,
+		CAFile:         s.CAFile,
+		FirstParty:     s.FirstParty,
+		UserAgent:      s.UserAgent,
+		IgnoreRobots:   s.IgnoreRobots,
+		Sitemaps:       s.Sitemaps,
+		Insecure:       s.Insecure,
+	}
+	if s.MaxPages <= 0 {
+		return opt, out, usageErr("--max-pages %d: must be 1 or more", s.MaxPages)
+	}
+	if s.Concurrency <= 0 || s.Concurrency > 256 {
+		return opt, out, usageErr("--concurrency %d: must be between 1 and 256", s.Concurrency)
+	}
+	if s.Timeout <= 0 {
+		return opt, out, usageErr("--timeout %s: must be positive", s.Timeout)
+	}
+	if cc.MaxBody, err = parseSize(s.MaxBody); err != nil {
+		return opt, out, usageErr("--max-body %q: %v", s.MaxBody, err)
+	}
+	if cc.Headers, err = parseHeaders(s.Headers); err != nil {
+		return opt, out, err
+	}
+	if cc.Include, err = compileAll("include", s.Include); err != nil {
+		return opt, out, err
+	}
+	if cc.Exclude, err = compileAll("exclude", s.Exclude); err != nil {
+		return opt, out, err
+	}
+	for _, a := range s.AllowScript {
+		if err := rules.ValidateOriginPattern(a); err != nil {
+			return opt, out, usageErr("--allow-script %q: %v", a, err)
+		}
+	}
+	if err := cc.Validate(); err != nil {
+		return opt, out, usageErr("%v", errors.Unwrap(err))
+	}
+	if s.FailOn != "never" {
+		if _, err := rules.ParseSeverity(s.FailOn); err != nil {
+			return opt, out, usageErr("--fail-on %q: want error, warning, info or never", s.FailOn)
+		}
+	}
+	formats := s.Formats
+	if len(formats) == 0 {
+		formats = []string{"json"}
+	}
+	seen := map[string]bool{}
+	for _, f := range formats {
+		if _, err := report.New(f); err != nil {
+			return opt, out, usageErr("--format: %v", err)
+		}
+		if seen[f] {
+			return opt, out, usageErr("--format %s given twice", f)
+		}
+		seen[f] = true
+	}
+	if s.Output == "-" && len(formats) > 1 {
+		return opt, out, usageErr("--output -: standard output takes one format, %d were asked for", len(formats))
+	}
+	opt.Crawl = cc
+	opt.Rules = rules.Config{FirstParty: s.FirstParty, AllowScript: s.AllowScript}
+	opt.Settings = &report.Settings{
+		MaxPages: s.MaxPages, MaxDepth: s.MaxDepth, CheckResources: s.CheckResources,
+		FailOn: s.FailOn, FirstParty: s.FirstParty, AllowScript: s.AllowScript,
+	}
+	out = output{formats: formats, path: s.Output, failOn: s.FailOn, quiet: s.Quiet}
+	return opt, out, nil
+}
+
+// runCrawl runs the audit, writes every report (also after an interruption) and maps the outcome
+// to an exit code.
+func runCrawl(ctx context.Context, opt scan.Options, out output, stdout, stderr io.Writer) error {
+	if !out.quiet {
+		fmt.Fprintf(stderr, "padlock: crawling %s\n", strings.Join(opt.Crawl.StartURLs, " "))
+	}
+	rep, err := scan.Run(ctx, opt)
+	if rep == nil {
+		return &exitError{code: exitTrouble, err: err}
+	}
+	paths, werr := writeReports(rep, out, stdout)
+	if werr != nil {
+		return &exitError{code: exitTrouble, err: werr}
+	}
+	if !out.quiet {
+		printSummary(stderr, rep, paths)
+	}
+	switch {
+	case errors.Is(err, crawler.ErrNoStart):
+		return &exitError{code: exitTrouble, err: fmt.Errorf("%w: %s", err, startProblem(rep))}
+	case ctx.Err() != nil:
+		return &exitError{code: exitTrouble, err: fmt.Errorf("interrupted: the report holds the %d pages crawled so far", rep.Stats.Pages)}
+	case err != nil:
+		return &exitError{code: exitTrouble, err: err}
+	}
+	if failing(rep, out.failOn) > 0 {
+		return &exitError{code: exitFindings}
+	}
+	return nil
+}
+
+// startProblem says why the start URLs failed, from the report's errors.
+func startProblem(rep *report.Report) string {
+	var msgs []string
+	for _, e := range rep.Errors {
+		for _, s := range rep.StartURLs {
+			if e.URL == s || strings.TrimSuffix(e.URL, "/") == strings.TrimSuffix(s, "/") {
+				msgs = append(msgs, e.URL+": "+e.Error)
+			}
+		}
+	}
+	if len(msgs) == 0 {
+		return "see the report's errors"
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// failing counts the findings that fail the gate: unsuppressed, at or above the threshold, and,
+// with a baseline, new.
+func failing(rep *report.Report, failOn string) int {
+	if failOn == "never" {
+		return 0
+	}
+	min, err := rules.ParseSeverity(failOn)
+	if err != nil {
+		min = rules.Error
+	}
+	n := 0
+	for _, f := range rep.Findings {
+		sev, err := rules.ParseSeverity(f.Severity)
+		if err != nil || sev < min || f.Suppressed != nil || f.Baseline == "known" {
+			continue
+		}
+		n++
+	}
+	return n
+}
+
+// writeReports writes each format where --output says and returns the paths written.
+func writeReports(rep *report.Report, out output, stdout io.Writer) ([]string, error) {
+	var paths []string
+	folder := ""
+	switch {
+	case out.path == "-":
+		w, err := report.NewWithOptions(out.formats[0], report.Options{FailOn: out.failOn})
+		if err != nil {
+			return nil, err
+		}
+		return nil, w.Write(stdout, rep)
+	case out.path == "" && len(out.formats) > 1:
+		folder = "."
+	case out.path != "" && (len(out.formats) > 1 || isDir(out.path) || strings.HasSuffix(out.path, string(os.PathSeparator)) || strings.HasSuffix(out.path, "/")):
+		folder = out.path
+	}
+	for _, f := range out.formats {
+		var path string
+		switch {
+		case folder != "":
+			path = filepath.Join(folder, "padlock."+report.Extension(f))
+		case out.path != "":
+			path = out.path
+		default:
+			path = "padlock-report." + report.Extension(f)
+		}
+		if err := writeReportFile(path, f, rep, out.failOn); err != nil {
+			return paths, err
+		}
+		paths = append(paths, path)
+	}
+	return paths, nil
+}
+
+func writeReportFile(path, format string, rep *report.Report, failOn string) error {
+	w, err := report.NewWithOptions(format, report.Options{FailOn: failOn})
+	if err != nil {
+		return err
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("write %s report: %w", format, err)
+		}
+	}
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("write %s report: %w", format, err)
+	}
+	if err := w.Write(f, rep); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("write %s report: %w", format, err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s report: %w", format, err)
+	}
+	return os.Rename(tmp, path)
+}
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
+
+// printSummary prints pages, findings per rule and where the reports are.
+func printSummary(w io.Writer, rep *report.Report, paths []string) {
+	fmt.Fprintf(w, "padlock: %d pages, %d resources, %d requests, %d findings (%d error, %d warning, %d info), %d crawl errors\n",
+		rep.Stats.Pages, rep.Stats.Resources, rep.Stats.Requests, rep.Stats.Findings,
+		rep.Stats.BySeverity["error"], rep.Stats.BySeverity["warning"], rep.Stats.BySeverity["info"], rep.Stats.Errors)
+	for _, r := range rules.All() {
+		if n := rep.Stats.ByRule[r.ID]; n > 0 {
+			fmt.Fprintf(w, "  %-26s %-7s %5d\n", r.ID, r.Severity, n)
+		}
+	}
+	if rep.Stats.NotCrawled > 0 {
+		fmt.Fprintf(w, "padlock: --max-pages reached; %d queued URLs were not crawled\n", rep.Stats.NotCrawled)
+	}
+	for _, p := range paths {
+		fmt.Fprintf(w, "padlock: report written to %s\n", p)
+	}
+}
+
+func parseHeaders(hs []string) (http.Header, error) {
+	out := http.Header{}
+	for _, h := range hs {
+		k, v, ok := strings.Cut(h, ":")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" || strings.ContainsAny(k, " \t\r\n") {
+			return nil, usageErr("--header %q: want \"Name: value\"", h)
+		}
+		if strings.ContainsAny(v, "\r\n") {
+			return nil, usageErr("--header %q: a value cannot contain a line break", h)
+		}
+		out.Add(k, strings.TrimSpace(v))
+	}
+	return out, nil
+}
+
+func compileAll(flag string, exprs []string) ([]*regexp.Regexp, error) {
+	var out []*regexp.Regexp
+	for _, e := range exprs {
+		re, err := regexp.Compile(e)
+		if err != nil {
+			return nil, usageErr("--%s %q: %v", flag, e, err)
+		}
+		out = append(out, re)
+	}
+	return out, nil
+}
+
+// parseSize reads 10MB, 512KB, 1GB or a plain number of bytes.
+func parseSize(s string) (int64, error) {
+	t := strings.ToUpper(strings.TrimSpace(s))
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"B", 1}} {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	var n int64
+	if _, err := fmt.Sscanf(t, "%d", &n); err != nil || n <= 0 || fmt.Sprint(n) != t {
+		return 0, errors.New("want a size such as 10MB, 512KB or 1048576")
+	}
+	return n * mult, nil
+}
+
+var _ = time.Second

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/padlock-scan/padlock/report"
+)
+
+func reportCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "report",
+		Usage:     "render a saved JSON report in another format",
+		ArgsUsage: "IN.json",
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "format", Aliases: []string{"f"}, Usage: "`FORMAT`: " + strings.Join(report.Formats(), ", ") + " (repeatable)"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "a file for one format, a folder for several, - for standard output (`PATH`; default -)"},
+			&cli.StringFlag{Name: "fail-on", Value: "error", Usage: "threshold used by formats that mark failures (junit): `LEVEL`"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return usageErr("report needs exactly one JSON report (padlock report padlock.json -f html -o report.html)")
+			}
+			rep, err := report.ReadFile(c.Args().First())
+			if err != nil {
+				return usageErr("report %s: %v", c.Args().First(), err)
+			}
+			formats := c.StringSlice("format")
+			if len(formats) == 0 {
+				return usageErr("report needs --format (%s)", strings.Join(report.Formats(), ", "))
+			}
+			for _, f := range formats {
+				if _, err := report.New(f); err != nil {
+					return usageErr("--format: %v", err)
+				}
+			}
+			out := output{formats: formats, path: c.String("output"), failOn: c.String("fail-on")}
+			if out.path == "" {
+				out.path = "-"
+			}
+			if out.path == "-" && len(formats) > 1 {
+				return usageErr("--output -: standard output takes one format, %d were asked for", len(formats))
+			}
+			if _, err := writeReports(rep, out, c.App.Writer); err != nil {
+				return &exitError{code: exitTrouble, err: err}
+			}
+			return nil
+		},
+	}
+}
+
+func diffCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "diff",
+		Usage:     "what changed between two reports: new and fixed findings, pages added and removed (exit 1 when anything changed)",
+		ArgsUsage: "OLD.json NEW.json",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "json", Usage: "print the changes as JSON"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 2 {
+				return usageErr("diff needs two JSON reports (padlock diff old.json new.json)")
+			}
+			old, err := report.ReadFile(c.Args().Get(0))
+			if err != nil {
+				return usageErr("diff %s: %v", c.Args().Get(0), err)
+			}
+			cur, err := report.ReadFile(c.Args().Get(1))
+			if err != nil {
+				return usageErr("diff %s: %v", c.Args().Get(1), err)
+			}
+			ch := report.Diff(old, cur)
+			w := c.App.Writer
+			if c.Bool("json") {
+				enc := json.NewEncoder(w)
+				enc.SetIndent("", "  ")
+				enc.SetEscapeHTML(false)
+				if err := enc.Encode(ch); err != nil {
+					return err
+				}
+			} else {
+				printChanges(c, ch)
+			}
+			if !ch.Empty() {
+				return &exitError{code: exitFindings}
+			}
+			return nil
+		},
+	}
+}
+
+func printChanges(c *cli.Context, ch *report.Changes) {
+	w := c.App.Writer
+	if ch.Empty() {
+		fmt.Fprintln(w, "no changes")
+		return
+	}
+	for _, f := range ch.NewFindings {
+		fmt.Fprintf(w, "+ %s %s %s (%s line %d)\n", f.Severity, f.Rule, f.URL, f.Page, f.Line)
+	}
+	for _, f := range ch.Fixed {
+		fmt.Fprintf(w, "- %s %s %s (%s line %d)\n", f.Severity, f.Rule, f.URL, f.Page, f.Line)
+	}
+	for _, p := range ch.PagesAdded {
+		fmt.Fprintf(w, "+ page %s\n", p)
+	}
+	for _, p := range ch.PagesRemoved {
+		fmt.Fprintf(w, "- page %s\n", p)
+	}
+	fmt.Fprintf(w, "%d new findings, %d fixed, %d pages added, %d removed\n", len(ch.NewFindings), len(ch.Fixed), len(ch.PagesAdded), len(ch.PagesRemoved))
+}

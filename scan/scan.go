@@ -1,0 +1,90 @@
+// Package scan runs a whole padlock audit: it crawls, runs the rules over every page as it
+// arrives and assembles the report. The CLI and the benchmarks call it; it reads no flags.
+package scan
+
+import (
+	"context"
+	"time"
+
+	"github.com/padlock-scan/padlock/crawler"
+	"github.com/padlock-scan/padlock/report"
+	"github.com/padlock-scan/padlock/rules"
+)
+
+// ToolVersion is padlock's version, written into every report.
+const ToolVersion = "0.1.0"
+
+// Options configure one audit.
+type Options struct {
+	Crawl crawler.Config
+	Rules rules.Config
+	// Selected are the rules to run; nil means rules.All().
+	Selected []*rules.Rule
+	// Now is the clock (tests inject a fixed one); nil means time.Now.
+	Now func() time.Time
+	// Settings, when set, is recorded in the report.
+	Settings *report.Settings
+}
+
+// Run crawls and checks. It always returns a report, even when the crawl was cut short (the
+// error then says why: crawler.ErrNoStart, a context error, or a configuration error, in which
+// case the report is nil).
+func Run(ctx context.Context, opt Options) (*report.Report, error) {
+	now := opt.Now
+	if now == nil {
+		now = time.Now
+	}
+	selected := opt.Selected
+	if selected == nil {
+		selected = rules.All()
+	}
+	rep := &report.Report{
+		Version:   report.Version,
+		Tool:      report.Tool{Name: "padlock", Version: ToolVersion},
+		StartURLs: append([]string(nil), opt.Crawl.StartURLs...),
+		StartedAt: now().UTC().Truncate(time.Second),
+		Config:    opt.Settings,
+	}
+	seen := map[findingKey]bool{}
+	visit := func(p *crawler.Page) {
+		rp := report.FromPage(p)
+		rep.Stats.Resources += len(rp.Resources)
+		if p.Err != "" {
+			rep.Errors = append(rep.Errors, report.Error{URL: p.URL, Error: p.Err})
+		}
+		if p.Truncated {
+			rep.Errors = append(rep.Errors, report.Error{URL: p.FinalURL, Error: "page truncated at the size limit (--max-body); references after it were not seen"})
+		}
+		rep.Pages = append(rep.Pages, rp)
+		for _, f := range rules.Run(selected, p, &opt.Rules) {
+			k := findingKey{f.Rule, f.Page, f.URL, f.Element, f.Attribute, f.Line, f.Stylesheet}
+			if seen[k] {
+				continue // the same reference reported twice (e.g. a URL in srcset and src)
+			}
+			seen[k] = true
+			rep.Findings = append(rep.Findings, report.FromFinding(f))
+		}
+	}
+	cfg := opt.Crawl
+	res, err := crawler.Crawl(ctx, &cfg, visit)
+	if res == nil {
+		return nil, err
+	}
+	for _, e := range res.Errors {
+		rep.Errors = append(rep.Errors, report.Error{URL: e.URL, Error: e.Err})
+	}
+	rep.Stats.Pages = res.Pages
+	rep.Stats.Requests = res.Requests
+	rep.Stats.NotCrawled = res.NotCrawled
+	rep.Stats.Skipped = res.Skipped
+	rep.Interrupted = res.Stopped
+	rep.FinishedAt = now().UTC().Truncate(time.Second)
+	rep.Finish()
+	return rep, err
+}
+
+type findingKey struct {
+	rule, page, url, element, attr string
+	line                           int
+	sheet                          string
+}
