@@ -1,0 +1,162 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/padlock-scan/padlock/crawler"
+)
+
+func TestMixedContentUpgradeableCases(t *testing.T) {
+	t.Parallel()
+	rule := mixedContentUpgradeable()
+	for _, tc := range mixedCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := tc.page
+			if p == "" {
+				p = testHTTPSPage
+			}
+			fs := runOne(t, rule, page(p, tc.res))
+			want := 0
+			if tc.want == mixedUpgradeable {
+				want = 1
+			}
+			if len(fs) != want {
+				t.Fatalf("got %d findings, want %d: %+v", len(fs), want, fs)
+			}
+			if want == 0 {
+				return
+			}
+			wantMitigation := ""
+			if tc.reason == reasonCSP {
+				wantMitigation = MitigationCSPUpgrade
+			}
+			if fs[0].Mitigation != wantMitigation {
+				t.Errorf("mitigation = %q, want %q", fs[0].Mitigation, wantMitigation)
+			}
+		})
+	}
+}
+
+func TestMixedContentUpgradeableFinding(t *testing.T) {
+	t.Parallel()
+	rule := mixedContentUpgradeable()
+	tests := []struct {
+		name     string
+		res      crawler.Resource
+		want     Finding
+		contains []string
+		excludes []string
+	}{
+		{
+			name: "img src",
+			res: crawler.Resource{
+				URL: "http://img.test/a.png", Element: "img", Attribute: "src", Kind: crawler.KindImage,
+				Line: 5, Source: crawler.SourceHTML, Fetch: &crawler.Fetch{HTTPSAvailable: boolPtr(true)},
+			},
+			want: Finding{
+				Rule: "mixed-content-upgradeable", Severity: Warning, Page: testHTTPSPage,
+				URL: "http://img.test/a.png", Element: "img", Attribute: "src", Line: 5,
+				Source: crawler.SourceHTML, HTTPSAvailable: boolPtr(true),
+			},
+			contains: []string{"image loaded over plain HTTP on an HTTPS page", "retry it over HTTPS", "Safari blocks it"},
+			excludes: []string{"did not answer"},
+		},
+		{
+			name: "img whose https copy is missing",
+			res: crawler.Resource{
+				URL: "http://img.test/a.png", Element: "img", Attribute: "src", Kind: crawler.KindImage,
+				Line: 5, Source: crawler.SourceHTML, Fetch: &crawler.Fetch{HTTPSAvailable: boolPtr(false)},
+			},
+			want: Finding{
+				Rule: "mixed-content-upgradeable", Severity: Warning, Page: testHTTPSPage,
+				URL: "http://img.test/a.png", Element: "img", Attribute: "src", Line: 5,
+				Source: crawler.SourceHTML, HTTPSAvailable: boolPtr(false),
+			},
+			contains: []string{"HTTPS copy did not answer"},
+		},
+		{
+			name: "css background in external stylesheet",
+			res: crawler.Resource{
+				URL: "http://img.test/bg.png", Element: "background-image", Attribute: "url", Kind: crawler.KindImage,
+				Line: 12, Source: crawler.SourceCSS, Stylesheet: "https://www.shop.test/site.css",
+			},
+			want: Finding{
+				Rule: "mixed-content-upgradeable", Severity: Warning, Page: testHTTPSPage,
+				URL: "http://img.test/bg.png", Element: "background-image", Attribute: "url", Line: 12,
+				Source: crawler.SourceCSS, Stylesheet: "https://www.shop.test/site.css",
+			},
+			contains: []string{"background-image", "stylesheet https://www.shop.test/site.css"},
+		},
+		{
+			name: "video",
+			res: crawler.Resource{
+				URL: "http://media.test/v.mp4", Element: "video", Attribute: "src", Kind: crawler.KindMedia,
+				Line: 40, Source: crawler.SourceHTML,
+			},
+			want: Finding{
+				Rule: "mixed-content-upgradeable", Severity: Warning, Page: testHTTPSPage,
+				URL: "http://media.test/v.mp4", Element: "video", Attribute: "src", Line: 40, Source: crawler.SourceHTML,
+			},
+			contains: []string{"video loaded over plain HTTP"},
+		},
+		{
+			name: "script upgraded by CSP",
+			res: crawler.Resource{
+				URL: "http://cdn.other.test/a.js", Element: "script", Attribute: "src", Kind: crawler.KindScript,
+				Line: 14, Source: crawler.SourceHTML, UpgradedByCSP: true,
+			},
+			want: Finding{
+				Rule: "mixed-content-upgradeable", Severity: Warning, Page: testHTTPSPage,
+				URL: "http://cdn.other.test/a.js", Element: "script", Attribute: "src", Line: 14,
+				Source: crawler.SourceHTML, Mitigation: "csp-upgrade-insecure-requests",
+			},
+			contains: []string{"script loaded over plain HTTP", "Content-Security-Policy", "upgrade-insecure-requests", "fix the source URL anyway"},
+			excludes: []string{"Safari"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			fs := runOne(t, rule, page(testHTTPSPage, tc.res))
+			if len(fs) != 1 {
+				t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
+			}
+			checkFinding(t, fs[0], tc.want, tc.contains)
+			for _, s := range tc.excludes {
+				if strings.Contains(fs[0].Message, s) {
+					t.Errorf("message %q contains %q", fs[0].Message, s)
+				}
+			}
+		})
+	}
+}
+
+func TestMixedContentRulesPartition(t *testing.T) {
+	t.Parallel()
+	// A page with every case: each reference is reported by at most one of the two rules.
+	var res []crawler.Resource
+	want := 0
+	for _, tc := range mixedCases() {
+		if tc.page == "" {
+			r := tc.res
+			r.Line = len(res) + 1 // the line identifies the case
+			res = append(res, r)
+			if tc.want != notMixed {
+				want++
+			}
+		}
+	}
+	fs := Run([]*Rule{mixedContentBlockable(), mixedContentUpgradeable()}, page(testHTTPSPage, res...), nil)
+	seen := map[int]string{}
+	for _, f := range fs {
+		if prev, ok := seen[f.Line]; ok {
+			t.Errorf("%s (line %d) reported by both %s and %s", f.URL, f.Line, prev, f.Rule)
+		}
+		seen[f.Line] = f.Rule
+	}
+	if len(fs) != want {
+		t.Errorf("got %d findings, want %d", len(fs), want)
+	}
+}
