@@ -1,0 +1,52 @@
+package rules
+
+import (
+	"strconv"
+
+	"github.com/padlock-scan/padlock/crawler"
+)
+
+// insecureRefresh reports meta refreshes and Refresh headers on HTTPS pages that point at a
+// non-trustworthy URL.
+func insecureRefresh() *Rule {
+	return &Rule{
+		ID:       "insecure-refresh",
+		Severity: Warning,
+		Title:    "Refresh from an HTTPS page to an HTTP URL",
+		Doc: "A <meta http-equiv=refresh> or a Refresh response header on an HTTPS page sends the " +
+			"browser to an http: URL, after any delay. The visitor silently leaves HTTPS: the next " +
+			"page and everything after it can be read and rewritten on the network, and the " +
+			"padlock disappears. Inside a frame the refresh is blocked as mixed content instead.",
+		Fix: "Point the refresh at the https:// URL, or better, replace it with a server-side " +
+			"301/308 redirect to https://.",
+		HelpURL: "https://html.spec.whatwg.org/multipage/#shared-declarative-refresh-steps",
+		Check:   checkInsecureRefresh,
+	}
+}
+
+func checkInsecureRefresh(pass *Pass) {
+	page := pass.Page
+	if !isHTTPS(page.FinalURL) {
+		return
+	}
+	for i := range page.Resources {
+		r := &page.Resources[i]
+		if r.Kind != crawler.KindRefresh || !isInsecureURL(r.URL) {
+			continue
+		}
+		f := resourceFinding(page, r)
+		how := "meta refresh"
+		if r.Source == crawler.SourceHeader {
+			how = "Refresh header"
+		}
+		f.Message = how + " after " + strconv.Itoa(r.RefreshDelay) + "s sends the HTTPS page to " +
+			transport(r.URL) + "; the visitor leaves HTTPS"
+		// A frame's own navigations are upgraded, a top-level one only to the page's host and port.
+		if r.UpgradedByCSP && (page.Frame || navigationUpgraded(page, r.URL)) {
+			f.Mitigation = MitigationCSPUpgrade
+			f.Message += "; browsers upgrade it because of the page's Content-Security-Policy " +
+				"upgrade-insecure-requests, but fix the target anyway"
+		}
+		pass.Report(f)
+	}
+}

@@ -1,0 +1,75 @@
+package rules
+
+import (
+	"testing"
+
+	"github.com/padlock-scan/padlock/crawler"
+)
+
+func TestInsecureRefresh(t *testing.T) {
+	t.Parallel()
+	meta := func(u string, delay int) crawler.Resource {
+		return crawler.Resource{URL: u, Raw: "0; url=" + u, Element: "meta", Attribute: "content", Kind: crawler.KindRefresh, Line: 4, Source: crawler.SourceHTML, RefreshDelay: delay}
+	}
+	header := func(u string, delay int) crawler.Resource {
+		return crawler.Resource{URL: u, Element: "Refresh", Kind: crawler.KindRefresh, Source: crawler.SourceHeader, RefreshDelay: delay}
+	}
+	tests := []struct {
+		name           string
+		page           string
+		frame          bool
+		res            crawler.Resource
+		want           bool
+		wantMitigation string
+		contains       []string
+	}{
+		{name: "meta refresh at 0s", res: meta("http://www.shop.test/home", 0), want: true, contains: []string{"meta refresh after 0s", "plain HTTP"}},
+		{name: "meta refresh after 5s", res: meta("http://other.test/", 5), want: true, contains: []string{"after 5s"}},
+		{name: "Refresh header", res: header("http://other.test/", 0), want: true, contains: []string{"Refresh header"}},
+		{name: "Refresh header delayed", res: header("http://other.test/", 30), want: true, contains: []string{"after 30s"}},
+		{name: "https target", res: meta("https://other.test/", 0), want: false},
+		{name: "relative target already resolved against https", res: with(meta("https://www.shop.test/next", 0), func(r *crawler.Resource) { r.Raw = "0; url=/next" }), want: false},
+		{name: "localhost target", res: meta("http://localhost:8080/", 0), want: false},
+		{name: "loopback target", res: meta("http://127.0.0.5/", 0), want: false},
+		{name: "ftp target", res: meta("ftp://files.test/", 0), want: true, contains: []string{"FTP"}},
+		{name: "http page", page: testHTTPPage, res: meta("http://other.test/", 0), want: false},
+		{
+			name: "UIR, same host", res: with(meta("http://www.shop.test/home", 0), func(r *crawler.Resource) { r.UpgradedByCSP = true }),
+			want: true, wantMitigation: MitigationCSPUpgrade, contains: []string{"upgrade-insecure-requests"},
+		},
+		{name: "UIR, other host is not upgraded", res: with(meta("http://other.test/", 0), func(r *crawler.Resource) { r.UpgradedByCSP = true }), want: true},
+		{name: "UIR, same host other port is not upgraded", res: with(meta("http://www.shop.test:8080/", 0), func(r *crawler.Resource) { r.UpgradedByCSP = true }), want: true},
+		{
+			name: "UIR, in a frame any host is upgraded", frame: true, res: with(meta("http://other.test/", 0), func(r *crawler.Resource) { r.UpgradedByCSP = true }),
+			want: true, wantMitigation: MitigationCSPUpgrade,
+		},
+		{name: "same host without UIR", res: meta("http://www.shop.test/home", 0), want: true},
+		{name: "link is not a refresh", res: html(crawler.KindLink, "a", "href", "http://other.test/"), want: false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := tc.page
+			if p == "" {
+				p = testHTTPSPage
+			}
+			pg := page(p, tc.res)
+			pg.Frame = tc.frame
+			fs := runOne(t, insecureRefresh(), pg)
+			if !tc.want {
+				if len(fs) != 0 {
+					t.Fatalf("got %+v, want none", fs)
+				}
+				return
+			}
+			if len(fs) != 1 {
+				t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
+			}
+			want := Finding{
+				Rule: "insecure-refresh", Severity: Warning, Page: p, URL: tc.res.URL, Element: tc.res.Element,
+				Attribute: tc.res.Attribute, Line: tc.res.Line, Source: tc.res.Source, Mitigation: tc.wantMitigation,
+			}
+			checkFinding(t, fs[0], want, tc.contains)
+		})
+	}
+}
