@@ -1,0 +1,92 @@
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrUnknownRule is returned (wrapped) by Select for a rule ID that no rule has.
+var ErrUnknownRule = errors.New("unknown rule")
+
+// All returns every rule padlock knows, sorted by ID. Each call builds fresh values, so callers
+// may change what they get (a severity override, say) without affecting anyone else.
+//
+// To add a rule, write its constructor in a file named after it and add one line here, keeping
+// the list sorted by ID; registry_test.go checks the order.
+func All() []*Rule {
+	return []*Rule{
+		httpsDowngrade(),          // https-downgrade
+		insecureForm(),            // insecure-form
+		insecureLink(),            // insecure-link
+		insecurePage(),            // insecure-page
+		insecureRefresh(),         // insecure-refresh
+		mixedContentBlockable(),   // mixed-content-blockable
+		mixedContentUpgradeable(), // mixed-content-upgradeable
+	}
+}
+
+// ByID returns the rule with the given ID.
+func ByID(id string) (*Rule, bool) {
+	for _, r := range All() {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return nil, false
+}
+
+// IDs returns the ID of every rule, sorted.
+func IDs() []string {
+	all := All()
+	ids := make([]string, len(all))
+	for i, r := range all {
+		ids[i] = r.ID
+	}
+	return ids
+}
+
+// Select returns the rules to run, sorted by ID: those in enable (every rule when enable is
+// empty) minus those in disable. IDs are matched exactly after trimming spaces; empty entries
+// are ignored. An unknown ID, or one both enabled and disabled, is an error that names the
+// valid IDs; unknown IDs wrap ErrUnknownRule.
+func Select(enable, disable []string) ([]*Rule, error) {
+	all := All()
+	known := make(map[string]bool, len(all))
+	for _, r := range all {
+		known[r.ID] = true
+	}
+	var unknown []string
+	collect := func(ids []string) map[string]bool {
+		set := map[string]bool{}
+		for _, id := range ids {
+			id = strings.TrimSpace(id)
+			if id == "" {
+				continue
+			}
+			if !known[id] {
+				unknown = append(unknown, fmt.Sprintf("%q", id))
+				continue
+			}
+			set[id] = true
+		}
+		return set
+	}
+	on, off := collect(enable), collect(disable)
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("%w %s (valid rules: %s)", ErrUnknownRule, strings.Join(unknown, ", "),
+			strings.Join(IDs(), ", "))
+	}
+	for _, r := range all {
+		if on[r.ID] && off[r.ID] {
+			return nil, fmt.Errorf("rule %q is both enabled and disabled", r.ID)
+		}
+	}
+	var out []*Rule
+	for _, r := range all {
+		if (len(on) == 0 || on[r.ID]) && !off[r.ID] {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
