@@ -225,10 +225,10 @@ func resourceNoun(r *crawler.Resource) string {
 		switch {
 		case r.Imageset:
 			return "image (srcset or <picture>)"
-		case el == "use":
+		case el == "use" && r.Source != crawler.SourceCSS:
 			return "SVG <use> document"
 		case r.Source == crawler.SourceCSS && el != "":
-			return "CSS " + el + " image"
+			return "image (CSS " + el + ")"
 		}
 		return "image"
 	case crawler.KindMedia:

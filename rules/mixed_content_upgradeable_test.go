@@ -87,7 +87,7 @@ func TestMixedContentUpgradeableFinding(t *testing.T) {
 				URL: "http://img.test/bg.png", Element: "background-image", Attribute: "url", Line: 12,
 				Source: crawler.SourceCSS, Stylesheet: "https://www.shop.test/site.css",
 			},
-			contains: []string{"background-image", "stylesheet https://www.shop.test/site.css"},
+			contains: []string{"image (CSS background-image) loaded", "stylesheet https://www.shop.test/site.css"},
 		},
 		{
 			name: "video",
