@@ -174,3 +174,40 @@ type Page struct {
 	Document
 	CSP []CSP // header policies followed by meta policies
 }
+
+// Origin is what padlock learnt about one HTTPS origin the crawl touched (pages or
+// sub-resources): its own probe handshakes and the HSTS headers its pages sent.
+type Origin struct {
+	Origin    string // https://host:port (default port omitted)
+	FirstPage string // the first page (by URL order) whose fetch or references touched it
+	InScope   bool   // the origin's host is crawled as pages
+
+	// From a probe handshake offering TLS 1.2 and 1.3 (certificate verified separately, so a bad
+	// certificate is described rather than just refused).
+	Version     string // negotiated, e.g. "TLS 1.3"; "" when no handshake at 1.2+ succeeded
+	Cipher      string
+	ModernErr   string // why a 1.2+ handshake failed, if it did
+	Subject     string
+	Issuer      string
+	NotBefore   time.Time
+	NotAfter    time.Time
+	DNSNames    []string
+	CertProblem string // "", "expired", "not-yet-valid", "untrusted", "incomplete-chain", "wrong-host"
+	CertError   string // the verifier's message
+	// LegacyTLS is set when a handshake offering only TLS 1.0 and 1.1 succeeded; LegacyVersion
+	// says which.
+	LegacyTLS     bool
+	LegacyVersion string
+	Probed        bool   // the probe ran (false when --check-resources none skipped third parties)
+	ProbeErr      string // the origin could not be reached at all
+
+	// HSTS as sent on the origin's HTML pages: one entry per distinct first
+	// Strict-Transport-Security value ("" for none), with the pages that sent it.
+	HSTS []HSTSSeen
+}
+
+// HSTSSeen is one Strict-Transport-Security value and the pages that sent it.
+type HSTSSeen struct {
+	Header string   // the first Strict-Transport-Security header value; "" when absent
+	Pages  []string // sorted
+}

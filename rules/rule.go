@@ -5,6 +5,7 @@ package rules
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/padlock-scan/padlock/crawler"
 )
@@ -82,6 +83,12 @@ type Config struct {
 	FirstParty []string
 	// AllowScript lists approved third-party script origins or host patterns ("*.provider.test").
 	AllowScript []string
+	// Now is the time certificates are judged at; zero means time.Now().
+	Now time.Time
+	// CertExpiryWarning is how close to expiry a certificate draws a warning (default 30 days).
+	CertExpiryWarning time.Duration
+	// PaymentProviders are extra host patterns of card-frame providers (besides the built-in list).
+	PaymentProviders []string
 }
 
 // Pass is one run of one rule over one page.
@@ -115,7 +122,54 @@ type Rule struct {
 	Doc      string   // what it means and why it matters
 	Fix      string   // how to fix it
 	HelpURL  string
-	Check    func(*Pass)
+	// Check runs once per page (nil for origin-level rules).
+	Check func(*Pass)
+	// CheckOrigin runs once per HTTPS origin the crawl touched (nil for page-level rules).
+	CheckOrigin func(*OriginPass)
+}
+
+// OriginPass is one run of one origin-level rule over one origin.
+type OriginPass struct {
+	Origin *crawler.Origin
+	Config *Config
+	rule   *Rule
+	report func(Finding)
+}
+
+// Report records a finding with the rule's ID and default severity; Page defaults to the
+// origin's first page and URL to the origin.
+func (p *OriginPass) Report(f Finding) { p.ReportAs(p.rule.Severity, f) }
+
+// ReportAs records a finding with a severity other than the rule's default.
+func (p *OriginPass) ReportAs(sev Severity, f Finding) {
+	f.Rule = p.rule.ID
+	f.Severity = sev
+	if f.Page == "" {
+		f.Page = p.Origin.FirstPage
+	}
+	if f.URL == "" {
+		f.URL = p.Origin.Origin
+	}
+	if f.Source == "" {
+		f.Source = "tls"
+	}
+	p.report(f)
+}
+
+// RunOrigin runs the origin-level rules over one origin.
+func RunOrigin(rs []*Rule, o *crawler.Origin, cfg *Config) []Finding {
+	if cfg == nil {
+		cfg = &Config{}
+	}
+	var out []Finding
+	for _, r := range rs {
+		if r.CheckOrigin == nil {
+			continue
+		}
+		p := &OriginPass{Origin: o, Config: cfg, rule: r, report: func(f Finding) { out = append(out, f) }}
+		r.CheckOrigin(p)
+	}
+	return out
 }
 
 // Run runs rules over one page and returns their findings in the order reported.
@@ -125,6 +179,9 @@ func Run(rs []*Rule, page *crawler.Page, cfg *Config) []Finding {
 	}
 	var out []Finding
 	for _, r := range rs {
+		if r.Check == nil {
+			continue
+		}
 		p := &Pass{Page: page, Config: cfg, rule: r, report: func(f Finding) { out = append(out, f) }}
 		r.Check(p)
 	}
