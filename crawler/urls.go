@@ -1,0 +1,375 @@
+package crawler
+
+import (
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"golang.org/x/net/idna"
+)
+
+// Browsers parse URLs with the WHATWG URL Standard; Go's net/url follows RFC 3986. The helpers in
+// this file bridge the differences that matter for finding what a page fetches (RULES-RESEARCH
+// §1a item 2): surrounding C0 controls and spaces, tabs and newlines inside the value,
+// backslashes, scheme and host case, slashes after a special scheme, IPv4 shorthand, IDNA, and
+// stray percent signs. Everything else is left to net/url.
+
+// hostProfile maps an internationalised host name the way the URL Standard's "domain to ASCII"
+// does (UTS #46, non-transitional, no hyphen or STD3 checks).
+var hostProfile = idna.New(
+	idna.MapForLookup(),
+	idna.Transitional(false),
+	idna.CheckHyphens(false),
+	idna.StrictDomainName(false),
+	idna.VerifyDNSLength(false),
+)
+
+// cleanURLString returns raw as a browser's URL parser sees it before parsing: leading and
+// trailing C0 controls and spaces stripped, and every tab, CR and LF removed.
+func cleanURLString(raw string) string {
+	start, end := 0, len(raw)
+	for start < end && raw[start] <= ' ' {
+		start++
+	}
+	for end > start && raw[end-1] <= ' ' {
+		end--
+	}
+	s := raw[start:end]
+	if strings.ContainsAny(s, "\t\n\r") {
+		s = strings.Map(func(r rune) rune {
+			if r == '\t' || r == '\n' || r == '\r' {
+				return -1
+			}
+			return r
+		}, s)
+	}
+	return s
+}
+
+// isSpecialScheme reports whether scheme is one of the URL Standard's special schemes, whose
+// URLs treat a backslash as a slash and always have a host (file aside).
+func isSpecialScheme(scheme string) bool {
+	switch scheme {
+	case "http", "https", "ws", "wss", "ftp", "file":
+		return true
+	}
+	return false
+}
+
+// defaultPort returns the port a special scheme implies, or "" for other schemes.
+func defaultPort(scheme string) string {
+	switch scheme {
+	case "http", "ws":
+		return "80"
+	case "https", "wss":
+		return "443"
+	case "ftp":
+		return "21"
+	}
+	return ""
+}
+
+// splitScheme returns the scheme of s (lower-cased) and the rest after the colon, when s starts
+// with a valid scheme (ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":").
+func splitScheme(s string) (scheme, rest string, ok bool) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
+		case i > 0 && c == ':':
+			return strings.ToLower(s[:i]), s[i+1:], true
+		default:
+			return "", "", false
+		}
+	}
+	return "", "", false
+}
+
+// Resolve parses raw the way a browser parses an attribute or url() value and resolves it
+// against base, which may be nil when only absolute URLs make sense. It returns false for
+// values that are empty after trimming (they name no new resource), for values that do not
+// parse, for relative values without a usable base, and for special-scheme URLs without a
+// host. The result has a lower-case scheme and host, a canonical IP address host, an
+// ASCII (punycode) host, and no default port.
+func Resolve(base *url.URL, raw string) (*url.URL, bool) {
+	s := cleanURLString(raw)
+	if s == "" {
+		return nil, false
+	}
+	scheme, rest, hasScheme := splitScheme(s)
+	eff := scheme
+	if !hasScheme && base != nil {
+		eff = strings.ToLower(base.Scheme)
+	}
+	special := isSpecialScheme(eff)
+	if special {
+		// Backslashes are slashes before the query and fragment of a special URL.
+		if i := strings.IndexAny(s, "?#"); i >= 0 {
+			s = strings.ReplaceAll(s[:i], `\`, "/") + s[i:]
+		} else {
+			s = strings.ReplaceAll(s, `\`, "/")
+		}
+		if hasScheme {
+			rest = s[len(scheme)+1:]
+		}
+	}
+	switch {
+	case hasScheme && special && eff != "file":
+		if base != nil && strings.EqualFold(base.Scheme, scheme) && !strings.HasPrefix(rest, "//") {
+			// "http:foo" on an http page is a relative reference (URL Standard, special
+			// relative or authority state).
+			s = rest
+			if s == "" {
+				return nil, false
+			}
+		} else {
+			// Any number of slashes, even none, separates a special scheme from the host.
+			s = scheme + "://" + strings.TrimLeft(rest, "/")
+		}
+	case hasScheme:
+		s = scheme + ":" + rest
+	case special && eff != "file" && strings.HasPrefix(s, "//"):
+		s = "//" + strings.TrimLeft(s, "/")
+	}
+	ref, err := url.Parse(s)
+	if err != nil {
+		ref, err = url.Parse(escapeStrays(s, hasScheme))
+		if err != nil {
+			return nil, false
+		}
+	}
+	u := ref
+	if !ref.IsAbs() {
+		if base == nil || base.Opaque != "" || !base.IsAbs() {
+			return nil, false
+		}
+		u = base.ResolveReference(ref)
+	}
+	return canonicalize(u)
+}
+
+// escapeStrays percent-encodes what browsers accept in a URL but net/url rejects: a percent
+// sign not followed by two hex digits, and a colon in the first segment of a relative path.
+func escapeStrays(s string, hasScheme bool) string {
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	if !hasScheme && !strings.HasPrefix(s, "/") {
+		if i := strings.IndexAny(s, ":/?#"); i >= 0 && s[i] == ':' {
+			b.WriteString("./")
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '%' && (i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2])) {
+			b.WriteString("%25")
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// canonicalize (which modifies u, a URL the caller owns) lower-cases u's scheme and host, rewrites IPv4 shorthand and IPv6 hosts in
+// canonical form, maps international host names to ASCII and drops the scheme's default port.
+// It fails for a special-scheme URL (file aside) whose host is empty or invalid.
+func canonicalize(u *url.URL) (*url.URL, bool) {
+	scheme := strings.ToLower(u.Scheme)
+	u.Scheme = scheme
+	special := isSpecialScheme(scheme) && scheme != "file"
+	if special && u.Opaque != "" {
+		return nil, false
+	}
+	if u.Host == "" {
+		return u, !special
+	}
+	host, port := u.Hostname(), u.Port()
+	if strings.HasSuffix(u.Host, ":") {
+		port = ""
+	}
+	h, ok := canonicalHost(host, special)
+	if !ok {
+		return nil, false
+	}
+	if port == defaultPort(scheme) {
+		port = ""
+	}
+	if strings.Contains(h, ":") {
+		h = "[" + h + "]"
+	}
+	if port != "" {
+		h += ":" + port
+	}
+	u.Host = h
+	return u, true
+}
+
+// canonicalHost returns the browser's serialisation of host: IPv6 addresses compressed,
+// IPv4 addresses (in any of the legacy notations) dotted-decimal, domains lower-case ASCII.
+func canonicalHost(host string, special bool) (string, bool) {
+	if host == "" {
+		return "", !special
+	}
+	if strings.Contains(host, ":") {
+		a, err := netip.ParseAddr(host)
+		if err != nil || a.Zone() != "" || !a.Is6() {
+			return "", false
+		}
+		return a.String(), true
+	}
+	if !special {
+		return host, true
+	}
+	ascii := true
+	for i := 0; i < len(host); i++ {
+		if host[i] >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		host = strings.ToLower(host)
+	} else {
+		h, err := hostProfile.ToASCII(host)
+		if err != nil || h == "" {
+			return "", false
+		}
+		host = h
+	}
+	if endsInNumber(host) {
+		return parseIPv4(host)
+	}
+	return host, true
+}
+
+// endsInNumber implements the URL Standard's "ends in a number" check: such hosts must parse
+// as IPv4 addresses.
+func endsInNumber(host string) bool {
+	parts := strings.Split(host, ".")
+	if len(parts) > 1 && parts[len(parts)-1] == "" {
+		parts = parts[:len(parts)-1]
+	}
+	last := parts[len(parts)-1]
+	if last == "" {
+		return false
+	}
+	digits := true
+	for i := 0; i < len(last); i++ {
+		if last[i] < '0' || last[i] > '9' {
+			digits = false
+			break
+		}
+	}
+	if digits {
+		return true
+	}
+	_, ok := parseIPv4Number(last)
+	return ok
+}
+
+// parseIPv4 implements the URL Standard's IPv4 parser: up to four dot-separated decimal,
+// octal (leading 0) or hex (0x) numbers, the last one filling the remaining bytes.
+func parseIPv4(host string) (string, bool) {
+	parts := strings.Split(host, ".")
+	if len(parts) > 1 && parts[len(parts)-1] == "" {
+		parts = parts[:len(parts)-1]
+	}
+	if len(parts) > 4 {
+		return "", false
+	}
+	nums := make([]uint64, len(parts))
+	for i, p := range parts {
+		n, ok := parseIPv4Number(p)
+		if !ok {
+			return "", false
+		}
+		nums[i] = n
+	}
+	for _, n := range nums[:len(nums)-1] {
+		if n > 255 {
+			return "", false
+		}
+	}
+	last := nums[len(nums)-1]
+	if last >= 1<<(8*(5-len(nums))) {
+		return "", false
+	}
+	ip := last
+	for i, n := range nums[:len(nums)-1] {
+		ip += n << (8 * (3 - i))
+	}
+	return strconv.FormatUint(ip>>24, 10) + "." + strconv.FormatUint(ip>>16&0xff, 10) + "." +
+		strconv.FormatUint(ip>>8&0xff, 10) + "." + strconv.FormatUint(ip&0xff, 10), true
+}
+
+// parseIPv4Number parses one part of an IPv4 host: decimal, octal with a leading 0, or hex
+// with a leading 0x (where "0x" alone is zero).
+func parseIPv4Number(s string) (uint64, bool) {
+	if s == "" {
+		return 0, false
+	}
+	radix := 10
+	switch {
+	case len(s) >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'):
+		s, radix = s[2:], 16
+	case len(s) >= 2 && s[0] == '0':
+		s, radix = s[1:], 8
+	}
+	if s == "" {
+		return 0, true
+	}
+	n, err := strconv.ParseUint(s, radix, 64)
+	if err != nil {
+		return 0, false
+	}
+	return n, true
+}
+
+// NormalizeURL returns the string form of u that padlock uses as a key and in reports: no
+// fragment, lower-case scheme and host, no default port (80 for http and ws, 443 for https and
+// wss, 21 for ftp), and "/" for an empty path of a URL with a host.
+func NormalizeURL(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	c := *u
+	c.Fragment, c.RawFragment = "", ""
+	c.Scheme = strings.ToLower(c.Scheme)
+	if c.Host != "" {
+		host, port := c.Hostname(), c.Port()
+		if strings.HasSuffix(c.Host, ":") {
+			port = ""
+		}
+		host = strings.ToLower(host)
+		if strings.Contains(host, ":") {
+			host = "[" + host + "]"
+		}
+		if port != "" && port != defaultPort(c.Scheme) {
+			host += ":" + port
+		}
+		c.Host = host
+		if c.Path == "" && c.Opaque == "" {
+			c.Path, c.RawPath = "/", ""
+		}
+	}
+	return c.String()
+}
+
+// Fetchable reports whether u is something a browser requests over the network: an absolute
+// http, https, ws, wss or ftp URL with a host. data:, blob:, about:, javascript:, mailto:,
+// tel: and the like are not network fetches.
+func Fetchable(u *url.URL) bool {
+	if u == nil || u.Host == "" || u.Opaque != "" {
+		return false
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https", "ws", "wss", "ftp":
+		return true
+	}
+	return false
+}
