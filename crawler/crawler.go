@@ -34,6 +34,8 @@ type Result struct {
 	NotCrawled int   // in-scope URLs queued but left when --max-pages was reached
 	Skipped    int   // in-scope URLs robots.txt or --include/--exclude kept out
 	Stopped    bool  // the context ended before the crawl did
+	// Origins are the HTTPS origins the crawl requested from, probed once each, sorted.
+	Origins []Origin
 }
 
 // job is one page to fetch.
@@ -52,6 +54,7 @@ type crawl struct {
 	client    *http.Client // sub-resources, robots.txt, sitemaps: no cookie jar, manual redirects
 	robots    robots
 	resources resourceCache
+	origins   origins
 
 	seen sync.Map // normalised page URL -> struct{}
 
@@ -88,6 +91,7 @@ func Crawl(ctx context.Context, cfg *Config, visit func(*Page)) (*Result, error)
 	}
 	cr.coll = cr.newCollector(ctx)
 	cr.resources.cr = cr
+	cr.origins.cr = cr
 
 	// Sitemaps and robots.txt of the start origins come first, so their URLs join the queue.
 	var sitemapsNamed, sitemapsGuessed []string
@@ -134,7 +138,9 @@ func Crawl(ctx context.Context, cfg *Config, visit func(*Page)) (*Result, error)
 	wg.Wait()
 	stop()
 
+	origins := cr.origins.list()
 	res := &Result{
+		Origins:    origins,
 		Errors:     cr.errs,
 		Requests:   cr.tr.requests.Load(),
 		Pages:      int(cr.pages.Load()),
@@ -277,6 +283,7 @@ func (cr *crawl) runJob(ctx context.Context, j job, visit func(*Page)) {
 		cr.pages.Add(1)
 		cr.follow(p, j)
 	}
+	cr.origins.touchPage(ctx, p)
 	cr.visitMu.Lock()
 	visit(p)
 	cr.visitMu.Unlock()

@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,25 +23,31 @@ type transport struct {
 	sem      chan struct{}
 	requests atomic.Int64
 	tlsInfo  sync.Map // origin -> *TLSInfo (first handshake seen)
-	insecure bool
 	roots    *x509.CertPool
 	verify   sync.Map // host -> verification error string (with --insecure)
+	dial     func(ctx context.Context, network, addr string) (net.Conn, error)
+	// insecureOK says whether a host's invalid certificate is tolerated (--insecure, own hosts).
+	insecureOK func(host string) bool
 }
 
 func newTransport(cfg *Config) *transport {
-	t := &transport{sem: make(chan struct{}, cfg.Concurrency), insecure: cfg.Insecure, roots: cfg.RootCAs}
+	t := &transport{sem: make(chan struct{}, cfg.Concurrency), roots: cfg.RootCAs}
+	t.insecureOK = func(host string) bool {
+		return cfg.Insecure && cfg.InScope(&url.URL{Scheme: "https", Host: host})
+	}
 	dialer := &net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second}
 	dial := dialer.DialContext
 	if cfg.DialContext != nil {
 		dial = cfg.DialContext
 	}
 	resolver := cfg.resolver
+	t.dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return dial(ctx, network, resolveAddr(resolver, addr))
+	}
 	t.base = &http.Transport{
-		Proxy: nil, // a crawler of someone's site goes straight to it; --resolve covers previews
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			return dial(ctx, network, resolveAddr(resolver, addr))
-		},
-		TLSClientConfig:       &tls.Config{RootCAs: cfg.RootCAs, InsecureSkipVerify: cfg.Insecure}, //nolint:gosec // only with --insecure, and every chain is still verified and recorded below
+		Proxy:                 nil, // a crawler of someone's site goes straight to it; --resolve covers previews
+		DialContext:           t.dial,
+		DialTLSContext:        t.dialTLS,
 		TLSHandshakeTimeout:   cfg.Timeout,
 		ResponseHeaderTimeout: cfg.Timeout,
 		MaxIdleConns:          4 * cfg.Concurrency,
@@ -47,27 +55,67 @@ func newTransport(cfg *Config) *transport {
 		IdleConnTimeout:       30 * time.Second,
 		ForceAttemptHTTP2:     false,
 	}
-	if cfg.Insecure {
-		t.base.TLSClientConfig.VerifyConnection = t.verifyConnection
-	}
 	return t
 }
 
-// verifyConnection records, with --insecure, why a chain would have been refused.
-func (t *transport) verifyConnection(cs tls.ConnectionState) error {
+// dialTLS connects and shakes hands itself, so the chain is verified for the host name (or IP)
+// of the URL exactly as crypto/tls does by default, while --insecure can let the site's own
+// hosts through (recording the problem) and nobody else.
+func (t *transport) dialTLS(ctx context.Context, network, addr string) (net.Conn, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := t.dial(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	conf := &tls.Config{
+		ServerName:         host,
+		RootCAs:            t.roots,
+		InsecureSkipVerify: true, //nolint:gosec // verified in VerifyConnection below
+		VerifyConnection:   func(cs tls.ConnectionState) error { return t.verifyChain(host, cs) },
+	}
+	c := tls.Client(raw, conf)
+	if err := c.HandshakeContext(ctx); err != nil {
+		raw.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// verifyChain verifies the server's chain for host. With --insecure a failure on the site's own
+// hosts is recorded and tolerated; elsewhere it fails the connection.
+func (t *transport) verifyChain(host string, cs tls.ConnectionState) error {
 	if len(cs.PeerCertificates) == 0 {
-		return nil
+		return errors.New("tls: server sent no certificate")
 	}
 	inter := x509.NewCertPool()
 	for _, c := range cs.PeerCertificates[1:] {
 		inter.AddCert(c)
 	}
-	_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{DNSName: cs.ServerName, Roots: t.roots, Intermediates: inter})
-	if err != nil {
-		t.verify.LoadOrStore(strings.ToLower(cs.ServerName), err.Error())
+	_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{DNSName: host, Roots: t.roots, Intermediates: inter})
+	if err == nil {
+		return nil
 	}
-	return nil
+	if t.insecureOK(host) {
+		t.verify.LoadOrStore(strings.ToLower(host), err.Error())
+		return nil
+	}
+	return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
 }
+
+// acquire takes a request slot for work that is not an http.Request (TLS probes).
+func (t *transport) acquire(ctx context.Context) error {
+	select {
+	case t.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (t *transport) release() { <-t.sem }
 
 // resolveAddr applies --resolve: an exact host:port entry wins over *:port.
 func resolveAddr(table map[string]string, addr string) string {

@@ -28,6 +28,11 @@ type Report struct {
 	Pages      []Page    `json:"pages"`
 	Findings   []Finding `json:"findings"`
 	Errors     []Error   `json:"errors"`
+	// Origins is the TLS and HSTS state of every HTTPS origin the crawl requested from.
+	Origins []Origin `json:"origins"`
+	// Scripts is the script inventory (PCI DSS 6.4.3): every external script by URL and every
+	// inline script and event handler by the SHA-256 of its text, with the pages it is on.
+	Scripts []Script `json:"scripts"`
 	// Interrupted is set when the crawl was stopped (Ctrl-C, SIGTERM) before it finished.
 	Interrupted bool `json:"interrupted,omitempty"`
 	// Fixed lists the baseline's findings that this crawl no longer found (with --baseline).
@@ -84,7 +89,9 @@ type Page struct {
 	Error       string     `json:"error,omitempty"`
 	Resources   []Resource `json:"resources"`
 	Payment     bool       `json:"payment,omitempty"`
-	CSP         []string   `json:"csp,omitempty"`
+	// PaymentSignals says why the page counts as a payment page.
+	PaymentSignals []string `json:"payment_signals,omitempty"`
+	CSP            []string `json:"csp,omitempty"`
 }
 
 // TLS is the connection state of a page.
@@ -139,6 +146,58 @@ type Suppression struct {
 	Reason string `json:"reason"`
 	Until  string `json:"until,omitempty"` // YYYY-MM-DD
 	Match  string `json:"match,omitempty"` // the entry's URL glob
+}
+
+// Origin is what padlock learnt about one HTTPS origin.
+type Origin struct {
+	Origin        string       `json:"origin"`
+	InScope       bool         `json:"in_scope"`
+	FirstPage     string       `json:"first_page"`
+	TLSVersion    string       `json:"tls_version"`
+	Cipher        string       `json:"cipher,omitempty"`
+	LegacyTLS     bool         `json:"legacy_tls_accepted"`
+	LegacyVersion string       `json:"legacy_tls_version,omitempty"`
+	Certificate   *Certificate `json:"certificate,omitempty"`
+	// HSTS is the Strict-Transport-Security header of the origin's pages ("" when none sent);
+	// HSTSPages and HSTSVaries tell whether every page sent the same.
+	HSTS       string `json:"hsts"`
+	HSTSPages  int    `json:"hsts_pages"`
+	HSTSVaries bool   `json:"hsts_varies,omitempty"`
+	Error      string `json:"error,omitempty"`
+}
+
+// Certificate describes an origin's leaf certificate.
+type Certificate struct {
+	Subject   string    `json:"subject"`
+	Issuer    string    `json:"issuer"`
+	NotBefore time.Time `json:"not_before"`
+	NotAfter  time.Time `json:"not_after"`
+	DNSNames  []string  `json:"dns_names,omitempty"`
+	Problem   string    `json:"problem,omitempty"` // expired, not-yet-valid, untrusted, incomplete-chain, wrong-host
+	Error     string    `json:"error,omitempty"`
+}
+
+// Script is one entry of the script inventory.
+type Script struct {
+	// Kind is "external", "inline", "handler" (an on* attribute) or "javascript-url".
+	Kind string `json:"kind"`
+	URL  string `json:"url,omitempty"`
+	// SHA256 is the hex SHA-256 of the bytes served (external) or of the script text (inline).
+	SHA256 string `json:"sha256,omitempty"`
+	Size   int64  `json:"size,omitempty"`
+	Status int    `json:"status,omitempty"`
+	Party  string `json:"party"` // "first" or "third"
+	// Integrity is the integrity attribute as written; IntegrityValid says whether the bytes
+	// served match it (absent when there is no usable integrity or the bytes were not fetched).
+	Integrity      string `json:"integrity,omitempty"`
+	IntegrityValid *bool  `json:"integrity_valid,omitempty"`
+	// AllowedBy names what approves a third-party script: the --allow-script pattern.
+	AllowedBy string `json:"allowed_by,omitempty"`
+	// PageCount is how many pages include it; Pages lists the first 20 (sorted), PaymentPages
+	// every payment page that includes it.
+	PageCount    int      `json:"page_count"`
+	Pages        []string `json:"pages"`
+	PaymentPages []string `json:"payment_pages,omitempty"`
 }
 
 // Error is a crawl problem that is not a finding.
@@ -207,6 +266,12 @@ func (r *Report) Finish() {
 	if r.Errors == nil {
 		r.Errors = []Error{}
 	}
+	if r.Origins == nil {
+		r.Origins = []Origin{}
+	}
+	if r.Scripts == nil {
+		r.Scripts = []Script{}
+	}
 	r.Stats.Findings = len(r.Findings)
 	r.Stats.Errors = len(r.Errors)
 	r.Stats.BySeverity = map[string]int{"error": 0, "warning": 0, "info": 0}
@@ -255,6 +320,10 @@ var formats = []struct {
 	w         Writer
 }{
 	{"json", "json", WriterFunc(writeJSON)},
+	{"html", "html", WriterFunc(writeHTML)},
+	{"sarif", "sarif", WriterFunc(writeSARIF)},
+	{"junit", "xml", JUnitWriter{}},
+	{"github", "txt", WriterFunc(writeGitHub)},
 }
 
 // Formats lists the output formats padlock can write.

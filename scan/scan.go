@@ -46,17 +46,8 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		Config:    opt.Settings,
 	}
 	seen := map[findingKey]bool{}
-	visit := func(p *crawler.Page) {
-		rp := report.FromPage(p)
-		rep.Stats.Resources += len(rp.Resources)
-		if p.Err != "" {
-			rep.Errors = append(rep.Errors, report.Error{URL: p.URL, Error: p.Err})
-		}
-		if p.Truncated {
-			rep.Errors = append(rep.Errors, report.Error{URL: p.FinalURL, Error: "page truncated at the size limit (--max-body); references after it were not seen"})
-		}
-		rep.Pages = append(rep.Pages, rp)
-		for _, f := range rules.Run(selected, p, &opt.Rules) {
+	addFindings := func(fs []rules.Finding) {
+		for _, f := range fs {
 			k := findingKey{f.Rule, f.Page, f.URL, f.Element, f.Attribute, f.Line, f.Stylesheet}
 			if seen[k] {
 				continue // the same reference reported twice (e.g. a URL in srcset and src)
@@ -65,11 +56,31 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 			rep.Findings = append(rep.Findings, report.FromFinding(f))
 		}
 	}
+	inv := &inventory{cfg: &opt.Rules}
+	visit := func(p *crawler.Page) {
+		rp := report.FromPage(p)
+		rp.Payment, rp.PaymentSignals = rules.IsPaymentPage(p, &opt.Rules)
+		inv.add(p, rp.Payment)
+		rep.Stats.Resources += len(rp.Resources)
+		if p.Err != "" {
+			rep.Errors = append(rep.Errors, report.Error{URL: p.URL, Error: p.Err})
+		}
+		if p.Truncated {
+			rep.Errors = append(rep.Errors, report.Error{URL: p.FinalURL, Error: "page truncated at the size limit (--max-body); references after it were not seen"})
+		}
+		rep.Pages = append(rep.Pages, rp)
+		addFindings(rules.Run(selected, p, &opt.Rules))
+	}
 	cfg := opt.Crawl
 	res, err := crawler.Crawl(ctx, &cfg, visit)
 	if res == nil {
 		return nil, err
 	}
+	for i := range res.Origins {
+		rep.Origins = append(rep.Origins, fromOrigin(res.Origins[i]))
+		addFindings(rules.RunOrigin(selected, &res.Origins[i], &opt.Rules))
+	}
+	rep.Scripts = inv.list()
 	for _, e := range res.Errors {
 		rep.Errors = append(rep.Errors, report.Error{URL: e.URL, Error: e.Err})
 	}

@@ -1,0 +1,434 @@
+package crawler
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// hits counts requests per method and path, and keeps the headers each one carried.
+type hits struct {
+	mu      sync.Mutex
+	n       map[string]int
+	headers map[string][]http.Header
+}
+
+func (h *hits) add(r *http.Request) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.n == nil {
+		h.n = map[string]int{}
+		h.headers = map[string][]http.Header{}
+	}
+	k := r.Method + " " + r.Host + r.URL.RequestURI()
+	h.n[k]++
+	h.headers[k] = append(h.headers[k], r.Header.Clone())
+}
+
+func (h *hits) count(method, hostPath string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.n[method+" "+hostPath]
+}
+
+func (h *hits) all() map[string]int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := map[string]int{}
+	for k, v := range h.n {
+		out[k] = v
+	}
+	return out
+}
+
+// routes is a tiny test site: path -> handler.
+type routes map[string]http.HandlerFunc
+
+func html(body string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, body)
+	}
+}
+
+func redirect(code int, to string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", to)
+		w.WriteHeader(code)
+	}
+}
+
+func serve(rt routes, h *hits) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.add(r)
+		if f, ok := rt[r.URL.Path]; ok {
+			f(w, r)
+			return
+		}
+		http.NotFound(w, r)
+	})
+}
+
+func crawlAll(t *testing.T, cfg *Config) ([]*Page, *Result) {
+	t.Helper()
+	var pages []*Page
+	res, err := Crawl(context.Background(), cfg, func(p *Page) { pages = append(pages, p) })
+	if err != nil {
+		t.Fatalf("crawl: %v", err)
+	}
+	sort.Slice(pages, func(i, j int) bool { return pages[i].URL < pages[j].URL })
+	return pages, res
+}
+
+func TestUserHeadersGoOnlyToTheStartOrigin(t *testing.T) {
+	t.Parallel()
+	var h hits
+	// other: same IP, another port. Reached by a page redirect (in scope: same host) and by a
+	// sub-resource redirect.
+	other := httptest.NewServer(serve(routes{
+		"/landing": html(`<p>landing</p>`),
+		"/x.js":    html(`//js`),
+	}, &h))
+	defer other.Close()
+	otherPort := other.Listener.Addr().(*net.TCPAddr).Port
+	start := httptest.NewServer(nil)
+	defer start.Close()
+	port := start.Listener.Addr().(*net.TCPAddr).Port
+	// the page's img points at third.localhost on the start server's port: another host
+	body := strings.ReplaceAll(`<a href="/to-port">p</a>
+			<script src="/same.js"></script>
+			<script src="/to-host.js"></script>
+			<script src="/to-port.js"></script>
+			<img src="http://third.localhost:PORT/pixel.png">`, "PORT", fmt.Sprint(port))
+	start.Config.Handler = serve(routes{
+		"/":           html(body),
+		"/same.js":    html(`//same`),
+		"/to-port":    redirect(302, fmt.Sprintf("http://127.0.0.1:%d/landing", otherPort)),
+		"/to-port.js": redirect(302, fmt.Sprintf("http://127.0.0.1:%d/x.js", otherPort)),
+		"/to-host.js": redirect(301, fmt.Sprintf("http://localhost:%d/host.js", port)),
+		"/host.js":    html(`//host`),
+		"/pixel.png":  html(`png`),
+		"/robots.txt": html("User-agent: *\nAllow: /\n"),
+	}, &h)
+
+	cfg := &Config{
+		StartURLs: []string{start.URL + "/"},
+		Headers:   http.Header{"X-Api-Key": {"s3cret"}, "Cookie": {"session=1"}, "Authorization": {"Bearer t"}},
+		Resolve:   []string{fmt.Sprintf("third.localhost:%d:127.0.0.1", port)},
+	}
+	pages, _ := crawlAll(t, cfg)
+	if len(pages) < 2 {
+		t.Fatalf("want the start page and the redirected page, got %d", len(pages))
+	}
+	startHost := fmt.Sprintf("127.0.0.1:%d", port)
+	otherHost := fmt.Sprintf("127.0.0.1:%d", otherPort)
+	must := map[string]bool{
+		"GET " + startHost + "/":                               true,
+		"GET " + startHost + "/same.js":                        true,
+		"GET " + startHost + "/to-port":                        true,
+		"GET " + otherHost + "/landing":                        false, // page redirect to another port
+		"GET " + otherHost + "/x.js":                           false, // sub-resource redirect to another port
+		fmt.Sprintf("GET localhost:%d/host.js", port):          false, // sub-resource redirect to another host
+		fmt.Sprintf("HEAD third.localhost:%d/pixel.png", port): false, // third-party host
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for k, want := range must {
+		hs, ok := h.headers[k]
+		if !ok {
+			t.Errorf("%s was never requested; requests: %v", k, h.n)
+			continue
+		}
+		for _, hdr := range hs {
+			for _, name := range []string{"X-Api-Key", "Cookie", "Authorization"} {
+				got := hdr.Get(name) != ""
+				if got != want {
+					t.Errorf("%s: header %s sent=%v, want %v", k, name, got, want)
+				}
+			}
+		}
+	}
+}
+
+func TestEachPageAndResourceIsFetchedOnce(t *testing.T) {
+	t.Parallel()
+	var h hits
+	rt := routes{
+		"/style.css": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/css")
+			fmt.Fprint(w, "body{background:url(/bg.png)}\n@import '/more.css';")
+		},
+		"/more.css": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/css")
+			fmt.Fprint(w, "@import '/style.css';\n.a{cursor:url(/c.cur)}")
+		},
+		"/bg.png":     html("png"),
+		"/c.cur":      html("cur"),
+		"/app.js":     html("js"),
+		"/robots.txt": html(""),
+	}
+	const n = 40
+	for i := 0; i < n; i++ {
+		var links strings.Builder
+		for j := 0; j < n; j += 3 {
+			fmt.Fprintf(&links, `<a href="/p/%d#frag%d">x</a> <a href="/p/%d?">y</a>`, (i+j)%n, j, (i+j+1)%n)
+		}
+		rt[fmt.Sprintf("/p/%d", i)] = html(`<link rel=stylesheet href="/style.css"><script src="/app.js"></script>` + links.String())
+	}
+	rt["/"] = html(`<a href="/p/0">start</a>`)
+	srv := httptest.NewServer(serve(rt, &h))
+	defer srv.Close()
+	pages, _ := crawlAll(t, &Config{StartURLs: []string{srv.URL + "/"}, Concurrency: 16})
+	if len(pages) != n+1 {
+		t.Errorf("got %d pages, want %d", len(pages), n+1)
+	}
+	for k, c := range h.all() {
+		if c != 1 && !strings.HasSuffix(k, "/p/0?") {
+			t.Errorf("%s fetched %d times", k, c)
+		}
+	}
+	// every page carries the stylesheet's references, attributed to the stylesheet
+	for _, p := range pages {
+		if p.URL == srv.URL+"/" {
+			continue
+		}
+		var css []Resource
+		for _, r := range p.Resources {
+			if r.Source == SourceCSS {
+				css = append(css, r)
+			}
+		}
+		if len(css) < 3 {
+			t.Fatalf("%s: want bg.png, @import and c.cur from the stylesheets, got %+v", p.URL, css)
+		}
+		for _, r := range css {
+			if r.Stylesheet == "" || r.Line == 0 {
+				t.Errorf("%s: css reference %s lacks stylesheet or line: %+v", p.URL, r.URL, r)
+			}
+		}
+	}
+}
+
+func TestRedirectChainsLoopsAndHopCap(t *testing.T) {
+	t.Parallel()
+	var h hits
+	srv := httptest.NewServer(serve(routes{
+		"/":      html(`<a href="/a">a</a><a href="/loop1">l</a><a href="/far0">f</a>`),
+		"/a":     redirect(301, "/b"),
+		"/b":     redirect(302, "/c"),
+		"/c":     html(`<p>c</p>`),
+		"/loop1": redirect(302, "/loop2"),
+		"/loop2": redirect(302, "/loop1"),
+	}, &h))
+	defer srv.Close()
+	mux := srv.Config.Handler
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var k int
+		if _, err := fmt.Sscanf(r.URL.Path, "/far%d", &k); err == nil {
+			redirect(302, fmt.Sprintf("/far%d", k+1))(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+	pages, _ := crawlAll(t, &Config{StartURLs: []string{srv.URL + "/"}, IgnoreRobots: true})
+	byURL := map[string]*Page{}
+	for _, p := range pages {
+		byURL[strings.TrimPrefix(p.URL, srv.URL)] = p
+	}
+	a := byURL["/a"]
+	if a == nil || len(a.Redirects) != 2 || !strings.HasSuffix(a.FinalURL, "/c") || a.Redirects[0].Status != 301 {
+		t.Fatalf("/a: want 2 hops ending at /c, got %+v", a)
+	}
+	if p := byURL["/loop1"]; p == nil || !strings.Contains(p.Err, "redirect loop") {
+		t.Errorf("/loop1: want a redirect loop error, got %+v", p)
+	}
+	if p := byURL["/far0"]; p == nil || !strings.Contains(p.Err, "stopped after 10 redirects") {
+		t.Errorf("/far0: want the hop cap error, got %+v", p)
+	}
+	if _, ok := byURL["/c"]; ok {
+		t.Errorf("/c was crawled a second time as a page of its own")
+	}
+}
+
+func TestScopeLimitsAndNoFollow(t *testing.T) {
+	t.Parallel()
+	var h hits
+	rt := routes{"/robots.txt": html("User-agent: *\nDisallow: /private\n")}
+	for i := 0; i < 30; i++ {
+		rt[fmt.Sprintf("/d%d", i)] = html(fmt.Sprintf(`<a href="/d%d">next</a><a href="/private/x">p</a><a href="https://elsewhere.test/">off</a><a href="/file.pdf">pdf</a>`, i+1))
+	}
+	rt["/file.pdf"] = func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/pdf")
+		fmt.Fprint(w, `<a href="/never-parsed">x</a>`)
+	}
+	rt["/private/x"] = html(`<p>secret</p>`)
+	srv := httptest.NewServer(serve(rt, &h))
+	defer srv.Close()
+	start := srv.URL + "/d0"
+
+	t.Run("max-depth", func(t *testing.T) {
+		pages, res := crawlAll(t, &Config{StartURLs: []string{start}, MaxDepth: 3, CheckResources: CheckNone})
+		if len(pages) != 4 {
+			t.Errorf("max-depth 3: got %d pages, want 4", len(pages))
+		}
+		if res.Skipped == 0 {
+			t.Errorf("pages beyond the depth should be counted as skipped")
+		}
+	})
+	t.Run("max-pages", func(t *testing.T) {
+		pages, res := crawlAll(t, &Config{StartURLs: []string{start}, MaxPages: 5, CheckResources: CheckNone})
+		if len(pages) != 5 || res.Pages != 5 {
+			t.Errorf("max-pages 5: got %d pages (%d counted)", len(pages), res.Pages)
+		}
+	})
+	t.Run("no-follow", func(t *testing.T) {
+		pages, _ := crawlAll(t, &Config{StartURLs: []string{start}, NoFollow: true, CheckResources: CheckNone})
+		if len(pages) != 1 {
+			t.Errorf("no-follow: got %d pages, want 1", len(pages))
+		}
+	})
+	t.Run("robots and non-HTML", func(t *testing.T) {
+		pages, _ := crawlAll(t, &Config{StartURLs: []string{start}, MaxDepth: 2, CheckResources: CheckNone})
+		for _, p := range pages {
+			if strings.Contains(p.URL, "/private") || strings.Contains(p.URL, ".pdf") || strings.Contains(p.URL, "elsewhere") {
+				t.Errorf("crawled %s as a page", p.URL)
+			}
+		}
+		if h.count("GET", strings.TrimPrefix(srv.URL, "http://")+"/never-parsed") != 0 {
+			t.Errorf("a link inside a PDF was followed")
+		}
+		if h.count("GET", strings.TrimPrefix(srv.URL, "http://")+"/private/x") != 0 {
+			t.Errorf("robots.txt Disallow was not respected")
+		}
+	})
+	t.Run("ignore-robots", func(t *testing.T) {
+		pages, _ := crawlAll(t, &Config{StartURLs: []string{start}, MaxDepth: 1, IgnoreRobots: true, CheckResources: CheckNone})
+		found := false
+		for _, p := range pages {
+			found = found || strings.Contains(p.URL, "/private/x")
+		}
+		if !found {
+			t.Errorf("--ignore-robots: /private/x not crawled")
+		}
+	})
+}
+
+func TestSitemapsFeedTheQueue(t *testing.T) {
+	t.Parallel()
+	var h hits
+	var srvURL string
+	rt := routes{
+		"/": html(`<p>no links</p>`),
+		"/robots.txt": func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, "User-agent: *\nSitemap: %s/index.xml\n", srvURL)
+		},
+		"/index.xml": func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, `<sitemapindex><sitemap><loc>%s/pages.xml</loc></sitemap></sitemapindex>`, srvURL)
+		},
+		"/pages.xml": func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, `<urlset><url><loc>%s/from-index</loc></url></urlset>`, srvURL)
+		},
+		"/sitemap.xml": func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, `<urlset><url><loc>%s/from-default</loc></url><url><loc>https://off.test/x</loc></url></urlset>`, srvURL)
+		},
+		"/from-index":   html(`<p>a</p>`),
+		"/from-default": html(`<p>b</p>`),
+	}
+	srv := httptest.NewServer(serve(rt, &h))
+	defer srv.Close()
+	srvURL = srv.URL
+	pages, _ := crawlAll(t, &Config{StartURLs: []string{srv.URL + "/"}, CheckResources: CheckNone})
+	got := map[string]bool{}
+	for _, p := range pages {
+		got[strings.TrimPrefix(p.URL, srv.URL)] = true
+	}
+	for _, want := range []string{"/", "/from-index", "/from-default"} {
+		if !got[want] {
+			t.Errorf("%s not crawled; got %v", want, got)
+		}
+	}
+	if len(got) != 3 {
+		t.Errorf("off-scope sitemap entries must not be crawled: %v", got)
+	}
+}
+
+func TestResourceChecksRecordRedirectsAndHTTPSCopies(t *testing.T) {
+	t.Parallel()
+	var h hits
+	tlsSrv := httptest.NewTLSServer(nil)
+	defer tlsSrv.Close()
+	plain := httptest.NewServer(serve(routes{
+		"/img.png": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "image/png")
+			fmt.Fprint(w, "png")
+		},
+		"/only.png": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "image/png")
+			fmt.Fprint(w, "png")
+		},
+		"/down.js": html("js"),
+	}, &h))
+	defer plain.Close()
+	tlsPort := tlsSrv.Listener.Addr().(*net.TCPAddr).Port
+	plainPort := plain.Listener.Addr().(*net.TCPAddr).Port
+	// http://img.test:TLSPORT/ is upgraded by browsers to https://img.test:TLSPORT/, which exists;
+	// http://only.test:PLAINPORT/ has no https twin.
+	page := fmt.Sprintf(`<img src="http://img.test:%d/img.png"><img src="http://only.test:%d/only.png">
+		<script src="https://127.0.0.1:%d/down.js"></script><img src="https://127.0.0.1:%d/head405">`, tlsPort, plainPort, tlsPort, tlsPort)
+	tlsSrv.Config.Handler = serve(routes{
+		"/": html(page),
+		"/img.png": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "image/png")
+			fmt.Fprint(w, "png")
+		},
+		"/down.js": redirect(301, plain.URL+"/down.js"),
+		"/head405": func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodHead {
+				w.WriteHeader(405)
+				return
+			}
+			w.Header().Set("Content-Type", "image/png")
+			fmt.Fprint(w, "png")
+		},
+	}, &h)
+	pool := x509.NewCertPool()
+	pool.AddCert(tlsSrv.Certificate())
+	cfg := &Config{
+		StartURLs:    []string{tlsSrv.URL + "/"},
+		RootCAs:      pool,
+		IgnoreRobots: true,
+		Resolve:      []string{fmt.Sprintf("img.test:%d:127.0.0.1", tlsPort), fmt.Sprintf("only.test:%d:127.0.0.1", plainPort)},
+	}
+	pages, _ := crawlAll(t, cfg)
+	if len(pages) != 1 {
+		t.Fatalf("got %d pages", len(pages))
+	}
+	res := map[string]*Resource{}
+	for i := range pages[0].Resources {
+		r := &pages[0].Resources[i]
+		u, _ := url.Parse(r.URL)
+		res[u.Path] = r
+	}
+	if r := res["/down.js"]; r == nil || r.Fetch == nil || len(r.Fetch.Redirects) != 1 || !strings.HasPrefix(r.Fetch.Redirects[0].To, "http://") || r.Fetch.SHA256 == "" {
+		t.Errorf("down.js: want a GET with one recorded https->http hop and a hash, got %+v", r)
+	}
+	if r := res["/head405"]; r == nil || r.Fetch == nil || r.Fetch.Method != http.MethodGet || r.Fetch.Status != 200 {
+		t.Errorf("head405: want a GET fallback answered 200, got %+v", r.Fetch)
+	}
+	if r := res["/only.png"]; r == nil || r.Fetch == nil || r.Fetch.HTTPSAvailable == nil || *r.Fetch.HTTPSAvailable {
+		t.Errorf("only.png: want https_available=false, got %+v", r.Fetch)
+	}
+	// img.test's https twin fails certificate verification (the cert does not name img.test), so
+	// it is not available to browsers either.
+	if r := res["/img.png"]; r == nil || r.Fetch == nil || r.Fetch.HTTPSAvailable == nil || *r.Fetch.HTTPSAvailable {
+		t.Errorf("img.png: want https_available=false (certificate for another host), got %+v", r.Fetch)
+	}
+}

@@ -1,0 +1,246 @@
+package crawler
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"net"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// origins records every HTTPS origin the crawl requested something from, probes each once (a
+// handshake at TLS 1.2+ with the certificate judged separately, and one offering only TLS
+// 1.0-1.1), and collects the HSTS headers of each origin's pages.
+type origins struct {
+	cr *crawl
+	mu sync.Mutex
+	m  map[string]*originState
+	wg sync.WaitGroup
+}
+
+type originState struct {
+	o    Origin
+	hsts map[string][]string // first STS value -> pages
+}
+
+// touchPage records the origins a processed page made padlock request: the page itself, its
+// redirect hops, and every sub-resource padlock fetched, with their hops.
+func (os *origins) touchPage(ctx context.Context, p *Page) {
+	page := p.FinalURL
+	os.touch(ctx, p.URL, page)
+	for _, h := range p.Redirects {
+		if h.Via == "http" {
+			os.touch(ctx, h.To, page)
+		}
+	}
+	for i := range p.Resources {
+		f := p.Resources[i].Fetch
+		if f == nil {
+			continue
+		}
+		os.touch(ctx, f.URL, page)
+		for _, h := range f.Redirects {
+			os.touch(ctx, h.To, page)
+		}
+	}
+	if strings.HasPrefix(page, "https:") && p.Err == "" && p.Header != nil {
+		u, err := url.Parse(page)
+		if err != nil {
+			return
+		}
+		os.mu.Lock()
+		if st := os.m[originKey(u)]; st != nil {
+			v := p.Header.Get("Strict-Transport-Security") // only the first header counts (RFC 6797 §8.1)
+			st.hsts[v] = append(st.hsts[v], page)
+		}
+		os.mu.Unlock()
+	}
+}
+
+// originKey is the origin as users write it: the default port is left out.
+func originKey(u *url.URL) string {
+	h := strings.ToLower(u.Host)
+	if strings.HasSuffix(h, ":443") {
+		h = strings.TrimSuffix(h, ":443")
+	}
+	return "https://" + h
+}
+
+func (os *origins) touch(ctx context.Context, raw, page string) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return
+	}
+	key := originKey(u)
+	os.mu.Lock()
+	defer os.mu.Unlock()
+	if os.m == nil {
+		os.m = map[string]*originState{}
+	}
+	if st, ok := os.m[key]; ok {
+		if page < st.o.FirstPage {
+			st.o.FirstPage = page
+		}
+		return
+	}
+	st := &originState{o: Origin{Origin: key, FirstPage: page, InScope: os.cr.cfg.InScope(u)}, hsts: map[string][]string{}}
+	os.m[key] = st
+	os.wg.Add(1)
+	go func() {
+		defer os.wg.Done()
+		res := os.cr.probe(ctx, u)
+		os.mu.Lock()
+		first := st.o.FirstPage
+		st.o = res
+		st.o.Origin, st.o.FirstPage, st.o.InScope = key, first, os.cr.cfg.InScope(u)
+		os.mu.Unlock()
+	}()
+}
+
+// list waits for the probes and returns the origins sorted by origin.
+func (os *origins) list() []Origin {
+	os.wg.Wait()
+	os.mu.Lock()
+	defer os.mu.Unlock()
+	out := make([]Origin, 0, len(os.m))
+	for _, st := range os.m {
+		o := st.o
+		o.HSTS = nil
+		for v, pages := range st.hsts {
+			ps := append([]string(nil), pages...)
+			sort.Strings(ps)
+			o.HSTS = append(o.HSTS, HSTSSeen{Header: v, Pages: ps})
+		}
+		sort.Slice(o.HSTS, func(i, j int) bool { return o.HSTS[i].Pages[0] < o.HSTS[j].Pages[0] })
+		out = append(out, o)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Origin < out[j].Origin })
+	return out
+}
+
+// probe makes padlock's two handshakes with an origin. Each takes a request slot, like any
+// other request, so --concurrency bounds them too.
+func (cr *crawl) probe(ctx context.Context, u *url.URL) Origin {
+	o := Origin{Probed: true}
+	host := u.Hostname()
+	port := u.Port()
+	if port == "" {
+		port = "443"
+	}
+	addr := net.JoinHostPort(host, port)
+	cs, err := cr.handshake(ctx, addr, host, tls.VersionTLS12, tls.VersionTLS13)
+	if err != nil {
+		o.ModernErr = err.Error()
+	} else {
+		o.Version = tls.VersionName(cs.Version)
+		o.Cipher = tls.CipherSuiteName(cs.CipherSuite)
+		if len(cs.PeerCertificates) > 0 {
+			leaf := cs.PeerCertificates[0]
+			o.Subject, o.Issuer = leaf.Subject.String(), leaf.Issuer.String()
+			o.NotBefore, o.NotAfter = leaf.NotBefore.UTC(), leaf.NotAfter.UTC()
+			o.DNSNames = leaf.DNSNames
+			o.CertProblem, o.CertError = judgeChain(cs.PeerCertificates, host, cr.cfg.RootCAs, time.Now())
+		}
+	}
+	legacy, lerr := cr.handshake(ctx, addr, host, tls.VersionTLS10, tls.VersionTLS11)
+	if lerr == nil {
+		o.LegacyTLS = true
+		o.LegacyVersion = tls.VersionName(legacy.Version)
+	}
+	if err != nil && lerr != nil && !isTLSRefusal(err) {
+		o.ProbeErr = err.Error()
+	}
+	return o
+}
+
+// handshake dials addr (through --resolve) and completes a TLS handshake offering only the given
+// versions, without verifying the certificate (judgeChain does that, to say what is wrong).
+func (cr *crawl) handshake(ctx context.Context, addr, host string, minV, maxV uint16) (*tls.ConnectionState, error) {
+	if err := cr.tr.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer cr.tr.release()
+	cr.tr.requests.Add(1)
+	ctx, cancel := context.WithTimeout(ctx, cr.cfg.Timeout)
+	defer cancel()
+	raw, err := cr.tr.dial(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	defer raw.Close()
+	conf := &tls.Config{
+		ServerName:         host,
+		MinVersion:         minV,
+		MaxVersion:         maxV,
+		InsecureSkipVerify: true, //nolint:gosec // the probe describes certificates; judgeChain verifies them
+	}
+	if maxV < tls.VersionTLS12 {
+		// Old servers often offer only RSA key exchange or CBC suites, which Go leaves out by
+		// default; a probe that is not offered them would miss exactly the servers it looks for.
+		for _, s := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
+			for _, v := range s.SupportedVersions {
+				if v <= maxV {
+					conf.CipherSuites = append(conf.CipherSuites, s.ID)
+					break
+				}
+			}
+		}
+	}
+	c := tls.Client(raw, conf)
+	if err := c.HandshakeContext(ctx); err != nil {
+		return nil, err
+	}
+	st := c.ConnectionState()
+	return &st, nil
+}
+
+func isTLSRefusal(err error) bool {
+	var ae tls.AlertError
+	if errors.As(err, &ae) {
+		return true
+	}
+	s := err.Error()
+	return strings.Contains(s, "protocol version") || strings.Contains(s, "handshake failure") || strings.Contains(s, "no cipher suite")
+}
+
+// judgeChain verifies a presented chain as a browser would (Go's verifier plus the user's extra
+// roots) and names the problem: expired, not-yet-valid, wrong-host, incomplete-chain (the
+// issuer is missing but the certificate says where to fetch it, as browsers sometimes do) or
+// untrusted.
+func judgeChain(chain []*x509.Certificate, host string, roots *x509.CertPool, now time.Time) (problem, msg string) {
+	inter := x509.NewCertPool()
+	for _, c := range chain[1:] {
+		inter.AddCert(c)
+	}
+	_, err := chain[0].Verify(x509.VerifyOptions{DNSName: host, Roots: roots, Intermediates: inter, CurrentTime: now})
+	if err == nil {
+		return "", ""
+	}
+	var inv x509.CertificateInvalidError
+	var hn x509.HostnameError
+	var ua x509.UnknownAuthorityError
+	switch {
+	case errors.As(err, &inv) && inv.Reason == x509.Expired:
+		for _, c := range chain {
+			if now.Before(c.NotBefore) {
+				return "not-yet-valid", err.Error()
+			}
+		}
+		return "expired", err.Error()
+	case errors.As(err, &hn):
+		return "wrong-host", err.Error()
+	case errors.As(err, &ua):
+		last := chain[len(chain)-1]
+		selfSigned := last.Subject.String() == last.Issuer.String() && last.CheckSignatureFrom(last) == nil
+		if !selfSigned && len(last.IssuingCertificateURL) > 0 {
+			return "incomplete-chain", err.Error()
+		}
+		return "untrusted", err.Error()
+	}
+	return "untrusted", err.Error()
+}

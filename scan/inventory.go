@@ -1,0 +1,141 @@
+package scan
+
+import (
+	"net/url"
+	"sort"
+
+	"github.com/padlock-scan/padlock/crawler"
+	"github.com/padlock-scan/padlock/report"
+	"github.com/padlock-scan/padlock/rules"
+)
+
+// maxListedPages bounds the pages listed per inventory entry; PageCount has the full number and
+// payment pages are always listed in full.
+const maxListedPages = 20
+
+// inventory collects the scripts of every page as pages arrive, keeping one entry per external
+// URL or inline hash, so memory grows with distinct scripts, not with pages.
+type inventory struct {
+	cfg     *rules.Config
+	entries map[string]*invEntry
+}
+
+type invEntry struct {
+	s       report.Script
+	pages   []string
+	payment []string
+}
+
+func (inv *inventory) add(p *crawler.Page, payment bool) {
+	if inv.entries == nil {
+		inv.entries = map[string]*invEntry{}
+	}
+	pageURL, err := url.Parse(p.FinalURL)
+	if err != nil {
+		return
+	}
+	seen := map[string]bool{}
+	note := func(key string, mk func() report.Script) {
+		if seen[key] {
+			return // the same script twice on one page counts once
+		}
+		seen[key] = true
+		e := inv.entries[key]
+		if e == nil {
+			e = &invEntry{s: mk()}
+			inv.entries[key] = e
+		}
+		e.s.PageCount++
+		if len(e.pages) < maxListedPages {
+			e.pages = append(e.pages, p.FinalURL)
+		}
+		if payment {
+			e.payment = append(e.payment, p.FinalURL)
+		}
+	}
+	for i := range p.Resources {
+		r := &p.Resources[i]
+		if r.Kind != crawler.KindScript {
+			continue
+		}
+		u, err := url.Parse(r.URL)
+		if err != nil {
+			continue
+		}
+		note("x "+r.URL, func() report.Script {
+			s := report.Script{Kind: "external", URL: r.URL, Party: "first", Integrity: r.Integrity}
+			if rules.ThirdParty(pageURL, u, inv.cfg) {
+				s.Party = "third"
+				s.AllowedBy = rules.AllowedBy(u, inv.cfg)
+			}
+			if f := r.Fetch; f != nil {
+				s.SHA256, s.Size, s.Status = f.SHA256, f.Size, f.Status
+				if checked, ok := rules.IntegrityMatches(rules.ParseIntegrity(r.Integrity), f); checked {
+					s.IntegrityValid = &ok
+				}
+			}
+			return s
+		})
+	}
+	for _, in := range p.InlineScripts {
+		note("i "+in.Kind+" "+in.SHA256, func() report.Script {
+			kind := in.Kind
+			if kind == "script" {
+				kind = "inline"
+			}
+			return report.Script{Kind: kind, SHA256: in.SHA256, Size: int64(in.Size), Party: "first"}
+		})
+	}
+}
+
+// list returns the inventory sorted by kind, URL and hash.
+func (inv *inventory) list() []report.Script {
+	out := make([]report.Script, 0, len(inv.entries))
+	for _, e := range inv.entries {
+		s := e.s
+		s.Pages = append([]string(nil), e.pages...)
+		sort.Strings(s.Pages)
+		s.PaymentPages = append([]string(nil), e.payment...)
+		sort.Strings(s.PaymentPages)
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if a.URL != b.URL {
+			return a.URL < b.URL
+		}
+		return a.SHA256 < b.SHA256
+	})
+	return out
+}
+
+// fromOrigin converts a probed origin to its report form.
+func fromOrigin(o crawler.Origin) report.Origin {
+	out := report.Origin{
+		Origin: o.Origin, InScope: o.InScope, FirstPage: o.FirstPage, TLSVersion: o.Version,
+		Cipher: o.Cipher, LegacyTLS: o.LegacyTLS, LegacyVersion: o.LegacyVersion, Error: o.ProbeErr,
+	}
+	if out.TLSVersion == "" && o.LegacyTLS {
+		out.TLSVersion = o.LegacyVersion
+	}
+	if o.Subject != "" || o.CertProblem != "" {
+		out.Certificate = &report.Certificate{
+			Subject: o.Subject, Issuer: o.Issuer, NotBefore: o.NotBefore, NotAfter: o.NotAfter,
+			DNSNames: o.DNSNames, Problem: o.CertProblem, Error: o.CertError,
+		}
+	}
+	if len(o.HSTS) > 0 {
+		out.HSTS = o.HSTS[0].Header
+		out.HSTSVaries = len(o.HSTS) > 1
+		for _, h := range o.HSTS {
+			out.HSTSPages += len(h.Pages)
+		}
+	}
+	if o.ModernErr != "" && out.Error == "" && o.Version == "" && !o.LegacyTLS {
+		out.Error = o.ModernErr
+	}
+	return out
+}
