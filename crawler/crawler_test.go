@@ -164,7 +164,7 @@ func TestEachPageAndResourceIsFetchedOnce(t *testing.T) {
 	rt := routes{
 		"/style.css": func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/css")
-			fmt.Fprint(w, "body{background:url(/bg.png)}\n@import '/more.css';")
+			fmt.Fprint(w, "@import '/more.css';\nbody{background:url(/bg.png)}")
 		},
 		"/more.css": func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/css")
@@ -179,7 +179,7 @@ func TestEachPageAndResourceIsFetchedOnce(t *testing.T) {
 	for i := 0; i < n; i++ {
 		var links strings.Builder
 		for j := 0; j < n; j += 3 {
-			fmt.Fprintf(&links, `<a href="/p/%d#frag%d">x</a> <a href="/p/%d?">y</a>`, (i+j)%n, j, (i+j+1)%n)
+			fmt.Fprintf(&links, `<a href="/p/%d#frag%d">x</a> <a href="/p/%d#">y</a>`, (i+j)%n, j, (i+j+1)%n)
 		}
 		rt[fmt.Sprintf("/p/%d", i)] = html(`<link rel=stylesheet href="/style.css"><script src="/app.js"></script>` + links.String())
 	}
@@ -191,7 +191,7 @@ func TestEachPageAndResourceIsFetchedOnce(t *testing.T) {
 		t.Errorf("got %d pages, want %d", len(pages), n+1)
 	}
 	for k, c := range h.all() {
-		if c != 1 && !strings.HasSuffix(k, "/p/0?") {
+		if c != 1 {
 			t.Errorf("%s fetched %d times", k, c)
 		}
 	}

@@ -136,8 +136,12 @@ func (cr *crawl) getSmall(ctx context.Context, u string, limit int64) ([]byte, i
 // sitemapDoc covers both <urlset> and <sitemapindex>.
 type sitemapDoc struct {
 	XMLName  xml.Name
-	URLs     []struct{ Loc string } `xml:"url"`
-	Sitemaps []struct{ Loc string } `xml:"sitemap"`
+	URLs     []sitemapLoc `xml:"url"`
+	Sitemaps []sitemapLoc `xml:"sitemap"`
+}
+
+type sitemapLoc struct {
+	Loc string `xml:"loc"`
 }
 
 // readSitemaps reads sitemap files (and sitemap indexes, to a bounded depth) and returns the page

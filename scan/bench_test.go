@@ -1,0 +1,278 @@
+package scan
+
+import (
+	"context"
+	"crypto/tls"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/net/html"
+
+	"github.com/padlock-scan/padlock/crawler"
+	"github.com/padlock-scan/padlock/internal/benchsite"
+)
+
+// benchPages is the size of the generated shop: 10,000 pages unless PADLOCK_BENCH_PAGES says.
+func benchPages() int {
+	if n, err := strconv.Atoi(os.Getenv("PADLOCK_BENCH_PAGES")); err == nil && n > 0 {
+		return n
+	}
+	return 10000
+}
+
+const benchConcurrency = 16
+
+// BenchmarkCrawl crawls the generated shop three ways at concurrency 16:
+//   - baseline: a minimal crawler (fetch, x/net/html tokenizer, links and sub-resource URLs
+//     resolved, a visited set, 16 workers) — the physical limit on this machine;
+//   - padlock-none: padlock with every rule, --check-resources none (stylesheets only);
+//   - padlock-all: padlock with every rule and every sub-resource URL requested once.
+//
+// It reports pages/s, requests/s, allocations per page, the peak Go heap and the process's peak
+// RSS (VmHWM, which includes the in-process site server). Run:
+//
+//	go test ./scan -run '^$' -bench Crawl -benchtime 1x
+func BenchmarkCrawl(b *testing.B) {
+	n := benchPages()
+	b.Run("baseline", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			site := benchsite.Start(n)
+			m := measure(func() int { return baselineCrawl(site, benchConcurrency) })
+			m.report(b, site)
+			site.Close()
+		}
+	})
+	for _, level := range []string{crawler.CheckNone, crawler.CheckAll} {
+		b.Run("padlock-"+level, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				site := benchsite.Start(n)
+				m := measure(func() int {
+					rep, err := Run(context.Background(), Options{Crawl: crawler.Config{
+						StartURLs: []string{site.StartURL}, Resolve: site.Resolve, RootCAs: site.RootCAs,
+						Concurrency: benchConcurrency, MaxPages: n + 10, CheckResources: level,
+					}})
+					if err != nil {
+						b.Fatal(err)
+					}
+					if rep.Stats.Pages != n {
+						b.Fatalf("crawled %d pages of %d", rep.Stats.Pages, n)
+					}
+					return rep.Stats.Pages
+				})
+				m.report(b, site)
+				site.Close()
+			}
+		})
+	}
+}
+
+type measurement struct {
+	pages    int
+	elapsed  time.Duration
+	mallocs  uint64
+	peakHeap uint64
+	peakRSS  uint64
+}
+
+// measure runs f, sampling the heap every 5 ms and reading the process's peak RSS after
+// resetting it (Linux /proc/self/clear_refs).
+func measure(f func() int) measurement {
+	runtime.GC()
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				if ms.HeapInuse > peak.Load() {
+					peak.Store(ms.HeapInuse)
+				}
+			}
+		}
+	}()
+	start := time.Now()
+	pages := f()
+	elapsed := time.Since(start)
+	close(done)
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	return measurement{pages: pages, elapsed: elapsed, mallocs: after.Mallocs - before.Mallocs, peakHeap: peak.Load(), peakRSS: vmHWM()}
+}
+
+func (m measurement) report(b *testing.B, site *benchsite.Site) {
+	s := m.elapsed.Seconds()
+	b.ReportMetric(float64(m.pages)/s, "pages/s")
+	b.ReportMetric(float64(site.Requests.Load())/s, "requests/s")
+	b.ReportMetric(float64(site.Requests.Load()), "requests")
+	b.ReportMetric(float64(m.mallocs)/float64(m.pages), "allocs/page")
+	b.ReportMetric(float64(m.peakHeap)/(1<<20), "peak-heap-MB")
+	b.ReportMetric(float64(m.peakRSS)/(1<<20), "peak-RSS-MB")
+	b.ReportMetric(float64(site.PageGETs.Load()-int64(m.pages)), "duplicate-page-GETs")
+}
+
+// vmHWM reads the process's peak resident set size in bytes (0 where /proc is not there).
+func vmHWM() uint64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			f := strings.Fields(line)
+			if len(f) >= 2 {
+				kb, _ := strconv.ParseUint(f[1], 10, 64)
+				return kb << 10
+			}
+		}
+	}
+	return 0
+}
+
+// baselineCrawl is the minimal crawler padlock is measured against: fetch, tokenize, resolve
+// every link and sub-resource URL, de-duplicate links, 16 workers. No rules, no reports.
+func baselineCrawl(site *benchsite.Site, workers int) int {
+	resolver := map[string]string{}
+	for _, r := range site.Resolve {
+		parts := strings.SplitN(r, ":", 3)
+		resolver[parts[1]] = parts[2]
+	}
+	dialer := &net.Dialer{}
+	tr := &http.Transport{
+		TLSClientConfig:     &tls.Config{RootCAs: site.RootCAs},
+		MaxIdleConnsPerHost: workers,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			_, port, _ := net.SplitHostPort(addr)
+			if ip, ok := resolver[port]; ok {
+				addr = net.JoinHostPort(ip, port)
+			}
+			return dialer.DialContext(ctx, network, addr)
+		},
+	}
+	client := &http.Client{Transport: tr}
+	start, _ := url.Parse(site.StartURL)
+	var (
+		mu      sync.Mutex
+		cond    = sync.NewCond(&mu)
+		queue   = []*url.URL{start}
+		active  int
+		pages   int
+		visited sync.Map
+	)
+	visited.Store(start.String(), true)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				for len(queue) == 0 && active > 0 {
+					cond.Wait()
+				}
+				if len(queue) == 0 {
+					cond.Broadcast()
+					mu.Unlock()
+					return
+				}
+				u := queue[0]
+				queue = queue[1:]
+				active++
+				mu.Unlock()
+				links := fetchAndTokenize(client, u)
+				mu.Lock()
+				for _, l := range links {
+					if _, seen := visited.LoadOrStore(l.String(), true); !seen {
+						queue = append(queue, l)
+					}
+				}
+				pages++
+				active--
+				cond.Broadcast()
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	tr.CloseIdleConnections()
+	return pages
+}
+
+func fetchAndTokenize(client *http.Client, u *url.URL) []*url.URL {
+	resp, err := client.Get(u.String())
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	var links []*url.URL
+	z := html.NewTokenizer(resp.Body)
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			return links
+		}
+		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
+			continue
+		}
+		name, hasAttr := z.TagName()
+		for hasAttr {
+			var k, v []byte
+			k, v, hasAttr = z.TagAttr()
+			switch string(k) {
+			case "href", "src", "srcset", "poster", "action":
+				ref, err := u.Parse(strings.TrimSpace(string(v)))
+				if err != nil {
+					continue
+				}
+				if string(name) == "a" && string(k) == "href" && ref.Host == u.Host {
+					ref.Fragment = ""
+					links = append(links, ref)
+				}
+			}
+		}
+	}
+}
+
+// TestBenchSiteIsCrawledCompletely runs the benchmark's three crawls on a small generated shop,
+// so the benchmark cannot silently measure a broken crawl.
+func TestBenchSiteIsCrawledCompletely(t *testing.T) {
+	t.Parallel()
+	const n = 60
+	site := benchsite.Start(n)
+	defer site.Close()
+	if got := baselineCrawl(site, 4); got != n {
+		t.Errorf("baseline crawled %d pages of %d", got, n)
+	}
+	for _, level := range []string{crawler.CheckNone, crawler.CheckAll} {
+		rep, err := Run(context.Background(), Options{Crawl: crawler.Config{
+			StartURLs: []string{site.StartURL}, Resolve: site.Resolve, RootCAs: site.RootCAs,
+			Concurrency: 4, CheckResources: level,
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Stats.Pages != n {
+			t.Errorf("%s: crawled %d pages of %d", level, rep.Stats.Pages, n)
+		}
+		if rep.Stats.ByRule["mixed-content-blockable"] == 0 || rep.Stats.ByRule["mixed-content-upgradeable"] == 0 {
+			t.Errorf("%s: the generated shop has http scripts and images; findings by rule: %v", level, rep.Stats.ByRule)
+		}
+	}
+}
