@@ -530,7 +530,11 @@ func (e *extractor) commonAttrs(line int) {
 		k := a.key
 		switch {
 		case string(k) == "style":
-			scanCSS(a.val, line, true, e.cssRef)
+			// Like every attribute, a style attribute's references get the tag's line.
+			scanCSS(a.val, line, true, func(ref cssRef) {
+				ref.line = line
+				e.cssRef(ref)
+			})
 		case len(k) > 2 && k[0] == 'o' && k[1] == 'n':
 			if len(a.val) > 0 {
 				e.inline("handler", string(k), a.val, line)

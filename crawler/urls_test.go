@@ -1,0 +1,160 @@
+package crawler
+
+import (
+	"net/url"
+	"testing"
+)
+
+func mustParse(t testing.TB, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatalf("parse %q: %v", s, err)
+	}
+	return u
+}
+
+func TestResolve(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		base string // "" for a nil base
+		raw  string
+		want string // "" when ok must be false
+	}{
+		{"relative path", "https://shop.test/a/b.html", "c.png", "https://shop.test/a/c.png"},
+		{"absolute path", "https://shop.test/a/b.html", "/c.png", "https://shop.test/c.png"},
+		{"dot segments", "https://shop.test/a/b/c.html", "../../x.js", "https://shop.test/x.js"},
+		{"protocol-relative takes https", "https://shop.test/", "//cdn.test/y.js", "https://cdn.test/y.js"},
+		{"protocol-relative takes http", "http://shop.test/", "//cdn.test/y.js", "http://cdn.test/y.js"},
+		{"protocol-relative extra slashes", "https://shop.test/", "///cdn.test/y.js", "https://cdn.test/y.js"},
+		{"absolute http", "https://shop.test/", "http://cdn.test/a.js", "http://cdn.test/a.js"},
+		{"upper-case scheme", "https://shop.test/", "HTTP://CDN.test/A.js", "http://cdn.test/A.js"},
+		{"leading and trailing spaces", "https://shop.test/", "  http://cdn.test/a.js \n", "http://cdn.test/a.js"},
+		{"leading C0 controls", "https://shop.test/", "\x01\x1fhttp://cdn.test/a.js", "http://cdn.test/a.js"},
+		{"newline inside scheme", "https://shop.test/", "ht\ntp://cdn.test/a.js", "http://cdn.test/a.js"},
+		{"tab and CR inside", "https://shop.test/", "http://cdn.\ttest/a\r.js", "http://cdn.test/a.js"},
+		{"backslashes as slashes", "https://shop.test/", `http:\\cdn.test\a\b.js`, "http://cdn.test/a/b.js"},
+		{"backslash relative", "https://shop.test/x/y", `\\cdn.test\a.js`, "https://cdn.test/a.js"},
+		{"backslash kept in query", "https://shop.test/", `http://cdn.test/a?x=\y`, `http://cdn.test/a?x=\y`},
+		{"no slashes after other special scheme", "https://shop.test/", "http:cdn.test/a.js", "http://cdn.test/a.js"},
+		{"same scheme without slashes is relative", "http://shop.test/d/p", "http:img.png", "http://shop.test/d/img.png"},
+		{"same scheme one slash is path", "http://shop.test/d/p", "http:/img.png", "http://shop.test/img.png"},
+		{"default port dropped", "https://shop.test/", "http://cdn.test:80/a", "http://cdn.test/a"},
+		{"https default port dropped", "http://shop.test/", "https://cdn.test:443/a", "https://cdn.test/a"},
+		{"other port kept", "https://shop.test/", "http://cdn.test:8080/a", "http://cdn.test:8080/a"},
+		{"empty port", "https://shop.test/", "http://cdn.test:/a", "http://cdn.test/a"},
+		{"ipv4 shorthand hex", "https://shop.test/", "http://0x7f.1/", "http://127.0.0.1/"},
+		{"ipv4 single number", "https://shop.test/", "http://2130706433/", "http://127.0.0.1/"},
+		{"ipv4 octal", "https://shop.test/", "http://0300.0250.0.1/", "http://192.168.0.1/"},
+		{"ipv4 out of range", "https://shop.test/", "http://256.256.256.256/", ""},
+		{"host ending in number is not a domain", "https://shop.test/", "http://foo.123/", ""},
+		{"ipv6 canonical", "https://shop.test/", "http://[0:0::1]/", "http://[::1]/"},
+		{"bad ipv6", "https://shop.test/", "http://[::1/", ""},
+		{"idna", "https://shop.test/", "http://bücher.test/", "http://xn--bcher-kva.test/"},
+		{"stray percent", "https://shop.test/", "/a%zz", "https://shop.test/a%25zz"},
+		{"colon in first relative segment", "https://shop.test/d/", "1a:b", "https://shop.test/d/1a:b"},
+		{"fragment kept by Resolve", "https://shop.test/p", "#top", "https://shop.test/p#top"},
+		{"query only", "https://shop.test/p?a=1", "?b=2", "https://shop.test/p?b=2"},
+		{"data URL", "https://shop.test/", "data:image/png;base64,AAAA", "data:image/png;base64,AAAA"},
+		{"javascript URL", "https://shop.test/", "JavaScript:alert(1)", "javascript:alert(1)"},
+		{"mailto", "https://shop.test/", "mailto:a@b.test", "mailto:a@b.test"},
+		{"empty", "https://shop.test/", "", ""},
+		{"only spaces", "https://shop.test/", " \t\n ", ""},
+		{"no host", "https://shop.test/", "http://", ""},
+		{"bad port", "https://shop.test/", "http://a:b/", ""},
+		{"nil base absolute", "", "https://x.test/a", "https://x.test/a"},
+		{"nil base relative", "", "a.png", ""},
+		{"opaque base relative", "mailto:a@b.test", "a.png", ""},
+		{"ws", "https://shop.test/", "ws://chat.test:80/s", "ws://chat.test/s"},
+		{"ftp", "https://shop.test/", "FTP://files.test/a.zip", "ftp://files.test/a.zip"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var base *url.URL
+			if tt.base != "" {
+				base = mustParse(t, tt.base)
+			}
+			u, ok := Resolve(base, tt.raw)
+			if tt.want == "" {
+				if ok {
+					t.Fatalf("Resolve(%q, %q) = %q, want failure", tt.base, tt.raw, u)
+				}
+				return
+			}
+			if !ok {
+				t.Fatalf("Resolve(%q, %q) failed, want %q", tt.base, tt.raw, tt.want)
+			}
+			if got := u.String(); got != tt.want {
+				t.Errorf("Resolve(%q, %q) = %q, want %q", tt.base, tt.raw, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNormalizeURL(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, in, want string
+	}{
+		{"fragment dropped", "https://shop.test/a#b", "https://shop.test/a"},
+		{"scheme and host lower-cased", "HTTPS://Shop.TEST/A", "https://shop.test/A"},
+		{"http default port", "http://shop.test:80/", "http://shop.test/"},
+		{"https default port", "https://shop.test:443/x", "https://shop.test/x"},
+		{"port 443 on http kept", "http://shop.test:443/", "http://shop.test:443/"},
+		{"port 80 on https kept", "https://shop.test:80/", "https://shop.test:80/"},
+		{"empty path", "https://shop.test", "https://shop.test/"},
+		{"empty path with query", "https://shop.test?q=1", "https://shop.test/?q=1"},
+		{"ipv6", "http://[::1]:80", "http://[::1]/"},
+		{"ipv6 port kept", "http://[::1]:8080/a", "http://[::1]:8080/a"},
+		{"opaque untouched", "mailto:A@B.test", "mailto:A@B.test"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := NormalizeURL(mustParse(t, tt.in)); got != tt.want {
+				t.Errorf("NormalizeURL(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+	if got := NormalizeURL(nil); got != "" {
+		t.Errorf("NormalizeURL(nil) = %q, want empty", got)
+	}
+}
+
+func TestFetchable(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"http://a.test/", true},
+		{"https://a.test/", true},
+		{"HTTPS://a.test/", true},
+		{"ws://a.test/", true},
+		{"wss://a.test/", true},
+		{"ftp://a.test/", true},
+		{"data:text/plain,hi", false},
+		{"blob:https://a.test/1234", false},
+		{"about:blank", false},
+		{"about:srcdoc", false},
+		{"javascript:void(0)", false},
+		{"mailto:a@b.test", false},
+		{"tel:+123", false},
+		{"file:///etc/passwd", false},
+		{"/relative", false},
+		{"http:opaque", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			if got := Fetchable(mustParse(t, tt.in)); got != tt.want {
+				t.Errorf("Fetchable(%q) = %v, want %v", tt.in, got, tt.want)
+			}
+		})
+	}
+	if Fetchable(nil) {
+		t.Error("Fetchable(nil) = true")
+	}
+}
