@@ -35,6 +35,9 @@ type Report struct {
 	Scripts []Script `json:"scripts"`
 	// Interrupted is set when the crawl was stopped (Ctrl-C, SIGTERM) before it finished.
 	Interrupted bool `json:"interrupted,omitempty"`
+	// Warnings are notes on the run that are neither findings nor crawl errors (for instance an
+	// expired ignore entry).
+	Warnings []string `json:"warnings,omitempty"`
 	// Fixed lists the baseline's findings that this crawl no longer found (with --baseline).
 	Fixed []Finding `json:"fixed,omitempty"`
 	// Config records the settings that shape results, so a saved report explains itself.

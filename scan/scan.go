@@ -4,6 +4,7 @@ package scan
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/padlock-scan/padlock/crawler"
@@ -24,6 +25,14 @@ type Options struct {
 	Now func() time.Time
 	// Settings, when set, is recorded in the report.
 	Settings *report.Settings
+	// Progress, when set, is called after every page (from several goroutines at once).
+	Progress func(Progress)
+}
+
+// Progress is a snapshot of a running audit.
+type Progress struct {
+	Pages, Queued, Findings, Errors, Requests int
+	Elapsed                                   time.Duration
 }
 
 // Run crawls and checks. It always returns a report, even when the crawl was cut short (the
@@ -46,6 +55,7 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		Config:    opt.Settings,
 	}
 	seen := map[findingKey]bool{}
+	var findings atomic.Int64
 	addFindings := func(fs []rules.Finding) {
 		for _, f := range fs {
 			k := findingKey{f.Rule, f.Page, f.URL, f.Element, f.Attribute, f.Line, f.Stylesheet}
@@ -54,6 +64,7 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 			}
 			seen[k] = true
 			rep.Findings = append(rep.Findings, report.FromFinding(f))
+			findings.Add(1)
 		}
 	}
 	inv := &inventory{cfg: &opt.Rules}
@@ -72,6 +83,12 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		addFindings(rules.Run(selected, p, &opt.Rules))
 	}
 	cfg := opt.Crawl
+	if opt.Progress != nil {
+		start := time.Now()
+		cfg.Progress = func(p crawler.Progress) {
+			opt.Progress(Progress{Pages: p.Pages, Queued: p.Queued, Findings: int(findings.Load()), Errors: p.Errors, Requests: p.Requests, Elapsed: time.Since(start)})
+		}
+	}
 	res, err := crawler.Crawl(ctx, &cfg, visit)
 	if res == nil {
 		return nil, err

@@ -3,13 +3,15 @@ package main
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"time"
 
 	"github.com/urfave/cli/v2"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/padlock-scan/padlock/gate"
+	"github.com/padlock-scan/padlock/rules"
 )
 
 // settings are every crawl setting, as the YAML config file spells them. Each flag has a key of
@@ -38,6 +40,10 @@ type settings struct {
 	MaxBody        string        `yaml:"max-body"`
 	Insecure       bool          `yaml:"insecure"`
 	Quiet          bool          `yaml:"quiet"`
+	Baseline       string        `yaml:"baseline"`
+	// Ignore has no flag: an accepted finding needs a written reason, which belongs in a file
+	// under review, not in a command line.
+	Ignore []gate.Ignore `yaml:"ignore"`
 }
 
 // configFile is a loaded config file: its settings and which keys it set.
@@ -94,6 +100,12 @@ func parseConfig(path string, data []byte) (*configFile, error) {
 		}
 		cf.set[k.Value] = true
 	}
+	var ignoreNode *yaml.Node
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		if doc.Content[i].Value == "ignore" {
+			ignoreNode = doc.Content[i+1]
+		}
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&cf.s); err != nil && !errors.Is(err, io.EOF) {
@@ -103,6 +115,20 @@ func parseConfig(path string, data []byte) (*configFile, error) {
 		}
 		return nil, usageErr("config %s: %v", path, err)
 	}
+	if ignoreNode != nil {
+		if ignoreNode.Kind != yaml.SequenceNode {
+			return nil, usageErr("config %s:%d: ignore: want a list of entries (- rule: ..., url: ..., reason: ...)", path, ignoreNode.Line)
+		}
+		known := func(id string) bool { _, ok := rules.ByID(id); return ok }
+		for i, item := range ignoreNode.Content {
+			if i < len(cf.s.Ignore) {
+				cf.s.Ignore[i].Line = item.Line
+				if err := cf.s.Ignore[i].Validate(known); err != nil {
+					return nil, usageErr("config %s:%d: ignore entry: %v", path, item.Line, err)
+				}
+			}
+		}
+	}
 	return cf, nil
 }
 
@@ -110,7 +136,8 @@ func parseConfig(path string, data []byte) (*configFile, error) {
 func settingsKeys() []string {
 	return []string{"urls", "max-pages", "max-depth", "no-follow", "check-resources", "concurrency", "timeout",
 		"resolve", "ca-file", "header", "first-party", "allow-script", "format", "output", "fail-on",
-		"user-agent", "exclude", "include", "ignore-robots", "sitemap", "max-body", "insecure", "quiet"}
+		"user-agent", "exclude", "include", "ignore-robots", "sitemap", "max-body", "insecure", "quiet",
+		"baseline", "ignore"}
 }
 
 // mergeSettings takes each setting from the command line when given there, else from the config
@@ -165,7 +192,6 @@ func mergeSettings(c *cli.Context, cf *configFile) settings {
 	pickStr("max-body", &s.MaxBody)
 	pickBool("insecure", &s.Insecure)
 	pickBool("quiet", &s.Quiet)
+	pickStr("baseline", &s.Baseline)
 	return s
 }
-
-var _ = fmt.Sprint

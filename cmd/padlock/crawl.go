@@ -15,6 +15,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/padlock-scan/padlock/crawler"
+	"github.com/padlock-scan/padlock/gate"
 	"github.com/padlock-scan/padlock/report"
 	"github.com/padlock-scan/padlock/rules"
 	"github.com/padlock-scan/padlock/scan"
@@ -45,6 +46,7 @@ func crawlFlags() []cli.Flag {
 		&cli.StringFlag{Name: "max-body", Value: "10MB", Usage: "bytes of a page or stylesheet that are read (`SIZE`: 10MB, 512KB); longer ones are cut and reported"},
 		&cli.BoolFlag{Name: "insecure", Usage: "go on past an invalid certificate on the site's own hosts (it is still reported)"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print nothing on standard error but errors"},
+		&cli.StringFlag{Name: "baseline", Usage: "a previous JSON `REPORT`: findings are marked new or known, fixed ones listed, and only new ones fail the gate"},
 	}
 }
 
@@ -66,10 +68,12 @@ func crawlCommand() *cli.Command {
 
 // output says which reports to write where, and what fails the gate.
 type output struct {
-	formats []string
-	path    string // "" default, "-" stdout, a file or a folder
-	failOn  string
-	quiet   bool
+	formats  []string
+	path     string // "" default, "-" stdout, a file or a folder
+	failOn   string
+	quiet    bool
+	baseline *report.Report
+	ignores  []gate.Ignore
 }
 
 // crawlOptions turns flags (and the config file) into typed options; every problem is a usage
@@ -133,7 +137,7 @@ func crawlOptions(c *cli.Context) (scan.Options, output, error) {
 		}
 	}
 	if err := cc.Validate(); err != nil {
-		return opt, out, usageErr("%v", errors.Unwrap(err))
+		return opt, out, usageErr("%v", err)
 	}
 	if s.FailOn != "never" {
 		if _, err := rules.ParseSeverity(s.FailOn); err != nil {
@@ -163,7 +167,13 @@ func crawlOptions(c *cli.Context) (scan.Options, output, error) {
 		MaxPages: s.MaxPages, MaxDepth: s.MaxDepth, CheckResources: s.CheckResources,
 		FailOn: s.FailOn, FirstParty: s.FirstParty, AllowScript: s.AllowScript,
 	}
-	out = output{formats: formats, path: s.Output, failOn: s.FailOn, quiet: s.Quiet}
+	out = output{formats: formats, path: s.Output, failOn: s.FailOn, quiet: s.Quiet, ignores: s.Ignore}
+	if s.Baseline != "" {
+		// read first: a bad baseline must fail before a long crawl, not after it
+		if out.baseline, err = report.ReadFile(s.Baseline); err != nil {
+			return opt, out, usageErr("--baseline %s: %v", s.Baseline, err)
+		}
+	}
 	return opt, out, nil
 }
 
@@ -173,9 +183,16 @@ func runCrawl(ctx context.Context, opt scan.Options, out output, stdout, stderr 
 	if !out.quiet {
 		fmt.Fprintf(stderr, "padlock: crawling %s\n", strings.Join(opt.Crawl.StartURLs, " "))
 	}
+	update, finish := newProgress(stderr, out.quiet)
+	opt.Progress = update
 	rep, err := scan.Run(ctx, opt)
+	finish()
 	if rep == nil {
 		return &exitError{code: exitTrouble, err: err}
+	}
+	gate.Apply(rep, out.baseline, out.ignores, time.Now())
+	for _, w := range rep.Warnings {
+		fmt.Fprintln(stderr, "padlock: warning:", w)
 	}
 	paths, werr := writeReports(rep, out, stdout)
 	if werr != nil {
@@ -366,5 +383,3 @@ func parseSize(s string) (int64, error) {
 	}
 	return n * mult, nil
 }
-
-var _ = time.Second

@@ -59,7 +59,7 @@ func Start(n int) *Site {
 	s.plainPort = s.plainSrv.Listener.Addr().(*net.TCPAddr).Port
 	s.RootCAs = pool
 	s.Resolve = []string{fmt.Sprintf("*:%d:127.0.0.1", s.tlsPort), fmt.Sprintf("*:%d:127.0.0.1", s.plainPort)}
-	s.StartURL = s.url(ShopHost, "/")
+	s.StartURL = s.url(ShopHost, "/p/0")
 	return s
 }
 
@@ -121,14 +121,11 @@ func (s *Site) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case p == "/robots.txt":
 		fmt.Fprint(w, "User-agent: *\nAllow: /\n")
-	case p == "/" || strings.HasPrefix(p, "/p/"):
-		i := 0
-		if p != "/" {
-			var err error
-			if i, err = strconv.Atoi(strings.TrimPrefix(p, "/p/")); err != nil || i < 0 || i >= s.Pages {
-				http.NotFound(w, r)
-				return
-			}
+	case strings.HasPrefix(p, "/p/"):
+		i, err := strconv.Atoi(strings.TrimPrefix(p, "/p/"))
+		if err != nil || i < 0 || i >= s.Pages {
+			http.NotFound(w, r)
+			return
 		}
 		if r.Method == http.MethodGet {
 			s.PageGETs.Add(1)

@@ -1,0 +1,138 @@
+// Package gate turns a report into a CI decision's inputs: it marks findings new or known
+// against a baseline report, lists the baseline's fixed findings, and suppresses findings that an
+// ignore entry matches (suppressed findings stay in every report; they never fail the gate).
+package gate
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/padlock-scan/padlock/report"
+)
+
+// Ignore is one entry of the configuration's ignore list.
+type Ignore struct {
+	Rule   string `yaml:"rule"`   // a rule ID; empty means every rule
+	URL    string `yaml:"url"`    // glob on the finding's resource URL (* matches anything, ? one character)
+	Page   string `yaml:"page"`   // glob on the page URL
+	Reason string `yaml:"reason"` // required: why this is accepted
+	Until  string `yaml:"until"`  // optional YYYY-MM-DD: the entry stops ignoring after this day
+	Line   int    `yaml:"-"`      // where the entry is in the config file, for messages
+}
+
+// Validate checks one entry; known lists the valid rule IDs.
+func (ig Ignore) Validate(known func(string) bool) error {
+	if strings.TrimSpace(ig.Reason) == "" {
+		return errors.New("reason is required: say why this finding is accepted")
+	}
+	if ig.Rule == "" && ig.URL == "" && ig.Page == "" {
+		return errors.New("give at least one of rule, url, page")
+	}
+	if ig.Rule != "" && !known(ig.Rule) {
+		return fmt.Errorf("unknown rule %q", ig.Rule)
+	}
+	if ig.Until != "" {
+		if _, err := time.Parse("2006-01-02", ig.Until); err != nil {
+			return fmt.Errorf("until %q: want a date such as 2027-03-31", ig.Until)
+		}
+	}
+	return nil
+}
+
+// expired reports whether the entry's until date has passed (the entry holds through that day).
+func (ig Ignore) expired(now time.Time) bool {
+	if ig.Until == "" {
+		return false
+	}
+	d, err := time.Parse("2006-01-02", ig.Until)
+	return err == nil && now.UTC().After(d.Add(24*time.Hour))
+}
+
+func (ig Ignore) matches(f report.Finding) bool {
+	return (ig.Rule == "" || ig.Rule == f.Rule) &&
+		(ig.URL == "" || Glob(ig.URL, f.URL)) &&
+		(ig.Page == "" || Glob(ig.Page, f.Page))
+}
+
+// Apply marks the report's findings: suppressed by the first live ignore entry that matches,
+// and, with a baseline, "new" or "known" (the baseline's findings missing now go to rep.Fixed).
+// Expired entries suppress nothing and are listed in rep.Warnings.
+func Apply(rep *report.Report, baseline *report.Report, ignores []Ignore, now time.Time) {
+	var live []Ignore
+	for _, ig := range ignores {
+		if ig.expired(now) {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("ignore entry (rule %q, url %q, page %q) expired on %s and no longer suppresses anything: %s",
+				ig.Rule, ig.URL, ig.Page, ig.Until, ig.Reason))
+			continue
+		}
+		live = append(live, ig)
+	}
+	for i := range rep.Findings {
+		f := &rep.Findings[i]
+		for _, ig := range live {
+			if ig.matches(*f) {
+				match := ig.URL
+				if match == "" {
+					match = ig.Page
+				}
+				f.Suppressed = &report.Suppression{Reason: ig.Reason, Until: ig.Until, Match: match}
+				break
+			}
+		}
+	}
+	if baseline == nil {
+		return
+	}
+	known := map[string]bool{}
+	for _, f := range baseline.Findings {
+		known[report.FindingKey(f)] = true
+	}
+	now2 := map[string]bool{}
+	for i := range rep.Findings {
+		k := report.FindingKey(rep.Findings[i])
+		now2[k] = true
+		if known[k] {
+			rep.Findings[i].Baseline = "known"
+		} else {
+			rep.Findings[i].Baseline = "new"
+		}
+	}
+	rep.Fixed = nil
+	for _, f := range baseline.Findings {
+		if !now2[report.FindingKey(f)] {
+			f.Baseline, f.Suppressed = "", nil
+			rep.Fixed = append(rep.Fixed, f)
+		}
+	}
+	report.SortFindings(rep.Fixed)
+}
+
+// Glob matches s against a pattern where * matches any run of characters (slashes too) and ?
+// matches one character; everything else matches itself.
+func Glob(pattern, s string) bool {
+	// Iterative wildcard matching with backtracking to the last star.
+	p, i := 0, 0
+	star, mark := -1, 0
+	for i < len(s) {
+		switch {
+		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == s[i]):
+			p++
+			i++
+		case p < len(pattern) && pattern[p] == '*':
+			star, mark = p, i
+			p++
+		case star >= 0:
+			p = star + 1
+			mark++
+			i = mark
+		default:
+			return false
+		}
+	}
+	for p < len(pattern) && pattern[p] == '*' {
+		p++
+	}
+	return p == len(pattern)
+}

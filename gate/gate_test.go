@@ -1,0 +1,107 @@
+package gate
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/padlock-scan/padlock/report"
+)
+
+func TestGlob(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		pattern, s string
+		want       bool
+	}{
+		{"https://cdn.example.com/*", "https://cdn.example.com/a/b.js", true},
+		{"https://cdn.example.com/*", "https://cdn.example.com.evil.test/a.js", false},
+		{"*.js", "http://x/a.js", true},
+		{"*.js", "http://x/a.jsx", false},
+		{"http://x/?.png", "http://x/a.png", true},
+		{"http://x/?.png", "http://x/ab.png", false},
+		{"exact", "exact", true},
+		{"exact", "exactly", false},
+		{"*", "", true},
+		{"a*b*c", "aXXbYYc", true},
+		{"a*b*c", "aXXcYYb", false},
+	}
+	for _, tc := range tests {
+		if got := Glob(tc.pattern, tc.s); got != tc.want {
+			t.Errorf("Glob(%q, %q) = %v, want %v", tc.pattern, tc.s, got, tc.want)
+		}
+	}
+}
+
+func finding(rule, page, url string) report.Finding {
+	return report.Finding{Rule: rule, Severity: "error", Page: page, URL: url, Element: "script", Attribute: "src"}
+}
+
+func TestApplySuppressesAndExpires(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	rep := &report.Report{Findings: []report.Finding{
+		finding("mixed-content-blockable", "https://s/", "http://cdn/a.js"),
+		finding("mixed-content-blockable", "https://s/", "http://ads/b.js"),
+		finding("third-party-script", "https://s/pay", "https://ads/c.js"),
+	}}
+	ignores := []Ignore{
+		{Rule: "mixed-content-blockable", URL: "http://cdn/*", Reason: "vendor moves to https in Q1", Until: "2026-11-29"}, // last day: still live
+		{URL: "http://ads/*", Reason: "old", Until: "2026-11-28"},                                                          // expired yesterday
+		{Page: "https://s/pay", Reason: "approved by security"},
+	}
+	Apply(rep, nil, ignores, now)
+	if s := rep.Findings[0].Suppressed; s == nil || s.Reason != "vendor moves to https in Q1" || s.Until != "2026-11-29" {
+		t.Errorf("first finding should be suppressed by the live entry: %+v", s)
+	}
+	if rep.Findings[1].Suppressed != nil {
+		t.Errorf("an expired entry must not suppress: %+v", rep.Findings[1].Suppressed)
+	}
+	if rep.Findings[2].Suppressed == nil {
+		t.Errorf("page glob entry should suppress the third finding")
+	}
+	if len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "expired on 2026-11-28") {
+		t.Errorf("expired entry must be reported: %v", rep.Warnings)
+	}
+}
+
+func TestApplyBaseline(t *testing.T) {
+	t.Parallel()
+	old := &report.Report{Findings: []report.Finding{
+		finding("mixed-content-blockable", "https://s/", "http://cdn/a.js"),
+		finding("insecure-link", "https://s/", "http://old/"),
+	}}
+	cur := &report.Report{Findings: []report.Finding{
+		finding("mixed-content-blockable", "https://s/", "http://cdn/a.js"),
+		finding("mixed-content-blockable", "https://s/", "http://cdn/new.js"),
+	}}
+	cur.Findings[0].Line = 40 // lines move between deploys; the finding is the same
+	Apply(cur, old, nil, time.Now())
+	if cur.Findings[0].Baseline != "known" || cur.Findings[1].Baseline != "new" {
+		t.Errorf("baseline marks: %q %q", cur.Findings[0].Baseline, cur.Findings[1].Baseline)
+	}
+	if len(cur.Fixed) != 1 || cur.Fixed[0].Rule != "insecure-link" {
+		t.Errorf("fixed: %+v", cur.Fixed)
+	}
+}
+
+func TestIgnoreValidate(t *testing.T) {
+	t.Parallel()
+	known := func(id string) bool { return id == "insecure-link" }
+	tests := []struct {
+		ig   Ignore
+		want string
+	}{
+		{Ignore{Rule: "insecure-link"}, "reason is required"},
+		{Ignore{Reason: "x"}, "at least one of"},
+		{Ignore{Rule: "nope", Reason: "x"}, "unknown rule"},
+		{Ignore{Rule: "insecure-link", Reason: "x", Until: "next week"}, "until"},
+		{Ignore{Rule: "insecure-link", Reason: "x", Until: "2027-01-31"}, ""},
+	}
+	for _, tc := range tests {
+		err := tc.ig.Validate(known)
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%+v: got %v, want %q", tc.ig, err, tc.want)
+		}
+	}
+}
