@@ -1,0 +1,150 @@
+package report
+
+import (
+	"flag"
+	"time"
+)
+
+// update rewrites the golden files under testdata: go test ./report -run Golden -update
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// Hostile strings that crawled sites may put in URLs and messages; every writer must render
+// them inert.
+const (
+	hostileScriptURL = `https://www.shop.test/search?q="><script>window.pwned=1</script>`
+	hostileLinkURL   = `http://evil.test/"><img src=x onerror="window.pwned=2">`
+	hostileJSURL     = `javascript:window.pwned=3`
+	hostileStyleURL  = `https://www.shop.test/</style><script>window.pwned=4</script>.css`
+	hostileMessage   = "stylesheet </style><b>bold</b> over HTTP\x00\x07\x1b[31m & more"
+	ampersandURL     = "http://img.other.test/x.png?a=1&b=2&lt;"
+)
+
+func boolPtr(b bool) *bool { return &b }
+
+// fixtureReport is a small report exercising every field the writers show, with hostile
+// strings in URLs, messages and suppression reasons.
+func fixtureReport() *Report {
+	start := time.Date(2026, 11, 29, 3, 0, 0, 0, time.UTC)
+	r := &Report{
+		Version:    Version,
+		Tool:       Tool{Name: "padlock", Version: "0.1.0-test"},
+		StartURLs:  []string{"https://www.shop.test/"},
+		StartedAt:  start,
+		FinishedAt: start.Add(4200 * time.Millisecond),
+		Config: &Settings{
+			MaxPages: 100, MaxDepth: 0, CheckResources: "all", FailOn: "error",
+			FirstParty: []string{"shop.test"}, AllowScript: []string{"https://js.payments.test"},
+		},
+		Stats: Stats{Pages: 6, Resources: 9, Requests: 21, NotCrawled: 2, Skipped: 1},
+		Pages: []Page{
+			{
+				URL: "https://www.shop.test/", FinalURL: "https://www.shop.test/", Status: 200,
+				ContentType: "text/html", Title: "Shop & <Home>", TLS: &TLS{Version: "TLS 1.3"},
+				Resources: []Resource{
+					{URL: "http://cdn.other.test/a.js", Element: "script", Attribute: "src", Kind: "script", Line: 14},
+					{URL: ampersandURL, Element: "img", Attribute: "src", Kind: "image", Line: 20},
+					{URL: hostileLinkURL, Element: "a", Attribute: "href", Kind: "link", Line: 31},
+					{URL: hostileJSURL, Element: "a", Attribute: "href", Kind: "link", Line: 32},
+				},
+			},
+			{
+				URL: "https://www.shop.test/checkout?step=2&x=1", FinalURL: "https://www.shop.test/checkout?step=2&x=1",
+				Status: 200, Depth: 1, Payment: true, TLS: &TLS{Version: "TLS 1.3"},
+				Resources: []Resource{{URL: "http://pay.shop.test/submit", Element: "form", Attribute: "action", Kind: "form-action", Line: 40}},
+			},
+			{
+				URL: hostileScriptURL, FinalURL: hostileScriptURL, Status: 200, Depth: 1, TLS: &TLS{Version: "TLS 1.2"},
+				Resources: []Resource{{URL: hostileStyleURL, Element: "link", Attribute: "href", Kind: "stylesheet", Line: 3}},
+			},
+			{URL: "https://www.shop.test/broken", FinalURL: "https://www.shop.test/broken", Depth: 1, Error: "timeout after 15s", Resources: []Resource{}},
+			{
+				URL: "http://www.shop.test/legacy", FinalURL: "http://www.shop.test/legacy", Status: 200, Depth: 1,
+				Redirects: []Redirect{{From: "https://www.shop.test/old", To: "http://www.shop.test/legacy", Status: 301, Via: "location"}},
+				Resources: []Resource{},
+			},
+			{URL: "https://blog.shop.test/post", FinalURL: "https://blog.shop.test/post", Status: 200, Depth: 2, TLS: &TLS{Version: "TLS 1.3"}, Resources: []Resource{}},
+		},
+		Findings: []Finding{
+			{
+				Rule: "mixed-content-blockable", Severity: "error", Page: "https://www.shop.test/",
+				URL: "http://cdn.other.test/a.js", Element: "script", Attribute: "src", Line: 14, Source: "html",
+				Message: "script loaded over plain HTTP on an HTTPS page; browsers block it", HTTPSAvailable: boolPtr(true),
+				Baseline: "known",
+			},
+			{
+				Rule: "mixed-content-upgradeable", Severity: "warning", Page: "https://www.shop.test/",
+				URL: ampersandURL, Element: "img", Attribute: "src", Line: 20, Source: "html",
+				Message: "image loaded over plain HTTP; browsers upgrade it", Mitigation: "csp-upgrade-insecure-requests",
+				HTTPSAvailable: boolPtr(false), Baseline: "new",
+			},
+			{
+				Rule: "insecure-link", Severity: "info", Page: "https://www.shop.test/", URL: hostileLinkURL,
+				Element: "a", Attribute: "href", Line: 31, Source: "html", Message: "link to an http: URL", Baseline: "new",
+			},
+			{
+				Rule: "insecure-link", Severity: "info", Page: "https://www.shop.test/", URL: hostileJSURL,
+				Element: "a", Attribute: "href", Line: 32, Source: "html", Message: "link <a href=\"javascript:window.pwned=5\">x</a>",
+				Baseline: "new",
+			},
+			{
+				Rule: "insecure-form", Severity: "error", Page: "https://www.shop.test/checkout?step=2&x=1",
+				URL: "http://pay.shop.test/submit", Element: "form", Attribute: "action", Line: 40, Source: "html",
+				Message: "form submits over plain HTTP",
+				Suppressed: &Suppression{
+					Reason: `legacy PSP until the migration <b>done</b> & "quoted"`, Until: "2099-01-01",
+					Match: "https://www.shop.test/checkout*",
+				},
+				Baseline: "known",
+			},
+			{
+				Rule: "mixed-content-blockable", Severity: "error", Page: hostileScriptURL, URL: hostileStyleURL,
+				Element: "link", Attribute: "href", Line: 3, Source: "css", Stylesheet: hostileStyleURL,
+				Message: hostileMessage, Baseline: "new",
+			},
+			{
+				Rule: "insecure-page", Severity: "error", Page: "http://www.shop.test/legacy", URL: "http://www.shop.test/legacy",
+				Source: "redirect", Message: "page served over plain HTTP", Baseline: "new",
+			},
+			{
+				Rule: "https-downgrade", Severity: "error", Page: "https://blog.shop.test/post", URL: "http://blog.shop.test/post?ref=a,b:c",
+				Element: "meta", Attribute: "http-equiv", Line: 5, Source: "html",
+				Message: "meta refresh\r\nto http:\n::error::injected", Baseline: "new",
+			},
+			{
+				Rule: "future-rule", Severity: "warning", Page: "https://www.shop.test/", URL: "https://www.shop.test/x.js",
+				Message: "a rule this padlock does not know", Line: 50, Baseline: "new",
+			},
+		},
+		Errors: []Error{
+			{URL: "https://www.shop.test/broken", Error: "timeout after 15s"},
+			{URL: "https://www.shop.test/sitemap.xml", Error: "status 500 <script>window.pwned=6</script>"},
+		},
+		Fixed: []Finding{{
+			Rule: "mixed-content-blockable", Severity: "error", Page: "https://www.shop.test/about",
+			URL: "http://cdn.other.test/old.css", Element: "link", Attribute: "href", Line: 7, Source: "html",
+			Message: "stylesheet loaded over plain HTTP",
+		}},
+	}
+	r.Finish()
+	r.Stats.Pages = len(r.Pages)
+	return r
+}
+
+// emptyReport is a finished crawl of one clean page.
+func emptyReport() *Report {
+	r := &Report{
+		Version: Version, Tool: Tool{Name: "padlock", Version: "0.1.0-test"},
+		StartURLs: []string{"https://clean.test/"},
+		Pages:     []Page{{URL: "https://clean.test/", FinalURL: "https://clean.test/", Status: 200, Resources: []Resource{}}},
+	}
+	r.Finish()
+	r.Stats.Pages = 1
+	return r
+}
+
+// interruptedReport is the fixture, stopped early.
+func interruptedReport() *Report {
+	r := fixtureReport()
+	r.Interrupted = true
+	return r
+}

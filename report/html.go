@@ -1,0 +1,431 @@
+package report
+
+import (
+	"bytes"
+	"crypto/sha256"
+	_ "embed" // the HTML template
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+//go:embed html.tmpl
+var htmlSource string
+
+// htmlTemplate is parsed once; html/template escapes every value by its context, which is what
+// keeps crawled strings ("><script>, </style>, javascript: links) inert.
+var htmlTemplate = template.Must(template.New("report").Parse(htmlSource))
+
+// cspPlaceholder stands in for the Content-Security-Policy until the inline blocks are hashed.
+// It is the meta tag's content, the first thing in <head>, so the first occurrence in the output
+// is always the tag's even if a crawled URL happens to contain the same text.
+const cspPlaceholder = "PADLOCK-CSP-PLACEHOLDER"
+
+// writeHTML writes the report as one self-contained HTML file: inline CSS and JavaScript only,
+// no external resource of any kind, and a Content-Security-Policy that allows exactly the inline
+// blocks it ships (by SHA-256 hash) and nothing else.
+func writeHTML(w io.Writer, r *Report) error {
+	var buf bytes.Buffer
+	if err := htmlTemplate.Execute(&buf, newHTMLView(r)); err != nil {
+		return fmt.Errorf("render html: %w", err)
+	}
+	out := buf.String()
+	styles, err := inlineBlocks(out, "style")
+	if err != nil {
+		return err
+	}
+	scripts, err := inlineBlocks(out, "script")
+	if err != nil {
+		return err
+	}
+	csp := "default-src 'none'; style-src " + cspHashes(styles) + "; script-src " + cspHashes(scripts) +
+		"; img-src data:; base-uri 'none'; form-action 'none'"
+	out = strings.Replace(out, cspPlaceholder, csp, 1)
+	_, err = io.WriteString(w, out)
+	return err
+}
+
+// inlineBlocks returns the exact text of every <tag>…</tag> block in a rendered report. Crawled
+// text cannot open such a block: the template escapes "<" in it.
+func inlineBlocks(doc, tag string) ([]string, error) {
+	open, closing := "<"+tag+">", "</"+tag+">"
+	var out []string
+	for rest := doc; ; {
+		i := strings.Index(rest, open)
+		if i < 0 {
+			return out, nil
+		}
+		rest = rest[i+len(open):]
+		j := strings.Index(rest, closing)
+		if j < 0 {
+			return nil, errors.New("render html: unterminated <" + tag + ">")
+		}
+		out = append(out, rest[:j])
+		rest = rest[j+len(closing):]
+	}
+}
+
+// cspHashes returns the CSP source list allowing exactly these inline blocks.
+func cspHashes(blocks []string) string {
+	if len(blocks) == 0 {
+		return "'none'"
+	}
+	hs := make([]string, len(blocks))
+	for i, b := range blocks {
+		sum := sha256.Sum256([]byte(b))
+		hs[i] = "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+	}
+	return strings.Join(hs, " ")
+}
+
+// The view model: everything the template shows, computed in Go so the template stays simple.
+type (
+	htmlView struct {
+		CSP         string
+		Tool        Tool
+		Site        string
+		StartURLs   []htmlLink
+		Started     string
+		Finished    string
+		Duration    string
+		Interrupted bool
+		Config      *Settings
+		Stats       Stats
+		PageCount   int
+		Total       int
+		Suppressed  int
+		Severities  []htmlSevStat
+		RuleStats   []htmlRuleStat
+		Hosts       []htmlHostStat
+		Rules       []htmlRuleGroup
+		Fixed       []htmlFinding
+		Errors      []htmlError
+		Pages       []htmlPage
+		HasBaseline bool
+		New, Known  int
+	}
+	// htmlLink is a URL shown as text, and as a link only when it is http(s).
+	htmlLink struct {
+		Text string
+		Href string
+	}
+	htmlSevStat struct {
+		Name       string
+		Count      int
+		Suppressed int
+	}
+	htmlRuleStat struct {
+		ID, Title, Severity string
+		Count               int
+	}
+	htmlHostStat struct {
+		Host  string
+		Count int
+	}
+	htmlRuleGroup struct {
+		ID, Title, Doc, Fix, Severity string
+		Help                          htmlLink
+		Count                         int
+		Pages                         []htmlPageGroup
+	}
+	htmlPageGroup struct {
+		Page     htmlLink
+		Findings []htmlFinding
+	}
+	htmlFinding struct {
+		Rule, Severity, Page string
+		PageLink, URL        htmlLink
+		ElementTag           string // "<img src>"
+		Where                string // "line 20 · from html"
+		Stylesheet           htmlLink
+		Message, Mitigation  string
+		HTTPSAvailable       string // "yes", "no" or "" when not probed
+		Baseline             string
+		Suppressed           *Suppression
+		RuleTitle            string
+	}
+	htmlError struct {
+		URL   htmlLink
+		Error string
+	}
+	htmlPage struct {
+		URL, Final, Parent     htmlLink
+		Status, Depth          int
+		TLS, Title, Error      string
+		ContentType            string
+		Resources, Redirects   int
+		Frame, Payment         bool
+		Truncated              bool
+		Errors, Warnings, Info int
+	}
+)
+
+func newHTMLView(r *Report) htmlView {
+	v := htmlView{
+		CSP: cspPlaceholder, Tool: r.Tool, Interrupted: r.Interrupted, Config: r.Config,
+		Stats: r.Stats, Started: formatTime(r.StartedAt), Finished: formatTime(r.FinishedAt),
+	}
+	if v.Tool.Name == "" {
+		v.Tool.Name = "padlock"
+	}
+	if !r.StartedAt.IsZero() && !r.FinishedAt.Before(r.StartedAt) {
+		v.Duration = r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond).String()
+	}
+	for _, u := range r.StartURLs {
+		v.StartURLs = append(v.StartURLs, linkFor(u))
+	}
+	if len(r.StartURLs) > 0 {
+		v.Site = r.StartURLs[0]
+		if u, err := url.Parse(r.StartURLs[0]); err == nil && u.Host != "" {
+			v.Site = u.Host
+		}
+	}
+	v.PageCount = r.Stats.Pages
+	if v.PageCount == 0 {
+		v.PageCount = len(r.Pages)
+	}
+
+	findings := sortedFindings(r.Findings)
+	v.Total = len(findings)
+	sevCount := map[string]*htmlSevStat{}
+	for _, name := range severityNames {
+		v.Severities = append(v.Severities, htmlSevStat{Name: name})
+	}
+	for i := range v.Severities {
+		sevCount[v.Severities[i].Name] = &v.Severities[i]
+	}
+	hosts := map[string]int{}
+	groups := map[string]*htmlRuleGroup{}
+	var order []string
+	for _, f := range findings {
+		s, ok := sevCount[f.Severity]
+		if !ok {
+			v.Severities = append(v.Severities, htmlSevStat{Name: f.Severity})
+			// Re-point: append may have moved the slice.
+			for i := range v.Severities {
+				sevCount[v.Severities[i].Name] = &v.Severities[i]
+			}
+			s = sevCount[f.Severity]
+		}
+		s.Count++
+		if f.Suppressed != nil {
+			s.Suppressed++
+			v.Suppressed++
+		}
+		switch f.Baseline {
+		case "new":
+			v.HasBaseline = true
+			v.New++
+		case "known":
+			v.HasBaseline = true
+			v.Known++
+		}
+		if h := hostOf(f.URL); h != "" {
+			hosts[h]++
+		}
+		g, ok := groups[f.Rule]
+		if !ok {
+			ri := lookupRule(f.Rule)
+			sev := ri.Severity
+			if !ri.Known {
+				sev = f.Severity
+			}
+			g = &htmlRuleGroup{
+				ID: f.Rule, Title: ri.Title, Doc: ri.Doc, Fix: ri.Fix, Severity: sev,
+				Help: linkFor(ri.HelpURL),
+			}
+			groups[f.Rule] = g
+			order = append(order, f.Rule)
+		}
+		g.Count++
+		if n := len(g.Pages); n == 0 || g.Pages[n-1].Page.Text != f.Page {
+			g.Pages = append(g.Pages, htmlPageGroup{Page: linkFor(f.Page)})
+		}
+		pg := &g.Pages[len(g.Pages)-1]
+		pg.Findings = append(pg.Findings, findingView(f))
+	}
+	// Rules: highest severity first, then by ID. Pages within a rule keep the findings' order
+	// (page, line), but one page may appear twice if its findings are interleaved; merge them.
+	sort.SliceStable(order, func(i, j int) bool {
+		a, b := groups[order[i]], groups[order[j]]
+		if ra, rb := severityRank(a.Severity), severityRank(b.Severity); ra != rb {
+			return ra > rb
+		}
+		return a.ID < b.ID
+	})
+	for _, id := range order {
+		g := groups[id]
+		g.Pages = mergePageGroups(g.Pages)
+		v.Rules = append(v.Rules, *g)
+		v.RuleStats = append(v.RuleStats, htmlRuleStat{ID: g.ID, Title: g.Title, Severity: g.Severity, Count: g.Count})
+	}
+	for h, n := range hosts {
+		v.Hosts = append(v.Hosts, htmlHostStat{Host: h, Count: n})
+	}
+	sort.Slice(v.Hosts, func(i, j int) bool {
+		if v.Hosts[i].Count != v.Hosts[j].Count {
+			return v.Hosts[i].Count > v.Hosts[j].Count
+		}
+		return v.Hosts[i].Host < v.Hosts[j].Host
+	})
+	if len(v.Hosts) > 10 {
+		v.Hosts = v.Hosts[:10]
+	}
+
+	for _, f := range sortedFindings(r.Fixed) {
+		v.Fixed = append(v.Fixed, findingView(f))
+	}
+	for _, e := range r.Errors {
+		v.Errors = append(v.Errors, htmlError{URL: linkFor(e.URL), Error: cleanText(e.Error)})
+	}
+	v.Pages = pagesView(r.Pages, findings)
+	return v
+}
+
+// mergePageGroups joins groups of the same page, keeping first-seen order.
+func mergePageGroups(in []htmlPageGroup) []htmlPageGroup {
+	var out []htmlPageGroup
+	at := map[string]int{}
+	for _, g := range in {
+		if i, ok := at[g.Page.Text]; ok {
+			out[i].Findings = append(out[i].Findings, g.Findings...)
+			continue
+		}
+		at[g.Page.Text] = len(out)
+		out = append(out, g)
+	}
+	return out
+}
+
+func findingView(f Finding) htmlFinding {
+	ri := lookupRule(f.Rule)
+	v := htmlFinding{
+		Rule: f.Rule, Severity: f.Severity, Page: cleanText(f.Page), PageLink: linkFor(f.Page),
+		URL: linkFor(f.URL), Stylesheet: linkFor(f.Stylesheet), Message: cleanText(f.Message),
+		Mitigation: cleanText(f.Mitigation), Baseline: f.Baseline, RuleTitle: ri.Title,
+	}
+	if f.Element != "" {
+		v.ElementTag = "<" + cleanText(f.Element)
+		if f.Attribute != "" {
+			v.ElementTag += " " + cleanText(f.Attribute)
+		}
+		v.ElementTag += ">"
+	}
+	var where []string
+	if f.Line > 0 {
+		where = append(where, "line "+strconv.Itoa(f.Line))
+	}
+	if f.Source != "" {
+		where = append(where, "from "+cleanText(f.Source))
+	}
+	v.Where = strings.Join(where, " · ")
+	if f.HTTPSAvailable != nil {
+		v.HTTPSAvailable = "no"
+		if *f.HTTPSAvailable {
+			v.HTTPSAvailable = "yes"
+		}
+	}
+	if s := f.Suppressed; s != nil {
+		v.Suppressed = &Suppression{Reason: cleanText(s.Reason), Until: cleanText(s.Until), Match: cleanText(s.Match)}
+	}
+	return v
+}
+
+// cleanText drops control characters (other than tab and newline) that crawled strings may
+// carry: browsers show them as boxes, and they have no meaning in a report.
+func cleanText(s string) string {
+	return strings.Map(func(r rune) rune {
+		if (r < 0x20 && r != '\t' && r != '\n') || (r >= 0x7f && r <= 0x9f) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+func pagesView(pages []Page, findings []Finding) []htmlPage {
+	type counts struct{ e, w, i int }
+	per := map[string]*counts{}
+	for _, f := range findings {
+		c := per[f.Page]
+		if c == nil {
+			c = &counts{}
+			per[f.Page] = c
+		}
+		switch f.Severity {
+		case "error":
+			c.e++
+		case "warning":
+			c.w++
+		default:
+			c.i++
+		}
+	}
+	out := make([]htmlPage, 0, len(pages))
+	for _, p := range pages {
+		hp := htmlPage{
+			URL: linkFor(p.URL), Status: p.Status, Depth: p.Depth, Title: cleanText(p.Title),
+			Error: cleanText(p.Error), ContentType: cleanText(p.ContentType), Resources: len(p.Resources),
+			Redirects: len(p.Redirects), Frame: p.Frame, Payment: p.Payment, Truncated: p.Truncated,
+		}
+		if p.FinalURL != "" && p.FinalURL != p.URL {
+			hp.Final = linkFor(p.FinalURL)
+		}
+		if p.Parent != "" {
+			hp.Parent = linkFor(p.Parent)
+		}
+		if p.TLS != nil {
+			hp.TLS = cleanText(p.TLS.Version)
+		}
+		seen := map[string]bool{}
+		for _, u := range []string{p.URL, p.FinalURL} {
+			if c := per[u]; c != nil && !seen[u] {
+				seen[u] = true
+				hp.Errors += c.e
+				hp.Warnings += c.w
+				hp.Info += c.i
+			}
+		}
+		out = append(out, hp)
+	}
+	return out
+}
+
+// linkFor shows s as text, with an href only for an http(s) URL without control characters or
+// spaces. html/template would neutralise a javascript: href anyway; this keeps such strings
+// from ever being links, and makes the rule explicit.
+func linkFor(s string) htmlLink {
+	l := htmlLink{Text: cleanText(s)}
+	if strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return l
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return l
+	}
+	if scheme := strings.ToLower(u.Scheme); scheme == "http" || scheme == "https" {
+		l.Href = s
+	}
+	return l
+}
+
+func hostOf(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Host)
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04:05 UTC")
+}

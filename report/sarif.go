@@ -1,0 +1,487 @@
+package report
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// SARIF constants: the schema this writer targets (kept in testdata for the tests) and where
+// padlock's documentation lives.
+const (
+	sarifVersion   = "2.1.0"
+	sarifSchemaURI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+	informationURI = "https://github.com/padlock-scan/padlock"
+	// sarifSiteBase is the uriBaseId of pages on the first start URL's origin.
+	sarifSiteBase = "SITE"
+)
+
+// The SARIF structs hold only what padlock writes. Field order follows the spec's examples.
+type (
+	sarifLog struct {
+		Schema  string     `json:"$schema"`
+		Version string     `json:"version"`
+		Runs    []sarifRun `json:"runs"`
+	}
+	sarifRun struct {
+		Tool               sarifTool                        `json:"tool"`
+		AutomationDetails  *sarifAutomation                 `json:"automationDetails,omitempty"`
+		OriginalURIBaseIDs map[string]sarifArtifactLocation `json:"originalUriBaseIds,omitempty"`
+		Invocations        []sarifInvocation                `json:"invocations"`
+		Results            []sarifResult                    `json:"results"`
+		Properties         map[string]any                   `json:"properties,omitempty"`
+	}
+	sarifTool struct {
+		Driver sarifDriver `json:"driver"`
+	}
+	sarifDriver struct {
+		Name           string      `json:"name"`
+		Version        string      `json:"version,omitempty"`
+		InformationURI string      `json:"informationUri"`
+		Rules          []sarifRule `json:"rules"`
+	}
+	sarifRule struct {
+		ID                   string             `json:"id"`
+		Name                 string             `json:"name"`
+		ShortDescription     sarifMessage       `json:"shortDescription"`
+		FullDescription      sarifMessage       `json:"fullDescription"`
+		Help                 sarifMultiMessage  `json:"help"`
+		HelpURI              string             `json:"helpUri,omitempty"`
+		DefaultConfiguration sarifConfiguration `json:"defaultConfiguration"`
+		Properties           sarifRuleProps     `json:"properties"`
+	}
+	sarifRuleProps struct {
+		Tags             []string `json:"tags"`
+		SecuritySeverity string   `json:"security-severity"`
+		Precision        string   `json:"precision"`
+	}
+	sarifConfiguration struct {
+		Level string `json:"level"`
+	}
+	sarifMessage struct {
+		Text string `json:"text"`
+	}
+	sarifMultiMessage struct {
+		Text     string `json:"text"`
+		Markdown string `json:"markdown,omitempty"`
+	}
+	sarifAutomation struct {
+		ID string `json:"id"`
+	}
+	sarifArtifactLocation struct {
+		URI       string `json:"uri"`
+		URIBaseID string `json:"uriBaseId,omitempty"`
+	}
+	sarifInvocation struct {
+		ExecutionSuccessful        bool                `json:"executionSuccessful"`
+		StartTimeUTC               string              `json:"startTimeUtc,omitempty"`
+		EndTimeUTC                 string              `json:"endTimeUtc,omitempty"`
+		ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+	}
+	sarifNotification struct {
+		Level      string            `json:"level"`
+		Message    sarifMessage      `json:"message"`
+		Properties map[string]string `json:"properties,omitempty"`
+	}
+	sarifResult struct {
+		RuleID              string             `json:"ruleId"`
+		RuleIndex           int                `json:"ruleIndex"`
+		Level               string             `json:"level"`
+		Message             sarifMessage       `json:"message"`
+		Locations           []sarifLocation    `json:"locations"`
+		PartialFingerprints map[string]string  `json:"partialFingerprints"`
+		BaselineState       string             `json:"baselineState,omitempty"`
+		Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
+		Properties          map[string]any     `json:"properties,omitempty"`
+	}
+	sarifLocation struct {
+		PhysicalLocation sarifPhysicalLocation `json:"physicalLocation"`
+	}
+	sarifPhysicalLocation struct {
+		ArtifactLocation sarifArtifactLocation `json:"artifactLocation"`
+		Region           sarifRegion           `json:"region"`
+	}
+	sarifRegion struct {
+		StartLine int `json:"startLine"`
+	}
+	sarifSuppression struct {
+		Kind          string            `json:"kind"`
+		Status        string            `json:"status,omitempty"`
+		Justification string            `json:"justification,omitempty"`
+		Properties    map[string]string `json:"properties,omitempty"`
+	}
+)
+
+// writeSARIF writes the report as a SARIF 2.1.0 log that GitHub code scanning accepts.
+//
+// Findings concern web pages, not files in the repository, so every location is a relative
+// reference ("/checkout?step=2") against a uriBaseId whose absolute root sits in
+// originalUriBaseIds: an absolute https: artifact URI makes GitHub reject the whole upload
+// (github/codeql-action#754).
+func writeSARIF(w io.Writer, r *Report) error {
+	findings := sortedFindings(r.Findings)
+	infos := allRules(findings)
+	index := make(map[string]int, len(infos))
+	descs := make([]sarifRule, len(infos))
+	for i, ri := range infos {
+		index[ri.ID] = i
+		descs[i] = sarifRuleFor(ri)
+	}
+
+	bases := newSARIFBases(r)
+	results := make([]sarifResult, 0, len(findings))
+	for _, f := range findings {
+		results = append(results, sarifResultFor(f, index[f.Rule], bases))
+	}
+
+	run := sarifRun{
+		Tool: sarifTool{Driver: sarifDriver{
+			Name: "padlock", Version: r.Tool.Version, InformationURI: informationURI, Rules: descs,
+		}},
+		OriginalURIBaseIDs: bases.roots,
+		Invocations:        []sarifInvocation{sarifInvocationFor(r)},
+		Results:            results,
+	}
+	if host := bases.siteHost(); host != "" {
+		// Distinct per site, so uploads for two sites into one repository do not close each
+		// other's alerts.
+		run.AutomationDetails = &sarifAutomation{ID: "padlock/" + host + "/"}
+	}
+	if len(r.Fixed) > 0 {
+		// Fixed findings are not emitted as baselineState "absent" results: code scanning
+		// ignores baselineState and would show them as open alerts.
+		run.Properties = map[string]any{"fixedFindings": len(r.Fixed)}
+	}
+
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(sarifLog{Schema: sarifSchemaURI, Version: sarifVersion, Runs: []sarifRun{run}})
+}
+
+// sarifLevel maps a padlock severity to a SARIF level.
+func sarifLevel(sev string) string {
+	switch sev {
+	case "error":
+		return "error"
+	case "warning":
+		return "warning"
+	}
+	return "note"
+}
+
+// securitySeverity is GitHub's 0.1-10.0 score: error is high, warning medium, info low.
+func securitySeverity(sev string) string {
+	switch sev {
+	case "error":
+		return "8.0"
+	case "warning":
+		return "5.5"
+	}
+	return "3.0"
+}
+
+// ruleCWE names the weakness each rule reports, shown by code scanning as a tag.
+var ruleCWE = map[string]string{
+	"mixed-content-blockable":   "319",
+	"mixed-content-upgradeable": "319",
+	"insecure-form":             "319",
+	"insecure-page":             "319",
+	"https-downgrade":           "319",
+	"insecure-refresh":          "319",
+	"insecure-link":             "319",
+	"hsts-missing":              "319",
+	"hsts-short":                "319",
+	"third-party-script":        "829",
+	"sri-missing":               "353",
+	"sri-mismatch":              "353",
+	"sri-cors":                  "353",
+	"tls-version":               "327",
+	"tls-legacy":                "327",
+	"tls-certificate":           "295",
+	"payment-csp-missing":       "693",
+}
+
+func sarifRuleFor(ri ruleInfo) sarifRule {
+	tags := []string{"security"}
+	if cwe, ok := ruleCWE[ri.ID]; ok {
+		tags = append(tags, "external/cwe/cwe-"+cwe)
+	}
+	full := ri.Doc
+	if full == "" {
+		full = ri.Title
+	}
+	help := ri.Fix
+	if help == "" {
+		help = full
+	}
+	var md strings.Builder
+	md.WriteString(markdownEscape(full))
+	if ri.Fix != "" {
+		md.WriteString("\n\n**How to fix.** " + markdownEscape(ri.Fix))
+	}
+	if ri.HelpURL != "" {
+		md.WriteString("\n\n[Reference](" + ri.HelpURL + ")")
+	}
+	return sarifRule{
+		ID:                   ri.ID,
+		Name:                 pascalCase(ri.ID),
+		ShortDescription:     sarifMessage{Text: ri.Title},
+		FullDescription:      sarifMessage{Text: full},
+		Help:                 sarifMultiMessage{Text: help, Markdown: md.String()},
+		HelpURI:              ri.HelpURL,
+		DefaultConfiguration: sarifConfiguration{Level: sarifLevel(ri.Severity)},
+		Properties: sarifRuleProps{
+			Tags: tags, SecuritySeverity: securitySeverity(ri.Severity), Precision: "high",
+		},
+	}
+}
+
+func sarifResultFor(f Finding, ruleIndex int, bases *sarifBases) sarifResult {
+	uri, base := bases.locate(f.Page)
+	line := f.Line
+	if line < 1 {
+		line = 1
+	}
+	props := map[string]any{"pageUrl": f.Page, "resourceUrl": f.URL, "severity": f.Severity}
+	for k, v := range map[string]string{
+		"element": f.Element, "attribute": f.Attribute, "source": f.Source,
+		"stylesheet": f.Stylesheet, "mitigation": f.Mitigation,
+	} {
+		if v != "" {
+			props[k] = v
+		}
+	}
+	if f.Line > 0 {
+		props["line"] = f.Line
+	}
+	if f.HTTPSAvailable != nil {
+		props["httpsAvailable"] = *f.HTTPSAvailable
+	}
+	res := sarifResult{
+		RuleID:    f.Rule,
+		RuleIndex: ruleIndex,
+		Level:     sarifLevel(f.Severity),
+		Message:   sarifMessage{Text: findingText(f)},
+		Locations: []sarifLocation{{PhysicalLocation: sarifPhysicalLocation{
+			ArtifactLocation: sarifArtifactLocation{URI: uri, URIBaseID: base},
+			Region:           sarifRegion{StartLine: line},
+		}}},
+		PartialFingerprints: map[string]string{"primaryLocationLineHash": fingerprint(f)},
+		Properties:          props,
+	}
+	switch f.Baseline {
+	case "new":
+		res.BaselineState = "new"
+	case "known":
+		res.BaselineState = "unchanged"
+	}
+	if s := f.Suppressed; s != nil {
+		sup := sarifSuppression{Kind: "external", Status: "accepted", Justification: s.Reason}
+		if s.Until != "" || s.Match != "" {
+			sup.Properties = map[string]string{}
+			if s.Until != "" {
+				sup.Properties["until"] = s.Until
+			}
+			if s.Match != "" {
+				sup.Properties["match"] = s.Match
+			}
+		}
+		res.Suppressions = []sarifSuppression{sup}
+	}
+	return res
+}
+
+func sarifInvocationFor(r *Report) sarifInvocation {
+	inv := sarifInvocation{ExecutionSuccessful: !r.Interrupted}
+	if !r.StartedAt.IsZero() {
+		inv.StartTimeUTC = r.StartedAt.UTC().Format(time.RFC3339)
+	}
+	if !r.FinishedAt.IsZero() {
+		inv.EndTimeUTC = r.FinishedAt.UTC().Format(time.RFC3339)
+	}
+	if r.Interrupted {
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{
+			Level:   "error",
+			Message: sarifMessage{Text: "the crawl was interrupted before it finished; results are partial"},
+		})
+	}
+	for _, e := range r.Errors {
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{
+			Level:      "error",
+			Message:    sarifMessage{Text: e.URL + ": " + e.Error},
+			Properties: map[string]string{"url": e.URL},
+		})
+	}
+	return inv
+}
+
+// fingerprint identifies a finding across crawls without line numbers, which move with every
+// deploy: rule, normalised page URL and resource URL.
+func fingerprint(f Finding) string {
+	sum := sha256.Sum256([]byte(f.Rule + "\x00" + normalizeURL(f.Page) + "\x00" + normalizeURL(f.URL)))
+	return hex.EncodeToString(sum[:])
+}
+
+// normalizeURL lower-cases scheme and host, drops the default port and the fragment, and gives
+// an empty path "/", so equivalent spellings of one URL fingerprint alike.
+func normalizeURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return s
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	u.Host = strings.ToLower(u.Host)
+	if h, p := u.Hostname(), u.Port(); (u.Scheme == "https" && p == "443") || (u.Scheme == "http" && p == "80") {
+		u.Host = h
+		if strings.Contains(h, ":") {
+			u.Host = "[" + h + "]"
+		}
+	}
+	u.Fragment, u.RawFragment = "", ""
+	if u.Path == "" && u.Opaque == "" {
+		u.Path = "/"
+	}
+	return u.String()
+}
+
+// sarifBases names the uriBaseIds of a run: SITE for the first start URL's origin and one per
+// other origin that findings are on.
+type sarifBases struct {
+	site  string                           // normalised origin of SITE, "https://host"
+	ids   map[string]string                // normalised origin -> uriBaseId
+	roots map[string]sarifArtifactLocation // uriBaseId -> root
+}
+
+func newSARIFBases(r *Report) *sarifBases {
+	b := &sarifBases{ids: map[string]string{}, roots: map[string]sarifArtifactLocation{}}
+	root := r.SiteRoot()
+	if root == "" && len(r.Pages) > 0 {
+		if o := originOf(r.Pages[0].URL); o != "" {
+			root = o + "/"
+		}
+	}
+	if o := originOf(root); o != "" {
+		b.site = o
+		b.ids[o] = sarifSiteBase
+		b.roots[sarifSiteBase] = sarifArtifactLocation{URI: root}
+	}
+	return b
+}
+
+// siteHost is the host of SITE, for runAutomationDetails.
+func (b *sarifBases) siteHost() string {
+	if b.site == "" {
+		return ""
+	}
+	u, err := url.Parse(b.site)
+	if err != nil {
+		return ""
+	}
+	return u.Host
+}
+
+// locate returns the relative artifact URI of a page ("/" for the root, query included) and
+// its uriBaseId, adding a base for an origin seen for the first time.
+func (b *sarifBases) locate(page string) (uri, base string) {
+	u, err := url.Parse(page)
+	origin := originOf(page)
+	if err != nil || origin == "" {
+		if b.site == "" {
+			return "/", ""
+		}
+		return "/", sarifSiteBase
+	}
+	path := u.EscapedPath()
+	if !strings.HasPrefix(path, "/") {
+		path = "/" + path
+	}
+	if u.RawQuery != "" || u.ForceQuery {
+		path += "?" + u.RawQuery
+	}
+	uri = uriEscape(path)
+	if id, ok := b.ids[origin]; ok {
+		return uri, id
+	}
+	ou, _ := url.Parse(origin)
+	name := ou.Host
+	if ou.Scheme != "https" {
+		name = ou.Scheme + "-" + name
+	}
+	id := name
+	for n := 2; b.taken(id); n++ {
+		id = name + "-" + strconv.Itoa(n)
+	}
+	b.ids[origin] = id
+	b.roots[id] = sarifArtifactLocation{URI: origin + "/"}
+	return uri, id
+}
+
+// originOf returns the normalised "scheme://host" of an http(s) URL, or "".
+func originOf(s string) string {
+	u, err := url.Parse(normalizeURL(s))
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// uriEscape percent-encodes every byte that may not appear in a URI reference (RFC 3986), and
+// "#", since a fragment is never part of a page's location. Valid %XX escapes are kept.
+func uriEscape(s string) string {
+	const hexdig = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			b.WriteByte(c)
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9',
+			strings.IndexByte("-._~:/?@!$&'()*+,;=", c) >= 0:
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hexdig[c>>4])
+			b.WriteByte(hexdig[c&15])
+		}
+	}
+	return b.String()
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+func (b *sarifBases) taken(id string) bool {
+	_, ok := b.roots[id]
+	return ok
+}
+
+// pascalCase turns a rule ID ("mixed-content-blockable") into SARIF's rule name style
+// ("MixedContentBlockable").
+func pascalCase(id string) string {
+	var b strings.Builder
+	for _, part := range strings.FieldsFunc(id, func(r rune) bool { return r == '-' || r == '_' || r == ' ' }) {
+		rs := []rune(part)
+		b.WriteString(strings.ToUpper(string(rs[:1])) + string(rs[1:]))
+	}
+	return b.String()
+}
+
+// markdownEscape backslash-escapes the characters GitHub's Markdown would interpret, so rule
+// texts such as "<picture>" show literally.
+func markdownEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune("\\`*_{}[]()<>#+!|~", r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
