@@ -1,19 +1,67 @@
 package report
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 )
 
-// writeJSON writes the report as indented JSON, HTML characters left unescaped so URLs read
-// as they are.
+// pagesMarker is how an empty pages array looks at the top level of the indented report.
+const pagesMarker = "\n  \"pages\": [],\n"
+
+// writeJSON writes the report as indented JSON, HTML characters left unescaped so URLs read as
+// they are. Pages are streamed one at a time (their resources may come from the spool), so
+// writing a 10,000-page report does not build it whole in memory; the bytes are the same as
+// encoding the report in one go.
 func writeJSON(w io.Writer, r *Report) error {
+	head := *r
+	head.Pages = []Page{}
+	var buf bytes.Buffer
+	if err := encodeIndented(&buf, &head, ""); err != nil {
+		return err
+	}
+	whole := buf.Bytes()
+	i := bytes.Index(whole, []byte(pagesMarker))
+	if i < 0 || len(r.Pages) == 0 {
+		_, err := w.Write(whole)
+		return err
+	}
+	bw := bufio.NewWriter(w)
+	bw.Write(whole[:i])
+	bw.WriteString("\n  \"pages\": [\n")
+	for n := range r.Pages {
+		p := r.Pages[n]
+		if p.spooled != nil {
+			rs, err := PageResources(&p)
+			if err != nil {
+				return err
+			}
+			p.Resources = rs
+		}
+		var pb bytes.Buffer
+		if err := encodeIndented(&pb, &p, "    "); err != nil {
+			return err
+		}
+		bw.WriteString("    ")
+		bw.Write(bytes.TrimRight(pb.Bytes(), "\n"))
+		if n < len(r.Pages)-1 {
+			bw.WriteString(",")
+		}
+		bw.WriteString("\n")
+	}
+	bw.WriteString("  ],\n")
+	bw.Write(whole[i+len(pagesMarker):])
+	return bw.Flush()
+}
+
+func encodeIndented(w io.Writer, v any, prefix string) error {
 	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
+	enc.SetIndent(prefix, "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(r)
+	return enc.Encode(v)
 }
 
 // ReadFile reads a JSON report written by padlock.

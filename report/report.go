@@ -42,6 +42,8 @@ type Report struct {
 	Fixed []Finding `json:"fixed,omitempty"`
 	// Config records the settings that shape results, so a saved report explains itself.
 	Config *Settings `json:"config,omitempty"`
+
+	spool *Spool // where AddPage put the pages' resources, if anywhere
 }
 
 // Tool names the program that wrote the report.
@@ -92,6 +94,8 @@ type Page struct {
 	Error       string     `json:"error,omitempty"`
 	Resources   []Resource `json:"resources"`
 	Payment     bool       `json:"payment,omitempty"`
+	spooled     *spoolRef  // Resources are in the report's spool
+
 	// PaymentSignals says why the page counts as a payment page.
 	PaymentSignals []string `json:"payment_signals,omitempty"`
 	CSP            []string `json:"csp,omitempty"`

@@ -3,11 +3,13 @@ package scan
 import (
 	"context"
 	"crypto/tls"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +21,7 @@ import (
 
 	"github.com/padlock-scan/padlock/crawler"
 	"github.com/padlock-scan/padlock/internal/benchsite"
+	"github.com/padlock-scan/padlock/report"
 )
 
 // benchPages is the size of the generated shop: 10,000 pages unless PADLOCK_BENCH_PAGES says.
@@ -59,13 +62,19 @@ func BenchmarkCrawl(b *testing.B) {
 					rep, err := Run(context.Background(), Options{Crawl: crawler.Config{
 						StartURLs: []string{site.StartURL}, Resolve: site.Resolve, RootCAs: site.RootCAs,
 						Concurrency: benchConcurrency, MaxPages: n + 10, CheckResources: level,
-					}})
+					}, Spool: true})
 					if err != nil {
 						b.Fatal(err)
 					}
 					if rep.Stats.Pages != n {
 						b.Fatalf("crawled %d pages of %d", rep.Stats.Pages, n)
 					}
+					// the report is written too, as the CLI does: that is part of the cost
+					w, _ := report.New("json")
+					if err := w.Write(io.Discard, rep); err != nil {
+						b.Fatal(err)
+					}
+					rep.Close()
 					return rep.Stats.Pages
 				})
 				m.report(b, site)
@@ -83,7 +92,7 @@ type measurement struct {
 	peakRSS  uint64
 }
 
-// measure runs f, sampling the heap every 5 ms and reading the process's peak RSS after
+// measure runs f, sampling the live-and-unswept heap every 10 ms and reading the process's peak RSS after
 // resetting it (Linux /proc/self/clear_refs).
 func measure(f func() int) measurement {
 	runtime.GC()
@@ -93,17 +102,18 @@ func measure(f func() int) measurement {
 	var peak atomic.Uint64
 	done := make(chan struct{})
 	go func() {
-		t := time.NewTicker(5 * time.Millisecond)
+		// runtime/metrics, not ReadMemStats: sampling must not stop the world it measures.
+		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		t := time.NewTicker(10 * time.Millisecond)
 		defer t.Stop()
 		for {
 			select {
 			case <-done:
 				return
 			case <-t.C:
-				var ms runtime.MemStats
-				runtime.ReadMemStats(&ms)
-				if ms.HeapInuse > peak.Load() {
-					peak.Store(ms.HeapInuse)
+				metrics.Read(sample)
+				if v := sample[0].Value.Uint64(); v > peak.Load() {
+					peak.Store(v)
 				}
 			}
 		}

@@ -27,6 +27,9 @@ type Options struct {
 	Settings *report.Settings
 	// Progress, when set, is called after every page (from several goroutines at once).
 	Progress func(Progress)
+	// Spool keeps the pages' resource lists on disk rather than in memory (see report.Spool);
+	// the caller closes the report when done with it.
+	Spool bool
 }
 
 // Progress is a snapshot of a running audit.
@@ -68,6 +71,14 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		}
 	}
 	inv := &inventory{cfg: &opt.Rules}
+	var spoolErr error
+	if opt.Spool {
+		s, err := report.NewSpool()
+		if err != nil {
+			return nil, err
+		}
+		rep.UseSpool(s)
+	}
 	visit := func(p *crawler.Page) {
 		rp := report.FromPage(p)
 		rp.Payment, rp.PaymentSignals = rules.IsPaymentPage(p, &opt.Rules)
@@ -79,7 +90,9 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		if p.Truncated {
 			rep.Errors = append(rep.Errors, report.Error{URL: p.FinalURL, Error: "page truncated at the size limit (--max-body); references after it were not seen"})
 		}
-		rep.Pages = append(rep.Pages, rp)
+		if err := rep.AddPage(rp); err != nil {
+			spoolErr = err
+		}
 		addFindings(rules.Run(selected, p, &opt.Rules))
 	}
 	cfg := opt.Crawl
@@ -91,7 +104,11 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 	}
 	res, err := crawler.Crawl(ctx, &cfg, visit)
 	if res == nil {
+		rep.Close()
 		return nil, err
+	}
+	if spoolErr != nil && err == nil {
+		err = spoolErr
 	}
 	for i := range res.Origins {
 		rep.Origins = append(rep.Origins, fromOrigin(res.Origins[i]))

@@ -185,11 +185,13 @@ func runCrawl(ctx context.Context, opt scan.Options, out output, stdout, stderr 
 	}
 	update, finish := newProgress(stderr, out.quiet)
 	opt.Progress = update
+	opt.Spool = true
 	rep, err := scan.Run(ctx, opt)
 	finish()
 	if rep == nil {
 		return &exitError{code: exitTrouble, err: err}
 	}
+	defer rep.Close()
 	gate.Apply(rep, out.baseline, out.ignores, time.Now())
 	for _, w := range rep.Warnings {
 		fmt.Fprintln(stderr, "padlock: warning:", w)

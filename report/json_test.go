@@ -1,0 +1,80 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+func sampleReport(pages int) *Report {
+	r := &Report{Version: Version, Tool: Tool{Name: "padlock", Version: "0.1.0"}, StartURLs: []string{"https://s.test/"},
+		StartedAt: time.Date(2026, 11, 29, 3, 0, 0, 0, time.UTC), FinishedAt: time.Date(2026, 11, 29, 3, 0, 4, 0, time.UTC)}
+	for i := 0; i < pages; i++ {
+		r.Pages = append(r.Pages, Page{URL: "https://s.test/" + string(rune('a'+i)), FinalURL: "https://s.test/", Status: 200,
+			Resources: []Resource{{URL: "http://cdn.test/a.js?x=<b>&y", Element: "script", Attribute: "src", Kind: "script", Line: i + 1}}})
+	}
+	r.Findings = []Finding{{Rule: "mixed-content-blockable", Severity: "error", Page: "https://s.test/", URL: "http://cdn.test/a.js", Line: 3}}
+	r.Finish()
+	return r
+}
+
+// The streamed writer must produce exactly what encoding the report in one go produces.
+func TestJSONStreamingMatchesEncodingWhole(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{0, 1, 3} {
+		r := sampleReport(n)
+		var want bytes.Buffer
+		if err := encodeIndented(&want, r, ""); err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		if err := writeJSON(&got, r); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("%d pages: streamed JSON differs:\n%s\nwant:\n%s", n, got.String(), want.String())
+		}
+		if back, err := Read(&got); err != nil || len(back.Pages) != n {
+			t.Errorf("%d pages: read back: %v", n, err)
+		}
+	}
+}
+
+func TestSpoolKeepsResourcesOutOfMemory(t *testing.T) {
+	t.Parallel()
+	whole := sampleReport(3)
+	s, err := NewSpool()
+	if err != nil {
+		t.Fatal(err)
+	}
+	spooled := &Report{}
+	*spooled = *whole
+	spooled.Pages = nil
+	spooled.UseSpool(s)
+	defer spooled.Close()
+	for _, p := range whole.Pages {
+		if err := spooled.AddPage(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range spooled.Pages {
+		if p.Resources != nil {
+			t.Fatalf("resources kept in memory: %+v", p.Resources)
+		}
+	}
+	var a, b bytes.Buffer
+	if err := writeJSON(&a, whole); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeJSON(&b, spooled); err != nil {
+		t.Fatal(err)
+	}
+	if a.String() != b.String() {
+		t.Errorf("spooled report writes differently:\n%s\nwant:\n%s", b.String(), a.String())
+	}
+	var v map[string]any
+	if err := json.Unmarshal(b.Bytes(), &v); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,106 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"sync"
+)
+
+// Spool keeps the pages' resource lists in an unlinked temporary file instead of memory: on a
+// 10,000-page crawl they are most of the report (about 40 references a page), and only the JSON
+// writer needs them, one page at a time. Memory then grows with pages, not with references.
+type Spool struct {
+	mu  sync.Mutex
+	f   *os.File
+	off int64
+}
+
+// spoolRef locates one page's resources in the spool.
+type spoolRef struct {
+	s   *Spool
+	off int64
+	n   int
+}
+
+// NewSpool creates the spool file in the system's temporary folder. The file is removed at once
+// (it lives while open), so nothing is left behind even if padlock is killed.
+func NewSpool() (*Spool, error) {
+	f, err := os.CreateTemp("", "padlock-spool-*")
+	if err != nil {
+		return nil, fmt.Errorf("resource spool: %w", err)
+	}
+	_ = os.Remove(f.Name()) // best effort: where an open file cannot be removed, Close removes it
+	return &Spool{f: f}, nil
+}
+
+// put writes a page's resources and returns where they are.
+func (s *Spool) put(rs []Resource) (*spoolRef, error) {
+	b, err := json.Marshal(rs)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.f.WriteAt(b, s.off); err != nil {
+		return nil, fmt.Errorf("resource spool: %w", err)
+	}
+	ref := &spoolRef{s: s, off: s.off, n: len(b)}
+	s.off += int64(len(b))
+	return ref, nil
+}
+
+func (r *spoolRef) load() ([]Resource, error) {
+	b := make([]byte, r.n)
+	if _, err := r.s.f.ReadAt(b, r.off); err != nil {
+		return nil, fmt.Errorf("resource spool: %w", err)
+	}
+	var rs []Resource
+	if err := json.Unmarshal(b, &rs); err != nil {
+		return nil, fmt.Errorf("resource spool: %w", err)
+	}
+	return rs, nil
+}
+
+// Close closes and removes the spool file.
+func (s *Spool) Close() error {
+	name := s.f.Name()
+	err := s.f.Close()
+	_ = os.Remove(name)
+	return err
+}
+
+// AddPage appends a page to the report. With a spool (UseSpool), the page's resources go to the
+// spool and Page.Resources stays nil in memory; writers get them back with PageResources.
+func (r *Report) AddPage(p Page) error {
+	if r.spool != nil && len(p.Resources) > 0 {
+		ref, err := r.spool.put(p.Resources)
+		if err != nil {
+			return err
+		}
+		p.Resources, p.spooled = nil, ref
+	}
+	r.Pages = append(r.Pages, p)
+	return nil
+}
+
+// UseSpool makes AddPage keep resources in s. Close releases it.
+func (r *Report) UseSpool(s *Spool) { r.spool = s }
+
+// Close releases the report's spool, if any. The report's pages lose their resources.
+func (r *Report) Close() error {
+	if r.spool == nil {
+		return nil
+	}
+	err := r.spool.Close()
+	r.spool = nil
+	return err
+}
+
+// PageResources returns a page's resources, from memory or from the spool.
+func PageResources(p *Page) ([]Resource, error) {
+	if p.spooled == nil {
+		return p.Resources, nil
+	}
+	return p.spooled.load()
+}
