@@ -183,7 +183,7 @@ func TestHTMLInBrowser(t *testing.T) {
 		want := map[string]int{
 			"stat-pages": r.Stats.Pages, "stat-resources": r.Stats.Resources, "stat-findings": len(r.Findings),
 			"stat-error": r.Stats.BySeverity["error"], "stat-warning": r.Stats.BySeverity["warning"],
-			"stat-info": r.Stats.BySeverity["info"], "stat-errors": len(r.Errors),
+			"stat-info": r.Stats.BySeverity["info"], "stat-errors": len(r.Errors), "stat-scripts": len(r.Scripts),
 		}
 		for id, n := range want {
 			got := eval(`document.getElementById('` + id + `').textContent.trim()`)
@@ -271,6 +271,7 @@ func TestHTMLInBrowser(t *testing.T) {
 		for _, s := range []string{
 			`"><script>window.pwned=1</script>`, hostileLinkURL, hostileJSURL, hostileStyleURL,
 			`</style><b>bold</b> over HTTP`, `<script>window.pwned=6</script>`, `<b>done</b> & "quoted"`,
+			`"><script>window.pwned=7</script>`, `sha384-"><b>x</b>`, `CN=<script>window.pwned=8</script>`,
 		} {
 			if !strings.Contains(text, s) {
 				t.Errorf("page text lacks %q: crawled strings must show as text", s)

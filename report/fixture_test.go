@@ -2,6 +2,7 @@ package report
 
 import (
 	"flag"
+	"strings"
 	"time"
 )
 
@@ -118,6 +119,32 @@ func fixtureReport() *Report {
 		Errors: []Error{
 			{URL: "https://www.shop.test/broken", Error: "timeout after 15s"},
 			{URL: "https://www.shop.test/sitemap.xml", Error: "status 500 <script>window.pwned=6</script>"},
+		},
+		Scripts: []Script{
+			{
+				Kind: "external", URL: "http://cdn.other.test/a.js", SHA256: strings.Repeat("ab", 32), Size: 1200, Status: 200,
+				Party: "third", PageCount: 7,
+				Pages: []string{"https://www.shop.test/", "https://www.shop.test/a", "https://www.shop.test/b", "https://www.shop.test/c", "https://www.shop.test/d", "https://www.shop.test/e"},
+			},
+			{
+				Kind: "external", URL: "https://js.payments.test/v3/" + `"><script>window.pwned=7</script>`, Party: "third",
+				SHA256: strings.Repeat("cd", 32), Integrity: `sha384-"><b>x</b>`, IntegrityValid: boolPtr(false),
+				AllowedBy: "https://js.payments.test", PageCount: 1,
+				Pages: []string{"https://www.shop.test/checkout?step=2&x=1"}, PaymentPages: []string{"https://www.shop.test/checkout?step=2&x=1"},
+			},
+			{Kind: "inline", SHA256: strings.Repeat("ef", 32), Party: "first", PageCount: 1, Pages: []string{"https://www.shop.test/"}},
+		},
+		Origins: []Origin{
+			{
+				Origin: "https://www.shop.test", InScope: true, FirstPage: "https://www.shop.test/", TLSVersion: "TLS 1.3",
+				Cipher: "TLS_AES_128_GCM_SHA256", HSTS: "max-age=63072000; includeSubDomains", HSTSPages: 4,
+				Certificate: &Certificate{Subject: "CN=www.shop.test", Issuer: "CN=Test CA", NotAfter: start.Add(90 * 24 * time.Hour)},
+			},
+			{
+				Origin: "https://legacy.other.test", FirstPage: "https://www.shop.test/", TLSVersion: "TLS 1.2", LegacyTLS: true,
+				LegacyVersion: "TLS 1.0", HSTSVaries: true,
+				Certificate: &Certificate{Subject: "CN=<script>window.pwned=8</script>", Issuer: "CN=Unknown", Problem: "untrusted"},
+			},
 		},
 		Fixed: []Finding{{
 			Rule: "mixed-content-blockable", Severity: "error", Page: "https://www.shop.test/about",

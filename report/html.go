@@ -108,6 +108,9 @@ type (
 		Fixed       []htmlFinding
 		Errors      []htmlError
 		Pages       []htmlPage
+		Scripts     []htmlScript
+		ThirdParty  int // third-party scripts in the inventory
+		Origins     []htmlOrigin
 		HasBaseline bool
 		New, Known  int
 	}
@@ -150,6 +153,34 @@ type (
 		Baseline             string
 		Suppressed           *Suppression
 		RuleTitle            string
+	}
+	htmlScript struct {
+		Kind, Party, AllowedBy string
+		URL                    htmlLink
+		SHA256, ShortHash      string
+		Integrity              string
+		IntegrityState         string // "valid", "mismatch" or "" (none usable, or not fetched)
+		Size                   int64
+		Status                 int
+		PageCount              int
+		Pages                  []htmlLink
+		MorePages              int // pages counted but not listed
+		PaymentPages           []htmlLink
+	}
+	htmlOrigin struct {
+		Origin                  string
+		InScope                 bool
+		TLSVersion, Cipher      string
+		LegacyTLS               bool
+		LegacyVersion           string
+		CertSubject, CertIssuer string
+		CertExpires             string
+		CertProblem, CertError  string
+		HasCert                 bool
+		HSTS                    string
+		HSTSPages               int
+		HSTSVaries              bool
+		Error                   string
 	}
 	htmlError struct {
 		URL   htmlLink
@@ -286,7 +317,66 @@ func newHTMLView(r *Report) htmlView {
 		v.Errors = append(v.Errors, htmlError{URL: linkFor(e.URL), Error: cleanText(e.Error)})
 	}
 	v.Pages = pagesView(r.Pages, findings)
+	for _, sc := range r.Scripts {
+		hs := scriptView(sc)
+		if hs.Party == "third" {
+			v.ThirdParty++
+		}
+		v.Scripts = append(v.Scripts, hs)
+	}
+	for _, o := range r.Origins {
+		v.Origins = append(v.Origins, originView(o))
+	}
 	return v
+}
+
+func scriptView(sc Script) htmlScript {
+	hs := htmlScript{
+		Kind: cleanText(sc.Kind), Party: cleanText(sc.Party), AllowedBy: cleanText(sc.AllowedBy),
+		URL: linkFor(sc.URL), SHA256: cleanText(sc.SHA256), Integrity: cleanText(sc.Integrity),
+		Size: sc.Size, Status: sc.Status, PageCount: sc.PageCount,
+	}
+	hs.ShortHash = hs.SHA256
+	if len(hs.ShortHash) > 16 {
+		hs.ShortHash = hs.ShortHash[:16] + "…"
+	}
+	if sc.IntegrityValid != nil {
+		hs.IntegrityState = "mismatch"
+		if *sc.IntegrityValid {
+			hs.IntegrityState = "valid"
+		}
+	}
+	const listed = 5
+	for i, p := range sc.Pages {
+		if i == listed {
+			break
+		}
+		hs.Pages = append(hs.Pages, linkFor(p))
+	}
+	if n := max(sc.PageCount, len(sc.Pages)); n > len(hs.Pages) {
+		hs.MorePages = n - len(hs.Pages)
+	}
+	for _, p := range sc.PaymentPages {
+		hs.PaymentPages = append(hs.PaymentPages, linkFor(p))
+	}
+	return hs
+}
+
+func originView(o Origin) htmlOrigin {
+	ho := htmlOrigin{
+		Origin: cleanText(o.Origin), InScope: o.InScope, TLSVersion: cleanText(o.TLSVersion),
+		Cipher: cleanText(o.Cipher), LegacyTLS: o.LegacyTLS, LegacyVersion: cleanText(o.LegacyVersion),
+		HSTS: cleanText(o.HSTS), HSTSPages: o.HSTSPages, HSTSVaries: o.HSTSVaries, Error: cleanText(o.Error),
+	}
+	if c := o.Certificate; c != nil {
+		ho.HasCert = true
+		ho.CertSubject, ho.CertIssuer = cleanText(c.Subject), cleanText(c.Issuer)
+		ho.CertProblem, ho.CertError = cleanText(c.Problem), cleanText(c.Error)
+		if !c.NotAfter.IsZero() {
+			ho.CertExpires = c.NotAfter.UTC().Format("2006-01-02")
+		}
+	}
+	return ho
 }
 
 // mergePageGroups joins groups of the same page, keeping first-seen order.

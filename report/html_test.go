@@ -188,6 +188,9 @@ func hostileEverywhere() *Report {
 		Page: "javascript:" + h, URL: "javascript:" + h, Message: h,
 	})
 	r.Errors = append(r.Errors, Error{URL: h, Error: h})
+	r.Scripts = append(r.Scripts, Script{Kind: h, URL: "javascript:" + h, SHA256: h, Party: h, Integrity: h, AllowedBy: h, Pages: []string{h}, PaymentPages: []string{h}})
+	r.Origins = append(r.Origins, Origin{Origin: h, TLSVersion: h, Cipher: h, LegacyVersion: h, HSTS: h, Error: h,
+		Certificate: &Certificate{Subject: h, Issuer: h, Problem: h, Error: h}})
 	r.Finish()
 	return r
 }
@@ -312,9 +315,12 @@ func TestHTMLSections(t *testing.T) {
 			`id="rule-mixed-content-blockable"`, "How to fix", `id="fixed"`, "timeout after 15s", "Suppressed",
 			"legacy PSP until the migration", `class="finding suppressed"`, "csp-upgrade-insecure-requests", "HTTPS copy available",
 			"Top offending hosts", "cdn.other.test", `data-rule="insecure-link"`,
+			`id="stat-scripts">3<`, "2 third-party", "SRI mismatch", "on 1 payment page", "and 2 more", "allowed by https://js.payments.test",
+			"https://legacy.other.test", "accepted (TLS 1.0)", "untrusted", "max-age=63072000; includeSubDomains", "expires 2027-02-27",
 		}, []string{`id="interrupted"`}},
 		{"interrupted", interruptedReport(), []string{`id="interrupted"`, "interrupted before it finished"}, nil},
-		{"empty", emptyReport(), []string{"No findings.", `id="stat-findings">0<`, "clean"}, []string{`id="fixed"`, `class="finding`, `id="filters"`}},
+		{"empty", emptyReport(), []string{"No findings.", `id="stat-findings">0<`, "clean", "No script recorded.", "No HTTPS origin recorded."},
+			[]string{`id="fixed"`, `class="finding`, `id="filters"`, `id="stat-scripts"`}},
 		{"zero", &Report{}, []string{"No page was crawled.", "Crawl report"}, nil},
 	}
 	for _, tt := range tests {
