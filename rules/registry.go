@@ -23,6 +23,10 @@ func All() []*Rule {
 		insecureRefresh(),         // insecure-refresh
 		mixedContentBlockable(),   // mixed-content-blockable
 		mixedContentUpgradeable(), // mixed-content-upgradeable
+		sriCORS(),                 // sri-cors
+		sriMismatch(),             // sri-mismatch
+		sriMissing(),              // sri-missing
+		thirdPartyScript(),        // third-party-script
 	}
 }
 

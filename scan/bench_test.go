@@ -8,12 +8,15 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -78,6 +81,52 @@ func BenchmarkCrawl(b *testing.B) {
 					return rep.Stats.Pages
 				})
 				m.report(b, site)
+				site.Close()
+			}
+		})
+	}
+}
+
+// BenchmarkCLI runs the real padlock binary (built once into a temporary folder) against the
+// generated shop, as a separate process, and reports its wall time and peak RSS: the memory a
+// user's machine sees, without the in-process site server of BenchmarkCrawl. Run:
+//
+//	go test ./scan -run '^$' -bench CLI -benchtime 1x
+func BenchmarkCLI(b *testing.B) {
+	n := benchPages()
+	bin := filepath.Join(b.TempDir(), "padlock")
+	build := exec.Command("go", "build", "-o", bin, "../cmd/padlock")
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, level := range []string{crawler.CheckNone, crawler.CheckAll} {
+		b.Run(level, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				site := benchsite.Start(n)
+				dir := b.TempDir()
+				ca := filepath.Join(dir, "ca.pem")
+				if err := os.WriteFile(ca, site.CAPEM(), 0o600); err != nil {
+					b.Fatal(err)
+				}
+				args := []string{"crawl", "-q", "-c", strconv.Itoa(benchConcurrency), "--check-resources", level,
+					"--max-pages", strconv.Itoa(n + 10), "--ca-file", ca, "--fail-on", "never", "-o", filepath.Join(dir, "r.json")}
+				for _, r := range site.Resolve {
+					args = append(args, "--resolve", r)
+				}
+				cmd := exec.Command(bin, append(args, site.StartURL)...)
+				start := time.Now()
+				out, err := cmd.CombinedOutput()
+				elapsed := time.Since(start)
+				if err != nil {
+					b.Fatalf("padlock: %v\n%s", err, out)
+				}
+				rss := int64(0)
+				if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+					rss = ru.Maxrss << 10 // kilobytes on Linux
+				}
+				b.ReportMetric(float64(n)/elapsed.Seconds(), "pages/s")
+				b.ReportMetric(float64(site.Requests.Load())/elapsed.Seconds(), "requests/s")
+				b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MB")
 				site.Close()
 			}
 		})

@@ -11,6 +11,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
 	"math/big"
 	"math/rand/v2"
@@ -36,7 +37,11 @@ type Site struct {
 	tlsSrv, plainSrv *httptest.Server
 	tlsPort          int
 	plainPort        int
+	caPEM            []byte
 }
+
+// CAPEM returns the site's CA certificate in PEM, for --ca-file.
+func (s *Site) CAPEM() []byte { return s.caPEM }
 
 // Hosts of the generated site.
 const (
@@ -51,7 +56,8 @@ func Start(n int) *Site {
 	s := &Site{Pages: n}
 	s.tlsSrv = httptest.NewUnstartedServer(http.HandlerFunc(s.serveTLS))
 	s.tlsSrv.EnableHTTP2 = false
-	cert, pool := certificate(ShopHost, StaticHost, CDNHost, AdsHost)
+	cert, pool, caPEM := certificate(ShopHost, StaticHost, CDNHost, AdsHost)
+	s.caPEM = caPEM
 	s.tlsSrv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 	s.tlsSrv.StartTLS()
 	s.plainSrv = httptest.NewServer(http.HandlerFunc(s.servePlain))
@@ -70,7 +76,7 @@ func (s *Site) Close() {
 }
 
 // certificate makes a throw-away CA and a leaf for the names.
-func certificate(names ...string) (tls.Certificate, *x509.CertPool) {
+func certificate(names ...string) (tls.Certificate, *x509.CertPool, []byte) {
 	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), crand.Reader)
 	now := time.Now()
 	caTmpl := &x509.Certificate{
@@ -95,7 +101,8 @@ func certificate(names ...string) (tls.Certificate, *x509.CertPool) {
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(ca)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pool
+	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pool, caPEM
 }
 
 func (s *Site) url(host, path string) string {

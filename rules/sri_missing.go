@@ -1,0 +1,64 @@
+package rules
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/padlock-scan/padlock/crawler"
+)
+
+// sriMissing reports third-party scripts and stylesheets that carry no usable integrity.
+func sriMissing() *Rule {
+	return &Rule{
+		ID:       "sri-missing",
+		Severity: Warning,
+		Title:    "Third-party script or stylesheet without Subresource Integrity",
+		Doc: "A script or stylesheet from a third-party site (as third-party-script defines it, " +
+			"whether --allow-script approves it or not) has no usable integrity attribute: none, " +
+			"an empty one, or one that names only algorithms browsers do not check (sha1-, md5-, " +
+			"typos), which browsers treat as no integrity at all. Without it the browser runs " +
+			"whatever the other server sends; if that server or its CDN is compromised, so is " +
+			"every page that loads the file. Checked are <script src>, <link rel=stylesheet>, " +
+			"rel=preload and rel=modulepreload of scripts and styles, in markup and in Link " +
+			"headers; CSS @import cannot carry integrity, and your own hosts (and --first-party " +
+			"domains) need none. Scripts that change by design (analytics, payment SDKs) cannot " +
+			"use integrity: document them in your inventory instead.",
+		Fix: "Add integrity=\"sha384-...\" with the hash of the exact file, plus crossorigin=\"anonymous\" " +
+			"(for example: curl -s URL | openssl dgst -sha384 -binary | openssl base64 -A), and load " +
+			"a versioned URL so the file cannot change under you. If the vendor changes the file " +
+			"in place, host a reviewed copy yourself.",
+		HelpURL: "https://developer.mozilla.org/en-US/docs/Web/Security/Subresource_Integrity",
+		Check:   checkSRIMissing,
+	}
+}
+
+func checkSRIMissing(pass *Pass) {
+	page := pass.Page
+	pu, err := url.Parse(page.FinalURL)
+	if err != nil {
+		return
+	}
+	for i := range page.Resources {
+		r := &page.Resources[i]
+		if r.Kind != crawler.KindScript && r.Kind != crawler.KindStylesheet || !integrityApplies(r) {
+			continue
+		}
+		if len(ParseIntegrity(r.Integrity)) > 0 {
+			continue
+		}
+		u, err := url.Parse(r.URL)
+		if err != nil || !ThirdParty(pu, u, pass.Config) {
+			continue
+		}
+		f := resourceFinding(page, r)
+		what := fmt.Sprintf("third-party %s from %s%s", scriptNoun(r), Site(u), origin(r))
+		if strings.TrimSpace(r.Integrity) == "" {
+			f.Message = what + " has no integrity; browsers use whatever that server sends"
+		} else {
+			f.Message = fmt.Sprintf("%s has integrity %q, which names no algorithm browsers check "+
+				"(sha256, sha384 or sha512), so any content is accepted", what, r.Integrity)
+		}
+		pass.Report(f)
+	}
+}

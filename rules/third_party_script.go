@@ -1,0 +1,67 @@
+package rules
+
+import (
+	"fmt"
+	"net/url"
+)
+
+// thirdPartyScript reports scripts from other sites that --allow-script does not approve.
+func thirdPartyScript() *Rule {
+	return &Rule{
+		ID:       "third-party-script",
+		Severity: Warning,
+		Title:    "Script from a third-party site that is not approved",
+		Doc: "A page loads a script (script src, link rel=modulepreload, link rel=preload as=script, " +
+			"or the same in a Link response header) from a site other than its own: a different " +
+			"scheme or registrable domain by the Public Suffix List, so static.shop.test belongs to " +
+			"shop.test while a.github.io and b.github.io are different sites, and an http: script " +
+			"from your own domain counts as third-party. --first-party domains count as your own. " +
+			"The script runs with the page's full authority: whoever controls that server, or " +
+			"compromises it, can read what users type and rewrite the page (the Magecart attacks " +
+			"on checkout pages). PCI DSS 6.4.3 asks for every payment-page script to be authorised, " +
+			"integrity-checked and inventoried, so on a payment page the finding is an error. " +
+			"Scripts whose origin matches --allow-script are approved: they are listed in the " +
+			"report's script inventory, not flagged.",
+		Fix: "Host the script yourself if you can. Otherwise review it and approve its origin with " +
+			"--allow-script https://cdn.vendor.test (or a host pattern such as *.vendor.test), pin " +
+			"it with an integrity attribute if the vendor publishes versioned files, and restrict " +
+			"script sources with a Content-Security-Policy. Remove scripts nobody needs.",
+		HelpURL: "https://cheatsheetseries.owasp.org/cheatsheets/Third_Party_Javascript_Management_Cheat_Sheet.html",
+		Check:   checkThirdPartyScript,
+	}
+}
+
+func checkThirdPartyScript(pass *Pass) {
+	page := pass.Page
+	pu, err := url.Parse(page.FinalURL)
+	if err != nil {
+		return
+	}
+	var payment bool
+	var signals []string
+	checked := false
+	for i := range page.Resources {
+		r := &page.Resources[i]
+		if !isScriptFetch(r) {
+			continue
+		}
+		u, err := url.Parse(r.URL)
+		if err != nil || !ThirdParty(pu, u, pass.Config) || AllowedBy(u, pass.Config) != "" {
+			continue
+		}
+		if !checked {
+			payment, signals = IsPaymentPage(page, pass.Config)
+			checked = true
+		}
+		f := resourceFinding(page, r)
+		f.Message = fmt.Sprintf("%s from third-party site %s%s, not approved by --allow-script",
+			scriptNoun(r), Site(u), origin(r))
+		sev := pass.rule.Severity
+		if payment {
+			// One step up from the rule's severity: an error by default.
+			sev = min(sev+1, Error)
+			f.Message += "; this is a payment page: " + signals[0]
+		}
+		pass.ReportAs(sev, f)
+	}
+}
