@@ -16,6 +16,8 @@ var ErrUnknownRule = errors.New("unknown rule")
 // the list sorted by ID; registry_test.go checks the order.
 func All() []*Rule {
 	return []*Rule{
+		hstsMissing(),             // hsts-missing
+		hstsShort(),               // hsts-short
 		httpsDowngrade(),          // https-downgrade
 		insecureForm(),            // insecure-form
 		insecureLink(),            // insecure-link
@@ -23,10 +25,14 @@ func All() []*Rule {
 		insecureRefresh(),         // insecure-refresh
 		mixedContentBlockable(),   // mixed-content-blockable
 		mixedContentUpgradeable(), // mixed-content-upgradeable
+		paymentCSPMissing(),       // payment-csp-missing
 		sriCORS(),                 // sri-cors
 		sriMismatch(),             // sri-mismatch
 		sriMissing(),              // sri-missing
 		thirdPartyScript(),        // third-party-script
+		tlsCertificate(),          // tls-certificate
+		tlsLegacy(),               // tls-legacy
+		tlsVersion(),              // tls-version
 	}
 }
 

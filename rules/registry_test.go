@@ -9,9 +9,11 @@ import (
 	"testing"
 )
 
-// specIDs are the rule IDs that SPEC.md's rules table fixes for the mixed-content issue. IDs are
-// public forever: this list only grows.
+// specIDs are the rule IDs that SPEC.md's rules table fixes. IDs are public forever: this list
+// only grows.
 var specIDs = []string{
+	"hsts-missing",
+	"hsts-short",
 	"https-downgrade",
 	"insecure-form",
 	"insecure-link",
@@ -19,6 +21,14 @@ var specIDs = []string{
 	"insecure-refresh",
 	"mixed-content-blockable",
 	"mixed-content-upgradeable",
+	"payment-csp-missing",
+	"sri-cors",
+	"sri-mismatch",
+	"sri-missing",
+	"third-party-script",
+	"tls-certificate",
+	"tls-legacy",
+	"tls-version",
 }
 
 var kebab = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
@@ -59,8 +69,8 @@ func TestAllMetadata(t *testing.T) {
 			if u, err := url.Parse(r.HelpURL); err != nil || u.Scheme != "https" || u.Host == "" {
 				t.Errorf("HelpURL %q is not an absolute https URL", r.HelpURL)
 			}
-			if r.Check == nil {
-				t.Error("Check is nil")
+			if (r.Check == nil) == (r.CheckOrigin == nil) {
+				t.Error("want exactly one of Check (per page) and CheckOrigin (per origin)")
 			}
 		})
 	}
@@ -76,6 +86,16 @@ func TestAllHasSpecRules(t *testing.T) {
 		"https-downgrade":           Error,
 		"insecure-refresh":          Warning,
 		"insecure-link":             Info,
+		"third-party-script":        Warning,
+		"sri-missing":               Warning,
+		"sri-mismatch":              Error,
+		"sri-cors":                  Error,
+		"tls-version":               Error,
+		"tls-legacy":                Warning,
+		"tls-certificate":           Error,
+		"hsts-missing":              Warning,
+		"hsts-short":                Info,
+		"payment-csp-missing":       Warning,
 	}
 	if len(want) != len(specIDs) {
 		t.Fatalf("test tables disagree: %d severities for %d IDs", len(want), len(specIDs))

@@ -79,8 +79,18 @@ type siteRoute struct {
 func startSite(t testing.TB, name string) *site {
 	t.Helper()
 	s := &site{name: name, dir: filepath.Join(sitesDir, name), guard: &dialGuard{}}
-	s.tls = httptest.NewUnstartedServer(s.handler("https"))
-	s.http = httptest.NewUnstartedServer(s.handler("http"))
+	s.start(t, s.handler("https"), s.handler("http"))
+	if err := s.readRoutes(); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// start serves the two handlers (https and http) until the test ends and sets the
+// placeholder values. Handlers may use s.vars: requests come only after start returns.
+func (s *site) start(t testing.TB, tlsHandler, httpHandler http.Handler) {
+	s.tls = httptest.NewUnstartedServer(tlsHandler)
+	s.http = httptest.NewUnstartedServer(httpHandler)
 	// The crawler's TLS probes (legacy versions) make the server log handshake errors.
 	s.tls.Config.ErrorLog = log.New(io.Discard, "", 0)
 	s.tls.StartTLS()
@@ -97,10 +107,6 @@ func startSite(t testing.TB, name string) *site {
 		"tls_port":  s.tlsPort,
 		"http_port": s.httpPort,
 	}
-	if err := s.readRoutes(); err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
 func portOf(rawURL string) string {

@@ -1,0 +1,130 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/padlock-scan/padlock/crawler"
+)
+
+// defaultCertExpiryWarning is how close to expiry a certificate draws a warning when
+// Config.CertExpiryWarning is zero.
+const defaultCertExpiryWarning = 30 * 24 * time.Hour
+
+// tlsCertificate reports origins whose certificate is invalid or about to expire.
+func tlsCertificate() *Rule {
+	return &Rule{
+		ID:       "tls-certificate",
+		Severity: Error,
+		Title:    "TLS certificate invalid or about to expire",
+		Doc: "The certificate an HTTPS origin presents fails verification: it has expired, is not " +
+			"valid yet, chains to an issuer browsers do not trust (self-signed, a private CA), " +
+			"lacks an intermediate certificate the server should send (Go, curl, Android and " +
+			"Firefox on a first visit fail; some browsers fetch the missing one and hide the " +
+			"problem), or names other hosts. Browsers show a full-page warning instead of the " +
+			"page, or silently drop the resource when the origin serves scripts, styles or " +
+			"images; this applies to third-party origins too. A valid certificate that expires " +
+			"within 30 days (Config.CertExpiryWarning) is a warning: renewal has failed or is " +
+			"about to be late.",
+		Fix: "Renew or reissue the certificate for every host name the origin answers to, install " +
+			"the full chain (leaf plus intermediates, the fullchain.pem of ACME clients), and " +
+			"automate renewal (ACME/Let's Encrypt) with monitoring. For a staging CA, pass " +
+			"--ca-file instead. For a third-party origin, tell the provider or stop loading from it.",
+		HelpURL:     "https://www.rfc-editor.org/rfc/rfc5280#section-6",
+		CheckOrigin: checkTLSCertificate,
+	}
+}
+
+func checkTLSCertificate(pass *OriginPass) {
+	o := pass.Origin
+	if !o.Probed || schemeOf(o.Origin) != "https" {
+		return
+	}
+	now := pass.Config.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	problem := o.CertProblem
+	if problem == "" && !o.NotAfter.IsZero() && now.After(o.NotAfter) {
+		problem = "expired" // the verifier did not say so, but the dates do
+	}
+	if problem != "" {
+		msg := o.Origin + "'s certificate " + certProblemText(o, problem, now)
+		if o.CertError != "" {
+			msg += " (" + o.CertError + ")"
+		}
+		pass.Report(Finding{Message: msg})
+		return
+	}
+	if o.NotAfter.IsZero() {
+		return
+	}
+	window := pass.Config.CertExpiryWarning
+	if window <= 0 {
+		window = defaultCertExpiryWarning
+	}
+	left := o.NotAfter.Sub(now)
+	if left > window {
+		return
+	}
+	pass.ReportAs(Warning, Finding{
+		Message: fmt.Sprintf("%s's certificate expires %s (%s)", o.Origin, inDays(left), formatDate(o.NotAfter)),
+	})
+}
+
+// certProblemText describes a crawler.Origin.CertProblem in words.
+func certProblemText(o *crawler.Origin, problem string, now time.Time) string {
+	switch problem {
+	case "expired":
+		if o.NotAfter.IsZero() {
+			return "has expired"
+		}
+		return fmt.Sprintf("expired on %s (%s ago)", formatDate(o.NotAfter), days(now.Sub(o.NotAfter)))
+	case "not-yet-valid":
+		if o.NotBefore.IsZero() {
+			return "is not valid yet"
+		}
+		return "is not valid until " + formatDate(o.NotBefore)
+	case "untrusted":
+		issuer := o.Issuer
+		if issuer == "" {
+			issuer = "an unknown issuer"
+		}
+		s := "is issued by " + issuer + ", an issuer browsers do not trust"
+		if o.Issuer != "" && o.Issuer == o.Subject {
+			s = "is self-signed (" + issuer + "); browsers do not trust it"
+		}
+		return s
+	case "incomplete-chain":
+		return "chain is incomplete (missing intermediate): the server does not send the " +
+			"intermediate certificate(s) between the leaf and the trusted root"
+	case "wrong-host":
+		names := "other names"
+		if len(o.DNSNames) > 0 {
+			names = strings.Join(o.DNSNames, ", ")
+		} else if o.Subject != "" {
+			names = o.Subject
+		}
+		return "is issued for " + names + ", not for " + hostOf(o.Origin)
+	}
+	return "fails verification: " + problem
+}
+
+// formatDate renders a certificate date for messages.
+func formatDate(t time.Time) string { return t.UTC().Format("2006-01-02") }
+
+// days renders a non-negative duration in whole days, rounded down ("less than a day").
+func days(d time.Duration) string {
+	n := int(d / (24 * time.Hour))
+	switch n {
+	case 0:
+		return "less than a day"
+	case 1:
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", n)
+}
+
+// inDays says when something happens, d from now: "in 10 days", "in less than a day".
+func inDays(d time.Duration) string { return "in " + days(d) }
