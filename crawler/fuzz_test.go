@@ -30,7 +30,7 @@ func addFileSeeds(f *testing.F, pattern string) {
 }
 
 // checkResources fails when a resource's URL is not an absolute, fetchable URL in the
-// normalised form, or its line is negative.
+// normalised form (stable under NormalizeURL), or its line is negative.
 func checkResources(t *testing.T, rs []Resource) {
 	t.Helper()
 	for _, r := range rs {
@@ -40,6 +40,9 @@ func checkResources(t *testing.T, rs []Resource) {
 		}
 		if !u.IsAbs() || !Fetchable(u) {
 			t.Fatalf("resource URL %q (raw %q) is not absolute and fetchable", r.URL, r.Raw)
+		}
+		if n := NormalizeURL(u); n != r.URL {
+			t.Fatalf("resource URL %q (raw %q) is not in normal form: %q", r.URL, r.Raw, n)
 		}
 		if r.Line < 0 {
 			t.Fatalf("resource %q has line %d", r.URL, r.Line)

@@ -140,24 +140,41 @@ func Resolve(base *url.URL, raw string) (*url.URL, bool) {
 			return nil, false
 		}
 	}
-	u := ref
-	if !ref.IsAbs() {
-		if base == nil || base.Opaque != "" || !base.IsAbs() {
-			return nil, false
-		}
-		u = base.ResolveReference(ref)
+	if !ref.IsAbs() && (base == nil || base.Opaque != "" || !base.IsAbs()) {
+		return nil, false
 	}
-	return canonicalize(u)
+	if base == nil {
+		base = &url.URL{}
+	}
+	// ResolveReference also removes dot segments from an absolute reference's path.
+	return canonicalize(base.ResolveReference(ref))
 }
 
-// escapeStrays percent-encodes what browsers accept in a URL but net/url rejects: a percent
-// sign not followed by two hex digits, and a colon in the first segment of a relative path.
+// escapeStrays rewrites what browsers accept in a URL but net/url rejects: percent escapes in
+// the host (decoded), a percent sign not followed by two hex digits (encoded), and a colon in
+// the first segment of a relative path.
 func escapeStrays(s string, hasScheme bool) string {
 	var b strings.Builder
 	b.Grow(len(s) + 8)
 	if !hasScheme && !strings.HasPrefix(s, "/") {
 		if i := strings.IndexAny(s, ":/?#"); i >= 0 && s[i] == ':' {
 			b.WriteString("./")
+		}
+	}
+	if i := strings.Index(s, "//"); i >= 0 && !strings.ContainsAny(s[:i], "/?#") {
+		// Decode the host of "scheme://host" or "//host".
+		auth := s[i+2:]
+		end := strings.IndexAny(auth, "/?#")
+		if end < 0 {
+			end = len(auth)
+		}
+		hostStart := strings.LastIndexByte(auth[:end], '@') + 1
+		if host := auth[hostStart:end]; strings.Contains(host, "%") {
+			if dec, err := url.PathUnescape(host); err == nil && !strings.ContainsFunc(dec, func(r rune) bool {
+				return r < 0x80 && r != ':' && forbiddenInDomain(byte(r))
+			}) {
+				s = s[:i+2] + auth[:hostStart] + dec + auth[end:]
+			}
 		}
 	}
 	for i := 0; i < len(s); i++ {
@@ -188,6 +205,14 @@ func canonicalize(u *url.URL) (*url.URL, bool) {
 	if u.Host == "" {
 		return u, !special
 	}
+	if u.User != nil && u.User.Username() == "" {
+		if _, hasPassword := u.User.Password(); !hasPassword {
+			u.User = nil // "http://@host/" has no credentials
+		}
+	}
+	if special && u.Path == "" {
+		u.Path, u.RawPath = "/", ""
+	}
 	host, port := u.Hostname(), u.Port()
 	if strings.HasSuffix(u.Host, ":") {
 		port = ""
@@ -195,6 +220,14 @@ func canonicalize(u *url.URL) (*url.URL, bool) {
 	h, ok := canonicalHost(host, special)
 	if !ok {
 		return nil, false
+	}
+	if port != "" {
+		// The URL Standard reads the port as a number: "0080" is 80, above 65535 fails.
+		n, err := strconv.ParseUint(port, 10, 16)
+		if err != nil {
+			return nil, false
+		}
+		port = strconv.FormatUint(n, 10)
 	}
 	if port == defaultPort(scheme) {
 		port = ""
@@ -241,10 +274,28 @@ func canonicalHost(host string, special bool) (string, bool) {
 		}
 		host = h
 	}
+	for i := 0; i < len(host); i++ {
+		if forbiddenInDomain(host[i]) {
+			return "", false
+		}
+	}
 	if endsInNumber(host) {
 		return parseIPv4(host)
 	}
 	return host, true
+}
+
+// forbiddenInDomain reports whether c may not appear in a domain (URL Standard "forbidden
+// domain code point").
+func forbiddenInDomain(c byte) bool {
+	if c <= ' ' || c == 0x7f {
+		return true
+	}
+	switch c {
+	case '#', '%', '/', ':', '<', '>', '?', '@', '[', '\\', ']', '^', '|':
+		return true
+	}
+	return false
 }
 
 // endsInNumber implements the URL Standard's "ends in a number" check: such hosts must parse

@@ -67,6 +67,16 @@ func TestResolve(t *testing.T) {
 		{"nil base relative", "", "a.png", ""},
 		{"opaque base relative", "mailto:a@b.test", "a.png", ""},
 		{"ws", "https://shop.test/", "ws://chat.test:80/s", "ws://chat.test/s"},
+		{"ws without slashes gets a path", "https://shop.test/", "ws:chat.test", "ws://chat.test/"},
+		{"port with leading zeros", "https://shop.test/", "http://x.test:0080/a", "http://x.test/a"},
+		{"port out of range", "https://shop.test/", "http://x.test:65536/", ""},
+		{"dot segments in absolute URL", "https://shop.test/", "http://x.test/a/../../b/./c", "http://x.test/b/c"},
+		{"empty credentials dropped", "https://shop.test/", "http://@x.test/", "http://x.test/"},
+		{"credentials kept", "https://shop.test/", "http://u:p@x.test/", "http://u:p@x.test/"},
+		{"percent-encoded host decoded", "https://shop.test/", "http://ex%41mple.test/", "http://example.test/"},
+		{"percent-encoded slash in host fails", "https://shop.test/", "http://a%2Fb.test/", ""},
+		{"space in host after IDNA mapping fails", "https://shop.test/", "http://a\u00a0b.test/", ""},
+		{"backslash before at sign ends the host", "https://shop.test/", `http://x.test\@y.test/`, "http://x.test/@y.test/"},
 		{"ftp", "https://shop.test/", "FTP://files.test/a.zip", "ftp://files.test/a.zip"},
 	}
 	for _, tt := range tests {
