@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"net"
 	"net/url"
 	"strings"
@@ -131,4 +132,20 @@ func AllowedBy(res *url.URL, cfg *Config) string {
 		}
 	}
 	return ""
+}
+
+// schemeNote explains, for messages, a third-party verdict that only the scheme causes: res
+// is on the page's own (or a first-party) domain but over another scheme. It returns "" when
+// res would be third-party on the page's scheme too.
+func schemeNote(page, res *url.URL, cfg *Config) string {
+	if page == nil || res == nil || strings.EqualFold(page.Scheme, res.Scheme) {
+		return ""
+	}
+	same := *res
+	same.Scheme = page.Scheme
+	if ThirdParty(page, &same, cfg) {
+		return ""
+	}
+	return fmt.Sprintf(" (your own domain, but over %s: on an %s: page, which makes it another site)",
+		strings.ToLower(res.Scheme), strings.ToLower(page.Scheme))
 }

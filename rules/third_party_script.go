@@ -54,8 +54,8 @@ func checkThirdPartyScript(pass *Pass) {
 			checked = true
 		}
 		f := resourceFinding(page, r)
-		f.Message = fmt.Sprintf("%s from third-party site %s%s, not approved by --allow-script",
-			scriptNoun(r), Site(u), origin(r))
+		f.Message = fmt.Sprintf("%s from third-party site %s%s%s, not approved by --allow-script",
+			scriptNoun(r), Site(u), schemeNote(pu, u, pass.Config), origin(r))
 		sev := pass.rule.Severity
 		if payment {
 			// One step up from the rule's severity: an error by default.
