@@ -2,28 +2,69 @@ package report
 
 import (
 	"sort"
+	"strings"
 )
 
 // Changes is what differs between two reports of the same site: the answer to PCI DSS 11.6.1's
-// "detect changes to payment pages", and to "what did this deploy break or fix".
+// "detect changes to the scripts and security-impacting headers of payment pages", and to "what
+// did this deploy break or fix".
 type Changes struct {
-	Old          string    `json:"old_started_at"`
-	New          string    `json:"new_started_at"`
-	NewFindings  []Finding `json:"new_findings"`
-	Fixed        []Finding `json:"fixed_findings"`
-	PagesAdded   []string  `json:"pages_added"`
-	PagesRemoved []string  `json:"pages_removed"`
+	Old            string         `json:"old_started_at"`
+	New            string         `json:"new_started_at"`
+	ScriptsAdded   []Script       `json:"scripts_added"`
+	ScriptsRemoved []Script       `json:"scripts_removed"`
+	ScriptsChanged []ScriptChange `json:"scripts_changed"`
+	CSPChanged     []HeaderChange `json:"csp_changed"`
+	OriginsChanged []OriginChange `json:"origins_changed"`
+	NewFindings    []Finding      `json:"new_findings"`
+	Fixed          []Finding      `json:"fixed_findings"`
+	PagesAdded     []string       `json:"pages_added"`
+	PagesRemoved   []string       `json:"pages_removed"`
+}
+
+// ScriptChange is an external script whose bytes changed.
+type ScriptChange struct {
+	URL          string   `json:"url"`
+	OldSHA256    string   `json:"old_sha256"`
+	NewSHA256    string   `json:"new_sha256"`
+	PaymentPages []string `json:"payment_pages,omitempty"`
+}
+
+// HeaderChange is a page whose enforced Content-Security-Policy changed.
+type HeaderChange struct {
+	Page string   `json:"page"`
+	Old  []string `json:"old"`
+	New  []string `json:"new"`
+}
+
+// OriginChange is an origin whose TLS version, certificate or HSTS changed.
+type OriginChange struct {
+	Origin string `json:"origin"`
+	Field  string `json:"field"` // tls_version, hsts, certificate_issuer, certificate_not_after, legacy_tls_accepted
+	Old    string `json:"old"`
+	New    string `json:"new"`
 }
 
 // Empty reports whether nothing changed.
 func (c *Changes) Empty() bool {
-	return len(c.NewFindings) == 0 && len(c.Fixed) == 0 && len(c.PagesAdded) == 0 && len(c.PagesRemoved) == 0
+	return len(c.NewFindings) == 0 && len(c.Fixed) == 0 && len(c.PagesAdded) == 0 && len(c.PagesRemoved) == 0 &&
+		len(c.ScriptsAdded) == 0 && len(c.ScriptsRemoved) == 0 && len(c.ScriptsChanged) == 0 &&
+		len(c.CSPChanged) == 0 && len(c.OriginsChanged) == 0
 }
 
 // FindingKey identifies a finding across runs: rule, page and resource, not the line (lines move
 // between deploys while the problem stays the same).
 func FindingKey(f Finding) string {
 	return f.Rule + "\x00" + f.Page + "\x00" + f.URL + "\x00" + f.Element + "\x00" + f.Attribute + "\x00" + f.Stylesheet
+}
+
+// scriptKey identifies a script across runs: external ones by URL, inline ones by their hash
+// (an inline script that changes is one removed and one added).
+func scriptKey(s Script) string {
+	if s.Kind == "external" {
+		return "external " + s.URL
+	}
+	return s.Kind + " " + s.SHA256
 }
 
 // Diff compares an old and a new report.
@@ -49,7 +90,85 @@ func Diff(old, cur *Report) *Changes {
 	c.PagesAdded, c.PagesRemoved = setDiff(pageURLs(old), pageURLs(cur))
 	SortFindings(c.NewFindings)
 	SortFindings(c.Fixed)
+	c.diffScripts(old, cur)
+	c.diffCSP(old, cur)
+	c.diffOrigins(old, cur)
 	return c
+}
+
+func (c *Changes) diffScripts(old, cur *Report) {
+	oldS := map[string]Script{}
+	for _, s := range old.Scripts {
+		oldS[scriptKey(s)] = s
+	}
+	curS := map[string]Script{}
+	for _, s := range cur.Scripts {
+		k := scriptKey(s)
+		curS[k] = s
+		o, ok := oldS[k]
+		switch {
+		case !ok:
+			c.ScriptsAdded = append(c.ScriptsAdded, s)
+		case s.Kind == "external" && o.SHA256 != "" && s.SHA256 != "" && o.SHA256 != s.SHA256:
+			c.ScriptsChanged = append(c.ScriptsChanged, ScriptChange{URL: s.URL, OldSHA256: o.SHA256, NewSHA256: s.SHA256, PaymentPages: s.PaymentPages})
+		}
+	}
+	for _, s := range old.Scripts {
+		if _, ok := curS[scriptKey(s)]; !ok {
+			c.ScriptsRemoved = append(c.ScriptsRemoved, s)
+		}
+	}
+}
+
+func (c *Changes) diffCSP(old, cur *Report) {
+	oldP := map[string][]string{}
+	for _, p := range old.Pages {
+		oldP[p.URL] = p.CSP
+	}
+	for _, p := range cur.Pages {
+		o, ok := oldP[p.URL]
+		if ok && strings.Join(o, "\n") != strings.Join(p.CSP, "\n") {
+			c.CSPChanged = append(c.CSPChanged, HeaderChange{Page: p.URL, Old: o, New: p.CSP})
+		}
+	}
+	sort.Slice(c.CSPChanged, func(i, j int) bool { return c.CSPChanged[i].Page < c.CSPChanged[j].Page })
+}
+
+func (c *Changes) diffOrigins(old, cur *Report) {
+	oldO := map[string]Origin{}
+	for _, o := range old.Origins {
+		oldO[o.Origin] = o
+	}
+	for _, n := range cur.Origins {
+		o, ok := oldO[n.Origin]
+		if !ok {
+			continue
+		}
+		add := func(field, a, b string) {
+			if a != b {
+				c.OriginsChanged = append(c.OriginsChanged, OriginChange{Origin: n.Origin, Field: field, Old: a, New: b})
+			}
+		}
+		add("tls_version", o.TLSVersion, n.TLSVersion)
+		add("hsts", o.HSTS, n.HSTS)
+		add("legacy_tls_accepted", boolText(o.LegacyTLS), boolText(n.LegacyTLS))
+		var oi, ni, oa, na string
+		if o.Certificate != nil {
+			oi, oa = o.Certificate.Issuer, o.Certificate.NotAfter.Format("2006-01-02")
+		}
+		if n.Certificate != nil {
+			ni, na = n.Certificate.Issuer, n.Certificate.NotAfter.Format("2006-01-02")
+		}
+		add("certificate_issuer", oi, ni)
+		add("certificate_not_after", oa, na)
+	}
+}
+
+func boolText(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
 }
 
 func pageURLs(r *Report) map[string]bool {

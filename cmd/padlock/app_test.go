@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -27,6 +29,7 @@ func site(t *testing.T, pages map[string]string) (srv *httptest.Server, caFile s
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, body)
 	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // padlock's legacy-TLS probes make the server log refusals
 	t.Cleanup(srv.Close)
 	caFile = filepath.Join(t.TempDir(), "ca.pem")
 	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
@@ -219,10 +222,110 @@ func TestStdoutStaysCleanForDashOutput(t *testing.T) {
 	}
 }
 
+func TestFlagsAfterArguments(t *testing.T) {
+	t.Parallel()
+	app := newApp(context.Background(), io.Discard, io.Discard)
+	got := strings.Join(flagsFirst(app, []string{"padlock", "crawl", "https://a/", "--max-pages", "5", "-q", "https://b/", "-o=x.json", "--", "-weird"}), " ")
+	want := "padlock crawl --max-pages 5 -q -o=x.json https://a/ https://b/ -- -weird"
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
 func TestVersion(t *testing.T) {
 	t.Parallel()
 	code, stdout, _ := runCLI(t, context.Background(), "version")
 	if code != 0 || !strings.HasPrefix(stdout, "padlock ") {
 		t.Fatalf("exit %d, stdout %q", code, stdout)
+	}
+}
+
+func TestBaselineIgnoreReportAndDiff(t *testing.T) {
+	t.Parallel()
+	srv, ca := site(t, map[string]string{
+		"/": `<script src="http://cdn.example.test/a.js"></script><script src="http://ads.example.test/b.js"></script>`,
+	})
+	dir := t.TempDir()
+	base := filepath.Join(dir, "base.json")
+	common := []string{"--ca-file", ca, "--check-resources", "none", "--ignore-robots", "-q", "--no-follow"}
+	crawl := func(extra ...string) (int, string) {
+		args := append(append([]string{"crawl"}, common...), extra...)
+		code, _, stderr := runCLI(t, context.Background(), append(args, srv.URL+"/")...)
+		return code, stderr
+	}
+	if code, stderr := crawl("-o", base); code != exitFindings {
+		t.Fatalf("first crawl: exit %d\n%s", code, stderr)
+	}
+	// Same site against its own baseline: nothing new, so the gate passes.
+	cur := filepath.Join(dir, "cur.json")
+	if code, stderr := crawl("--baseline", base, "-o", cur); code != exitOK {
+		t.Fatalf("against its own baseline: exit %d, want 0\n%s", code, stderr)
+	}
+	data, _ := os.ReadFile(cur)
+	if !strings.Contains(string(data), `"baseline": "known"`) {
+		t.Errorf("findings not marked known:\n%s", data)
+	}
+	// An ignore entry suppresses one finding; the other still fails the gate.
+	cfg := filepath.Join(dir, "padlock.yml")
+	os.WriteFile(cfg, []byte("ignore:\n  - rule: mixed-content-blockable\n    url: http://cdn.example.test/*\n    reason: vendor moves to https in Q1\n"), 0o600)
+	ign := filepath.Join(dir, "ign.json")
+	if code, stderr := crawl("--config", cfg, "-o", ign); code != exitFindings {
+		t.Fatalf("one ignored, one not: exit %d, want 1\n%s", code, stderr)
+	}
+	data, _ = os.ReadFile(ign)
+	if strings.Count(string(data), `"reason": "vendor moves to https in Q1"`) != 1 {
+		t.Errorf("want exactly one suppressed finding with its reason:\n%s", data)
+	}
+	// Both ignored (one entry expired: it stops ignoring and is reported).
+	os.WriteFile(cfg, []byte("ignore:\n  - url: http://cdn.example.test/*\n    reason: ok\n  - url: http://ads.example.test/*\n    reason: was ok\n    until: 2020-01-01\n"), 0o600)
+	code, stderr := crawl("--config", cfg, "-o", ign)
+	if code != exitFindings || !strings.Contains(stderr, "expired on 2020-01-01") {
+		t.Fatalf("expired entry: exit %d, want 1 and a warning\n%s", code, stderr)
+	}
+	// Re-render and diff.
+	html := filepath.Join(dir, "r.html")
+	if code, _, stderr := runCLI(t, context.Background(), "report", base, "-f", "html", "-o", html); code != 0 {
+		t.Fatalf("report: exit %d\n%s", code, stderr)
+	}
+	if data, err := os.ReadFile(html); err != nil || !strings.Contains(string(data), "<html") {
+		t.Fatalf("report did not write HTML: %v", err)
+	}
+	if code, stdout, _ := runCLI(t, context.Background(), "diff", base, cur); code != exitOK || !strings.Contains(stdout, "no changes") {
+		t.Errorf("diff of equal reports: exit %d\n%s", code, stdout)
+	}
+	other := filepath.Join(dir, "other.json")
+	os.WriteFile(other, []byte(`{"version":1,"findings":[],"pages":[]}`), 0o600)
+	if code, stdout, _ := runCLI(t, context.Background(), "diff", base, other); code != exitFindings || !strings.Contains(stdout, "- error mixed-content-blockable") {
+		t.Errorf("diff with fixed findings: exit %d\n%s", code, stdout)
+	}
+}
+
+func TestConfigErrorsNameFileLineAndKey(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	tests := []struct{ name, yaml, want string }{
+		{"unknown key", "max-pages: 3\nspeed: fast\n", `:2: unknown key "speed"`},
+		{"twice", "max-pages: 3\nmax-pages: 4\n", `:2: key "max-pages" given twice`},
+		{"bad type", "max-pages: many\n", "line 1"},
+		{"not a mapping", "- a\n- b\n", ":1: want a mapping"},
+		{"ignore no reason", "ignore:\n  - rule: insecure-link\n", ":2: ignore entry: reason is required"},
+		{"ignore unknown rule", "ignore:\n  - rule: no-such-rule\n    reason: x\n", `:2: ignore entry: unknown rule "no-such-rule"`},
+		{"ignore bad date", "ignore:\n  - url: http://x/*\n    reason: x\n    until: soon\n", ":2: ignore entry: until"},
+		{"ignore unknown field", "ignore:\n  - url: http://x/*\n    reason: x\n    owner: me\n", "owner"},
+		{"ignore not a list", "ignore: everything\n", "ignore"},
+		{"bad fail-on", "fail-on: sometimes\n", "--fail-on"},
+		{"yaml syntax", "max-pages: [\n", "padlock.yml"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-"), "padlock.yml")
+			os.MkdirAll(filepath.Dir(path), 0o755)
+			os.WriteFile(path, []byte(tc.yaml), 0o600)
+			code, _, stderr := runCLI(t, context.Background(), "crawl", "--config", path, "https://a.test/")
+			if code != exitTrouble || !strings.Contains(stderr, tc.want) {
+				t.Errorf("exit %d, want 2 and %q in:\n%s", code, tc.want, stderr)
+			}
+		})
 	}
 }

@@ -98,6 +98,21 @@ func printChanges(c *cli.Context, ch *report.Changes) {
 		fmt.Fprintln(w, "no changes")
 		return
 	}
+	for _, s := range ch.ScriptsAdded {
+		fmt.Fprintf(w, "+ script %s%s\n", scriptName(s), paymentNote(s.PaymentPages))
+	}
+	for _, s := range ch.ScriptsRemoved {
+		fmt.Fprintf(w, "- script %s%s\n", scriptName(s), paymentNote(s.PaymentPages))
+	}
+	for _, s := range ch.ScriptsChanged {
+		fmt.Fprintf(w, "~ script %s: sha256 %s -> %s%s\n", s.URL, short(s.OldSHA256), short(s.NewSHA256), paymentNote(s.PaymentPages))
+	}
+	for _, h := range ch.CSPChanged {
+		fmt.Fprintf(w, "~ csp %s: %q -> %q\n", h.Page, strings.Join(h.Old, " | "), strings.Join(h.New, " | "))
+	}
+	for _, o := range ch.OriginsChanged {
+		fmt.Fprintf(w, "~ origin %s %s: %q -> %q\n", o.Origin, o.Field, o.Old, o.New)
+	}
 	for _, f := range ch.NewFindings {
 		fmt.Fprintf(w, "+ %s %s %s (%s line %d)\n", f.Severity, f.Rule, f.URL, f.Page, f.Line)
 	}
@@ -110,5 +125,28 @@ func printChanges(c *cli.Context, ch *report.Changes) {
 	for _, p := range ch.PagesRemoved {
 		fmt.Fprintf(w, "- page %s\n", p)
 	}
-	fmt.Fprintf(w, "%d new findings, %d fixed, %d pages added, %d removed\n", len(ch.NewFindings), len(ch.Fixed), len(ch.PagesAdded), len(ch.PagesRemoved))
+	fmt.Fprintf(w, "scripts: %d added, %d removed, %d changed; %d CSP and %d origin changes; findings: %d new, %d fixed; pages: %d added, %d removed\n",
+		len(ch.ScriptsAdded), len(ch.ScriptsRemoved), len(ch.ScriptsChanged), len(ch.CSPChanged), len(ch.OriginsChanged),
+		len(ch.NewFindings), len(ch.Fixed), len(ch.PagesAdded), len(ch.PagesRemoved))
+}
+
+func scriptName(s report.Script) string {
+	if s.URL != "" {
+		return s.URL
+	}
+	return s.Kind + " sha256:" + short(s.SHA256)
+}
+
+func short(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}
+
+func paymentNote(pages []string) string {
+	if len(pages) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (on %d payment pages)", len(pages))
 }
