@@ -317,7 +317,7 @@ func (g *dialGuard) list() []string {
 
 var (
 	wantAttrRE   = regexp.MustCompile(`data-want="([^"]*)"`)
-	wantCommRE   = regexp.MustCompile(`/\*\s*want:([^*]*)\*/`)
+	wantCommRE   = regexp.MustCompile(`/\*\s*want:(.*?)\*/`)
 	wantPageRE   = regexp.MustCompile(`<!--\s*want-page:([^>]*?)-->`)
 	fixSchemeRE  = regexp.MustCompile(`<!--\s*fixture-scheme:\s*(https?)\s*-->`)
 	wantTokenRE  = regexp.MustCompile(`^([a-z0-9-]+)(?:@([a-z0-9-]+))?(?:\*([0-9]+))?$`)
@@ -602,6 +602,10 @@ func TestFixtureHarness(t *testing.T) {
 	want := map[string]int{"mixed-content-blockable": 1, "insecure-link": 2, "mixed-content-upgradeable@csp-upgrade-insecure-requests": 1}
 	if fmt.Sprint(toks) != fmt.Sprint(want) {
 		t.Errorf("parseTokens = %v, want %v", toks, want)
+	}
+	line := `.a { background: image-set(url(http://x/1.png) 1x, url(http://x/2.png) 2x); } /* want: mixed-content-upgradeable*2 */`
+	if m := wantCommRE.FindStringSubmatch(line); m == nil || strings.TrimSpace(m[1]) != "mixed-content-upgradeable*2" {
+		t.Errorf("CSS marker read as %q", m)
 	}
 	for _, bad := range []string{"no-such-rule", "insecure-link*x", "Insecure-Link"} {
 		if _, err := parseTokens(bad); err == nil {
