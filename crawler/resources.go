@@ -75,7 +75,7 @@ func (rc *resourceCache) attach(ctx context.Context, p *Page) {
 		if r.UpgradedByCSP && u.Scheme == "http" {
 			u = upgraded(u)
 		}
-		f, refs := rc.flatten(ctx, u, map[string]bool{})
+		f, refs := rc.flatten(ctx, u, map[string]bool{}, pageHTTPS && !r.UpgradedByCSP)
 		p.Resources[i].Fetch = f
 		for _, ref := range refs {
 			ref.UpgradedByCSP = r.UpgradedByCSP
@@ -146,9 +146,12 @@ func (rc *resourceCache) sheet(ctx context.Context, u *url.URL) *cacheEntry {
 // fetched once per crawl. visited guards against import cycles. Fills never wait on each other
 // (imports are followed here, outside the cache), so two pages meeting a cycle from opposite
 // ends cannot deadlock.
-func (rc *resourceCache) flatten(ctx context.Context, u *url.URL, visited map[string]bool) (*Fetch, []Resource) {
+func (rc *resourceCache) flatten(ctx context.Context, u *url.URL, visited map[string]bool, restrict bool) (*Fetch, []Resource) {
 	visited[NormalizeURL(u)] = true
 	e := rc.sheet(ctx, u)
+	if restrict && e.fetch != nil && leftTrust(e.fetch) {
+		return e.fetch, nil // redirected through http: browsers block it at that hop, nothing inside loads
+	}
 	var out []Resource
 	for _, ref := range e.refs {
 		out = append(out, ref)
@@ -159,10 +162,10 @@ func (rc *resourceCache) flatten(ctx context.Context, u *url.URL, visited map[st
 		if err != nil || visited[NormalizeURL(iu)] || (iu.Scheme != "http" && iu.Scheme != "https") {
 			continue // an import cycle, or nothing to fetch
 		}
-		if u.Scheme == "https" && !trustworthyURL(iu) {
+		if restrict && !trustworthyURL(iu) {
 			continue // a blocked import: its content never loads
 		}
-		f, sub := rc.flatten(ctx, iu, visited)
+		f, sub := rc.flatten(ctx, iu, visited, restrict)
 		out[len(out)-1].Fetch = f
 		out = append(out, sub...)
 	}
@@ -201,6 +204,17 @@ func (cr *crawl) httpsCopy(ctx context.Context, u *url.URL, plain *Fetch) bool {
 	}
 	want, got := mediaType(plain.ContentType), mediaType(f.ContentType)
 	return want == "" || plain.Status >= 300 || want == got
+}
+
+// leftTrust reports whether a fetch was redirected through a URL that is not potentially
+// trustworthy (a browser in a secure context blocks the request at that hop).
+func leftTrust(f *Fetch) bool {
+	for _, h := range f.Redirects {
+		if u, err := url.Parse(h.To); err == nil && !trustworthyURL(u) {
+			return true
+		}
+	}
+	return false
 }
 
 // upgraded is the URL a browser's upgrade makes of an http: URL: https, port 80 becomes 443.
