@@ -320,15 +320,37 @@ func isDir(p string) bool {
 	return err == nil && st.IsDir()
 }
 
-// printSummary prints pages, findings per rule and where the reports are.
+// printSummary prints a table of findings per rule and severity, the gate's view (suppressed,
+// new, fixed) and where the reports are.
 func printSummary(w io.Writer, rep *report.Report, paths []string) {
-	fmt.Fprintf(w, "padlock: %d pages, %d resources, %d requests, %d findings (%d error, %d warning, %d info), %d crawl errors\n",
-		rep.Stats.Pages, rep.Stats.Resources, rep.Stats.Requests, rep.Stats.Findings,
-		rep.Stats.BySeverity["error"], rep.Stats.BySeverity["warning"], rep.Stats.BySeverity["info"], rep.Stats.Errors)
-	for _, r := range rules.All() {
-		if n := rep.Stats.ByRule[r.ID]; n > 0 {
-			fmt.Fprintf(w, "  %-26s %-7s %5d\n", r.ID, r.Severity, n)
+	fmt.Fprintf(w, "padlock: %d pages, %d resources, %d requests, %d findings, %d crawl errors\n",
+		rep.Stats.Pages, rep.Stats.Resources, rep.Stats.Requests, rep.Stats.Findings, rep.Stats.Errors)
+	type row struct{ total, suppressed, newer int }
+	rows := map[string]*row{}
+	for _, f := range rep.Findings {
+		r := rows[f.Rule]
+		if r == nil {
+			r = &row{}
+			rows[f.Rule] = r
 		}
+		r.total++
+		if f.Suppressed != nil {
+			r.suppressed++
+		}
+		if f.Baseline == "new" {
+			r.newer++
+		}
+	}
+	if len(rows) > 0 {
+		fmt.Fprintf(w, "  %-26s %-8s %7s %10s %5s\n", "rule", "severity", "count", "suppressed", "new")
+		for _, r := range rules.All() {
+			if x := rows[r.ID]; x != nil {
+				fmt.Fprintf(w, "  %-26s %-8s %7d %10d %5d\n", r.ID, r.Severity, x.total, x.suppressed, x.newer)
+			}
+		}
+	}
+	if len(rep.Fixed) > 0 {
+		fmt.Fprintf(w, "padlock: %d baseline findings are fixed\n", len(rep.Fixed))
 	}
 	if rep.Stats.NotCrawled > 0 {
 		fmt.Fprintf(w, "padlock: --max-pages reached; %d queued URLs were not crawled\n", rep.Stats.NotCrawled)
