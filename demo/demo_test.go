@@ -163,6 +163,15 @@ func TestDemoCrawl(t *testing.T) {
 			}
 		}
 	}
+	// The payment-page examples (checkout.html): a card form, a stale integrity hash.
+	for _, p := range rep.Pages {
+		if p.URL == shop("/checkout.html") && !p.Payment {
+			t.Error("checkout.html has card fields (autocomplete cc-number...) but is not marked as a payment page")
+		}
+	}
+	if len(byRule["sri-mismatch"]) == 0 {
+		t.Error("no sri-mismatch: the price formatter on checkout.html pins a hash that does not match")
+	}
 	for _, e := range rep.Errors {
 		if strings.Contains(e.Error, "robots") || strings.Contains(e.Error, "sitemap") {
 			t.Errorf("crawl error %s: %s", e.URL, e.Error)
