@@ -14,7 +14,7 @@ import (
 )
 
 // progressLineEvery is how often a progress line is printed when stderr is not a terminal.
-const progressLineEvery = 5 * time.Second
+var progressLineEvery = 5 * time.Second
 
 // newProgress returns the progress callback for stderr: a live bar on a terminal, a line every
 // few seconds otherwise (CI logs), nothing with --quiet. finish clears the bar.
