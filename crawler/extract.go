@@ -246,14 +246,48 @@ func (e *extractor) parentKind() int {
 	return e.frames[len(e.frames)-1].kind
 }
 
+// wantsAttrs reports whether the attributes of the element name matter beyond style="" and
+// event handlers (which startTag looks for in the raw tag).
+func wantsAttrs(name string) bool {
+	switch name {
+	case "a", "area", "audio", "base", "body", "button", "embed", "feimage", "font", "form",
+		"frame", "iframe", "image", "img", "input", "link", "meta", "object", "script",
+		"select", "source", "style", "table", "td", "textarea", "th", "track", "use", "video":
+		return true
+	}
+	return false
+}
+
+// containsFold reports whether b contains the lower-case ASCII string s, ignoring case.
+func containsFold(b []byte, s string) bool {
+	for i := 0; i+len(s) <= len(b); i++ {
+		if b[i]|0x20 != s[0] {
+			continue
+		}
+		j := 1
+		for j < len(s) && b[i+j]|0x20 == s[j] {
+			j++
+		}
+		if j == len(s) {
+			return true
+		}
+	}
+	return false
+}
+
 // readAttrs loads the current tag's attributes into e.attrs. Their bytes stay valid until
 // the next call of Next.
-func (e *extractor) readAttrs(hasAttr bool) {
+func (e *extractor) readAttrs() {
 	e.attrs = e.attrs[:0]
-	for hasAttr {
-		var k, v []byte
-		k, v, hasAttr = e.z.TagAttr()
+	for {
+		k, v, more := e.z.TagAttr()
+		if k == nil {
+			return
+		}
 		e.attrs = append(e.attrs, htmlAttr{k, v})
+		if !more {
+			return
+		}
 	}
 }
 
@@ -297,12 +331,41 @@ func (e *extractor) svgHref() (value, name string, ok bool) {
 	return "", "", false
 }
 
-// tagName returns a tag name as a string, without allocating for the names HTML knows.
-func tagName(b []byte) string {
-	if a := atom.Lookup(b); a != 0 {
+// rawTagName returns the lower-cased name of the current start or end tag, read from the
+// token's raw bytes the way the tokenizer reads it (up to whitespace, "/" or ">"), without
+// allocating: x/net/html's TagName copies the name on every call. Names that no code here
+// handles come back as "".
+func rawTagName(raw []byte) string {
+	i := 1
+	if len(raw) > 1 && raw[1] == '/' {
+		i = 2
+	}
+	var buf [16]byte
+	n := 0
+	for ; i < len(raw); i++ {
+		c := raw[i]
+		if c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '/' || c == '>' {
+			break
+		}
+		if n == len(buf) {
+			return "" // longer than any name handled here
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[n] = c
+		n++
+	}
+	if a := atom.Lookup(buf[:n]); a != 0 {
 		return a.String()
 	}
-	return string(b)
+	switch string(buf[:n]) {
+	case "feimage":
+		return "feimage"
+	case "use":
+		return "use"
+	}
+	return ""
 }
 
 // isRawTextTag reports whether the tokenizer reads the content of name as raw text.
@@ -341,9 +404,15 @@ func inHeadTag(name string) bool {
 
 // startTag handles a start (or self-closing) tag.
 func (e *extractor) startTag(selfClosing bool, line int) {
-	nameBytes, hasAttr := e.z.TagName()
-	name := tagName(nameBytes)
-	e.readAttrs(hasAttr)
+	raw := e.z.Raw()
+	name := rawTagName(raw)
+	// x/net/html copies every attribute it returns; read them only where something can come
+	// of them: elements handled here, and style="" or on*="" handlers on any element.
+	if wantsAttrs(name) || containsFold(raw, "on") || containsFold(raw, "style") {
+		e.readAttrs()
+	} else {
+		e.attrs = e.attrs[:0]
+	}
 
 	if e.foreign() {
 		if e.breaksOutOfForeign(name) {
@@ -848,8 +917,7 @@ func (e *extractor) text(raw []byte, line int) {
 
 // endTag handles an end tag.
 func (e *extractor) endTag() {
-	nameBytes, _ := e.z.TagName()
-	name := tagName(nameBytes)
+	name := rawTagName(e.z.Raw())
 	if e.collect != collectNone && name == e.collectTag {
 		e.finishText(false)
 	}

@@ -1,6 +1,7 @@
 package crawler
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"flag"
@@ -656,5 +657,102 @@ func TestExtractGolden(t *testing.T) {
 				t.Errorf("extraction of %s differs from %s:\n got:\n%s\nwant:\n%s", tt.file, golden, got, want)
 			}
 		})
+	}
+}
+
+// benchPage returns a realistic shop page of about size bytes: a head with metadata, styles
+// and scripts, a navigation bar, a grid of product cards (picture, srcset, links, forms,
+// inline handlers) and a footer.
+func benchPage(size int) []byte {
+	var b strings.Builder
+	b.WriteString(`<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self' https://js.payments.test">
+  <title>Summer sale &ndash; Example Shop</title>
+  <link rel="canonical" href="https://www.shop.test/sale">
+  <link rel="preconnect" href="https://cdn.test">
+  <link rel="icon" href="/favicon.ico">
+  <link rel="stylesheet" href="https://cdn.test/bootstrap.min.css" integrity="sha384-abcdef" crossorigin="anonymous">
+  <link rel="stylesheet" href="/css/shop.css">
+  <link rel="preload" href="/fonts/inter.woff2" as="font" type="font/woff2" crossorigin>
+  <style>
+    @font-face { font-family: Inter; src: url(/fonts/inter.woff2) format("woff2"); }
+    body { margin: 0; font: 16px/1.5 Inter, sans-serif; }
+    .hero { background: url(/img/hero.jpg) center / cover no-repeat; min-height: 40vh; }
+    .card { border: 1px solid #eee; border-radius: 4px; padding: 1rem; }
+    .card:hover { box-shadow: 0 2px 8px rgba(0,0,0,.1); }
+  </style>
+  <script async src="https://www.googletagmanager.test/gtag/js?id=G-XXXX"></script>
+  <script>
+    window.dataLayer = window.dataLayer || [];
+    function gtag(){dataLayer.push(arguments);}
+    gtag('js', new Date()); gtag('config', 'G-XXXX', { anonymize_ip: true });
+  </script>
+</head>
+<body class="sale">
+<header class="hero">
+  <nav class="navbar">
+`)
+	for i := 0; i < 12; i++ {
+		fmt.Fprintf(&b, "    <a class=\"nav-link\" href=\"/category/%d\">Category %d</a>\n", i, i)
+	}
+	b.WriteString("  </nav>\n</header>\n<main class=\"grid\">\n")
+	for i := 0; b.Len() < size-2000; i++ {
+		fmt.Fprintf(&b, `  <article class="card" data-id="%d" style="--accent: #%06x">
+    <a href="/product/%d?ref=sale&amp;utm_source=grid" onclick="track('click', %d)">
+      <picture>
+        <source srcset="https://img.cdn.test/p/%d.avif 1x, https://img.cdn.test/p/%d@2x.avif 2x" type="image/avif">
+        <img src="https://img.cdn.test/p/%d.jpg" srcset="https://img.cdn.test/p/%d-480.jpg 480w, https://img.cdn.test/p/%d-960.jpg 960w" sizes="(max-width: 600px) 100vw, 33vw" alt="Product %d" loading="lazy" width="480" height="480">
+      </picture>
+      <h2 class="card-title">Product number %d &mdash; now 20%% off</h2>
+    </a>
+    <p class="price"><del>&pound;%d.00</del> <strong>&pound;%d.00</strong></p>
+    <form action="/cart/add" method="post"><input type="hidden" name="id" value="%d"><input type="number" name="qty" value="1" min="1"><button type="submit">Add to cart</button></form>
+  </article>
+`, i, i*7919%0xffffff, i, i, i, i, i, i, i, i, i, 20+i, 16+i, i)
+	}
+	b.WriteString(`</main>
+<footer>
+  <p>&copy; Example Shop &middot; <a href="/terms">Terms</a> &middot; <a href="/privacy">Privacy</a> &middot; <a href="mailto:help@shop.test">Help</a></p>
+  <!-- tracking pixel: <img src="http://tracker.test/p.gif"> -->
+</footer>
+<script src="/js/app.js" defer></script>
+<script>
+  document.querySelectorAll('.card form').forEach(function (f) {
+    f.addEventListener('submit', function (e) { e.preventDefault(); fetch(f.action, { method: 'POST', body: new FormData(f) }); });
+  });
+</script>
+</body>
+</html>
+`)
+	return []byte(b.String())
+}
+
+func BenchmarkExtractHTML(b *testing.B) {
+	page := benchPage(30 * 1024)
+	base := mustParse(b, "https://www.shop.test/sale")
+	b.SetBytes(int64(len(page)))
+	b.ReportAllocs()
+	var n int
+	for b.Loop() {
+		n = len(ExtractHTML(base, page).Resources)
+	}
+	b.ReportMetric(float64(n), "resources/page")
+}
+
+func BenchmarkExtractCSS(b *testing.B) {
+	css, err := os.ReadFile(filepath.Join("testdata", "shop.css"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	css = bytes.Repeat(css, 16)
+	base := mustParse(b, "https://static.shop.test/css/shop.css")
+	b.SetBytes(int64(len(css)))
+	b.ReportAllocs()
+	for b.Loop() {
+		ExtractCSS(base, css, 1)
 	}
 }

@@ -1,6 +1,9 @@
 package crawler
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // ParseSrcset returns the image candidate URLs of a srcset (or imagesrcset) attribute value, in
 // order, as written (not resolved). It follows the HTML Standard's "parse a srcset attribute"
@@ -24,23 +27,22 @@ func ParseSrcset(s string) []string {
 			pos++
 		}
 		u := s[start:pos]
-		var descriptors []string
+		valid := true
 		if u[len(u)-1] == ',' {
-			for len(u) > 0 && u[len(u)-1] == ',' {
-				u = u[:len(u)-1]
-			}
+			u = strings.TrimRight(u, ",")
 		} else {
-			descriptors, pos = tokenizeDescriptors(s, pos)
+			valid, pos = parseDescriptors(s, pos)
 		}
-		if u != "" && validDescriptors(descriptors) {
+		if u != "" && valid {
 			out = append(out, u)
 		}
 	}
 }
 
-// tokenizeDescriptors runs the descriptor tokenizer of the srcset algorithm from pos and
-// returns the descriptors and the position after the candidate (past its comma, if any).
-func tokenizeDescriptors(s string, pos int) ([]string, int) {
+// parseDescriptors runs the descriptor tokenizer of the srcset algorithm from pos, checks
+// each descriptor as the descriptor parser does, and returns whether the candidate is valid
+// and the position after it (past its comma, if any).
+func parseDescriptors(s string, pos int) (bool, int) {
 	for pos < len(s) && isHTMLSpace(s[pos]) {
 		pos++
 	}
@@ -49,31 +51,30 @@ func tokenizeDescriptors(s string, pos int) ([]string, int) {
 		inParens
 		afterDescriptor
 	)
-	var descriptors []string
+	var d descriptorCheck
 	state := inDescriptor
 	start := pos // start of the current descriptor
-	flush := func(end int) {
-		if end > start {
-			descriptors = append(descriptors, s[start:end])
-		}
-	}
 	for ; ; pos++ {
 		if pos >= len(s) {
-			if state != afterDescriptor {
-				flush(pos)
+			if state != afterDescriptor && pos > start {
+				d.add(s[start:pos])
 			}
-			return descriptors, pos
+			return d.valid(), pos
 		}
 		c := s[pos]
 		switch state {
 		case inDescriptor:
 			switch {
 			case isHTMLSpace(c):
-				flush(pos)
+				if pos > start {
+					d.add(s[start:pos])
+				}
 				state = afterDescriptor
 			case c == ',':
-				flush(pos)
-				return descriptors, pos + 1
+				if pos > start {
+					d.add(s[start:pos])
+				}
+				return d.valid(), pos + 1
 			case c == '(':
 				state = inParens
 			}
@@ -91,41 +92,38 @@ func tokenizeDescriptors(s string, pos int) ([]string, int) {
 	}
 }
 
-// validDescriptors applies the descriptor parser of the srcset algorithm: at most one width
-// ("300w", a positive integer) or density ("1.5x", a non-negative number), never both, and a
-// height ("100h") only beside a width.
-func validDescriptors(ds []string) bool {
-	var width, density, height bool
-	for _, d := range ds {
-		if len(d) < 2 {
-			return false
-		}
-		num := d[:len(d)-1]
-		switch d[len(d)-1] {
-		case 'w':
-			if width || density || !isDigits(num) || allZero(num) {
-				return false
-			}
-			width = true
-		case 'x':
-			if width || density || height || !isValidFloat(num) {
-				return false
-			}
-			if v, _ := strconv.ParseFloat(num, 64); v < 0 {
-				return false
-			}
-			density = true
-		case 'h':
-			if height || density || !isDigits(num) || allZero(num) {
-				return false
-			}
-			height = true
-		default:
-			return false
-		}
-	}
-	return !height || width
+// descriptorCheck applies the descriptor parser of the srcset algorithm, one descriptor at a
+// time: at most one width ("300w", a positive integer) or density ("1.5x", a non-negative
+// number), never both, and a height ("100h") only beside a width.
+type descriptorCheck struct {
+	width, density, height, bad bool
 }
+
+func (d *descriptorCheck) add(desc string) {
+	if len(desc) < 2 {
+		d.bad = true
+		return
+	}
+	num := desc[:len(desc)-1]
+	switch desc[len(desc)-1] {
+	case 'w':
+		d.bad = d.bad || d.width || d.density || !isDigits(num) || allZero(num)
+		d.width = true
+	case 'x':
+		d.bad = d.bad || d.width || d.density || d.height || !isValidFloat(num)
+		if v, _ := strconv.ParseFloat(num, 64); v < 0 {
+			d.bad = true
+		}
+		d.density = true
+	case 'h':
+		d.bad = d.bad || d.height || d.density || !isDigits(num) || allZero(num)
+		d.height = true
+	default:
+		d.bad = true
+	}
+}
+
+func (d *descriptorCheck) valid() bool { return !d.bad && (!d.height || d.width) }
 
 // isHTMLSpace reports whether c is ASCII whitespace as HTML defines it.
 func isHTMLSpace(c byte) bool {

@@ -143,11 +143,30 @@ func Resolve(base *url.URL, raw string) (*url.URL, bool) {
 	if !ref.IsAbs() && (base == nil || base.Opaque != "" || !base.IsAbs()) {
 		return nil, false
 	}
+	if ref.IsAbs() && !hasDotSegment(ref.EscapedPath()) {
+		return canonicalize(ref)
+	}
 	if base == nil {
 		base = &url.URL{}
 	}
 	// ResolveReference also removes dot segments from an absolute reference's path.
 	return canonicalize(base.ResolveReference(ref))
+}
+
+// hasDotSegment reports whether path has a "." or ".." segment to remove.
+func hasDotSegment(path string) bool {
+	for i := 0; i < len(path); i++ {
+		if path[i] == '.' && (i == 0 || path[i-1] == '/') {
+			j := i + 1
+			if j < len(path) && path[j] == '.' {
+				j++
+			}
+			if j == len(path) || path[j] == '/' {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // escapeStrays rewrites what browsers accept in a URL but net/url rejects: percent escapes in
@@ -301,26 +320,26 @@ func forbiddenInDomain(c byte) bool {
 // endsInNumber implements the URL Standard's "ends in a number" check: such hosts must parse
 // as IPv4 addresses.
 func endsInNumber(host string) bool {
-	parts := strings.Split(host, ".")
-	if len(parts) > 1 && parts[len(parts)-1] == "" {
-		parts = parts[:len(parts)-1]
+	if len(host) > 1 && host[len(host)-1] == '.' {
+		host = host[:len(host)-1]
 	}
-	last := parts[len(parts)-1]
+	last := host[strings.LastIndexByte(host, '.')+1:]
 	if last == "" {
 		return false
 	}
-	digits := true
-	for i := 0; i < len(last); i++ {
-		if last[i] < '0' || last[i] > '9' {
-			digits = false
-			break
-		}
-	}
-	if digits {
+	if isDigits(last) {
 		return true
 	}
-	_, ok := parseIPv4Number(last)
-	return ok
+	// A hex number "0x..." also counts (the only other form parseIPv4Number accepts).
+	if len(last) < 2 || last[0] != '0' || last[1]|0x20 != 'x' {
+		return false
+	}
+	for i := 2; i < len(last); i++ {
+		if !isHex(last[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // parseIPv4 implements the URL Standard's IPv4 parser: up to four dot-separated decimal,
