@@ -110,7 +110,7 @@ func TestDemoCrawl(t *testing.T) {
 		{"insecure-form", shop("/"), d.URL(ShopHost, "/newsletter/subscribe", false), ""},
 		{"insecure-page", d.URL(ShopHost, "/legacy/spring-catalog.html", false), d.URL(ShopHost, "/legacy/spring-catalog.html", false), ""},
 		{"https-downgrade", shop("/cart.html"), d.URL(StaticHost, "/img/badges/secure-checkout.svg", true), ""},
-		{"https-downgrade", d.URL(ShopHost, "/legacy/spring-catalog.html", false), shop("/catalog"), ""},
+		{"https-downgrade", shop("/catalog"), d.URL(ShopHost, "/legacy/spring-catalog.html", false), ""},
 		{"insecure-refresh", shop("/go/roaster-partner.html"), d.URL(WidgetsHost, "/partners/hill-roasters?ref=padlock", false), ""},
 		{"insecure-link", shop("/blog/2024/new-roastery.html"), "http://www.speciality-coffee.test/members/padlock", ""},
 	}

@@ -48,9 +48,11 @@ func checkHTTPSDowngrade(pass *Pass) {
 			continue
 		}
 		seen[k] = true
+		// The finding sits on the URL that answered with the downgrade and names where it
+		// sends the browser, so it reads the same whether or not the target was crawled.
 		pass.Report(Finding{
-			Page:    page.FinalURL,
-			URL:     page.URL,
+			Page:    h.From,
+			URL:     h.To,
 			Source:  crawler.SourceRedirect,
 			Message: "page redirects from HTTPS to " + transport(h.To) + ": " + describeHop(h),
 		})
