@@ -500,7 +500,7 @@ func (cr *crawl) extract(ctx context.Context, p *Page, u *url.URL, body []byte) 
 			if r.Source == SourceHeader {
 				via = "refresh-header"
 			}
-			p.Redirects = append(p.Redirects, Hop{From: p.FinalURL, To: r.URL, Via: via})
+			p.Redirects = append(p.Redirects, Hop{From: p.FinalURL, To: r.URL, Via: via, Line: r.Line})
 		}
 	}
 	cr.resources.attach(ctx, p)

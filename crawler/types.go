@@ -83,6 +83,7 @@ type Hop struct {
 	Status int    // HTTP status of the redirect (301, 302...), 0 for refresh hops
 	Via    string // "http" (3xx Location), "refresh-header" or "meta-refresh"
 	Delay  int    // seconds, for refresh hops
+	Line   int    // line of the meta refresh element (meta-refresh hops)
 }
 
 // Fetch is the outcome of padlock requesting a sub-resource or stylesheet itself.

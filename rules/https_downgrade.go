@@ -53,6 +53,7 @@ func checkHTTPSDowngrade(pass *Pass) {
 		pass.Report(Finding{
 			Page:    h.From,
 			URL:     h.To,
+			Line:    h.Line,
 			Source:  crawler.SourceRedirect,
 			Message: "page redirects from HTTPS to " + transport(h.To) + ": " + describeHop(h),
 		})

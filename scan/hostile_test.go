@@ -171,8 +171,10 @@ func TestHostileNeverEndingPage(t *testing.T) {
 	})
 	t.Cleanup(func() { close(release) }) // runs before the servers' Close (cleanups are LIFO)
 	opt := s.options()
-	opt.Crawl.Timeout = time.Second
-	rep, err := runScan(t, opt, 5*time.Second)
+	// Long enough that a loaded CI machine (the race detector, packages in parallel) still
+	// fetches the start page; short enough to keep the test quick.
+	opt.Crawl.Timeout = 2 * time.Second
+	rep, err := runScan(t, opt, 15*time.Second)
 	if err != nil {
 		t.Fatalf("scan.Run: %v", err)
 	}
