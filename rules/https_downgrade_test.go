@@ -34,6 +34,7 @@ func TestHTTPSDowngrade(t *testing.T) {
 		return r
 	}
 	type want struct {
+		page       string // defaults to the page's final URL
 		url        string
 		source     crawler.Source
 		line       int
@@ -48,19 +49,19 @@ func TestHTTPSDowngrade(t *testing.T) {
 		// The page's own redirects.
 		{
 			name: "301 to http", page: pageVia(secure, hop(secure, insecure, 301)),
-			want: []want{{url: secure, source: crawler.SourceRedirect, contains: []string{"page redirects from HTTPS to plain HTTP", "https://www.shop.test/old -> http://www.shop.test/old (301)"}}},
+			want: []want{{page: secure, url: insecure, source: crawler.SourceRedirect, contains: []string{"page redirects from HTTPS to plain HTTP", "https://www.shop.test/old -> http://www.shop.test/old (301)"}}},
 		},
-		{name: "302 to http", page: pageVia(secure, hop(secure, insecure, 302)), want: []want{{url: secure, source: crawler.SourceRedirect, contains: []string{"(302)"}}}},
-		{name: "307 to http", page: pageVia(secure, hop(secure, insecure, 307)), want: []want{{url: secure, source: crawler.SourceRedirect, contains: []string{"(307)"}}}},
-		{name: "308 to http", page: pageVia(secure, hop(secure, insecure, 308)), want: []want{{url: secure, source: crawler.SourceRedirect, contains: []string{"(308)"}}}},
-		{name: "hop without Via", page: pageVia(secure, crawler.Hop{From: secure, To: insecure, Status: 301}), want: []want{{url: secure, source: crawler.SourceRedirect, contains: []string{"(301)"}}}},
+		{name: "302 to http", page: pageVia(secure, hop(secure, insecure, 302)), want: []want{{page: secure, url: insecure, source: crawler.SourceRedirect, contains: []string{"(302)"}}}},
+		{name: "307 to http", page: pageVia(secure, hop(secure, insecure, 307)), want: []want{{page: secure, url: insecure, source: crawler.SourceRedirect, contains: []string{"(307)"}}}},
+		{name: "308 to http", page: pageVia(secure, hop(secure, insecure, 308)), want: []want{{page: secure, url: insecure, source: crawler.SourceRedirect, contains: []string{"(308)"}}}},
+		{name: "hop without Via", page: pageVia(secure, crawler.Hop{From: secure, To: insecure, Status: 301}), want: []want{{page: secure, url: insecure, source: crawler.SourceRedirect, contains: []string{"(301)"}}}},
 		{
 			name: "Refresh header at 0s", page: pageVia(secure, refresh("refresh-header", secure, insecure, 0)),
-			want: []want{{url: secure, source: crawler.SourceRedirect, contains: []string{"-> http://www.shop.test/old (Refresh header)"}}},
+			want: []want{{page: secure, url: insecure, source: crawler.SourceRedirect, contains: []string{"-> http://www.shop.test/old (Refresh header)"}}},
 		},
 		{
 			name: "meta refresh at 0s", page: pageVia(secure, refresh("meta-refresh", secure, insecure, 0)),
-			want: []want{{url: secure, source: crawler.SourceRedirect, contains: []string{"(meta refresh)"}}},
+			want: []want{{page: secure, url: insecure, source: crawler.SourceRedirect, contains: []string{"(meta refresh)"}}},
 		},
 		{name: "meta refresh after 5s is insecure-refresh's", page: pageVia(secure, refresh("meta-refresh", secure, insecure, 5))},
 		{name: "Refresh header after 3s is insecure-refresh's", page: pageVia(secure, refresh("refresh-header", secure, insecure, 3))},
@@ -71,24 +72,24 @@ func TestHTTPSDowngrade(t *testing.T) {
 		{name: "hop to loopback", page: pageVia(secure, hop(secure, "http://127.0.0.1/", 302))},
 		{name: "hop to ::1", page: pageVia(secure, hop(secure, "http://[::1]/", 302))},
 		{name: "hop from localhost is not from https", page: pageVia("http://localhost/", hop("http://localhost/", insecure, 302))},
-		{name: "hop to ftp", page: pageVia(secure, hop(secure, "ftp://files.test/", 302)), want: []want{{url: secure, source: crawler.SourceRedirect, contains: []string{"unencrypted FTP"}}}},
+		{name: "hop to ftp", page: pageVia(secure, hop(secure, "ftp://files.test/", 302)), want: []want{{page: secure, url: "ftp://files.test/", source: crawler.SourceRedirect, contains: []string{"unencrypted FTP"}}}},
 		{
 			name: "downgrade in the middle of the page chain",
 			page: pageVia("https://a.test/", hop("https://a.test/", "https://b.test/", 301), hop("https://b.test/", "http://c.test/", 302), hop("http://c.test/", "https://c.test/", 301)),
-			want: []want{{url: "https://a.test/", source: crawler.SourceRedirect, contains: []string{"https://b.test/ -> http://c.test/ (302)"}}},
+			want: []want{{page: "https://b.test/", url: "http://c.test/", source: crawler.SourceRedirect, contains: []string{"https://b.test/ -> http://c.test/ (302)"}}},
 		},
 		{
 			name: "each downgrading hop counts",
 			page: pageVia("https://a.test/", hop("https://a.test/", "http://b.test/", 301), hop("http://b.test/", "https://b.test/", 301), refresh("refresh-header", "https://b.test/", "http://c.test/", 0)),
 			want: []want{
-				{url: "https://a.test/", source: crawler.SourceRedirect, contains: []string{"https://a.test/ -> http://b.test/ (301)"}},
-				{url: "https://a.test/", source: crawler.SourceRedirect, contains: []string{"https://b.test/ -> http://c.test/ (Refresh header)"}},
+				{page: "https://a.test/", url: "http://b.test/", source: crawler.SourceRedirect, contains: []string{"https://a.test/ -> http://b.test/ (301)"}},
+				{page: "https://b.test/", url: "http://c.test/", source: crawler.SourceRedirect, contains: []string{"https://b.test/ -> http://c.test/ (Refresh header)"}},
 			},
 		},
 		{
 			name: "a loop repeating the same hop is reported once",
 			page: pageVia("https://a.test/", hop("https://a.test/", "http://a.test/", 301), hop("http://a.test/", "https://a.test/", 301), hop("https://a.test/", "http://a.test/", 301)),
-			want: []want{{url: "https://a.test/", source: crawler.SourceRedirect}},
+			want: []want{{page: "https://a.test/", url: "http://a.test/", source: crawler.SourceRedirect}},
 		},
 
 		// Sub-resources, forms and links fetched from an https page.
@@ -170,7 +171,7 @@ func TestHTTPSDowngrade(t *testing.T) {
 				p.Resources = []crawler.Resource{fetched(crawler.KindScript, "script", "https://cdn.test/a.js", hop("https://cdn.test/a.js", "http://cdn.test/a.js", 301))}
 				return p
 			}(),
-			want: []want{{url: secure, source: crawler.SourceRedirect}},
+			want: []want{{page: secure, url: insecure, source: crawler.SourceRedirect}},
 		},
 		{
 			name: "page hop and resource hop on an https page",
@@ -180,7 +181,7 @@ func TestHTTPSDowngrade(t *testing.T) {
 				return p
 			}(),
 			want: []want{
-				{url: "https://a.test/", source: crawler.SourceRedirect},
+				{page: "https://a.test/", url: "http://a.test/", source: crawler.SourceRedirect},
 				{url: "https://cdn.test/a.js", source: crawler.SourceHTML, line: 7},
 			},
 		},
@@ -194,9 +195,12 @@ func TestHTTPSDowngrade(t *testing.T) {
 			}
 			for i, w := range tc.want {
 				f := fs[i]
-				if f.Rule != "https-downgrade" || f.Severity != Error || f.Page != tc.page.FinalURL ||
+				if w.page == "" {
+					w.page = tc.page.FinalURL
+				}
+				if f.Rule != "https-downgrade" || f.Severity != Error || f.Page != w.page ||
 					f.URL != w.url || f.Source != w.source || f.Line != w.line || f.Mitigation != w.mitigation {
-					t.Errorf("finding %d = %+v\nwant url=%s source=%s line=%d mitigation=%q page=%s", i, f, w.url, w.source, w.line, w.mitigation, tc.page.FinalURL)
+					t.Errorf("finding %d = %+v\nwant url=%s source=%s line=%d mitigation=%q page=%s", i, f, w.url, w.source, w.line, w.mitigation, w.page)
 				}
 				if f.HTTPSAvailable != nil {
 					t.Errorf("finding %d carries HTTPSAvailable, which is about http: URLs, not redirects", i)
