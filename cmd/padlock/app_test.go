@@ -329,3 +329,34 @@ func TestConfigErrorsNameFileLineAndKey(t *testing.T) {
 		})
 	}
 }
+
+func TestAllFormatsIntoAFolder(t *testing.T) {
+	t.Parallel()
+	srv, ca := site(t, map[string]string{"/": `<script src="http://cdn.example.test/a.js"></script>`})
+	dir := filepath.Join(t.TempDir(), "reports") + "/"
+	code, _, stderr := runCLI(t, context.Background(), "crawl", "-q", "--ca-file", ca, "--ignore-robots", "--check-resources", "none",
+		"-f", "json", "-f", "html", "-f", "sarif", "-f", "junit", "-o", dir, srv.URL+"/")
+	if code != exitFindings {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	for _, name := range []string{"padlock.json", "padlock.html", "padlock.sarif", "padlock.xml"} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || len(data) == 0 {
+			t.Errorf("%s not written: %v", name, err)
+		}
+	}
+	sarif, _ := os.ReadFile(filepath.Join(dir, "padlock.sarif"))
+	var s struct {
+		Version string `json:"version"`
+		Runs    []struct {
+			Results []struct{ RuleID string } `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(sarif, &s); err != nil || s.Version != "2.1.0" || len(s.Runs) != 1 || len(s.Runs[0].Results) == 0 {
+		t.Errorf("SARIF: %v %+v", err, s)
+	}
+	code, stdout, _ := runCLI(t, context.Background(), "crawl", "-q", "--ca-file", ca, "--ignore-robots", "--check-resources", "none", "-f", "github", "-o", "-", srv.URL+"/")
+	if code != exitFindings || !strings.Contains(stdout, "::error title=mixed-content-blockable::") {
+		t.Errorf("github annotations: exit %d\n%s", code, stdout)
+	}
+}
