@@ -34,6 +34,8 @@ const maxFrames = 256
 // set. docURL may be nil; then only absolute URLs are kept and a form without action is
 // dropped.
 func ExtractHTML(docURL *url.URL, body []byte) *Document {
+	// A byte order mark is not text: the decoder drops it before the parser runs.
+	body = bytes.TrimPrefix(body, utf8BOM)
 	doc := &Document{}
 	e := newExtractor(doc, docURL, docURL, body)
 	if e.base != nil {
@@ -42,6 +44,8 @@ func ExtractHTML(docURL *url.URL, body []byte) *Document {
 	e.run()
 	return doc
 }
+
+var utf8BOM = []byte("\xef\xbb\xbf")
 
 // newExtractor prepares the extraction of body into doc. fallback is the URL that <base href>
 // resolves against and that is in force without one (the parent's base for srcdoc).
@@ -910,7 +914,7 @@ func (e *extractor) text(raw []byte, line int) {
 		e.buf = append(e.buf, e.z.Text()...)
 		return
 	}
-	if !e.inRaw && e.inHead && len(bytes.Trim(raw, " \t\n\f\r")) > 0 {
+	if !e.inRaw && e.inHead && e.template == 0 && len(bytes.Trim(raw, " \t\n\f\r")) > 0 {
 		e.inHead = false
 	}
 }

@@ -148,3 +148,30 @@ func FuzzSrcset(f *testing.F) {
 		checkResources(t, doc.Resources)
 	})
 }
+
+func FuzzHeaders(f *testing.F) {
+	for _, s := range []string{
+		`</app.js>; rel=preload; as=script, <https://cdn.test/a.css>; rel="stylesheet"; integrity="sha384-x"; crossorigin`,
+		`<a.png>; rel=preload; as=image; imagesrcset="b.png 1x, c.png 2x"; title="a \"b\", c"`,
+		`0; URL='http://x.test/'`,
+		`default-src 'self'; upgrade-insecure-requests, script-src *`,
+	} {
+		f.Add(s)
+	}
+	base := mustParse(f, testPage)
+	f.Fuzz(func(t *testing.T, s string) {
+		checkResources(t, ParseLinkHeader(base, []string{s, s}))
+		if delay, target, ok := ParseRefresh(s); ok && (delay < 0 || target == "") {
+			t.Fatalf("ParseRefresh(%q) = %d, %q, true", s, delay, target)
+		}
+		for _, p := range ParseCSP(s) {
+			for _, d := range p.Directives {
+				if d.Name == "" {
+					t.Fatalf("ParseCSP(%q): empty directive name", s)
+				}
+			}
+			p.RestrictsScripts()
+			p.UpgradesInsecureRequests()
+		}
+	})
+}
