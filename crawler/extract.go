@@ -29,10 +29,11 @@ const maxFrames = 256
 // <script>, <style>, <textarea>, <title> and <iframe> is a reference, except that <style> text
 // is scanned as CSS. Line is the 1-based line of the element's start tag (for CSS in <style>,
 // the line of the reference). An iframe srcdoc document is extracted with the same base, and
-// its resources, inline scripts and fields are added with the iframe's line. Resources after
-// an enforced meta Content-Security-Policy with upgrade-insecure-requests have UpgradedByCSP
-// set. docURL may be nil; then only absolute URLs are kept and a form without action is
-// dropped.
+// its resources, inline scripts and fields are added with the iframe's line. A meta
+// Content-Security-Policy counts only in <head> (browsers ignore it in the body, and ignore
+// -Report-Only in meta); resources after one with upgrade-insecure-requests have
+// UpgradedByCSP set. docURL may be nil; then only absolute URLs are kept and a form without
+// action is dropped.
 func ExtractHTML(docURL *url.URL, body []byte) *Document {
 	// A byte order mark is not text: the decoder drops it before the parser runs.
 	body = bytes.TrimPrefix(body, utf8BOM)
@@ -128,11 +129,11 @@ type extractor struct {
 	formOpen   bool
 	formMethod string // "get", "post" or "dialog"
 
-	collect     int
-	collectLine int // line of the start tag (scripts) or of the text (styles)
-	textLine    int
+	collect     int    // collectNone, or what the text being read belongs to
+	collectTag  string // the element whose end tag ends the collection
+	collectLine int    // line of its start tag
+	textLine    int    // line where its text starts (CSS lines count from there)
 	textSeen    bool
-	collectTag  string
 	buf         []byte
 }
 
