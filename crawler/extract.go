@@ -755,6 +755,9 @@ func (e *extractor) link(line int) {
 	if !ok {
 		return
 	}
+	if _, disabled := e.attr("disabled"); disabled && kind == KindStylesheet && hasRelToken(rel, "stylesheet") {
+		return // HTML: a stylesheet link with the disabled attribute is not fetched
+	}
 	co, hasCO := e.attr("crossorigin")
 	integrity, _ := e.attr("integrity")
 	tmpl := Resource{

@@ -154,6 +154,9 @@ func TestExtractHTMLResources(t *testing.T) {
 		{"link stylesheet with SRI", `<link rel="stylesheet" href="http://cdn.test/a.css" integrity="sha256-x" crossorigin="anonymous">`, []string{
 			`stylesheet link[href] http://cdn.test/a.css L1 html rel="stylesheet" integrity=sha256-x crossorigin=anonymous`,
 		}},
+		{"link stylesheet disabled is not fetched", `<link rel="stylesheet" href="http://cdn.test/off.css" disabled><link rel="preload" as="style" href="p.css" disabled>`, []string{
+			`stylesheet link[href] https://shop.test/dir/p.css L1 html rel="preload" as=style`,
+		}},
 		{"link alternate stylesheet", `<link rel="Alternate  StyleSheet" href="alt.css">`, []string{
 			`stylesheet link[href] https://shop.test/dir/alt.css L1 html rel="alternate stylesheet"`,
 		}},
