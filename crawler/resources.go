@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -69,7 +68,7 @@ func (rc *resourceCache) attach(ctx context.Context, p *Page) {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
 			continue
 		}
-		if pageHTTPS && !r.UpgradedByCSP && !trustworthyURL(u) {
+		if pageHTTPS && !r.UpgradedByCSP && !PotentiallyTrustworthy(u) {
 			continue // browsers block it, so nothing inside it loads
 		}
 		if r.UpgradedByCSP && u.Scheme == "http" {
@@ -162,7 +161,7 @@ func (rc *resourceCache) flatten(ctx context.Context, u *url.URL, visited map[st
 		if err != nil || visited[NormalizeURL(iu)] || (iu.Scheme != "http" && iu.Scheme != "https") {
 			continue // an import cycle, or nothing to fetch
 		}
-		if restrict && !trustworthyURL(iu) {
+		if restrict && !PotentiallyTrustworthy(iu) {
 			continue // a blocked import: its content never loads
 		}
 		f, sub := rc.flatten(ctx, iu, visited, restrict)
@@ -210,7 +209,7 @@ func (cr *crawl) httpsCopy(ctx context.Context, u *url.URL, plain *Fetch) bool {
 // trustworthy (a browser in a secure context blocks the request at that hop).
 func leftTrust(f *Fetch) bool {
 	for _, h := range f.Redirects {
-		if u, err := url.Parse(h.To); err == nil && !trustworthyURL(u) {
+		if u, err := url.Parse(h.To); err == nil && !PotentiallyTrustworthy(u) {
 			return true
 		}
 	}
@@ -336,24 +335,4 @@ func fetchProblem(f *Fetch) string {
 		return f.Err
 	}
 	return fmt.Sprintf("HTTP %d %s", f.Status, http.StatusText(f.Status))
-}
-
-// trustworthyURL is Secure Contexts' "potentially trustworthy URL", used here only to skip
-// content browsers would never load (an http: stylesheet on an https: page).
-func trustworthyURL(u *url.URL) bool {
-	switch u.Scheme {
-	case "https", "wss", "data", "blob", "about", "file":
-		return true
-	case "http", "ws", "ftp":
-	default:
-		return false
-	}
-	h := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
-		return true
-	}
-	if ip := net.ParseIP(h); ip != nil {
-		return ip.IsLoopback()
-	}
-	return false
 }

@@ -1,9 +1,13 @@
 package rules
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 func TestIsPotentiallyTrustworthy(t *testing.T) {
 	t.Parallel()
+	// hostOf gives the host as browsers read it (IPv4 shorthands as dotted quads).
 	tests := []struct {
 		name         string
 		url          string
@@ -43,23 +47,23 @@ func TestIsPotentiallyTrustworthy(t *testing.T) {
 		{name: "127.0.0.1", url: "http://127.0.0.1/", trustworthy: true, wantIPHost: true, wantHostname: "127.0.0.1"},
 		{name: "127.0.0.2", url: "http://127.0.0.2/", trustworthy: true, wantIPHost: true, wantHostname: "127.0.0.2"},
 		{name: "127.255.255.255", url: "http://127.255.255.255:9/", trustworthy: true, wantIPHost: true, wantHostname: "127.255.255.255"},
-		{name: "127.0.0.1 trailing dot", url: "http://127.0.0.1./", trustworthy: true, wantIPHost: true, wantHostname: "127.0.0.1."},
-		{name: "0x7f.1", url: "http://0x7f.1/", trustworthy: true, wantIPHost: true, wantHostname: "0x7f.1"},
-		{name: "0X7F.0.0.1", url: "http://0X7F.0.0.1/", trustworthy: true, wantIPHost: true, wantHostname: "0x7f.0.0.1"},
-		{name: "127.1", url: "http://127.1/", trustworthy: true, wantIPHost: true, wantHostname: "127.1"},
-		{name: "2130706433", url: "http://2130706433/", trustworthy: true, wantIPHost: true, wantHostname: "2130706433"},
-		{name: "017700000001 octal", url: "http://017700000001/", trustworthy: true, wantIPHost: true, wantHostname: "017700000001"},
-		{name: "0177.0.0.1 octal", url: "http://0177.0.0.1/", trustworthy: true, wantIPHost: true, wantHostname: "0177.0.0.1"},
-		{name: "0x7f000001", url: "http://0x7f000001/", trustworthy: true, wantIPHost: true, wantHostname: "0x7f000001"},
+		{name: "127.0.0.1 trailing dot", url: "http://127.0.0.1./", trustworthy: true, wantIPHost: true, wantHostname: "127.0.0.1"},
+		{name: "0x7f.1", url: "http://0x7f.1/", trustworthy: true, wantIPHost: true, wantHostname: "127.0.0.1"},
+		{name: "0X7F.0.0.1", url: "http://0X7F.0.0.1/", trustworthy: true, wantIPHost: true, wantHostname: "127.0.0.1"},
+		{name: "127.1", url: "http://127.1/", trustworthy: true, wantIPHost: true, wantHostname: "127.0.0.1"},
+		{name: "2130706433", url: "http://2130706433/", trustworthy: true, wantIPHost: true, wantHostname: "127.0.0.1"},
+		{name: "017700000001 octal", url: "http://017700000001/", trustworthy: true, wantIPHost: true, wantHostname: "127.0.0.1"},
+		{name: "0177.0.0.1 octal", url: "http://0177.0.0.1/", trustworthy: true, wantIPHost: true, wantHostname: "127.0.0.1"},
+		{name: "0x7f000001", url: "http://0x7f000001/", trustworthy: true, wantIPHost: true, wantHostname: "127.0.0.1"},
 		{name: "128.0.0.1", url: "http://128.0.0.1/", insecureURL: true, wantIPHost: true, wantHostname: "128.0.0.1"},
 		{name: "126.255.255.255", url: "http://126.255.255.255/", insecureURL: true, wantIPHost: true, wantHostname: "126.255.255.255"},
 		{name: "0.0.0.0", url: "http://0.0.0.0/", insecureURL: true, wantIPHost: true, wantHostname: "0.0.0.0"},
-		{name: "octal 0127.0.0.1 is 87.0.0.1", url: "http://0127.0.0.1/", insecureURL: true, wantIPHost: true, wantHostname: "0127.0.0.1"},
-		{name: "invalid IPv4 is an IP literal, not trustworthy", url: "http://127.0.0.256/", insecureURL: true, wantIPHost: true, wantHostname: "127.0.0.256"},
-		{name: "five parts", url: "http://127.0.0.0.1/", insecureURL: true, wantIPHost: true, wantHostname: "127.0.0.0.1"},
+		{name: "octal 0127.0.0.1 is 87.0.0.1", url: "http://0127.0.0.1/", insecureURL: true, wantIPHost: true, wantHostname: "87.0.0.1"},
+		{name: "invalid IPv4: browsers refuse the URL, nothing is fetched", url: "http://127.0.0.256/"},
+		{name: "five parts: refused like any invalid IPv4", url: "http://127.0.0.0.1/"},
 		{name: "::1", url: "http://[::1]/", trustworthy: true, wantIPHost: true, wantHostname: "[::1]"},
 		{name: "::1 port", url: "http://[::1]:3000/", trustworthy: true, wantIPHost: true, wantHostname: "[::1]"},
-		{name: "::1 long form", url: "http://[0:0:0:0:0:0:0:1]/", trustworthy: true, wantIPHost: true, wantHostname: "[0:0:0:0:0:0:0:1]"},
+		{name: "::1 long form", url: "http://[0:0:0:0:0:0:0:1]/", trustworthy: true, wantIPHost: true, wantHostname: "[::1]"},
 		{name: "::2", url: "http://[::2]/", insecureURL: true, wantIPHost: true, wantHostname: "[::2]"},
 		{name: "IPv4-mapped loopback", url: "http://[::ffff:127.0.0.1]/", insecureURL: true, wantIPHost: true, wantHostname: "[::ffff:127.0.0.1]"},
 		{name: "IPv6 documentation", url: "http://[2001:db8::1]/", insecureURL: true, wantIPHost: true, wantHostname: "[2001:db8::1]"},
@@ -104,9 +108,9 @@ func TestIsIPLiteral(t *testing.T) {
 		{"0xc0a80101", true},
 		{"3232235777", true},
 		{"1.2.3.4.", true},
-		{"0x", true}, // "0x" is the number 0 in the WHATWG parser
-		{"foo.0x10", true},
-		{"foo.123", true}, // ends in a number: browsers reject it as an invalid IPv4 address
+		{"0x", true},        // "0x" is the number 0 in the WHATWG parser
+		{"foo.0x10", false}, // ends in a number but is no address: browsers refuse the URL
+		{"foo.123", false},
 		{"[2001:db8::1]", true},
 		{"[::1]", true},
 		{"2001:db8::1", true},
@@ -159,9 +163,14 @@ func TestParseIPv4(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.host, func(t *testing.T) {
 			t.Parallel()
-			got, ok := parseIPv4(tc.host)
-			if ok != tc.wantOK || ok && got != tc.want {
-				t.Errorf("parseIPv4(%q) = %#x, %v; want %#x, %v", tc.host, got, ok, tc.want, tc.wantOK)
+			// The WHATWG IPv4 parser lives in the crawler's URL reader: a host that reads as an
+			// address comes out as a dotted quad; one that ends in a number but is no address is
+			// refused, as browsers refuse it.
+			u, ok := parseURL("http://" + tc.host + "/")
+			want := fmt.Sprintf("%d.%d.%d.%d", tc.want>>24, tc.want>>16&0xff, tc.want>>8&0xff, tc.want&0xff)
+			isAddr := ok && u.Hostname() == want
+			if isAddr != tc.wantOK || tc.wantOK && !isIPLiteral(tc.host) {
+				t.Errorf("host %q: parsed %v %v, want the address %s: %v", tc.host, u, ok, want, tc.wantOK)
 			}
 		})
 	}
