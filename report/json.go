@@ -12,6 +12,9 @@ import (
 // pagesMarker is how an empty pages array looks at the top level of the indented report.
 const pagesMarker = "\n  \"pages\": [],\n"
 
+// pageIndent is the indentation of a page inside the report's pages array.
+const pageIndent = "    "
+
 // writeJSON writes the report as indented JSON, HTML characters left unescaped so URLs read as
 // they are. Pages are streamed one at a time (their resources may come from the spool), so
 // writing a 10,000-page report does not build it whole in memory; the bytes are the same as
@@ -32,21 +35,24 @@ func writeJSON(w io.Writer, r *Report) error {
 	bw := bufio.NewWriter(w)
 	bw.Write(whole[:i])
 	bw.WriteString("\n  \"pages\": [\n")
+	var pb bytes.Buffer
 	for n := range r.Pages {
-		p := r.Pages[n]
+		p := &r.Pages[n]
+		var b []byte
 		if p.spooled != nil {
-			rs, err := PageResources(&p)
-			if err != nil {
+			var err error
+			if b, err = p.spooled.bytes(); err != nil {
 				return err
 			}
-			p.Resources = rs
+		} else {
+			pb.Reset()
+			if err := encodeIndented(&pb, p, pageIndent); err != nil {
+				return err
+			}
+			b = bytes.TrimRight(pb.Bytes(), "\n")
 		}
-		var pb bytes.Buffer
-		if err := encodeIndented(&pb, &p, "    "); err != nil {
-			return err
-		}
-		bw.WriteString("    ")
-		bw.Write(bytes.TrimRight(pb.Bytes(), "\n"))
+		bw.WriteString(pageIndent)
+		bw.Write(b)
 		if n < len(r.Pages)-1 {
 			bw.WriteString(",")
 		}

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -9,7 +10,9 @@ import (
 
 // Spool keeps the pages' resource lists in an unlinked temporary file instead of memory: on a
 // 10,000-page crawl they are most of the report (about 40 references a page), and only the JSON
-// writer needs them, one page at a time. Memory then grows with pages, not with references.
+// writer needs them. Each page is stored as the exact bytes the JSON report will hold, so
+// writing the report copies them instead of decoding and encoding again. Memory then grows
+// with pages, not with references.
 type Spool struct {
 	mu  sync.Mutex
 	f   *os.File
@@ -34,12 +37,13 @@ func NewSpool() (*Spool, error) {
 	return &Spool{f: f}, nil
 }
 
-// put writes a page's resources and returns where they are.
-func (s *Spool) put(rs []Resource) (*spoolRef, error) {
-	b, err := json.Marshal(rs)
-	if err != nil {
+// put stores a page as it appears in the JSON report and returns where it is.
+func (s *Spool) put(p *Page) (*spoolRef, error) {
+	var buf bytes.Buffer
+	if err := encodeIndented(&buf, p, pageIndent); err != nil {
 		return nil, err
 	}
+	b := bytes.TrimRight(buf.Bytes(), "\n")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, err := s.f.WriteAt(b, s.off); err != nil {
@@ -50,16 +54,13 @@ func (s *Spool) put(rs []Resource) (*spoolRef, error) {
 	return ref, nil
 }
 
-func (r *spoolRef) load() ([]Resource, error) {
+// bytes returns the page's JSON as stored.
+func (r *spoolRef) bytes() ([]byte, error) {
 	b := make([]byte, r.n)
 	if _, err := r.s.f.ReadAt(b, r.off); err != nil {
 		return nil, fmt.Errorf("resource spool: %w", err)
 	}
-	var rs []Resource
-	if err := json.Unmarshal(b, &rs); err != nil {
-		return nil, fmt.Errorf("resource spool: %w", err)
-	}
-	return rs, nil
+	return b, nil
 }
 
 // Close closes and removes the spool file.
@@ -70,11 +71,12 @@ func (s *Spool) Close() error {
 	return err
 }
 
-// AddPage appends a page to the report. With a spool (UseSpool), the page's resources go to the
+// AddPage appends a complete page to the report (later changes to it do not reach the JSON when
+// a spool is in use). With a spool (UseSpool), the page's resources go to the
 // spool and Page.Resources stays nil in memory; writers get them back with PageResources.
 func (r *Report) AddPage(p Page) error {
 	if r.spool != nil && len(p.Resources) > 0 {
-		ref, err := r.spool.put(p.Resources)
+		ref, err := r.spool.put(&p)
 		if err != nil {
 			return err
 		}
@@ -102,5 +104,13 @@ func PageResources(p *Page) ([]Resource, error) {
 	if p.spooled == nil {
 		return p.Resources, nil
 	}
-	return p.spooled.load()
+	b, err := p.spooled.bytes()
+	if err != nil {
+		return nil, err
+	}
+	var full Page
+	if err := json.Unmarshal(b, &full); err != nil {
+		return nil, fmt.Errorf("resource spool: %w", err)
+	}
+	return full.Resources, nil
 }
