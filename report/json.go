@@ -9,57 +9,67 @@ import (
 	"os"
 )
 
-// pagesMarker is how an empty pages array looks at the top level of the indented report.
-const pagesMarker = "\n  \"pages\": [],\n"
-
-// pageIndent is the indentation of a page inside the report's pages array.
+// pageIndent is the indentation of an element of a top-level array of the report.
 const pageIndent = "    "
 
 // writeJSON writes the report as indented JSON, HTML characters left unescaped so URLs read as
-// they are. Pages are streamed one at a time (their resources may come from the spool), so
-// writing a 10,000-page report does not build it whole in memory; the bytes are the same as
-// encoding the report in one go.
+// they are. Pages and findings, the two arrays that grow with the site, are streamed one
+// element at a time (pages straight from the spool when there is one), so a 10,000-page report
+// is never built whole in memory; the bytes are the same as encoding the report in one go.
 func writeJSON(w io.Writer, r *Report) error {
 	head := *r
-	head.Pages = []Page{}
+	head.Pages, head.Findings = []Page{}, []Finding{}
 	var buf bytes.Buffer
 	if err := encodeIndented(&buf, &head, ""); err != nil {
 		return err
 	}
-	whole := buf.Bytes()
-	i := bytes.Index(whole, []byte(pagesMarker))
-	if i < 0 || len(r.Pages) == 0 {
-		_, err := w.Write(whole)
-		return err
-	}
 	bw := bufio.NewWriter(w)
-	bw.Write(whole[:i])
-	bw.WriteString("\n  \"pages\": [\n")
-	var pb bytes.Buffer
-	for n := range r.Pages {
-		p := &r.Pages[n]
-		var b []byte
-		if p.spooled != nil {
-			var err error
-			if b, err = p.spooled.bytes(); err != nil {
-				return err
-			}
-		} else {
-			pb.Reset()
-			if err := encodeIndented(&pb, p, pageIndent); err != nil {
-				return err
-			}
-			b = bytes.TrimRight(pb.Bytes(), "\n")
+	rest := buf.Bytes()
+	var elem bytes.Buffer
+	encode := func(v any) ([]byte, error) {
+		elem.Reset()
+		if err := encodeIndented(&elem, v, pageIndent); err != nil {
+			return nil, err
 		}
-		bw.WriteString(pageIndent)
-		bw.Write(b)
-		if n < len(r.Pages)-1 {
-			bw.WriteString(",")
-		}
-		bw.WriteString("\n")
+		return bytes.TrimRight(elem.Bytes(), "\n"), nil
 	}
-	bw.WriteString("  ],\n")
-	bw.Write(whole[i+len(pagesMarker):])
+	arrays := []struct {
+		key  string
+		n    int
+		item func(i int) ([]byte, error)
+	}{
+		{"pages", len(r.Pages), func(i int) ([]byte, error) {
+			if p := &r.Pages[i]; p.spooled != nil {
+				return p.spooled.bytes()
+			}
+			return encode(&r.Pages[i])
+		}},
+		{"findings", len(r.Findings), func(i int) ([]byte, error) { return encode(&r.Findings[i]) }},
+	}
+	for _, a := range arrays {
+		marker := []byte("\n  \"" + a.key + "\": [],") // both arrays are followed by more keys
+		i := bytes.Index(rest, marker)
+		if i < 0 || a.n == 0 {
+			continue
+		}
+		bw.Write(rest[:i])
+		bw.WriteString("\n  \"" + a.key + "\": [\n")
+		for n := 0; n < a.n; n++ {
+			b, err := a.item(n)
+			if err != nil {
+				return err
+			}
+			bw.WriteString(pageIndent)
+			bw.Write(b)
+			if n < a.n-1 {
+				bw.WriteString(",")
+			}
+			bw.WriteString("\n")
+		}
+		bw.WriteString("  ],")
+		rest = rest[i+len(marker):]
+	}
+	bw.Write(rest)
 	return bw.Flush()
 }
 

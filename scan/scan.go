@@ -57,16 +57,22 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		StartedAt: now().UTC().Truncate(time.Second),
 		Config:    opt.Settings,
 	}
-	seen := map[findingKey]bool{}
 	var findings atomic.Int64
+	// Findings repeat across pages (a shared stylesheet's http font on every page): the same
+	// message, element and stylesheet strings are kept once.
+	strs := interner{}
 	addFindings := func(fs []rules.Finding) {
+		// A key holds the page, so duplicates can only come from one call: the set is local.
+		seen := make(map[findingKey]bool, len(fs))
 		for _, f := range fs {
 			k := findingKey{f.Rule, f.Page, f.URL, f.Element, f.Attribute, f.Line, f.Stylesheet}
 			if seen[k] {
 				continue // the same reference reported twice (e.g. a URL in srcset and src)
 			}
 			seen[k] = true
-			rep.Findings = append(rep.Findings, report.FromFinding(f))
+			rf := report.FromFinding(f)
+			rf.Message, rf.Element, rf.Attribute, rf.Stylesheet = strs.get(rf.Message), strs.get(rf.Element), strs.get(rf.Attribute), strs.get(rf.Stylesheet)
+			rep.Findings = append(rep.Findings, rf)
 			findings.Add(1)
 		}
 	}
@@ -81,6 +87,7 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 	}
 	visit := func(p *crawler.Page) {
 		rp := report.FromPage(p)
+		rp.ContentType = strs.get(rp.ContentType)
 		rp.Payment, rp.PaymentSignals = rules.IsPaymentPage(p, &opt.Rules)
 		inv.add(p, rp.Payment)
 		rep.Stats.Resources += len(rp.Resources)
@@ -126,6 +133,20 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 	rep.FinishedAt = now().UTC().Truncate(time.Second)
 	rep.Finish()
 	return rep, err
+}
+
+// interner keeps one copy of each distinct string.
+type interner map[string]string
+
+func (in interner) get(s string) string {
+	if s == "" {
+		return ""
+	}
+	if v, ok := in[s]; ok {
+		return v
+	}
+	in[s] = s
+	return s
 }
 
 type findingKey struct {
