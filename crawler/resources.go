@@ -16,39 +16,38 @@ import (
 )
 
 // resourceCache requests each sub-resource URL at most once per crawl and shares the outcome
-// between every page that references it. Stylesheets are fetched and parsed once.
+// between every page that references it. Stylesheets are fetched and parsed once. Entries stay
+// small (a 10,000-page shop has some 250,000 distinct image URLs): HEAD answers keep no headers.
 type resourceCache struct {
-	cr      *crawl
-	mu      sync.Mutex
-	entries map[string]*cacheEntry
+	cr     *crawl
+	mu     sync.Mutex
+	sheets map[string]*sheetEntry // by normalised URL
+	checks map[string]*checkEntry // by normalised URL
+	types  sync.Map               // interned Content-Type values
 }
 
-type cacheEntry struct {
-	done  chan struct{}
+type sheetEntry struct {
+	once  sync.Once
 	fetch *Fetch
-	refs  []Resource // for stylesheets: the references inside, imports flattened
+	refs  []Resource // the references written in the sheet
 }
 
-// get returns the entry for key, creating it and running fill exactly once.
-func (rc *resourceCache) get(ctx context.Context, key string, fill func(*cacheEntry)) *cacheEntry {
+type checkEntry struct {
+	once  sync.Once
+	fetch *Fetch
+}
+
+// entryFor returns m's entry for key, creating it under the cache's lock.
+func entryFor[T any](rc *resourceCache, m *map[string]*T, key string) *T {
 	rc.mu.Lock()
-	if rc.entries == nil {
-		rc.entries = map[string]*cacheEntry{}
+	defer rc.mu.Unlock()
+	if *m == nil {
+		*m = map[string]*T{}
 	}
-	e, ok := rc.entries[key]
+	e, ok := (*m)[key]
 	if !ok {
-		e = &cacheEntry{done: make(chan struct{})}
-		rc.entries[key] = e
-	}
-	rc.mu.Unlock()
-	if !ok {
-		fill(e)
-		close(e.done)
-		return e
-	}
-	select {
-	case <-e.done:
-	case <-ctx.Done():
+		e = new(T)
+		(*m)[key] = e
 	}
 	return e
 }
@@ -71,10 +70,12 @@ func (rc *resourceCache) attach(ctx context.Context, p *Page) {
 		if pageHTTPS && !r.UpgradedByCSP && !PotentiallyTrustworthy(u) {
 			continue // browsers block it, so nothing inside it loads
 		}
+		key := r.URL
 		if r.UpgradedByCSP && u.Scheme == "http" {
 			u = upgraded(u)
+			key = NormalizeURL(u)
 		}
-		f, refs := rc.flatten(ctx, u, map[string]bool{}, pageHTTPS && !r.UpgradedByCSP)
+		f, refs := rc.flatten(ctx, u, key, map[string]bool{}, pageHTTPS && !r.UpgradedByCSP)
 		p.Resources[i].Fetch = f
 		for _, ref := range refs {
 			ref.UpgradedByCSP = r.UpgradedByCSP
@@ -97,7 +98,7 @@ func (rc *resourceCache) attach(ctx context.Context, p *Page) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r.Fetch = rc.check(ctx, u, r.Kind)
+			r.Fetch = rc.check(ctx, u, r.URL, r.Kind)
 		}()
 	}
 	wg.Wait()
@@ -119,8 +120,9 @@ func (rc *resourceCache) wantCheck(r *Resource) bool {
 }
 
 // sheet fetches a stylesheet once per crawl and keeps the references written in it.
-func (rc *resourceCache) sheet(ctx context.Context, u *url.URL) *cacheEntry {
-	return rc.get(ctx, "css "+NormalizeURL(u), func(e *cacheEntry) {
+func (rc *resourceCache) sheet(ctx context.Context, u *url.URL, key string) *sheetEntry {
+	e := entryFor(rc, &rc.sheets, key)
+	e.once.Do(func() {
 		f, body := rc.cr.request(ctx, u, true, true)
 		e.fetch = f
 		if f.Err != "" || f.Status >= 400 {
@@ -139,15 +141,16 @@ func (rc *resourceCache) sheet(ctx context.Context, u *url.URL) *cacheEntry {
 			e.refs[i].Stylesheet = final.String()
 		}
 	})
+	return e
 }
 
 // flatten returns the references of a stylesheet and of the sheets it @imports, each sheet
 // fetched once per crawl. visited guards against import cycles. Fills never wait on each other
 // (imports are followed here, outside the cache), so two pages meeting a cycle from opposite
 // ends cannot deadlock.
-func (rc *resourceCache) flatten(ctx context.Context, u *url.URL, visited map[string]bool, restrict bool) (*Fetch, []Resource) {
-	visited[NormalizeURL(u)] = true
-	e := rc.sheet(ctx, u)
+func (rc *resourceCache) flatten(ctx context.Context, u *url.URL, key string, visited map[string]bool, restrict bool) (*Fetch, []Resource) {
+	visited[key] = true
+	e := rc.sheet(ctx, u, key)
 	if restrict && e.fetch != nil && leftTrust(e.fetch) {
 		return e.fetch, nil // redirected through http: browsers block it at that hop, nothing inside loads
 	}
@@ -158,13 +161,13 @@ func (rc *resourceCache) flatten(ctx context.Context, u *url.URL, visited map[st
 			continue
 		}
 		iu, err := url.Parse(ref.URL)
-		if err != nil || visited[NormalizeURL(iu)] || (iu.Scheme != "http" && iu.Scheme != "https") {
+		if err != nil || visited[ref.URL] || (iu.Scheme != "http" && iu.Scheme != "https") {
 			continue // an import cycle, or nothing to fetch
 		}
 		if restrict && !PotentiallyTrustworthy(iu) {
 			continue // a blocked import: its content never loads
 		}
-		f, sub := rc.flatten(ctx, iu, visited, restrict)
+		f, sub := rc.flatten(ctx, iu, ref.URL, visited, restrict)
 		out[len(out)-1].Fetch = f
 		out = append(out, sub...)
 	}
@@ -173,9 +176,11 @@ func (rc *resourceCache) flatten(ctx context.Context, u *url.URL, visited map[st
 
 // check requests one sub-resource once per crawl: scripts with GET (their bytes are hashed for
 // SRI and the inventory), the rest with HEAD. For http: URLs it also asks whether the https:
-// copy answers, which tells the user whether changing the scheme is the fix.
-func (rc *resourceCache) check(ctx context.Context, u *url.URL, kind Kind) *Fetch {
-	e := rc.get(ctx, "res "+NormalizeURL(u), func(e *cacheEntry) {
+// copy answers, which tells the user whether changing the scheme is the fix. key is the URL in
+// NormalizeURL form (references already are).
+func (rc *resourceCache) check(ctx context.Context, u *url.URL, key string, kind Kind) *Fetch {
+	e := entryFor(rc, &rc.checks, key)
+	e.once.Do(func() {
 		get := kind == KindScript
 		f, _ := rc.cr.request(ctx, u, get, false)
 		if !get && (f.Status == http.StatusMethodNotAllowed || f.Status == http.StatusNotImplemented) && kind != KindForm {
@@ -185,9 +190,26 @@ func (rc *resourceCache) check(ctx context.Context, u *url.URL, kind Kind) *Fetc
 			ok := rc.cr.httpsCopy(ctx, u, f)
 			f.HTTPSAvailable = &ok
 		}
+		f.ContentType = rc.intern(f.ContentType)
+		// The map key, URL and final URL share one string (the reference's own).
+		if f.FinalURL == key {
+			f.FinalURL = key
+		}
+		if f.URL == key {
+			f.URL = key
+		}
 		e.fetch = f
 	})
 	return e.fetch
+}
+
+// intern keeps one copy of each Content-Type value.
+func (rc *resourceCache) intern(s string) string {
+	if s == "" {
+		return s
+	}
+	v, _ := rc.types.LoadOrStore(s, s)
+	return v.(string)
 }
 
 // httpsCopy reports whether the https: twin of an http: URL answers with a success and, when
@@ -266,7 +288,9 @@ func (cr *crawl) request(ctx context.Context, u *url.URL, get, keep bool) (*Fetc
 		}
 		f.Status = resp.StatusCode
 		f.ContentType = resp.Header.Get("Content-Type")
-		f.Header = keepHeaders(resp.Header)
+		if get {
+			f.Header = keepHeaders(resp.Header) // CORS and type headers matter for bodies (SRI)
+		}
 		loc := resp.Header.Get("Location")
 		if resp.StatusCode >= 300 && resp.StatusCode < 400 && loc != "" {
 			resp.Body.Close()
