@@ -1,0 +1,124 @@
+package report
+
+import (
+	"strconv"
+	"unicode/utf8"
+)
+
+// appendResources appends rs as encoding/json would write the value of a page's "resources"
+// key with the given prefix and a two-space indent (SetEscapeHTML(false)). The resource lists
+// are most of a report's bytes; writing them by hand, into a reused buffer, keeps the spool
+// from allocating several times the report's size. TestAppendResourcesMatchesEncodingJSON
+// holds it to encoding/json's output byte for byte.
+func appendResources(dst []byte, rs []Resource, prefix string) []byte {
+	if len(rs) == 0 {
+		return append(dst, "[]"...)
+	}
+	in1, in2 := prefix+"    ", prefix+"      "
+	dst = append(dst, "[\n"...)
+	for i := range rs {
+		r := &rs[i]
+		dst = append(dst, in1...)
+		dst = append(dst, "{\n"...)
+		dst = appendField(dst, in2, "url", r.URL, true)
+		dst = appendField(dst, in2, "element", r.Element, true)
+		dst = appendField(dst, in2, "attribute", r.Attribute, true)
+		dst = appendField(dst, in2, "kind", r.Kind, true)
+		dst = append(dst, in2...)
+		dst = append(dst, `"line": `...)
+		dst = strconv.AppendInt(dst, int64(r.Line), 10)
+		if r.Source != "" {
+			dst = append(dst, ",\n"...)
+			dst = appendField(dst, in2, "source", r.Source, false)
+		}
+		if r.Stylesheet != "" {
+			dst = append(dst, ",\n"...)
+			dst = appendField(dst, in2, "stylesheet", r.Stylesheet, false)
+		}
+		if r.Status != 0 {
+			dst = append(dst, ",\n"...)
+			dst = append(dst, in2...)
+			dst = append(dst, `"status": `...)
+			dst = strconv.AppendInt(dst, int64(r.Status), 10)
+		}
+		dst = append(dst, '\n')
+		dst = append(dst, in1...)
+		dst = append(dst, '}')
+		if i < len(rs)-1 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, '\n')
+	}
+	dst = append(dst, prefix+"  "...)
+	return append(dst, ']')
+}
+
+// appendField appends indent"key": "value", with ",\n" after it when more follows.
+func appendField(dst []byte, indent, key, value string, more bool) []byte {
+	dst = append(dst, indent...)
+	dst = append(dst, '"')
+	dst = append(dst, key...)
+	dst = append(dst, `": `...)
+	dst = appendJSONString(dst, value)
+	if more {
+		dst = append(dst, ",\n"...)
+	}
+	return dst
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString quotes s exactly as encoding/json does with HTML escaping off: quotes and
+// backslashes escaped, \b \f \n \r \t by name, other control characters as \u00XX, invalid
+// UTF-8 as \ufffd, and U+2028 and U+2029 escaped.
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		if c == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if c == '\u2028' || c == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}

@@ -1,0 +1,70 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"math/rand/v2"
+	"testing"
+)
+
+func stdIndent(t testing.TB, v any, prefix string) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent(prefix, "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	return string(bytes.TrimRight(buf.Bytes(), "\n"))
+}
+
+func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
+	cases := []string{"", "plain", `q"uote`, `back\slash`, "ctl\x00\x01\x1f\x7f", "\b\f\n\r\t", "<>&", "é€𝄞", "\u2028\u2029",
+		"bad\xffutf8", "\xe2\x82", "http://x/?a=1&b=<2>#f"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 2000; i++ {
+		b := make([]byte, rng.IntN(12))
+		for j := range b {
+			b[j] = byte(rng.IntN(256))
+		}
+		cases = append(cases, string(b))
+	}
+	for _, s := range cases {
+		want := stdIndent(t, s, "")
+		if got := string(appendJSONString(nil, s)); got != want {
+			t.Fatalf("appendJSONString(%q) = %s, want %s", s, got, want)
+		}
+	}
+}
+
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range []string{"", "a\"b", "\xff", "\u2028", "\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := string(appendJSONString(nil, s)), stdIndent(t, s, ""); got != want {
+			t.Fatalf("appendJSONString(%q) = %s, want %s", s, got, want)
+		}
+	})
+}
+
+func TestAppendResourcesMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
+	rs := []Resource{
+		{URL: "http://cdn.test/a.js?x=\"<1>\"", Element: "script", Attribute: "src", Kind: "script", Line: 14},
+		{URL: "https://s.test/b.png", Element: "background-image", Attribute: "url", Kind: "image", Line: 3, Source: "css", Stylesheet: "https://s.test/s.css", Status: 404},
+		{URL: "https://s.test/\u2028", Element: "a", Attribute: "href", Kind: "link", Source: "html"},
+	}
+	for _, prefix := range []string{"", "    "} {
+		for _, n := range []int{0, 1, 3} {
+			want := stdIndent(t, struct {
+				Resources []Resource `json:"resources"`
+			}{rs[:n]}, prefix)
+			got := "{\n" + prefix + "  \"resources\": " + string(appendResources(nil, rs[:n], prefix)) + "\n" + prefix + "}"
+			if got != want {
+				t.Errorf("prefix %q, %d resources:\n%s\nwant:\n%s", prefix, n, got, want)
+			}
+		}
+	}
+}
