@@ -24,6 +24,9 @@ func PotentiallyTrustworthy(u *url.URL) bool {
 	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
 		return true
 	}
+	if !maybeIP(h) {
+		return false
+	}
 	addr, err := netip.ParseAddr(h)
 	if err != nil || addr.Zone() != "" {
 		return false
@@ -37,6 +40,16 @@ func PotentiallyTrustworthy(u *url.URL) bool {
 // IPLiteral reports whether a canonical host (as Resolve leaves it; IPv6 with or without
 // brackets) is an IP address rather than a domain name.
 func IPLiteral(host string) bool {
-	_, err := netip.ParseAddr(strings.Trim(host, "[]"))
+	h := strings.Trim(host, "[]")
+	if !maybeIP(h) {
+		return false
+	}
+	_, err := netip.ParseAddr(h)
 	return err == nil
+}
+
+// maybeIP is a cheap test before netip.ParseAddr, whose errors allocate: a canonical address
+// starts with a digit (IPv4, or IPv6 like 2001::) or holds a colon.
+func maybeIP(h string) bool {
+	return h != "" && (h[0] >= '0' && h[0] <= '9' || strings.IndexByte(h, ':') >= 0)
 }

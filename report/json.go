@@ -40,7 +40,7 @@ func writeJSON(w io.Writer, r *Report) error {
 	}{
 		{"pages", len(r.Pages), func(i int) ([]byte, error) {
 			if p := &r.Pages[i]; p.spooled != nil {
-				return p.spooled.bytes()
+				return p.spooled.read(&elem)
 			}
 			return encode(&r.Pages[i])
 		}},

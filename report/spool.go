@@ -69,6 +69,17 @@ func (s *Spool) put(p *Page) (*spoolRef, error) {
 	return ref, nil
 }
 
+// read returns the page's JSON as stored, in buf's memory (valid until buf is used again).
+func (r *spoolRef) read(buf *bytes.Buffer) ([]byte, error) {
+	buf.Reset()
+	buf.Grow(r.n)
+	b := buf.AvailableBuffer()[:r.n]
+	if _, err := r.s.f.ReadAt(b, r.off); err != nil {
+		return nil, fmt.Errorf("resource spool: %w", err)
+	}
+	return b, nil
+}
+
 // bytes returns the page's JSON as stored.
 func (r *spoolRef) bytes() ([]byte, error) {
 	b := make([]byte, r.n)
