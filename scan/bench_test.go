@@ -41,6 +41,7 @@ const benchConcurrency = 16
 //   - baseline: a minimal crawler (fetch, x/net/html tokenizer, links and sub-resource URLs
 //     resolved, a visited set, 16 workers) — the physical limit on this machine;
 //   - padlock-none: padlock with every rule, --check-resources none (stylesheets only);
+//   - padlock-scripts: also every script fetched once (SRI, inventory) and TLS probes;
 //   - padlock-all: padlock with every rule and every sub-resource URL requested once.
 //
 // It reports pages/s, requests/s, allocations per page, the peak Go heap and the process's peak
@@ -57,7 +58,7 @@ func BenchmarkCrawl(b *testing.B) {
 			site.Close()
 		}
 	})
-	for _, level := range []string{crawler.CheckNone, crawler.CheckAll} {
+	for _, level := range []string{crawler.CheckNone, crawler.CheckScripts, crawler.CheckAll} {
 		b.Run("padlock-"+level, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				site := benchsite.Start(n)
