@@ -43,7 +43,7 @@ func (os *origins) touchPage(ctx context.Context, p *Page) {
 		if f == nil {
 			continue
 		}
-		os.touch(ctx, f.URL, page)
+		os.touch(ctx, p.Resources[i].URL, page)
 		for _, h := range f.Redirects {
 			os.touch(ctx, h.To, page)
 		}

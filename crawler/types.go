@@ -86,7 +86,9 @@ type Hop struct {
 	Line   int    // line of the meta refresh element (meta-refresh hops)
 }
 
-// Fetch is the outcome of padlock requesting a sub-resource or stylesheet itself.
+// Fetch is the outcome of padlock requesting a sub-resource or stylesheet itself. A plain
+// answer to a HEAD check (no redirect, no error) is shared by every URL that got the same status
+// and type: its URL and FinalURL are then empty, meaning the reference's own URL.
 type Fetch struct {
 	URL         string
 	Method      string // HEAD or GET
