@@ -46,10 +46,22 @@ func normalizeHost(host string) string {
 		}
 		return ip.String()
 	}
+	if isASCII(host) {
+		return host // already lower-cased ASCII: nothing for IDNA to map (the crawler's usual case)
+	}
 	if a, err := idna.Lookup.ToASCII(host); err == nil && a != "" {
 		host = a
 	}
 	return host
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // registrableDomain returns the eTLD+1 of a normalised host, or the host itself for IP
