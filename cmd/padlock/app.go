@@ -82,9 +82,6 @@ func newApp(ctx context.Context, stdout, stderr io.Writer) *cli.App {
 				},
 			},
 		},
-		CommandNotFound: func(c *cli.Context, name string) {
-			fmt.Fprintf(c.App.ErrWriter, "padlock: unknown command %q (want crawl, demo, report, diff or version)\n", name)
-		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usageErr("unknown command %q (want crawl, demo, report, diff or version)", c.Args().First())

@@ -55,7 +55,7 @@ func reportCommand() *cli.Command {
 func diffCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "diff",
-		Usage:     "what changed between two reports: new and fixed findings, pages added and removed (exit 1 when anything changed)",
+		Usage:     "what changed between two reports: scripts added, removed and changed, CSP and TLS changes, new and fixed findings, pages (exit 1 when anything changed)",
 		ArgsUsage: "OLD.json NEW.json",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print the changes as JSON"},
