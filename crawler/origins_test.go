@@ -2,97 +2,61 @@ package crawler
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"fmt"
 	"io"
 	"log"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/padlock-scan/padlock/internal/certs"
 )
 
 // testCA issues certificates for the TLS tests.
 type testCA struct {
+	*certs.CA
 	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
 	pool *x509.CertPool
 }
 
-var serial atomic.Int64
-
-func newTestCA(t *testing.T, name string) *testCA {
+func wrapCA(t *testing.T, ca *certs.CA, err error) *testCA {
 	t.Helper()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(serial.Add(1)), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(365 * 24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, _ := x509.ParseCertificate(der)
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return &testCA{cert: cert, key: key, pool: pool}
+	return &testCA{CA: ca, cert: ca.Cert, pool: ca.Pool}
+}
+
+func newTestCA(t *testing.T, name string) *testCA {
+	t.Helper()
+	ca, err := certs.NewCA(name, time.Now().Add(-48*time.Hour), time.Now().Add(365*24*time.Hour))
+	return wrapCA(t, ca, err)
 }
 
 // intermediate issues a CA certificate signed by ca.
 func (ca *testCA) intermediate(t *testing.T, name string) *testCA {
 	t.Helper()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(serial.Add(1)), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(365 * 24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	return &testCA{cert: cert, key: key, pool: ca.pool}
+	in, err := ca.Intermediate(name)
+	return wrapCA(t, in, err)
 }
 
 // leaf issues a server certificate; chain lists extra certificates the server sends after it.
 func (ca *testCA) leaf(t *testing.T, names []string, notBefore, notAfter time.Time, aia bool, chain ...*x509.Certificate) tls.Certificate {
 	t.Helper()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(serial.Add(1)), Subject: pkix.Name{CommonName: names[0]},
-		NotBefore: notBefore, NotAfter: notAfter,
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	for _, n := range names {
-		if ip := net.ParseIP(n); ip != nil {
-			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
-		} else {
-			tmpl.DNSNames = append(tmpl.DNSNames, n)
-		}
-	}
+	opt := certs.LeafOptions{Chain: chain}
 	if aia {
-		tmpl.IssuingCertificateURL = []string{"http://ca.invalid/intermediate.crt"}
+		opt.IssuerURL = "http://ca.invalid/intermediate.crt"
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	c, err := ca.Leaf(names, notBefore, notAfter, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-	for _, c := range chain {
-		out.Certificate = append(out.Certificate, c.Raw)
-	}
-	return out
+	return c
 }
 
 // tlsServer serves h over TLS with cert and the given protocol range.

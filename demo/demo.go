@@ -24,13 +24,9 @@ package demo
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha512"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"embed"
 	"encoding/base64"
 	"encoding/pem"
@@ -39,7 +35,6 @@ import (
 	"io"
 	"io/fs"
 	"log"
-	"math/big"
 	"net"
 	"net/http"
 	"path"
@@ -48,6 +43,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/padlock-scan/padlock/internal/certs"
 )
 
 //go:embed site
@@ -420,68 +417,24 @@ func hasAnyPrefix(s string, prefixes []string) bool {
 // makeCertificates creates a CA and one leaf certificate per demo host name, all valid from an
 // hour before now for 90 days. It returns the leaves by host name and the CA certificate.
 func makeCertificates(now time.Time) (map[string]*tls.Certificate, []byte, error) {
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, nil, err
-	}
 	notBefore, notAfter := now.Add(-time.Hour), now.Add(90*24*time.Hour)
-	caTmpl := &x509.Certificate{
-		SerialNumber:          serial(),
-		Subject:               pkix.Name{CommonName: "padlock demo CA", Organization: []string{"padlock demo"}},
-		NotBefore:             notBefore,
-		NotAfter:              notAfter,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLenZero:        true,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	ca, err := certs.NewCA("padlock demo CA", notBefore, notAfter)
 	if err != nil {
 		return nil, nil, err
 	}
-	ca, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		return nil, nil, err
-	}
-	certs := map[string]*tls.Certificate{}
+	leaves := map[string]*tls.Certificate{}
 	for _, v := range vhosts {
 		if net.ParseIP(v.name) != nil {
 			continue // an IP-address host has no certificate: its https copy does not exist
 		}
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		leaf, err := ca.Leaf([]string{v.name}, notBefore, notAfter, certs.LeafOptions{})
 		if err != nil {
 			return nil, nil, err
 		}
-		tmpl := &x509.Certificate{
-			SerialNumber: serial(),
-			Subject:      pkix.Name{CommonName: v.name},
-			DNSNames:     []string{v.name},
-			NotBefore:    notBefore,
-			NotAfter:     notAfter,
-			KeyUsage:     x509.KeyUsageDigitalSignature,
-			ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-		if err != nil {
-			return nil, nil, err
-		}
-		leaf, err := x509.ParseCertificate(der)
-		if err != nil {
-			return nil, nil, err
-		}
-		certs[v.name] = &tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
+		leaves[v.name] = &leaf
 	}
-	if len(certs) == 0 {
+	if len(leaves) == 0 {
 		return nil, nil, errors.New("no host names")
 	}
-	return certs, caDER, nil
-}
-
-// serial returns a random 128-bit certificate serial number.
-func serial() *big.Int {
-	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 128))
-	if err != nil {
-		return big.NewInt(time.Now().UnixNano())
-	}
-	return n
+	return leaves, ca.Cert.Raw, nil
 }

@@ -9,20 +9,15 @@ package scan_test
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -33,10 +28,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/padlock-scan/padlock/internal/certs"
 	"github.com/padlock-scan/padlock/report"
 	"github.com/padlock-scan/padlock/scan"
 )
@@ -49,86 +44,46 @@ var payClock = time.Date(2026, 11, 29, 3, 0, 0, 0, time.UTC)
 
 // payCA issues certificates for the made-up host names.
 type payCA struct {
+	*certs.CA
 	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
 	pool *x509.CertPool
 }
 
-var paySerial atomic.Int64
+func wrapPayCA(t testing.TB, ca *certs.CA, err error) *payCA {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &payCA{CA: ca, cert: ca.Cert, pool: ca.Pool}
+}
 
 // newPayCA makes a root CA valid from two days before now for a year.
 func newPayCA(t testing.TB, name string, now time.Time) *payCA {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(paySerial.Add(1)), Subject: pkix.Name{CommonName: name, Organization: []string{"padlock tests"}},
-		NotBefore: now.Add(-48 * time.Hour), NotAfter: now.Add(365 * 24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return &payCA{cert: cert, key: key, pool: pool}
+	ca, err := certs.NewCA(name, now.Add(-48*time.Hour), now.Add(365*24*time.Hour))
+	return wrapPayCA(t, ca, err)
 }
 
 // intermediate issues a CA certificate signed by ca (trusted through ca's pool).
-func (ca *payCA) intermediate(t testing.TB, name string, now time.Time) *payCA {
+func (ca *payCA) intermediate(t testing.TB, name string, _ time.Time) *payCA {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(paySerial.Add(1)), Subject: pkix.Name{CommonName: name, Organization: []string{"padlock tests"}},
-		NotBefore: now.Add(-48 * time.Hour), NotAfter: now.Add(365 * 24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &payCA{cert: cert, key: key, pool: ca.pool}
+	in, err := ca.Intermediate(name)
+	return wrapPayCA(t, in, err)
 }
 
 // leaf issues a server certificate for names; aia sets an issuer URL (what lets a verifier
 // call a chain "incomplete" rather than "untrusted"); chain is sent after the leaf.
 func (ca *payCA) leaf(t testing.TB, names []string, notBefore, notAfter time.Time, aia bool, chain ...*x509.Certificate) tls.Certificate {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(paySerial.Add(1)), Subject: pkix.Name{CommonName: names[0]},
-		NotBefore: notBefore, NotAfter: notAfter, DNSNames: names,
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
+	opt := certs.LeafOptions{Chain: chain}
 	if aia {
-		tmpl.IssuingCertificateURL = []string{"http://ca.invalid/intermediate.crt"}
+		opt.IssuerURL = "http://ca.invalid/intermediate.crt"
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	c, err := ca.Leaf(names, notBefore, notAfter, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-	for _, c := range chain {
-		out.Certificate = append(out.Certificate, c.Raw)
-	}
-	return out
+	return c
 }
 
 // payTLSServer serves h over TLS with cert, accepting only protocol versions minV to maxV.

@@ -140,11 +140,3 @@ func flagsFirst(app *cli.App, args []string) []string {
 	return append(out, rest...)
 }
 
-// joinQuoted lists values for help and error text.
-func joinQuoted(vs []string) string {
-	q := make([]string, len(vs))
-	for i, v := range vs {
-		q[i] = fmt.Sprintf("%q", v)
-	}
-	return strings.Join(q, ", ")
-}

@@ -5,15 +5,9 @@
 package benchsite
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	crand "crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -22,6 +16,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/padlock-scan/padlock/internal/certs"
 )
 
 // Site is a running generated shop.
@@ -77,32 +73,16 @@ func (s *Site) Close() {
 
 // certificate makes a throw-away CA and a leaf for the names.
 func certificate(names ...string) (tls.Certificate, *x509.CertPool, []byte) {
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), crand.Reader)
 	now := time.Now()
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "benchsite CA"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	caDER, err := x509.CreateCertificate(crand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	ca, err := certs.NewCA("benchsite CA", now.Add(-time.Hour), now.Add(24*time.Hour))
 	if err != nil {
 		panic(err)
 	}
-	ca, _ := x509.ParseCertificate(caDER)
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), crand.Reader)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: names[0]}, DNSNames: names,
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(crand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	leaf, err := ca.Leaf(names, now.Add(-time.Hour), now.Add(24*time.Hour), certs.LeafOptions{})
 	if err != nil {
 		panic(err)
 	}
-	pool := x509.NewCertPool()
-	pool.AddCert(ca)
-	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pool, caPEM
+	return leaf, ca.Pool, ca.PEM()
 }
 
 func (s *Site) url(host, path string) string {
