@@ -1023,7 +1023,7 @@ func TestPaymentGolden(t *testing.T) {
 			continue
 		}
 		if o.TLSVersion != "TLS 1.3" || o.LegacyTLS || o.Certificate == nil || o.Certificate.Problem != "" ||
-			o.Certificate.Issuer != "CN=padlock test root CA,O=padlock tests" ||
+			o.Certificate.Issuer != "CN=padlock test root CA,O=padlock" ||
 			o.Certificate.Subject != "CN="+strings.TrimSuffix(strings.TrimPrefix(name, "https://"), ":PORT") {
 			t.Errorf("origin %s: %+v (certificate %+v)", name, o, o.Certificate)
 		}
