@@ -139,4 +139,3 @@ func flagsFirst(app *cli.App, args []string) []string {
 	out := append([]string{args[0], args[1]}, flags...)
 	return append(out, rest...)
 }
-
