@@ -220,6 +220,9 @@ func TestStdoutStaysCleanForDashOutput(t *testing.T) {
 	if !strings.Contains(stderr, "1 pages") {
 		t.Errorf("summary missing from stderr:\n%s", stderr)
 	}
+	if _, ok := peakMemory(); ok && !strings.Contains(stderr, "peak memory") {
+		t.Errorf("the summary should give the peak memory where the system tells it:\n%s", stderr)
+	}
 }
 
 func TestFlagsAfterArguments(t *testing.T) {

@@ -358,6 +358,9 @@ func printSummary(w io.Writer, rep *report.Report, paths []string) {
 	for _, p := range paths {
 		fmt.Fprintf(w, "padlock: report written to %s\n", p)
 	}
+	if b, ok := peakMemory(); ok {
+		fmt.Fprintf(w, "padlock: peak memory %.0f MB\n", float64(b)/(1<<20))
+	}
 }
 
 func parseHeaders(hs []string) (http.Header, error) {
