@@ -4,8 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -134,6 +136,7 @@ func writeSARIF(w io.Writer, r *Report) error {
 	}
 
 	bases := newSARIFBases(r)
+	findings, left := withinResultLimit(findings, sarifMaxResults)
 	results := make([]sarifResult, 0, len(findings))
 	for _, f := range findings {
 		results = append(results, sarifResultFor(f, index[f.Rule], bases))
@@ -144,7 +147,7 @@ func writeSARIF(w io.Writer, r *Report) error {
 			Name: "padlock", Version: r.Tool.Version, InformationURI: informationURI, Rules: descs,
 		}},
 		OriginalURIBaseIDs: bases.roots,
-		Invocations:        []sarifInvocation{sarifInvocationFor(r)},
+		Invocations:        []sarifInvocation{sarifInvocationFor(r, left)},
 		Results:            results,
 	}
 	if host := bases.siteHost(); host != "" {
@@ -162,6 +165,37 @@ func writeSARIF(w io.Writer, r *Report) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(sarifLog{Schema: sarifSchemaURI, Version: sarifVersion, Runs: []sarifRun{run}})
+}
+
+// sarifMaxResults is GitHub code scanning's limit of results per run: a larger upload is not
+// taken whole (github/docs sarif-limits).
+const sarifMaxResults = 25000
+
+// withinResultLimit keeps at most max findings: unsuppressed before suppressed, then errors,
+// warnings and notes, each group in report order. It returns how many it left out.
+func withinResultLimit(fs []Finding, max int) ([]Finding, int) {
+	if len(fs) <= max {
+		return fs, 0
+	}
+	rank := func(f Finding) int {
+		r := 0
+		if f.Suppressed != nil {
+			r = 10
+		}
+		switch f.Severity {
+		case "error":
+		case "warning":
+			r++
+		default:
+			r += 2
+		}
+		return r
+	}
+	kept := append([]Finding(nil), fs...)
+	sort.SliceStable(kept, func(i, j int) bool { return rank(kept[i]) < rank(kept[j]) })
+	kept = kept[:max]
+	SortFindings(kept)
+	return kept, len(fs) - max
 }
 
 // sarifLevel maps a padlock severity to a SARIF level.
@@ -297,8 +331,15 @@ func sarifResultFor(f Finding, ruleIndex int, bases *sarifBases) sarifResult {
 	return res
 }
 
-func sarifInvocationFor(r *Report) sarifInvocation {
+func sarifInvocationFor(r *Report, left int) sarifInvocation {
 	inv := sarifInvocation{ExecutionSuccessful: !r.Interrupted}
+	if left > 0 {
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{
+			Level: "warning",
+			Message: sarifMessage{Text: fmt.Sprintf("%d findings were left out: GitHub code scanning takes at most %d results a run; "+
+				"the most severe unsuppressed ones are here, the JSON report has them all", left, sarifMaxResults)},
+		})
+	}
 	if !r.StartedAt.IsZero() {
 		inv.StartTimeUTC = r.StartedAt.UTC().Format(time.RFC3339)
 	}

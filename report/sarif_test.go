@@ -367,3 +367,30 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+func TestSARIFKeepsWithinGitHubResultLimit(t *testing.T) {
+	t.Parallel()
+	var fs []Finding
+	for i := 0; i < 30; i++ {
+		sev := []string{"info", "warning", "error"}[i%3]
+		fs = append(fs, Finding{Rule: "mixed-content-blockable", Severity: sev, Page: "https://s.test/", URL: "http://x.test/" + strconv.Itoa(i), Line: i})
+	}
+	fs[0].Suppressed = &Suppression{Reason: "r"}
+	fs[2].Suppressed = &Suppression{Reason: "r"} // an error, but suppressed: after unsuppressed ones
+	kept, left := withinResultLimit(fs, 12)
+	if left != 18 || len(kept) != 12 {
+		t.Fatalf("kept %d, left %d", len(kept), left)
+	}
+	errs := 0
+	for _, f := range kept {
+		if f.Suppressed != nil || f.Severity == "info" {
+			t.Errorf("kept %+v over more severe unsuppressed findings", f)
+		}
+		if f.Severity == "error" {
+			errs++
+		}
+	}
+	if errs != 9 {
+		t.Errorf("all 9 unsuppressed errors must be kept, got %d", errs)
+	}
+}
