@@ -53,12 +53,13 @@ var utf8BOM = []byte("\xef\xbb\xbf")
 // newExtractor prepares the extraction of body into doc. fallback is the URL that <base href>
 // resolves against and that is in force without one (the parent's base for srcdoc).
 func newExtractor(doc *Document, docURL, fallback *url.URL, body []byte) *extractor {
-	e := &extractor{doc: doc, docURL: docURL, base: fallback, body: body, inHead: true}
+	e := &extractor{doc: doc, docURL: docURL, body: body, inHead: true}
+	e.setBase(fallback)
 	if hasBaseTag(body) {
 		pre := &extractor{body: body, base: fallback, inHead: true, baseOnly: true}
 		pre.run()
 		if pre.foundBase != nil {
-			e.base = pre.foundBase
+			e.setBase(pre.foundBase)
 		}
 	}
 	return e
@@ -109,6 +110,9 @@ type extractor struct {
 	docURL *url.URL // the document's own URL; nil for srcdoc documents (about:srcdoc)
 	base   *url.URL
 	body   []byte
+	// origin is base's "scheme://host" when base is an http(s) URL already in NormalizeURL
+	// form, for the quick path of root-relative references ("" otherwise).
+	origin string
 
 	baseOnly  bool     // pre-pass: only look for the first <base href>
 	baseDone  bool     // the pre-pass met the first <base href>
@@ -654,13 +658,63 @@ func (e *extractor) inline(kind, attr string, text []byte, line int) {
 	})
 }
 
-// add resolves r.Raw against the base and records r when it is a network fetch.
-func (e *extractor) add(r Resource) {
-	u, ok := Resolve(e.base, r.Raw)
-	if !ok || !Fetchable(u) {
+// quickRootRelative resolves the commonest reference, a root-relative path such as
+// "/img/a.jpg?w=300", without parsing: when the base is canonical and the reference holds only
+// characters that neither the URL parser nor NormalizeURL would change (no dot segments, no
+// percent signs, no fragment), the result is the base's origin followed by the reference.
+// TestQuickRootRelativeAgreesWithResolve holds it to Resolve and NormalizeURL.
+func (e *extractor) quickRootRelative(raw string) (string, bool) {
+	if e.origin == "" || len(raw) == 0 || raw[0] != '/' || len(raw) > 1 && (raw[1] == '/' || raw[1] == '\\') {
+		return "", false
+	}
+	inQuery := false
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c == '-' || c == '_' || c == '~' || c == ',' || c == '=' || c == '&' || c == '+' || c == ':' || c == '@' || c == ';' || c == '$':
+		case c == '/':
+			if !inQuery {
+				seg := raw[i+1:]
+				if j := strings.IndexAny(seg, "/?"); j >= 0 {
+					seg = seg[:j]
+				}
+				if seg == "." || seg == ".." {
+					return "", false // a dot segment: resolution removes it
+				}
+			}
+		case c == '.':
+		case c == '?':
+			inQuery = true
+		default:
+			return "", false // %, #, spaces, controls, quotes, non-ASCII...: the full parser
+		}
+	}
+	return e.origin + raw, true
+}
+
+// setBase sets the base URL and whether references may take the quick path against it.
+func (e *extractor) setBase(u *url.URL) {
+	e.base, e.origin = u, ""
+	if u == nil || (u.Scheme != "http" && u.Scheme != "https") || u.User != nil || u.Opaque != "" {
 		return
 	}
-	r.URL = NormalizeURL(u)
+	if NormalizeURL(u) == u.String() && u.Fragment == "" {
+		e.origin = u.Scheme + "://" + u.Host
+	}
+}
+
+// add resolves r.Raw against the base and records r when it is a network fetch.
+func (e *extractor) add(r Resource) {
+	if abs, ok := e.quickRootRelative(r.Raw); ok {
+		r.URL = abs
+	} else {
+		u, ok := Resolve(e.base, r.Raw)
+		if !ok || !Fetchable(u) {
+			return
+		}
+		r.URL = NormalizeURL(u)
+	}
 	r.Line = e.lineOf(r.Line)
 	if r.Source == "" {
 		r.Source = SourceHTML
