@@ -103,7 +103,9 @@ func Crawl(ctx context.Context, cfg *Config, visit func(*Page)) (*Result, error)
 			if e.err != nil {
 				cr.addError(Error{URL: (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/robots.txt"}).String(), Err: e.err.Error()})
 			}
-			sitemapsNamed = append(sitemapsNamed, e.sitemaps...)
+			if !cfg.NoFollow {
+				sitemapsNamed = append(sitemapsNamed, e.sitemaps...)
+			}
 		}
 		if !cfg.NoFollow {
 			sitemapsGuessed = append(sitemapsGuessed, (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/sitemap.xml"}).String())
