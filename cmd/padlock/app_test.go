@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -39,8 +40,14 @@ func site(t *testing.T, pages map[string]string) (srv *httptest.Server, caFile s
 	return srv, caFile
 }
 
+// cliMu runs one CLI at a time: urfave/cli v2 writes to its package-level help and version
+// flags while parsing, so two apps parsing at once race (the program itself runs one).
+var cliMu sync.Mutex
+
 func runCLI(t *testing.T, ctx context.Context, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	cliMu.Lock()
+	defer cliMu.Unlock()
 	var out, errb bytes.Buffer
 	code = run(ctx, append([]string{"padlock"}, args...), &out, &errb)
 	return code, out.String(), errb.String()
