@@ -58,7 +58,8 @@ type Config struct {
 	Include        []*regexp.Regexp // page URLs must match one of these (when any)
 	Exclude        []*regexp.Regexp // page URLs matching one of these are not crawled
 	IgnoreRobots   bool
-	Sitemaps       []string // extra sitemap URLs; /sitemap.xml and robots.txt Sitemap: lines are read too
+	Sitemaps       []string      // extra sitemap URLs; /sitemap.xml and robots.txt Sitemap: lines are read too
+	Delay          time.Duration // least time between two page requests to one origin (robots.txt Crawl-delay may ask more)
 
 	// DialContext replaces the network dialer (tests); Resolve still applies before it.
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -113,6 +114,9 @@ func (c *Config) Validate() error {
 	case CheckAll, CheckScripts, CheckNone:
 	default:
 		return fmt.Errorf("%w: --check-resources %q: want all, scripts or none", ErrConfig, c.CheckResources)
+	}
+	if c.Delay < 0 {
+		return fmt.Errorf("%w: --delay %s: must not be negative", ErrConfig, c.Delay)
 	}
 	if c.MaxDepth < 0 {
 		return fmt.Errorf("%w: --max-depth %d: must be 0 (unlimited) or more", ErrConfig, c.MaxDepth)

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -56,7 +57,8 @@ type crawl struct {
 	resources resourceCache
 	origins   origins
 
-	seen sync.Map // normalised page URL -> struct{}
+	seen  sync.Map // normalised page URL -> struct{}
+	gates sync.Map // origin -> *gate, spacing page requests by --delay or Crawl-delay
 
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -253,6 +255,7 @@ func (cr *crawl) runJob(ctx context.Context, j job, visit func(*Page)) {
 		cr.notCrawled.Add(1)
 		return
 	}
+	delay := cr.cfg.Delay
 	if !cr.cfg.IgnoreRobots {
 		e := cr.robotsFor(ctx, j.u)
 		if !e.allowed(j.u) && j.depth > 0 {
@@ -260,7 +263,11 @@ func (cr *crawl) runJob(ctx context.Context, j job, visit func(*Page)) {
 			cr.skipped.Add(1)
 			return
 		}
-		if err := e.wait(ctx); err != nil {
+		delay = max(delay, e.crawlDelay())
+	}
+	if delay > 0 {
+		g, _ := cr.gates.LoadOrStore(origin(j.u), &gate{})
+		if err := g.(*gate).wait(ctx, delay); err != nil {
 			cr.admitted.Add(-1)
 			return
 		}
@@ -396,12 +403,18 @@ func (cr *crawl) fetchPage(ctx context.Context, j job) *Page {
 				}
 			}
 		}
-		st = &fetchState{}
-		cctx := colly.NewContext()
-		cctx.Put("state", st)
-		err := cr.coll.Request(http.MethodGet, cur.String(), nil, cctx, hdr)
-		if err != nil && st.err == nil && !errors.Is(err, colly.ErrAbortedAfterHeaders) {
-			st.err = err
+		for try := 0; ; try++ {
+			st = &fetchState{}
+			cctx := colly.NewContext()
+			cctx.Put("state", st)
+			err := cr.coll.Request(http.MethodGet, cur.String(), nil, cctx, hdr)
+			if err != nil && st.err == nil && !errors.Is(err, colly.ErrAbortedAfterHeaders) {
+				st.err = err
+			}
+			wait, ok := retryAfter(st, try)
+			if !ok || sleep(ctx, wait) != nil {
+				break
+			}
 		}
 		p.FinalURL = cur.String()
 		p.Status = st.status
@@ -466,6 +479,37 @@ func (cr *crawl) fetchPage(ctx context.Context, j job) *Page {
 }
 
 func sameURL(a, b *url.URL) bool { return NormalizeURL(a) == NormalizeURL(b) }
+
+// Retries of a page the server asks to fetch later.
+const (
+	maxRetries    = 2
+	maxRetryAfter = time.Minute
+)
+
+// retryAfter says whether to ask again for a page answered 429 (Too Many Requests) or 503
+// (Service Unavailable) with a Retry-After the crawl can afford, and after how long. Without
+// the header a 429 waits a second, then two.
+func retryAfter(st *fetchState, try int) (time.Duration, bool) {
+	if st.err != nil || try >= maxRetries || (st.status != http.StatusTooManyRequests && st.status != http.StatusServiceUnavailable) {
+		return 0, false
+	}
+	v := strings.TrimSpace(st.header.Get("Retry-After"))
+	if v == "" {
+		if st.status == http.StatusServiceUnavailable {
+			return 0, false // a plain 503 is an outage, not a request to slow down
+		}
+		return time.Duration(try+1) * time.Second, true
+	}
+	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
+		d := time.Duration(secs) * time.Second
+		return d, d <= maxRetryAfter
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		d := time.Until(t)
+		return max(d, 0), d <= maxRetryAfter
+	}
+	return 0, false
+}
 
 // extract fills the page's document: markup, headers, stylesheets and sub-resource checks.
 func (cr *crawl) extract(ctx context.Context, p *Page, u *url.URL, body []byte) {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // hits counts requests per method and path, and keeps the headers each one carried.
@@ -430,5 +431,121 @@ func TestResourceChecksRecordRedirectsAndHTTPSCopies(t *testing.T) {
 	// it is not available to browsers either.
 	if r := res["/img.png"]; r == nil || r.Fetch == nil || r.Fetch.HTTPSAvailable == nil || *r.Fetch.HTTPSAvailable {
 		t.Errorf("img.png: want https_available=false (certificate for another host), got %+v", r.Fetch)
+	}
+}
+
+func TestRetryAfterAndDelay(t *testing.T) {
+	t.Parallel()
+	var h hits
+	var mu sync.Mutex
+	busyTries := 0
+	var starts []time.Time // the first request of each page job
+	mark := func() {
+		mu.Lock()
+		starts = append(starts, time.Now())
+		mu.Unlock()
+	}
+	srv := httptest.NewServer(serve(routes{
+		"/": func(w http.ResponseWriter, r *http.Request) {
+			mark()
+			html(`<a href="/busy">b</a><a href="/down">d</a><a href="/later">l</a>`)(w, r)
+		},
+		"/busy": func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			busyTries++
+			n := busyTries
+			mu.Unlock()
+			if n == 1 {
+				mark()
+				w.Header().Set("Retry-After", "0")
+				w.WriteHeader(http.StatusTooManyRequests)
+				return
+			}
+			html(`<p>ok now</p>`)(w, r)
+		},
+		"/down": func(w http.ResponseWriter, r *http.Request) {
+			mark()
+			w.Header().Set("Retry-After", "3600") // more than a crawl can wait
+			w.WriteHeader(http.StatusServiceUnavailable)
+		},
+		"/later": func(w http.ResponseWriter, r *http.Request) {
+			mark()
+			html(`<p>later</p>`)(w, r)
+		},
+	}, &h))
+	defer srv.Close()
+	const delay = 150 * time.Millisecond
+	began := time.Now()
+	pages, _ := crawlAll(t, &Config{StartURLs: []string{srv.URL + "/"}, IgnoreRobots: true, CheckResources: CheckNone, Delay: delay, Concurrency: 4})
+	took := time.Since(began)
+	byPath := map[string]*Page{}
+	for _, p := range pages {
+		byPath[strings.TrimPrefix(p.URL, srv.URL)] = p
+	}
+	if p := byPath["/busy"]; p == nil || p.Err != "" || p.Status != 200 || busyTries != 2 {
+		t.Errorf("/busy: a 429 with Retry-After 0 must be asked again and succeed: %+v (%d tries)", p, busyTries)
+	}
+	if p := byPath["/down"]; p == nil || !strings.Contains(p.Err, "503") || h.count("GET", strings.TrimPrefix(srv.URL, "http://")+"/down") != 1 {
+		t.Errorf("/down: a Retry-After beyond what a crawl waits is not retried: %+v", p)
+	}
+	// --delay spaces the four page requests to one origin even with four workers: the crawl
+	// takes at least three delays (a lower bound, which no slow machine can break).
+	if len(starts) != 4 || took < 3*delay {
+		t.Errorf("%d page requests in %s, want 4 taking at least %s", len(starts), took, 3*delay)
+	}
+}
+
+func TestGateSpacesRequests(t *testing.T) {
+	t.Parallel()
+	var g gate
+	const d = 40 * time.Millisecond
+	began := time.Now()
+	for i := 0; i < 4; i++ {
+		if err := g.wait(context.Background(), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if took := time.Since(began); took < 3*d {
+		t.Errorf("four requests went out within %s, want at least %s", took, 3*d)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := g.wait(ctx, time.Hour); err == nil {
+		t.Error("a cancelled crawl must not wait for the gate")
+	}
+}
+
+func TestRetryAfterParsing(t *testing.T) {
+	t.Parallel()
+	hdr := func(v string) http.Header {
+		h := http.Header{}
+		if v != "" {
+			h.Set("Retry-After", v)
+		}
+		return h
+	}
+	tests := []struct {
+		status int
+		value  string
+		try    int
+		want   time.Duration
+		ok     bool
+	}{
+		{429, "0", 0, 0, true},
+		{429, "5", 0, 5 * time.Second, true},
+		{429, "", 0, time.Second, true},
+		{429, "", 1, 2 * time.Second, true},
+		{429, "1", 2, 0, false}, // retries used up
+		{429, "3600", 0, time.Hour, false},
+		{503, "", 0, 0, false},
+		{503, "2", 0, 2 * time.Second, true},
+		{500, "1", 0, 0, false},
+		{429, "soon", 0, 0, false},
+	}
+	for _, tc := range tests {
+		got, ok := retryAfter(&fetchState{status: tc.status, header: hdr(tc.value)}, tc.try)
+		if ok != tc.ok || ok && got != tc.want {
+			t.Errorf("status %d Retry-After %q try %d: %s %v, want %s %v", tc.status, tc.value, tc.try, got, ok, tc.want, tc.ok)
+		}
 	}
 }

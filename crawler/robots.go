@@ -22,9 +22,6 @@ type robotsEntry struct {
 	group    *robotstxt.Group
 	sitemaps []string
 	err      error
-
-	mu   sync.Mutex
-	next time.Time // crawl-delay gate: earliest time of the next page request
 }
 
 // robots holds robots.txt state per origin.
@@ -84,33 +81,47 @@ func (e *robotsEntry) allowed(u *url.URL) bool {
 	return e.group.Test(p)
 }
 
-// wait honours Crawl-delay: page requests to one origin are spaced by the delay.
-func (e *robotsEntry) wait(ctx context.Context) error {
-	if e.group == nil || e.group.CrawlDelay <= 0 {
-		return nil
+// crawlDelay is robots.txt's Crawl-delay for this origin, at most a minute (a larger delay
+// would stall any crawl; one a minute is already polite).
+func (e *robotsEntry) crawlDelay() time.Duration {
+	if e.group == nil {
+		return 0
 	}
-	d := e.group.CrawlDelay
-	if d > time.Minute {
-		d = time.Minute // a larger delay would stall any crawl; one a minute is already polite
-	}
-	e.mu.Lock()
+	return min(e.group.CrawlDelay, time.Minute)
+}
+
+// gate spaces page requests to one origin.
+type gate struct {
+	mu   sync.Mutex
+	next time.Time // earliest time of the next request
+}
+
+// wait blocks until a request may go out, d after the previous one.
+func (g *gate) wait(ctx context.Context, d time.Duration) error {
+	g.mu.Lock()
 	now := time.Now()
-	at := e.next
+	at := g.next
 	if at.Before(now) {
 		at = now
 	}
-	e.next = at.Add(d)
-	e.mu.Unlock()
-	if w := time.Until(at); w > 0 {
-		t := time.NewTimer(w)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	g.next = at.Add(d)
+	g.mu.Unlock()
+	return sleep(ctx, time.Until(at))
+}
+
+// sleep waits for d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
 	}
-	return nil
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // getSmall GETs a small helper file (robots.txt, a sitemap) with the crawler's client, without

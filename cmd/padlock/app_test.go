@@ -74,6 +74,7 @@ func TestBadUsageExitsTwoWithAClearMessage(t *testing.T) {
 		{"concurrency", []string{"crawl", "-c", "0", "https://a.test/"}, "--concurrency"},
 		{"timeout", []string{"crawl", "--timeout", "-1s", "https://a.test/"}, "--timeout"},
 		{"timeout syntax", []string{"crawl", "--timeout", "soon", "https://a.test/"}, "timeout"},
+		{"delay", []string{"crawl", "--delay", "-1s", "https://a.test/"}, "--delay"},
 		{"resolve", []string{"crawl", "--resolve", "a.test:443", "https://a.test/"}, "--resolve"},
 		{"resolve addr", []string{"crawl", "--resolve", "a.test:443:nowhere", "https://a.test/"}, "bad address"},
 		{"header", []string{"crawl", "-H", "NoColon", "https://a.test/"}, "--header"},

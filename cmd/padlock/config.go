@@ -24,6 +24,7 @@ type settings struct {
 	CheckResources string        `yaml:"check-resources"`
 	Concurrency    int           `yaml:"concurrency"`
 	Timeout        time.Duration `yaml:"timeout"`
+	Delay          time.Duration `yaml:"delay"`
 	Resolve        []string      `yaml:"resolve"`
 	CAFile         string        `yaml:"ca-file"`
 	Headers        []string      `yaml:"header"`
@@ -134,7 +135,7 @@ func parseConfig(path string, data []byte) (*configFile, error) {
 
 // settingsKeys lists the YAML keys of settings.
 func settingsKeys() []string {
-	return []string{"urls", "max-pages", "max-depth", "no-follow", "check-resources", "concurrency", "timeout",
+	return []string{"urls", "max-pages", "max-depth", "no-follow", "check-resources", "concurrency", "timeout", "delay",
 		"resolve", "ca-file", "header", "first-party", "allow-script", "format", "output", "fail-on",
 		"user-agent", "exclude", "include", "ignore-robots", "sitemap", "max-body", "insecure", "quiet",
 		"baseline", "ignore"}
@@ -175,6 +176,9 @@ func mergeSettings(c *cli.Context, cf *configFile) settings {
 	pickInt("concurrency", &s.Concurrency)
 	if !fromFile("timeout") {
 		s.Timeout = c.Duration("timeout")
+	}
+	if !fromFile("delay") {
+		s.Delay = c.Duration("delay")
 	}
 	pickList("resolve", &s.Resolve)
 	pickStr("ca-file", &s.CAFile)

@@ -29,6 +29,7 @@ func crawlFlags() []cli.Flag {
 		&cli.StringFlag{Name: "check-resources", Value: crawler.CheckAll, Usage: "which sub-resources padlock requests itself, each URL once (`LEVEL`): all (redirects, https copies, scripts and stylesheets), scripts (scripts and stylesheets), none (stylesheets only)"},
 		&cli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Value: crawler.DefaultConcurrency, Usage: "`N` parallel requests"},
 		&cli.DurationFlag{Name: "timeout", Value: crawler.DefaultTimeout, Usage: "per-request timeout (Go `DURATION`: 15s, 1m)"},
+		&cli.DurationFlag{Name: "delay", Usage: "least time between two page requests to one host (`DURATION`; robots.txt's Crawl-delay may ask more), for production sites"},
 		&cli.StringSliceFlag{Name: "resolve", Usage: "connect to ADDR for HOST:PORT, as curl's --resolve (`HOST:PORT:ADDR`, HOST may be *; repeatable)"},
 		&cli.StringFlag{Name: "ca-file", Usage: "extra trusted root certificates (`PEM` file), for a preview deployment with its own CA"},
 		&cli.StringSliceFlag{Name: "header", Aliases: []string{"H"}, Usage: "`\"K: V\"` header sent only to the start URLs' origins, never to third parties or after a redirect off them (repeatable)"},
@@ -109,6 +110,7 @@ func crawlOptions(c *cli.Context) (scan.Options, output, error) {
 		IgnoreRobots:   s.IgnoreRobots,
 		Sitemaps:       s.Sitemaps,
 		Insecure:       s.Insecure,
+		Delay:          s.Delay,
 	}
 	if s.MaxPages <= 0 {
 		return opt, out, usageErr("--max-pages %d: must be 1 or more", s.MaxPages)
