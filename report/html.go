@@ -86,6 +86,11 @@ func cspHashes(blocks []string) string {
 }
 
 // The view model: everything the template shows, computed in Go so the template stays simple.
+// htmlMaxPerRule bounds the findings listed per rule: a 10,000-page site can have the same
+// stylesheet's http font on every page, and a page of 30,000 rows helps nobody. The counts stay
+// whole; the JSON report lists everything.
+const htmlMaxPerRule = 500
+
 type (
 	htmlView struct {
 		CSP         string
@@ -136,6 +141,7 @@ type (
 		ID, Title, Doc, Fix, Severity string
 		Help                          htmlLink
 		Count                         int
+		Omitted                       int // findings past htmlMaxPerRule, left to the JSON report
 		Pages                         []htmlPageGroup
 	}
 	htmlPageGroup struct {
@@ -276,6 +282,10 @@ func newHTMLView(r *Report) htmlView {
 			order = append(order, f.Rule)
 		}
 		g.Count++
+		if g.Count > htmlMaxPerRule {
+			g.Omitted++
+			continue
+		}
 		if n := len(g.Pages); n == 0 || g.Pages[n-1].Page.Text != f.Page {
 			g.Pages = append(g.Pages, htmlPageGroup{Page: linkFor(f.Page)})
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -367,5 +368,26 @@ func TestLinkFor(t *testing.T) {
 				t.Errorf("linkFor(%q).Href = %q, want %q", tt.in, got.Href, tt.href)
 			}
 		})
+	}
+}
+
+func TestHTMLListsAtMostMaxPerRule(t *testing.T) {
+	t.Parallel()
+	r := &Report{Version: Version, StartURLs: []string{"https://s.test/"}}
+	const n = htmlMaxPerRule + 123
+	for i := 0; i < n; i++ {
+		r.Findings = append(r.Findings, Finding{Rule: "mixed-content-upgradeable", Severity: "warning",
+			Page: fmt.Sprintf("https://s.test/p/%04d", i), URL: "http://img.test/a.png", Line: 3, Message: "image over http"})
+	}
+	r.Finish()
+	out := string(renderHTML(t, r))
+	if got := strings.Count(out, `<tr class="finding`); got != htmlMaxPerRule {
+		t.Errorf("%d finding rows, want %d", got, htmlMaxPerRule)
+	}
+	if !strings.Contains(out, "123 more findings of this rule are not listed here") {
+		t.Error("the page must say how many findings it left to the JSON report")
+	}
+	if !strings.Contains(out, fmt.Sprintf(`id="stat-findings">%d<`, n)) {
+		t.Error("the summary must count every finding")
 	}
 }
