@@ -25,13 +25,32 @@ func (j JUnitWriter) Write(w io.Writer, r *Report) error {
 	if err != nil {
 		return err
 	}
-	doc := buildJUnit(r, threshold)
+	// Two passes over the suites: the first only counts (the root element carries the totals),
+	// the second writes each suite as it is built, so a 10,000-page report never holds its
+	// 170,000 test cases in memory at once.
+	totals := buildJUnit(r, threshold, func(junitSuite) error { return nil })
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}
 	enc := xml.NewEncoder(w)
 	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
+	root := xml.StartElement{Name: xml.Name{Local: "testsuites"}, Attr: []xml.Attr{
+		{Name: xml.Name{Local: "name"}, Value: totals.Name},
+		{Name: xml.Name{Local: "tests"}, Value: strconv.Itoa(totals.Tests)},
+		{Name: xml.Name{Local: "failures"}, Value: strconv.Itoa(totals.Failures)},
+		{Name: xml.Name{Local: "errors"}, Value: strconv.Itoa(totals.Errors)},
+		{Name: xml.Name{Local: "skipped"}, Value: strconv.Itoa(totals.Skipped)},
+		{Name: xml.Name{Local: "time"}, Value: totals.Time},
+	}}
+	if err := enc.EncodeToken(root); err != nil {
+		return err
+	}
+	suite := xml.StartElement{Name: xml.Name{Local: "testsuite"}}
+	buildJUnit(r, threshold, func(s junitSuite) error { return enc.EncodeElement(s, suite) })
+	if err := enc.EncodeToken(root.End()); err != nil {
+		return err
+	}
+	if err := enc.Flush(); err != nil {
 		return err
 	}
 	_, err = io.WriteString(w, "\n")
@@ -78,9 +97,10 @@ type (
 	}
 )
 
-// buildJUnit lays out the suites. Everything iterates slices in report order (pages sorted by
-// URL, rules by ID), never maps, so the output is deterministic.
-func buildJUnit(r *Report, threshold int) junitSuites {
+// buildJUnit lays out the suites, handing each to emit, and returns the totals (Suites left
+// empty). Everything iterates slices in report order (pages sorted by URL, rules by ID), never
+// maps, so the output is deterministic.
+func buildJUnit(r *Report, threshold int, emit func(junitSuite) error) junitSuites {
 	findings := sortedFindings(r.Findings)
 	infos := allRules(findings)
 
@@ -142,7 +162,7 @@ func buildJUnit(r *Report, threshold int) junitSuites {
 		out.Failures += s.Failures
 		out.Errors += s.Errors
 		out.Skipped += s.Skipped
-		out.Suites = append(out.Suites, s)
+		_ = emit(s) // a write error surfaces at the encoder's Flush
 	}
 
 	for i, p := range r.Pages {

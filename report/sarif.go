@@ -1,9 +1,10 @@
 package report
 
 import (
+	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -137,9 +138,8 @@ func writeSARIF(w io.Writer, r *Report) error {
 
 	bases := newSARIFBases(r)
 	findings, left := withinResultLimit(findings, sarifMaxResults)
-	results := make([]sarifResult, 0, len(findings))
 	for _, f := range findings {
-		results = append(results, sarifResultFor(f, index[f.Rule], bases))
+		bases.locate(f.Page) // every base id must be known before the run's head is written
 	}
 
 	run := sarifRun{
@@ -148,7 +148,7 @@ func writeSARIF(w io.Writer, r *Report) error {
 		}},
 		OriginalURIBaseIDs: bases.roots,
 		Invocations:        []sarifInvocation{sarifInvocationFor(r, left)},
-		Results:            results,
+		Results:            []sarifResult{},
 	}
 	if host := bases.siteHost(); host != "" {
 		// Distinct per site, so uploads for two sites into one repository do not close each
@@ -161,10 +161,38 @@ func writeSARIF(w io.Writer, r *Report) error {
 		run.Properties = map[string]any{"fixedFindings": len(r.Fixed)}
 	}
 
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(sarifLog{Schema: sarifSchemaURI, Version: sarifVersion, Runs: []sarifRun{run}})
+	// The results, the bulk of the log, are written one at a time into the place the head
+	// leaves for them, so the log is never held whole in memory.
+	var head bytes.Buffer
+	if err := encodeIndented(&head, sarifLog{Schema: sarifSchemaURI, Version: sarifVersion, Runs: []sarifRun{run}}, ""); err != nil {
+		return err
+	}
+	const marker = "\n      \"results\": []"
+	h := head.Bytes()
+	i := bytes.Index(h, []byte(marker))
+	if i < 0 || len(findings) == 0 {
+		_, err := w.Write(h)
+		return err
+	}
+	bw := bufio.NewWriter(w)
+	bw.Write(h[:i])
+	bw.WriteString("\n      \"results\": [\n")
+	var elem bytes.Buffer
+	for n, f := range findings {
+		elem.Reset()
+		if err := encodeIndented(&elem, sarifResultFor(f, index[f.Rule], bases), "        "); err != nil {
+			return err
+		}
+		bw.WriteString("        ")
+		bw.Write(bytes.TrimRight(elem.Bytes(), "\n"))
+		if n < len(findings)-1 {
+			bw.WriteString(",")
+		}
+		bw.WriteString("\n")
+	}
+	bw.WriteString("      ]")
+	bw.Write(h[i+len(marker):])
+	return bw.Flush()
 }
 
 // sarifMaxResults is GitHub code scanning's limit of results per run: a larger upload is not

@@ -394,3 +394,26 @@ func TestSARIFKeepsWithinGitHubResultLimit(t *testing.T) {
 		t.Errorf("all 9 unsuppressed errors must be kept, got %d", errs)
 	}
 }
+
+// The results are streamed into the log: the bytes must be what encoding the log whole gives.
+func TestSARIFStreamingMatchesEncodingWhole(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	if err := writeSARIF(&out, fixtureReport()); err != nil {
+		t.Fatal(err)
+	}
+	var log sarifLog
+	if err := json.Unmarshal(out.Bytes(), &log); err != nil {
+		t.Fatal(err)
+	}
+	if len(log.Runs) != 1 || len(log.Runs[0].Results) < 2 {
+		t.Fatalf("want a run with several results, got %+v", log.Runs)
+	}
+	var whole bytes.Buffer
+	if err := encodeIndented(&whole, log, ""); err != nil {
+		t.Fatal(err)
+	}
+	if whole.String() != out.String() {
+		t.Errorf("streamed SARIF differs from the whole encoding:\n%s\nwant:\n%s", out.String(), whole.String())
+	}
+}
