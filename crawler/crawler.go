@@ -451,8 +451,9 @@ func (cr *crawl) fetchPage(ctx context.Context, j job) *Page {
 			return p // off scope: the hop is recorded, the target is not crawled as a page
 		}
 		if _, loaded := cr.seen.LoadOrStore(key, struct{}{}); loaded && !sameURL(j.u, next) {
-			p.FinalURL = next.String()
-			return p // the target is (or will be) a page of its own
+			// The target is (or will be) a page of its own: this record stops at the redirect
+			// (FinalURL stays the last URL fetched; the hop names the target).
+			return p
 		}
 		cur = next
 	}

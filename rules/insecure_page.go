@@ -26,6 +26,11 @@ func checkInsecurePage(pass *Pass) {
 	if page.Err != "" && page.Status == 0 {
 		return
 	}
+	// A redirect is not a page served: an http: URL that redirects to https: is the fix, and
+	// one that redirects elsewhere over http: is judged where it lands.
+	if page.Status >= 300 && page.Status < 400 {
+		return
+	}
 	if !isInsecureURL(page.FinalURL) {
 		return
 	}

@@ -23,6 +23,8 @@ func TestInsecurePage(t *testing.T) {
 		{name: "http 404 page was still served", requested: testHTTPPage, final: testHTTPPage, status: 404, want: true},
 		{name: "https redirected to http", requested: testHTTPSPage, final: testHTTPPage, status: 200, want: true},
 		{name: "http redirected to https", requested: testHTTPPage, final: testHTTPSPage, status: 200, want: false},
+		{name: "http answering a redirect to a page crawled on its own", requested: testHTTPPage, final: testHTTPPage, status: 301, want: false},
+		{name: "http 308", requested: testHTTPPage, final: testHTTPPage, status: 308, want: false},
 		{name: "https page", requested: testHTTPSPage, final: testHTTPSPage, status: 200, want: false},
 		{name: "upper-case scheme", requested: "HTTP://www.shop.test/", final: "HTTP://www.shop.test/", status: 200, want: true},
 		{name: "localhost", requested: "http://localhost:8080/", final: "http://localhost:8080/", status: 200, want: false},
