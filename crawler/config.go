@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/net/publicsuffix"
@@ -70,6 +71,7 @@ type Config struct {
 	starts   []*url.URL
 	resolver map[string]string // "host:port" or "*:port" -> addr
 	scope    map[string]bool   // host names in scope
+	moved    *hostSet          // hosts a start URL redirected to (same site), added while crawling
 	scopeDom map[string]bool   // registrable domains in scope (first-party)
 	credOrig map[string]bool   // origins that may receive the user's headers
 }
@@ -123,6 +125,7 @@ func (c *Config) Validate() error {
 	}
 	c.starts = nil
 	c.scope = map[string]bool{}
+	c.moved = &hostSet{hosts: map[string]bool{}}
 	c.scopeDom = map[string]bool{}
 	c.credOrig = map[string]bool{}
 	for _, s := range c.StartURLs {
@@ -208,7 +211,7 @@ func (c *Config) InScope(u *url.URL) bool {
 		return false
 	}
 	h := strings.ToLower(u.Hostname())
-	if c.scope[h] {
+	if c.scope[h] || c.moved.has(h) {
 		return true
 	}
 	if len(c.scopeDom) == 0 {
@@ -219,6 +222,39 @@ func (c *Config) InScope(u *url.URL) bool {
 	}
 	d, err := publicsuffix.EffectiveTLDPlusOne(h)
 	return err == nil && c.scopeDom[d]
+}
+
+// hostSet is a set of host names that grows during a crawl, safe for concurrent use.
+type hostSet struct {
+	mu    sync.RWMutex
+	hosts map[string]bool
+}
+
+func (s *hostSet) has(h string) bool {
+	if s == nil {
+		return false
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.hosts[h]
+}
+
+func (s *hostSet) add(h string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hosts[h] = true
+}
+
+// sameSite reports whether two host names share a registrable domain (shop.test and
+// www.shop.test), or are equal.
+func sameSite(a, b string) bool {
+	a, b = strings.ToLower(a), strings.ToLower(b)
+	if a == b {
+		return true
+	}
+	da, errA := publicsuffix.EffectiveTLDPlusOne(a)
+	db, errB := publicsuffix.EffectiveTLDPlusOne(b)
+	return errA == nil && errB == nil && da == db
 }
 
 // mayCarryCredentials reports whether the user's headers may be sent to u: only to the start

@@ -448,7 +448,12 @@ func (cr *crawl) fetchPage(ctx context.Context, j job) *Page {
 		}
 		chain[key] = true
 		if !cr.cfg.InScope(next) {
-			return p // off scope: the hop is recorded, the target is not crawled as a page
+			if j.depth != 0 || !sameSite(j.u.Hostname(), next.Hostname()) {
+				return p // off scope: the hop is recorded, the target is not crawled as a page
+			}
+			// A start URL moving to another host of its site (shop.test -> www.shop.test) takes
+			// the crawl there: that host is the site.
+			cr.cfg.moved.add(strings.ToLower(next.Hostname()))
 		}
 		if _, loaded := cr.seen.LoadOrStore(key, struct{}{}); loaded && !sameURL(j.u, next) {
 			// The target is (or will be) a page of its own: this record stops at the redirect

@@ -549,3 +549,43 @@ func TestRetryAfterParsing(t *testing.T) {
 		}
 	}
 }
+
+func TestStartURLMovingToAnotherHostOfItsSite(t *testing.T) {
+	t.Parallel()
+	var h hits
+	var port string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.add(r)
+		host := strings.Split(r.Host, ":")[0]
+		switch {
+		case host == "shop.test":
+			redirect(301, "http://www.shop.test:"+port+r.URL.Path)(w, r)
+		case host == "www.shop.test" && r.URL.Path == "/":
+			html(`<a href="/about">a</a><a href="http://shop.test:`+port+`/elsewhere">e</a>`)(w, r)
+		case host == "www.shop.test" && r.URL.Path == "/about":
+			html(`<p>about</p>`)(w, r)
+		case host == "sso.other.test":
+			html(`<p>login</p>`)(w, r)
+		case host == "start.test":
+			redirect(302, "http://sso.other.test:"+port+"/login")(w, r)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	port = strings.Split(srv.Listener.Addr().String(), ":")[1]
+	resolve := []string{"*:" + port + ":127.0.0.1"}
+	pages, _ := crawlAll(t, &Config{StartURLs: []string{"http://shop.test:" + port + "/"}, Resolve: resolve, IgnoreRobots: true, CheckResources: CheckNone})
+	got := map[string]bool{}
+	for _, p := range pages {
+		got[p.FinalURL] = true
+	}
+	if !got["http://www.shop.test:"+port+"/about"] {
+		t.Errorf("the crawl should follow the start URL to www.shop.test and crawl it: %v", got)
+	}
+	// Another site is not taken on that way.
+	pages, _ = crawlAll(t, &Config{StartURLs: []string{"http://start.test:" + port + "/"}, Resolve: resolve, IgnoreRobots: true, CheckResources: CheckNone})
+	if h.count("GET", "sso.other.test:"+port+"/login") != 0 {
+		t.Errorf("a start URL redirecting to another site must not take the crawl there: %+v", pages)
+	}
+}
