@@ -82,6 +82,7 @@ func Apply(rep *report.Report, baseline *report.Report, ignores []Ignore, now ti
 			}
 		}
 	}
+	defer rep.Recount() // the fix list follows the suppressions
 	if baseline == nil {
 		return
 	}

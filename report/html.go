@@ -110,6 +110,8 @@ type (
 		RuleStats   []htmlRuleStat
 		Hosts       []htmlHostStat
 		Rules       []htmlRuleGroup
+		Fixes       []htmlFix
+		FixCount    int // fixes in the report; Fixes lists the first htmlMaxPerRule
 		Fixed       []htmlFinding
 		Errors      []htmlError
 		Pages       []htmlPage
@@ -118,6 +120,14 @@ type (
 		Origins     []htmlOrigin
 		HasBaseline bool
 		New, Known  int
+	}
+	// htmlFix is one row of the fix list.
+	htmlFix struct {
+		URL, HTTPSURL          htmlLink
+		Rule, Severity, Action string
+		Pages, Findings        int
+		Stylesheets, Examples  []htmlLink
+		MorePages              int // pages beyond the examples
 	}
 	// htmlLink is a URL shown as text, and as a link only when it is http(s).
 	htmlLink struct {
@@ -320,6 +330,28 @@ func newHTMLView(r *Report) htmlView {
 		v.Hosts = v.Hosts[:10]
 	}
 
+	fixes := r.Fixes
+	if fixes == nil { // a report read from an older file: derive the list
+		fixes = buildFixes(r.Findings)
+	}
+	v.FixCount = len(fixes)
+	for i, fx := range fixes {
+		if i == htmlMaxPerRule {
+			break
+		}
+		hf := htmlFix{
+			URL: linkFor(fx.URL), HTTPSURL: linkFor(fx.HTTPSURL), Rule: cleanText(fx.Rule),
+			Severity: cleanText(fx.Severity), Action: cleanText(fx.Action), Pages: fx.Pages, Findings: fx.Findings,
+			MorePages: fx.Pages - len(fx.Examples),
+		}
+		for _, s := range fx.Stylesheets {
+			hf.Stylesheets = append(hf.Stylesheets, linkFor(s))
+		}
+		for _, p := range fx.Examples {
+			hf.Examples = append(hf.Examples, linkFor(p))
+		}
+		v.Fixes = append(v.Fixes, hf)
+	}
 	for _, f := range sortedFindings(r.Fixed) {
 		v.Fixed = append(v.Fixed, findingView(f))
 	}

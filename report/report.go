@@ -30,6 +30,9 @@ type Report struct {
 	Errors     []Error   `json:"errors"`
 	// Origins is the TLS and HSTS state of every HTTPS origin the crawl requested from.
 	Origins []Origin `json:"origins"`
+	// Fixes is the fix list: every insecure sub-resource URL once, with what to do about it and
+	// where it is referenced (unsuppressed mixed-content findings, grouped by URL).
+	Fixes []Fix `json:"fixes"`
 	// Scripts is the script inventory (PCI DSS 6.4.3): every external script by URL and every
 	// inline script and event handler by the SHA-256 of its text, with the pages it is on.
 	Scripts []Script `json:"scripts"`
@@ -279,6 +282,13 @@ func (r *Report) Finish() {
 	if r.Scripts == nil {
 		r.Scripts = []Script{}
 	}
+	r.Recount()
+}
+
+// Recount derives the fix list and the counts from the findings and errors (Finish does it;
+// call it again after marking findings suppressed).
+func (r *Report) Recount() {
+	r.Fixes = buildFixes(r.Findings)
 	r.Stats.Findings = len(r.Findings)
 	r.Stats.Errors = len(r.Errors)
 	r.Stats.BySeverity = map[string]int{"error": 0, "warning": 0, "info": 0}
