@@ -351,6 +351,15 @@ func printSummary(w io.Writer, rep *report.Report, paths []string) {
 			}
 		}
 	}
+	if n := len(rep.Fixes); n > 0 {
+		easy := 0
+		for _, f := range rep.Fixes {
+			if f.Action == "use-https" {
+				easy++
+			}
+		}
+		fmt.Fprintf(w, "padlock: %d insecure URLs to fix (%d of them by switching to https://); see the report's fix list\n", n, easy)
+	}
 	if len(rep.Fixed) > 0 {
 		fmt.Fprintf(w, "padlock: %d baseline findings are fixed\n", len(rep.Fixed))
 	}
