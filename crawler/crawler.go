@@ -1,6 +1,7 @@
 package crawler
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -63,14 +64,15 @@ type crawl struct {
 	mu      sync.Mutex
 	cond    *sync.Cond
 	queue   []job
+	held    []job // jobs waiting for a --max-pages slot that an in-flight fetch may give back
 	active  int
 	done    bool
 	errs    []Error
 	visitMu sync.Mutex
 
 	admitted   atomic.Int64 // page fetches started and not given back (non-HTML gives its slot back)
+	captureSeq atomic.Int64 // ids of page requests whose body the transport captures
 	pages      atomic.Int64
-	notCrawled atomic.Int64
 	skipped    atomic.Int64
 	startOK    atomic.Int64
 	errCount   atomic.Int64
@@ -148,7 +150,7 @@ func Crawl(ctx context.Context, cfg *Config, visit func(*Page)) (*Result, error)
 		Errors:     cr.errs,
 		Requests:   cr.tr.requests.Load(),
 		Pages:      int(cr.pages.Load()),
-		NotCrawled: int(cr.notCrawled.Load()) + len(cr.queue),
+		NotCrawled: len(cr.queue) + len(cr.held),
 		Skipped:    int(cr.skipped.Load()),
 	}
 	if ctx.Err() != nil {
@@ -249,17 +251,35 @@ func (cr *crawl) worker(ctx context.Context, visit func(*Page)) {
 	}
 }
 
+// giveBack returns a --max-pages slot that turned out not to be used for an HTML page, and
+// puts a job that was held for want of one back in the queue.
+func (cr *crawl) giveBack() {
+	cr.admitted.Add(-1)
+	cr.mu.Lock()
+	if n := len(cr.held); n > 0 {
+		cr.queue = append(cr.queue, cr.held[n-1])
+		cr.held = cr.held[:n-1]
+		cr.cond.Signal()
+	}
+	cr.mu.Unlock()
+}
+
 func (cr *crawl) runJob(ctx context.Context, j job, visit func(*Page)) {
 	if cr.admitted.Add(1) > int64(cr.cfg.MaxPages) {
+		// Every slot is taken, but a fetch in flight may yet turn out not to be an HTML page
+		// and give its slot back: hold the job until then (what is still held at the end was
+		// not crawled).
 		cr.admitted.Add(-1)
-		cr.notCrawled.Add(1)
+		cr.mu.Lock()
+		cr.held = append(cr.held, j)
+		cr.mu.Unlock()
 		return
 	}
 	delay := cr.cfg.Delay
 	if !cr.cfg.IgnoreRobots {
 		e := cr.robotsFor(ctx, j.u)
 		if !e.allowed(j.u) && j.depth > 0 {
-			cr.admitted.Add(-1)
+			cr.giveBack()
 			cr.skipped.Add(1)
 			return
 		}
@@ -268,18 +288,18 @@ func (cr *crawl) runJob(ctx context.Context, j job, visit func(*Page)) {
 	if delay > 0 {
 		g, _ := cr.gates.LoadOrStore(origin(j.u), &gate{})
 		if err := g.(*gate).wait(ctx, delay); err != nil {
-			cr.admitted.Add(-1)
+			cr.giveBack()
 			return
 		}
 	}
 	p := cr.fetchPage(ctx, j)
 	if ctx.Err() != nil && p.Err != "" {
-		cr.admitted.Add(-1)
+		cr.giveBack()
 		return // interrupted mid-fetch: not a page failure
 	}
 	html := p.Err == "" && isHTML(p.ContentType) && p.Status < 300
 	if !html && p.Err == "" && p.Status < 300 {
-		cr.admitted.Add(-1) // a PDF or image link is not an HTML page: it does not count
+		cr.giveBack() // a PDF or image link is not an HTML page: it does not count
 		return
 	}
 	if j.depth == 0 && p.Err == "" && p.Status < 400 {
@@ -331,10 +351,12 @@ func (cr *crawl) follow(p *Page, j job) {
 
 // fetchState carries one colly request's outcome out of its callbacks.
 type fetchState struct {
-	status int
-	header http.Header
-	body   []byte
-	err    error
+	status   int
+	header   http.Header
+	body     []byte
+	err      error
+	buf      *bytes.Buffer // pooled buffer holding body, when the transport captured it
+	captured bool
 }
 
 func (cr *crawl) newCollector(ctx context.Context) *colly.Collector {
@@ -361,7 +383,9 @@ func (cr *crawl) newCollector(ctx context.Context) *colly.Collector {
 	})
 	c.OnResponse(func(r *colly.Response) {
 		st := r.Ctx.GetAny("state").(*fetchState)
-		st.body = r.Body
+		if !st.captured {
+			st.body = r.Body
+		}
 	})
 	c.OnError(func(r *colly.Response, err error) {
 		st := r.Ctx.GetAny("state").(*fetchState)
@@ -390,7 +414,8 @@ func (cr *crawl) fetchPage(ctx context.Context, j job) *Page {
 	cur := j.u
 	credentials := true // the user's headers stop for good once a chain leaves their origins
 	chain := map[string]bool{NormalizeURL(cur): true}
-	var st *fetchState
+	st := &fetchState{}
+	defer func() { st.release() }() // the extractor copies what it keeps
 	for hop := 0; ; hop++ {
 		credentials = credentials && cr.cfg.mayCarryCredentials(cur)
 		hdr := http.Header{}
@@ -404,10 +429,15 @@ func (cr *crawl) fetchPage(ctx context.Context, j job) *Page {
 			}
 		}
 		for try := 0; ; try++ {
+			st.release() // a retried request's first answer is done with
 			st = &fetchState{}
 			cctx := colly.NewContext()
 			cctx.Put("state", st)
+			id := strconv.FormatInt(cr.captureSeq.Add(1), 10)
+			cr.tr.captures.Store(id, st)
+			hdr.Set(captureHeader, id)
 			err := cr.coll.Request(http.MethodGet, cur.String(), nil, cctx, hdr)
+			cr.tr.captures.Delete(id)
 			if err != nil && st.err == nil && !errors.Is(err, colly.ErrAbortedAfterHeaders) {
 				st.err = err
 			}
@@ -479,7 +509,7 @@ func (cr *crawl) fetchPage(ctx context.Context, j job) *Page {
 		body = body[:cr.cfg.MaxBody]
 		p.Truncated = true
 	}
-	body = decodeCharset(body, p.ContentType)
+	body = decodeCharset(body, p.ContentType, st.captured)
 	cr.extract(ctx, p, cur, body)
 	return p
 }
@@ -572,10 +602,11 @@ func sniffHTML(b []byte) bool {
 	return strings.HasPrefix(http.DetectContentType(b), "text/html")
 }
 
-// decodeCharset converts a page to UTF-8. colly already converted bodies whose Content-Type
-// names a charset; the rest are decoded from a BOM or a <meta charset>, as browsers do.
-func decodeCharset(body []byte, contentType string) []byte {
-	if _, params, err := mime.ParseMediaType(contentType); err == nil && params["charset"] != "" {
+// decodeCharset converts a page to UTF-8: by the Content-Type's charset, else a BOM or a
+// <meta charset>, as browsers do. colly has already converted a body it read itself whose
+// Content-Type names a charset (raw says the body comes straight from the network).
+func decodeCharset(body []byte, contentType string, raw bool) []byte {
+	if _, params, err := mime.ParseMediaType(contentType); err == nil && params["charset"] != "" && !raw {
 		return body
 	}
 	enc, name, _ := charset.DetermineEncoding(body, contentType)

@@ -1,6 +1,7 @@
 package crawler
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -28,10 +29,12 @@ type transport struct {
 	dial     func(ctx context.Context, network, addr string) (net.Conn, error)
 	// insecureOK says whether a host's invalid certificate is tolerated (--insecure, own hosts).
 	insecureOK func(host string) bool
+	captures   sync.Map // capture id -> *fetchState, for page requests in flight
+	maxBody    int64
 }
 
 func newTransport(cfg *Config) *transport {
-	t := &transport{sem: make(chan struct{}, cfg.Concurrency), roots: cfg.RootCAs}
+	t := &transport{sem: make(chan struct{}, cfg.Concurrency), roots: cfg.RootCAs, maxBody: cfg.MaxBody}
 	t.insecureOK = func(host string) bool {
 		return cfg.Insecure && cfg.InScope(&url.URL{Scheme: "https", Host: host})
 	}
@@ -152,9 +155,68 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			t.tlsInfo.LoadOrStore(origin(req.URL), t.describe(req.URL.Hostname(), resp.TLS))
 		}
 	}
+	if st := t.captureFor(req); st != nil && isHTMLOrUntyped(resp.Header.Get("Content-Type")) {
+		// A page body is read here, once, into a pooled buffer the extractor hands back;
+		// colly then reads an empty body instead of growing a copy of its own.
+		err := st.capture(resp.Body, t.maxBody+1)
+		resp.Body.Close()
+		<-t.sem
+		if err != nil {
+			return nil, err
+		}
+		resp.Body = http.NoBody
+		resp.ContentLength = 0
+		return resp, nil
+	}
 	resp.Body = &releasingBody{ReadCloser: resp.Body, release: func() { <-t.sem }}
 	return resp, nil
 }
+
+// captureHeader marks a page request whose body the transport reads itself; it is removed
+// before the request leaves padlock.
+const captureHeader = "X-Padlock-Capture"
+
+// captureFor returns the fetch state a page request asked to capture its body into, removing
+// the marker header.
+func (t *transport) captureFor(req *http.Request) *fetchState {
+	id := req.Header.Get(captureHeader)
+	if id == "" {
+		return nil
+	}
+	req.Header.Del(captureHeader)
+	v, ok := t.captures.Load(id)
+	if !ok {
+		return nil
+	}
+	return v.(*fetchState)
+}
+
+// bodyPool recycles page body buffers: pages are read whole, one per worker at a time.
+var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// capture reads a page body, at most limit bytes, into a pooled buffer.
+func (st *fetchState) capture(r io.Reader, limit int64) error {
+	buf := bodyPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	_, err := buf.ReadFrom(io.LimitReader(r, limit))
+	if err != nil {
+		bodyPool.Put(buf)
+		return err
+	}
+	st.buf, st.body, st.captured = buf, buf.Bytes(), true
+	return nil
+}
+
+// release gives the page body's buffer back to the pool; the body must not be used after.
+func (st *fetchState) release() {
+	if st.buf != nil && st.buf.Cap() <= 1<<20 {
+		bodyPool.Put(st.buf)
+	}
+	st.buf, st.body = nil, nil
+}
+
+// isHTMLOrUntyped reports whether a response may be a page padlock parses.
+func isHTMLOrUntyped(ct string) bool { return ct == "" || isHTML(ct) }
 
 func (t *transport) describe(host string, cs *tls.ConnectionState) *TLSInfo {
 	info := &TLSInfo{
