@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/url"
+	"strconv"
 	"strings"
 
 	htmltok "golang.org/x/net/html"
@@ -667,6 +668,67 @@ func (e *extractor) quickRootRelative(raw string) (string, bool) {
 	if e.origin == "" || len(raw) == 0 || raw[0] != '/' || len(raw) > 1 && (raw[1] == '/' || raw[1] == '\\') {
 		return "", false
 	}
+	if _, ok := cleanPathAndQuery(raw); !ok {
+		return "", false
+	}
+	return e.origin + raw, true
+}
+
+// quickAbsolute passes through an absolute http(s) URL that is already in NormalizeURL form: a
+// lower-case scheme and host name (no address, no trailing dot), no default or zero-led port,
+// and a path and query that the URL parser would keep as they are (the rules of
+// quickRootRelative). Anything else takes the full parser. TestQuickAbsoluteAgreesWithResolve
+// holds it to Resolve and NormalizeURL.
+func quickAbsolute(raw string) (string, bool) {
+	var rest string
+	var defPort string
+	switch {
+	case strings.HasPrefix(raw, "https://"):
+		rest, defPort = raw[len("https://"):], "443"
+	case strings.HasPrefix(raw, "http://"):
+		rest, defPort = raw[len("http://"):], "80"
+	default:
+		return "", false
+	}
+	end := strings.IndexByte(rest, '/')
+	if end <= 0 {
+		return "", false // no path (NormalizeURL adds "/"), or no host
+	}
+	host, port, hasPort := strings.Cut(rest[:end], ":")
+	if host == "" || host[len(host)-1] == '.' || host[0] == '.' {
+		return "", false
+	}
+	last := host[strings.LastIndexByte(host, '.')+1:]
+	if last == "" || last[0] >= '0' && last[0] <= '9' {
+		return "", false // maybe an IPv4 address: the full parser canonicalises it
+	}
+	for i := 0; i < len(host); i++ {
+		if c := host[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			return "", false
+		}
+	}
+	if hasPort {
+		if port == "" || port[0] == '0' || len(port) > 5 || port == defPort {
+			return "", false
+		}
+		for i := 0; i < len(port); i++ {
+			if port[i] < '0' || port[i] > '9' {
+				return "", false
+			}
+		}
+		if n, _ := strconv.Atoi(port); n > 65535 {
+			return "", false
+		}
+	}
+	if _, ok := cleanPathAndQuery(rest[end:]); !ok {
+		return "", false
+	}
+	return raw, true
+}
+
+// cleanPathAndQuery reports whether a path (starting with "/") and its query hold only
+// characters that neither the URL parser nor NormalizeURL change, and no dot segment.
+func cleanPathAndQuery(raw string) (string, bool) {
 	inQuery := false
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
@@ -690,7 +752,7 @@ func (e *extractor) quickRootRelative(raw string) (string, bool) {
 			return "", false // %, #, spaces, controls, quotes, non-ASCII...: the full parser
 		}
 	}
-	return e.origin + raw, true
+	return raw, true
 }
 
 // setBase sets the base URL and whether references may take the quick path against it.
@@ -707,6 +769,8 @@ func (e *extractor) setBase(u *url.URL) {
 // add resolves r.Raw against the base and records r when it is a network fetch.
 func (e *extractor) add(r Resource) {
 	if abs, ok := e.quickRootRelative(r.Raw); ok {
+		r.URL = abs
+	} else if abs, ok := quickAbsolute(r.Raw); ok {
 		r.URL = abs
 	} else {
 		u, ok := Resolve(e.base, r.Raw)

@@ -41,3 +41,31 @@ func TestQuickRootRelativeAgreesWithResolve(t *testing.T) {
 		}
 	}
 }
+
+func TestQuickAbsoluteAgreesWithResolve(t *testing.T) {
+	t.Parallel()
+	raws := []string{"https://www.shop.test/a.js", "http://cdn.test:8080/x?y=1", "https://cdn.test:443/x", "http://cdn.test:80/x",
+		"https://cdn.test:0443/x", "https://Cdn.test/x", "https://cdn.test./x", "https://127.0.0.1/x", "https://0x7f.1/x",
+		"https://cdn.test", "https://cdn.test?x", "https://cdn.test/a/../b", "https://cdn.test/a#f", "https://cdn.test/%41",
+		"https://user@cdn.test/", "https://cdn.test:99999/", "HTTPS://cdn.test/", "https://cdn-1.test/a_b~c", "https://xn--bcher-kva.test/",
+		"https://cdn.test/a b", "https://[::1]/x", "https://cdn.test:/x", "https://cdn.123/x", "http://a.b.c.d.test/x/y/z.png?w=1&h=2"}
+	rng := rand.New(rand.NewPCG(5, 6))
+	const alphabet = "abcXYZ019-._~:@/?#%&=+ .\\"
+	for i := 0; i < 3000; i++ {
+		b := []byte("https://")
+		for j := rng.IntN(20); j > 0; j-- {
+			b = append(b, alphabet[rng.IntN(len(alphabet))])
+		}
+		raws = append(raws, string(b))
+	}
+	for _, raw := range raws {
+		quick, ok := quickAbsolute(raw)
+		if !ok {
+			continue
+		}
+		u, fullOK := Resolve(nil, raw)
+		if !fullOK || NormalizeURL(u) != quick {
+			t.Errorf("%q: quick %q, full %v %q", raw, quick, fullOK, NormalizeURL(u))
+		}
+	}
+}
