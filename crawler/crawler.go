@@ -334,6 +334,9 @@ func (cr *crawl) follow(p *Page, j job) {
 		if r.Kind != KindLink && r.Kind != KindFrame && r.Kind != KindRefresh {
 			continue
 		}
+		if _, seen := cr.seen.Load(r.URL); seen {
+			continue // most links on a site point at pages already queued (r.URL is normalised)
+		}
 		u, err := url.Parse(r.URL)
 		if err != nil {
 			continue

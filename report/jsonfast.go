@@ -11,6 +11,9 @@ import (
 // from allocating several times the report's size. TestAppendResourcesMatchesEncodingJSON
 // holds it to encoding/json's output byte for byte.
 func appendResources(dst []byte, rs []Resource, prefix string) []byte {
+	if rs == nil {
+		return append(dst, "null"...)
+	}
 	if len(rs) == 0 {
 		return append(dst, "[]"...)
 	}
@@ -121,4 +124,130 @@ func appendJSONString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// appendPage appends p as encoding/json writes it with the given prefix and a two-space
+// indent (SetEscapeHTML(false)); TestAppendPageMatchesEncodingJSON holds it to that.
+func appendPage(dst []byte, p *Page, prefix string) []byte {
+	in := prefix + "  "
+	w := jsonObject{dst: append(dst, "{\n"...), indent: in}
+	w.str("url", p.URL)
+	w.str("final_url", p.FinalURL)
+	w.num("status", p.Status)
+	w.num("depth", p.Depth)
+	if p.ContentType != "" {
+		w.str("content_type", p.ContentType)
+	}
+	if p.Title != "" {
+		w.str("title", p.Title)
+	}
+	if p.Frame {
+		w.raw("frame", "true")
+	}
+	if p.Parent != "" {
+		w.str("parent", p.Parent)
+	}
+	if p.TLS != nil {
+		w.key("tls")
+		t := jsonObject{dst: append(w.dst, "{\n"...), indent: in + "  "}
+		t.str("version", p.TLS.Version)
+		if p.TLS.Cipher != "" {
+			t.str("cipher", p.TLS.Cipher)
+		}
+		w.dst = t.close(in)
+	}
+	if len(p.Redirects) > 0 {
+		w.key("redirects")
+		w.dst = append(w.dst, "[\n"...)
+		for i, r := range p.Redirects {
+			w.dst = append(w.dst, in+"  "...)
+			o := jsonObject{dst: append(w.dst, "{\n"...), indent: in + "    "}
+			o.str("from", r.From)
+			o.str("to", r.To)
+			if r.Status != 0 {
+				o.num("status", r.Status)
+			}
+			o.str("via", r.Via)
+			w.dst = o.close(in + "  ")
+			if i < len(p.Redirects)-1 {
+				w.dst = append(w.dst, ',')
+			}
+			w.dst = append(w.dst, '\n')
+		}
+		w.dst = append(w.dst, in+"]"...)
+	}
+	if p.Truncated {
+		w.raw("truncated", "true")
+	}
+	if p.Error != "" {
+		w.str("error", p.Error)
+	}
+	w.key("resources")
+	w.dst = appendResources(w.dst, p.Resources, prefix)
+	if p.Payment {
+		w.raw("payment", "true")
+	}
+	if len(p.PaymentSignals) > 0 {
+		w.strs("payment_signals", p.PaymentSignals)
+	}
+	if len(p.CSP) > 0 {
+		w.strs("csp", p.CSP)
+	}
+	return w.close(prefix)
+}
+
+// jsonObject writes the members of an indented JSON object, commas between them.
+type jsonObject struct {
+	dst    []byte
+	indent string
+	n      int
+}
+
+func (o *jsonObject) key(k string) {
+	if o.n > 0 {
+		o.dst = append(o.dst, ",\n"...)
+	}
+	o.n++
+	o.dst = append(o.dst, o.indent...)
+	o.dst = append(o.dst, '"')
+	o.dst = append(o.dst, k...)
+	o.dst = append(o.dst, `": `...)
+}
+
+func (o *jsonObject) str(k, v string) {
+	o.key(k)
+	o.dst = appendJSONString(o.dst, v)
+}
+
+func (o *jsonObject) num(k string, v int) {
+	o.key(k)
+	o.dst = strconv.AppendInt(o.dst, int64(v), 10)
+}
+
+func (o *jsonObject) raw(k, v string) {
+	o.key(k)
+	o.dst = append(o.dst, v...)
+}
+
+func (o *jsonObject) strs(k string, vs []string) {
+	o.key(k)
+	o.dst = append(o.dst, "[\n"...)
+	for i, v := range vs {
+		o.dst = append(o.dst, o.indent+"  "...)
+		o.dst = appendJSONString(o.dst, v)
+		if i < len(vs)-1 {
+			o.dst = append(o.dst, ',')
+		}
+		o.dst = append(o.dst, '\n')
+	}
+	o.dst = append(o.dst, o.indent+"]"...)
+}
+
+// close ends the object; closing is the indentation of its closing brace.
+func (o *jsonObject) close(closing string) []byte {
+	if o.n > 0 {
+		o.dst = append(o.dst, '\n')
+	}
+	o.dst = append(o.dst, closing...)
+	return append(o.dst, '}')
 }

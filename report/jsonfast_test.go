@@ -68,3 +68,25 @@ func TestAppendResourcesMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendPageMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
+	rs := []Resource{{URL: "http://cdn.test/a.js", Element: "script", Attribute: "src", Kind: "script", Line: 14}}
+	pages := []Page{
+		{URL: "https://s.test/", FinalURL: "https://s.test/", Status: 200, Resources: []Resource{}},
+		{URL: "https://s.test/a", FinalURL: "https://s.test/b", Status: 200, Depth: 2, ContentType: "text/html; charset=utf-8",
+			Title: "T \"q\" <x>", Frame: true, Parent: "https://s.test/", TLS: &TLS{Version: "TLS 1.3", Cipher: "X"},
+			Redirects: []Redirect{{From: "https://s.test/a", To: "https://s.test/b", Status: 301, Via: "http"}, {From: "https://s.test/b", To: "http://x/", Via: "meta-refresh"}},
+			Truncated: true, Error: "HTTP 500", Resources: rs, Payment: true, PaymentSignals: []string{"cc-number field"}, CSP: []string{"default-src 'self'", "upgrade-insecure-requests"}},
+		{URL: "http://s.test/", FinalURL: "http://s.test/", Status: 301, TLS: &TLS{Version: "TLS 1.2"}, Resources: rs},
+		{URL: "http://s.test/nil", FinalURL: "http://s.test/nil"},
+	}
+	for _, prefix := range []string{"", "    "} {
+		for i := range pages {
+			want := stdIndent(t, &pages[i], prefix)
+			if got := string(appendPage(nil, &pages[i], prefix)); got != want {
+				t.Errorf("page %d prefix %q:\n%s\nwant:\n%s", i, prefix, got, want)
+			}
+		}
+	}
+}

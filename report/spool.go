@@ -14,10 +14,10 @@ import (
 // writing the report copies them instead of decoding and encoding again. Memory then grows
 // with pages, not with references.
 type Spool struct {
-	mu        sync.Mutex
-	f         *os.File
-	off       int64
-	head, out bytes.Buffer // reused between pages
+	mu  sync.Mutex
+	f   *os.File
+	off int64
+	out bytes.Buffer // reused between pages
 }
 
 // spoolRef locates one page's resources in the spool.
@@ -38,28 +38,12 @@ func NewSpool() (*Spool, error) {
 	return &Spool{f: f}, nil
 }
 
-// put stores a page as it appears in the JSON report and returns where it is. The page's own
-// fields go through encoding/json; its resources, the bulk, through appendResources.
+// put stores a page as it appears in the JSON report and returns where it is.
 func (s *Spool) put(p *Page) (*spoolRef, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	head := *p
-	head.Resources = []Resource{}
-	s.head.Reset()
-	if err := encodeIndented(&s.head, &head, pageIndent); err != nil {
-		return nil, err
-	}
-	h := bytes.TrimRight(s.head.Bytes(), "\n")
-	key := []byte("\n" + pageIndent + "  \"resources\": ")
-	i := bytes.Index(h, key)
-	if i < 0 {
-		return nil, fmt.Errorf("resource spool: page encoding has no resources key")
-	}
-	i += len(key)
 	s.out.Reset()
-	s.out.Write(h[:i])
-	s.out.Write(appendResources(s.out.AvailableBuffer(), p.Resources, pageIndent))
-	s.out.Write(h[i+len("[]"):])
+	s.out.Write(appendPage(s.out.AvailableBuffer(), p, pageIndent))
 	b := s.out.Bytes()
 	if _, err := s.f.WriteAt(b, s.off); err != nil {
 		return nil, fmt.Errorf("resource spool: %w", err)
