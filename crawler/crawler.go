@@ -593,11 +593,11 @@ func (cr *crawl) extract(ctx context.Context, p *Page, u *url.URL, body []byte) 
 
 // isHTML reports whether a Content-Type is an HTML document type.
 func isHTML(ct string) bool {
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil {
-		mt = strings.ToLower(strings.TrimSpace(strings.SplitN(ct, ";", 2)[0]))
-	}
-	return mt == "text/html" || mt == "application/xhtml+xml"
+	// The media type is what comes before any parameter; no need to parse the parameters
+	// (mime.ParseMediaType allocates a map for them) to compare it.
+	mt, _, _ := strings.Cut(ct, ";")
+	mt = strings.TrimSpace(mt)
+	return strings.EqualFold(mt, "text/html") || strings.EqualFold(mt, "application/xhtml+xml")
 }
 
 // sniffHTML applies the MIME sniffing algorithm to a body served without a Content-Type.

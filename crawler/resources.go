@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -76,11 +77,11 @@ func (rc *resourceCache) attach(ctx context.Context, p *Page) {
 			u = upgraded(u)
 			key = NormalizeURL(u)
 		}
-		f, refs := rc.flatten(ctx, u, key, map[string]bool{}, pageHTTPS && !r.UpgradedByCSP)
-		p.Resources[i].Fetch = f
-		for _, ref := range refs {
-			ref.UpgradedByCSP = r.UpgradedByCSP
-			p.Resources = append(p.Resources, ref)
+		from := len(p.Resources)
+		f := rc.flatten(ctx, u, key, map[string]bool{}, pageHTTPS && !r.UpgradedByCSP, &p.Resources)
+		p.Resources[i].Fetch = f // after the call: flatten may have moved p.Resources
+		for k := from; k < len(p.Resources); k++ {
+			p.Resources[k].UpgradedByCSP = r.UpgradedByCSP
 		}
 	}
 	if rc.cr.cfg.CheckResources == CheckNone {
@@ -145,22 +146,23 @@ func (rc *resourceCache) sheet(ctx context.Context, u *url.URL, key string) *she
 	return e
 }
 
-// flatten returns the references of a stylesheet and of the sheets it @imports, each sheet
-// fetched once per crawl. visited guards against import cycles. Fills never wait on each other
-// (imports are followed here, outside the cache), so two pages meeting a cycle from opposite
-// ends cannot deadlock.
-func (rc *resourceCache) flatten(ctx context.Context, u *url.URL, key string, visited map[string]bool, restrict bool) (*Fetch, []Resource) {
+// flatten appends to dst the references of a stylesheet and of the sheets it @imports, each
+// sheet fetched once per crawl, and returns the sheet's fetch. visited guards against import
+// cycles. Fills never wait on each other (imports are followed here, outside the cache), so two
+// pages meeting a cycle from opposite ends cannot deadlock.
+func (rc *resourceCache) flatten(ctx context.Context, u *url.URL, key string, visited map[string]bool, restrict bool, dst *[]Resource) *Fetch {
 	visited[key] = true
 	e := rc.sheet(ctx, u, key)
 	if restrict && e.fetch != nil && leftTrust(e.fetch) {
-		return e.fetch, nil // redirected through http: browsers block it at that hop, nothing inside loads
+		return e.fetch // redirected through http: browsers block it at that hop, nothing inside loads
 	}
-	var out []Resource
+	*dst = slices.Grow(*dst, len(e.refs))
 	for _, ref := range e.refs {
-		out = append(out, ref)
+		*dst = append(*dst, ref)
 		if ref.Kind != KindStylesheet {
 			continue
 		}
+		at := len(*dst) - 1
 		iu, err := url.Parse(ref.URL)
 		if err != nil || visited[ref.URL] || (iu.Scheme != "http" && iu.Scheme != "https") {
 			continue // an import cycle, or nothing to fetch
@@ -168,11 +170,10 @@ func (rc *resourceCache) flatten(ctx context.Context, u *url.URL, key string, vi
 		if restrict && !PotentiallyTrustworthy(iu) {
 			continue // a blocked import: its content never loads
 		}
-		f, sub := rc.flatten(ctx, iu, ref.URL, visited, restrict)
-		out[len(out)-1].Fetch = f
-		out = append(out, sub...)
+		f := rc.flatten(ctx, iu, ref.URL, visited, restrict, dst)
+		(*dst)[at].Fetch = f
 	}
-	return e.fetch, out
+	return e.fetch
 }
 
 // check requests one sub-resource once per crawl: scripts with GET (their bytes are hashed for

@@ -26,13 +26,6 @@ func writeJSON(w io.Writer, r *Report) error {
 	bw := bufio.NewWriter(w)
 	rest := buf.Bytes()
 	var elem bytes.Buffer
-	encode := func(v any) ([]byte, error) {
-		elem.Reset()
-		if err := encodeIndented(&elem, v, pageIndent); err != nil {
-			return nil, err
-		}
-		return bytes.TrimRight(elem.Bytes(), "\n"), nil
-	}
 	arrays := []struct {
 		key  string
 		n    int
@@ -42,9 +35,13 @@ func writeJSON(w io.Writer, r *Report) error {
 			if p := &r.Pages[i]; p.spooled != nil {
 				return p.spooled.read(&elem)
 			}
-			return encode(&r.Pages[i])
+			elem.Reset()
+			return appendPage(elem.AvailableBuffer(), &r.Pages[i], pageIndent), nil
 		}},
-		{"findings", len(r.Findings), func(i int) ([]byte, error) { return encode(&r.Findings[i]) }},
+		{"findings", len(r.Findings), func(i int) ([]byte, error) {
+			elem.Reset()
+			return appendFinding(elem.AvailableBuffer(), &r.Findings[i], pageIndent), nil
+		}},
 	}
 	for _, a := range arrays {
 		marker := []byte("\n  \"" + a.key + "\": [],") // both arrays are followed by more keys

@@ -251,3 +251,44 @@ func (o *jsonObject) close(closing string) []byte {
 	o.dst = append(o.dst, closing...)
 	return append(o.dst, '}')
 }
+
+// appendFinding appends f as encoding/json writes it with the given prefix and a two-space
+// indent; TestAppendFindingMatchesEncodingJSON holds it to that.
+func appendFinding(dst []byte, f *Finding, prefix string) []byte {
+	in := prefix + "  "
+	w := jsonObject{dst: append(dst, "{\n"...), indent: in}
+	w.str("rule", f.Rule)
+	w.str("severity", f.Severity)
+	w.str("page", f.Page)
+	w.str("url", f.URL)
+	w.str("element", f.Element)
+	w.str("attribute", f.Attribute)
+	w.num("line", f.Line)
+	w.str("source", f.Source)
+	w.str("message", f.Message)
+	if f.Stylesheet != "" {
+		w.str("stylesheet", f.Stylesheet)
+	}
+	if f.Mitigation != "" {
+		w.str("mitigation", f.Mitigation)
+	}
+	if f.HTTPSAvailable != nil {
+		w.raw("https_available", strconv.FormatBool(*f.HTTPSAvailable))
+	}
+	if f.Baseline != "" {
+		w.str("baseline", f.Baseline)
+	}
+	if s := f.Suppressed; s != nil {
+		w.key("suppressed")
+		o := jsonObject{dst: append(w.dst, "{\n"...), indent: in + "  "}
+		o.str("reason", s.Reason)
+		if s.Until != "" {
+			o.str("until", s.Until)
+		}
+		if s.Match != "" {
+			o.str("match", s.Match)
+		}
+		w.dst = o.close(in)
+	}
+	return w.close(prefix)
+}

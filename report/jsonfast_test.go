@@ -90,3 +90,23 @@ func TestAppendPageMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendFindingMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
+	yes, no := true, false
+	fs := []Finding{
+		{Rule: "r", Severity: "error", Page: "https://s/", URL: "http://x/\"a\"", Line: 3, Source: "html", Message: "m <b>"},
+		{Rule: "r", Severity: "warning", Page: "p", URL: "u", Element: "img", Attribute: "src", Source: "css", Message: "m",
+			Stylesheet: "s.css", Mitigation: "csp-upgrade-insecure-requests", HTTPSAvailable: &yes, Baseline: "new",
+			Suppressed: &Suppression{Reason: "why\n", Until: "2027-01-01", Match: "http://x/*"}},
+		{Rule: "r", HTTPSAvailable: &no, Suppressed: &Suppression{Reason: "r"}},
+	}
+	for _, prefix := range []string{"", "    "} {
+		for i := range fs {
+			want := stdIndent(t, &fs[i], prefix)
+			if got := string(appendFinding(nil, &fs[i], prefix)); got != want {
+				t.Errorf("finding %d prefix %q:\n%s\nwant:\n%s", i, prefix, got, want)
+			}
+		}
+	}
+}
