@@ -14,13 +14,19 @@ func appendResources(dst []byte, rs []Resource, prefix string) []byte {
 	if rs == nil {
 		return append(dst, "null"...)
 	}
-	if len(rs) == 0 {
+	return appendResourceList(dst, len(rs), func(i int) Resource { return rs[i] }, prefix)
+}
+
+// appendResourceList appends n resources, the i-th given by at, as a JSON array.
+func appendResourceList(dst []byte, n int, at func(int) Resource, prefix string) []byte {
+	if n == 0 {
 		return append(dst, "[]"...)
 	}
 	in1, in2 := prefix+"    ", prefix+"      "
 	dst = append(dst, "[\n"...)
-	for i := range rs {
-		r := &rs[i]
+	for i := 0; i < n; i++ {
+		rv := at(i)
+		r := &rv
 		dst = append(dst, in1...)
 		dst = append(dst, "{\n"...)
 		dst = appendField(dst, in2, "url", r.URL, true)
@@ -47,7 +53,7 @@ func appendResources(dst []byte, rs []Resource, prefix string) []byte {
 		dst = append(dst, '\n')
 		dst = append(dst, in1...)
 		dst = append(dst, '}')
-		if i < len(rs)-1 {
+		if i < n-1 {
 			dst = append(dst, ',')
 		}
 		dst = append(dst, '\n')
@@ -129,6 +135,11 @@ func appendJSONString(dst []byte, s string) []byte {
 // appendPage appends p as encoding/json writes it with the given prefix and a two-space
 // indent (SetEscapeHTML(false)); TestAppendPageMatchesEncodingJSON holds it to that.
 func appendPage(dst []byte, p *Page, prefix string) []byte {
+	return appendPageWith(dst, p, prefix, func(dst []byte) []byte { return appendResources(dst, p.Resources, prefix) })
+}
+
+// appendPageWith is appendPage with the resources array written by resources.
+func appendPageWith(dst []byte, p *Page, prefix string, resources func([]byte) []byte) []byte {
 	in := prefix + "  "
 	w := jsonObject{dst: append(dst, "{\n"...), indent: in}
 	w.str("url", p.URL)
@@ -183,7 +194,7 @@ func appendPage(dst []byte, p *Page, prefix string) []byte {
 		w.str("error", p.Error)
 	}
 	w.key("resources")
-	w.dst = appendResources(w.dst, p.Resources, prefix)
+	w.dst = resources(w.dst)
 	if p.Payment {
 		w.raw("payment", "true")
 	}

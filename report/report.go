@@ -218,10 +218,21 @@ type Error struct {
 
 // FromPage converts a crawled page to its report form.
 func FromPage(p *crawler.Page) Page {
+	out := PageMeta(p)
+	out.Resources = make([]Resource, len(p.Resources))
+	for i := range p.Resources {
+		out.Resources[i] = fromResource(&p.Resources[i])
+	}
+	return out
+}
+
+// PageMeta converts a crawled page to its report form without its resources (AddCrawledPage
+// writes those straight from the crawler's values).
+func PageMeta(p *crawler.Page) Page {
 	out := Page{
 		URL: p.URL, FinalURL: p.FinalURL, Status: p.Status, Depth: p.Depth,
 		ContentType: p.ContentType, Title: p.Title, Frame: p.Frame, Truncated: p.Truncated,
-		Error: p.Err, Resources: make([]Resource, 0, len(p.Resources)),
+		Error: p.Err,
 	}
 	if p.Frame {
 		out.Parent = p.Parent
@@ -237,14 +248,15 @@ func FromPage(p *crawler.Page) Page {
 			out.CSP = append(out.CSP, c.Policy)
 		}
 	}
-	for _, r := range p.Resources {
-		rr := Resource{URL: r.URL, Element: r.Element, Attribute: r.Attribute, Kind: string(r.Kind), Line: r.Line, Source: string(r.Source), Stylesheet: r.Stylesheet}
-		if r.Fetch != nil {
-			rr.Status = r.Fetch.Status
-		}
-		out.Resources = append(out.Resources, rr)
-	}
 	return out
+}
+
+func fromResource(r *crawler.Resource) Resource {
+	rr := Resource{URL: r.URL, Element: r.Element, Attribute: r.Attribute, Kind: string(r.Kind), Line: r.Line, Source: string(r.Source), Stylesheet: r.Stylesheet}
+	if r.Fetch != nil {
+		rr.Status = r.Fetch.Status
+	}
+	return rr
 }
 
 // FromFinding converts a rule finding to its report form.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"sync"
+
+	"github.com/padlock-scan/padlock/crawler"
 )
 
 // Spool keeps the pages' resource lists in an unlinked temporary file instead of memory: on a
@@ -38,12 +40,13 @@ func NewSpool() (*Spool, error) {
 	return &Spool{f: f}, nil
 }
 
-// put stores a page as it appears in the JSON report and returns where it is.
-func (s *Spool) put(p *Page) (*spoolRef, error) {
+// put stores a page as it appears in the JSON report and returns where it is; resources
+// writes its resources array.
+func (s *Spool) put(p *Page, resources func([]byte) []byte) (*spoolRef, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.out.Reset()
-	s.out.Write(appendPage(s.out.AvailableBuffer(), p, pageIndent))
+	s.out.Write(appendPageWith(s.out.AvailableBuffer(), p, pageIndent, resources))
 	b := s.out.Bytes()
 	if _, err := s.f.WriteAt(b, s.off); err != nil {
 		return nil, fmt.Errorf("resource spool: %w", err)
@@ -86,12 +89,35 @@ func (s *Spool) Close() error {
 // spool and Page.Resources stays nil in memory; writers get them back with PageResources.
 func (r *Report) AddPage(p Page) error {
 	if r.spool != nil && len(p.Resources) > 0 {
-		ref, err := r.spool.put(&p)
+		rs := p.Resources
+		ref, err := r.spool.put(&p, func(dst []byte) []byte { return appendResources(dst, rs, pageIndent) })
 		if err != nil {
 			return err
 		}
 		p.Resources, p.spooled = nil, ref
 	}
+	r.Pages = append(r.Pages, p)
+	return nil
+}
+
+// AddCrawledPage appends a page whose resources are the crawler's: with a spool they are
+// written straight from rs, never copied into report values; without, they are converted.
+// p's own Resources are ignored.
+func (r *Report) AddCrawledPage(p Page, rs []crawler.Resource) error {
+	if r.spool == nil || len(rs) == 0 {
+		p.Resources = make([]Resource, len(rs))
+		for i := range rs {
+			p.Resources[i] = fromResource(&rs[i])
+		}
+		return r.AddPage(p)
+	}
+	ref, err := r.spool.put(&p, func(dst []byte) []byte {
+		return appendResourceList(dst, len(rs), func(i int) Resource { return fromResource(&rs[i]) }, pageIndent)
+	})
+	if err != nil {
+		return err
+	}
+	p.Resources, p.spooled = nil, ref
 	r.Pages = append(r.Pages, p)
 	return nil
 }

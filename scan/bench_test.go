@@ -25,6 +25,7 @@ import (
 	"github.com/padlock-scan/padlock/crawler"
 	"github.com/padlock-scan/padlock/internal/benchsite"
 	"github.com/padlock-scan/padlock/report"
+	"github.com/padlock-scan/padlock/rules"
 )
 
 // benchPages is the size of the generated shop: 10,000 pages unless PADLOCK_BENCH_PAGES says.
@@ -58,29 +59,26 @@ func BenchmarkCrawl(b *testing.B) {
 			site.Close()
 		}
 	})
+	// The core crawl with the seven rules of the core issue only (the issue's own target), then
+	// every level with all rules.
+	core, err := rules.Select([]string{"mixed-content-blockable", "mixed-content-upgradeable", "insecure-form",
+		"insecure-page", "https-downgrade", "insecure-refresh", "insecure-link"}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("padlock-none-core-rules", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			site := benchsite.Start(n)
+			m := measure(func() int { return runBench(b, site, n, crawler.CheckNone, core) })
+			m.report(b, site)
+			site.Close()
+		}
+	})
 	for _, level := range []string{crawler.CheckNone, crawler.CheckScripts, crawler.CheckAll} {
 		b.Run("padlock-"+level, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				site := benchsite.Start(n)
-				m := measure(func() int {
-					rep, err := Run(context.Background(), Options{Crawl: crawler.Config{
-						StartURLs: []string{site.StartURL}, Resolve: site.Resolve, RootCAs: site.RootCAs,
-						Concurrency: benchConcurrency, MaxPages: n + 10, CheckResources: level,
-					}, Spool: true})
-					if err != nil {
-						b.Fatal(err)
-					}
-					if rep.Stats.Pages != n {
-						b.Fatalf("crawled %d pages of %d", rep.Stats.Pages, n)
-					}
-					// the report is written too, as the CLI does: that is part of the cost
-					w, _ := report.New("json")
-					if err := w.Write(io.Discard, rep); err != nil {
-						b.Fatal(err)
-					}
-					rep.Close()
-					return rep.Stats.Pages
-				})
+				m := measure(func() int { return runBench(b, site, n, level, nil) })
 				m.report(b, site)
 				site.Close()
 			}
@@ -137,6 +135,28 @@ func BenchmarkCLI(b *testing.B) {
 }
 
 var peakRE = regexp.MustCompile(`peak memory (\d+) MB`)
+
+// runBench crawls the site with padlock as the CLI would (report written, resources spooled)
+// and returns the pages crawled. selected nil means every rule.
+func runBench(b *testing.B, site *benchsite.Site, n int, level string, selected []*rules.Rule) int {
+	rep, err := Run(context.Background(), Options{Crawl: crawler.Config{
+		StartURLs: []string{site.StartURL}, Resolve: site.Resolve, RootCAs: site.RootCAs,
+		Concurrency: benchConcurrency, MaxPages: n + 10, CheckResources: level,
+	}, Selected: selected, Spool: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if rep.Stats.Pages != n {
+		b.Fatalf("crawled %d pages of %d", rep.Stats.Pages, n)
+	}
+	// the report is written too, as the CLI does: that is part of the cost
+	w, _ := report.New("json")
+	if err := w.Write(io.Discard, rep); err != nil {
+		b.Fatal(err)
+	}
+	rep.Close()
+	return rep.Stats.Pages
+}
 
 type measurement struct {
 	pages    int

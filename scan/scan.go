@@ -86,18 +86,18 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		rep.UseSpool(s)
 	}
 	visit := func(p *crawler.Page) {
-		rp := report.FromPage(p)
+		rp := report.PageMeta(p)
 		rp.ContentType = strs.get(rp.ContentType)
 		rp.Payment, rp.PaymentSignals = rules.IsPaymentPage(p, &opt.Rules)
 		inv.add(p, rp.Payment)
-		rep.Stats.Resources += len(rp.Resources)
+		rep.Stats.Resources += len(p.Resources)
 		if p.Err != "" {
 			rep.Errors = append(rep.Errors, report.Error{URL: p.URL, Error: p.Err})
 		}
 		if p.Truncated {
 			rep.Errors = append(rep.Errors, report.Error{URL: p.FinalURL, Error: "page truncated at the size limit (--max-body); references after it were not seen"})
 		}
-		if err := rep.AddPage(rp); err != nil {
+		if err := rep.AddCrawledPage(rp, p.Resources); err != nil {
 			spoolErr = err
 		}
 		addFindings(rules.Run(selected, p, &opt.Rules))
