@@ -40,7 +40,7 @@ func ExtractHTML(docURL *url.URL, body []byte) *Document {
 	body = bytes.TrimPrefix(body, utf8BOM)
 	// Shop pages carry a reference every few hundred bytes: sizing the slice up front saves the
 	// copies of growing it (a Resource is some 230 bytes).
-	doc := &Document{Resources: make([]Resource, 0, min(len(body)/600+8, 512))}
+	doc := &Document{Resources: make([]Resource, 0, min(len(body)/400+16, 512))}
 	e := newExtractor(doc, docURL, docURL, body)
 	if e.base != nil {
 		doc.Base = NormalizeURL(e.base)

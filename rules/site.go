@@ -40,11 +40,13 @@ func normalizeHost(host string) string {
 	if host == "" {
 		return ""
 	}
-	if ip := net.ParseIP(host); ip != nil {
-		if strings.Contains(host, ":") {
-			return "[" + ip.String() + "]"
+	if host[0] >= '0' && host[0] <= '9' || strings.Contains(host, ":") { // cheap test first: net.ParseIP's errors allocate
+		if ip := net.ParseIP(host); ip != nil {
+			if strings.Contains(host, ":") {
+				return "[" + ip.String() + "]"
+			}
+			return ip.String()
 		}
-		return ip.String()
 	}
 	if isASCII(host) {
 		return host // already lower-cased ASCII: nothing for IDNA to map (the crawler's usual case)
@@ -67,7 +69,7 @@ func isASCII(s string) bool {
 // registrableDomain returns the eTLD+1 of a normalised host, or the host itself for IP
 // addresses, single labels and public suffixes.
 func registrableDomain(host string) string {
-	if strings.HasPrefix(host, "[") || net.ParseIP(host) != nil || isIPLiteral(host) {
+	if strings.HasPrefix(host, "[") || isIPLiteral(host) {
 		return host
 	}
 	if d, err := publicsuffix.EffectiveTLDPlusOne(host); err == nil {

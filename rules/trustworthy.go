@@ -120,6 +120,10 @@ func isIPLiteral(host string) bool {
 		return true
 	}
 	// A host as written, not yet canonical (0x7f.1, 3232235777): let the URL parser read it.
+	// Only a host whose last label is a number can be one (WHATWG "ends in a number").
+	if h := strings.TrimSuffix(host, "."); h == "" || !endsInDigit(h) && !strings.Contains(h[strings.LastIndexByte(h, '.')+1:], "0x") && !strings.Contains(h[strings.LastIndexByte(h, '.')+1:], "0X") {
+		return false
+	}
 	u, ok := parseURL("http://" + host + "/")
 	return ok && crawler.IPLiteral(u.Hostname())
 }
