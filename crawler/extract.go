@@ -54,10 +54,10 @@ var utf8BOM = []byte("\xef\xbb\xbf")
 // newExtractor prepares the extraction of body into doc. fallback is the URL that <base href>
 // resolves against and that is in force without one (the parent's base for srcdoc).
 func newExtractor(doc *Document, docURL, fallback *url.URL, body []byte) *extractor {
-	e := &extractor{doc: doc, docURL: docURL, body: body, inHead: true}
+	e := &extractor{doc: doc, docURL: docURL, body: body, inHead: true, hasCR: bytes.IndexByte(body, '\r') >= 0}
 	e.setBase(fallback)
 	if hasBaseTag(body) {
-		pre := &extractor{body: body, base: fallback, inHead: true, baseOnly: true}
+		pre := &extractor{body: body, base: fallback, inHead: true, baseOnly: true, hasCR: bytes.IndexByte(body, '\r') >= 0}
 		pre.run()
 		if pre.foundBase != nil {
 			e.setBase(pre.foundBase)
@@ -111,6 +111,7 @@ type extractor struct {
 	docURL *url.URL // the document's own URL; nil for srcdoc documents (about:srcdoc)
 	base   *url.URL
 	body   []byte
+	hasCR  bool // the document holds a carriage return (line counting must look for them)
 	// origin is base's "scheme://host" when base is an http(s) URL already in NormalizeURL
 	// form, for the quick path of root-relative references ("" otherwise).
 	origin string
@@ -186,7 +187,7 @@ func (e *extractor) run() {
 // end a line. A CR at the end of raw is settled by the next token.
 func (e *extractor) countLines(raw []byte) {
 	e.line += bytes.Count(raw, newline)
-	if bytes.IndexByte(raw, '\r') < 0 {
+	if !e.hasCR || bytes.IndexByte(raw, '\r') < 0 {
 		return
 	}
 	for i, c := range raw {

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 type Spool struct {
 	mu  sync.Mutex
 	f   *os.File
+	w   *bufio.Writer // appends to f; flushed before the first read
 	off int64
 	out bytes.Buffer // reused between pages
 }
@@ -37,7 +39,7 @@ func NewSpool() (*Spool, error) {
 		return nil, fmt.Errorf("resource spool: %w", err)
 	}
 	_ = os.Remove(f.Name()) // best effort: where an open file cannot be removed, Close removes it
-	return &Spool{f: f}, nil
+	return &Spool{f: f, w: bufio.NewWriterSize(f, 256<<10)}, nil
 }
 
 // put stores a page as it appears in the JSON report and returns where it is; resources
@@ -48,7 +50,7 @@ func (s *Spool) put(p *Page, resources func([]byte) []byte) (*spoolRef, error) {
 	s.out.Reset()
 	s.out.Write(appendPageWith(s.out.AvailableBuffer(), p, pageIndent, resources))
 	b := s.out.Bytes()
-	if _, err := s.f.WriteAt(b, s.off); err != nil {
+	if _, err := s.w.Write(b); err != nil {
 		return nil, fmt.Errorf("resource spool: %w", err)
 	}
 	ref := &spoolRef{s: s, off: s.off, n: len(b)}
@@ -58,6 +60,9 @@ func (s *Spool) put(p *Page, resources func([]byte) []byte) (*spoolRef, error) {
 
 // read returns the page's JSON as stored, in buf's memory (valid until buf is used again).
 func (r *spoolRef) read(buf *bytes.Buffer) ([]byte, error) {
+	if err := r.s.flush(); err != nil {
+		return nil, err
+	}
 	buf.Reset()
 	buf.Grow(r.n)
 	b := buf.AvailableBuffer()[:r.n]
@@ -67,8 +72,21 @@ func (r *spoolRef) read(buf *bytes.Buffer) ([]byte, error) {
 	return b, nil
 }
 
+// flush writes out what put has buffered, so reads see it.
+func (s *Spool) flush() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.w.Flush(); err != nil {
+		return fmt.Errorf("resource spool: %w", err)
+	}
+	return nil
+}
+
 // bytes returns the page's JSON as stored.
 func (r *spoolRef) bytes() ([]byte, error) {
+	if err := r.s.flush(); err != nil {
+		return nil, err
+	}
 	b := make([]byte, r.n)
 	if _, err := r.s.f.ReadAt(b, r.off); err != nil {
 		return nil, fmt.Errorf("resource spool: %w", err)
