@@ -352,13 +352,21 @@ func printSummary(w io.Writer, rep *report.Report, paths []string) {
 		}
 	}
 	if n := len(rep.Fixes); n > 0 {
-		easy := 0
+		easy, unknown := 0, 0
 		for _, f := range rep.Fixes {
-			if f.Action == "use-https" {
+			switch f.Action {
+			case "use-https":
 				easy++
+			case "check":
+				unknown++
 			}
 		}
-		fmt.Fprintf(w, "padlock: %d insecure URLs to fix (%d of them by switching to https://); see the report's fix list\n", n, easy)
+		switch {
+		case unknown == n:
+			fmt.Fprintf(w, "padlock: %d insecure URLs to fix (see the report's fix list; --check-resources all tells which only need https://)\n", n)
+		default:
+			fmt.Fprintf(w, "padlock: %d insecure URLs to fix, %d of them by switching to https:// (see the report's fix list)\n", n, easy)
+		}
 	}
 	if len(rep.Fixed) > 0 {
 		fmt.Fprintf(w, "padlock: %d baseline findings are fixed\n", len(rep.Fixed))
