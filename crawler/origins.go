@@ -64,11 +64,7 @@ func (os *origins) touchPage(ctx context.Context, p *Page) {
 
 // originKey is the origin as users write it: the default port is left out.
 func originKey(u *url.URL) string {
-	h := strings.ToLower(u.Host)
-	if strings.HasSuffix(h, ":443") {
-		h = strings.TrimSuffix(h, ":443")
-	}
-	return "https://" + h
+	return "https://" + strings.TrimSuffix(strings.ToLower(u.Host), ":443")
 }
 
 func (os *origins) touch(ctx context.Context, raw, page string) {

@@ -24,7 +24,7 @@ func NewWithOptions(format string, opts Options) (Writer, error) {
 		return nil, err
 	}
 	if format == "junit" {
-		return JUnitWriter{FailOn: opts.FailOn}, nil
+		return JUnitWriter(opts), nil
 	}
 	return New(format)
 }

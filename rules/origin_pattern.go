@@ -25,9 +25,7 @@ func ValidateOriginPattern(p string) error {
 		}
 		host = u.Hostname()
 	}
-	if strings.HasPrefix(host, "*.") {
-		host = host[2:]
-	}
+	host = strings.TrimPrefix(host, "*.")
 	if host == "" || strings.ContainsAny(host, "*/ ?#@") {
 		return errors.New("want a host such as js.provider.test or a pattern such as *.provider.test")
 	}
