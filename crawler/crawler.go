@@ -143,6 +143,7 @@ func Crawl(ctx context.Context, cfg *Config, visit func(*Page)) (*Result, error)
 	})
 	wg.Wait()
 	stop()
+	defer cr.tr.base.CloseIdleConnections() // a library caller may crawl again: leave no sockets behind
 
 	origins := cr.origins.list()
 	res := &Result{
