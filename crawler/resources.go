@@ -339,6 +339,10 @@ func (cr *crawl) request(ctx context.Context, u *url.URL, get, keep bool) (*Fetc
 		}
 		body, err := io.ReadAll(io.LimitReader(resp.Body, cr.cfg.MaxBody+1))
 		resp.Body.Close()
+		if err == nil && resp.Request != nil {
+			// a timeout racing the server's close can end in a clean EOF: the body is not whole
+			err = resp.Request.Context().Err()
+		}
 		if err != nil {
 			f.Err = describeErr(err, cr.cfg.Timeout)
 			return f, nil

@@ -159,6 +159,11 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		// A page body is read here, once, into a pooled buffer the extractor hands back;
 		// colly then reads an empty body instead of growing a copy of its own.
 		err := st.capture(resp.Body, t.maxBody+1)
+		if err == nil {
+			// A request cancelled (timeout, Ctrl-C) while its body is read can end in a clean
+			// EOF when the server closes at the same moment: the page is not whole.
+			err = req.Context().Err()
+		}
 		resp.Body.Close()
 		<-t.sem
 		if err != nil {
