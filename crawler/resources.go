@@ -2,6 +2,7 @@ package crawler
 
 import (
 	"context"
+	"errors"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
@@ -339,8 +340,9 @@ func (cr *crawl) request(ctx context.Context, u *url.URL, get, keep bool) (*Fetc
 		}
 		body, err := io.ReadAll(io.LimitReader(resp.Body, cr.cfg.MaxBody+1))
 		resp.Body.Close()
-		if err == nil && resp.Request != nil {
-			// a timeout racing the server's close can end in a clean EOF: the body is not whole
+		if err == nil && resp.Request != nil && errors.Is(resp.Request.Context().Err(), context.DeadlineExceeded) {
+			// A timeout racing the server's close can end in a clean EOF: the body is not
+			// whole. (A plain Canceled is the client releasing the request after EOF.)
 			err = resp.Request.Context().Err()
 		}
 		if err != nil {
