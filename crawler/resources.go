@@ -2,11 +2,11 @@ package crawler
 
 import (
 	"context"
-	"errors"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
