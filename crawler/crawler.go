@@ -88,6 +88,7 @@ func Crawl(ctx context.Context, cfg *Config, visit func(*Page)) (*Result, error)
 	cr := &crawl{cfg: cfg}
 	cr.cond = sync.NewCond(&cr.mu)
 	cr.tr = newTransport(cfg)
+	cr.tr.allowLocal.Store(siteIsLocal(ctx, cfg.starts, cfg.resolver))
 	cr.client = &http.Client{
 		Transport:     cr.tr,
 		Timeout:       cfg.Timeout,

@@ -6,9 +6,11 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -31,6 +33,9 @@ type transport struct {
 	insecureOK func(host string) bool
 	captures   sync.Map // capture id -> *fetchState, for page requests in flight
 	maxBody    int64
+	// allowLocal lets connections reach non-public addresses: set when the site itself is on
+	// one (see guard.go).
+	allowLocal atomic.Bool
 }
 
 func newTransport(cfg *Config) *transport {
@@ -38,14 +43,22 @@ func newTransport(cfg *Config) *transport {
 	t.insecureOK = func(host string) bool {
 		return cfg.Insecure && cfg.InScope(&url.URL{Scheme: "https", Host: host})
 	}
-	dialer := &net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second}
+	dialer := &net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second, Control: guardControl(t.allowLocal.Load)}
 	dial := dialer.DialContext
 	if cfg.DialContext != nil {
 		dial = cfg.DialContext
 	}
 	resolver := cfg.resolver
 	t.dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		return dial(ctx, network, resolveAddr(resolver, addr))
+		addr = resolveAddr(resolver, addr)
+		// The Control hook checks what the system dialer connects to; a replaced dialer (tests)
+		// gets the same check on address literals here.
+		if host, _, err := net.SplitHostPort(addr); err == nil {
+			if a, err := netip.ParseAddr(host); err == nil && refused(a, t.allowLocal.Load()) {
+				return nil, &net.OpError{Op: "dial", Net: network, Err: fmt.Errorf("%w (%s)", ErrLocalAddress, a)}
+			}
+		}
+		return dial(ctx, network, addr)
 	}
 	t.base = &http.Transport{
 		Proxy:                 nil, // a crawler of someone's site goes straight to it; --resolve covers previews
