@@ -46,6 +46,7 @@ type job struct {
 	depth  int
 	parent string
 	frame  bool
+	start  bool // a start URL the user gave (sitemap URLs are depth 0 too, but not starts)
 }
 
 // crawl is the state of one Crawl call.
@@ -58,8 +59,9 @@ type crawl struct {
 	resources resourceCache
 	origins   origins
 
-	seen  sync.Map // normalised page URL -> struct{}
-	gates sync.Map // origin -> *gate, spacing page requests by --delay or Crawl-delay
+	seen       sync.Map // normalised page URL -> struct{}
+	skippedSet sync.Map // normalised URLs kept out by --max-depth, --include, --exclude (counted once)
+	gates      sync.Map // origin -> *gate, spacing page requests by --delay or Crawl-delay
 
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -102,7 +104,7 @@ func Crawl(ctx context.Context, cfg *Config, visit func(*Page)) (*Result, error)
 	var sitemapsNamed, sitemapsGuessed []string
 	sitemapsNamed = append(sitemapsNamed, cfg.Sitemaps...)
 	for _, u := range cfg.starts {
-		cr.enqueue(job{u: u}, true)
+		cr.enqueue(job{u: u, start: true}, true)
 		if !cfg.IgnoreRobots {
 			e := cr.robotsFor(ctx, u)
 			if e.err != nil {
@@ -116,7 +118,7 @@ func Crawl(ctx context.Context, cfg *Config, visit func(*Page)) (*Result, error)
 			sitemapsGuessed = append(sitemapsGuessed, (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/sitemap.xml"}).String())
 		}
 	}
-	if !cfg.NoFollow || len(cfg.Sitemaps) > 0 {
+	if !cfg.NoFollow {
 		pages, errs := cr.readSitemaps(ctx, sitemapsNamed, sitemapsGuessed)
 		for _, e := range errs {
 			cr.addError(e)
@@ -179,7 +181,9 @@ func (cr *crawl) enqueue(j job, start bool) bool {
 			return false
 		}
 		if (cr.cfg.MaxDepth > 0 && j.depth > cr.cfg.MaxDepth) || !cr.filtersAllow(j.u) {
-			if _, loaded := cr.seen.LoadOrStore(NormalizeURL(j.u), struct{}{}); !loaded {
+			// Counted once, but not marked seen: a shallower link to the same URL may come
+			// later from a slower page and must still be crawled.
+			if _, loaded := cr.skippedSet.LoadOrStore(NormalizeURL(j.u), struct{}{}); !loaded {
 				cr.skipped.Add(1)
 			}
 			return false
@@ -280,7 +284,7 @@ func (cr *crawl) runJob(ctx context.Context, j job, visit func(*Page)) {
 	delay := cr.cfg.Delay
 	if !cr.cfg.IgnoreRobots {
 		e := cr.robotsFor(ctx, j.u)
-		if !e.allowed(j.u) && j.depth > 0 {
+		if !e.allowed(j.u) && !j.start {
 			cr.giveBack()
 			cr.skipped.Add(1)
 			return
@@ -300,11 +304,13 @@ func (cr *crawl) runJob(ctx context.Context, j job, visit func(*Page)) {
 		return // interrupted mid-fetch: not a page failure
 	}
 	html := p.Err == "" && isHTML(p.ContentType) && p.Status < 300
-	if !html && p.Err == "" && p.Status < 300 {
-		cr.giveBack() // a PDF or image link is not an HTML page: it does not count
-		return
+	if !html {
+		cr.giveBack() // only HTML pages count against --max-pages
+		if p.Err == "" && p.Status < 300 {
+			return // a PDF or image link is not a page at all
+		}
 	}
-	if j.depth == 0 && p.Err == "" && p.Status < 400 {
+	if j.start && p.Err == "" && p.Status < 400 {
 		cr.startOK.Add(1)
 	}
 	if p.Err != "" {
@@ -483,12 +489,21 @@ func (cr *crawl) fetchPage(ctx context.Context, j job) *Page {
 		}
 		chain[key] = true
 		if !cr.cfg.InScope(next) {
-			if j.depth != 0 || !sameSite(j.u.Hostname(), next.Hostname()) {
+			if !j.start || !sameSite(j.u.Hostname(), next.Hostname()) {
 				return p // off scope: the hop is recorded, the target is not crawled as a page
 			}
 			// A start URL moving to another host of its site (shop.test -> www.shop.test) takes
 			// the crawl there: that host is the site.
 			cr.cfg.moved.add(strings.ToLower(next.Hostname()))
+		}
+		// A redirect may not take the crawl where a link could not: --include/--exclude and
+		// robots.txt hold for its target too (a redirect keeps the depth of the page). A start
+		// URL's own chain is followed as the user asked.
+		if !j.start && (!cr.filtersAllow(next) || !cr.cfg.IgnoreRobots && !cr.robotsFor(ctx, next).allowed(next)) {
+			if _, loaded := cr.skippedSet.LoadOrStore(key, struct{}{}); !loaded {
+				cr.skipped.Add(1)
+			}
+			return p
 		}
 		if _, loaded := cr.seen.LoadOrStore(key, struct{}{}); loaded && !sameURL(j.u, next) {
 			// The target is (or will be) a page of its own: this record stops at the redirect

@@ -31,13 +31,16 @@ type originState struct {
 // touchPage records the origins a processed page made padlock request: the page itself, its
 // redirect hops, and every sub-resource padlock fetched, with their hops.
 func (os *origins) touchPage(ctx context.Context, p *Page) {
+	// Only URLs actually requested: every hop's source and where the fetch ended. A redirect
+	// target that was not followed (off scope, seen, refused) was never contacted.
 	page := p.FinalURL
 	os.touch(ctx, p.URL, page)
 	for _, h := range p.Redirects {
 		if h.Via == "http" {
-			os.touch(ctx, h.To, page)
+			os.touch(ctx, h.From, page)
 		}
 	}
+	os.touch(ctx, p.FinalURL, page)
 	for i := range p.Resources {
 		f := p.Resources[i].Fetch
 		if f == nil {
@@ -45,7 +48,10 @@ func (os *origins) touchPage(ctx context.Context, p *Page) {
 		}
 		os.touch(ctx, p.Resources[i].URL, page)
 		for _, h := range f.Redirects {
-			os.touch(ctx, h.To, page)
+			os.touch(ctx, h.From, page)
+		}
+		if f.FinalURL != "" {
+			os.touch(ctx, f.FinalURL, page)
 		}
 	}
 	if strings.HasPrefix(page, "https:") && p.Err == "" && p.Header != nil {

@@ -101,7 +101,7 @@ func (rc *resourceCache) attach(ctx context.Context, p *Page) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r.Fetch = rc.check(ctx, u, r.URL, r.Kind)
+			r.Fetch = rc.check(ctx, u, r.URL, checkNeeds(r))
 		}()
 	}
 	wg.Wait()
@@ -126,7 +126,7 @@ func (rc *resourceCache) wantCheck(r *Resource) bool {
 func (rc *resourceCache) sheet(ctx context.Context, u *url.URL, key string) *sheetEntry {
 	e := entryFor(rc, &rc.sheets, key)
 	e.once.Do(func() {
-		f, body := rc.cr.request(ctx, u, true, true)
+		f, body := rc.cr.request(ctx, u, reqOpts{get: true, keep: true, headers: true})
 		e.fetch = f
 		if f.Err != "" || f.Status >= 400 {
 			rc.cr.addError(Error{URL: u.String(), Err: "stylesheet: " + fetchProblem(f)})
@@ -177,17 +177,39 @@ func (rc *resourceCache) flatten(ctx context.Context, u *url.URL, key string, vi
 	return e.fetch
 }
 
-// check requests one sub-resource once per crawl: scripts with GET (their bytes are hashed for
-// SRI and the inventory), the rest with HEAD. For http: URLs it also asks whether the https:
-// copy answers, which tells the user whether changing the scheme is the fix. key is the URL in
-// NormalizeURL form (references already are).
-func (rc *resourceCache) check(ctx context.Context, u *url.URL, key string, kind Kind) *Fetch {
-	e := entryFor(rc, &rc.checks, key)
+// need says what a check must learn about a sub-resource.
+type need struct {
+	body    bool // GET and hash the bytes: scripts (inventory) and anything with integrity (SRI)
+	headers bool // keep CORS headers: integrity or crossorigin make them matter
+	form    bool // a form target: HEAD only, never a GET fallback
+}
+
+func checkNeeds(r *Resource) need {
+	return need{
+		body:    r.Kind == KindScript || r.Integrity != "",
+		headers: r.Integrity != "" || r.HasCrossOrigin,
+		form:    r.Kind == KindForm,
+	}
+}
+
+// check requests one sub-resource once per crawl for each thing it must learn: scripts and
+// resources with integrity with GET (their bytes are hashed), the rest with HEAD. A URL met
+// first as an image and later as a script is fetched again with GET; never the other way.
+// For http: URLs it also asks whether the https: copy answers, which tells the user whether
+// changing the scheme is the fix. key is the URL in NormalizeURL form (references already are).
+func (rc *resourceCache) check(ctx context.Context, u *url.URL, key string, n need) *Fetch {
+	ckey := key
+	switch {
+	case n.body:
+		ckey += "\x00get"
+	case n.headers:
+		ckey += "\x00headers"
+	}
+	e := entryFor(rc, &rc.checks, ckey)
 	e.once.Do(func() {
-		get := kind == KindScript
-		f, _ := rc.cr.request(ctx, u, get, false)
-		if !get && (f.Status == http.StatusMethodNotAllowed || f.Status == http.StatusNotImplemented) && kind != KindForm {
-			f, _ = rc.cr.request(ctx, u, true, false) // HEAD refused: ask again with GET
+		f, _ := rc.cr.request(ctx, u, reqOpts{get: n.body, headers: n.headers || n.body})
+		if !n.body && (f.Status == http.StatusMethodNotAllowed || f.Status == http.StatusNotImplemented) && !n.form {
+			f, _ = rc.cr.request(ctx, u, reqOpts{get: true, headers: n.headers}) // HEAD refused: ask again with GET
 		}
 		if u.Scheme == "http" && rc.cr.cfg.CheckResources == CheckAll {
 			ok := rc.cr.httpsCopy(ctx, u, f)
@@ -235,9 +257,9 @@ func (rc *resourceCache) intern(s string) string {
 // the http answer had one, the same media type.
 func (cr *crawl) httpsCopy(ctx context.Context, u *url.URL, plain *Fetch) bool {
 	s := upgraded(u)
-	f, _ := cr.request(ctx, s, false, false)
+	f, _ := cr.request(ctx, s, reqOpts{})
 	if f.Status == http.StatusMethodNotAllowed || f.Status == http.StatusNotImplemented {
-		f, _ = cr.request(ctx, s, true, false)
+		f, _ = cr.request(ctx, s, reqOpts{get: true})
 	}
 	if f.Err != "" || f.Status < 200 || f.Status >= 300 {
 		return false
@@ -278,11 +300,18 @@ func mediaType(ct string) string {
 	return mt
 }
 
+// reqOpts say how request asks for a sub-resource.
+type reqOpts struct {
+	get     bool // GET and hash the body (HEAD otherwise)
+	keep    bool // return the body too (stylesheets)
+	headers bool // keep the CORS and type headers of the answer
+}
+
 // request makes one request for a sub-resource, following redirects hop by hop and recording
-// them. With get it reads the body (to the size limit) and hashes it; it returns the body only
-// when keep is set. The user's headers go only to origins that may carry them, and never again
-// once a redirect chain has left those origins.
-func (cr *crawl) request(ctx context.Context, u *url.URL, get, keep bool) (*Fetch, []byte) {
+// them. The user's headers go only to origins that may carry them, and never again once a
+// redirect chain has left those origins.
+func (cr *crawl) request(ctx context.Context, u *url.URL, o reqOpts) (*Fetch, []byte) {
+	get, keep := o.get, o.keep
 	method := http.MethodHead
 	if get {
 		method = http.MethodGet
@@ -307,8 +336,8 @@ func (cr *crawl) request(ctx context.Context, u *url.URL, get, keep bool) (*Fetc
 		}
 		f.Status = resp.StatusCode
 		f.ContentType = resp.Header.Get("Content-Type")
-		if get {
-			f.Header = keepHeaders(resp.Header) // CORS and type headers matter for bodies (SRI)
+		if o.headers {
+			f.Header = keepHeaders(resp.Header) // CORS and type headers matter for SRI
 		}
 		loc := resp.Header.Get("Location")
 		if resp.StatusCode >= 300 && resp.StatusCode < 400 && loc != "" {

@@ -50,7 +50,7 @@ func (cr *crawl) robotsFor(ctx context.Context, u *url.URL) *robotsEntry {
 	e := cr.robots.entry(origin(u))
 	e.once.Do(func() {
 		ru := &url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/robots.txt"}
-		body, status, err := cr.getSmall(ctx, ru.String(), 512<<10)
+		body, status, err := cr.getSmall(ctx, ru.String(), 512<<10, true)
 		if err != nil {
 			e.err = fmt.Errorf("robots.txt: %w", err)
 			return
@@ -124,24 +124,45 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// getSmall GETs a small helper file (robots.txt, a sitemap) with the crawler's client, without
-// the user's headers unless the origin may carry them.
-func (cr *crawl) getSmall(ctx context.Context, u string, limit int64) ([]byte, int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+// getSmall GETs a small helper file (robots.txt, a sitemap), following up to five redirects
+// (apex to www, http to https; to another site only with anySite, as RFC 9309 asks for
+// robots.txt), with the user's headers only where request() would send them.
+func (cr *crawl) getSmall(ctx context.Context, u string, limit int64, anySite bool) ([]byte, int, error) {
+	cur, err := url.Parse(u)
 	if err != nil {
 		return nil, 0, err
 	}
-	cr.setHeaders(req, true)
-	resp, err := cr.client.Do(req)
-	if err != nil {
-		return nil, 0, err
+	credentials := true
+	for hop := 0; ; hop++ {
+		credentials = credentials && cr.cfg.mayCarryCredentials(cur)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, cur.String(), nil)
+		if err != nil {
+			return nil, 0, err
+		}
+		cr.setHeaders(req, credentials)
+		resp, err := cr.client.Do(req)
+		if err != nil {
+			return nil, 0, err
+		}
+		if loc := resp.Header.Get("Location"); resp.StatusCode >= 300 && resp.StatusCode < 400 && loc != "" && hop < 5 {
+			resp.Body.Close()
+			next, ok := Resolve(cur, loc)
+			if !ok || (next.Scheme != "http" && next.Scheme != "https") {
+				return nil, resp.StatusCode, fmt.Errorf("redirect to unusable Location %q", loc)
+			}
+			if !anySite && !sameSite(cur.Hostname(), next.Hostname()) {
+				return nil, resp.StatusCode, fmt.Errorf("redirect to another site (%s) not followed", next.Host)
+			}
+			cur = next
+			continue
+		}
+		body, err := io.ReadAll(io.LimitReader(resp.Body, limit))
+		resp.Body.Close()
+		if err != nil {
+			return nil, resp.StatusCode, err
+		}
+		return body, resp.StatusCode, nil
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, limit))
-	if err != nil {
-		return nil, resp.StatusCode, err
-	}
-	return body, resp.StatusCode, nil
 }
 
 // sitemapDoc covers both <urlset> and <sitemapindex>.
@@ -178,7 +199,7 @@ func (cr *crawl) readSitemaps(ctx context.Context, named, guessed []string) (pag
 			continue
 		}
 		seen[it.u] = true
-		body, status, err := cr.getSmall(ctx, it.u, 50<<20)
+		body, status, err := cr.getSmall(ctx, it.u, 50<<20, false)
 		if err == nil && status >= 400 {
 			err = fmt.Errorf("HTTP %d", status)
 		}

@@ -158,6 +158,15 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, req.Context().Err()
 	}
 	t.requests.Add(1)
+	st := t.captureFor(req)
+	if st != nil || req.Header.Get(captureHeader) != "" {
+		// The marker is for padlock only: the request that leaves carries a header copy
+		// without it (a RoundTripper must not change the caller's request).
+		r2 := *req
+		r2.Header = req.Header.Clone()
+		r2.Header.Del(captureHeader)
+		req = &r2
+	}
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
 		<-t.sem
@@ -168,7 +177,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			t.tlsInfo.LoadOrStore(origin(req.URL), t.describe(req.URL.Hostname(), resp.TLS))
 		}
 	}
-	if st := t.captureFor(req); st != nil && isHTMLOrUntyped(resp.Header.Get("Content-Type")) {
+	if st != nil && isHTMLOrUntyped(resp.Header.Get("Content-Type")) {
 		// A page body is read here, once, into a pooled buffer the extractor hands back;
 		// colly then reads an empty body instead of growing a copy of its own.
 		err := st.capture(resp.Body, t.maxBody+1)
@@ -194,14 +203,12 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // before the request leaves padlock.
 const captureHeader = "X-Padlock-Capture"
 
-// captureFor returns the fetch state a page request asked to capture its body into, removing
-// the marker header.
+// captureFor returns the fetch state a page request asked to capture its body into.
 func (t *transport) captureFor(req *http.Request) *fetchState {
 	id := req.Header.Get(captureHeader)
 	if id == "" {
 		return nil
 	}
-	req.Header.Del(captureHeader)
 	v, ok := t.captures.Load(id)
 	if !ok {
 		return nil

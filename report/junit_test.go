@@ -183,8 +183,10 @@ func TestJUnitThreshold(t *testing.T) {
 		blog   = "https://blog.shop.test/post"
 		legacy = "http://www.shop.test/legacy"
 	)
+	// root's mixed-content-blockable finding is known to the baseline: like the gate, JUnit does
+	// not fail on it.
 	errorCases := []string{
-		legacy + " insecure-page", blog + " https-downgrade", root + " mixed-content-blockable",
+		legacy + " insecure-page", blog + " https-downgrade",
 		hostileScriptURL + " mixed-content-blockable",
 	}
 	warningCases := append(append([]string{}, errorCases...), root+" mixed-content-upgradeable", root+" future-rule")
@@ -327,5 +329,15 @@ func TestFormatsRegistered(t *testing.T) {
 		if e := Extension(name); e != ext {
 			t.Errorf("Extension(%q) = %q, want %q", name, e, ext)
 		}
+	}
+}
+
+func TestJUnitKnownFindingDoesNotFail(t *testing.T) {
+	t.Parallel()
+	r := &Report{Pages: []Page{{URL: "https://s.test/", FinalURL: "https://s.test/"}},
+		Findings: []Finding{{Rule: "mixed-content-blockable", Severity: "error", Page: "https://s.test/", URL: "http://x/a.js", Baseline: "known", Message: "m"}}}
+	out := string(renderJUnit(t, r, "error"))
+	if strings.Contains(out, "<failure") || !strings.Contains(out, "[baseline: known]") {
+		t.Errorf("a finding known to the baseline must be listed, not failed:\n%s", out)
 	}
 }

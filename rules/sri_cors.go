@@ -128,8 +128,8 @@ func corsChain(po string, r *crawler.Resource) (cross bool, via, sent string) {
 // judge.
 func acaoProblem(r *crawler.Resource, sent string) string {
 	f := r.Fetch
-	if f == nil || f.Status < 200 || f.Status > 299 {
-		return ""
+	if f == nil || f.Status < 200 || f.Status > 299 || f.Header == nil {
+		return "" // no response headers kept: nothing to judge
 	}
 	acao := f.Header.Values("Access-Control-Allow-Origin")
 	creds := r.CrossOrigin == "use-credentials"

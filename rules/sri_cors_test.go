@@ -77,7 +77,7 @@ func TestSRICORS(t *testing.T) {
 		{name: "use-credentials, ACAC not exactly true", res: res(cdn, "use-credentials",
 			resp(cdn, "Access-Control-Allow-Origin: "+pageOrigin, "Access-Control-Allow-Credentials: TRUE")), contains: "Access-Control-Allow-Credentials"},
 		{name: "crossorigin, not fetched: nothing to judge", res: res(cdn, "anonymous", nil)},
-		{name: "crossorigin, HEAD response judged", res: res(cdn, "anonymous", &crawler.Fetch{URL: cdn, Method: "HEAD", Status: 200}),
+		{name: "crossorigin, HEAD response judged", res: res(cdn, "anonymous", &crawler.Fetch{URL: cdn, Method: "HEAD", Status: 200, Header: http.Header{}}),
 			contains: "no Access-Control-Allow-Origin"},
 		{name: "crossorigin, 404 not judged", res: res(cdn, "anonymous", &crawler.Fetch{URL: cdn, Method: "GET", Status: 404, Header: http.Header{}})},
 		{name: "crossorigin, transport error not judged", res: res(cdn, "anonymous", &crawler.Fetch{URL: cdn, Err: "connection refused"})},

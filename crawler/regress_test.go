@@ -1,0 +1,158 @@
+package crawler
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Regression tests for defects a review found (each failed before its fix).
+
+func TestSitemapURLsFollowRobots(t *testing.T) {
+	t.Parallel()
+	var h hits
+	srv := httptest.NewServer(nil)
+	defer srv.Close()
+	srv.Config.Handler = serve(routes{
+		"/":            html(`<p>home</p>`),
+		"/private/x":   html(`<p>secret</p>`),
+		"/robots.txt":  func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "User-agent: *\nDisallow: /private/\n") },
+		"/sitemap.xml": func(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(w, `<urlset><url><loc>%s/private/x</loc></url></urlset>`, srv.URL) },
+	}, &h)
+	_, res := crawlAll(t, &Config{StartURLs: []string{srv.URL + "/"}})
+	if n := h.count("GET", strings.TrimPrefix(srv.URL, "http://")+"/private/x"); n != 0 || res.Skipped != 1 {
+		t.Errorf("a robots-disallowed sitemap URL was fetched %d times (skipped %d)", n, res.Skipped)
+	}
+}
+
+func TestRedirectIntoExcludedURLIsNotFollowed(t *testing.T) {
+	t.Parallel()
+	var h hits
+	srv := httptest.NewServer(nil)
+	defer srv.Close()
+	srv.Config.Handler = serve(routes{
+		"/":        html(`<a href="/signout">x</a>`),
+		"/signout": redirect(302, "/logout"),
+		"/logout":  html(`<p>logged out</p>`),
+	}, &h)
+	crawlAll(t, &Config{StartURLs: []string{srv.URL + "/"}, IgnoreRobots: true, Exclude: []*regexp.Regexp{regexp.MustCompile(`/logout`)},
+		Headers: http.Header{"Authorization": {"Basic x"}}})
+	if n := h.count("GET", strings.TrimPrefix(srv.URL, "http://")+"/logout"); n != 0 {
+		t.Errorf("an excluded URL was fetched %d times through a redirect", n)
+	}
+}
+
+func TestCaptureMarkerNeverLeavesPadlock(t *testing.T) {
+	t.Parallel()
+	var h hits
+	srv := httptest.NewServer(serve(routes{"/": html(`<p>x</p>`)}, &h))
+	defer srv.Close()
+	crawlAll(t, &Config{StartURLs: []string{srv.URL + "/"}, IgnoreRobots: true, NoFollow: true})
+	hs := h.headers["GET "+strings.TrimPrefix(srv.URL, "http://")+"/"]
+	if len(hs) != 1 {
+		t.Fatalf("want one GET of /, got %d", len(hs))
+	}
+	if v := hs[0].Get(captureHeader); v != "" {
+		t.Errorf("the server received %s: %s", captureHeader, v)
+	}
+}
+
+// A URL first met beyond --max-depth must still be crawled when a shallower page links it later.
+func TestMaxDepthKeepsAShallowerLinkMetLater(t *testing.T) {
+	t.Parallel()
+	var h hits
+	srv := httptest.NewServer(nil)
+	defer srv.Close()
+	srv.Config.Handler = serve(routes{
+		"/":     html(`<a href="/fast">f</a>`),
+		"/fast": html(`<a href="/x">x</a>`), // /x at depth 2, beyond the limit
+		"/s2": func(w http.ResponseWriter, r *http.Request) {
+			time.Sleep(200 * time.Millisecond) // links /x at depth 1, after /fast did
+			html(`<a href="/x">x</a>`)(w, r)
+		},
+		"/x": html(`<p>x</p>`),
+	}, &h)
+	crawlAll(t, &Config{StartURLs: []string{srv.URL + "/", srv.URL + "/s2"}, MaxDepth: 1, IgnoreRobots: true})
+	if n := h.count("GET", strings.TrimPrefix(srv.URL, "http://")+"/x"); n != 1 {
+		t.Errorf("/x is at depth 1 from /s2 but was fetched %d times", n)
+	}
+}
+
+// Redirect records and errors are not HTML pages: they give their --max-pages slot back.
+func TestMaxPagesCountsHTMLPagesOnly(t *testing.T) {
+	t.Parallel()
+	var h hits
+	srv := httptest.NewServer(serve(routes{
+		"/":   html(`<a href="/a/">a</a><a href="/a">a</a><a href="/b">b</a><a href="/b/">b</a>`),
+		"/a":  redirect(301, "/a/"),
+		"/b":  redirect(301, "/b/"),
+		"/a/": html(`<p>a</p>`),
+		"/b/": html(`<p>b</p>`),
+	}, &h))
+	defer srv.Close()
+	_, res := crawlAll(t, &Config{StartURLs: []string{srv.URL + "/"}, MaxPages: 3, IgnoreRobots: true, Concurrency: 1})
+	if res.Pages != 3 || res.NotCrawled != 0 {
+		t.Errorf("max-pages 3 on a site of 3 HTML pages: crawled %d, not crawled %d", res.Pages, res.NotCrawled)
+	}
+}
+
+func TestRobotsTxtRedirectIsFollowed(t *testing.T) {
+	t.Parallel()
+	var h hits
+	srv := httptest.NewServer(serve(routes{
+		"/":            html(`<a href="/blocked">b</a>`),
+		"/blocked":     html(`<p>b</p>`),
+		"/robots.txt":  redirect(301, "/robots2.txt"),
+		"/robots2.txt": func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "User-agent: *\nDisallow: /blocked\n") },
+	}, &h))
+	defer srv.Close()
+	_, res := crawlAll(t, &Config{StartURLs: []string{srv.URL + "/"}, CheckResources: CheckNone})
+	if len(res.Errors) != 0 {
+		t.Errorf("a redirected robots.txt is not an error: %+v", res.Errors)
+	}
+	if n := h.count("GET", strings.TrimPrefix(srv.URL, "http://")+"/blocked"); n != 0 {
+		t.Errorf("the redirected robots.txt's Disallow was not applied (%d GETs)", n)
+	}
+}
+
+// A URL met first as a prefetch and later as a script must still be fetched and hashed.
+func TestScriptMetAfterPrefetchIsHashed(t *testing.T) {
+	t.Parallel()
+	var h hits
+	srv := httptest.NewServer(serve(routes{
+		"/":     html(`<link rel=prefetch href="/x.js"><a href="/b">b</a>`),
+		"/b":    html(`<script src="/x.js" integrity="sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="></script>`),
+		"/x.js": func(w http.ResponseWriter, r *http.Request) { w.Header().Set("Content-Type", "text/javascript"); fmt.Fprint(w, "alert(1)") },
+	}, &h))
+	defer srv.Close()
+	pages, _ := crawlAll(t, &Config{StartURLs: []string{srv.URL + "/"}, IgnoreRobots: true, Concurrency: 1})
+	for _, p := range pages {
+		for _, r := range p.Resources {
+			if r.Kind == KindScript && (r.Fetch == nil || r.Fetch.SHA256 == "") {
+				t.Errorf("script %s on %s has no body hash: %+v", r.URL, p.URL, r.Fetch)
+			}
+		}
+	}
+}
+
+// An off-scope redirect target is never requested, so it is neither listed nor probed.
+func TestOffScopeRedirectTargetIsNotProbed(t *testing.T) {
+	t.Parallel()
+	var h hits
+	other := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.add(r) }))
+	defer other.Close()
+	port := strings.TrimPrefix(other.URL, "https://127.0.0.1:")
+	srv := httptest.NewServer(serve(routes{
+		"/":      html(`<a href="/login">x</a>`),
+		"/login": redirect(302, "https://localhost:"+port+"/sso"),
+	}, &h))
+	defer srv.Close()
+	_, res := crawlAll(t, &Config{StartURLs: []string{srv.URL + "/"}, IgnoreRobots: true})
+	for _, o := range res.Origins {
+		t.Errorf("origin listed and probed though never requested: %s", o.Origin)
+	}
+}
