@@ -18,10 +18,12 @@ func TestSitemapURLsFollowRobots(t *testing.T) {
 	srv := httptest.NewServer(nil)
 	defer srv.Close()
 	srv.Config.Handler = serve(routes{
-		"/":            html(`<p>home</p>`),
-		"/private/x":   html(`<p>secret</p>`),
-		"/robots.txt":  func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "User-agent: *\nDisallow: /private/\n") },
-		"/sitemap.xml": func(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(w, `<urlset><url><loc>%s/private/x</loc></url></urlset>`, srv.URL) },
+		"/":           html(`<p>home</p>`),
+		"/private/x":  html(`<p>secret</p>`),
+		"/robots.txt": func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "User-agent: *\nDisallow: /private/\n") },
+		"/sitemap.xml": func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, `<urlset><url><loc>%s/private/x</loc></url></urlset>`, srv.URL)
+		},
 	}, &h)
 	_, res := crawlAll(t, &Config{StartURLs: []string{srv.URL + "/"}})
 	if n := h.count("GET", strings.TrimPrefix(srv.URL, "http://")+"/private/x"); n != 0 || res.Skipped != 1 {
@@ -124,9 +126,12 @@ func TestScriptMetAfterPrefetchIsHashed(t *testing.T) {
 	t.Parallel()
 	var h hits
 	srv := httptest.NewServer(serve(routes{
-		"/":     html(`<link rel=prefetch href="/x.js"><a href="/b">b</a>`),
-		"/b":    html(`<script src="/x.js" integrity="sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="></script>`),
-		"/x.js": func(w http.ResponseWriter, r *http.Request) { w.Header().Set("Content-Type", "text/javascript"); fmt.Fprint(w, "alert(1)") },
+		"/":  html(`<link rel=prefetch href="/x.js"><a href="/b">b</a>`),
+		"/b": html(`<script src="/x.js" integrity="sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="></script>`),
+		"/x.js": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/javascript")
+			fmt.Fprint(w, "alert(1)")
+		},
 	}, &h))
 	defer srv.Close()
 	pages, _ := crawlAll(t, &Config{StartURLs: []string{srv.URL + "/"}, IgnoreRobots: true, Concurrency: 1})
