@@ -73,6 +73,7 @@ func newApp(ctx context.Context, stdout, stderr io.Writer) *cli.App {
 			demoCommand(),
 			reportCommand(),
 			diffCommand(),
+			rulesCommand(),
 			{
 				Name:  "version",
 				Usage: "print padlock's version",
@@ -84,7 +85,7 @@ func newApp(ctx context.Context, stdout, stderr io.Writer) *cli.App {
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usageErr("unknown command %q (want crawl, demo, report, diff or version)", c.Args().First())
+				return usageErr("unknown command %q (want crawl, demo, report, diff, rules or version)", c.Args().First())
 			}
 			_ = cli.ShowAppHelp(c)
 			return &exitError{code: exitTrouble}

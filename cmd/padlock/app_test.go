@@ -371,3 +371,31 @@ func TestAllFormatsIntoAFolder(t *testing.T) {
 		t.Errorf("github annotations: exit %d\n%s", code, stdout)
 	}
 }
+
+func TestRulesCommandAndSelection(t *testing.T) {
+	t.Parallel()
+	code, stdout, _ := runCLI(t, context.Background(), "rules")
+	if code != 0 || !strings.Contains(stdout, "mixed-content-blockable") || !strings.Contains(stdout, "payment-csp-missing") {
+		t.Fatalf("rules: exit %d\n%s", code, stdout)
+	}
+	code, stdout, _ = runCLI(t, context.Background(), "rules", "--json")
+	var docs []struct{ ID, Severity, Fix string }
+	if err := json.Unmarshal([]byte(stdout), &docs); code != 0 || err != nil || len(docs) != 17 {
+		t.Fatalf("rules --json: exit %d, %v, %d rules", code, err, len(docs))
+	}
+	srv, ca := site(t, map[string]string{"/": `<script src="http://cdn.example.test/a.js"></script><a href="http://old.example.test/">o</a>`})
+	out := filepath.Join(t.TempDir(), "r.json")
+	code, _, stderr := runCLI(t, context.Background(), "crawl", "-q", "--ca-file", ca, "--ignore-robots", "--check-resources", "none",
+		"--disable", "mixed-content-blockable", "--disable", "third-party-script", "--disable", "sri-missing", "-o", out, srv.URL+"/")
+	if code != exitOK {
+		t.Fatalf("with the error rules disabled the gate passes: exit %d\n%s", code, stderr)
+	}
+	data, _ := os.ReadFile(out)
+	if strings.Contains(string(data), `"rule": "mixed-content-blockable"`) || !strings.Contains(string(data), `"rule": "insecure-link"`) {
+		t.Errorf("disabled rule ran, or others did not:\n%s", data)
+	}
+	code, _, stderr = runCLI(t, context.Background(), "crawl", "--disable", "no-such-rule", srv.URL+"/")
+	if code != exitTrouble || !strings.Contains(stderr, `unknown rule "no-such-rule"`) {
+		t.Errorf("unknown rule: exit %d\n%s", code, stderr)
+	}
+}

@@ -42,6 +42,8 @@ type settings struct {
 	Insecure       bool          `yaml:"insecure"`
 	Quiet          bool          `yaml:"quiet"`
 	Baseline       string        `yaml:"baseline"`
+	Rules          []string      `yaml:"rule"`
+	Disable        []string      `yaml:"disable"`
 	// Ignore has no flag: an accepted finding needs a written reason, which belongs in a file
 	// under review, not in a command line.
 	Ignore []gate.Ignore `yaml:"ignore"`
@@ -138,7 +140,7 @@ func settingsKeys() []string {
 	return []string{"urls", "max-pages", "max-depth", "no-follow", "check-resources", "concurrency", "timeout", "delay",
 		"resolve", "ca-file", "header", "first-party", "allow-script", "format", "output", "fail-on",
 		"user-agent", "exclude", "include", "ignore-robots", "sitemap", "max-body", "insecure", "quiet",
-		"baseline", "ignore"}
+		"baseline", "ignore", "rule", "disable"}
 }
 
 // mergeSettings takes each setting from the command line when given there, else from the config
@@ -197,5 +199,7 @@ func mergeSettings(c *cli.Context, cf *configFile) settings {
 	pickBool("insecure", &s.Insecure)
 	pickBool("quiet", &s.Quiet)
 	pickStr("baseline", &s.Baseline)
+	pickList("rule", &s.Rules)
+	pickList("disable", &s.Disable)
 	return s
 }

@@ -48,6 +48,8 @@ func crawlFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "insecure", Usage: "go on past an invalid certificate on the site's own hosts (it is still reported)"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print nothing on standard error but errors"},
 		&cli.StringFlag{Name: "baseline", Usage: "a previous JSON `REPORT`: findings are marked new or known, fixed ones listed, and only new ones fail the gate"},
+		&cli.StringSliceFlag{Name: "rule", Usage: "run only this `RULE` (repeatable; padlock rules lists them)"},
+		&cli.StringSliceFlag{Name: "disable", Usage: "do not run this `RULE` (repeatable), e.g. hsts-missing on a preview host"},
 	}
 }
 
@@ -162,6 +164,11 @@ func crawlOptions(c *cli.Context) (scan.Options, output, error) {
 	}
 	if s.Output == "-" && len(formats) > 1 {
 		return opt, out, usageErr("--output -: standard output takes one format, %d were asked for", len(formats))
+	}
+	if len(s.Rules) > 0 || len(s.Disable) > 0 {
+		if opt.Selected, err = rules.Select(s.Rules, s.Disable); err != nil {
+			return opt, out, usageErr("--rule/--disable: %v", err)
+		}
 	}
 	opt.Crawl = cc
 	opt.Rules = rules.Config{FirstParty: s.FirstParty, AllowScript: s.AllowScript}
