@@ -102,7 +102,8 @@ func Apply(rep *report.Report, baseline *report.Report, ignores []Ignore, now ti
 	}
 	rep.Fixed = nil
 	for _, f := range baseline.Findings {
-		if !now2[report.FindingKey(f)] {
+		// a rule this crawl did not run has not fixed anything
+		if rep.Checked(f.Rule) && !now2[report.FindingKey(f)] {
 			f.Baseline, f.Suppressed = "", nil
 			rep.Fixed = append(rep.Fixed, f)
 		}

@@ -20,6 +20,9 @@ type Changes struct {
 	Fixed          []Finding      `json:"fixed_findings"`
 	PagesAdded     []string       `json:"pages_added"`
 	PagesRemoved   []string       `json:"pages_removed"`
+	// NotCompared names the rules one of the two crawls did not run: their findings are left
+	// out of NewFindings and Fixed, since a rule that was off proves nothing either way.
+	NotCompared []string `json:"rules_not_compared,omitempty"`
 }
 
 // ScriptChange is an external script whose bytes changed.
@@ -70,12 +73,27 @@ func scriptKey(s Script) string {
 // Diff compares an old and a new report.
 func Diff(old, cur *Report) *Changes {
 	c := &Changes{Old: old.StartedAt.Format("2006-01-02T15:04:05Z07:00"), New: cur.StartedAt.Format("2006-01-02T15:04:05Z07:00")}
+	skip := map[string]bool{}
+	for _, r := range []*Report{old, cur} {
+		if r.Config != nil {
+			for _, id := range r.Config.RulesDisabled {
+				if !skip[id] {
+					skip[id] = true
+					c.NotCompared = append(c.NotCompared, id)
+				}
+			}
+		}
+	}
+	sort.Strings(c.NotCompared)
 	oldF := map[string]bool{}
 	for _, f := range old.Findings {
 		oldF[FindingKey(f)] = true
 	}
 	curF := map[string]bool{}
 	for _, f := range cur.Findings {
+		if skip[f.Rule] {
+			continue
+		}
 		k := FindingKey(f)
 		curF[k] = true
 		if !oldF[k] {
@@ -83,7 +101,7 @@ func Diff(old, cur *Report) *Changes {
 		}
 	}
 	for _, f := range old.Findings {
-		if !curF[FindingKey(f)] {
+		if !skip[f.Rule] && !curF[FindingKey(f)] {
 			c.Fixed = append(c.Fixed, f)
 		}
 	}

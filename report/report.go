@@ -63,6 +63,23 @@ type Settings struct {
 	FailOn         string   `json:"fail_on"`
 	FirstParty     []string `json:"first_party,omitempty"`
 	AllowScript    []string `json:"allow_script,omitempty"`
+	// RulesDisabled names the rules that did not run (--rule, --disable): their absence from
+	// the findings means "not checked", not "fixed".
+	RulesDisabled []string `json:"rules_disabled,omitempty"`
+}
+
+// Checked reports whether the crawl that wrote r ran the rule: false only for a rule its
+// settings name in RulesDisabled.
+func (r *Report) Checked(rule string) bool {
+	if r.Config == nil {
+		return true
+	}
+	for _, id := range r.Config.RulesDisabled {
+		if id == rule {
+			return false
+		}
+	}
+	return true
 }
 
 // Stats are the report's counts.

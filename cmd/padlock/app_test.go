@@ -394,6 +394,35 @@ func TestRulesCommandAndSelection(t *testing.T) {
 	if strings.Contains(string(data), `"rule": "mixed-content-blockable"`) || !strings.Contains(string(data), `"rule": "insecure-link"`) {
 		t.Errorf("disabled rule ran, or others did not:\n%s", data)
 	}
+	if !strings.Contains(string(data), `"rules_disabled": [`) || !strings.Contains(string(data), `"sri-missing"`) {
+		t.Errorf("the report does not say which rules were off:\n%s", data)
+	}
+	// A rule that was off fixed nothing: not against a baseline, not in a diff.
+	full := filepath.Join(t.TempDir(), "full.json")
+	if code, _, stderr := runCLI(t, context.Background(), "crawl", "-q", "--ca-file", ca, "--ignore-robots", "--check-resources", "none",
+		"-o", full, srv.URL+"/"); code != exitFindings {
+		t.Fatalf("all rules: exit %d\n%s", code, stderr)
+	}
+	gated := filepath.Join(t.TempDir(), "gated.json")
+	if code, _, stderr := runCLI(t, context.Background(), "crawl", "-q", "--ca-file", ca, "--ignore-robots", "--check-resources", "none",
+		"--disable", "mixed-content-blockable", "--baseline", full, "-o", gated, srv.URL+"/"); code != exitOK {
+		t.Fatalf("against the full baseline: exit %d\n%s", code, stderr)
+	}
+	var rep struct {
+		Fixed []struct{ Rule string } `json:"fixed"`
+	}
+	data, _ = os.ReadFile(gated)
+	if err := json.Unmarshal(data, &rep); err != nil || len(rep.Fixed) != 0 {
+		t.Errorf("a disabled rule's baseline findings were called fixed: %v %+v", err, rep.Fixed)
+	}
+	code, stdout, _ = runCLI(t, context.Background(), "diff", full, out)
+	if strings.Contains(stdout, "mixed-content-blockable https") || strings.Contains(stdout, "- error mixed-content-blockable") ||
+		!strings.Contains(stdout, "rules not compared (off in one of the runs): mixed-content-blockable, sri-missing, third-party-script") {
+		t.Errorf("diff with a disabled rule: exit %d\n%s", code, stdout)
+	}
+	if code != exitOK {
+		t.Errorf("diff: only disabled rules differ, want exit 0, got %d\n%s", code, stdout)
+	}
 	code, _, stderr = runCLI(t, context.Background(), "crawl", "--disable", "no-such-rule", srv.URL+"/")
 	if code != exitTrouble || !strings.Contains(stderr, `unknown rule "no-such-rule"`) {
 		t.Errorf("unknown rule: exit %d\n%s", code, stderr)

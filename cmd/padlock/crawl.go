@@ -176,6 +176,17 @@ func crawlOptions(c *cli.Context) (scan.Options, output, error) {
 		MaxPages: s.MaxPages, MaxDepth: s.MaxDepth, CheckResources: s.CheckResources,
 		FailOn: s.FailOn, FirstParty: s.FirstParty, AllowScript: s.AllowScript,
 	}
+	if opt.Selected != nil {
+		on := map[string]bool{}
+		for _, r := range opt.Selected {
+			on[r.ID] = true
+		}
+		for _, id := range rules.IDs() {
+			if !on[id] {
+				opt.Settings.RulesDisabled = append(opt.Settings.RulesDisabled, id)
+			}
+		}
+	}
 	out = output{formats: formats, path: s.Output, failOn: s.FailOn, quiet: s.Quiet, ignores: s.Ignore}
 	if s.Baseline != "" {
 		// read first: a bad baseline must fail before a long crawl, not after it

@@ -94,6 +94,9 @@ func diffCommand() *cli.Command {
 
 func printChanges(c *cli.Context, ch *report.Changes) {
 	w := c.App.Writer
+	if len(ch.NotCompared) > 0 {
+		fmt.Fprintf(w, "rules not compared (off in one of the runs): %s\n", strings.Join(ch.NotCompared, ", "))
+	}
 	if ch.Empty() {
 		fmt.Fprintln(w, "no changes")
 		return
