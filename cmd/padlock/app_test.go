@@ -428,3 +428,45 @@ func TestRulesCommandAndSelection(t *testing.T) {
 		t.Errorf("unknown rule: exit %d\n%s", code, stderr)
 	}
 }
+
+func TestSummaryTable(t *testing.T) {
+	t.Parallel()
+	srv, ca := site(t, map[string]string{
+		"/": `<script src="http://cdn.example.test/a.js"></script><img src="http://img.example.test/x.png">`,
+	})
+	dir := t.TempDir()
+	common := []string{"crawl", "--ca-file", ca, "--check-resources", "none", "--ignore-robots", "--no-follow"}
+	base := filepath.Join(dir, "base.json")
+	_, _, stderr := runCLI(t, context.Background(), append(common, "-o", base, srv.URL+"/")...)
+	if !strings.Contains(stderr, "  rule                       severity   count suppressed\n") ||
+		!strings.Contains(stderr, "  mixed-content-blockable    error          1          0\n") {
+		t.Errorf("summary without a baseline: want the table without a new column\n%s", stderr)
+	}
+	if strings.Contains(stderr, "against the baseline") {
+		t.Errorf("summary without a baseline talks about one\n%s", stderr)
+	}
+	// Against a baseline that knows only the image: the script is new, nothing is fixed.
+	var rep map[string]any
+	data, _ := os.ReadFile(base)
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	var kept []any
+	for _, f := range rep["findings"].([]any) {
+		if f.(map[string]any)["rule"] == "mixed-content-upgradeable" {
+			kept = append(kept, f)
+		}
+	}
+	rep["findings"] = kept
+	data, _ = json.Marshal(rep)
+	os.WriteFile(base, data, 0o600)
+	_, _, stderr = runCLI(t, context.Background(), append(common, "--baseline", base, "-o", filepath.Join(dir, "cur.json"), srv.URL+"/")...)
+	if !strings.Contains(stderr, "  rule                       severity   count suppressed   new\n") ||
+		!strings.Contains(stderr, "  mixed-content-blockable    error          1          0     1\n") ||
+		!strings.Contains(stderr, "  mixed-content-upgradeable  warning        1          0     0\n") {
+		t.Errorf("summary with a baseline\n%s", stderr)
+	}
+	if !strings.Contains(stderr, "padlock: against the baseline: 3 new, 0 fixed\n") {
+		t.Errorf("want the script's three findings new and nothing fixed\n%s", stderr)
+	}
+}

@@ -221,7 +221,7 @@ func runCrawl(ctx context.Context, opt scan.Options, out output, stdout, stderr 
 		return &exitError{code: exitTrouble, err: werr}
 	}
 	if !out.quiet {
-		printSummary(stderr, rep, paths)
+		printSummary(stderr, rep, paths, out.baseline != nil)
 	}
 	switch {
 	case errors.Is(err, crawler.ErrNoStart):
@@ -341,12 +341,12 @@ func isDir(p string) bool {
 }
 
 // printSummary prints a table of findings per rule and severity, the gate's view (suppressed,
-// new, fixed) and where the reports are.
-func printSummary(w io.Writer, rep *report.Report, paths []string) {
+// and with a baseline new and fixed) and where the reports are.
+func printSummary(w io.Writer, rep *report.Report, paths []string, baseline bool) {
 	fmt.Fprintf(w, "padlock: %d pages, %d resources, %d requests, %d findings, %d crawl errors\n",
 		rep.Stats.Pages, rep.Stats.Resources, rep.Stats.Requests, rep.Stats.Findings, rep.Stats.Errors)
 	type row struct{ total, suppressed, newer int }
-	rows := map[string]*row{}
+	rows, newer := map[string]*row{}, 0
 	for _, f := range rep.Findings {
 		r := rows[f.Rule]
 		if r == nil {
@@ -359,13 +359,22 @@ func printSummary(w io.Writer, rep *report.Report, paths []string) {
 		}
 		if f.Baseline == "new" {
 			r.newer++
+			newer++
 		}
 	}
 	if len(rows) > 0 {
-		fmt.Fprintf(w, "  %-26s %-8s %7s %10s %5s\n", "rule", "severity", "count", "suppressed", "new")
+		head := fmt.Sprintf("  %-26s %-8s %7s %10s", "rule", "severity", "count", "suppressed")
+		if baseline {
+			head += fmt.Sprintf(" %5s", "new")
+		}
+		fmt.Fprintln(w, head)
 		for _, r := range rules.All() {
 			if x := rows[r.ID]; x != nil {
-				fmt.Fprintf(w, "  %-26s %-8s %7d %10d %5d\n", r.ID, r.Severity, x.total, x.suppressed, x.newer)
+				line := fmt.Sprintf("  %-26s %-8s %7d %10d", r.ID, r.Severity, x.total, x.suppressed)
+				if baseline {
+					line += fmt.Sprintf(" %5d", x.newer)
+				}
+				fmt.Fprintln(w, line)
 			}
 		}
 	}
@@ -386,8 +395,8 @@ func printSummary(w io.Writer, rep *report.Report, paths []string) {
 			fmt.Fprintf(w, "padlock: %d insecure URLs to fix, %d of them by switching to https:// (see the report's fix list)\n", n, easy)
 		}
 	}
-	if len(rep.Fixed) > 0 {
-		fmt.Fprintf(w, "padlock: %d baseline findings are fixed\n", len(rep.Fixed))
+	if baseline {
+		fmt.Fprintf(w, "padlock: against the baseline: %d new, %d fixed\n", newer, len(rep.Fixed))
 	}
 	if rep.Stats.NotCrawled > 0 {
 		fmt.Fprintf(w, "padlock: --max-pages reached; %d queued URLs were not crawled\n", rep.Stats.NotCrawled)
