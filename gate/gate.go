@@ -91,6 +91,7 @@ func Apply(rep *report.Report, baseline *report.Report, ignores []Ignore, now ti
 		known[report.FindingKey(f)] = true
 	}
 	now2 := map[string]bool{}
+	unchecked := map[string]int{} // findings of rules the baseline's crawl did not run
 	for i := range rep.Findings {
 		k := report.FindingKey(rep.Findings[i])
 		now2[k] = true
@@ -98,6 +99,14 @@ func Apply(rep *report.Report, baseline *report.Report, ignores []Ignore, now ti
 			rep.Findings[i].Baseline = "known"
 		} else {
 			rep.Findings[i].Baseline = "new"
+			if !baseline.Checked(rep.Findings[i].Rule) {
+				unchecked[rep.Findings[i].Rule]++
+			}
+		}
+	}
+	for _, id := range baseline.Config.RulesDisabledOrNil() {
+		if n := unchecked[id]; n > 0 {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("rule %s was off in the baseline: its %d findings count as new", id, n))
 		}
 	}
 	rep.Fixed = nil

@@ -105,3 +105,32 @@ func TestIgnoreValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestApplyBaselineWithRulesOff(t *testing.T) {
+	t.Parallel()
+	old := &report.Report{
+		Config: &report.Settings{RulesDisabled: []string{"insecure-form"}},
+		Findings: []report.Finding{
+			finding("mixed-content-blockable", "https://s/", "http://cdn/a.js"),
+			finding("insecure-link", "https://s/", "http://old/"),
+		},
+	}
+	// This crawl ran insecure-form (off in the baseline) but not insecure-link.
+	cur := &report.Report{
+		Config: &report.Settings{RulesDisabled: []string{"insecure-link"}},
+		Findings: []report.Finding{
+			finding("mixed-content-blockable", "https://s/", "http://cdn/a.js"),
+			finding("insecure-form", "https://s/", "http://s/pay"),
+		},
+	}
+	Apply(cur, old, nil, time.Now())
+	if len(cur.Fixed) != 0 {
+		t.Errorf("a rule that did not run fixed nothing, got fixed %+v", cur.Fixed)
+	}
+	if cur.Findings[1].Baseline != "new" {
+		t.Errorf("insecure-form finding: baseline %q, want new", cur.Findings[1].Baseline)
+	}
+	if len(cur.Warnings) != 1 || !strings.Contains(cur.Warnings[0], "rule insecure-form was off in the baseline: its 1 findings count as new") {
+		t.Errorf("warnings %q", cur.Warnings)
+	}
+}

@@ -52,3 +52,31 @@ func TestDiffScriptsHeadersOriginsFindings(t *testing.T) {
 		t.Errorf("a report compared with itself must have no changes: %+v", Diff(cur, cur))
 	}
 }
+
+func TestDiffLeavesOutRulesThatWereOff(t *testing.T) {
+	t.Parallel()
+	f := func(rule, url string) Finding {
+		return Finding{Rule: rule, Severity: "error", Page: "https://s.test/", URL: url}
+	}
+	old := &Report{
+		Config:   &Settings{RulesDisabled: []string{"insecure-form"}},
+		Findings: []Finding{f("insecure-link", "http://a/"), f("mixed-content-blockable", "http://a/x.js")},
+	}
+	cur := &Report{
+		Config:   &Settings{RulesDisabled: []string{"insecure-link"}},
+		Findings: []Finding{f("insecure-form", "http://s/pay"), f("mixed-content-blockable", "http://a/y.js")},
+	}
+	for _, tc := range []struct {
+		name     string
+		old, cur *Report
+	}{{"off in the new run", old, cur}, {"off in the old run", cur, old}} {
+		c := Diff(tc.old, tc.cur)
+		if len(c.NotCompared) != 2 || c.NotCompared[0] != "insecure-form" || c.NotCompared[1] != "insecure-link" {
+			t.Errorf("%s: not compared %v", tc.name, c.NotCompared)
+		}
+		if len(c.NewFindings) != 1 || len(c.Fixed) != 1 ||
+			c.NewFindings[0].Rule != "mixed-content-blockable" || c.Fixed[0].Rule != "mixed-content-blockable" {
+			t.Errorf("%s: only the rule both runs ran may differ: new %+v fixed %+v", tc.name, c.NewFindings, c.Fixed)
+		}
+	}
+}

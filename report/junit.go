@@ -182,13 +182,13 @@ func buildJUnit(r *Report, threshold int, emit func(junitSuite) error) junitSuit
 				Error: &junitOutcome{Message: xmlText(fetchErr), Type: "crawl-error", Text: xmlText(fetchErr)},
 			})
 		}
-		suite.Cases = append(suite.Cases, ruleCases(infos, byPage[i], threshold, fetchErr != "")...)
+		suite.Cases = append(suite.Cases, ruleCases(r, infos, byPage[i], threshold, fetchErr != "")...)
 		add(suite)
 	}
 	sort.Strings(orphans)
 	for _, page := range orphans {
 		suite := junitSuite{Name: xmlText(page)}
-		suite.Cases = ruleCases(infos, orphanFindings[page], threshold, false)
+		suite.Cases = ruleCases(r, infos, orphanFindings[page], threshold, false)
 		add(suite)
 	}
 	// Crawl errors that belong to no page (a sitemap, robots.txt, a start URL that never
@@ -220,9 +220,10 @@ func buildJUnit(r *Report, threshold int, emit func(junitSuite) error) junitSuit
 	return out
 }
 
-// ruleCases makes one test case per rule for one page's findings. On a page that did not load,
-// a rule without findings is skipped rather than passed: nothing was checked.
-func ruleCases(infos []ruleInfo, fs []Finding, threshold int, pageFailed bool) []junitCase {
+// ruleCases makes one test case per rule for one page's findings. A rule that did not run
+// (--rule, --disable), and on a page that did not load a rule without findings, is skipped
+// rather than passed: nothing was checked.
+func ruleCases(r *Report, infos []ruleInfo, fs []Finding, threshold int, pageFailed bool) []junitCase {
 	byRule := map[string][]Finding{}
 	for _, f := range fs {
 		byRule[f.Rule] = append(byRule[f.Rule], f)
@@ -254,7 +255,10 @@ func ruleCases(infos []ruleInfo, fs []Finding, threshold int, pageFailed bool) [
 		if len(other) > 0 {
 			c.SystemOut = xmlText(junitList(other))
 		}
-		if pageFailed && len(byRule[ri.ID]) == 0 {
+		switch {
+		case !r.Checked(ri.ID):
+			c.Skipped = &junitSkipped{Message: "rule not run (--rule, --disable)"}
+		case pageFailed && len(byRule[ri.ID]) == 0:
 			c.Skipped = &junitSkipped{Message: "the page did not load"}
 		}
 		cases = append(cases, c)

@@ -341,3 +341,28 @@ func TestJUnitKnownFindingDoesNotFail(t *testing.T) {
 		t.Errorf("a finding known to the baseline must be listed, not failed:\n%s", out)
 	}
 }
+
+func TestJUnitRulesOffAreSkipped(t *testing.T) {
+	t.Parallel()
+	r := &Report{
+		Pages:  []Page{{URL: "https://s.test/", FinalURL: "https://s.test/"}},
+		Config: &Settings{RulesDisabled: []string{"hsts-missing", "sri-missing"}},
+	}
+	s := parseJUnit(t, renderJUnit(t, r, "error"))
+	if len(s.Suites) != 1 {
+		t.Fatalf("%d suites", len(s.Suites))
+	}
+	skipped := map[string]string{}
+	for _, c := range s.Suites[0].Cases {
+		if c.Skipped != nil {
+			skipped[c.ClassName] = c.Skipped.Message
+		}
+	}
+	if len(skipped) != 2 || skipped["hsts-missing"] == "" || skipped["sri-missing"] == "" ||
+		!strings.Contains(skipped["sri-missing"], "rule not run") {
+		t.Errorf("want exactly the two rules that were off skipped, got %v", skipped)
+	}
+	if s.Skipped != 2 || s.Tests != len(rules.All()) {
+		t.Errorf("totals: %d tests, %d skipped", s.Tests, s.Skipped)
+	}
+}

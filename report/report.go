@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -68,18 +69,18 @@ type Settings struct {
 	RulesDisabled []string `json:"rules_disabled,omitempty"`
 }
 
+// RulesDisabledOrNil is s.RulesDisabled, nil for a nil s (a report saved without settings).
+func (s *Settings) RulesDisabledOrNil() []string {
+	if s == nil {
+		return nil
+	}
+	return s.RulesDisabled
+}
+
 // Checked reports whether the crawl that wrote r ran the rule: false only for a rule its
 // settings name in RulesDisabled.
 func (r *Report) Checked(rule string) bool {
-	if r.Config == nil {
-		return true
-	}
-	for _, id := range r.Config.RulesDisabled {
-		if id == rule {
-			return false
-		}
-	}
-	return true
+	return !slices.Contains(r.Config.RulesDisabledOrNil(), rule)
 }
 
 // Stats are the report's counts.

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/padlock-scan/padlock/rules"
 )
 
 // SARIF constants: the schema this writer targets (kept in testdata for the tests) and where
@@ -85,6 +87,19 @@ type (
 		StartTimeUTC               string              `json:"startTimeUtc,omitempty"`
 		EndTimeUTC                 string              `json:"endTimeUtc,omitempty"`
 		ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+		RuleConfigurationOverrides []sarifOverride     `json:"ruleConfigurationOverrides,omitempty"`
+	}
+	// sarifOverride turns a rule off for the run (--rule, --disable).
+	sarifOverride struct {
+		Descriptor    sarifDescriptorRef `json:"descriptor"`
+		Configuration sarifEnabled       `json:"configuration"`
+	}
+	sarifDescriptorRef struct {
+		ID    string `json:"id"`
+		Index int    `json:"index"`
+	}
+	sarifEnabled struct {
+		Enabled bool `json:"enabled"`
 	}
 	sarifNotification struct {
 		Level      string            `json:"level"`
@@ -147,13 +162,18 @@ func writeSARIF(w io.Writer, r *Report) error {
 			Name: "padlock", Version: r.Tool.Version, InformationURI: informationURI, Rules: descs,
 		}},
 		OriginalURIBaseIDs: bases.roots,
-		Invocations:        []sarifInvocation{sarifInvocationFor(r, left)},
+		Invocations:        []sarifInvocation{sarifInvocationFor(r, left, index)},
 		Results:            []sarifResult{},
 	}
 	if host := bases.siteHost(); host != "" {
 		// Distinct per site, so uploads for two sites into one repository do not close each
-		// other's alerts.
-		run.AutomationDetails = &sarifAutomation{ID: "padlock/" + host + "/"}
+		// other's alerts; and per rule selection, so a run with a rule off does not close that
+		// rule's alerts as if fixed.
+		id := "padlock/" + host + "/"
+		if r.Config != nil && len(r.Config.RulesDisabled) > 0 {
+			id += selectionLabel(r.Config.RulesDisabled) + "/"
+		}
+		run.AutomationDetails = &sarifAutomation{ID: id}
 	}
 	if len(r.Fixed) > 0 {
 		// Fixed findings are not emitted as baselineState "absent" results: code scanning
@@ -359,8 +379,35 @@ func sarifResultFor(f Finding, ruleIndex int, bases *sarifBases) sarifResult {
 	return res
 }
 
-func sarifInvocationFor(r *Report, left int) sarifInvocation {
+// selectionLabel names a rule selection in the shorter way: "only-a+b" or "without-c".
+func selectionLabel(disabled []string) string {
+	off := map[string]bool{}
+	for _, id := range disabled {
+		off[id] = true
+	}
+	var on []string
+	for _, id := range rules.IDs() {
+		if !off[id] {
+			on = append(on, id)
+		}
+	}
+	if len(on) < len(disabled) {
+		return "only-" + strings.Join(on, "+")
+	}
+	return "without-" + strings.Join(disabled, "+")
+}
+
+func sarifInvocationFor(r *Report, left int, index map[string]int) sarifInvocation {
 	inv := sarifInvocation{ExecutionSuccessful: !r.Interrupted}
+	if r.Config != nil {
+		for _, id := range r.Config.RulesDisabled {
+			if i, ok := index[id]; ok {
+				inv.RuleConfigurationOverrides = append(inv.RuleConfigurationOverrides, sarifOverride{
+					Descriptor: sarifDescriptorRef{ID: id, Index: i}, Configuration: sarifEnabled{Enabled: false},
+				})
+			}
+		}
+	}
 	if left > 0 {
 		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{
 			Level: "warning",

@@ -114,6 +114,7 @@ func TestSARIFSchema(t *testing.T) {
 		{"interrupted", interruptedReport()},
 		{"no start URLs", noStart},
 		{"zero report", &Report{}},
+		{"rules off", rulesOffReport()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -415,5 +416,67 @@ func TestSARIFStreamingMatchesEncodingWhole(t *testing.T) {
 	}
 	if whole.String() != out.String() {
 		t.Errorf("streamed SARIF differs from the whole encoding:\n%s\nwant:\n%s", out.String(), whole.String())
+	}
+}
+
+func rulesOffReport() *Report {
+	r := fixtureReport()
+	r.Config = &Settings{RulesDisabled: []string{"hsts-missing", "tls-legacy"}}
+	return r
+}
+
+// A run with rules off says so (ruleConfigurationOverrides) and uploads under its own category,
+// so code scanning does not close the alerts of the rules that did not run.
+func TestSARIFRulesOff(t *testing.T) {
+	t.Parallel()
+	var log struct {
+		Runs []struct {
+			Tool struct {
+				Driver struct {
+					Rules []struct{ ID string }
+				}
+			}
+			AutomationDetails struct{ ID string }
+			Invocations       []struct {
+				RuleConfigurationOverrides []struct {
+					Descriptor struct {
+						ID    string
+						Index int
+					}
+					Configuration struct{ Enabled *bool }
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(renderSARIF(t, rulesOffReport()), &log); err != nil {
+		t.Fatal(err)
+	}
+	run := log.Runs[0]
+	ov := run.Invocations[0].RuleConfigurationOverrides
+	if len(ov) != 2 {
+		t.Fatalf("overrides %+v", ov)
+	}
+	for i, want := range []string{"hsts-missing", "tls-legacy"} {
+		o := ov[i]
+		if o.Descriptor.ID != want || run.Tool.Driver.Rules[o.Descriptor.Index].ID != want ||
+			o.Configuration.Enabled == nil || *o.Configuration.Enabled {
+			t.Errorf("override %d: %+v, want %s disabled at its index", i, o, want)
+		}
+	}
+	if want := "padlock/www.shop.test/without-hsts-missing+tls-legacy/"; run.AutomationDetails.ID != want {
+		t.Errorf("automation id %q, want %q", run.AutomationDetails.ID, want)
+	}
+	only := fixtureReport()
+	only.Config = &Settings{}
+	for _, id := range rules.IDs() {
+		if id != "insecure-form" {
+			only.Config.RulesDisabled = append(only.Config.RulesDisabled, id)
+		}
+	}
+	if err := json.Unmarshal(renderSARIF(t, only), &log); err != nil {
+		t.Fatal(err)
+	}
+	if want := "padlock/www.shop.test/only-insecure-form/"; log.Runs[0].AutomationDetails.ID != want {
+		t.Errorf("automation id %q, want %q", log.Runs[0].AutomationDetails.ID, want)
 	}
 }

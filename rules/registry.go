@@ -57,9 +57,10 @@ func IDs() []string {
 }
 
 // Select returns the rules to run, sorted by ID: those in enable (every rule when enable is
-// empty) minus those in disable. IDs are matched exactly after trimming spaces; empty entries
-// are ignored. An unknown ID, or one both enabled and disabled, is an error that names the
-// valid IDs; unknown IDs wrap ErrUnknownRule.
+// empty) minus those in disable. IDs are matched exactly after trimming spaces. An unknown or
+// empty ID (say an unset $RULE) wraps ErrUnknownRule and names the valid IDs; an ID both
+// enabled and disabled, and a selection that leaves no rule at all, are errors too (running
+// every rule instead would pass a gate that checked nothing it was asked to).
 func Select(enable, disable []string) ([]*Rule, error) {
 	all := All()
 	known := make(map[string]bool, len(all))
@@ -71,9 +72,6 @@ func Select(enable, disable []string) ([]*Rule, error) {
 		set := map[string]bool{}
 		for _, id := range ids {
 			id = strings.TrimSpace(id)
-			if id == "" {
-				continue
-			}
 			if !known[id] {
 				unknown = append(unknown, fmt.Sprintf("%q", id))
 				continue
@@ -97,6 +95,9 @@ func Select(enable, disable []string) ([]*Rule, error) {
 		if (len(on) == 0 || on[r.ID]) && !off[r.ID] {
 			out = append(out, r)
 		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no rule left to run: every rule is disabled")
 	}
 	return out, nil
 }

@@ -169,14 +169,14 @@ func TestSelect(t *testing.T) {
 		wantIsErr error
 	}{
 		{name: "default is every rule", want: all},
-		{name: "empty entries are ignored", enable: []string{"", " "}, want: all},
+		{name: "empty entries are errors", enable: []string{"insecure-form", " "}, wantErr: []string{`unknown rule ""`}, wantIsErr: ErrUnknownRule},
 		{name: "enable one", enable: []string{"insecure-form"}, want: []string{"insecure-form"}},
 		{name: "enable keeps ID order", enable: []string{"mixed-content-blockable", "insecure-form", "insecure-form"}, want: []string{"insecure-form", "mixed-content-blockable"}},
 		{name: "enable trims spaces", enable: []string{" insecure-link "}, want: []string{"insecure-link"}},
 		{name: "disable one", disable: []string{"insecure-link"}, want: without("insecure-link")},
 		{name: "disable two", disable: []string{"insecure-link", "insecure-refresh"}, want: without("insecure-link", "insecure-refresh")},
 		{name: "enable and disable others", enable: []string{"insecure-form", "insecure-page"}, disable: []string{"insecure-link"}, want: []string{"insecure-form", "insecure-page"}},
-		{name: "disable all", disable: all, want: nil},
+		{name: "disable all", disable: all, wantErr: []string{"no rule left to run"}},
 		{
 			name: "unknown enabled", enable: []string{"mixed-content"},
 			wantErr: []string{`unknown rule "mixed-content"`, "valid rules:", "mixed-content-blockable", "insecure-link"}, wantIsErr: ErrUnknownRule,

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/padlock-scan/padlock/rules"
 )
 
 // site serves pages from a map over TLS and writes its certificate to a PEM file for --ca-file.
@@ -380,7 +382,7 @@ func TestRulesCommandAndSelection(t *testing.T) {
 	}
 	code, stdout, _ = runCLI(t, context.Background(), "rules", "--json")
 	var docs []struct{ ID, Severity, Fix string }
-	if err := json.Unmarshal([]byte(stdout), &docs); code != 0 || err != nil || len(docs) != 17 {
+	if err := json.Unmarshal([]byte(stdout), &docs); code != 0 || err != nil || len(docs) != len(rules.All()) {
 		t.Fatalf("rules --json: exit %d, %v, %d rules", code, err, len(docs))
 	}
 	srv, ca := site(t, map[string]string{"/": `<script src="http://cdn.example.test/a.js"></script><a href="http://old.example.test/">o</a>`})
@@ -416,7 +418,7 @@ func TestRulesCommandAndSelection(t *testing.T) {
 		t.Errorf("a disabled rule's baseline findings were called fixed: %v %+v", err, rep.Fixed)
 	}
 	code, stdout, _ = runCLI(t, context.Background(), "diff", full, out)
-	if strings.Contains(stdout, "mixed-content-blockable https") || strings.Contains(stdout, "- error mixed-content-blockable") ||
+	if strings.Contains(stdout, "- error mixed-content-blockable") ||
 		!strings.Contains(stdout, "rules not compared (off in one of the runs): mixed-content-blockable, sri-missing, third-party-script") {
 		t.Errorf("diff with a disabled rule: exit %d\n%s", code, stdout)
 	}
@@ -426,6 +428,47 @@ func TestRulesCommandAndSelection(t *testing.T) {
 	code, _, stderr = runCLI(t, context.Background(), "crawl", "--disable", "no-such-rule", srv.URL+"/")
 	if code != exitTrouble || !strings.Contains(stderr, `unknown rule "no-such-rule"`) {
 		t.Errorf("unknown rule: exit %d\n%s", code, stderr)
+	}
+	all := []string{"crawl"}
+	for _, id := range rules.IDs() {
+		all = append(all, "--disable", id)
+	}
+	code, _, stderr = runCLI(t, context.Background(), append(all, srv.URL+"/")...)
+	if code != exitTrouble || !strings.Contains(stderr, "no rule left to run") {
+		t.Errorf("every rule off must be an error, not a crawl with every rule on: exit %d\n%s", code, stderr)
+	}
+	code, _, stderr = runCLI(t, context.Background(), "crawl", "--rule", "", srv.URL+"/")
+	if code != exitTrouble || !strings.Contains(stderr, `unknown rule ""`) {
+		t.Errorf("empty --rule (an unset variable) must be an error: exit %d\n%s", code, stderr)
+	}
+}
+
+func TestRuleSelectionInConfig(t *testing.T) {
+	t.Parallel()
+	srv, ca := site(t, map[string]string{"/": `<a href="http://old.example.test/">o</a><form action="http://x.example.test/"></form>`})
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "padlock.yml")
+	out := filepath.Join(dir, "r.json")
+	crawl := func(extra ...string) (int, string, string) {
+		args := append([]string{"crawl", "-q", "--config", cfg, "--ca-file", ca, "--ignore-robots", "--check-resources", "none", "-o", out}, extra...)
+		code, _, stderr := runCLI(t, context.Background(), append(args, srv.URL+"/")...)
+		data, _ := os.ReadFile(out)
+		return code, stderr, string(data)
+	}
+	os.WriteFile(cfg, []byte("fail-on: info\ndisable:\n  - insecure-link\n"), 0o600)
+	code, stderr, data := crawl()
+	if code != exitFindings || strings.Contains(data, `"rule": "insecure-link"`) || !strings.Contains(data, `"rule": "insecure-form"`) {
+		t.Errorf("disable: in the file: exit %d\n%s\n%s", code, stderr, data)
+	}
+	// A flag replaces the file's whole selection: --rule insecure-link wins over disable: [insecure-link].
+	code, stderr, data = crawl("--rule", "insecure-link")
+	if code != exitFindings || !strings.Contains(data, `"rule": "insecure-link"`) || strings.Contains(data, `"rule": "insecure-form"`) {
+		t.Errorf("--rule over the file's disable: exit %d\n%s\n%s", code, stderr, data)
+	}
+	os.WriteFile(cfg, []byte("fail-on: info\nrule:\n  - insecure-form\n  - insecure-lnk\n"), 0o600)
+	code, stderr, _ = crawl()
+	if code != exitTrouble || !strings.Contains(stderr, cfg+":4: rule: unknown rule \"insecure-lnk\"") {
+		t.Errorf("bad rule ID in the file must name file, line and key: exit %d\n%s", code, stderr)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -105,8 +106,17 @@ func parseConfig(path string, data []byte) (*configFile, error) {
 	}
 	var ignoreNode *yaml.Node
 	for i := 0; i+1 < len(doc.Content); i += 2 {
-		if doc.Content[i].Value == "ignore" {
-			ignoreNode = doc.Content[i+1]
+		switch key, val := doc.Content[i].Value, doc.Content[i+1]; key {
+		case "ignore":
+			ignoreNode = val
+		case "rule", "disable":
+			// rule IDs are checked here, where their lines are known
+			for _, item := range val.Content {
+				if _, ok := rules.ByID(strings.TrimSpace(item.Value)); item.Kind == yaml.ScalarNode && !ok {
+					return nil, usageErr("config %s:%d: %s: unknown rule %q (valid rules: %s)", path, item.Line, key, item.Value,
+						strings.Join(rules.IDs(), ", "))
+				}
+			}
 		}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -199,7 +209,10 @@ func mergeSettings(c *cli.Context, cf *configFile) settings {
 	pickBool("insecure", &s.Insecure)
 	pickBool("quiet", &s.Quiet)
 	pickStr("baseline", &s.Baseline)
-	pickList("rule", &s.Rules)
-	pickList("disable", &s.Disable)
+	// --rule and --disable are one setting: either one on the command line replaces both keys
+	// of the file (else `disable: [x]` in the file and `--rule x` would contradict each other).
+	if cf == nil || c.IsSet("rule") || c.IsSet("disable") {
+		s.Rules, s.Disable = c.StringSlice("rule"), c.StringSlice("disable")
+	}
 	return s
 }
