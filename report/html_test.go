@@ -391,3 +391,14 @@ func TestHTMLListsAtMostMaxPerRule(t *testing.T) {
 		t.Error("the summary must count every finding")
 	}
 }
+
+func TestHTMLNamesRulesNotRun(t *testing.T) {
+	t.Parallel()
+	out := string(renderHTML(t, rulesOffReport()))
+	if !strings.Contains(out, "rules not run: <code>hsts-missing</code>, <code>tls-legacy</code>") {
+		t.Errorf("the settings must name the rules that did not run")
+	}
+	if strings.Contains(string(renderHTML(t, fixtureReport())), "rules not run") {
+		t.Errorf("a run of every rule must not mention rules not run")
+	}
+}
