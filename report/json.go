@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -78,24 +79,135 @@ func encodeIndented(w io.Writer, v any, prefix string) error {
 }
 
 // ReadFile reads a JSON report written by padlock.
-func ReadFile(path string) (*Report, error) {
+func ReadFile(path string) (*Report, error) { return readFile(path, true) }
+
+// ReadFileWithoutResources reads a JSON report without its pages' resources (Page.Resources
+// stays nil), which are most of a large report's bytes: enough for a baseline and for Diff, at
+// a fraction of the memory.
+func ReadFileWithoutResources(path string) (*Report, error) { return readFile(path, false) }
+
+func readFile(path string, resources bool) (*Report, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return Read(f)
+	return read(f, resources)
 }
 
 // Read decodes a JSON report, refusing versions this padlock does not know.
-func Read(r io.Reader) (*Report, error) {
-	var rep Report
-	dec := json.NewDecoder(r)
-	if err := dec.Decode(&rep); err != nil {
+func Read(r io.Reader) (*Report, error) { return read(r, true) }
+
+// read decodes a report one page and one finding at a time: json.Decoder.Decode buffers a whole
+// value before decoding it, which for a 10,000-page report is 100 MB of bytes held next to the
+// structs made from them.
+func read(r io.Reader, resources bool) (*Report, error) {
+	rep, err := decodeStreaming(json.NewDecoder(bufio.NewReaderSize(r, 64<<10)), resources)
+	if err != nil {
 		return nil, fmt.Errorf("not a padlock JSON report: %w", err)
 	}
 	if rep.Version != Version {
 		return nil, fmt.Errorf("report version %d: this padlock reads version %d", rep.Version, Version)
 	}
+	return rep, nil
+}
+
+// skipJSON is a JSON value read and thrown away.
+type skipJSON struct{}
+
+func (*skipJSON) UnmarshalJSON([]byte) error { return nil }
+
+// pageWithoutResources decodes a Page but not its resources (the outer field wins).
+type pageWithoutResources struct {
+	Page
+	Resources skipJSON `json:"resources"`
+}
+
+func decodeStreaming(dec *json.Decoder, resources bool) (*Report, error) {
+	if err := expectDelim(dec, '{'); err != nil {
+		return nil, err
+	}
+	var rep Report
+	rest := map[string]json.RawMessage{} // the small keys, decoded together at the end
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		key, _ := tok.(string)
+		switch key {
+		case "pages":
+			err = decodeArray(dec, func() { rep.Pages = []Page{} }, func() error {
+				if resources {
+					var p Page
+					if err := dec.Decode(&p); err != nil {
+						return err
+					}
+					rep.Pages = append(rep.Pages, p)
+					return nil
+				}
+				var p pageWithoutResources
+				if err := dec.Decode(&p); err != nil {
+					return err
+				}
+				rep.Pages = append(rep.Pages, p.Page)
+				return nil
+			})
+		case "findings":
+			err = decodeArray(dec, func() { rep.Findings = []Finding{} }, func() error {
+				rep.Findings = append(rep.Findings, Finding{})
+				return dec.Decode(&rep.Findings[len(rep.Findings)-1])
+			})
+		default:
+			var raw json.RawMessage
+			err = dec.Decode(&raw)
+			rest[key] = raw
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%q: %w", key, err)
+		}
+	}
+	if err := expectDelim(dec, '}'); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("data after the report")
+	}
+	head, err := json.Marshal(rest)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(head, &rep); err != nil {
+		return nil, err
+	}
 	return &rep, nil
+}
+
+// decodeArray calls open when dec is at a JSON array (not null), then elem for each element.
+func decodeArray(dec *json.Decoder, open func(), elem func() error) error {
+	tok, err := dec.Token()
+	if err != nil || tok == nil {
+		return err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		return fmt.Errorf("want an array, found %v", tok)
+	}
+	open()
+	for dec.More() {
+		if err := elem(); err != nil {
+			return err
+		}
+	}
+	return expectDelim(dec, ']')
+}
+
+func expectDelim(dec *json.Decoder, want json.Delim) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != want {
+		return fmt.Errorf("want %q, found %v", want, tok)
+	}
+	return nil
 }

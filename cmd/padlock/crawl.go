@@ -190,7 +190,7 @@ func crawlOptions(c *cli.Context) (scan.Options, output, error) {
 	out = output{formats: formats, path: s.Output, failOn: s.FailOn, quiet: s.Quiet, ignores: s.Ignore}
 	if s.Baseline != "" {
 		// read first: a bad baseline must fail before a long crawl, not after it
-		if out.baseline, err = report.ReadFile(s.Baseline); err != nil {
+		if out.baseline, err = report.ReadFileWithoutResources(s.Baseline); err != nil {
 			return opt, out, usageErr("--baseline %s: %v", s.Baseline, err)
 		}
 	}

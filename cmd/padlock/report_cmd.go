@@ -64,11 +64,11 @@ func diffCommand() *cli.Command {
 			if c.NArg() != 2 {
 				return usageErr("diff needs two JSON reports (padlock diff old.json new.json)")
 			}
-			old, err := report.ReadFile(c.Args().Get(0))
+			old, err := report.ReadFileWithoutResources(c.Args().Get(0))
 			if err != nil {
 				return usageErr("diff %s: %v", c.Args().Get(0), err)
 			}
-			cur, err := report.ReadFile(c.Args().Get(1))
+			cur, err := report.ReadFileWithoutResources(c.Args().Get(1))
 			if err != nil {
 				return usageErr("diff %s: %v", c.Args().Get(1), err)
 			}
