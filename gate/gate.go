@@ -110,12 +110,24 @@ func Apply(rep *report.Report, baseline *report.Report, ignores []Ignore, now ti
 		}
 	}
 	rep.Fixed = nil
+	cov, unseen := rep.Coverage(), 0
 	for _, f := range baseline.Findings {
-		// a rule this crawl did not run has not fixed anything
-		if rep.Checked(f.Rule) && !now2[report.FindingKey(f)] {
-			f.Baseline, f.Suppressed = "", nil
-			rep.Fixed = append(rep.Fixed, f)
+		if now2[report.FindingKey(f)] {
+			continue
 		}
+		// a rule that did not run, or a page that failed or was not reached, fixed nothing
+		if !cov.Finding(f) {
+			if rep.Checked(f.Rule) {
+				unseen++
+			}
+			continue
+		}
+		f.Baseline, f.Suppressed = "", nil
+		rep.Fixed = append(rep.Fixed, f)
+	}
+	if unseen > 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d baseline findings are on pages or origins this crawl did not check "+
+			"(failed to load, cut at --max-body, or not reached); they are not counted as fixed", unseen))
 	}
 	report.SortFindings(rep.Fixed)
 }

@@ -71,10 +71,11 @@ func TestApplyBaseline(t *testing.T) {
 		finding("mixed-content-blockable", "https://s/", "http://cdn/a.js"),
 		finding("insecure-link", "https://s/", "http://old/"),
 	}}
-	cur := &report.Report{Findings: []report.Finding{
-		finding("mixed-content-blockable", "https://s/", "http://cdn/a.js"),
-		finding("mixed-content-blockable", "https://s/", "http://cdn/new.js"),
-	}}
+	cur := &report.Report{Pages: []report.Page{{URL: "https://s/", FinalURL: "https://s/", Status: 200}},
+		Findings: []report.Finding{
+			finding("mixed-content-blockable", "https://s/", "http://cdn/a.js"),
+			finding("mixed-content-blockable", "https://s/", "http://cdn/new.js"),
+		}}
 	cur.Findings[0].Line = 40 // lines move between deploys; the finding is the same
 	Apply(cur, old, nil, time.Now())
 	if cur.Findings[0].Baseline != "known" || cur.Findings[1].Baseline != "new" {
@@ -117,6 +118,7 @@ func TestApplyBaselineWithRulesOff(t *testing.T) {
 	}
 	// This crawl ran insecure-form (off in the baseline) but not insecure-link.
 	cur := &report.Report{
+		Pages:  []report.Page{{URL: "https://s/", FinalURL: "https://s/", Status: 200}},
 		Config: &report.Settings{RulesDisabled: []string{"insecure-link"}},
 		Findings: []report.Finding{
 			finding("mixed-content-blockable", "https://s/", "http://cdn/a.js"),
@@ -131,6 +133,42 @@ func TestApplyBaselineWithRulesOff(t *testing.T) {
 		t.Errorf("insecure-form finding: baseline %q, want new", cur.Findings[1].Baseline)
 	}
 	if len(cur.Warnings) != 1 || !strings.Contains(cur.Warnings[0], "rule insecure-form was off in the baseline: its 1 findings count as new") {
+		t.Errorf("warnings %q", cur.Warnings)
+	}
+}
+
+// A baseline finding on a page that failed, was truncated or was not reached this time is not
+// fixed: the crawl did not look. The same for an origin-level finding of an origin not probed.
+func TestApplyBaselineOnlyFixesWhatWasChecked(t *testing.T) {
+	t.Parallel()
+	old := &report.Report{Findings: []report.Finding{
+		finding("mixed-content-blockable", "https://s/ok", "http://cdn/a.js"),
+		finding("mixed-content-blockable", "https://s/down", "http://cdn/a.js"),
+		finding("mixed-content-blockable", "https://s/cut", "http://cdn/a.js"),
+		finding("mixed-content-blockable", "https://s/gone", "http://cdn/a.js"),
+		finding("mixed-content-blockable", "https://s/moved", "http://cdn/a.js"),
+		{Rule: "tls-legacy", Severity: "warning", Page: "https://s/ok", URL: "https://s"},
+		{Rule: "tls-version", Severity: "error", Page: "https://s/ok", URL: "https://other"},
+	}}
+	cur := &report.Report{
+		Pages: []report.Page{
+			{URL: "https://s/ok", FinalURL: "https://s/ok", Status: 200},
+			{URL: "https://s/down", FinalURL: "https://s/down", Status: 503, Error: "HTTP 503 Service Unavailable"},
+			{URL: "https://s/cut", FinalURL: "https://s/cut", Status: 200, Truncated: true},
+			{URL: "https://s/old", FinalURL: "https://s/moved", Status: 200},
+		},
+		Origins: []report.Origin{{Origin: "https://s"}, {Origin: "https://other", Error: "connection refused"}},
+	}
+	Apply(cur, old, nil, time.Now())
+	var fixed []string
+	for _, f := range cur.Fixed {
+		fixed = append(fixed, f.Rule+" "+f.Page)
+	}
+	want := []string{"mixed-content-blockable https://s/moved", "mixed-content-blockable https://s/ok", "tls-legacy https://s/ok"}
+	if strings.Join(fixed, "|") != strings.Join(want, "|") {
+		t.Errorf("fixed %q, want %q", fixed, want)
+	}
+	if len(cur.Warnings) != 1 || !strings.Contains(cur.Warnings[0], "4 baseline findings are on pages or origins this crawl did not check") {
 		t.Errorf("warnings %q", cur.Warnings)
 	}
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 )
@@ -20,9 +21,21 @@ type Changes struct {
 	Fixed          []Finding      `json:"fixed_findings"`
 	PagesAdded     []string       `json:"pages_added"`
 	PagesRemoved   []string       `json:"pages_removed"`
+	// PagesFailed are pages the old crawl fetched whole that the new one could not (an error
+	// status, a timeout, cut at --max-body): on a payment page, the change to look at first.
+	PagesFailed []PageFailure `json:"pages_failed"`
+	// Warnings say what the comparison could not cover: an interrupted or capped crawl, and
+	// findings and scripts on pages the new crawl did not check (not counted as fixed or removed).
+	Warnings []string `json:"warnings"`
 	// NotCompared names the rules one of the two crawls did not run: their findings are left
 	// out of NewFindings and Fixed, since a rule that was off proves nothing either way.
 	NotCompared []string `json:"rules_not_compared,omitempty"`
+}
+
+// PageFailure is a page that loaded before and does not now.
+type PageFailure struct {
+	URL   string `json:"url"`
+	Error string `json:"error"`
 }
 
 // ScriptChange is an external script whose bytes changed.
@@ -50,7 +63,7 @@ type OriginChange struct {
 
 // Empty reports whether nothing changed.
 func (c *Changes) Empty() bool {
-	return len(c.NewFindings) == 0 && len(c.Fixed) == 0 && len(c.PagesAdded) == 0 && len(c.PagesRemoved) == 0 &&
+	return len(c.NewFindings) == 0 && len(c.Fixed) == 0 && len(c.PagesAdded) == 0 && len(c.PagesRemoved) == 0 && len(c.PagesFailed) == 0 &&
 		len(c.ScriptsAdded) == 0 && len(c.ScriptsRemoved) == 0 && len(c.ScriptsChanged) == 0 &&
 		len(c.CSPChanged) == 0 && len(c.OriginsChanged) == 0
 }
@@ -70,21 +83,37 @@ func scriptKey(s Script) string {
 	return s.Kind + " " + s.SHA256
 }
 
-// Diff compares an old and a new report.
+// Diff compares an old and a new report. A finding or script missing from the new report
+// counts as fixed or removed only where the new crawl looked: its page loaded whole (or its
+// origin was probed) and its rule ran; the rest is counted in Warnings.
 func Diff(old, cur *Report) *Changes {
-	c := &Changes{Old: old.StartedAt.Format("2006-01-02T15:04:05Z07:00"), New: cur.StartedAt.Format("2006-01-02T15:04:05Z07:00")}
+	c := &Changes{
+		Old: old.StartedAt.Format("2006-01-02T15:04:05Z07:00"), New: cur.StartedAt.Format("2006-01-02T15:04:05Z07:00"),
+		ScriptsAdded: []Script{}, ScriptsRemoved: []Script{}, ScriptsChanged: []ScriptChange{}, CSPChanged: []HeaderChange{},
+		OriginsChanged: []OriginChange{}, NewFindings: []Finding{}, Fixed: []Finding{}, PagesAdded: []string{},
+		PagesRemoved: []string{}, PagesFailed: []PageFailure{}, Warnings: []string{},
+	}
 	skip := map[string]bool{}
 	for _, r := range []*Report{old, cur} {
-		if r.Config != nil {
-			for _, id := range r.Config.RulesDisabled {
-				if !skip[id] {
-					skip[id] = true
-					c.NotCompared = append(c.NotCompared, id)
-				}
+		for _, id := range r.Config.RulesDisabledOrNil() {
+			if !skip[id] {
+				skip[id] = true
+				c.NotCompared = append(c.NotCompared, id)
 			}
 		}
 	}
 	sort.Strings(c.NotCompared)
+	for _, w := range []struct {
+		r    *Report
+		name string
+	}{{old, "old"}, {cur, "new"}} {
+		if w.r.Interrupted {
+			c.Warnings = append(c.Warnings, "the "+w.name+" crawl was interrupted: its report is partial")
+		}
+		if n := w.r.Stats.NotCrawled; n > 0 {
+			c.Warnings = append(c.Warnings, fmt.Sprintf("the %s crawl stopped at --max-pages with %d URLs not crawled", w.name, n))
+		}
+	}
 	oldF := map[string]bool{}
 	for _, f := range old.Findings {
 		oldF[FindingKey(f)] = true
@@ -100,21 +129,41 @@ func Diff(old, cur *Report) *Changes {
 			c.NewFindings = append(c.NewFindings, f)
 		}
 	}
+	cov, unseen := cur.Coverage(), 0
 	for _, f := range old.Findings {
-		if !skip[f.Rule] && !curF[FindingKey(f)] {
-			c.Fixed = append(c.Fixed, f)
+		if skip[f.Rule] || curF[FindingKey(f)] {
+			continue
 		}
+		if !cov.Finding(f) {
+			unseen++
+			continue
+		}
+		c.Fixed = append(c.Fixed, f)
+	}
+	if unseen > 0 {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%d findings of the old report are on pages or origins the new crawl did not check; not counted as fixed", unseen))
 	}
 	c.PagesAdded, c.PagesRemoved = setDiff(pageURLs(old), pageURLs(cur))
+	oldCov := old.Coverage()
+	for _, p := range cur.Pages {
+		if oldCov.Page(p.URL) && !cov.Page(p.URL) {
+			why := p.Error
+			if why == "" && p.Truncated {
+				why = "cut at the size limit (--max-body)"
+			}
+			c.PagesFailed = append(c.PagesFailed, PageFailure{URL: p.URL, Error: why})
+		}
+	}
+	sort.Slice(c.PagesFailed, func(i, j int) bool { return c.PagesFailed[i].URL < c.PagesFailed[j].URL })
 	SortFindings(c.NewFindings)
 	SortFindings(c.Fixed)
-	c.diffScripts(old, cur)
+	c.diffScripts(old, cur, cov)
 	c.diffCSP(old, cur)
 	c.diffOrigins(old, cur)
 	return c
 }
 
-func (c *Changes) diffScripts(old, cur *Report) {
+func (c *Changes) diffScripts(old, cur *Report, cov *Coverage) {
 	oldS := map[string]Script{}
 	for _, s := range old.Scripts {
 		oldS[scriptKey(s)] = s
@@ -131,10 +180,26 @@ func (c *Changes) diffScripts(old, cur *Report) {
 			c.ScriptsChanged = append(c.ScriptsChanged, ScriptChange{URL: s.URL, OldSHA256: o.SHA256, NewSHA256: s.SHA256, PaymentPages: s.PaymentPages})
 		}
 	}
+	unseen := 0
 	for _, s := range old.Scripts {
-		if _, ok := curS[scriptKey(s)]; !ok {
-			c.ScriptsRemoved = append(c.ScriptsRemoved, s)
+		if _, ok := curS[scriptKey(s)]; ok {
+			continue
 		}
+		// removed only if the new crawl loaded a page it was on
+		seen := false
+		for _, list := range [][]string{s.Pages, s.PaymentPages} {
+			for _, p := range list {
+				seen = seen || cov.Page(p)
+			}
+		}
+		if !seen {
+			unseen++
+			continue
+		}
+		c.ScriptsRemoved = append(c.ScriptsRemoved, s)
+	}
+	if unseen > 0 {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%d scripts of the old report are only on pages the new crawl did not check; not counted as removed", unseen))
 	}
 }
 
@@ -197,8 +262,9 @@ func pageURLs(r *Report) map[string]bool {
 	return m
 }
 
-// setDiff returns the keys only in b (added) and only in a (removed), sorted.
+// setDiff returns the keys only in b (added) and only in a (removed), sorted (empty, not nil).
 func setDiff(a, b map[string]bool) (added, removed []string) {
+	added, removed = []string{}, []string{}
 	for k := range b {
 		if !a[k] {
 			added = append(added, k)

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 )
@@ -12,8 +14,8 @@ func TestDiffScriptsHeadersOriginsFindings(t *testing.T) {
 		Pages:     []Page{{URL: "https://s/pay", CSP: []string{"script-src 'self'"}}, {URL: "https://s/old"}},
 		Scripts: []Script{
 			{Kind: "external", URL: "https://cdn/a.js", SHA256: "aaa"},
-			{Kind: "external", URL: "https://cdn/gone.js", SHA256: "ggg"},
-			{Kind: "inline", SHA256: "i1"},
+			{Kind: "external", URL: "https://cdn/gone.js", SHA256: "ggg", Pages: []string{"https://s/pay"}},
+			{Kind: "inline", SHA256: "i1", Pages: []string{"https://s/pay"}},
 		},
 		Origins:  []Origin{{Origin: "https://s", TLSVersion: "TLS 1.3", HSTS: "max-age=31536000"}},
 		Findings: []Finding{{Rule: "sri-missing", Page: "https://s/pay", URL: "https://cdn/a.js"}},
@@ -58,11 +60,14 @@ func TestDiffLeavesOutRulesThatWereOff(t *testing.T) {
 	f := func(rule, url string) Finding {
 		return Finding{Rule: rule, Severity: "error", Page: "https://s.test/", URL: url}
 	}
+	pages := []Page{{URL: "https://s.test/", FinalURL: "https://s.test/", Status: 200}}
 	old := &Report{
+		Pages:    pages,
 		Config:   &Settings{RulesDisabled: []string{"insecure-form"}},
 		Findings: []Finding{f("insecure-link", "http://a/"), f("mixed-content-blockable", "http://a/x.js")},
 	}
 	cur := &Report{
+		Pages:    pages,
 		Config:   &Settings{RulesDisabled: []string{"insecure-link"}},
 		Findings: []Finding{f("insecure-form", "http://s/pay"), f("mixed-content-blockable", "http://a/y.js")},
 	}
@@ -78,5 +83,66 @@ func TestDiffLeavesOutRulesThatWereOff(t *testing.T) {
 			c.NewFindings[0].Rule != "mixed-content-blockable" || c.Fixed[0].Rule != "mixed-content-blockable" {
 			t.Errorf("%s: only the rule both runs ran may differ: new %+v fixed %+v", tc.name, c.NewFindings, c.Fixed)
 		}
+	}
+}
+
+// What the new crawl did not look at is neither fixed nor removed: a payment page that fails
+// is a change of its own, and the findings and scripts on it are counted in the warnings.
+func TestDiffOnlyCountsWhatTheNewCrawlChecked(t *testing.T) {
+	t.Parallel()
+	old := &Report{
+		Pages: []Page{{URL: "https://s/", FinalURL: "https://s/", Status: 200}, {URL: "https://s/pay", FinalURL: "https://s/pay", Status: 200},
+			{URL: "https://s/deep", FinalURL: "https://s/deep", Status: 200}},
+		Scripts: []Script{
+			{Kind: "external", URL: "https://cdn/pay.js", Pages: []string{"https://s/pay"}, PaymentPages: []string{"https://s/pay"}},
+			{Kind: "external", URL: "https://cdn/home.js", Pages: []string{"https://s/"}},
+		},
+		Findings: []Finding{
+			{Rule: "third-party-script", Severity: "error", Page: "https://s/pay", URL: "https://cdn/pay.js"},
+			{Rule: "insecure-link", Severity: "info", Page: "https://s/deep", URL: "http://x/"},
+			{Rule: "insecure-link", Severity: "info", Page: "https://s/", URL: "http://x/"},
+		},
+	}
+	cur := &Report{
+		Pages: []Page{{URL: "https://s/", FinalURL: "https://s/", Status: 200},
+			{URL: "https://s/pay", FinalURL: "https://s/pay", Status: 503, Error: "HTTP 503 Service Unavailable"}},
+		Stats:       Stats{NotCrawled: 4},
+		Interrupted: true,
+	}
+	c := Diff(old, cur)
+	if len(c.Fixed) != 1 || c.Fixed[0].Page != "https://s/" {
+		t.Errorf("only the finding on the page that loaded is fixed: %+v", c.Fixed)
+	}
+	if len(c.ScriptsRemoved) != 1 || c.ScriptsRemoved[0].URL != "https://cdn/home.js" {
+		t.Errorf("only the script of the page that loaded is removed: %+v", c.ScriptsRemoved)
+	}
+	if len(c.PagesFailed) != 1 || c.PagesFailed[0].URL != "https://s/pay" || c.PagesFailed[0].Error != "HTTP 503 Service Unavailable" {
+		t.Errorf("pages failed: %+v", c.PagesFailed)
+	}
+	if len(c.PagesRemoved) != 1 || c.PagesRemoved[0] != "https://s/deep" {
+		t.Errorf("pages removed: %+v", c.PagesRemoved)
+	}
+	want := []string{
+		"the new crawl was interrupted: its report is partial",
+		"the new crawl stopped at --max-pages with 4 URLs not crawled",
+		"2 findings of the old report are on pages or origins the new crawl did not check; not counted as fixed",
+		"1 scripts of the old report are only on pages the new crawl did not check; not counted as removed",
+	}
+	if strings.Join(c.Warnings, "\n") != strings.Join(want, "\n") {
+		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(c.Warnings, "\n"), strings.Join(want, "\n"))
+	}
+	// A page that only failed is a change: a diff must not say "no changes".
+	healthy := *old
+	healthy.Findings, healthy.Scripts = nil, nil
+	down := healthy
+	down.Pages = append([]Page{}, healthy.Pages...)
+	down.Pages[1].Error, down.Pages[1].Status = "timeout after 15s", 0
+	if Diff(&healthy, &down).Empty() {
+		t.Error("a page that stopped loading is a change")
+	}
+	// Empty lists are [] in JSON, never null (jq '.scripts_removed[]' must work).
+	b, _ := json.Marshal(Diff(&healthy, &healthy))
+	if strings.Contains(string(b), "null") {
+		t.Errorf("null in the JSON changes: %s", b)
 	}
 }

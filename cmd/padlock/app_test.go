@@ -306,10 +306,29 @@ func TestBaselineIgnoreReportAndDiff(t *testing.T) {
 	if code, stdout, _ := runCLI(t, context.Background(), "diff", base, cur); code != exitOK || !strings.Contains(stdout, "no changes") {
 		t.Errorf("diff of equal reports: exit %d\n%s", code, stdout)
 	}
+	// The same crawl with the findings gone: fixed. With the page failing instead: not fixed,
+	// the page is reported as no longer loading.
+	var saved map[string]any
+	data, _ = os.ReadFile(base)
+	if err := json.Unmarshal(data, &saved); err != nil {
+		t.Fatal(err)
+	}
+	saved["findings"] = []any{}
 	other := filepath.Join(dir, "other.json")
-	os.WriteFile(other, []byte(`{"version":1,"findings":[],"pages":[]}`), 0o600)
+	data, _ = json.Marshal(saved)
+	os.WriteFile(other, data, 0o600)
 	if code, stdout, _ := runCLI(t, context.Background(), "diff", base, other); code != exitFindings || !strings.Contains(stdout, "- error mixed-content-blockable") {
 		t.Errorf("diff with fixed findings: exit %d\n%s", code, stdout)
+	}
+	page := saved["pages"].([]any)[0].(map[string]any)
+	page["status"], page["error"] = 503, "HTTP 503 Service Unavailable"
+	data, _ = json.Marshal(saved)
+	os.WriteFile(other, data, 0o600)
+	code, stdout, _ := runCLI(t, context.Background(), "diff", base, other)
+	if code != exitFindings || strings.Contains(stdout, "- error mixed-content-blockable") ||
+		!strings.Contains(stdout, "no longer loads: HTTP 503 Service Unavailable") ||
+		!strings.Contains(stdout, "warning: 6 findings of the old report are on pages or origins the new crawl did not check") {
+		t.Errorf("diff against a failing page: exit %d\n%s", code, stdout)
 	}
 }
 

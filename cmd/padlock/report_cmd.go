@@ -97,9 +97,15 @@ func printChanges(c *cli.Context, ch *report.Changes) {
 	if len(ch.NotCompared) > 0 {
 		fmt.Fprintf(w, "rules not compared (off in one of the runs): %s\n", strings.Join(ch.NotCompared, ", "))
 	}
+	for _, m := range ch.Warnings {
+		fmt.Fprintln(w, "warning:", m)
+	}
 	if ch.Empty() {
 		fmt.Fprintln(w, "no changes")
 		return
+	}
+	for _, p := range ch.PagesFailed {
+		fmt.Fprintf(w, "! page %s no longer loads: %s\n", p.URL, p.Error)
 	}
 	for _, s := range ch.ScriptsAdded {
 		fmt.Fprintf(w, "+ script %s%s\n", scriptName(s), paymentNote(s.PaymentPages))
@@ -128,9 +134,9 @@ func printChanges(c *cli.Context, ch *report.Changes) {
 	for _, p := range ch.PagesRemoved {
 		fmt.Fprintf(w, "- page %s\n", p)
 	}
-	fmt.Fprintf(w, "scripts: %d added, %d removed, %d changed; %d CSP and %d origin changes; findings: %d new, %d fixed; pages: %d added, %d removed\n",
+	fmt.Fprintf(w, "scripts: %d added, %d removed, %d changed; %d CSP and %d origin changes; findings: %d new, %d fixed; pages: %d added, %d removed, %d failing\n",
 		len(ch.ScriptsAdded), len(ch.ScriptsRemoved), len(ch.ScriptsChanged), len(ch.CSPChanged), len(ch.OriginsChanged),
-		len(ch.NewFindings), len(ch.Fixed), len(ch.PagesAdded), len(ch.PagesRemoved))
+		len(ch.NewFindings), len(ch.Fixed), len(ch.PagesAdded), len(ch.PagesRemoved), len(ch.PagesFailed))
 }
 
 func scriptName(s report.Script) string {
