@@ -91,7 +91,8 @@ type Stats struct {
 	Errors    int `json:"errors"`
 	// Requests is every HTTP request padlock made (pages, stylesheets, checks, robots.txt).
 	Requests int64 `json:"requests"`
-	// NotCrawled counts in-scope URLs left in the queue when --max-pages was reached.
+	// NotCrawled counts in-scope URLs left in the queue when --max-pages was reached or the
+	// crawl was interrupted.
 	NotCrawled int `json:"not_crawled"`
 	// Skipped counts in-scope URLs kept out by robots.txt, --max-depth, --include or --exclude.
 	Skipped    int            `json:"skipped"`

@@ -532,3 +532,61 @@ func TestSummaryTable(t *testing.T) {
 		t.Errorf("want the script's three findings new and nothing fixed\n%s", stderr)
 	}
 }
+
+func TestOutputCheckedBeforeTheCrawl(t *testing.T) {
+	t.Parallel()
+	var hits sync.Map
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Store(r.URL.Path, true)
+		io.WriteString(w, "<p>hi</p>")
+	}))
+	t.Cleanup(srv.Close)
+	file := filepath.Join(t.TempDir(), "a-file")
+	os.WriteFile(file, nil, 0o600)
+	for _, args := range [][]string{
+		{"-o", filepath.Join(file, "sub", "r.json")},                       // a folder where a file is
+		{"-f", "json", "-f", "html", "-o", filepath.Join(file, "reports")}, // several formats, same
+	} {
+		code, _, stderr := runCLI(t, context.Background(), append(append([]string{"crawl", "-q"}, args...), srv.URL+"/")...)
+		if code != exitTrouble || !strings.Contains(stderr, "cannot write the json report to "+filepath.Join(file)) {
+			t.Errorf("%v: exit %d\n%s", args, code, stderr)
+		}
+	}
+	hits.Range(func(k, _ any) bool {
+		t.Errorf("the site was crawled (%v) although no report could be written", k)
+		return true
+	})
+}
+
+func TestInterruptedSummarySaysInterrupted(t *testing.T) {
+	t.Parallel()
+	srv, ca := site(t, map[string]string{"/": `<p>hi</p>`})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, _, stderr := runCLI(t, ctx, "crawl", "--ca-file", ca, "-o", filepath.Join(t.TempDir(), "r.json"), srv.URL+"/")
+	if strings.Contains(stderr, "--max-pages reached") || !strings.Contains(stderr, "interrupted") {
+		t.Errorf("an interrupted crawl must not blame --max-pages:\n%s", stderr)
+	}
+	if !strings.Contains(stderr, "padlock: interrupted; 1 queued URLs were not crawled") {
+		t.Errorf("want the queued start URL counted as not crawled:\n%s", stderr)
+	}
+}
+
+func TestStartFailureSaysWhatToTry(t *testing.T) {
+	t.Parallel()
+	srv, _ := site(t, map[string]string{"/": `<p>hi</p>`})
+	code, _, stderr := runCLI(t, context.Background(), "crawl", "-q", "-o", filepath.Join(t.TempDir(), "r.json"), srv.URL+"/")
+	if code != exitTrouble || !strings.Contains(stderr, "--ca-file FILE") || !strings.Contains(stderr, "--insecure") {
+		t.Errorf("an untrusted certificate at the start URL: exit %d\n%s", code, stderr)
+	}
+	dir := t.TempDir()
+	rep := filepath.Join(dir, "r.json")
+	srv2, ca := site(t, map[string]string{"/": `<p>hi</p>`})
+	if code, _, stderr := runCLI(t, context.Background(), "crawl", "-q", "--ca-file", ca, "-o", rep, srv2.URL+"/"); code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	code, _, stderr = runCLI(t, context.Background(), "report", rep, "-f", "html", "-f", "sarif")
+	if code != exitTrouble || !strings.Contains(stderr, "add -o DIR") {
+		t.Errorf("two formats without -o: exit %d\n%s", code, stderr)
+	}
+}

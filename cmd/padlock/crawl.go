@@ -200,6 +200,9 @@ func crawlOptions(c *cli.Context) (scan.Options, output, error) {
 // runCrawl runs the audit, writes every report (also after an interruption) and maps the outcome
 // to an exit code.
 func runCrawl(ctx context.Context, opt scan.Options, out output, stdout, stderr io.Writer) error {
+	if err := checkWritable(out); err != nil {
+		return &exitError{code: exitTrouble, err: err}
+	}
 	if !out.quiet {
 		fmt.Fprintf(stderr, "padlock: crawling %s\n", strings.Join(opt.Crawl.StartURLs, " "))
 	}
@@ -250,7 +253,20 @@ func startProblem(rep *report.Report) string {
 	if len(msgs) == 0 {
 		return "see the report's errors"
 	}
-	return strings.Join(msgs, "; ")
+	return strings.Join(msgs, "; ") + fetchHint(strings.Join(msgs, " "))
+}
+
+// fetchHint says what to try for the usual reasons a start URL cannot be fetched.
+func fetchHint(msg string) string {
+	switch {
+	case strings.Contains(msg, "unknown authority") || strings.Contains(msg, "certificate is not trusted"):
+		return " (a private or staging CA? give its certificate with --ca-file FILE, or skip verification with --insecure)"
+	case strings.Contains(msg, "no such host"):
+		return " (a host that only resolves elsewhere? map it with --resolve HOST:PORT:IP)"
+	case strings.Contains(msg, "connection refused"):
+		return " (nothing listens there: is the site up, and the port right?)"
+	}
+	return ""
 }
 
 // failing counts the findings that fail the gate: unsuppressed, at or above the threshold, and,
@@ -276,36 +292,66 @@ func failing(rep *report.Report, failOn string) int {
 
 // writeReports writes each format where --output says and returns the paths written.
 func writeReports(rep *report.Report, out output, stdout io.Writer) ([]string, error) {
-	var paths []string
-	folder := ""
-	switch {
-	case out.path == "-":
+	if out.path == "-" {
 		w, err := report.NewWithOptions(out.formats[0], report.Options{FailOn: out.failOn})
 		if err != nil {
 			return nil, err
 		}
 		return nil, w.Write(stdout, rep)
-	case out.path == "" && len(out.formats) > 1:
-		folder = "."
-	case out.path != "" && (len(out.formats) > 1 || isDir(out.path) || strings.HasSuffix(out.path, string(os.PathSeparator)) || strings.HasSuffix(out.path, "/")):
-		folder = out.path
 	}
-	for _, f := range out.formats {
-		var path string
-		switch {
-		case folder != "":
-			path = filepath.Join(folder, "padlock."+report.Extension(f))
-		case out.path != "":
-			path = out.path
-		default:
-			path = "padlock-report." + report.Extension(f)
-		}
-		if err := writeReportFile(path, f, rep, out.failOn); err != nil {
+	var paths []string
+	for i, path := range reportPaths(out) {
+		if err := writeReportFile(path, out.formats[i], rep, out.failOn); err != nil {
 			return paths, err
 		}
 		paths = append(paths, path)
 	}
 	return paths, nil
+}
+
+// reportPaths is the file each format goes to (none for standard output).
+func reportPaths(out output) []string {
+	if out.path == "-" {
+		return nil
+	}
+	folder := ""
+	switch {
+	case out.path == "" && len(out.formats) > 1:
+		folder = "."
+	case out.path != "" && (len(out.formats) > 1 || isDir(out.path) || strings.HasSuffix(out.path, string(os.PathSeparator)) || strings.HasSuffix(out.path, "/")):
+		folder = out.path
+	}
+	paths := make([]string, len(out.formats))
+	for i, f := range out.formats {
+		switch {
+		case folder != "":
+			paths[i] = filepath.Join(folder, "padlock."+report.Extension(f))
+		case out.path != "":
+			paths[i] = out.path
+		default:
+			paths[i] = "padlock-report." + report.Extension(f)
+		}
+	}
+	return paths
+}
+
+// checkWritable makes sure every report can be written before a crawl that may take an hour:
+// it creates the folders and a temporary file beside each report, then removes the file.
+func checkWritable(out output) error {
+	for i, path := range reportPaths(out) {
+		if dir := filepath.Dir(path); dir != "." {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return fmt.Errorf("cannot write the %s report to %s: %w", out.formats[i], path, err)
+			}
+		}
+		f, err := os.OpenFile(path+".tmp", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			return fmt.Errorf("cannot write the %s report to %s: %w", out.formats[i], path, err)
+		}
+		f.Close()
+		os.Remove(path + ".tmp")
+	}
+	return nil
 }
 
 func writeReportFile(path, format string, rep *report.Report, failOn string) error {
@@ -399,7 +445,11 @@ func printSummary(w io.Writer, rep *report.Report, paths []string, baseline bool
 		fmt.Fprintf(w, "padlock: against the baseline: %d new, %d fixed\n", newer, len(rep.Fixed))
 	}
 	if rep.Stats.NotCrawled > 0 {
-		fmt.Fprintf(w, "padlock: --max-pages reached; %d queued URLs were not crawled\n", rep.Stats.NotCrawled)
+		why := "--max-pages reached"
+		if rep.Interrupted {
+			why = "interrupted"
+		}
+		fmt.Fprintf(w, "padlock: %s; %d queued URLs were not crawled\n", why, rep.Stats.NotCrawled)
 	}
 	for _, p := range paths {
 		fmt.Fprintf(w, "padlock: report written to %s\n", p)

@@ -38,11 +38,14 @@ func reportCommand() *cli.Command {
 				}
 			}
 			out := output{formats: formats, path: c.String("output"), failOn: c.String("fail-on")}
+			if out.path == "" && len(formats) > 1 {
+				return usageErr("%d formats need a folder: add -o DIR (one format alone goes to standard output)", len(formats))
+			}
 			if out.path == "" {
 				out.path = "-"
 			}
 			if out.path == "-" && len(formats) > 1 {
-				return usageErr("--output -: standard output takes one format, %d were asked for", len(formats))
+				return usageErr("--output -: standard output takes one format, %d were asked for; give a folder with -o DIR", len(formats))
 			}
 			if _, err := writeReports(rep, out, c.App.Writer); err != nil {
 				return &exitError{code: exitTrouble, err: err}
