@@ -114,6 +114,9 @@ func Diff(old, cur *Report) *Changes {
 			c.Warnings = append(c.Warnings, fmt.Sprintf("the %s crawl stopped at --max-pages with %d URLs not crawled", w.name, n))
 		}
 	}
+	if a, b := scopeOf(old), scopeOf(cur); a != b {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("the crawls had a different scope (old: %s; new: %s): pages added or removed may come from that", a, b))
+	}
 	oldF := map[string]bool{}
 	for _, f := range old.Findings {
 		oldF[FindingKey(f)] = true
@@ -245,6 +248,27 @@ func (c *Changes) diffOrigins(old, cur *Report) {
 		add("certificate_issuer", oi, ni)
 		add("certificate_not_after", oa, na)
 	}
+}
+
+// scopeOf describes the settings that decide which pages a crawl reaches.
+func scopeOf(r *Report) string {
+	parts := []string{"start " + strings.Join(r.StartURLs, " ")}
+	if s := r.Config; s != nil {
+		parts = append(parts, fmt.Sprintf("max-pages %d", s.MaxPages), fmt.Sprintf("max-depth %d", s.MaxDepth))
+		if s.NoFollow {
+			parts = append(parts, "no-follow")
+		}
+		if s.IgnoreRobots {
+			parts = append(parts, "ignore-robots")
+		}
+		if len(s.Include) > 0 {
+			parts = append(parts, "include "+strings.Join(s.Include, " "))
+		}
+		if len(s.Exclude) > 0 {
+			parts = append(parts, "exclude "+strings.Join(s.Exclude, " "))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 func boolText(b bool) string {

@@ -146,3 +146,16 @@ func TestDiffOnlyCountsWhatTheNewCrawlChecked(t *testing.T) {
 		t.Errorf("null in the JSON changes: %s", b)
 	}
 }
+
+func TestDiffWarnsWhenTheScopeDiffers(t *testing.T) {
+	t.Parallel()
+	old := &Report{StartURLs: []string{"https://s/"}, Config: &Settings{MaxPages: 10000}}
+	cur := &Report{StartURLs: []string{"https://s/"}, Config: &Settings{MaxPages: 10000, NoFollow: true, Exclude: []string{"/blog/*"}}}
+	if w := Diff(old, old).Warnings; len(w) != 0 {
+		t.Errorf("same scope: warnings %q", w)
+	}
+	w := Diff(old, cur).Warnings
+	if len(w) != 1 || !strings.Contains(w[0], "different scope") || !strings.Contains(w[0], "no-follow, exclude /blog/*") {
+		t.Errorf("warnings %q", w)
+	}
+}

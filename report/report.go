@@ -64,6 +64,10 @@ type Settings struct {
 	FailOn         string   `json:"fail_on"`
 	FirstParty     []string `json:"first_party,omitempty"`
 	AllowScript    []string `json:"allow_script,omitempty"`
+	NoFollow       bool     `json:"no_follow,omitempty"`
+	Include        []string `json:"include,omitempty"`
+	Exclude        []string `json:"exclude,omitempty"`
+	IgnoreRobots   bool     `json:"ignore_robots,omitempty"`
 	// RulesDisabled names the rules that did not run (--rule, --disable): their absence from
 	// the findings means "not checked", not "fixed".
 	RulesDisabled []string `json:"rules_disabled,omitempty"`

@@ -175,6 +175,7 @@ func crawlOptions(c *cli.Context) (scan.Options, output, error) {
 	opt.Settings = &report.Settings{
 		MaxPages: s.MaxPages, MaxDepth: s.MaxDepth, CheckResources: s.CheckResources,
 		FailOn: s.FailOn, FirstParty: s.FirstParty, AllowScript: s.AllowScript,
+		NoFollow: s.NoFollow, Include: s.Include, Exclude: s.Exclude, IgnoreRobots: s.IgnoreRobots,
 	}
 	if opt.Selected != nil {
 		on := map[string]bool{}
