@@ -1,17 +1,20 @@
 package main
 
 import (
-	"bytes"
 	"errors"
-	"io"
+	"fmt"
 	"os"
+	"reflect"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/padlock-scan/padlock/crawler"
 	"github.com/padlock-scan/padlock/gate"
+	"github.com/padlock-scan/padlock/report"
 	"github.com/padlock-scan/padlock/rules"
 )
 
@@ -90,13 +93,10 @@ func parseConfig(path string, data []byte) (*configFile, error) {
 	if doc.Kind != yaml.MappingNode {
 		return nil, usageErr("config %s:%d: want a mapping of settings (key: value)", path, doc.Line)
 	}
-	known := map[string]bool{}
-	for _, f := range settingsKeys() {
-		known[f] = true
-	}
+	fields := cf.s.fields()
 	for i := 0; i+1 < len(doc.Content); i += 2 {
 		k := doc.Content[i]
-		if !known[k.Value] {
+		if _, ok := fields[k.Value]; !ok || k.Kind != yaml.ScalarNode {
 			return nil, usageErr("config %s:%d: unknown key %q", path, k.Line, k.Value)
 		}
 		if cf.set[k.Value] {
@@ -104,45 +104,361 @@ func parseConfig(path string, data []byte) (*configFile, error) {
 		}
 		cf.set[k.Value] = true
 	}
-	var ignoreNode *yaml.Node
+	// Each value is read and checked on its own, so that a problem names the file, its line
+	// and the key (never a flag the user did not type, nor a Go type).
+	lines := map[string]int{}
 	for i := 0; i+1 < len(doc.Content); i += 2 {
-		switch key, val := doc.Content[i].Value, doc.Content[i+1]; key {
-		case "ignore":
-			ignoreNode = val
-		case "rule", "disable":
-			// rule IDs are checked here, where their lines are known
-			for _, item := range val.Content {
-				if _, ok := rules.ByID(strings.TrimSpace(item.Value)); item.Kind == yaml.ScalarNode && !ok {
-					return nil, usageErr("config %s:%d: %s: unknown rule %q (valid rules: %s)", path, item.Line, key, item.Value,
-						strings.Join(rules.IDs(), ", "))
-				}
+		key, val := doc.Content[i].Value, deref(doc.Content[i+1])
+		lines[key] = doc.Content[i].Line
+		if err := readValue(key, val, fields[key]); err != nil {
+			if err.key != "" {
+				key = err.key
 			}
+			return nil, usageErr("config %s:%d: %s: %s", path, err.line, key, err.msg)
 		}
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&cf.s); err != nil && !errors.Is(err, io.EOF) {
-		var te *yaml.TypeError
-		if errors.As(err, &te) && len(te.Errors) > 0 {
-			return nil, usageErr("config %s: %s", path, te.Errors[0])
-		}
-		return nil, usageErr("config %s: %v", path, err)
-	}
-	if ignoreNode != nil {
-		if ignoreNode.Kind != yaml.SequenceNode {
-			return nil, usageErr("config %s:%d: ignore: want a list of entries (- rule: ..., url: ..., reason: ...)", path, ignoreNode.Line)
-		}
-		known := func(id string) bool { _, ok := rules.ByID(id); return ok }
-		for i, item := range ignoreNode.Content {
-			if i < len(cf.s.Ignore) {
-				cf.s.Ignore[i].Line = item.Line
-				if err := cf.s.Ignore[i].Validate(known); err != nil {
-					return nil, usageErr("config %s:%d: ignore entry: %v", path, item.Line, err)
-				}
-			}
+	for _, err := range []*valueError{checkFormats(cf, lines), checkRuleSelection(cf, lines)} {
+		if err != nil {
+			return nil, usageErr("config %s:%d: %s: %s", path, err.line, err.key, err.msg)
 		}
 	}
 	return cf, nil
+}
+
+// valueError is a problem with one value of the config file, at a line.
+type valueError struct {
+	line int
+	key  string // what the message is about when not the top-level key
+	msg  string
+}
+
+func badValue(n *yaml.Node, format string, a ...any) *valueError {
+	return &valueError{line: n.Line, msg: fmt.Sprintf(format, a...)}
+}
+
+// deref follows a YAML alias (*name) to the node it stands for.
+func deref(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" }
+
+// fields maps each YAML key to the settings field it sets.
+func (s *settings) fields() map[string]any {
+	return map[string]any{
+		"urls": &s.URLs, "max-pages": &s.MaxPages, "max-depth": &s.MaxDepth, "no-follow": &s.NoFollow,
+		"check-resources": &s.CheckResources, "concurrency": &s.Concurrency, "timeout": &s.Timeout,
+		"delay": &s.Delay, "resolve": &s.Resolve, "ca-file": &s.CAFile, "header": &s.Headers,
+		"first-party": &s.FirstParty, "allow-script": &s.AllowScript, "format": &s.Formats,
+		"output": &s.Output, "fail-on": &s.FailOn, "user-agent": &s.UserAgent, "exclude": &s.Exclude,
+		"include": &s.Include, "ignore-robots": &s.IgnoreRobots, "sitemap": &s.Sitemaps,
+		"max-body": &s.MaxBody, "insecure": &s.Insecure, "quiet": &s.Quiet, "baseline": &s.Baseline,
+		"ignore": &s.Ignore, "rule": &s.Rules, "disable": &s.Disable,
+	}
+}
+
+// readValue decodes the value of key into dst (a field of settings) and checks it with the rules
+// the command line's flags are checked with.
+func readValue(key string, val *yaml.Node, dst any) *valueError {
+	notScalar := func() *valueError {
+		if val.Kind == yaml.SequenceNode {
+			return badValue(val, "want a single value, not a list")
+		}
+		return badValue(val, "want a single value, not a mapping")
+	}
+	switch dst := dst.(type) {
+	case *int:
+		if val.Kind != yaml.ScalarNode {
+			return notScalar()
+		}
+		if err := val.Decode(dst); err != nil || val.ShortTag() == "!!null" {
+			return badValue(val, "want a whole number, got %q", val.Value)
+		}
+		if msg := checkInt(key, *dst); msg != "" {
+			return badValue(val, "%s, got %d", msg, *dst)
+		}
+	case *bool:
+		if val.Kind != yaml.ScalarNode {
+			return notScalar()
+		}
+		if err := val.Decode(dst); err != nil || val.ShortTag() == "!!null" {
+			return badValue(val, "want true or false, got %q", val.Value)
+		}
+	case *time.Duration:
+		if val.Kind != yaml.ScalarNode {
+			return notScalar()
+		}
+		d, err := time.ParseDuration(strings.TrimSpace(val.Value))
+		if err != nil || isNull(val) {
+			return badValue(val, "want a duration such as 15s or 1m, got %q", val.Value)
+		}
+		*dst = d
+		if msg := checkDuration(key, d); msg != "" {
+			return badValue(val, "%s, got %s", msg, d)
+		}
+	case *string:
+		if val.Kind != yaml.ScalarNode {
+			return notScalar()
+		}
+		if !isNull(val) {
+			if err := val.Decode(dst); err != nil {
+				return badValue(val, "want a single value, got %q", val.Value)
+			}
+		}
+		if msg := checkString(key, *dst); msg != "" {
+			return badValue(val, "%s", withValue(msg, *dst))
+		}
+	case *[]string:
+		// a single value is a list of one: "urls: https://shop.example/" means what it says
+		items := []*yaml.Node{val}
+		switch {
+		case val.Kind == yaml.SequenceNode:
+			items = val.Content
+		case val.Kind == yaml.MappingNode:
+			return badValue(val, "want a list of values, not a mapping")
+		case isNull(val):
+			items = nil
+		}
+		*dst = nil
+		for _, item := range items {
+			item = deref(item)
+			if item.Kind != yaml.ScalarNode {
+				return badValue(item, "want a list of single values (a list item is itself a list or a mapping)")
+			}
+			v := ""
+			if !isNull(item) {
+				v = item.Value
+			}
+			if msg := checkListItem(key, v); msg != "" {
+				return badValue(item, "%s", withValue(msg, v))
+			}
+			*dst = append(*dst, v)
+		}
+	case *[]gate.Ignore:
+		return readIgnore(val, dst)
+	default:
+		panic("config: no reader for key " + key)
+	}
+	return nil
+}
+
+// readIgnore reads the ignore: list, each entry a mapping of gate.Ignore's keys.
+func readIgnore(val *yaml.Node, dst *[]gate.Ignore) *valueError {
+	if isNull(val) {
+		return nil
+	}
+	const want = "want a list of entries (- rule: ..., url: ..., reason: ...)"
+	if val.Kind != yaml.SequenceNode {
+		return badValue(val, want)
+	}
+	var keys []string
+	t := reflect.TypeOf(gate.Ignore{})
+	for i := 0; i < t.NumField(); i++ {
+		if k, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); k != "" && k != "-" {
+			keys = append(keys, k)
+		}
+	}
+	known := func(id string) bool { _, ok := rules.ByID(id); return ok }
+	for _, item := range val.Content {
+		item = deref(item)
+		if item.Kind != yaml.MappingNode {
+			return badValue(item, want)
+		}
+		for i := 0; i+1 < len(item.Content); i += 2 {
+			k, v := item.Content[i], deref(item.Content[i+1])
+			if !slices.Contains(keys, k.Value) {
+				return entryError(k, "unknown key %q (want %s)", k.Value, strings.Join(keys, ", "))
+			}
+			if v.Kind != yaml.ScalarNode {
+				return entryError(v, "%s: want a single value", k.Value)
+			}
+		}
+		var ig gate.Ignore
+		if err := item.Decode(&ig); err != nil {
+			return entryError(item, "%s", yamlReason(err))
+		}
+		ig.Line = item.Line
+		if err := ig.Validate(known); err != nil {
+			return entryError(item, "%v", err)
+		}
+		*dst = append(*dst, ig)
+	}
+	return nil
+}
+
+func entryError(n *yaml.Node, format string, a ...any) *valueError {
+	e := badValue(n, format, a...)
+	e.key = "ignore entry"
+	return e
+}
+
+// yamlReason is a YAML decoding error without its "yaml: unmarshal errors:" wrapping.
+func yamlReason(err error) string {
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		return te.Errors[0]
+	}
+	return err.Error()
+}
+
+// withValue appends the offending value to a problem unless the problem already quotes it.
+func withValue(msg, v string) string {
+	if q := fmt.Sprintf("%q", v); !strings.Contains(msg, q) {
+		return msg + ", got " + q
+	}
+	return msg
+}
+
+// checkInt says what is wrong with a number from the file: the rules of crawlOptions and of
+// crawler.Config.Validate.
+func checkInt(key string, n int) string {
+	switch key {
+	case "max-pages":
+		if n <= 0 {
+			return "must be 1 or more"
+		}
+	case "concurrency":
+		if n <= 0 || n > 256 {
+			return "must be between 1 and 256"
+		}
+	case "max-depth":
+		return crawlerProblem(crawler.Config{MaxDepth: n}, "--max-depth", fmt.Sprint(n))
+	}
+	return ""
+}
+
+func checkDuration(key string, d time.Duration) string {
+	switch key {
+	case "timeout":
+		if d <= 0 {
+			return "must be positive"
+		}
+	case "delay":
+		return crawlerProblem(crawler.Config{Delay: d}, "--delay", d.String())
+	}
+	return ""
+}
+
+func checkString(key, v string) string {
+	switch key {
+	case "check-resources":
+		return crawlerProblem(crawler.Config{CheckResources: v}, "--check-resources", v)
+	case "ca-file":
+		if v != "" {
+			return crawlerProblem(crawler.Config{CAFile: v}, "--ca-file", v)
+		}
+	case "fail-on":
+		if _, err := rules.ParseSeverity(v); v != "never" && err != nil {
+			return "want error, warning, info or never"
+		}
+	case "max-body":
+		if _, err := parseSize(v); err != nil {
+			return err.Error()
+		}
+	case "baseline":
+		// The report itself is read once, by crawlOptions; here only that it is there.
+		if v != "" {
+			if _, err := os.Stat(v); err != nil {
+				return err.Error()
+			}
+		}
+	}
+	return ""
+}
+
+// checkListItem says what is wrong with one item of a list from the file.
+func checkListItem(key, v string) string {
+	switch key {
+	case "urls":
+		return crawlerProblem(crawler.Config{StartURLs: []string{v}}, "start URL", v)
+	case "resolve":
+		return crawlerProblem(crawler.Config{Resolve: []string{v}}, "--resolve", v)
+	case "first-party":
+		return crawlerProblem(crawler.Config{FirstParty: []string{v}}, "--first-party", v)
+	case "sitemap":
+		return crawlerProblem(crawler.Config{Sitemaps: []string{v}}, "--sitemap", v)
+	case "header":
+		h, err := parseHeaders([]string{v})
+		if err != nil {
+			return flagReason(err, "--header", v)
+		}
+		return crawlerProblem(crawler.Config{Headers: h}, "--header", v)
+	case "include", "exclude":
+		if _, err := compileAll(key, []string{v}); err != nil {
+			return flagReason(err, "--"+key, v)
+		}
+	case "allow-script":
+		if err := rules.ValidateOriginPattern(v); err != nil {
+			return err.Error()
+		}
+	case "format":
+		if _, err := report.New(v); err != nil {
+			return err.Error()
+		}
+	case "rule", "disable":
+		if _, ok := rules.ByID(strings.TrimSpace(v)); !ok {
+			return fmt.Sprintf("unknown rule %q (valid rules: %s)", v, strings.Join(rules.IDs(), ", "))
+		}
+	}
+	return ""
+}
+
+// crawlerProblem checks one setting with crawler.Config.Validate, which every crawl runs, and
+// returns its complaint without the flag it names.
+func crawlerProblem(cc crawler.Config, flag, value string) string {
+	if cc.StartURLs == nil {
+		cc.StartURLs = []string{"http://127.0.0.1/"}
+	}
+	if err := cc.Validate(); err != nil {
+		return flagReason(err, flag, value)
+	}
+	return ""
+}
+
+// flagReason is a flag's error message without "--flag value: " in front, for a key of the file.
+func flagReason(err error, flag, value string) string {
+	msg := strings.TrimPrefix(err.Error(), crawler.ErrConfig.Error()+": ")
+	for _, p := range []string{fmt.Sprintf("%s %q: ", flag, value), flag + " " + value + ": ", flag + ": ", flag + " "} {
+		if strings.HasPrefix(msg, p) {
+			return strings.TrimPrefix(msg, p)
+		}
+	}
+	return msg
+}
+
+// checkFormats finds a format listed twice, and several formats for standard output, when the
+// file says both.
+func checkFormats(cf *configFile, lines map[string]int) *valueError {
+	seen := map[string]bool{}
+	for _, f := range cf.s.Formats {
+		if seen[f] {
+			return &valueError{line: lines["format"], key: "format", msg: fmt.Sprintf("%s given twice", f)}
+		}
+		seen[f] = true
+	}
+	if cf.set["output"] && cf.s.Output == "-" && len(cf.s.Formats) > 1 {
+		return &valueError{line: lines["output"], key: "output", msg: fmt.Sprintf("-: standard output takes one format, format lists %d", len(cf.s.Formats))}
+	}
+	return nil
+}
+
+// checkRuleSelection finds a selection in the file that rules.Select refuses (a rule both on and
+// off, or no rule left).
+func checkRuleSelection(cf *configFile, lines map[string]int) *valueError {
+	if len(cf.s.Rules) == 0 && len(cf.s.Disable) == 0 {
+		return nil
+	}
+	if _, err := rules.Select(cf.s.Rules, cf.s.Disable); err != nil {
+		key := "disable"
+		if !cf.set[key] {
+			key = "rule"
+		}
+		return &valueError{line: lines[key], key: key, msg: err.Error()}
+	}
+	return nil
 }
 
 // settingsKeys lists the YAML keys of settings.

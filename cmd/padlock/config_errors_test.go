@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Every bad value in padlock.yml is an error naming the file, the line and the key (exit 2),
+// in the file's words: no Go type, no flag the user did not type.
+func TestConfigBadValuesNameFileLineAndKey(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	tests := []struct {
+		name, yaml string
+		line       int
+		key, want  string
+	}{
+		{"int word", "max-pages: lots\n", 1, "max-pages", `want a whole number, got "lots"`},
+		{"int list", "quiet: true\nconcurrency: [1, 2]\n", 2, "concurrency", "want a single value, not a list"},
+		{"int range", "concurrency: 0\n", 1, "concurrency", "must be between 1 and 256, got 0"},
+		{"max-pages zero", "max-pages: 0\n", 1, "max-pages", "must be 1 or more, got 0"},
+		{"max-depth negative", "max-depth: -1\n", 1, "max-depth", "must be 0 (unlimited) or more, got -1"},
+		{"duration number", "quiet: true\ntimeout: 5\n", 2, "timeout", `want a duration such as 15s or 1m, got "5"`},
+		{"duration word", "delay: soon\n", 1, "delay", `want a duration such as 15s or 1m, got "soon"`},
+		{"timeout zero", "timeout: 0s\n", 1, "timeout", "must be positive, got 0s"},
+		{"delay negative", "delay: -1s\n", 1, "delay", "must not be negative, got -1s"},
+		{"bool", "no-follow: maybe\n", 1, "no-follow", `want true or false, got "maybe"`},
+		{"bool mapping", "insecure:\n  a: b\n", 2, "insecure", "want a single value, not a mapping"},
+		{"list of lists", "urls:\n  - https://127.0.0.1/\n  - [a]\n", 3, "urls", "want a list of single values"},
+		{"list mapping", "urls:\n  a: b\n", 2, "urls", "want a list of values, not a mapping"},
+		{"url scheme", "urls: ftp://127.0.0.1/\n", 1, "urls", `want an absolute http:// or https:// URL, got "ftp://127.0.0.1/"`},
+		{"fail-on", "fail-on: critical\n", 1, "fail-on", `want error, warning, info or never, got "critical"`},
+		{"check-resources", "check-resources: most\n", 1, "check-resources", `want all, scripts or none, got "most"`},
+		{"max-body", "max-body: lots\n", 1, "max-body", `want a size such as 10MB, 512KB or 1048576, got "lots"`},
+		{"format", "format: [json, pdf]\n", 1, "format", `unknown format "pdf"`},
+		{"format twice", "format:\n  - json\n  - json\n", 1, "format", "json given twice"},
+		{"output stdout", "format: [json, html]\noutput: \"-\"\n", 2, "output", "standard output takes one format"},
+		{"resolve", "resolve:\n  - 127.0.0.1:443\n", 2, "resolve", `want HOST:PORT:ADDR, got "127.0.0.1:443"`},
+		{"resolve addr", "resolve: a.test:443:nowhere\n", 1, "resolve", `bad address "nowhere": want an IP address`},
+		{"header", "header: [\"NoColon\"]\n", 1, "header", `want "Name: value", got "NoColon"`},
+		{"header host", "header: \"Host: a.test\"\n", 1, "header", "Host:"},
+		{"include", "include:\n  - \"(\"\n", 2, "include", "missing closing )"},
+		{"exclude", "exclude: \"[\"\n", 1, "exclude", "missing closing ]"},
+		{"first-party", "first-party: https://127.0.0.1/\n", 1, "first-party", "want a domain such as"},
+		{"allow-script", "allow-script: https://127.0.0.1/path\n", 1, "allow-script", `got "https://127.0.0.1/path"`},
+		{"sitemap", "sitemap: /sitemap.xml\n", 1, "sitemap", `want an absolute URL, got "/sitemap.xml"`},
+		{"ca-file", "ca-file: " + filepath.Join(dir, "missing.pem") + "\n", 1, "ca-file", "missing.pem"},
+		{"baseline", "baseline: " + filepath.Join(dir, "missing.json") + "\n", 1, "baseline", "missing.json"},
+		{"string list", "user-agent: [a, b]\n", 1, "user-agent", "want a single value, not a list"},
+		{"rule scalar", "rule: no-such-rule\n", 1, "rule", `unknown rule "no-such-rule"`},
+		{"rule both", "rule: [insecure-link]\ndisable: insecure-link\n", 2, "disable", `rule "insecure-link" is both enabled and disabled`},
+		{"ignore unknown field", "ignore:\n  - url: http://x/*\n    reason: x\n    owner: me\n", 4, "ignore entry", `unknown key "owner"`},
+		{"ignore not a list", "ignore: everything\n", 1, "ignore", "want a list of entries"},
+		{"ignore entry not a mapping", "ignore:\n  - everything\n", 2, "ignore", "want a list of entries"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".yml")
+			if err := os.WriteFile(path, []byte(tc.yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			code, _, stderr := runCLI(t, context.Background(), "crawl", "--config", path, "https://127.0.0.1:1/")
+			prefix := "padlock: config " + path + ":" + strconv.Itoa(tc.line) + ": " + tc.key + ": "
+			if code != exitTrouble || !strings.HasPrefix(stderr, prefix) || !strings.Contains(stderr, tc.want) {
+				t.Errorf("exit %d, want %d and %q then %q in:\n%s", code, exitTrouble, prefix, tc.want, stderr)
+			}
+			for _, bad := range []string{"unmarshal", "!!", "--" + tc.key, "time.Duration", "[]string"} {
+				if strings.Contains(stderr, bad) {
+					t.Errorf("message says %q, which is not the file's language:\n%s", bad, stderr)
+				}
+			}
+		})
+	}
+}
+
+// Good files parse: a single value is a list of one, durations are Go durations, booleans are
+// YAML's.
+func TestConfigGoodValuesParse(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, yaml string
+		check      func(s settings) bool
+	}{
+		{"scalar lists", "urls: https://127.0.0.1/\nheader: \"X-Token: a\"\nformat: html\nsitemap: https://127.0.0.1/s.xml\n" +
+			"resolve: a.test:443:127.0.0.1\ninclude: /shop\nexclude: /admin\nfirst-party: static.test\n" +
+			"allow-script: https://cdn.test\nrule: insecure-link\ndisable: hsts-missing\n",
+			func(s settings) bool {
+				return reflect.DeepEqual(s.URLs, []string{"https://127.0.0.1/"}) && reflect.DeepEqual(s.Headers, []string{"X-Token: a"}) &&
+					reflect.DeepEqual(s.Formats, []string{"html"}) && len(s.Sitemaps) == 1 && len(s.Resolve) == 1 &&
+					len(s.Include) == 1 && len(s.Exclude) == 1 && len(s.FirstParty) == 1 && len(s.AllowScript) == 1 &&
+					reflect.DeepEqual(s.Rules, []string{"insecure-link"}) && reflect.DeepEqual(s.Disable, []string{"hsts-missing"})
+			}},
+		{"lists and scalars", "urls:\n  - https://127.0.0.1/a\n  - https://127.0.0.1/b\nmax-pages: 50\nmax-depth: 0\n" +
+			"concurrency: 4\ntimeout: 15s\ndelay: 1m\nno-follow: true\nquiet: false\nfail-on: never\n" +
+			"check-resources: scripts\nmax-body: 512KB\noutput: \"-\"\nformat: [sarif]\nuser-agent: 1\n",
+			func(s settings) bool {
+				return len(s.URLs) == 2 && s.MaxPages == 50 && s.Concurrency == 4 && s.Timeout == 15*time.Second &&
+					s.Delay == time.Minute && s.NoFollow && !s.Quiet && s.FailOn == "never" && s.CheckResources == "scripts" &&
+					s.MaxBody == "512KB" && s.Output == "-" && s.UserAgent == "1"
+			}},
+		{"quoted duration and empty list", "timeout: \"2m30s\"\ndelay: 0\nurls:\n", func(s settings) bool {
+			return s.Timeout == 150*time.Second && s.Delay == 0 && s.URLs == nil
+		}},
+		{"ignore", "ignore:\n  - rule: insecure-link\n    url: http://x/*\n    reason: legacy partner\n", func(s settings) bool {
+			return len(s.Ignore) == 1 && s.Ignore[0].Line == 2 && s.Ignore[0].Reason == "legacy partner"
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cf, err := parseConfig("good.yml", []byte(tc.yaml))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tc.check(cf.s) {
+				t.Errorf("parsed %+v", cf.s)
+			}
+		})
+	}
+}
+
+// Every crawl flag but --config is a key of the file, and every key has a field.
+func TestConfigKeysMatchFlags(t *testing.T) {
+	t.Parallel()
+	fields := (&settings{}).fields()
+	keys := map[string]bool{}
+	for _, k := range settingsKeys() {
+		keys[k] = true
+		if fields[k] == nil {
+			t.Errorf("key %q has no field", k)
+		}
+	}
+	if len(fields) != len(keys) {
+		t.Errorf("%d fields for %d keys", len(fields), len(keys))
+	}
+	for _, f := range crawlFlags() {
+		if name := f.Names()[0]; name != "config" && !keys[name] {
+			t.Errorf("flag --%s has no key in the config file", name)
+		}
+	}
+}
