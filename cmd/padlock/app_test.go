@@ -89,7 +89,7 @@ func TestBadUsageExitsTwoWithAClearMessage(t *testing.T) {
 		{"first-party", []string{"crawl", "--first-party", "https://a.test/", "https://a.test/"}, "--first-party"},
 		{"stdout two formats", []string{"crawl", "-f", "json", "-f", "json", "-o", "-", "https://a.test/"}, "json given twice"},
 		{"config unknown key", []string{"crawl", "--config", badYAML, "https://a.test/"}, "bad.yml:2: unknown key \"max-pagez\""},
-		{"config bad value", []string{"crawl", "--config", badValue, "https://a.test/"}, "line 2"},
+		{"config bad value", []string{"crawl", "--config", badValue, "https://a.test/"}, "badvalue.yml:2: concurrency: want a whole number"},
 		{"config missing", []string{"crawl", "--config", filepath.Join(dir, "none.yml"), "https://a.test/"}, "none.yml"},
 		{"report args", []string{"report"}, "exactly one JSON report"},
 		{"diff args", []string{"diff", "a.json"}, "two JSON reports"},
@@ -338,14 +338,14 @@ func TestConfigErrorsNameFileLineAndKey(t *testing.T) {
 	tests := []struct{ name, yaml, want string }{
 		{"unknown key", "max-pages: 3\nspeed: fast\n", `:2: unknown key "speed"`},
 		{"twice", "max-pages: 3\nmax-pages: 4\n", `:2: key "max-pages" given twice`},
-		{"bad type", "max-pages: many\n", "line 1"},
+		{"bad type", "max-pages: many\n", "padlock.yml:1: max-pages: want a whole number, got \"many\""},
 		{"not a mapping", "- a\n- b\n", ":1: want a mapping"},
 		{"ignore no reason", "ignore:\n  - rule: insecure-link\n", ":2: ignore entry: reason is required"},
 		{"ignore unknown rule", "ignore:\n  - rule: no-such-rule\n    reason: x\n", `:2: ignore entry: unknown rule "no-such-rule"`},
 		{"ignore bad date", "ignore:\n  - url: http://x/*\n    reason: x\n    until: soon\n", ":2: ignore entry: until"},
 		{"ignore unknown field", "ignore:\n  - url: http://x/*\n    reason: x\n    owner: me\n", "owner"},
 		{"ignore not a list", "ignore: everything\n", "ignore"},
-		{"bad fail-on", "fail-on: sometimes\n", "--fail-on"},
+		{"bad fail-on", "fail-on: sometimes\n", "padlock.yml:1: fail-on: want error, warning, info or never"},
 		{"yaml syntax", "max-pages: [\n", "padlock.yml"},
 	}
 	for _, tc := range tests {
