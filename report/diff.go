@@ -16,6 +16,8 @@ type Changes struct {
 	ScriptsRemoved []Script       `json:"scripts_removed"`
 	ScriptsChanged []ScriptChange `json:"scripts_changed"`
 	CSPChanged     []HeaderChange `json:"csp_changed"`
+	// HeadersChanged are security headers of a page that is a payment page in both reports.
+	HeadersChanged []HeaderChange `json:"headers_changed"`
 	OriginsChanged []OriginChange `json:"origins_changed"`
 	NewFindings    []Finding      `json:"new_findings"`
 	Fixed          []Finding      `json:"fixed_findings"`
@@ -46,11 +48,13 @@ type ScriptChange struct {
 	PaymentPages []string `json:"payment_pages,omitempty"`
 }
 
-// HeaderChange is a page whose enforced Content-Security-Policy changed.
+// HeaderChange is a page whose enforced Content-Security-Policy (csp_changed) or one of whose
+// security headers (headers_changed, Header set) changed; an absent header is an empty list.
 type HeaderChange struct {
-	Page string   `json:"page"`
-	Old  []string `json:"old"`
-	New  []string `json:"new"`
+	Page   string   `json:"page"`
+	Header string   `json:"header,omitempty"`
+	Old    []string `json:"old"`
+	New    []string `json:"new"`
 }
 
 // OriginChange is an origin whose TLS version, certificate or HSTS changed.
@@ -65,7 +69,7 @@ type OriginChange struct {
 func (c *Changes) Empty() bool {
 	return len(c.NewFindings) == 0 && len(c.Fixed) == 0 && len(c.PagesAdded) == 0 && len(c.PagesRemoved) == 0 && len(c.PagesFailed) == 0 &&
 		len(c.ScriptsAdded) == 0 && len(c.ScriptsRemoved) == 0 && len(c.ScriptsChanged) == 0 &&
-		len(c.CSPChanged) == 0 && len(c.OriginsChanged) == 0
+		len(c.CSPChanged) == 0 && len(c.HeadersChanged) == 0 && len(c.OriginsChanged) == 0
 }
 
 // FindingKey identifies a finding across runs: rule, page and resource, not the line (lines move
@@ -89,7 +93,7 @@ func scriptKey(s Script) string {
 func Diff(old, cur *Report) *Changes {
 	c := &Changes{
 		Old: old.StartedAt.Format("2006-01-02T15:04:05Z07:00"), New: cur.StartedAt.Format("2006-01-02T15:04:05Z07:00"),
-		ScriptsAdded: []Script{}, ScriptsRemoved: []Script{}, ScriptsChanged: []ScriptChange{}, CSPChanged: []HeaderChange{},
+		ScriptsAdded: []Script{}, ScriptsRemoved: []Script{}, ScriptsChanged: []ScriptChange{}, CSPChanged: []HeaderChange{}, HeadersChanged: []HeaderChange{},
 		OriginsChanged: []OriginChange{}, NewFindings: []Finding{}, Fixed: []Finding{}, PagesAdded: []string{},
 		PagesRemoved: []string{}, PagesFailed: []PageFailure{}, Warnings: []string{},
 	}
@@ -162,6 +166,7 @@ func Diff(old, cur *Report) *Changes {
 	SortFindings(c.Fixed)
 	c.diffScripts(old, cur, cov)
 	c.diffCSP(old, cur)
+	c.diffHeaders(old, cur)
 	c.diffOrigins(old, cur)
 	return c
 }
@@ -218,6 +223,38 @@ func (c *Changes) diffCSP(old, cur *Report) {
 		}
 	}
 	sort.Slice(c.CSPChanged, func(i, j int) bool { return c.CSPChanged[i].Page < c.CSPChanged[j].Page })
+}
+
+// diffHeaders compares the security headers of pages that are payment pages in both reports
+// (only those have them recorded) and that loaded both times.
+func (c *Changes) diffHeaders(old, cur *Report) {
+	oldP := map[string]*Page{}
+	for i := range old.Pages {
+		if p := &old.Pages[i]; p.Payment && p.Error == "" {
+			oldP[p.URL] = p
+		}
+	}
+	list := func(v string, ok bool) []string {
+		if !ok {
+			return []string{}
+		}
+		return []string{v}
+	}
+	for i := range cur.Pages {
+		p := &cur.Pages[i]
+		o := oldP[p.URL]
+		if o == nil || !p.Payment || p.Error != "" {
+			continue
+		}
+		for _, name := range securityHeaderNames {
+			a, aok := o.SecurityHeaders[name]
+			b, bok := p.SecurityHeaders[name]
+			if a != b || aok != bok {
+				c.HeadersChanged = append(c.HeadersChanged, HeaderChange{Page: p.URL, Header: name, Old: list(a, aok), New: list(b, bok)})
+			}
+		}
+	}
+	sort.SliceStable(c.HeadersChanged, func(i, j int) bool { return c.HeadersChanged[i].Page < c.HeadersChanged[j].Page })
 }
 
 func (c *Changes) diffOrigins(old, cur *Report) {

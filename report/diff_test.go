@@ -2,6 +2,7 @@ package report
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -157,5 +158,36 @@ func TestDiffWarnsWhenTheScopeDiffers(t *testing.T) {
 	w := Diff(old, cur).Warnings
 	if len(w) != 1 || !strings.Contains(w[0], "different scope") || !strings.Contains(w[0], "no-follow, exclude /blog/*") {
 		t.Errorf("warnings %q", w)
+	}
+}
+
+func TestDiffSecurityHeadersOfPaymentPages(t *testing.T) {
+	t.Parallel()
+	page := func(url string, payment bool, h map[string]string) Page {
+		return Page{URL: url, FinalURL: url, Status: 200, Payment: payment, SecurityHeaders: h}
+	}
+	old := &Report{Pages: []Page{
+		page("https://s/pay", true, map[string]string{"X-Frame-Options": "DENY", "Permissions-Policy": "payment=(self)"}),
+		page("https://s/blog", false, nil),
+	}}
+	cur := &Report{Pages: []Page{
+		page("https://s/pay", true, map[string]string{"X-Frame-Options": "SAMEORIGIN", "Referrer-Policy": "no-referrer"}),
+		page("https://s/blog", false, nil),
+	}}
+	c := Diff(old, cur)
+	got := []string{}
+	for _, h := range c.HeadersChanged {
+		got = append(got, fmt.Sprintf("%s %s %q->%q", h.Page, h.Header, h.Old, h.New))
+	}
+	want := []string{
+		`https://s/pay X-Frame-Options ["DENY"]->["SAMEORIGIN"]`,
+		`https://s/pay Referrer-Policy []->["no-referrer"]`,
+		`https://s/pay Permissions-Policy ["payment=(self)"]->[]`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("headers changed:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if c.Empty() || !Diff(cur, cur).Empty() {
+		t.Error("a header change is a change; a report against itself has none")
 	}
 }

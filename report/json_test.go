@@ -14,6 +14,11 @@ func sampleReport(pages int) *Report {
 		r.Pages = append(r.Pages, Page{URL: "https://s.test/" + string(rune('a'+i)), FinalURL: "https://s.test/", Status: 200,
 			Resources: []Resource{{URL: "http://cdn.test/a.js?x=<b>&y", Element: "script", Attribute: "src", Kind: "script", Line: i + 1}}})
 	}
+	if pages > 0 {
+		// a payment page's headers, one name as hostile as a re-rendered report may hold
+		r.Pages[0].Payment = true
+		r.Pages[0].SecurityHeaders = map[string]string{"X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer", "Bad\"<Name>": "v\u2028\"</script>"}
+	}
 	r.Findings = []Finding{{Rule: "mixed-content-blockable", Severity: "error", Page: "https://s.test/", URL: "http://cdn.test/a.js", Line: 3}}
 	r.Finish()
 	return r

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"sort"
 	"strconv"
 	"unicode/utf8"
 )
@@ -204,6 +205,20 @@ func appendPageWith(dst []byte, p *Page, prefix string, resources func([]byte) [
 	if len(p.CSP) > 0 {
 		w.strs("csp", p.CSP)
 	}
+	if len(p.SecurityHeaders) > 0 {
+		w.key("security_headers")
+		names := make([]string, 0, len(p.SecurityHeaders))
+		for k := range p.SecurityHeaders {
+			names = append(names, k)
+		}
+		sort.Strings(names) // as encoding/json orders map keys
+		h := jsonObject{dst: append(w.dst, "{\n"...), indent: in + "  "}
+		for _, k := range names {
+			h.escapedKey(k) // a re-rendered report's keys are data, not constants
+			h.dst = appendJSONString(h.dst, p.SecurityHeaders[k])
+		}
+		w.dst = h.close(in)
+	}
 	return w.close(prefix)
 }
 
@@ -223,6 +238,17 @@ func (o *jsonObject) key(k string) {
 	o.dst = append(o.dst, '"')
 	o.dst = append(o.dst, k...)
 	o.dst = append(o.dst, `": `...)
+}
+
+// escapedKey is key for a name that may need escaping.
+func (o *jsonObject) escapedKey(k string) {
+	if o.n > 0 {
+		o.dst = append(o.dst, ",\n"...)
+	}
+	o.n++
+	o.dst = append(o.dst, o.indent...)
+	o.dst = appendJSONString(o.dst, k)
+	o.dst = append(o.dst, ": "...)
 }
 
 func (o *jsonObject) str(k, v string) {

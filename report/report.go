@@ -5,6 +5,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"slices"
 	"sort"
@@ -125,6 +126,31 @@ type Page struct {
 	// PaymentSignals says why the page counts as a payment page.
 	PaymentSignals []string `json:"payment_signals,omitempty"`
 	CSP            []string `json:"csp,omitempty"`
+	// SecurityHeaders are the security-impacting response headers of a payment page (PCI DSS
+	// 11.6.1 asks to detect changes to them), by canonical name; absent headers are left out.
+	SecurityHeaders map[string]string `json:"security_headers,omitempty"`
+}
+
+// securityHeaderNames are the response headers recorded for payment pages.
+var securityHeaderNames = []string{
+	"Content-Security-Policy", "Content-Security-Policy-Report-Only", "Strict-Transport-Security",
+	"X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy", "Permissions-Policy",
+	"Cross-Origin-Opener-Policy", "Cross-Origin-Embedder-Policy", "Cross-Origin-Resource-Policy",
+}
+
+// SecurityHeaders picks the security-impacting headers out of a response's headers (several
+// values of one header joined by ", "); nil when there are none.
+func SecurityHeaders(h http.Header) map[string]string {
+	var out map[string]string
+	for _, name := range securityHeaderNames {
+		if vs := h.Values(name); len(vs) > 0 {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[name] = strings.Join(vs, ", ")
+		}
+	}
+	return out
 }
 
 // TLS is the connection state of a page.

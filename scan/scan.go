@@ -89,6 +89,9 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		rp := report.PageMeta(p)
 		rp.ContentType = strs.get(rp.ContentType)
 		rp.Payment, rp.PaymentSignals = rules.IsPaymentPage(p, &opt.Rules)
+		if rp.Payment {
+			rp.SecurityHeaders = report.SecurityHeaders(p.Header)
+		}
 		inv.add(p, rp.Payment)
 		rep.Stats.Resources += len(p.Resources)
 		if p.Err != "" {

@@ -122,6 +122,9 @@ func printChanges(c *cli.Context, ch *report.Changes) {
 	for _, h := range ch.CSPChanged {
 		fmt.Fprintf(w, "~ csp %s: %q -> %q\n", h.Page, strings.Join(h.Old, " | "), strings.Join(h.New, " | "))
 	}
+	for _, h := range ch.HeadersChanged {
+		fmt.Fprintf(w, "~ header %s %s: %q -> %q\n", h.Page, h.Header, strings.Join(h.Old, ""), strings.Join(h.New, ""))
+	}
 	for _, o := range ch.OriginsChanged {
 		fmt.Fprintf(w, "~ origin %s %s: %q -> %q\n", o.Origin, o.Field, o.Old, o.New)
 	}
@@ -137,8 +140,8 @@ func printChanges(c *cli.Context, ch *report.Changes) {
 	for _, p := range ch.PagesRemoved {
 		fmt.Fprintf(w, "- page %s\n", p)
 	}
-	fmt.Fprintf(w, "scripts: %d added, %d removed, %d changed; %d CSP and %d origin changes; findings: %d new, %d fixed; pages: %d added, %d removed, %d failing\n",
-		len(ch.ScriptsAdded), len(ch.ScriptsRemoved), len(ch.ScriptsChanged), len(ch.CSPChanged), len(ch.OriginsChanged),
+	fmt.Fprintf(w, "scripts: %d added, %d removed, %d changed; %d CSP, %d header and %d origin changes; findings: %d new, %d fixed; pages: %d added, %d removed, %d failing\n",
+		len(ch.ScriptsAdded), len(ch.ScriptsRemoved), len(ch.ScriptsChanged), len(ch.CSPChanged), len(ch.HeadersChanged), len(ch.OriginsChanged),
 		len(ch.NewFindings), len(ch.Fixed), len(ch.PagesAdded), len(ch.PagesRemoved), len(ch.PagesFailed))
 }
 
