@@ -101,6 +101,7 @@ type (
 		Finished    string
 		Duration    string
 		Interrupted bool
+		Warnings    []string
 		Config      *Settings
 		Stats       Stats
 		PageCount   int
@@ -216,7 +217,7 @@ type (
 
 func newHTMLView(r *Report) htmlView {
 	v := htmlView{
-		CSP: cspPlaceholder, Tool: r.Tool, Interrupted: r.Interrupted, Config: r.Config,
+		CSP: cspPlaceholder, Tool: r.Tool, Interrupted: r.Interrupted, Warnings: r.Warnings, Config: r.Config,
 		Stats: r.Stats, Started: formatTime(r.StartedAt), Finished: formatTime(r.FinishedAt),
 	}
 	if v.Tool.Name == "" {

@@ -402,3 +402,16 @@ func TestHTMLNamesRulesNotRun(t *testing.T) {
 		t.Errorf("a run of every rule must not mention rules not run")
 	}
 }
+
+func TestHTMLShowsWarnings(t *testing.T) {
+	t.Parallel()
+	r := fixtureReport()
+	r.Warnings = []string{"3 baseline findings are on pages or origins this crawl did not check", `ignore entry "<img src=x onerror=alert(1)>" expired`}
+	out := string(renderHTML(t, r))
+	if !strings.Contains(out, `id="warnings"`) || !strings.Contains(out, "<li>3 baseline findings are on pages or origins this crawl did not check</li>") {
+		t.Errorf("warnings missing from the HTML report")
+	}
+	if strings.Contains(out, "<img src=x") || !strings.Contains(out, "&lt;img src=x onerror=alert(1)&gt;") {
+		t.Errorf("a warning must be escaped")
+	}
+}

@@ -427,6 +427,11 @@ func sarifInvocationFor(r *Report, left int, index map[string]int) sarifInvocati
 			Message: sarifMessage{Text: "the crawl was interrupted before it finished; results are partial"},
 		})
 	}
+	for _, w := range r.Warnings {
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{
+			Level: "warning", Message: sarifMessage{Text: w},
+		})
+	}
 	for _, e := range r.Errors {
 		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{
 			Level:      "error",

@@ -480,3 +480,13 @@ func TestSARIFRulesOff(t *testing.T) {
 		t.Errorf("automation id %q, want %q", log.Runs[0].AutomationDetails.ID, want)
 	}
 }
+
+func TestSARIFCarriesWarnings(t *testing.T) {
+	t.Parallel()
+	r := fixtureReport()
+	r.Warnings = []string{"rule hsts-missing was off in the baseline: its 2 findings count as new"}
+	out := string(renderSARIF(t, r))
+	if !strings.Contains(out, `"text": "rule hsts-missing was off in the baseline: its 2 findings count as new"`) {
+		t.Errorf("warning not among the tool execution notifications:\n%s", out)
+	}
+}
