@@ -212,7 +212,9 @@ type (
 		Frame, Payment         bool
 		Truncated              bool
 		Errors, Warnings, Info int
+		Headers                []htmlHeader // a payment page's security headers, absent ones too
 	}
+	htmlHeader struct{ Name, Value string }
 )
 
 func newHTMLView(r *Report) htmlView {
@@ -509,6 +511,11 @@ func pagesView(pages []Page, findings []Finding) []htmlPage {
 		}
 		if p.FinalURL != "" && p.FinalURL != p.URL {
 			hp.Final = linkFor(p.FinalURL)
+		}
+		if p.Payment && p.Error == "" {
+			for _, name := range securityHeaderNames {
+				hp.Headers = append(hp.Headers, htmlHeader{Name: name, Value: cleanText(p.SecurityHeaders[name])})
+			}
 		}
 		if p.Parent != "" {
 			hp.Parent = linkFor(p.Parent)

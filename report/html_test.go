@@ -415,3 +415,28 @@ func TestHTMLShowsWarnings(t *testing.T) {
 		t.Errorf("a warning must be escaped")
 	}
 }
+
+func TestHTMLPaymentPageHeaders(t *testing.T) {
+	t.Parallel()
+	r := fixtureReport()
+	found := false
+	for i := range r.Pages {
+		if r.Pages[i].Payment {
+			r.Pages[i].SecurityHeaders = map[string]string{"X-Frame-Options": "DENY", "Permissions-Policy": `payment=("<script>")`}
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("the fixture has no payment page")
+	}
+	out := string(renderHTML(t, r))
+	for _, want := range []string{
+		"<dt><code>X-Frame-Options</code></dt><dd class=\"wrap-any\">DENY</dd>",
+		"<dt><code>Permissions-Policy</code></dt><dd class=\"wrap-any\">payment=(&#34;&lt;script&gt;&#34;)</dd>",
+		"<dt><code>Referrer-Policy</code></dt><dd class=\"wrap-any\"><span class=\"where\">absent</span></dd>",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %s", want)
+		}
+	}
+}
