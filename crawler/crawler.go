@@ -100,34 +100,24 @@ func Crawl(ctx context.Context, cfg *Config, visit func(*Page)) (*Result, error)
 	cr.resources.cr = cr
 	cr.origins.cr = cr
 
-	// Sitemaps and robots.txt of the start origins come first, so their URLs join the queue.
-	var sitemapsNamed, sitemapsGuessed []string
-	sitemapsNamed = append(sitemapsNamed, cfg.Sitemaps...)
+	// The start URLs are queued first. robots.txt and the sitemaps of their origins are read
+	// beside the first pages (a sitemap index can take many requests, and a slow robots.txt or
+	// sitemap must not hold the start page back); their URLs join the queue as they come, and
+	// the crawl is not over while they are being read (they count as a job in flight).
 	for _, u := range cfg.starts {
 		cr.enqueue(job{u: u, start: true}, true)
-		if !cfg.IgnoreRobots {
-			e := cr.robotsFor(ctx, u)
-			if e.err != nil {
-				cr.addError(Error{URL: (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/robots.txt"}).String(), Err: e.err.Error()})
-			}
-			if !cfg.NoFollow {
-				sitemapsNamed = append(sitemapsNamed, e.sitemaps...)
-			}
-		}
-		if !cfg.NoFollow {
-			sitemapsGuessed = append(sitemapsGuessed, (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/sitemap.xml"}).String())
-		}
 	}
-	if !cfg.NoFollow {
-		pages, errs := cr.readSitemaps(ctx, sitemapsNamed, sitemapsGuessed)
-		for _, e := range errs {
-			cr.addError(e)
-		}
-		for _, p := range pages {
-			if u, ok := Resolve(nil, p); ok {
-				cr.enqueue(job{u: u}, false)
-			}
-		}
+	var discovery sync.WaitGroup
+	if !cfg.IgnoreRobots || !cfg.NoFollow {
+		cr.mu.Lock()
+		cr.active++
+		cr.mu.Unlock()
+		discovery.Add(1)
+		go func() {
+			defer discovery.Done()
+			defer cr.finished()
+			cr.discover(ctx)
+		}()
 	}
 
 	var wg sync.WaitGroup
@@ -145,6 +135,7 @@ func Crawl(ctx context.Context, cfg *Config, visit func(*Page)) (*Result, error)
 		cr.mu.Unlock()
 	})
 	wg.Wait()
+	discovery.Wait() // ends with ctx too: its requests are bound to it
 	stop()
 	defer cr.tr.base.CloseIdleConnections() // a library caller may crawl again: leave no sockets behind
 
@@ -215,6 +206,40 @@ func (cr *crawl) filtersAllow(u *url.URL) bool {
 		}
 	}
 	return false
+}
+
+// discover reads robots.txt of the start origins, then the sitemaps it names (and the
+// /sitemap.xml of each start origin), and queues the pages they list.
+func (cr *crawl) discover(ctx context.Context) {
+	cfg := cr.cfg
+	var sitemapsNamed, sitemapsGuessed []string
+	sitemapsNamed = append(sitemapsNamed, cfg.Sitemaps...)
+	for _, u := range cfg.starts {
+		if !cfg.IgnoreRobots {
+			e := cr.robotsFor(ctx, u)
+			if e.err != nil && ctx.Err() == nil {
+				cr.addError(Error{URL: (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/robots.txt"}).String(), Err: e.err.Error()})
+			}
+			if !cfg.NoFollow {
+				sitemapsNamed = append(sitemapsNamed, e.sitemaps...)
+			}
+		}
+		if !cfg.NoFollow {
+			sitemapsGuessed = append(sitemapsGuessed, (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/sitemap.xml"}).String())
+		}
+	}
+	if cfg.NoFollow {
+		return
+	}
+	pages, errs := cr.readSitemaps(ctx, sitemapsNamed, sitemapsGuessed)
+	for _, e := range errs {
+		cr.addError(e)
+	}
+	for _, p := range pages {
+		if u, ok := Resolve(nil, p); ok {
+			cr.enqueue(job{u: u}, false)
+		}
+	}
 }
 
 // next blocks until there is a job, or returns false when the crawl is over: the queue is empty

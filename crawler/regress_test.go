@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -159,5 +160,39 @@ func TestOffScopeRedirectTargetIsNotProbed(t *testing.T) {
 	_, res := crawlAll(t, &Config{StartURLs: []string{srv.URL + "/"}, IgnoreRobots: true})
 	for _, o := range res.Origins {
 		t.Errorf("origin listed and probed though never requested: %s", o.Origin)
+	}
+}
+
+// A sitemap that answers only after the start page was fetched: read beside the crawl, not
+// before it. (Read first, it would wait for the start page forever, here until the timeout.)
+func TestSitemapsAreReadBesideTheCrawl(t *testing.T) {
+	t.Parallel()
+	var h hits
+	startServed := make(chan struct{})
+	var once sync.Once
+	srv := httptest.NewServer(nil)
+	defer srv.Close()
+	srv.Config.Handler = serve(routes{
+		"/": func(w http.ResponseWriter, r *http.Request) {
+			once.Do(func() { close(startServed) })
+			html(`<p>home</p>`)(w, r)
+		},
+		"/from-sitemap": html(`<p>listed</p>`),
+		"/sitemap.xml": func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-startServed:
+			case <-r.Context().Done():
+				return
+			}
+			fmt.Fprintf(w, `<urlset><url><loc>%s/from-sitemap</loc></url></urlset>`, srv.URL)
+		},
+	}, &h)
+	pages, res := crawlAll(t, &Config{StartURLs: []string{srv.URL + "/"}, Timeout: 3 * time.Second})
+	var urls []string
+	for _, p := range pages {
+		urls = append(urls, p.URL)
+	}
+	if len(pages) != 2 || len(res.Errors) != 0 {
+		t.Errorf("pages %v, errors %+v: want the start page and the sitemap's page, no error", urls, res.Errors)
 	}
 }
