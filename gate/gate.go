@@ -116,7 +116,7 @@ func Apply(rep *report.Report, baseline *report.Report, ignores []Ignore, now ti
 			continue
 		}
 		// a rule that did not run, or a page that failed or was not reached, fixed nothing
-		if !cov.Finding(f) {
+		if !cov.Finding(baseline, f) {
 			if rep.Checked(f.Rule) {
 				unseen++
 			}

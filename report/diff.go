@@ -73,8 +73,12 @@ func (c *Changes) Empty() bool {
 }
 
 // FindingKey identifies a finding across runs: rule, page and resource, not the line (lines move
-// between deploys while the problem stays the same).
+// between deploys while the problem stays the same). An origin-level finding (tls-*, hsts-*)
+// is its rule and origin: the page it names is just the origin's first, which moves.
 func FindingKey(f Finding) string {
+	if originRules()[f.Rule] {
+		return f.Rule + "\x00" + f.URL
+	}
 	return f.Rule + "\x00" + f.Page + "\x00" + f.URL + "\x00" + f.Element + "\x00" + f.Attribute + "\x00" + f.Stylesheet
 }
 
@@ -141,7 +145,7 @@ func Diff(old, cur *Report) *Changes {
 		if skip[f.Rule] || curF[FindingKey(f)] {
 			continue
 		}
-		if !cov.Finding(f) {
+		if !cov.Finding(old, f) {
 			unseen++
 			continue
 		}
@@ -152,14 +156,16 @@ func Diff(old, cur *Report) *Changes {
 	}
 	c.PagesAdded, c.PagesRemoved = setDiff(pageURLs(old), pageURLs(cur))
 	oldCov := old.Coverage()
-	for _, p := range cur.Pages {
-		if oldCov.Page(p.URL) && !cov.Page(p.URL) {
-			why := p.Error
-			if why == "" && p.Truncated {
-				why = "cut at the size limit (--max-body)"
-			}
-			c.PagesFailed = append(c.PagesFailed, PageFailure{URL: p.URL, Error: why})
+	for i := range cur.Pages {
+		p := &cur.Pages[i]
+		was, ok := oldCov.Record(p.URL)
+		if !ok {
+			continue
 		}
+		if now, ok := cov.Record(p.URL); ok && sameButScheme(now, was) {
+			continue
+		}
+		c.PagesFailed = append(c.PagesFailed, PageFailure{URL: p.URL, Error: whyNotParsed(p)})
 	}
 	sort.Slice(c.PagesFailed, func(i, j int) bool { return c.PagesFailed[i].URL < c.PagesFailed[j].URL })
 	SortFindings(c.NewFindings)
@@ -169,6 +175,21 @@ func Diff(old, cur *Report) *Changes {
 	c.diffHeaders(old, cur)
 	c.diffOrigins(old, cur)
 	return c
+}
+
+// whyNotParsed says why a page record that was parsed last time is not (or ends elsewhere).
+func whyNotParsed(p *Page) string {
+	switch {
+	case p.Error != "":
+		return p.Error
+	case p.Truncated:
+		return "cut at the size limit (--max-body)"
+	case p.Status >= 300 && p.Status < 400 && len(p.Redirects) > 0:
+		return "now redirects to " + p.Redirects[len(p.Redirects)-1].To
+	case p.Status < 200 || p.Status >= 300:
+		return fmt.Sprintf("now answers HTTP %d", p.Status)
+	}
+	return "now ends at " + p.FinalURL
 }
 
 func (c *Changes) diffScripts(old, cur *Report, cov *Coverage) {
@@ -197,7 +218,7 @@ func (c *Changes) diffScripts(old, cur *Report, cov *Coverage) {
 		seen := false
 		for _, list := range [][]string{s.Pages, s.PaymentPages} {
 			for _, p := range list {
-				seen = seen || cov.Page(p)
+				seen = seen || cov.Parsed(p)
 			}
 		}
 		if !seen {

@@ -12,7 +12,7 @@ func TestDiffScriptsHeadersOriginsFindings(t *testing.T) {
 	t.Parallel()
 	old := &Report{
 		StartedAt: time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC),
-		Pages:     []Page{{URL: "https://s/pay", CSP: []string{"script-src 'self'"}}, {URL: "https://s/old"}},
+		Pages:     []Page{{URL: "https://s/pay", FinalURL: "https://s/pay", Status: 200, CSP: []string{"script-src 'self'"}}, {URL: "https://s/old", FinalURL: "https://s/old", Status: 200}},
 		Scripts: []Script{
 			{Kind: "external", URL: "https://cdn/a.js", SHA256: "aaa"},
 			{Kind: "external", URL: "https://cdn/gone.js", SHA256: "ggg", Pages: []string{"https://s/pay"}},
@@ -23,7 +23,7 @@ func TestDiffScriptsHeadersOriginsFindings(t *testing.T) {
 	}
 	cur := &Report{
 		StartedAt: time.Date(2026, 11, 29, 3, 0, 0, 0, time.UTC),
-		Pages:     []Page{{URL: "https://s/pay", CSP: []string{"script-src 'self' https://evil"}}, {URL: "https://s/new"}},
+		Pages:     []Page{{URL: "https://s/pay", FinalURL: "https://s/pay", Status: 200, CSP: []string{"script-src 'self' https://evil"}}, {URL: "https://s/new", FinalURL: "https://s/new", Status: 200}},
 		Scripts: []Script{
 			{Kind: "external", URL: "https://cdn/a.js", SHA256: "bbb", PaymentPages: []string{"https://s/pay"}},
 			{Kind: "external", URL: "https://skimmer/x.js", SHA256: "xxx"},
@@ -190,4 +190,74 @@ func TestDiffSecurityHeadersOfPaymentPages(t *testing.T) {
 	if c.Empty() || !Diff(cur, cur).Empty() {
 		t.Error("a header change is a change; a report against itself has none")
 	}
+}
+
+// Cases a review found, on reports shaped like real crawls.
+func TestDiffCoverageOfRedirectsAndOrigins(t *testing.T) {
+	t.Parallel()
+	pg := func(url, final string, status int, redirects ...Redirect) Page {
+		return Page{URL: url, FinalURL: final, Status: status, Redirects: redirects}
+	}
+	mixed := func(page string) Finding {
+		return Finding{Rule: "sri-missing", Severity: "warning", Page: page, URL: "https://cdn.test/pay.js", Element: "script", Attribute: "src", Source: "html"}
+	}
+	t.Run("a page that now redirects to a login wall is not fixed", func(t *testing.T) {
+		old := &Report{Pages: []Page{pg("https://s/pay", "https://s/pay", 200), pg("https://s/login", "https://s/login", 200)},
+			Findings: []Finding{mixed("https://s/pay")},
+			Scripts:  []Script{{Kind: "external", URL: "https://cdn.test/pay.js", Pages: []string{"https://s/pay"}}}}
+		cur := &Report{Pages: []Page{
+			pg("https://s/pay", "https://s/pay", 302, Redirect{From: "https://s/pay", To: "https://s/login", Status: 302}),
+			pg("https://s/login", "https://s/login", 200)}}
+		c := Diff(old, cur)
+		if len(c.Fixed) != 0 || len(c.ScriptsRemoved) != 0 {
+			t.Errorf("fixed %+v, removed %+v", c.Fixed, c.ScriptsRemoved)
+		}
+		if len(c.PagesFailed) != 1 || c.PagesFailed[0].Error != "now redirects to https://s/login" {
+			t.Errorf("pages failed %+v", c.PagesFailed)
+		}
+		// followed within the record, the same: the content checked is another page's
+		cur.Pages[0] = pg("https://s/pay", "https://s/login", 200, Redirect{From: "https://s/pay", To: "https://s/login", Status: 302})
+		c = Diff(old, cur)
+		if len(c.Fixed) != 0 || len(c.PagesFailed) != 1 || c.PagesFailed[0].Error != "now ends at https://s/login" {
+			t.Errorf("followed redirect: fixed %+v, failed %+v", c.Fixed, c.PagesFailed)
+		}
+	})
+	t.Run("hsts-missing is not fixed when no page of the origin loaded", func(t *testing.T) {
+		hsts := Finding{Rule: "hsts-missing", Severity: "warning", Page: "https://s/", URL: "https://s", Source: "header"}
+		old := &Report{Pages: []Page{pg("https://s/", "https://s/", 200)}, Origins: []Origin{{Origin: "https://s"}}, Findings: []Finding{hsts}}
+		cur := &Report{Pages: []Page{{URL: "https://s/", FinalURL: "https://s/", Status: 503, Error: "HTTP 503 Service Unavailable"}},
+			Origins: []Origin{{Origin: "https://s"}}}
+		if c := Diff(old, cur); len(c.Fixed) != 0 {
+			t.Errorf("fixed %+v", c.Fixed)
+		}
+		cur.Pages[0] = pg("https://s/", "https://s/", 200)
+		if c := Diff(old, cur); len(c.Fixed) != 1 {
+			t.Errorf("with the page loaded and no finding, it is fixed: %+v", c.Fixed)
+		}
+	})
+	t.Run("an origin finding whose first page moved is the same finding", func(t *testing.T) {
+		tls := func(page string) Finding {
+			return Finding{Rule: "tls-certificate", Severity: "error", Page: page, URL: "https://cdn.test", Source: "tls"}
+		}
+		old := &Report{Pages: []Page{pg("https://s/b", "https://s/b", 200)}, Origins: []Origin{{Origin: "https://cdn.test"}}, Findings: []Finding{tls("https://s/b")}}
+		cur := &Report{Pages: []Page{pg("https://s/a", "https://s/a", 200)}, Origins: []Origin{{Origin: "https://cdn.test"}}, Findings: []Finding{tls("https://s/a")}}
+		if c := Diff(old, cur); len(c.Fixed) != 0 || len(c.NewFindings) != 0 {
+			t.Errorf("new %+v, fixed %+v", c.NewFindings, c.Fixed)
+		}
+	})
+	t.Run("a fixed downgrade on a redirect hop and its http landing page are fixed", func(t *testing.T) {
+		old := &Report{
+			Pages: []Page{pg("https://s/d", "http://s/d3", 200,
+				Redirect{From: "https://s/d", To: "https://s/d2", Status: 301}, Redirect{From: "https://s/d2", To: "http://s/d3", Status: 301})},
+			Findings: []Finding{
+				{Rule: "https-downgrade", Severity: "error", Page: "https://s/d2", URL: "http://s/d3", Source: "redirect"},
+				{Rule: "insecure-page", Severity: "error", Page: "http://s/d3", URL: "http://s/d3", Source: "redirect"},
+			}}
+		cur := &Report{Pages: []Page{pg("https://s/d", "https://s/d3", 200,
+			Redirect{From: "https://s/d", To: "https://s/d2", Status: 301}, Redirect{From: "https://s/d2", To: "https://s/d3", Status: 301})}}
+		c := Diff(old, cur)
+		if len(c.Fixed) != 2 || len(c.Warnings) != 0 || len(c.PagesFailed) != 0 {
+			t.Errorf("fixed %+v, warnings %q, failed %+v", c.Fixed, c.Warnings, c.PagesFailed)
+		}
+	})
 }

@@ -443,9 +443,14 @@ func sarifInvocationFor(r *Report, left int, index map[string]int) sarifInvocati
 }
 
 // fingerprint identifies a finding across crawls without line numbers, which move with every
-// deploy: rule, normalised page URL and resource URL.
+// deploy: rule, normalised page URL and resource URL; for an origin-level rule, rule and origin
+// (its page is only the origin's first, which moves).
 func fingerprint(f Finding) string {
-	sum := sha256.Sum256([]byte(f.Rule + "\x00" + normalizeURL(f.Page) + "\x00" + normalizeURL(f.URL)))
+	page := normalizeURL(f.Page)
+	if originRules()[f.Rule] {
+		page = ""
+	}
+	sum := sha256.Sum256([]byte(f.Rule + "\x00" + page + "\x00" + normalizeURL(f.URL)))
 	return hex.EncodeToString(sum[:])
 }
 
