@@ -55,9 +55,10 @@ type settings struct {
 
 // configFile is a loaded config file: its settings and which keys it set.
 type configFile struct {
-	path string
-	s    settings
-	set  map[string]bool
+	path  string
+	s     settings
+	set   map[string]bool
+	lines map[string]int // the line of each key
 }
 
 // defaultConfigName is looked up in the working folder when --config is not given.
@@ -77,7 +78,22 @@ func loadConfig(c *cli.Context) (*configFile, error) {
 	if err != nil {
 		return nil, usageErr("config: %v", err)
 	}
-	return parseConfig(path, data)
+	cf, err := parseConfig(path, data)
+	if err != nil {
+		return nil, err
+	}
+	// The files the config names are checked only where no flag replaces them.
+	if v := cf.s.CAFile; v != "" && cf.set["ca-file"] && !c.IsSet("ca-file") {
+		if msg := crawlerProblem(crawler.Config{CAFile: v}, "--ca-file", v); msg != "" {
+			return nil, usageErr("config %s:%d: ca-file: %s", path, cf.lines["ca-file"], msg)
+		}
+	}
+	if v := cf.s.Baseline; v != "" && cf.set["baseline"] && !c.IsSet("baseline") {
+		if _, err := os.Stat(v); err != nil {
+			return nil, usageErr("config %s:%d: baseline: %v", path, cf.lines["baseline"], err)
+		}
+	}
+	return cf, nil
 }
 
 func parseConfig(path string, data []byte) (*configFile, error) {
@@ -94,19 +110,23 @@ func parseConfig(path string, data []byte) (*configFile, error) {
 		return nil, usageErr("config %s:%d: want a mapping of settings (key: value)", path, doc.Line)
 	}
 	fields := cf.s.fields()
+	given := map[string]bool{}
 	for i := 0; i+1 < len(doc.Content); i += 2 {
 		k := doc.Content[i]
 		if _, ok := fields[k.Value]; !ok || k.Kind != yaml.ScalarNode {
 			return nil, usageErr("config %s:%d: unknown key %q", path, k.Line, k.Value)
 		}
-		if cf.set[k.Value] {
+		if given[k.Value] {
 			return nil, usageErr("config %s:%d: key %q given twice", path, k.Line, k.Value)
 		}
-		cf.set[k.Value] = true
+		given[k.Value] = true
+		// a key with nothing after it ("max-pages:") sets nothing: the flag's default stays
+		cf.set[k.Value] = !isNull(deref(doc.Content[i+1]))
 	}
 	// Each value is read and checked on its own, so that a problem names the file, its line
 	// and the key (never a flag the user did not type, nor a Go type).
 	lines := map[string]int{}
+	cf.lines = lines
 	for i := 0; i+1 < len(doc.Content); i += 2 {
 		key, val := doc.Content[i].Value, deref(doc.Content[i+1])
 		lines[key] = doc.Content[i].Line
@@ -174,7 +194,10 @@ func readValue(key string, val *yaml.Node, dst any) *valueError {
 		if val.Kind != yaml.ScalarNode {
 			return notScalar()
 		}
-		if err := val.Decode(dst); err != nil || val.ShortTag() == "!!null" {
+		if isNull(val) {
+			break // "max-pages:" with nothing after it sets nothing
+		}
+		if err := val.Decode(dst); err != nil {
 			return badValue(val, "want a whole number, got %q", val.Value)
 		}
 		if msg := checkInt(key, *dst); msg != "" {
@@ -184,15 +207,21 @@ func readValue(key string, val *yaml.Node, dst any) *valueError {
 		if val.Kind != yaml.ScalarNode {
 			return notScalar()
 		}
-		if err := val.Decode(dst); err != nil || val.ShortTag() == "!!null" {
+		if isNull(val) {
+			break
+		}
+		if err := val.Decode(dst); err != nil {
 			return badValue(val, "want true or false, got %q", val.Value)
 		}
 	case *time.Duration:
 		if val.Kind != yaml.ScalarNode {
 			return notScalar()
 		}
+		if isNull(val) {
+			break
+		}
 		d, err := time.ParseDuration(strings.TrimSpace(val.Value))
-		if err != nil || isNull(val) {
+		if err != nil {
 			return badValue(val, "want a duration such as 15s or 1m, got %q", val.Value)
 		}
 		*dst = d
@@ -346,10 +375,6 @@ func checkString(key, v string) string {
 	switch key {
 	case "check-resources":
 		return crawlerProblem(crawler.Config{CheckResources: v}, "--check-resources", v)
-	case "ca-file":
-		if v != "" {
-			return crawlerProblem(crawler.Config{CAFile: v}, "--ca-file", v)
-		}
 	case "fail-on":
 		if _, err := rules.ParseSeverity(v); v != "never" && err != nil {
 			return "want error, warning, info or never"
@@ -357,13 +382,6 @@ func checkString(key, v string) string {
 	case "max-body":
 		if _, err := parseSize(v); err != nil {
 			return err.Error()
-		}
-	case "baseline":
-		// The report itself is read once, by crawlOptions; here only that it is there.
-		if v != "" {
-			if _, err := os.Stat(v); err != nil {
-				return err.Error()
-			}
 		}
 	}
 	return ""

@@ -146,3 +146,26 @@ func TestConfigKeysMatchFlags(t *testing.T) {
 		}
 	}
 }
+
+// A file that names a missing baseline or CA file is fine when the command line replaces it, and
+// an empty value sets nothing.
+func TestConfigFilesReplacedByFlagsAndEmptyValues(t *testing.T) {
+	t.Parallel()
+	srv, ca := site(t, map[string]string{"/": `<p>hi</p>`})
+	dir := t.TempDir()
+	base := filepath.Join(dir, "base.json")
+	if code, _, stderr := runCLI(t, context.Background(), "crawl", "-q", "--ca-file", ca, "-o", base, srv.URL+"/"); code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	cfg := filepath.Join(dir, "padlock.yml")
+	os.WriteFile(cfg, []byte("baseline: "+filepath.Join(dir, "nosuch.json")+"\nca-file: "+filepath.Join(dir, "nosuch.pem")+"\nno-follow:\nmax-pages:\ntimeout:\n"), 0o600)
+	code, _, stderr := runCLI(t, context.Background(), "crawl", "-q", "--config", cfg, "--baseline", base, "--ca-file", ca,
+		"-o", filepath.Join(dir, "r.json"), srv.URL+"/")
+	if code != exitOK {
+		t.Errorf("flags replacing the file's baseline and ca-file: exit %d\n%s", code, stderr)
+	}
+	code, _, stderr = runCLI(t, context.Background(), "crawl", "-q", "--config", cfg, "--ca-file", ca, srv.URL+"/")
+	if code != exitTrouble || !strings.Contains(stderr, "padlock.yml:1: baseline: stat ") || strings.Contains(stderr, `got "`) {
+		t.Errorf("the file's own missing baseline: exit %d\n%s", code, stderr)
+	}
+}
