@@ -233,14 +233,22 @@ func (c *Changes) diffScripts(old, cur *Report, cov *Coverage) {
 }
 
 func (c *Changes) diffCSP(old, cur *Report) {
+	nonNil := func(v []string) []string {
+		if v == nil {
+			return []string{}
+		}
+		return v
+	}
 	oldP := map[string][]string{}
 	for _, p := range old.Pages {
-		oldP[p.URL] = p.CSP
+		if p.Error == "" {
+			oldP[p.URL] = nonNil(p.CSP)
+		}
 	}
 	for _, p := range cur.Pages {
 		o, ok := oldP[p.URL]
-		if ok && strings.Join(o, "\n") != strings.Join(p.CSP, "\n") {
-			c.CSPChanged = append(c.CSPChanged, HeaderChange{Page: p.URL, Old: o, New: p.CSP})
+		if ok && p.Error == "" && strings.Join(o, "\n") != strings.Join(p.CSP, "\n") {
+			c.CSPChanged = append(c.CSPChanged, HeaderChange{Page: p.URL, Old: o, New: nonNil(p.CSP)})
 		}
 	}
 	sort.Slice(c.CSPChanged, func(i, j int) bool { return c.CSPChanged[i].Page < c.CSPChanged[j].Page })

@@ -261,3 +261,22 @@ func TestDiffCoverageOfRedirectsAndOrigins(t *testing.T) {
 		}
 	})
 }
+
+func TestDiffCSPOfLoadedPagesOnly(t *testing.T) {
+	t.Parallel()
+	old := &Report{Pages: []Page{
+		{URL: "https://s/a", FinalURL: "https://s/a", Status: 200, CSP: []string{"script-src 'self'"}},
+		{URL: "https://s/b", FinalURL: "https://s/b", Status: 200, CSP: []string{"script-src 'self'"}},
+	}}
+	cur := &Report{Pages: []Page{
+		{URL: "https://s/a", FinalURL: "https://s/a", Status: 200},
+		{URL: "https://s/b", FinalURL: "https://s/b", Status: 503, Error: "HTTP 503 Service Unavailable"},
+	}}
+	c := Diff(old, cur)
+	if len(c.CSPChanged) != 1 || c.CSPChanged[0].Page != "https://s/a" || c.CSPChanged[0].New == nil {
+		t.Errorf("csp changed %+v: want only the page that loaded, its removed policy as []", c.CSPChanged)
+	}
+	if b, _ := json.Marshal(c); strings.Contains(string(b), "null") {
+		t.Errorf("null in %s", b)
+	}
+}

@@ -214,7 +214,10 @@ type (
 		Errors, Warnings, Info int
 		Headers                []htmlHeader // a payment page's security headers, absent ones too
 	}
-	htmlHeader struct{ Name, Value string }
+	htmlHeader struct {
+		Name, Value string
+		Sent        bool
+	}
 )
 
 func newHTMLView(r *Report) htmlView {
@@ -514,7 +517,8 @@ func pagesView(pages []Page, findings []Finding) []htmlPage {
 		}
 		if p.Payment && p.Error == "" {
 			for _, name := range securityHeaderNames {
-				hp.Headers = append(hp.Headers, htmlHeader{Name: name, Value: cleanText(p.SecurityHeaders[name])})
+				v, sent := p.SecurityHeaders[name]
+				hp.Headers = append(hp.Headers, htmlHeader{Name: name, Value: cleanText(v), Sent: sent})
 			}
 		}
 		if p.Parent != "" {

@@ -422,7 +422,7 @@ func TestHTMLPaymentPageHeaders(t *testing.T) {
 	found := false
 	for i := range r.Pages {
 		if r.Pages[i].Payment {
-			r.Pages[i].SecurityHeaders = map[string]string{"X-Frame-Options": "DENY", "Permissions-Policy": `payment=("<script>")`}
+			r.Pages[i].SecurityHeaders = map[string]string{"X-Frame-Options": "DENY", "Permissions-Policy": `payment=("<script>")`, "Cross-Origin-Opener-Policy": ""}
 			found = true
 		}
 	}
@@ -434,6 +434,7 @@ func TestHTMLPaymentPageHeaders(t *testing.T) {
 		"<dt><code>X-Frame-Options</code></dt><dd class=\"wrap-any\">DENY</dd>",
 		"<dt><code>Permissions-Policy</code></dt><dd class=\"wrap-any\">payment=(&#34;&lt;script&gt;&#34;)</dd>",
 		"<dt><code>Referrer-Policy</code></dt><dd class=\"wrap-any\"><span class=\"where\">absent</span></dd>",
+		"<dt><code>Cross-Origin-Opener-Policy</code></dt><dd class=\"wrap-any\"><span class=\"where\">sent empty</span></dd>",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %s", want)
