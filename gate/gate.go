@@ -86,6 +86,7 @@ func Apply(rep *report.Report, baseline *report.Report, ignores []Ignore, now ti
 	if baseline == nil {
 		return
 	}
+	baseline = baseline.OnHost(rep.SiteHost())
 	known := map[string]bool{}
 	for _, f := range baseline.Findings {
 		known[report.FindingKey(f)] = true

@@ -172,3 +172,23 @@ func TestApplyBaselineOnlyFixesWhatWasChecked(t *testing.T) {
 		t.Errorf("warnings %q", cur.Warnings)
 	}
 }
+
+func TestApplyBaselineOfAnotherHost(t *testing.T) {
+	t.Parallel()
+	prod := &report.Report{StartURLs: []string{"https://www.shop.test/"}, Findings: []report.Finding{
+		finding("mixed-content-blockable", "https://www.shop.test/pay", "http://www.shop.test/old.js"),
+		finding("insecure-link", "https://www.shop.test/pay", "http://partner.test/"),
+	}}
+	preview := &report.Report{StartURLs: []string{"https://pr-7.preview.test/"},
+		Pages: []report.Page{{URL: "https://pr-7.preview.test/pay", FinalURL: "https://pr-7.preview.test/pay", Status: 200}},
+		Findings: []report.Finding{
+			finding("mixed-content-blockable", "https://pr-7.preview.test/pay", "http://pr-7.preview.test/old.js"),
+		}}
+	Apply(preview, prod, nil, time.Now())
+	if preview.Findings[0].Baseline != "known" {
+		t.Errorf("the same finding on the preview's host: %q, want known", preview.Findings[0].Baseline)
+	}
+	if len(preview.Fixed) != 1 || preview.Fixed[0].Page != "https://pr-7.preview.test/pay" || len(preview.Warnings) != 0 {
+		t.Errorf("fixed %+v warnings %q: want the insecure link fixed, on the preview's page", preview.Fixed, preview.Warnings)
+	}
+}

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 )
@@ -74,12 +75,88 @@ func (c *Changes) Empty() bool {
 
 // FindingKey identifies a finding across runs: rule, page and resource, not the line (lines move
 // between deploys while the problem stays the same). An origin-level finding (tls-*, hsts-*)
-// is its rule and origin: the page it names is just the origin's first, which moves.
+// is its rule and origin: the page it names is just the origin's first, which moves. Reports
+// of different hosts are compared after OnHost.
 func FindingKey(f Finding) string {
 	if originRules()[f.Rule] {
 		return f.Rule + "\x00" + f.URL
 	}
 	return f.Rule + "\x00" + f.Page + "\x00" + f.URL + "\x00" + f.Element + "\x00" + f.Attribute + "\x00" + f.Stylesheet
+}
+
+// rehost replaces the host from in u by to (when u is on that host, any scheme).
+func rehost(u, from, to string) string {
+	if from == "" || from == to {
+		return u
+	}
+	if i := strings.Index(u, "://"); i >= 0 {
+		rest := u[i+3:]
+		if strings.HasPrefix(rest, from) && (len(rest) == len(from) || strings.ContainsRune("/?#", rune(rest[len(from)]))) {
+			return u[:i+3] + to + rest[len(from):]
+		}
+	}
+	return u
+}
+
+// OnHost returns r with the URLs of its site moved to host: a copy of the pages (their
+// resources left as they are), findings, scripts and origins, or r itself when the site is
+// already there. A baseline of production is compared with a preview deployment this way.
+func (r *Report) OnHost(host string) *Report {
+	from := r.SiteHost()
+	if from == "" || host == "" || from == host {
+		return r
+	}
+	mv := func(u string) string { return rehost(u, from, host) }
+	mvAll := func(us []string) []string {
+		out := make([]string, len(us))
+		for i, u := range us {
+			out[i] = mv(u)
+		}
+		return out
+	}
+	c := *r
+	c.StartURLs = mvAll(r.StartURLs)
+	c.Pages = make([]Page, len(r.Pages))
+	for i, p := range r.Pages {
+		p.URL, p.FinalURL, p.Parent = mv(p.URL), mv(p.FinalURL), mv(p.Parent)
+		if p.Redirects != nil {
+			rs := make([]Redirect, len(p.Redirects))
+			for j, h := range p.Redirects {
+				h.From, h.To = mv(h.From), mv(h.To)
+				rs[j] = h
+			}
+			p.Redirects = rs
+		}
+		c.Pages[i] = p
+	}
+	c.Findings = make([]Finding, len(r.Findings))
+	for i, f := range r.Findings {
+		f.Page, f.URL, f.Stylesheet = mv(f.Page), mv(f.URL), mv(f.Stylesheet)
+		c.Findings[i] = f
+	}
+	c.Scripts = make([]Script, len(r.Scripts))
+	for i, s := range r.Scripts {
+		s.URL, s.Pages, s.PaymentPages = mv(s.URL), mvAll(s.Pages), mvAll(s.PaymentPages)
+		c.Scripts[i] = s
+	}
+	c.Origins = make([]Origin, len(r.Origins))
+	for i, o := range r.Origins {
+		o.Origin, o.FirstPage = mv(o.Origin), mv(o.FirstPage)
+		c.Origins[i] = o
+	}
+	return &c
+}
+
+// SiteHost is the lower-case host[:port] of r's first start URL, "" when there is none.
+func (r *Report) SiteHost() string {
+	if len(r.StartURLs) == 0 {
+		return ""
+	}
+	u, err := url.Parse(r.StartURLs[0])
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Host)
 }
 
 // scriptKey identifies a script across runs: external ones by URL, inline ones by their hash
@@ -95,6 +172,7 @@ func scriptKey(s Script) string {
 // counts as fixed or removed only where the new crawl looked: its page loaded whole (or its
 // origin was probed) and its rule ran; the rest is counted in Warnings.
 func Diff(old, cur *Report) *Changes {
+	old = old.OnHost(cur.SiteHost())
 	c := &Changes{
 		Old: old.StartedAt.Format("2006-01-02T15:04:05Z07:00"), New: cur.StartedAt.Format("2006-01-02T15:04:05Z07:00"),
 		ScriptsAdded: []Script{}, ScriptsRemoved: []Script{}, ScriptsChanged: []ScriptChange{}, CSPChanged: []HeaderChange{}, HeadersChanged: []HeaderChange{},

@@ -280,3 +280,35 @@ func TestDiffCSPOfLoadedPagesOnly(t *testing.T) {
 		t.Errorf("null in %s", b)
 	}
 }
+
+// A baseline of production and a crawl of a preview deployment at its own host: the same
+// findings are the same, on the site's pages and on its own resources; third parties stay.
+func TestDiffAcrossHosts(t *testing.T) {
+	t.Parallel()
+	rep := func(host string, findings ...Finding) *Report {
+		r := &Report{StartURLs: []string{"https://" + host + "/"},
+			Pages:   []Page{{URL: "https://" + host + "/pay", FinalURL: "https://" + host + "/pay", Status: 200}},
+			Origins: []Origin{{Origin: "https://" + host}}}
+		r.Findings = findings
+		return r
+	}
+	f := func(host, rule, url string) Finding {
+		return Finding{Rule: rule, Severity: "error", Page: "https://" + host + "/pay", URL: strings.ReplaceAll(url, "HOST", host), Source: "html"}
+	}
+	prod := rep("www.shop.test",
+		f("www.shop.test", "mixed-content-blockable", "http://HOST/old.js"),
+		f("www.shop.test", "third-party-script", "https://cdn.other.test/a.js"),
+		Finding{Rule: "hsts-missing", Severity: "warning", Page: "https://www.shop.test/pay", URL: "https://www.shop.test", Source: "header"})
+	preview := rep("pr-42.preview.test:8443",
+		f("pr-42.preview.test:8443", "mixed-content-blockable", "http://HOST/old.js"),
+		f("pr-42.preview.test:8443", "third-party-script", "https://cdn.other.test/a.js"),
+		f("pr-42.preview.test:8443", "third-party-script", "https://skimmer.test/x.js"),
+		Finding{Rule: "hsts-missing", Severity: "warning", Page: "https://pr-42.preview.test:8443/pay", URL: "https://pr-42.preview.test:8443", Source: "header"})
+	c := Diff(prod, preview)
+	if len(c.NewFindings) != 1 || c.NewFindings[0].URL != "https://skimmer.test/x.js" || len(c.Fixed) != 0 || len(c.PagesAdded)+len(c.PagesRemoved) != 0 {
+		t.Errorf("new %+v fixed %+v pages +%v -%v", c.NewFindings, c.Fixed, c.PagesAdded, c.PagesRemoved)
+	}
+	if prod.Findings[0].Page != "https://www.shop.test/pay" {
+		t.Error("OnHost changed the baseline it was given")
+	}
+}
