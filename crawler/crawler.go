@@ -46,6 +46,7 @@ type job struct {
 	depth  int
 	parent string
 	frame  bool
+	uir    bool // a frame whose parent's upgrade-insecure-requests it inherits
 	start  bool // a start URL the user gave (sitemap URLs are depth 0 too, but not starts)
 }
 
@@ -374,7 +375,8 @@ func (cr *crawl) follow(p *Page, j job) {
 		if err != nil {
 			continue
 		}
-		cr.enqueue(job{u: u, depth: j.depth + 1, parent: p.FinalURL, frame: r.Kind == KindFrame}, false)
+		frame := r.Kind == KindFrame
+		cr.enqueue(job{u: u, depth: j.depth + 1, parent: p.FinalURL, frame: frame, uir: frame && r.UpgradedByCSP}, false)
 	}
 	for _, h := range p.Redirects {
 		if h.Via != "http" { // refresh hops: the target is a page of its own
@@ -446,7 +448,7 @@ func (cr *crawl) setHeaders(req *http.Request, credentials bool) {
 
 // fetchPage fetches a page, following redirects hop by hop, and extracts its references.
 func (cr *crawl) fetchPage(ctx context.Context, j job) *Page {
-	p := &Page{URL: j.u.String(), FinalURL: j.u.String(), Depth: j.depth, Parent: j.parent, Frame: j.frame, Fetched: time.Now().UTC()}
+	p := &Page{URL: j.u.String(), FinalURL: j.u.String(), Depth: j.depth, Parent: j.parent, Frame: j.frame, InheritsUIR: j.uir, Fetched: time.Now().UTC()}
 	cur := j.u
 	credentials := true // the user's headers stop for good once a chain leaves their origins
 	chain := map[string]bool{NormalizeURL(cur): true}
@@ -619,8 +621,11 @@ func (cr *crawl) extract(ctx context.Context, p *Page, u *url.URL, body []byte) 
 	}
 	for i := range p.Resources {
 		r := &p.Resources[i]
-		if headerUIR {
+		switch {
+		case headerUIR:
 			r.UpgradedByCSP = true
+		case p.InheritsUIR && !r.UpgradedByCSP:
+			r.UpgradedByCSP, r.UpgradeInherited = true, true
 		}
 		if r.Kind == KindRefresh && r.RefreshDelay == 0 {
 			via := "meta-refresh"

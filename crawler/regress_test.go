@@ -196,3 +196,41 @@ func TestSitemapsAreReadBesideTheCrawl(t *testing.T) {
 		t.Errorf("pages %v, errors %+v: want the start page and the sitemap's page, no error", urls, res.Errors)
 	}
 }
+
+// A frame inherits its parent's upgrade-insecure-requests (Chromium upgrades the frame's http:
+// script; see scan's browser conformance test); a page that is not framed under it does not.
+func TestFrameInheritsUpgradeInsecureRequests(t *testing.T) {
+	t.Parallel()
+	var h hits
+	srv := httptest.NewServer(nil)
+	defer srv.Close()
+	srv.Config.Handler = serve(routes{
+		"/":       html(`<meta http-equiv="Content-Security-Policy" content="upgrade-insecure-requests"><iframe src="/frame"></iframe><a href="/plain">p</a>`),
+		"/frame":  html(`<script src="http://cdn.test/a.js"></script><iframe src="/nested"></iframe>`),
+		"/nested": html(`<img src="http://cdn.test/b.png">`),
+		"/plain":  html(`<script src="http://cdn.test/c.js"></script>`),
+	}, &h)
+	pages, _ := crawlAll(t, &Config{StartURLs: []string{srv.URL + "/"}, IgnoreRobots: true, CheckResources: CheckNone})
+	want := map[string][2]bool{ // path -> InheritsUIR, and its cdn.test reference upgraded-by-inheritance
+		"/frame": {true, true}, "/nested": {true, true}, "/plain": {false, false},
+	}
+	for _, p := range pages {
+		path := strings.TrimPrefix(p.URL, srv.URL)
+		w, ok := want[path]
+		if !ok {
+			continue
+		}
+		delete(want, path)
+		if p.InheritsUIR != w[0] {
+			t.Errorf("%s: InheritsUIR %v, want %v", path, p.InheritsUIR, w[0])
+		}
+		for _, r := range p.Resources {
+			if strings.Contains(r.URL, "cdn.test") && (r.UpgradedByCSP != w[1] || r.UpgradeInherited != w[1]) {
+				t.Errorf("%s: %s upgraded %v inherited %v, want %v", path, r.URL, r.UpgradedByCSP, r.UpgradeInherited, w[1])
+			}
+		}
+	}
+	if len(want) != 0 {
+		t.Errorf("pages not crawled: %v", want)
+	}
+}

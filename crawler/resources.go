@@ -82,7 +82,7 @@ func (rc *resourceCache) attach(ctx context.Context, p *Page) {
 		f := rc.flatten(ctx, u, key, map[string]bool{}, pageHTTPS && !r.UpgradedByCSP, &p.Resources)
 		p.Resources[i].Fetch = f // after the call: flatten may have moved p.Resources
 		for k := from; k < len(p.Resources); k++ {
-			p.Resources[k].UpgradedByCSP = r.UpgradedByCSP
+			p.Resources[k].UpgradedByCSP, p.Resources[k].UpgradeInherited = r.UpgradedByCSP, r.UpgradeInherited
 		}
 	}
 	if rc.cr.cfg.CheckResources == CheckNone {

@@ -68,8 +68,12 @@ type Resource struct {
 	RefreshDelay   int    // seconds before a refresh navigates (refresh only)
 
 	// UpgradedByCSP is set when an enforced Content-Security-Policy with upgrade-insecure-requests
-	// was in force where the reference appears (a meta policy before it, or a response header).
+	// was in force where the reference appears (a meta policy before it, or a response header),
+	// or the page is a frame of a page under such a policy (frames inherit it).
 	UpgradedByCSP bool
+	// UpgradeInherited says UpgradedByCSP comes only from the embedding page's policy: the same
+	// document opened on its own would have the reference blocked.
+	UpgradeInherited bool
 
 	// Fetch is what padlock saw when it requested this URL itself (shared by every reference to
 	// the same URL in one crawl); nil when the URL was not requested.
@@ -168,6 +172,9 @@ type Page struct {
 	Depth       int
 	Parent      string // for frames: the page that framed this one; for links: the referring page
 	Frame       bool   // the page was reached as an iframe/frame document
+	// InheritsUIR: the page is a frame of a page whose enforced upgrade-insecure-requests was in
+	// force at the frame element; browsers apply that policy inside the frame too.
+	InheritsUIR bool
 	TLS         *TLSInfo
 	Header      http.Header
 	Redirects   []Hop // hops from URL to FinalURL, in order

@@ -157,6 +157,11 @@ func mixedMessage(r *crawler.Resource, v mixedVerdict) string {
 	head := fmt.Sprintf("%s loaded over %s on an HTTPS page%s", what, transport(r.URL), origin(r))
 	switch v.reason {
 	case reasonCSP:
+		if r.UpgradeInherited {
+			return head + "; browsers upgrade it to HTTPS because the embedding page's Content-Security-Policy " +
+				"upgrade-insecure-requests applies inside this frame, but opened on its own the page would have it " +
+				"blocked: fix the source URL"
+		}
 		return head + "; browsers upgrade it to HTTPS because of the page's Content-Security-Policy " +
 			"upgrade-insecure-requests, but fix the source URL anyway"
 	case reasonScheme:

@@ -115,6 +115,20 @@ func TestMixedContentUpgradeableFinding(t *testing.T) {
 			contains: []string{"script loaded over plain HTTP", "Content-Security-Policy", "upgrade-insecure-requests", "fix the source URL anyway"},
 			excludes: []string{"Safari"},
 		},
+		{
+			name: "script in a frame upgraded by its parent's CSP",
+			res: crawler.Resource{
+				URL: "http://cdn.other.test/a.js", Element: "script", Attribute: "src", Kind: crawler.KindScript,
+				Line: 3, Source: crawler.SourceHTML, UpgradedByCSP: true, UpgradeInherited: true,
+			},
+			want: Finding{
+				Rule: "mixed-content-upgradeable", Severity: Warning, Page: testHTTPSPage,
+				URL: "http://cdn.other.test/a.js", Element: "script", Attribute: "src", Line: 3,
+				Source: crawler.SourceHTML, Mitigation: "csp-upgrade-insecure-requests",
+			},
+			contains: []string{"embedding page's Content-Security-Policy", "opened on its own the page would have it blocked"},
+			excludes: []string{"anyway"},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

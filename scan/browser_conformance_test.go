@@ -342,13 +342,8 @@ var confSpecChoices = map[string]confDiff{
 // rules/ (or the crawler) must be fixed. Each entry must match exactly; once padlock is fixed
 // the test fails until the entry is removed.
 var confKnownDisagreements = map[string]confDiff{
-	// The parent document's upgrade-insecure-requests is inherited by its frames: Chromium
-	// upgrades the framed document's http: script. padlock judges the frame as a page of its
-	// own, without the parent's policy, and calls the script blockable. RULES-RESEARCH.md left
-	// this open ("whether same-origin iframes inherit it ... test against a browser"): they do.
-	// (Opened top-level, the same document would have its script blocked.)
-	"uir-child-script": {chromeUpgraded, padBlockable, "upgrade-insecure-requests of the embedding page is " +
-		"inherited by the frame; padlock ignores the parent's policy"},
+	// none left. Fixed: uir-child-script (a frame inherits its parent's upgrade-insecure-requests;
+	// padlock judged the frame without it).
 }
 
 func (c confCase) url(httpPort string) string {
