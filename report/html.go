@@ -173,6 +173,7 @@ type (
 	}
 	htmlScript struct {
 		Kind, Party, AllowedBy string
+		Justification          string
 		URL                    htmlLink
 		SHA256, ShortHash      string
 		Integrity              string
@@ -380,7 +381,7 @@ func newHTMLView(r *Report) htmlView {
 
 func scriptView(sc Script) htmlScript {
 	hs := htmlScript{
-		Kind: cleanText(sc.Kind), Party: cleanText(sc.Party), AllowedBy: cleanText(sc.AllowedBy),
+		Kind: cleanText(sc.Kind), Party: cleanText(sc.Party), AllowedBy: cleanText(sc.AllowedBy), Justification: cleanText(sc.Justification),
 		URL: linkFor(sc.URL), SHA256: cleanText(sc.SHA256), Integrity: cleanText(sc.Integrity),
 		Size: sc.Size, Status: sc.Status, PageCount: sc.PageCount,
 	}

@@ -252,6 +252,9 @@ type Script struct {
 	IntegrityValid *bool  `json:"integrity_valid,omitempty"`
 	// AllowedBy names what approves a third-party script: the --allow-script pattern.
 	AllowedBy string `json:"allowed_by,omitempty"`
+	// Justification is why the approved scripts are needed, as the allow-script entry of the
+	// config file says (PCI DSS 6.4.3).
+	Justification string `json:"justification,omitempty"`
 	// PageCount is how many pages include it; Pages lists the first 20 (sorted), PaymentPages
 	// every payment page that includes it.
 	PageCount    int      `json:"page_count"`

@@ -83,6 +83,10 @@ type Config struct {
 	FirstParty []string
 	// AllowScript lists approved third-party script origins or host patterns ("*.provider.test").
 	AllowScript []string
+	// ScriptJustifications gives, per AllowScript pattern, why its scripts are needed (PCI DSS
+	// 6.4.3 asks for a written justification of every payment-page script); it goes in the
+	// script inventory.
+	ScriptJustifications map[string]string
 	// Now is the time certificates are judged at; zero means time.Now().
 	Now time.Time
 	// CertExpiryWarning is how close to expiry a certificate draws a warning (default 30 days).

@@ -67,6 +67,7 @@ func (inv *inventory) add(p *crawler.Page, payment bool) {
 			if rules.ThirdParty(pageURL, u, inv.cfg) {
 				s.Party = "third"
 				s.AllowedBy = rules.AllowedBy(u, inv.cfg)
+				s.Justification = inv.cfg.ScriptJustifications[s.AllowedBy]
 			}
 			if f := r.Fetch; f != nil {
 				s.SHA256, s.Size, s.Status = f.SHA256, f.Size, f.Status

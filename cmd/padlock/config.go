@@ -48,6 +48,8 @@ type settings struct {
 	Baseline       string        `yaml:"baseline"`
 	Rules          []string      `yaml:"rule"`
 	Disable        []string      `yaml:"disable"`
+	// ScriptReasons are the reasons given with allow-script entries, by pattern (file only).
+	ScriptReasons map[string]string `yaml:"-"`
 	// Ignore has no flag: an accepted finding needs a written reason, which belongs in a file
 	// under review, not in a command line.
 	Ignore []gate.Ignore `yaml:"ignore"`
@@ -130,6 +132,12 @@ func parseConfig(path string, data []byte) (*configFile, error) {
 	for i := 0; i+1 < len(doc.Content); i += 2 {
 		key, val := doc.Content[i].Value, deref(doc.Content[i+1])
 		lines[key] = doc.Content[i].Line
+		if key == "allow-script" {
+			var err *valueError
+			if val, err = readJustifications(val, &cf.s.ScriptReasons); err != nil {
+				return nil, usageErr("config %s:%d: %s: %s", path, err.line, key, err.msg)
+			}
+		}
 		if err := readValue(key, val, fields[key]); err != nil {
 			if err.key != "" {
 				key = err.key
@@ -143,6 +151,48 @@ func parseConfig(path string, data []byte) (*configFile, error) {
 		}
 	}
 	return cf, nil
+}
+
+// readJustifications takes the "- origin: ..., reason: ..." entries out of an allow-script list
+// (PCI DSS 6.4.3: each approved script with why it is needed), keeping each reason by pattern,
+// and returns the list with those entries as plain patterns for readValue.
+func readJustifications(val *yaml.Node, reasons *map[string]string) (*yaml.Node, *valueError) {
+	if val.Kind != yaml.SequenceNode {
+		return val, nil
+	}
+	out := *val
+	out.Content = make([]*yaml.Node, len(val.Content))
+	for i, item := range val.Content {
+		item = deref(item)
+		out.Content[i] = item
+		if item.Kind != yaml.MappingNode {
+			continue
+		}
+		var origin, reason string
+		for j := 0; j+1 < len(item.Content); j += 2 {
+			k, v := item.Content[j], deref(item.Content[j+1])
+			if v.Kind != yaml.ScalarNode {
+				return nil, badValue(v, "%s: want a single value", k.Value)
+			}
+			switch k.Value {
+			case "origin":
+				origin = strings.TrimSpace(v.Value)
+			case "reason":
+				reason = strings.TrimSpace(v.Value)
+			default:
+				return nil, badValue(k, "unknown key %q in an entry (want origin and reason)", k.Value)
+			}
+		}
+		if origin == "" {
+			return nil, badValue(item, "an entry needs origin (and reason: why the script is needed)")
+		}
+		if *reasons == nil {
+			*reasons = map[string]string{}
+		}
+		(*reasons)[origin] = reason
+		out.Content[i] = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: origin, Line: item.Line, Column: item.Column}
+	}
+	return &out, nil
 }
 
 // valueError is a problem with one value of the config file, at a line.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -49,6 +50,9 @@ func TestConfigBadValuesNameFileLineAndKey(t *testing.T) {
 		{"exclude", "exclude: \"[\"\n", 1, "exclude", "missing closing ]"},
 		{"first-party", "first-party: https://127.0.0.1/\n", 1, "first-party", "want a domain such as"},
 		{"allow-script", "allow-script: https://127.0.0.1/path\n", 1, "allow-script", `got "https://127.0.0.1/path"`},
+		{"allow-script entry without origin", "allow-script:\n  - reason: payments\n", 2, "allow-script", "an entry needs origin"},
+		{"allow-script entry key", "allow-script:\n  - origin: https://js.pay.test\n    why: x\n", 3, "allow-script", `unknown key "why"`},
+		{"allow-script entry pattern", "allow-script:\n  - origin: https://127.0.0.1/path\n    reason: x\n", 2, "allow-script", `got "https://127.0.0.1/path"`},
 		{"sitemap", "sitemap: /sitemap.xml\n", 1, "sitemap", `want an absolute URL, got "/sitemap.xml"`},
 		{"ca-file", "ca-file: " + filepath.Join(dir, "missing.pem") + "\n", 1, "ca-file", "missing.pem"},
 		{"baseline", "baseline: " + filepath.Join(dir, "missing.json") + "\n", 1, "baseline", "missing.json"},
@@ -167,5 +171,42 @@ func TestConfigFilesReplacedByFlagsAndEmptyValues(t *testing.T) {
 	code, _, stderr = runCLI(t, context.Background(), "crawl", "-q", "--config", cfg, "--ca-file", ca, srv.URL+"/")
 	if code != exitTrouble || !strings.Contains(stderr, "padlock.yml:1: baseline: stat ") || strings.Contains(stderr, `got "`) {
 		t.Errorf("the file's own missing baseline: exit %d\n%s", code, stderr)
+	}
+}
+
+// allow-script entries may carry the reason the script is needed (PCI DSS 6.4.3); it lands in
+// the report's script inventory and the HTML report.
+func TestAllowScriptJustifications(t *testing.T) {
+	t.Parallel()
+	srv, ca := site(t, map[string]string{"/": `<script src="https://js.pay.test/sdk.js"></script><script src="https://cdn.other.test/x.js"></script>`})
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "padlock.yml")
+	os.WriteFile(cfg, []byte("allow-script:\n  - origin: https://js.pay.test\n    reason: card fields <iframe> SDK, contract 2026-114\n  - https://cdn.other.test\n"), 0o600)
+	code, _, stderr := runCLI(t, context.Background(), "crawl", "-q", "--config", cfg, "--ca-file", ca, "--ignore-robots", "--check-resources", "none",
+		"-f", "json", "-f", "html", "-o", dir, srv.URL+"/")
+	if code == exitTrouble {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	var rep struct {
+		Scripts []struct {
+			URL, Justification string
+			AllowedBy          string `json:"allowed_by"`
+		} `json:"scripts"`
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, "padlock.json"))
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, s := range rep.Scripts {
+		got[s.URL] = s.AllowedBy + " | " + s.Justification
+	}
+	if got["https://js.pay.test/sdk.js"] != "https://js.pay.test | card fields <iframe> SDK, contract 2026-114" ||
+		got["https://cdn.other.test/x.js"] != "https://cdn.other.test | " {
+		t.Errorf("inventory: %q", got)
+	}
+	html, _ := os.ReadFile(filepath.Join(dir, "padlock.html"))
+	if !strings.Contains(string(html), "card fields &lt;iframe&gt; SDK, contract 2026-114") {
+		t.Errorf("the HTML inventory does not show the justification (escaped)")
 	}
 }

@@ -171,7 +171,7 @@ func crawlOptions(c *cli.Context) (scan.Options, output, error) {
 		}
 	}
 	opt.Crawl = cc
-	opt.Rules = rules.Config{FirstParty: s.FirstParty, AllowScript: s.AllowScript}
+	opt.Rules = rules.Config{FirstParty: s.FirstParty, AllowScript: s.AllowScript, ScriptJustifications: s.ScriptReasons}
 	opt.Settings = &report.Settings{
 		MaxPages: s.MaxPages, MaxDepth: s.MaxDepth, CheckResources: s.CheckResources,
 		FailOn: s.FailOn, FirstParty: s.FirstParty, AllowScript: s.AllowScript,
