@@ -210,3 +210,26 @@ func TestAllowScriptJustifications(t *testing.T) {
 		t.Errorf("the HTML inventory does not show the justification (escaped)")
 	}
 }
+
+// The README's example padlock.yml must stay a valid config.
+func TestREADMEConfigExampleParses(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	i := strings.Index(text, "```yaml\nurls:")
+	if i < 0 {
+		t.Fatal("the README has no padlock.yml example starting with urls:")
+	}
+	block := text[i+len("```yaml\n"):]
+	block = block[:strings.Index(block, "```")]
+	cf, err := parseConfig("README.md", []byte(block))
+	if err != nil {
+		t.Fatalf("the README's example does not parse: %v", err)
+	}
+	if len(cf.s.AllowScript) != 2 || cf.s.ScriptReasons["https://js.stripe.com"] == "" || len(cf.s.Ignore) != 1 {
+		t.Errorf("parsed %+v", cf.s)
+	}
+}
