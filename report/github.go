@@ -8,7 +8,8 @@ import (
 )
 
 // writeGitHub writes GitHub Actions workflow commands: one annotation per unsuppressed finding,
-// in report order, then one warning per crawl error. No file= property: findings point at
+// in report order (a finding the baseline knows is a notice), then one warning per warning of
+// the run and per crawl error. No file= property: findings point at
 // URLs, not at files of the repository.
 func writeGitHub(w io.Writer, r *Report) error {
 	bw := bufio.NewWriter(w)
@@ -20,7 +21,15 @@ func writeGitHub(w io.Writer, r *Report) error {
 		if f.Line > 0 {
 			where += " line " + strconv.Itoa(f.Line)
 		}
-		writeCommand(bw, githubCommand(f.Severity), f.Rule, findingText(f)+" ("+where+")")
+		cmd, title := githubCommand(f.Severity), f.Rule
+		if f.Baseline == "known" {
+			// known to the baseline: it does not fail the gate, so it does not shout either
+			cmd, title = "notice", f.Rule+" (known)"
+		}
+		writeCommand(bw, cmd, title, findingText(f)+" ("+where+")")
+	}
+	for _, m := range r.Warnings {
+		writeCommand(bw, "warning", "padlock", m)
 	}
 	for _, e := range r.Errors {
 		writeCommand(bw, "warning", "crawl error", e.URL+": "+e.Error)

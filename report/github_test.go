@@ -55,7 +55,7 @@ func TestGitHubAnnotations(t *testing.T) {
 	tests := []struct {
 		name, want string
 	}{
-		{"error with page and line", "::error title=mixed-content-blockable::script loaded over plain HTTP on an HTTPS page; browsers block it: http://cdn.other.test/a.js (https://www.shop.test/ line 14)"},
+		{"known to the baseline is a notice, with page and line", "::notice title=mixed-content-blockable (known)::script loaded over plain HTTP on an HTTPS page; browsers block it: http://cdn.other.test/a.js (https://www.shop.test/ line 14)"},
 		{"warning", "::warning title=mixed-content-upgradeable::image loaded over plain HTTP; browsers upgrade it: " + ampersandURL + " (https://www.shop.test/ line 20)"},
 		{"info is notice", "::notice title=insecure-link::link to an http: URL: " + hostileLinkURL + " (https://www.shop.test/ line 31)"},
 		{"no line when unknown", "::error title=insecure-page::page served over plain HTTP: http://www.shop.test/legacy (http://www.shop.test/legacy)"},
@@ -86,5 +86,34 @@ func TestGitHubAnnotations(t *testing.T) {
 		if strings.ContainsAny(l, "\r\x00\x1b") {
 			t.Errorf("raw control character in %q", l)
 		}
+	}
+}
+
+func TestGitHubKnownFindingsAndWarnings(t *testing.T) {
+	t.Parallel()
+	r := &Report{
+		Findings: []Finding{
+			{Rule: "mixed-content-blockable", Severity: "error", Page: "https://s.test/", URL: "http://cdn.test/old.js", Baseline: "known", Message: "m"},
+			{Rule: "mixed-content-blockable", Severity: "error", Page: "https://s.test/", URL: "http://cdn.test/new.js", Baseline: "new", Message: "m"},
+		},
+		Warnings: []string{"2 baseline findings are on pages or origins this crawl did not check"},
+	}
+	var buf bytes.Buffer
+	w, _ := New("github")
+	if err := w.Write(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{
+		"::notice title=mixed-content-blockable (known)::",
+		"::error title=mixed-content-blockable::",
+		"::warning title=padlock::2 baseline findings are on pages or origins this crawl did not check\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in\n%s", want, out)
+		}
+	}
+	if strings.Count(out, "::error ") != 1 {
+		t.Errorf("only the new finding is an error:\n%s", out)
 	}
 }
