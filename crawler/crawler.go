@@ -79,6 +79,11 @@ type crawl struct {
 	skipped    atomic.Int64
 	startOK    atomic.Int64
 	errCount   atomic.Int64
+
+	// plainReach holds the URLs reached other than as a frame under upgrade-insecure-requests;
+	// deferred, the pages that inherited that policy, delivered at the end (see runJob).
+	plainReach sync.Map
+	deferred   []*Page
 }
 
 // Crawl walks the site from cfg.StartURLs and calls visit once per fetched page (HTML or failed),
@@ -137,6 +142,14 @@ func Crawl(ctx context.Context, cfg *Config, visit func(*Page)) (*Result, error)
 	})
 	wg.Wait()
 	discovery.Wait() // ends with ctx too: its requests are bound to it
+	for _, p := range cr.deferred {
+		if u, err := url.Parse(p.URL); err == nil {
+			if _, plain := cr.plainReach.Load(NormalizeURL(u)); plain {
+				p.dropInheritedUpgrade() // also reached outside such a frame: judged on its own
+			}
+		}
+		visit(p)
+	}
 	stop()
 	defer cr.tr.base.CloseIdleConnections() // a library caller may crawl again: leave no sockets behind
 
@@ -181,7 +194,11 @@ func (cr *crawl) enqueue(j job, start bool) bool {
 			return false
 		}
 	}
-	if _, loaded := cr.seen.LoadOrStore(NormalizeURL(j.u), struct{}{}); loaded {
+	key := NormalizeURL(j.u)
+	if !j.uir {
+		cr.plainReach.Store(key, struct{}{})
+	}
+	if _, loaded := cr.seen.LoadOrStore(key, struct{}{}); loaded {
 		return false
 	}
 	cr.mu.Lock()
@@ -207,6 +224,16 @@ func (cr *crawl) filtersAllow(u *url.URL) bool {
 		}
 	}
 	return false
+}
+
+// dropInheritedUpgrade judges the page without its parent's upgrade-insecure-requests.
+func (p *Page) dropInheritedUpgrade() {
+	p.InheritsUIR = false
+	for i := range p.Resources {
+		if r := &p.Resources[i]; r.UpgradeInherited {
+			r.UpgradedByCSP, r.UpgradeInherited = false, false
+		}
+	}
 }
 
 // discover reads robots.txt of the start origins, then the sitemaps it names (and the
@@ -347,9 +374,17 @@ func (cr *crawl) runJob(ctx context.Context, j job, visit func(*Page)) {
 		cr.follow(p, j)
 	}
 	cr.origins.touchPage(ctx, p)
-	cr.visitMu.Lock()
-	visit(p)
-	cr.visitMu.Unlock()
+	if p.InheritsUIR {
+		// Judged at the end: whether the frame keeps its parent's upgrade-insecure-requests
+		// depends on every way the crawl reaches it, not on which came first.
+		cr.mu.Lock()
+		cr.deferred = append(cr.deferred, p)
+		cr.mu.Unlock()
+	} else {
+		cr.visitMu.Lock()
+		visit(p)
+		cr.visitMu.Unlock()
+	}
 	if cr.cfg.Progress != nil {
 		cr.mu.Lock()
 		q := len(cr.queue)
@@ -368,15 +403,20 @@ func (cr *crawl) follow(p *Page, j job) {
 		if r.Kind != KindLink && r.Kind != KindFrame && r.Kind != KindRefresh {
 			continue
 		}
+		frame := r.Kind == KindFrame
+		uir := frame && r.UpgradedByCSP
 		if _, seen := cr.seen.Load(r.URL); seen {
-			continue // most links on a site point at pages already queued (r.URL is normalised)
+			// most links on a site point at pages already queued (r.URL is normalised)
+			if !uir {
+				cr.plainReach.Store(r.URL, struct{}{})
+			}
+			continue
 		}
 		u, err := url.Parse(r.URL)
 		if err != nil {
 			continue
 		}
-		frame := r.Kind == KindFrame
-		cr.enqueue(job{u: u, depth: j.depth + 1, parent: p.FinalURL, frame: frame, uir: frame && r.UpgradedByCSP}, false)
+		cr.enqueue(job{u: u, depth: j.depth + 1, parent: p.FinalURL, frame: frame, uir: uir}, false)
 	}
 	for _, h := range p.Redirects {
 		if h.Via != "http" { // refresh hops: the target is a page of its own

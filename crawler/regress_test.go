@@ -234,3 +234,47 @@ func TestFrameInheritsUpgradeInsecureRequests(t *testing.T) {
 		t.Errorf("pages not crawled: %v", want)
 	}
 }
+
+// A frame reached both under upgrade-insecure-requests and without it is judged on its own,
+// whichever way the crawl reaches it first (the verdict must not change from run to run). Here
+// the framing under the policy always comes first: /nouir answers only once /widget was served.
+func TestFrameReachedBothWaysIsJudgedOnItsOwn(t *testing.T) {
+	t.Parallel()
+	var h hits
+	widgetServed := make(chan struct{})
+	var once sync.Once
+	srv := httptest.NewServer(nil)
+	defer srv.Close()
+	srv.Config.Handler = serve(routes{
+		"/":    html(`<a href="/uir">u</a><a href="/nouir">n</a>`),
+		"/uir": html(`<meta http-equiv="Content-Security-Policy" content="upgrade-insecure-requests"><iframe src="/widget"></iframe>`),
+		"/nouir": func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-widgetServed:
+			case <-r.Context().Done():
+				return
+			}
+			html(`<iframe src="/widget"></iframe>`)(w, r)
+		},
+		"/widget": func(w http.ResponseWriter, r *http.Request) {
+			html(`<script src="http://cdn.test/w.js"></script>`)(w, r)
+			once.Do(func() { close(widgetServed) })
+		},
+	}, &h)
+	pages, _ := crawlAll(t, &Config{StartURLs: []string{srv.URL + "/"}, IgnoreRobots: true, CheckResources: CheckNone, Concurrency: 4})
+	found := false
+	for _, p := range pages {
+		if !strings.HasSuffix(p.URL, "/widget") {
+			continue
+		}
+		found = true
+		for _, r := range p.Resources {
+			if strings.Contains(r.URL, "cdn.test") && (r.UpgradedByCSP || r.UpgradeInherited || p.InheritsUIR) {
+				t.Errorf("the widget, also framed without the policy, inherited it")
+			}
+		}
+	}
+	if !found {
+		t.Error("the widget was not crawled")
+	}
+}

@@ -41,6 +41,11 @@ func checkInsecureForm(pass *Pass) {
 			f.Mitigation = MitigationCSPUpgrade
 			f.Message = "form submits to an http: URL from an HTTPS page; browsers submit it over HTTPS " +
 				"because of the page's Content-Security-Policy upgrade-insecure-requests, but fix the action URL anyway"
+			if r.UpgradeInherited {
+				f.Message = "form submits to an http: URL from an HTTPS page; browsers submit it over HTTPS " +
+					"because the embedding page's Content-Security-Policy upgrade-insecure-requests applies inside this " +
+					"frame, but opened on its own the page would send what users type unencrypted: fix the action URL"
+			}
 		}
 		pass.Report(f)
 	}

@@ -36,6 +36,10 @@ func TestInsecureForm(t *testing.T) {
 			name: "UIR still reported with mitigation", res: with(form("action", "http://pay.test/submit"), func(r *crawler.Resource) { r.UpgradedByCSP = true }),
 			want: true, wantMitigation: MitigationCSPUpgrade, contains: []string{"upgrade-insecure-requests", "fix the action URL anyway"},
 		},
+		{
+			name: "UIR inherited from the embedding page", res: with(form("action", "http://pay.test/submit"), func(r *crawler.Resource) { r.UpgradedByCSP, r.UpgradeInherited = true, true }),
+			want: true, wantMitigation: MitigationCSPUpgrade, contains: []string{"embedding page's Content-Security-Policy", "opened on its own the page would send what users type unencrypted"},
+		},
 		{name: "UIR does not upgrade ftp", res: with(form("action", "ftp://files.test/up"), func(r *crawler.Resource) { r.UpgradedByCSP = true }), want: true},
 		{name: "http page", page: testHTTPPage, res: form("action", "http://pay.test/submit"), want: false},
 		{name: "http page, missing action", page: testHTTPPage, res: form("", testHTTPPage), want: false},

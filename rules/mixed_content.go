@@ -158,9 +158,12 @@ func mixedMessage(r *crawler.Resource, v mixedVerdict) string {
 	switch v.reason {
 	case reasonCSP:
 		if r.UpgradeInherited {
+			alone := "would have it blocked: fix the source URL"
+			if categorize(r).class == mixedUpgradeable {
+				alone = "would leave it to the browser's own upgrade (Safari blocks it): fix the source URL"
+			}
 			return head + "; browsers upgrade it to HTTPS because the embedding page's Content-Security-Policy " +
-				"upgrade-insecure-requests applies inside this frame, but opened on its own the page would have it " +
-				"blocked: fix the source URL"
+				"upgrade-insecure-requests applies inside this frame, but opened on its own the page " + alone
 		}
 		return head + "; browsers upgrade it to HTTPS because of the page's Content-Security-Policy " +
 			"upgrade-insecure-requests, but fix the source URL anyway"

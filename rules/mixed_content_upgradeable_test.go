@@ -129,6 +129,20 @@ func TestMixedContentUpgradeableFinding(t *testing.T) {
 			contains: []string{"embedding page's Content-Security-Policy", "opened on its own the page would have it blocked"},
 			excludes: []string{"anyway"},
 		},
+		{
+			name: "image in a frame upgraded by its parent's CSP",
+			res: crawler.Resource{
+				URL: "http://img.other.test/a.png", Element: "img", Attribute: "src", Kind: crawler.KindImage,
+				Line: 4, Source: crawler.SourceHTML, UpgradedByCSP: true, UpgradeInherited: true,
+			},
+			want: Finding{
+				Rule: "mixed-content-upgradeable", Severity: Warning, Page: testHTTPSPage,
+				URL: "http://img.other.test/a.png", Element: "img", Attribute: "src", Line: 4,
+				Source: crawler.SourceHTML, Mitigation: "csp-upgrade-insecure-requests",
+			},
+			contains: []string{"embedding page's Content-Security-Policy", "leave it to the browser's own upgrade (Safari blocks it)"},
+			excludes: []string{"would have it blocked"},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
