@@ -86,15 +86,15 @@ func Apply(rep *report.Report, baseline *report.Report, ignores []Ignore, now ti
 	if baseline == nil {
 		return
 	}
-	baseline = baseline.OnHost(rep.SiteHost())
+	cmp := report.Compare(baseline, rep) // a baseline of production against a preview host too
 	known := map[string]bool{}
 	for _, f := range baseline.Findings {
-		known[report.FindingKey(f)] = true
+		known[cmp.Key(f)] = true
 	}
 	now2 := map[string]bool{}
 	unchecked := map[string]int{} // findings of rules the baseline's crawl did not run
 	for i := range rep.Findings {
-		k := report.FindingKey(rep.Findings[i])
+		k := cmp.Key(rep.Findings[i])
 		now2[k] = true
 		if known[k] {
 			rep.Findings[i].Baseline = "known"
@@ -111,9 +111,9 @@ func Apply(rep *report.Report, baseline *report.Report, ignores []Ignore, now ti
 		}
 	}
 	rep.Fixed = nil
-	cov, unseen := rep.Coverage(), 0
+	cov, unseen := rep.Coverage(cmp), 0
 	for _, f := range baseline.Findings {
-		if now2[report.FindingKey(f)] {
+		if now2[cmp.Key(f)] {
 			continue
 		}
 		// a rule that did not run, or a page that failed or was not reached, fixed nothing

