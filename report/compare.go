@@ -57,9 +57,6 @@ func (c *Comparison) Key(f Finding) string {
 	return f.Rule + "\x00" + c.URL(f.Page) + "\x00" + c.URL(f.URL) + "\x00" + f.Element + "\x00" + f.Attribute + "\x00" + c.URL(f.Stylesheet)
 }
 
-// FindingKey is the key of a finding within one site (Compare(r, r).Key).
-func FindingKey(f Finding) string { return (&Comparison{}).Key(f) }
-
 // startHosts lists the normalised hosts of r's start URLs, the first start URL's first.
 func startHosts(r *Report) []string {
 	var hosts []string
