@@ -80,10 +80,11 @@ type crawl struct {
 	startOK    atomic.Int64
 	errCount   atomic.Int64
 
-	// plainReach holds the URLs reached other than as a frame under upgrade-insecure-requests;
-	// deferred, the pages that inherited that policy, delivered at the end (see runJob).
-	plainReach sync.Map
-	deferred   []*Page
+	// uirQueued holds the URLs first queued as frames under upgrade-insecure-requests (few);
+	// plainReach, those of them the crawl also reached another way; deferred, the pages that
+	// inherited the policy, delivered at the end (see runJob).
+	uirQueued, plainReach sync.Map
+	deferred              []*Page
 }
 
 // Crawl walks the site from cfg.StartURLs and calls visit once per fetched page (HTML or failed),
@@ -195,11 +196,14 @@ func (cr *crawl) enqueue(j job, start bool) bool {
 		}
 	}
 	key := NormalizeURL(j.u)
-	if !j.uir {
-		cr.plainReach.Store(key, struct{}{})
-	}
 	if _, loaded := cr.seen.LoadOrStore(key, struct{}{}); loaded {
+		if !j.uir {
+			cr.reachedPlain(key)
+		}
 		return false
+	}
+	if j.uir {
+		cr.uirQueued.Store(key, struct{}{})
 	}
 	cr.mu.Lock()
 	cr.queue = append(cr.queue, j)
@@ -224,6 +228,15 @@ func (cr *crawl) filtersAllow(u *url.URL) bool {
 		}
 	}
 	return false
+}
+
+// reachedPlain notes that the crawl reached key (a normalised URL already seen) other than as a
+// frame under upgrade-insecure-requests. Only URLs first queued as such frames are kept: the
+// rest never inherit anything (one lookup in a near-empty map on the hot path).
+func (cr *crawl) reachedPlain(key string) {
+	if _, ok := cr.uirQueued.Load(key); ok {
+		cr.plainReach.Store(key, struct{}{})
+	}
 }
 
 // dropInheritedUpgrade judges the page without its parent's upgrade-insecure-requests.
@@ -408,7 +421,7 @@ func (cr *crawl) follow(p *Page, j job) {
 		if _, seen := cr.seen.Load(r.URL); seen {
 			// most links on a site point at pages already queued (r.URL is normalised)
 			if !uir {
-				cr.plainReach.Store(r.URL, struct{}{})
+				cr.reachedPlain(r.URL)
 			}
 			continue
 		}
