@@ -391,8 +391,8 @@ func withValue(msg, v string) string {
 	return msg
 }
 
-// checkInt says what is wrong with a number from the file: the rules of crawlOptions and of
-// crawler.Config.Validate.
+// checkInt says what is wrong with a number, from the file or a flag (crawlOptions calls it too), by
+// the bounds of crawler.Config.Validate where it has them.
 func checkInt(key string, n int) string {
 	switch key {
 	case "max-pages":

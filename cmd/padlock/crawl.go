@@ -114,14 +114,17 @@ func crawlOptions(c *cli.Context) (scan.Options, output, error) {
 		Insecure:       s.Insecure,
 		Delay:          s.Delay,
 	}
-	if s.MaxPages <= 0 {
-		return opt, out, usageErr("--max-pages %d: must be 1 or more", s.MaxPages)
+	// the bounds the config file is checked with (checkInt, checkDuration)
+	for _, n := range []struct {
+		flag string
+		v    int
+	}{{"max-pages", s.MaxPages}, {"concurrency", s.Concurrency}} {
+		if msg := checkInt(n.flag, n.v); msg != "" {
+			return opt, out, usageErr("--%s %d: %s", n.flag, n.v, msg)
+		}
 	}
-	if s.Concurrency <= 0 || s.Concurrency > 256 {
-		return opt, out, usageErr("--concurrency %d: must be between 1 and 256", s.Concurrency)
-	}
-	if s.Timeout <= 0 {
-		return opt, out, usageErr("--timeout %s: must be positive", s.Timeout)
+	if msg := checkDuration("timeout", s.Timeout); msg != "" {
+		return opt, out, usageErr("--timeout %s: %s", s.Timeout, msg)
 	}
 	if cc.MaxBody, err = parseSize(s.MaxBody); err != nil {
 		return opt, out, usageErr("--max-body %q: %v", s.MaxBody, err)
