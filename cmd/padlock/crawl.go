@@ -343,6 +343,15 @@ func reportPaths(out output) []string {
 // it creates the folders and a temporary file beside each report, then removes the file.
 func checkWritable(out output) error {
 	for i, path := range reportPaths(out) {
+		if special(path) {
+			// A device or a pipe (-o /dev/null, a FIFO): opening it is the check.
+			f, err := os.OpenFile(path, os.O_WRONLY, 0)
+			if err != nil {
+				return fmt.Errorf("cannot write the %s report to %s: %w", out.formats[i], path, err)
+			}
+			f.Close()
+			continue
+		}
 		if dir := filepath.Dir(path); dir != "." {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return fmt.Errorf("cannot write the %s report to %s: %w", out.formats[i], path, err)
@@ -362,6 +371,22 @@ func writeReportFile(path, format string, rep *report.Report, failOn string) err
 	w, err := report.NewWithOptions(format, report.Options{FailOn: failOn})
 	if err != nil {
 		return err
+	}
+	if special(path) {
+		// Never replace a device or a pipe with a file (as root, renaming over /dev/null would
+		// destroy it): write into it as it is.
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return fmt.Errorf("write %s report: %w", format, err)
+		}
+		if err := w.Write(f, rep); err != nil {
+			f.Close()
+			return fmt.Errorf("write %s report: %w", format, err)
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("write %s report: %w", format, err)
+		}
+		return nil
 	}
 	if dir := filepath.Dir(path); dir != "." {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -383,6 +408,14 @@ func writeReportFile(path, format string, rep *report.Report, failOn string) err
 		return fmt.Errorf("write %s report: %w", format, err)
 	}
 	return os.Rename(tmp, path)
+}
+
+// special tells whether path already exists as something other than a regular file or a
+// folder: a device such as /dev/null, a named pipe or a socket. Reports are written into such a
+// path directly, not through a temporary file renamed over it.
+func special(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && !st.Mode().IsRegular() && !st.IsDir()
 }
 
 func isDir(p string) bool {
