@@ -4,6 +4,7 @@ package scan
 
 import (
 	"context"
+	"github.com/padlock-scan/padlock/internal/version"
 	"sync/atomic"
 	"time"
 
@@ -11,9 +12,6 @@ import (
 	"github.com/padlock-scan/padlock/report"
 	"github.com/padlock-scan/padlock/rules"
 )
-
-// ToolVersion is padlock's version, written into every report.
-const ToolVersion = "0.1.0"
 
 // Options configure one audit.
 type Options struct {
@@ -52,7 +50,7 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 	}
 	rep := &report.Report{
 		Version:   report.Version,
-		Tool:      report.Tool{Name: "padlock", Version: ToolVersion},
+		Tool:      report.Tool{Name: "padlock", Version: version.Get().Version},
 		StartURLs: append([]string(nil), opt.Crawl.StartURLs...),
 		StartedAt: now().UTC().Truncate(time.Second),
 		Config:    opt.Settings,

@@ -9,7 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/padlock-scan/padlock/scan"
+	"github.com/padlock-scan/padlock/internal/version"
 )
 
 // exitError carries an exit code out of a command action.
@@ -52,6 +52,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func newApp(ctx context.Context, stdout, stderr io.Writer) *cli.App {
+	// --version prints the same line as the version command (urfave/cli's default adds "version").
+	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintln(c.App.Writer, c.App.Version) }
 	return &cli.App{
 		Name:  "padlock",
 		Usage: "find what breaks the browser's padlock on a website: mixed content, third-party scripts, SRI, TLS, HSTS",
@@ -59,7 +61,7 @@ func newApp(ctx context.Context, stdout, stderr io.Writer) *cli.App {
 			"the url()s inside them, images and srcset, media, frames, objects, forms, redirects) and reports\n" +
 			"what browsers block, upgrade or warn about. Exit codes: 0 no finding at or above --fail-on,\n" +
 			"1 findings, 2 usage error, nothing fetched, or interrupted.",
-		Version:         scan.ToolVersion,
+		Version:         version.Get().String(),
 		Writer:          stdout,
 		ErrWriter:       stderr,
 		HideHelpCommand: true,
@@ -78,7 +80,7 @@ func newApp(ctx context.Context, stdout, stderr io.Writer) *cli.App {
 				Name:  "version",
 				Usage: "print padlock's version",
 				Action: func(c *cli.Context) error {
-					fmt.Fprintln(c.App.Writer, "padlock", scan.ToolVersion)
+					fmt.Fprintln(c.App.Writer, version.Get().String())
 					return nil
 				},
 			},

@@ -252,6 +252,10 @@ func TestVersion(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(stdout, "padlock ") {
 		t.Fatalf("exit %d, stdout %q", code, stdout)
 	}
+	code, flag, _ := runCLI(t, context.Background(), "--version")
+	if code != 0 || flag != stdout {
+		t.Errorf("--version printed %q (exit %d), version printed %q", flag, code, stdout)
+	}
 }
 
 func TestBaselineIgnoreReportAndDiff(t *testing.T) {
