@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/padlock-scan/padlock/report/schema"
 	"github.com/padlock-scan/padlock/rules"
 )
 
@@ -53,7 +54,43 @@ func runCLI(t *testing.T, ctx context.Context, args ...string) (code int, stdout
 	defer cliMu.Unlock()
 	var out, errb bytes.Buffer
 	code = run(ctx, append([]string{"padlock"}, args...), &out, &errb)
+	validateWrittenReport(t, args, out.Bytes())
 	return code, out.String(), errb.String()
+}
+
+// validateWrittenReport checks the JSON report a crawl wrote (to a file, into a folder or to
+// standard output) against the report's JSON Schema, so every CLI test also tests the contract.
+func validateWrittenReport(t *testing.T, args []string, stdout []byte) {
+	t.Helper()
+	if len(args) == 0 || (args[0] != "crawl" && args[0] != "demo") {
+		return
+	}
+	out, jsonOnly := "", true
+	for i := 1; i+1 < len(args); i++ {
+		switch args[i] {
+		case "-o", "--output":
+			out = args[i+1]
+		case "-f", "--format":
+			jsonOnly = jsonOnly && args[i+1] == "json"
+		}
+	}
+	var doc []byte
+	switch {
+	case out == "-" && jsonOnly:
+		doc = stdout
+	case out != "" && out != "-" && isDir(out):
+		doc, _ = os.ReadFile(filepath.Join(out, "padlock.json"))
+	case out != "" && out != "-" && jsonOnly:
+		if st, err := os.Stat(out); err == nil && st.Mode().IsRegular() {
+			doc, _ = os.ReadFile(out)
+		}
+	}
+	if len(doc) == 0 {
+		return
+	}
+	if err := schema.Validate(doc); err != nil {
+		t.Errorf("padlock %s wrote a report that does not match report/schema/report-v1.json: %v", strings.Join(args, " "), err)
+	}
 }
 
 func TestBadUsageExitsTwoWithAClearMessage(t *testing.T) {
