@@ -24,15 +24,22 @@ var ErrLocalAddress = fmt.Errorf("padlock does not connect to a non-public addre
 // nonPublic reports whether an address is loopback, private, link-local (the cloud metadata
 // endpoint 169.254.169.254 among them), CGNAT, unspecified or multicast.
 func nonPublic(a netip.Addr) bool {
+	if v4, ok := embeddedIPv4(a); ok && nonPublic(v4) {
+		return true
+	}
 	a = a.Unmap()
 	return a.IsLoopback() || a.IsPrivate() || neverDialed(a) || cgnat.Contains(a)
 }
 
 // neverDialed reports addresses no web page's sub-resource legitimately lives on, whatever the
-// site: link-local (cloud metadata endpoints), unspecified and multicast.
+// site: link-local (cloud metadata endpoints), the metadata endpoints outside it, unspecified
+// and multicast, also when written as an IPv6 address that embeds one (NAT64, 6to4, mapped).
 func neverDialed(a netip.Addr) bool {
+	if v4, ok := embeddedIPv4(a); ok && neverDialed(v4) {
+		return true
+	}
 	a = a.Unmap()
-	return a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() || a.IsUnspecified() || a.IsMulticast()
+	return a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() || a.IsUnspecified() || a.IsMulticast() || isMetadata(a)
 }
 
 // refused says whether the guard refuses to dial a, given whether the site is local.
