@@ -1,0 +1,55 @@
+package termsafe
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestLine(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"https://shop.test/a?b=c", "https://shop.test/a?b=c"},
+		{"café — ünïcode 日本", "café — ünïcode 日本"},
+		{"\x1b]0;owned\x07", `\x1b]0;owned\x07`},                                                                   // retitle the terminal
+		{"x\x1b[2Jy", `x\x1b[2Jy`},                                                                                 // clear the screen
+		{"\x1b]8;;https://evil.test\x1b\\click\x1b]8;;\x1b\\", `\x1b]8;;https://evil.test\x1b\click\x1b]8;;\x1b\`}, // OSC 8 link
+		{"a\nb\r\tc", `a\nb\r\tc`},
+		{"\x7f\u0085\u009b", `\x7f\x85\x9b`}, // DEL, C1 NEL and CSI
+		{"abc\u202egnp.exe", `abc\u202egnp.exe`},
+		{"\xff\xfe", `\xff\xfe`},
+	}
+	for _, tc := range tests {
+		if got := Line(tc.in); got != tc.want {
+			t.Errorf("Line(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	if got := Text("one\x1b[1A\ntwo"); got != "one\\x1b[1A\ntwo" {
+		t.Errorf("Text kept %q", got)
+	}
+}
+
+func FuzzLine(f *testing.F) {
+	for _, s := range []string{"", "plain", "\x1b[31mred", "a\u202eb", "\xff", "\x9b2J"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := Line(s)
+		if !utf8.ValidString(got) {
+			t.Fatalf("Line(%q) is not valid UTF-8", s)
+		}
+		for _, r := range got {
+			if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 || bidi(r) {
+				t.Fatalf("Line(%q) = %q keeps %U", s, got, r)
+			}
+		}
+		if len(got) > 6*len(s) {
+			t.Fatalf("Line(%q) grew to %d bytes", s, len(got))
+		}
+		safe := utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool {
+			return r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 || bidi(r)
+		})
+		if safe != (got == s) {
+			t.Fatalf("safe text must come back unchanged, and only it: %q -> %q", s, got)
+		}
+	})
+}
