@@ -9,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/padlock-scan/padlock/internal/termsafe"
 	"github.com/padlock-scan/padlock/internal/version"
 )
 
@@ -34,6 +35,9 @@ func usageErr(format string, a ...any) error {
 
 // run is the whole program with its inputs and outputs passed in, so tests run it in-process.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	// Messages on stderr carry URLs, certificate names and errors from the crawled site: no
+	// escape sequence of theirs reaches the terminal.
+	stderr = termsafe.NewWriter(stderr)
 	app := newApp(ctx, stdout, stderr)
 	err := app.RunContext(ctx, flagsFirst(app, args))
 	if err == nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"github.com/padlock-scan/padlock/internal/termsafe"
 	"github.com/padlock-scan/padlock/scan"
 )
 
@@ -29,9 +30,10 @@ func newProgress(stderr io.Writer, quiet bool) (update func(scan.Progress), fini
 		}
 		return fmt.Sprintf("%d pages, %d queued, %d findings, %d errors, %.0f pages/s", p.Pages, p.Queued, p.Findings, p.Errors, rate)
 	}
-	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	// The bar draws with its own escapes on the terminal itself; its text is padlock's counts.
+	if f, ok := termsafe.Raw(stderr).(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		bar := progressbar.NewOptions(-1,
-			progressbar.OptionSetWriter(stderr),
+			progressbar.OptionSetWriter(f),
 			progressbar.OptionSpinnerType(14),
 			progressbar.OptionThrottle(100*time.Millisecond),
 			progressbar.OptionClearOnFinish(),

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/padlock-scan/padlock/internal/termsafe"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -96,7 +97,8 @@ func diffCommand() *cli.Command {
 }
 
 func printChanges(c *cli.Context, ch *report.Changes) {
-	w := c.App.Writer
+	// Reports hold URLs, CSP and header values from crawled sites: escape them for the terminal.
+	w := termsafe.NewWriter(c.App.Writer)
 	if len(ch.NotCompared) > 0 {
 		fmt.Fprintf(w, "rules not compared (off in one of the runs): %s\n", strings.Join(ch.NotCompared, ", "))
 	}

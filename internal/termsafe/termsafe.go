@@ -6,6 +6,7 @@
 package termsafe
 
 import (
+	"io"
 	"strings"
 	"unicode/utf8"
 )
@@ -77,4 +78,61 @@ func clean(s string) bool {
 // and marks) that can make a printed value read differently from what it is.
 func bidi(r rune) bool {
 	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f || r == 0x061c
+}
+
+// Writer escapes what is written through it as Text does (newlines and tabs pass), for a
+// stream such as standard error that carries messages built from network data. A UTF-8
+// sequence split across two writes is held back until it is whole.
+type Writer struct {
+	w       io.Writer
+	pending []byte // the start of a UTF-8 sequence the last write ended in
+}
+
+// NewWriter wraps w. Raw(NewWriter(w)) is w.
+func NewWriter(w io.Writer) *Writer { return &Writer{w: w} }
+
+// Write escapes p and writes it; it reports len(p) when the escaped bytes were all written.
+func (sw *Writer) Write(p []byte) (int, error) {
+	data := p
+	if len(sw.pending) > 0 {
+		data = append(sw.pending, p...)
+		sw.pending = nil
+	}
+	// Hold back an incomplete UTF-8 sequence at the end (at most 3 bytes).
+	cut := len(data)
+	for i := len(data) - 1; i >= 0 && i >= len(data)-3; i-- {
+		if utf8.RuneStart(data[i]) {
+			if !utf8.FullRune(data[i:]) {
+				cut = i
+			}
+			break
+		}
+	}
+	sw.pending = append(sw.pending[:0], data[cut:]...)
+	out := data[:cut]
+	s := string(out)
+	if !clean(strings.ReplaceAll(strings.ReplaceAll(s, "\n", " "), "\t", " ")) {
+		parts := strings.Split(s, "\n")
+		for i, part := range parts {
+			fields := strings.Split(part, "\t")
+			for j, f := range fields {
+				fields[j] = Line(f)
+			}
+			parts[i] = strings.Join(fields, "\t")
+		}
+		s = strings.Join(parts, "\n")
+	}
+	if _, err := io.WriteString(sw.w, s); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// Raw returns the writer under a Writer (for a progress bar that draws with its own escapes
+// and prints no network data), or w itself.
+func Raw(w io.Writer) io.Writer {
+	if sw, ok := w.(*Writer); ok {
+		return sw.w
+	}
+	return w
 }

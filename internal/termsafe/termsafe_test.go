@@ -53,3 +53,21 @@ func FuzzLine(f *testing.F) {
 		}
 	})
 }
+
+func TestWriter(t *testing.T) {
+	var b strings.Builder
+	w := NewWriter(&b)
+	// A message with an escape sequence, a tab and a newline, and a UTF-8 rune split over writes.
+	for _, part := range []string{"padlock: tls: x509: \x1b]0;owned\x07 name\n", "col1\tcol2\n", "caf\xc3", "\xa9 \u202e\n"} {
+		if n, err := w.Write([]byte(part)); n != len(part) || err != nil {
+			t.Fatalf("Write(%q) = %d, %v", part, n, err)
+		}
+	}
+	want := "padlock: tls: x509: \\x1b]0;owned\\x07 name\ncol1\tcol2\ncafé \\u202e\n"
+	if b.String() != want {
+		t.Errorf("got %q, want %q", b.String(), want)
+	}
+	if Raw(w) != &b {
+		t.Error("Raw does not unwrap")
+	}
+}
