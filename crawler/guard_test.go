@@ -1,13 +1,14 @@
 package crawler
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"testing"
+
+	"github.com/padlock-scan/padlock/internal/sitetest/testnet"
 )
 
 // A public site that names loopback or link-local addresses must not make padlock connect to
@@ -26,15 +27,9 @@ func TestNonPublicAddressesOnlyForLocalSites(t *testing.T) {
 	// The public address 203.0.113.10 (TEST-NET-3) is this test's name for the site: the dialer
 	// maps it to the loopback server and refuses everything else, so nothing leaves the machine.
 	public := fmt.Sprintf("203.0.113.10:%d", sitePort)
-	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
-		if addr == public {
-			addr = site.Listener.Addr().String()
-		} else if !strings.HasPrefix(addr, "127.0.0.1:") {
-			return nil, fmt.Errorf("test dialer: refusing %s", addr)
-		}
-		var d net.Dialer
-		return d.DialContext(ctx, network, addr)
-	}
+	guard := &testnet.Guard{}
+	guard.Map(public, site.Listener.Addr().String())
+	dial := guard.Dial
 	pages, _ := crawlAll(t, &Config{StartURLs: []string{"http://" + public + "/"}, DialContext: dial, IgnoreRobots: true})
 	if len(pages) != 1 {
 		t.Fatalf("want the start page, got %d pages", len(pages))

@@ -3,78 +3,20 @@ package crawler
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
-	"io"
-	"log"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/padlock-scan/padlock/internal/certs"
+	"github.com/padlock-scan/padlock/internal/sitetest/testnet"
 )
-
-// testCA issues certificates for the TLS tests.
-type testCA struct {
-	*certs.CA
-	cert *x509.Certificate
-	pool *x509.CertPool
-}
-
-func wrapCA(t *testing.T, ca *certs.CA, err error) *testCA {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &testCA{CA: ca, cert: ca.Cert, pool: ca.Pool}
-}
-
-func newTestCA(t *testing.T, name string) *testCA {
-	t.Helper()
-	ca, err := certs.NewCA(name, time.Now().Add(-48*time.Hour), time.Now().Add(365*24*time.Hour))
-	return wrapCA(t, ca, err)
-}
-
-// intermediate issues a CA certificate signed by ca.
-func (ca *testCA) intermediate(t *testing.T, name string) *testCA {
-	t.Helper()
-	in, err := ca.Intermediate(name)
-	return wrapCA(t, in, err)
-}
-
-// leaf issues a server certificate; chain lists extra certificates the server sends after it.
-func (ca *testCA) leaf(t *testing.T, names []string, notBefore, notAfter time.Time, aia bool, chain ...*x509.Certificate) tls.Certificate {
-	t.Helper()
-	opt := certs.LeafOptions{Chain: chain}
-	if aia {
-		opt.IssuerURL = "http://ca.invalid/intermediate.crt"
-	}
-	c, err := ca.Leaf(names, notBefore, notAfter, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-// tlsServer serves h over TLS with cert and the given protocol range.
-func tlsServer(t *testing.T, cert tls.Certificate, minV, maxV uint16, h http.Handler) *httptest.Server {
-	t.Helper()
-	srv := httptest.NewUnstartedServer(h)
-	srv.EnableHTTP2 = false
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: minV, MaxVersion: maxV}
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	return srv
-}
 
 func TestProbeVersionsAndLegacy(t *testing.T) {
 	t.Parallel()
-	ca := newTestCA(t, "probe CA")
-	cert := ca.leaf(t, []string{"127.0.0.1"}, time.Now().Add(-time.Hour), time.Now().Add(90*24*time.Hour), false)
+	ca := testnet.NewCA(t, "probe CA")
+	cert := ca.Leaf(t, []string{"127.0.0.1"}, time.Now().Add(-time.Hour), time.Now().Add(90*24*time.Hour))
 	page := html(`<p>hello</p>`)
 	tests := []struct {
 		name        string
@@ -90,9 +32,9 @@ func TestProbeVersionsAndLegacy(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := tlsServer(t, cert, tc.minV, tc.maxV, page)
+			srv := testnet.TLSServerVersions(t, page, tc.minV, tc.maxV, cert)
 			var pages []*Page
-			res, _ := Crawl(context.Background(), &Config{StartURLs: []string{srv.URL + "/"}, RootCAs: ca.pool, IgnoreRobots: true},
+			res, _ := Crawl(context.Background(), &Config{StartURLs: []string{srv.URL + "/"}, RootCAs: ca.Pool, IgnoreRobots: true},
 				func(p *Page) { pages = append(pages, p) })
 			if res == nil || len(res.Origins) != 1 {
 				t.Fatalf("want one origin, got %+v", res)
@@ -113,9 +55,9 @@ func TestProbeVersionsAndLegacy(t *testing.T) {
 
 func TestProbeCertificateProblems(t *testing.T) {
 	t.Parallel()
-	ca := newTestCA(t, "root CA")
-	inter := ca.intermediate(t, "intermediate CA")
-	other := newTestCA(t, "unknown CA")
+	ca := testnet.NewCA(t, "root CA")
+	inter := ca.Intermediate(t, "intermediate CA")
+	other := testnet.NewCA(t, "unknown CA")
 	now := time.Now()
 	ok := []string{"127.0.0.1"}
 	tests := []struct {
@@ -124,20 +66,20 @@ func TestProbeCertificateProblems(t *testing.T) {
 		wantProblem string
 		expiresSoon bool
 	}{
-		{"valid", ca.leaf(t, ok, now.Add(-time.Hour), now.Add(90*24*time.Hour), false), "", false},
-		{"expired", ca.leaf(t, ok, now.Add(-90*24*time.Hour), now.Add(-24*time.Hour), false), "expired", false},
-		{"not yet valid", ca.leaf(t, ok, now.Add(24*time.Hour), now.Add(90*24*time.Hour), false), "not-yet-valid", false},
-		{"other host", ca.leaf(t, []string{"shop.example"}, now.Add(-time.Hour), now.Add(90*24*time.Hour), false), "wrong-host", false},
-		{"untrusted", other.leaf(t, ok, now.Add(-time.Hour), now.Add(90*24*time.Hour), false), "untrusted", false},
-		{"missing intermediate", inter.leaf(t, ok, now.Add(-time.Hour), now.Add(90*24*time.Hour), true), "incomplete-chain", false},
-		{"intermediate sent", inter.leaf(t, ok, now.Add(-time.Hour), now.Add(90*24*time.Hour), true, inter.cert), "", false},
-		{"expires in 10 days", ca.leaf(t, ok, now.Add(-time.Hour), now.Add(10*24*time.Hour), false), "", true},
+		{"valid", ca.Leaf(t, ok, now.Add(-time.Hour), now.Add(90*24*time.Hour)), "", false},
+		{"expired", ca.Leaf(t, ok, now.Add(-90*24*time.Hour), now.Add(-24*time.Hour)), "expired", false},
+		{"not yet valid", ca.Leaf(t, ok, now.Add(24*time.Hour), now.Add(90*24*time.Hour)), "not-yet-valid", false},
+		{"other host", ca.Leaf(t, []string{"shop.example"}, now.Add(-time.Hour), now.Add(90*24*time.Hour)), "wrong-host", false},
+		{"untrusted", other.Leaf(t, ok, now.Add(-time.Hour), now.Add(90*24*time.Hour)), "untrusted", false},
+		{"missing intermediate", inter.ChainLeaf(t, ok, now.Add(-time.Hour), now.Add(90*24*time.Hour), false), "incomplete-chain", false},
+		{"intermediate sent", inter.ChainLeaf(t, ok, now.Add(-time.Hour), now.Add(90*24*time.Hour), true), "", false},
+		{"expires in 10 days", ca.Leaf(t, ok, now.Add(-time.Hour), now.Add(10*24*time.Hour)), "", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := tlsServer(t, tc.cert, tls.VersionTLS12, tls.VersionTLS13, html(`<p>x</p>`))
-			res, _ := Crawl(context.Background(), &Config{StartURLs: []string{srv.URL + "/"}, RootCAs: ca.pool, IgnoreRobots: true}, func(*Page) {})
+			srv := testnet.TLSServer(t, html(`<p>x</p>`), tc.cert)
+			res, _ := Crawl(context.Background(), &Config{StartURLs: []string{srv.URL + "/"}, RootCAs: ca.Pool, IgnoreRobots: true}, func(*Page) {})
 			if res == nil || len(res.Origins) != 1 {
 				t.Fatalf("want one origin, got %+v", res)
 			}
@@ -156,24 +98,24 @@ func TestProbeCertificateProblems(t *testing.T) {
 // it is recorded and the crawl goes on.
 func TestBadCertificatesOnSiteAndThirdParty(t *testing.T) {
 	t.Parallel()
-	ca := newTestCA(t, "root CA")
+	ca := testnet.NewCA(t, "root CA")
 	now := time.Now()
-	expired := ca.leaf(t, []string{"127.0.0.1"}, now.Add(-90*24*time.Hour), now.Add(-24*time.Hour), false)
-	good := ca.leaf(t, []string{"127.0.0.1", "localhost"}, now.Add(-time.Hour), now.Add(90*24*time.Hour), false)
-	wrong := ca.leaf(t, []string{"elsewhere.example"}, now.Add(-time.Hour), now.Add(90*24*time.Hour), false)
-	third := tlsServer(t, wrong, tls.VersionTLS12, tls.VersionTLS13, html(`//js`))
+	expired := ca.Leaf(t, []string{"127.0.0.1"}, now.Add(-90*24*time.Hour), now.Add(-24*time.Hour))
+	good := ca.Leaf(t, []string{"127.0.0.1", "localhost"}, now.Add(-time.Hour), now.Add(90*24*time.Hour))
+	wrong := ca.Leaf(t, []string{"elsewhere.example"}, now.Add(-time.Hour), now.Add(90*24*time.Hour))
+	third := testnet.TLSServer(t, html(`//js`), wrong)
 	thirdPort := third.Listener.Addr().(*net.TCPAddr).Port
 
 	t.Run("site", func(t *testing.T) {
 		t.Parallel()
-		srv := tlsServer(t, expired, tls.VersionTLS12, tls.VersionTLS13, html(`<a href="/b">b</a>`))
+		srv := testnet.TLSServer(t, html(`<a href="/b">b</a>`), expired)
 		var pages []*Page
-		_, err := Crawl(context.Background(), &Config{StartURLs: []string{srv.URL + "/"}, RootCAs: ca.pool, IgnoreRobots: true}, func(p *Page) { pages = append(pages, p) })
+		_, err := Crawl(context.Background(), &Config{StartURLs: []string{srv.URL + "/"}, RootCAs: ca.Pool, IgnoreRobots: true}, func(p *Page) { pages = append(pages, p) })
 		if err != ErrNoStart || len(pages) != 1 || !strings.Contains(pages[0].Err, "certificate") {
 			t.Fatalf("want ErrNoStart and a certificate error, got %v %+v", err, pages)
 		}
 		pages = nil
-		_, err = Crawl(context.Background(), &Config{StartURLs: []string{srv.URL + "/"}, RootCAs: ca.pool, IgnoreRobots: true, Insecure: true}, func(p *Page) { pages = append(pages, p) })
+		_, err = Crawl(context.Background(), &Config{StartURLs: []string{srv.URL + "/"}, RootCAs: ca.Pool, IgnoreRobots: true, Insecure: true}, func(p *Page) { pages = append(pages, p) })
 		if err != nil || len(pages) != 2 {
 			t.Fatalf("--insecure: want the crawl to go on (2 pages), got %v, %d pages", err, len(pages))
 		}
@@ -184,9 +126,9 @@ func TestBadCertificatesOnSiteAndThirdParty(t *testing.T) {
 	t.Run("third party", func(t *testing.T) {
 		t.Parallel()
 		body := fmt.Sprintf(`<script src="https://localhost:%d/x.js"></script>`, thirdPort)
-		srv := tlsServer(t, good, tls.VersionTLS12, tls.VersionTLS13, html(body))
+		srv := testnet.TLSServer(t, html(body), good)
 		var pages []*Page
-		res, err := Crawl(context.Background(), &Config{StartURLs: []string{srv.URL + "/"}, RootCAs: ca.pool, IgnoreRobots: true, Insecure: true}, func(p *Page) { pages = append(pages, p) })
+		res, err := Crawl(context.Background(), &Config{StartURLs: []string{srv.URL + "/"}, RootCAs: ca.Pool, IgnoreRobots: true, Insecure: true}, func(p *Page) { pages = append(pages, p) })
 		if err != nil || len(pages) != 1 {
 			t.Fatalf("crawl: %v, %d pages", err, len(pages))
 		}
@@ -208,9 +150,9 @@ func TestBadCertificatesOnSiteAndThirdParty(t *testing.T) {
 
 func TestHSTSRecordedPerOrigin(t *testing.T) {
 	t.Parallel()
-	ca := newTestCA(t, "root CA")
-	cert := ca.leaf(t, []string{"127.0.0.1"}, time.Now().Add(-time.Hour), time.Now().Add(90*24*time.Hour), false)
-	srv := tlsServer(t, cert, tls.VersionTLS12, tls.VersionTLS13, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ca := testnet.NewCA(t, "root CA")
+	cert := ca.Leaf(t, []string{"127.0.0.1"}, time.Now().Add(-time.Hour), time.Now().Add(90*24*time.Hour))
+	srv := testnet.TLSServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/":
 			w.Header().Add("Strict-Transport-Security", "max-age=31536000")
@@ -221,8 +163,8 @@ func TestHSTSRecordedPerOrigin(t *testing.T) {
 		default:
 			http.NotFound(w, r)
 		}
-	}))
-	res, err := Crawl(context.Background(), &Config{StartURLs: []string{srv.URL + "/"}, RootCAs: ca.pool, IgnoreRobots: true}, func(*Page) {})
+	}), cert)
+	res, err := Crawl(context.Background(), &Config{StartURLs: []string{srv.URL + "/"}, RootCAs: ca.Pool, IgnoreRobots: true}, func(*Page) {})
 	if err != nil || len(res.Origins) != 1 {
 		t.Fatalf("crawl: %v %+v", err, res)
 	}

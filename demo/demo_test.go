@@ -3,39 +3,18 @@ package demo
 import (
 	"context"
 	"crypto/tls"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
 
+	"github.com/padlock-scan/padlock/internal/sitetest/testnet"
 	"github.com/padlock-scan/padlock/report"
 	"github.com/padlock-scan/padlock/scan"
 )
-
-// loopbackOnly is a crawler.Config.DialContext that refuses (and records) every address that is
-// not a loopback IP, so a demo URL without a demo port fails the test instead of leaving the
-// machine.
-type loopbackOnly struct {
-	mu      sync.Mutex
-	refused []string
-}
-
-func (l *loopbackOnly) dial(ctx context.Context, network, addr string) (net.Conn, error) {
-	host, _, err := net.SplitHostPort(addr)
-	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
-		l.mu.Lock()
-		l.refused = append(l.refused, addr)
-		l.mu.Unlock()
-		return nil, fmt.Errorf("test: refusing to dial non-loopback %s", addr)
-	}
-	var d net.Dialer
-	return d.DialContext(ctx, network, addr)
-}
 
 func crawlDemo(t *testing.T) (*Demo, *report.Report) {
 	t.Helper()
@@ -46,19 +25,16 @@ func crawlDemo(t *testing.T) (*Demo, *report.Report) {
 		t.Fatal(err)
 	}
 	t.Cleanup(d.Close)
-	guard := &loopbackOnly{}
+	guard := testnet.NewGuard(t) // fails the test if the crawl tries to leave loopback
 	opt := scan.Options{}
 	opt.Crawl.StartURLs = []string{d.StartURL}
 	opt.Crawl.Resolve = d.Resolve
 	opt.Crawl.RootCAs = d.RootCAs
 	opt.Crawl.Timeout = 5 * time.Second
-	opt.Crawl.DialContext = guard.dial
+	opt.Crawl.DialContext = guard.Dial
 	rep, err := scan.Run(ctx, opt)
 	if err != nil {
 		t.Fatalf("scan.Run: %v", err)
-	}
-	if len(guard.refused) > 0 {
-		t.Errorf("the crawl tried to leave loopback: %v", guard.refused)
 	}
 	return d, rep
 }
@@ -194,11 +170,11 @@ func TestDemoServes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	guard := &loopbackOnly{}
+	guard := testnet.NewGuard(t)
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			_, port, _ := net.SplitHostPort(addr)
-			return guard.dial(ctx, network, net.JoinHostPort("127.0.0.1", port))
+			return guard.Dial(ctx, network, net.JoinHostPort("127.0.0.1", port))
 		},
 	}
 	tr.TLSClientConfig = tlsConfig(d)
@@ -256,9 +232,6 @@ func TestDemoServes(t *testing.T) {
 	resp, _ = get(d.URL(CDNHost, "/libs/carousel/2.4.1/carousel.min.js", true))
 	if resp.Header.Get("Access-Control-Allow-Origin") != "*" {
 		t.Error("the CDN must send Access-Control-Allow-Origin")
-	}
-	if len(guard.refused) > 0 {
-		t.Errorf("left loopback: %v", guard.refused)
 	}
 }
 
