@@ -57,7 +57,7 @@ func (ig Ignore) matches(f report.Finding) bool {
 }
 
 // Apply marks the report's findings: suppressed by the first live ignore entry that matches,
-// and, with a baseline, "new" or "known" (the baseline's findings missing now go to rep.Fixed).
+// and, with a baseline, new or known (the baseline's findings missing now go to rep.Fixed).
 // Expired entries suppress nothing and are listed in rep.Warnings.
 func Apply(rep *report.Report, baseline *report.Report, ignores []Ignore, now time.Time) {
 	var live []Ignore
@@ -97,9 +97,9 @@ func Apply(rep *report.Report, baseline *report.Report, ignores []Ignore, now ti
 		k := cmp.Key(rep.Findings[i])
 		now2[k] = true
 		if known[k] {
-			rep.Findings[i].Baseline = "known"
+			rep.Findings[i].Baseline = report.BaselineKnown
 		} else {
-			rep.Findings[i].Baseline = "new"
+			rep.Findings[i].Baseline = report.BaselineNew
 			if !baseline.Checked(rep.Findings[i].Rule) {
 				unchecked[rep.Findings[i].Rule]++
 			}
@@ -123,7 +123,7 @@ func Apply(rep *report.Report, baseline *report.Report, ignores []Ignore, now ti
 			}
 			continue
 		}
-		f.Baseline, f.Suppressed = "", nil
+		f.Baseline, f.Suppressed = report.BaselineNone, nil
 		rep.Fixed = append(rep.Fixed, f)
 	}
 	if unseen > 0 {

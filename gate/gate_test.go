@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/padlock-scan/padlock/report"
+	"github.com/padlock-scan/padlock/rules"
 )
 
 func TestGlob(t *testing.T) {
@@ -34,7 +35,7 @@ func TestGlob(t *testing.T) {
 }
 
 func finding(rule, page, url string) report.Finding {
-	return report.Finding{Rule: rule, Severity: "error", Page: page, URL: url, Element: "script", Attribute: "src"}
+	return report.Finding{Rule: rule, Severity: rules.Error, Page: page, URL: url, Element: "script", Attribute: "src"}
 }
 
 func TestApplySuppressesAndExpires(t *testing.T) {
@@ -147,8 +148,8 @@ func TestApplyBaselineOnlyFixesWhatWasChecked(t *testing.T) {
 		finding("mixed-content-blockable", "https://s/cut", "http://cdn/a.js"),
 		finding("mixed-content-blockable", "https://s/gone", "http://cdn/a.js"),
 		finding("mixed-content-blockable", "https://s/moved", "http://cdn/a.js"),
-		{Rule: "tls-legacy", Severity: "warning", Page: "https://s/ok", URL: "https://s"},
-		{Rule: "tls-version", Severity: "error", Page: "https://s/ok", URL: "https://other"},
+		{Rule: "tls-legacy", Severity: rules.Warning, Page: "https://s/ok", URL: "https://s"},
+		{Rule: "tls-version", Severity: rules.Error, Page: "https://s/ok", URL: "https://other"},
 	}}
 	cur := &report.Report{
 		Pages: []report.Page{

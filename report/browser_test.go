@@ -172,7 +172,7 @@ func TestHTMLInBrowser(t *testing.T) {
 	count := func(sev string) int {
 		n := 0
 		for _, f := range r.Findings {
-			if sev == "" || f.Severity == sev {
+			if sev == "" || f.Severity.String() == sev {
 				n++
 			}
 		}
@@ -197,7 +197,8 @@ func TestHTMLInBrowser(t *testing.T) {
 	})
 
 	t.Run("severity filter", func(t *testing.T) {
-		for _, sev := range severityNames {
+		for _, level := range severities {
+			sev := level.String()
 			reset()
 			step("click "+sev, chromedp.Click(chromedp.ID("filter-sev-"+sev)))
 			rows := visible()

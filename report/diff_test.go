@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/padlock-scan/padlock/rules"
 )
 
 func TestDiffScriptsHeadersOriginsFindings(t *testing.T) {
@@ -59,7 +61,7 @@ func TestDiffScriptsHeadersOriginsFindings(t *testing.T) {
 func TestDiffLeavesOutRulesThatWereOff(t *testing.T) {
 	t.Parallel()
 	f := func(rule, url string) Finding {
-		return Finding{Rule: rule, Severity: "error", Page: "https://s.test/", URL: url}
+		return Finding{Rule: rule, Severity: rules.Error, Page: "https://s.test/", URL: url}
 	}
 	pages := []Page{{URL: "https://s.test/", FinalURL: "https://s.test/", Status: 200}}
 	old := &Report{
@@ -99,9 +101,9 @@ func TestDiffOnlyCountsWhatTheNewCrawlChecked(t *testing.T) {
 			{Kind: "external", URL: "https://cdn/home.js", Pages: []string{"https://s/"}},
 		},
 		Findings: []Finding{
-			{Rule: "third-party-script", Severity: "error", Page: "https://s/pay", URL: "https://cdn/pay.js"},
-			{Rule: "insecure-link", Severity: "info", Page: "https://s/deep", URL: "http://x/"},
-			{Rule: "insecure-link", Severity: "info", Page: "https://s/", URL: "http://x/"},
+			{Rule: "third-party-script", Severity: rules.Error, Page: "https://s/pay", URL: "https://cdn/pay.js"},
+			{Rule: "insecure-link", Severity: rules.Info, Page: "https://s/deep", URL: "http://x/"},
+			{Rule: "insecure-link", Severity: rules.Info, Page: "https://s/", URL: "http://x/"},
 		},
 	}
 	cur := &Report{
@@ -199,7 +201,7 @@ func TestDiffCoverageOfRedirectsAndOrigins(t *testing.T) {
 		return Page{URL: url, FinalURL: final, Status: status, Redirects: redirects}
 	}
 	mixed := func(page string) Finding {
-		return Finding{Rule: "sri-missing", Severity: "warning", Page: page, URL: "https://cdn.test/pay.js", Element: "script", Attribute: "src", Source: "html"}
+		return Finding{Rule: "sri-missing", Severity: rules.Warning, Page: page, URL: "https://cdn.test/pay.js", Element: "script", Attribute: "src", Source: "html"}
 	}
 	t.Run("a page that now redirects to a login wall is not fixed", func(t *testing.T) {
 		old := &Report{Pages: []Page{pg("https://s/pay", "https://s/pay", 200), pg("https://s/login", "https://s/login", 200)},
@@ -223,7 +225,7 @@ func TestDiffCoverageOfRedirectsAndOrigins(t *testing.T) {
 		}
 	})
 	t.Run("hsts-missing is not fixed when no page of the origin loaded", func(t *testing.T) {
-		hsts := Finding{Rule: "hsts-missing", Severity: "warning", Page: "https://s/", URL: "https://s", Source: "header"}
+		hsts := Finding{Rule: "hsts-missing", Severity: rules.Warning, Page: "https://s/", URL: "https://s", Source: "header"}
 		old := &Report{Pages: []Page{pg("https://s/", "https://s/", 200)}, Origins: []Origin{{Origin: "https://s"}}, Findings: []Finding{hsts}}
 		cur := &Report{Pages: []Page{{URL: "https://s/", FinalURL: "https://s/", Status: 503, Error: "HTTP 503 Service Unavailable"}},
 			Origins: []Origin{{Origin: "https://s"}}}
@@ -237,7 +239,7 @@ func TestDiffCoverageOfRedirectsAndOrigins(t *testing.T) {
 	})
 	t.Run("an origin finding whose first page moved is the same finding", func(t *testing.T) {
 		tls := func(page string) Finding {
-			return Finding{Rule: "tls-certificate", Severity: "error", Page: page, URL: "https://cdn.test", Source: "tls"}
+			return Finding{Rule: "tls-certificate", Severity: rules.Error, Page: page, URL: "https://cdn.test", Source: "tls"}
 		}
 		old := &Report{Pages: []Page{pg("https://s/b", "https://s/b", 200)}, Origins: []Origin{{Origin: "https://cdn.test"}}, Findings: []Finding{tls("https://s/b")}}
 		cur := &Report{Pages: []Page{pg("https://s/a", "https://s/a", 200)}, Origins: []Origin{{Origin: "https://cdn.test"}}, Findings: []Finding{tls("https://s/a")}}
@@ -250,8 +252,8 @@ func TestDiffCoverageOfRedirectsAndOrigins(t *testing.T) {
 			Pages: []Page{pg("https://s/d", "http://s/d3", 200,
 				Redirect{From: "https://s/d", To: "https://s/d2", Status: 301}, Redirect{From: "https://s/d2", To: "http://s/d3", Status: 301})},
 			Findings: []Finding{
-				{Rule: "https-downgrade", Severity: "error", Page: "https://s/d2", URL: "http://s/d3", Source: "redirect"},
-				{Rule: "insecure-page", Severity: "error", Page: "http://s/d3", URL: "http://s/d3", Source: "redirect"},
+				{Rule: "https-downgrade", Severity: rules.Error, Page: "https://s/d2", URL: "http://s/d3", Source: "redirect"},
+				{Rule: "insecure-page", Severity: rules.Error, Page: "http://s/d3", URL: "http://s/d3", Source: "redirect"},
 			}}
 		cur := &Report{Pages: []Page{pg("https://s/d", "https://s/d3", 200,
 			Redirect{From: "https://s/d", To: "https://s/d2", Status: 301}, Redirect{From: "https://s/d2", To: "https://s/d3", Status: 301})}}
@@ -293,17 +295,17 @@ func TestDiffAcrossHosts(t *testing.T) {
 		return r
 	}
 	f := func(host, rule, url string) Finding {
-		return Finding{Rule: rule, Severity: "error", Page: "https://" + host + "/pay", URL: strings.ReplaceAll(url, "HOST", host), Source: "html"}
+		return Finding{Rule: rule, Severity: rules.Error, Page: "https://" + host + "/pay", URL: strings.ReplaceAll(url, "HOST", host), Source: "html"}
 	}
 	prod := rep("www.shop.test",
 		f("www.shop.test", "mixed-content-blockable", "http://HOST/old.js"),
 		f("www.shop.test", "third-party-script", "https://cdn.other.test/a.js"),
-		Finding{Rule: "hsts-missing", Severity: "warning", Page: "https://www.shop.test/pay", URL: "https://www.shop.test", Source: "header"})
+		Finding{Rule: "hsts-missing", Severity: rules.Warning, Page: "https://www.shop.test/pay", URL: "https://www.shop.test", Source: "header"})
 	preview := rep("pr-42.preview.test:8443",
 		f("pr-42.preview.test:8443", "mixed-content-blockable", "http://HOST/old.js"),
 		f("pr-42.preview.test:8443", "third-party-script", "https://cdn.other.test/a.js"),
 		f("pr-42.preview.test:8443", "third-party-script", "https://skimmer.test/x.js"),
-		Finding{Rule: "hsts-missing", Severity: "warning", Page: "https://pr-42.preview.test:8443/pay", URL: "https://pr-42.preview.test:8443", Source: "header"})
+		Finding{Rule: "hsts-missing", Severity: rules.Warning, Page: "https://pr-42.preview.test:8443/pay", URL: "https://pr-42.preview.test:8443", Source: "header"})
 	c := Diff(prod, preview)
 	if len(c.NewFindings) != 1 || c.NewFindings[0].URL != "https://skimmer.test/x.js" || len(c.Fixed) != 0 || len(c.PagesAdded)+len(c.PagesRemoved) != 0 {
 		t.Errorf("new %+v fixed %+v pages +%v -%v", c.NewFindings, c.Fixed, c.PagesAdded, c.PagesRemoved)
@@ -320,7 +322,7 @@ func TestCompareHosts(t *testing.T) {
 	site := func(starts []string, page string, urls ...string) *Report {
 		r := &Report{StartURLs: starts, Pages: []Page{{URL: page, FinalURL: page, Status: 200}}}
 		for _, u := range urls {
-			r.Findings = append(r.Findings, Finding{Rule: "mixed-content-blockable", Severity: "error", Page: page, URL: u, Element: "script", Attribute: "src"})
+			r.Findings = append(r.Findings, Finding{Rule: "mixed-content-blockable", Severity: rules.Error, Page: page, URL: u, Element: "script", Attribute: "src"})
 		}
 		return r
 	}

@@ -3,15 +3,17 @@ package report
 import (
 	"net/url"
 	"sort"
+
+	"github.com/padlock-scan/padlock/rules"
 )
 
 // Fix is one insecure sub-resource URL to change, listed once however many pages load it: the
 // fix list. On a template-built site one http: font in a shared stylesheet is one fix, not ten
 // thousand findings.
 type Fix struct {
-	URL      string `json:"url"`
-	Rule     string `json:"rule"` // the most severe rule that reported it
-	Severity string `json:"severity"`
+	URL      string         `json:"url"`
+	Rule     string         `json:"rule"` // the most severe rule that reported it
+	Severity rules.Severity `json:"severity"`
 	// Action is "use-https" when the https: copy answered with the same type (change the
 	// scheme), "self-host-or-remove" when it did not, and "check" when it was not probed.
 	Action   string `json:"action"`
@@ -50,7 +52,7 @@ func buildFixes(fs []Finding) []Fix {
 			by[f.URL] = a
 			order = append(order, f.URL)
 		}
-		if severityRank(f.Severity) > severityRank(a.fix.Severity) {
+		if f.Severity > a.fix.Severity {
 			a.fix.Rule, a.fix.Severity = f.Rule, f.Severity
 		}
 		a.fix.Findings++
@@ -86,8 +88,8 @@ func buildFixes(fs []Finding) []Fix {
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
-		if ra, rb := severityRank(a.Severity), severityRank(b.Severity); ra != rb {
-			return ra > rb
+		if a.Severity != b.Severity {
+			return a.Severity > b.Severity
 		}
 		if a.Pages != b.Pages {
 			return a.Pages > b.Pages

@@ -3,6 +3,8 @@ package report
 import (
 	"strings"
 	"testing"
+
+	"github.com/padlock-scan/padlock/rules"
 )
 
 func TestFixListGroupsByURL(t *testing.T) {
@@ -11,14 +13,14 @@ func TestFixListGroupsByURL(t *testing.T) {
 	var fs []Finding
 	// One http font written in a shared stylesheet, loaded by 12 pages.
 	for i := 0; i < 12; i++ {
-		fs = append(fs, Finding{Rule: "mixed-content-blockable", Severity: "error", Page: "https://s.test/p" + string(rune('a'+i)),
+		fs = append(fs, Finding{Rule: "mixed-content-blockable", Severity: rules.Error, Page: "https://s.test/p" + string(rune('a'+i)),
 			URL: "http://cdn.test:80/font.woff2", Source: "css", Stylesheet: "https://s.test/site.css", HTTPSAvailable: &yes})
 	}
 	fs = append(fs,
-		Finding{Rule: "mixed-content-upgradeable", Severity: "warning", Page: "https://s.test/", URL: "http://img.test/a.png", HTTPSAvailable: &no},
-		Finding{Rule: "mixed-content-upgradeable", Severity: "warning", Page: "https://s.test/", URL: "http://img.test/b.png"},
-		Finding{Rule: "mixed-content-upgradeable", Severity: "warning", Page: "https://s.test/", URL: "http://img.test/c.png", Suppressed: &Suppression{Reason: "accepted"}},
-		Finding{Rule: "insecure-link", Severity: "info", Page: "https://s.test/", URL: "http://elsewhere.test/"},
+		Finding{Rule: "mixed-content-upgradeable", Severity: rules.Warning, Page: "https://s.test/", URL: "http://img.test/a.png", HTTPSAvailable: &no},
+		Finding{Rule: "mixed-content-upgradeable", Severity: rules.Warning, Page: "https://s.test/", URL: "http://img.test/b.png"},
+		Finding{Rule: "mixed-content-upgradeable", Severity: rules.Warning, Page: "https://s.test/", URL: "http://img.test/c.png", Suppressed: &Suppression{Reason: "accepted"}},
+		Finding{Rule: "insecure-link", Severity: rules.Info, Page: "https://s.test/", URL: "http://elsewhere.test/"},
 	)
 	got := buildFixes(fs)
 	if len(got) != 3 {
@@ -42,7 +44,7 @@ func TestHTMLShowsTheFixList(t *testing.T) {
 	t.Parallel()
 	yes := true
 	r := &Report{Version: Version, StartURLs: []string{"https://s.test/"}, Findings: []Finding{
-		{Rule: "mixed-content-blockable", Severity: "error", Page: "https://s.test/", URL: "http://cdn.test/a.js", HTTPSAvailable: &yes},
+		{Rule: "mixed-content-blockable", Severity: rules.Error, Page: "https://s.test/", URL: "http://cdn.test/a.js", HTTPSAvailable: &yes},
 	}}
 	r.Finish()
 	out := string(renderHTML(t, r))

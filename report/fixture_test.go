@@ -4,6 +4,8 @@ import (
 	"flag"
 	"strings"
 	"time"
+
+	"github.com/padlock-scan/padlock/rules"
 )
 
 // update rewrites the golden files under testdata: go test ./report -run Golden -update
@@ -67,53 +69,53 @@ func fixtureReport() *Report {
 		},
 		Findings: []Finding{
 			{
-				Rule: "mixed-content-blockable", Severity: "error", Page: "https://www.shop.test/",
+				Rule: "mixed-content-blockable", Severity: rules.Error, Page: "https://www.shop.test/",
 				URL: "http://cdn.other.test/a.js", Element: "script", Attribute: "src", Line: 14, Source: "html",
 				Message: "script loaded over plain HTTP on an HTTPS page; browsers block it", HTTPSAvailable: boolPtr(true),
-				Baseline: "known",
+				Baseline: BaselineKnown,
 			},
 			{
-				Rule: "mixed-content-upgradeable", Severity: "warning", Page: "https://www.shop.test/",
+				Rule: "mixed-content-upgradeable", Severity: rules.Warning, Page: "https://www.shop.test/",
 				URL: ampersandURL, Element: "img", Attribute: "src", Line: 20, Source: "html",
 				Message: "image loaded over plain HTTP; browsers upgrade it", Mitigation: "csp-upgrade-insecure-requests",
-				HTTPSAvailable: boolPtr(false), Baseline: "new",
+				HTTPSAvailable: boolPtr(false), Baseline: BaselineNew,
 			},
 			{
-				Rule: "insecure-link", Severity: "info", Page: "https://www.shop.test/", URL: hostileLinkURL,
-				Element: "a", Attribute: "href", Line: 31, Source: "html", Message: "link to an http: URL", Baseline: "new",
+				Rule: "insecure-link", Severity: rules.Info, Page: "https://www.shop.test/", URL: hostileLinkURL,
+				Element: "a", Attribute: "href", Line: 31, Source: "html", Message: "link to an http: URL", Baseline: BaselineNew,
 			},
 			{
-				Rule: "insecure-link", Severity: "info", Page: "https://www.shop.test/", URL: hostileJSURL,
+				Rule: "insecure-link", Severity: rules.Info, Page: "https://www.shop.test/", URL: hostileJSURL,
 				Element: "a", Attribute: "href", Line: 32, Source: "html", Message: "link <a href=\"javascript:window.pwned=5\">x</a>",
-				Baseline: "new",
+				Baseline: BaselineNew,
 			},
 			{
-				Rule: "insecure-form", Severity: "error", Page: "https://www.shop.test/checkout?step=2&x=1",
+				Rule: "insecure-form", Severity: rules.Error, Page: "https://www.shop.test/checkout?step=2&x=1",
 				URL: "http://pay.shop.test/submit", Element: "form", Attribute: "action", Line: 40, Source: "html",
 				Message: "form submits over plain HTTP",
 				Suppressed: &Suppression{
 					Reason: `legacy PSP until the migration <b>done</b> & "quoted"`, Until: "2099-01-01",
 					Match: "https://www.shop.test/checkout*",
 				},
-				Baseline: "known",
+				Baseline: BaselineKnown,
 			},
 			{
-				Rule: "mixed-content-blockable", Severity: "error", Page: hostileScriptURL, URL: hostileStyleURL,
+				Rule: "mixed-content-blockable", Severity: rules.Error, Page: hostileScriptURL, URL: hostileStyleURL,
 				Element: "link", Attribute: "href", Line: 3, Source: "css", Stylesheet: hostileStyleURL,
-				Message: hostileMessage, Baseline: "new",
+				Message: hostileMessage, Baseline: BaselineNew,
 			},
 			{
-				Rule: "insecure-page", Severity: "error", Page: "http://www.shop.test/legacy", URL: "http://www.shop.test/legacy",
-				Source: "redirect", Message: "page served over plain HTTP", Baseline: "new",
+				Rule: "insecure-page", Severity: rules.Error, Page: "http://www.shop.test/legacy", URL: "http://www.shop.test/legacy",
+				Source: "redirect", Message: "page served over plain HTTP", Baseline: BaselineNew,
 			},
 			{
-				Rule: "https-downgrade", Severity: "error", Page: "https://blog.shop.test/post", URL: "http://blog.shop.test/post?ref=a,b:c",
+				Rule: "https-downgrade", Severity: rules.Error, Page: "https://blog.shop.test/post", URL: "http://blog.shop.test/post?ref=a,b:c",
 				Element: "meta", Attribute: "http-equiv", Line: 5, Source: "html",
-				Message: "meta refresh\r\nto http:\n::error::injected", Baseline: "new",
+				Message: "meta refresh\r\nto http:\n::error::injected", Baseline: BaselineNew,
 			},
 			{
-				Rule: "future-rule", Severity: "warning", Page: "https://www.shop.test/", URL: "https://www.shop.test/x.js",
-				Message: "a rule this padlock does not know", Line: 50, Baseline: "new",
+				Rule: "future-rule", Severity: rules.Warning, Page: "https://www.shop.test/", URL: "https://www.shop.test/x.js",
+				Message: "a rule this padlock does not know", Line: 50, Baseline: BaselineNew,
 			},
 		},
 		Errors: []Error{
@@ -147,7 +149,7 @@ func fixtureReport() *Report {
 			},
 		},
 		Fixed: []Finding{{
-			Rule: "mixed-content-blockable", Severity: "error", Page: "https://www.shop.test/about",
+			Rule: "mixed-content-blockable", Severity: rules.Error, Page: "https://www.shop.test/about",
 			URL: "http://cdn.other.test/old.css", Element: "link", Attribute: "href", Line: 7, Source: "html",
 			Message: "stylesheet loaded over plain HTTP",
 		}},

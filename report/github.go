@@ -5,6 +5,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/padlock-scan/padlock/rules"
 )
 
 // writeGitHub writes GitHub Actions workflow commands: one annotation per unsuppressed finding,
@@ -22,7 +24,7 @@ func writeGitHub(w io.Writer, r *Report) error {
 			where += " line " + strconv.Itoa(f.Line)
 		}
 		cmd, title := githubCommand(f.Severity), f.Rule
-		if f.Baseline == "known" {
+		if !f.CanFail() {
 			// known to the baseline: it does not fail the gate, so it does not shout either
 			cmd, title = "notice", f.Rule+" (known)"
 		}
@@ -40,11 +42,11 @@ func writeGitHub(w io.Writer, r *Report) error {
 	return bw.Flush()
 }
 
-func githubCommand(sev string) string {
+func githubCommand(sev rules.Severity) string {
 	switch sev {
-	case "error":
+	case rules.Error:
 		return "error"
-	case "warning":
+	case rules.Warning:
 		return "warning"
 	}
 	return "notice"

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/padlock-scan/padlock/rules"
 )
 
 func TestGitHubEscape(t *testing.T) {
@@ -93,8 +95,8 @@ func TestGitHubKnownFindingsAndWarnings(t *testing.T) {
 	t.Parallel()
 	r := &Report{
 		Findings: []Finding{
-			{Rule: "mixed-content-blockable", Severity: "error", Page: "https://s.test/", URL: "http://cdn.test/old.js", Baseline: "known", Message: "m"},
-			{Rule: "mixed-content-blockable", Severity: "error", Page: "https://s.test/", URL: "http://cdn.test/new.js", Baseline: "new", Message: "m"},
+			{Rule: "mixed-content-blockable", Severity: rules.Error, Page: "https://s.test/", URL: "http://cdn.test/old.js", Baseline: BaselineKnown, Message: "m"},
+			{Rule: "mixed-content-blockable", Severity: rules.Error, Page: "https://s.test/", URL: "http://cdn.test/new.js", Baseline: BaselineNew, Message: "m"},
 		},
 		Warnings: []string{"2 baseline findings are on pages or origins this crawl did not check"},
 	}

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/padlock-scan/padlock/rules"
 )
 
 //go:embed html.tmpl
@@ -124,11 +126,12 @@ type (
 	}
 	// htmlFix is one row of the fix list.
 	htmlFix struct {
-		URL, HTTPSURL          htmlLink
-		Rule, Severity, Action string
-		Pages, Findings        int
-		Stylesheets, Examples  []htmlLink
-		MorePages              int // pages beyond the examples
+		URL, HTTPSURL         htmlLink
+		Rule, Action          string
+		Severity              rules.Severity
+		Pages, Findings       int
+		Stylesheets, Examples []htmlLink
+		MorePages             int // pages beyond the examples
 	}
 	// htmlLink is a URL shown as text, and as a link only when it is http(s).
 	htmlLink struct {
@@ -136,40 +139,43 @@ type (
 		Href string
 	}
 	htmlSevStat struct {
-		Name       string
+		Name       rules.Severity
 		Count      int
 		Suppressed int
 	}
 	htmlRuleStat struct {
-		ID, Title, Severity string
-		Count               int
+		ID, Title string
+		Severity  rules.Severity
+		Count     int
 	}
 	htmlHostStat struct {
 		Host  string
 		Count int
 	}
 	htmlRuleGroup struct {
-		ID, Title, Doc, Fix, Severity string
-		Help                          htmlLink
-		Count                         int
-		Omitted                       int // findings past htmlMaxPerRule, left to the JSON report
-		Pages                         []htmlPageGroup
+		ID, Title, Doc, Fix string
+		Severity            rules.Severity
+		Help                htmlLink
+		Count               int
+		Omitted             int // findings past htmlMaxPerRule, left to the JSON report
+		Pages               []htmlPageGroup
 	}
 	htmlPageGroup struct {
 		Page     htmlLink
 		Findings []htmlFinding
 	}
 	htmlFinding struct {
-		Rule, Severity, Page string
-		PageLink, URL        htmlLink
-		ElementTag           string // "<img src>"
-		Where                string // "line 20 · from html"
-		Stylesheet           htmlLink
-		Message, Mitigation  string
-		HTTPSAvailable       string // "yes", "no" or "" when not probed
-		Baseline             string
-		Suppressed           *Suppression
-		RuleTitle            string
+		Rule, Page          string
+		Severity            rules.Severity
+		PageLink, URL       htmlLink
+		ElementTag          string // "<img src>"
+		Where               string // "line 20 · from html"
+		Stylesheet          htmlLink
+		Message, Mitigation string
+		HTTPSAvailable      string // "yes", "no" or "" when not probed
+		Baseline            BaselineState
+		Suppressed          *Suppression
+		RuleTitle           string
 	}
 	htmlScript struct {
 		Kind, Party, AllowedBy string
@@ -248,9 +254,9 @@ func newHTMLView(r *Report) htmlView {
 
 	findings := sortedFindings(r.Findings)
 	v.Total = len(findings)
-	sevCount := map[string]*htmlSevStat{}
-	for _, name := range severityNames {
-		v.Severities = append(v.Severities, htmlSevStat{Name: name})
+	sevCount := map[rules.Severity]*htmlSevStat{}
+	for _, sev := range severities {
+		v.Severities = append(v.Severities, htmlSevStat{Name: sev})
 	}
 	for i := range v.Severities {
 		sevCount[v.Severities[i].Name] = &v.Severities[i]
@@ -259,25 +265,17 @@ func newHTMLView(r *Report) htmlView {
 	groups := map[string]*htmlRuleGroup{}
 	var order []string
 	for _, f := range findings {
-		s, ok := sevCount[f.Severity]
-		if !ok {
-			v.Severities = append(v.Severities, htmlSevStat{Name: f.Severity})
-			// Re-point: append may have moved the slice.
-			for i := range v.Severities {
-				sevCount[v.Severities[i].Name] = &v.Severities[i]
-			}
-			s = sevCount[f.Severity]
-		}
+		s := sevCount[f.Severity]
 		s.Count++
 		if f.Suppressed != nil {
 			s.Suppressed++
 			v.Suppressed++
 		}
 		switch f.Baseline {
-		case "new":
+		case BaselineNew:
 			v.HasBaseline = true
 			v.New++
-		case "known":
+		case BaselineKnown:
 			v.HasBaseline = true
 			v.Known++
 		}
@@ -313,8 +311,8 @@ func newHTMLView(r *Report) htmlView {
 	// (page, line), but one page may appear twice if its findings are interleaved; merge them.
 	sort.SliceStable(order, func(i, j int) bool {
 		a, b := groups[order[i]], groups[order[j]]
-		if ra, rb := severityRank(a.Severity), severityRank(b.Severity); ra != rb {
-			return ra > rb
+		if a.Severity != b.Severity {
+			return a.Severity > b.Severity
 		}
 		return a.ID < b.ID
 	})
@@ -348,7 +346,7 @@ func newHTMLView(r *Report) htmlView {
 		}
 		hf := htmlFix{
 			URL: linkFor(fx.URL), HTTPSURL: linkFor(fx.HTTPSURL), Rule: cleanText(fx.Rule),
-			Severity: cleanText(fx.Severity), Action: cleanText(fx.Action), Pages: fx.Pages, Findings: fx.Findings,
+			Severity: fx.Severity, Action: cleanText(fx.Action), Pages: fx.Pages, Findings: fx.Findings,
 			MorePages: fx.Pages - len(fx.Examples),
 		}
 		for _, s := range fx.Stylesheets {
@@ -498,9 +496,9 @@ func pagesView(pages []Page, findings []Finding) []htmlPage {
 			per[f.Page] = c
 		}
 		switch f.Severity {
-		case "error":
+		case rules.Error:
 			c.e++
-		case "warning":
+		case rules.Warning:
 			c.w++
 		default:
 			c.i++

@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"golang.org/x/net/html"
+
+	"github.com/padlock-scan/padlock/rules"
 )
 
 func renderHTML(t *testing.T, r *Report) []byte {
@@ -184,8 +186,10 @@ func hostileEverywhere() *Report {
 		f.Element, f.Attribute, f.Source, f.Mitigation = h, h, h, h
 		f.Message = h
 	}
+	// A severity is typed: a saved report with a hostile one is refused when read
+	// (TestReadRefusesUnknownSeverity), so none reaches this writer.
 	r.Findings = append(r.Findings, Finding{
-		Rule: `x"><script>window.pwned=1</script>`, Severity: `error"><script>window.pwned=1</script>`,
+		Rule: `x"><script>window.pwned=1</script>`, Severity: rules.Error,
 		Page: "javascript:" + h, URL: "javascript:" + h, Message: h,
 	})
 	r.Errors = append(r.Errors, Error{URL: h, Error: h})
@@ -376,7 +380,7 @@ func TestHTMLListsAtMostMaxPerRule(t *testing.T) {
 	r := &Report{Version: Version, StartURLs: []string{"https://s.test/"}}
 	const n = htmlMaxPerRule + 123
 	for i := 0; i < n; i++ {
-		r.Findings = append(r.Findings, Finding{Rule: "mixed-content-upgradeable", Severity: "warning",
+		r.Findings = append(r.Findings, Finding{Rule: "mixed-content-upgradeable", Severity: rules.Warning,
 			Page: fmt.Sprintf("https://s.test/p/%04d", i), URL: "http://img.test/a.png", Line: 3, Message: "image over http"})
 	}
 	r.Finish()

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"testing"
 	"time"
+
+	"github.com/padlock-scan/padlock/rules"
 )
 
 func sampleReport(pages int) *Report {
@@ -19,7 +21,7 @@ func sampleReport(pages int) *Report {
 		r.Pages[0].Payment = true
 		r.Pages[0].SecurityHeaders = map[string]string{"X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer", "Bad\"<Name>": "v\u2028\"</script>"}
 	}
-	r.Findings = []Finding{{Rule: "mixed-content-blockable", Severity: "error", Page: "https://s.test/", URL: "http://cdn.test/a.js", Line: 3}}
+	r.Findings = []Finding{{Rule: "mixed-content-blockable", Severity: rules.Error, Page: "https://s.test/", URL: "http://cdn.test/a.js", Line: 3}}
 	r.Finish()
 	return r
 }

@@ -295,7 +295,7 @@ func appendFinding(dst []byte, f *Finding, prefix string) []byte {
 	in := prefix + "  "
 	w := jsonObject{dst: append(dst, "{\n"...), indent: in}
 	w.str("rule", f.Rule)
-	w.str("severity", f.Severity)
+	w.str("severity", f.Severity.String())
 	w.str("page", f.Page)
 	w.str("url", f.URL)
 	w.str("element", f.Element)
@@ -313,7 +313,7 @@ func appendFinding(dst []byte, f *Finding, prefix string) []byte {
 		w.raw("https_available", strconv.FormatBool(*f.HTTPSAvailable))
 	}
 	if f.Baseline != "" {
-		w.str("baseline", f.Baseline)
+		w.str("baseline", string(f.Baseline))
 	}
 	if s := f.Suppressed; s != nil {
 		w.key("suppressed")

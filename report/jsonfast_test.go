@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/padlock-scan/padlock/rules"
 )
 
 func stdIndent(t testing.TB, v any, prefix string) string {
@@ -95,9 +97,9 @@ func TestAppendFindingMatchesEncodingJSON(t *testing.T) {
 	t.Parallel()
 	yes, no := true, false
 	fs := []Finding{
-		{Rule: "r", Severity: "error", Page: "https://s/", URL: "http://x/\"a\"", Line: 3, Source: "html", Message: "m <b>"},
-		{Rule: "r", Severity: "warning", Page: "p", URL: "u", Element: "img", Attribute: "src", Source: "css", Message: "m",
-			Stylesheet: "s.css", Mitigation: "csp-upgrade-insecure-requests", HTTPSAvailable: &yes, Baseline: "new",
+		{Rule: "r", Severity: rules.Error, Page: "https://s/", URL: "http://x/\"a\"", Line: 3, Source: "html", Message: "m <b>"},
+		{Rule: "r", Severity: rules.Warning, Page: "p", URL: "u", Element: "img", Attribute: "src", Source: "css", Message: "m",
+			Stylesheet: "s.css", Mitigation: "csp-upgrade-insecure-requests", HTTPSAvailable: &yes, Baseline: BaselineNew,
 			Suppressed: &Suppression{Reason: "why\n", Until: "2027-01-01", Match: "http://x/*"}},
 		{Rule: "r", HTTPSAvailable: &no, Suppressed: &Suppression{Reason: "r"}},
 	}

@@ -14,17 +14,13 @@ import (
 // evaluated on it. A case fails when the rule has an unsuppressed finding on the page at or
 // above FailOn; findings below it, and suppressed ones, are listed in the case's system-out.
 type JUnitWriter struct {
-	// FailOn is the lowest severity that fails a test case: "error" (the zero value),
-	// "warning", "info" or "never".
-	FailOn string
+	// FailOn is the threshold that fails a test case (the zero value: error), as the gate's.
+	FailOn FailOn
 }
 
 // Write implements Writer.
 func (j JUnitWriter) Write(w io.Writer, r *Report) error {
-	threshold, err := failThreshold(j.FailOn)
-	if err != nil {
-		return err
-	}
+	threshold := j.FailOn
 	// Two passes over the suites: the first only counts (the root element carries the totals),
 	// the second writes each suite as it is built, so a 10,000-page report never holds its
 	// 170,000 test cases in memory at once.
@@ -53,7 +49,7 @@ func (j JUnitWriter) Write(w io.Writer, r *Report) error {
 	if err := enc.Flush(); err != nil {
 		return err
 	}
-	_, err = io.WriteString(w, "\n")
+	_, err := io.WriteString(w, "\n")
 	return err
 }
 
@@ -100,7 +96,7 @@ type (
 // buildJUnit lays out the suites, handing each to emit, and returns the totals (Suites left
 // empty). Everything iterates slices in report order (pages sorted by URL, rules by ID), never
 // maps, so the output is deterministic.
-func buildJUnit(r *Report, threshold int, emit func(junitSuite) error) junitSuites {
+func buildJUnit(r *Report, threshold FailOn, emit func(junitSuite) error) junitSuites {
 	findings := sortedFindings(r.Findings)
 	infos := allRules(findings)
 
@@ -223,7 +219,7 @@ func buildJUnit(r *Report, threshold int, emit func(junitSuite) error) junitSuit
 // ruleCases makes one test case per rule for one page's findings. A rule that did not run
 // (--rule, --disable), and on a page that did not load a rule without findings, is skipped
 // rather than passed: nothing was checked.
-func ruleCases(r *Report, infos []ruleInfo, fs []Finding, threshold int, pageFailed bool) []junitCase {
+func ruleCases(r *Report, infos []ruleInfo, fs []Finding, threshold FailOn, pageFailed bool) []junitCase {
 	byRule := map[string][]Finding{}
 	for _, f := range fs {
 		byRule[f.Rule] = append(byRule[f.Rule], f)
@@ -233,7 +229,7 @@ func ruleCases(r *Report, infos []ruleInfo, fs []Finding, threshold int, pageFai
 		c := junitCase{ClassName: xmlText(ri.ID), Name: xmlText(ri.Title), Time: "0"}
 		var failing, other []Finding
 		for _, f := range byRule[ri.ID] {
-			if f.Suppressed == nil && f.Baseline != "known" && severityRank(f.Severity) >= threshold { // as the gate: known and suppressed findings never fail
+			if Fails(&f, threshold) {
 				failing = append(failing, f)
 			} else {
 				other = append(other, f)
@@ -242,13 +238,11 @@ func ruleCases(r *Report, infos []ruleInfo, fs []Finding, threshold int, pageFai
 		if len(failing) > 0 {
 			top := failing[0].Severity
 			for _, f := range failing {
-				if severityRank(f.Severity) > severityRank(top) {
-					top = f.Severity
-				}
+				top = max(top, f.Severity)
 			}
 			c.Failure = &junitOutcome{
 				Message: xmlText(failureMessage(failing)),
-				Type:    xmlText(top),
+				Type:    top.String(),
 				Text:    xmlText(junitList(failing)),
 			}
 		}
@@ -289,7 +283,7 @@ func junitList(fs []Finding) string {
 			b.WriteString(" (" + strings.Join(where, ", ") + ")")
 		}
 		if f.Baseline != "" {
-			b.WriteString(" [baseline: " + f.Baseline + "]")
+			b.WriteString(" [baseline: " + string(f.Baseline) + "]")
 		}
 		if f.Suppressed != nil {
 			b.WriteString(" [suppressed: " + f.Suppressed.Reason + "]")

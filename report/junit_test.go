@@ -46,9 +46,17 @@ type (
 	}
 )
 
+// renderJUnit writes r as JUnit with the --fail-on level failOn ("" for the default).
 func renderJUnit(t *testing.T, r *Report, failOn string) []byte {
 	t.Helper()
-	w, err := NewWithOptions("junit", Options{FailOn: failOn})
+	var threshold FailOn
+	if failOn != "" {
+		var err error
+		if threshold, err = ParseFailOn(failOn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, err := NewWithOptions("junit", Options{FailOn: threshold})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,16 +294,17 @@ func TestJUnitEscaping(t *testing.T) {
 
 func TestNewWithOptions(t *testing.T) {
 	t.Parallel()
+	// A bad level is ParseFailOn's to refuse (TestParseFailOn): Options holds a typed one.
 	tests := []struct {
-		name, format, failOn string
-		wantErr              bool
+		name, format string
+		failOn       FailOn
+		wantErr      bool
 	}{
-		{"junit default", "junit", "", false},
-		{"junit warning", "junit", "warning", false},
-		{"junit never", "junit", "never", false},
-		{"bad level", "junit", "critical", true},
-		{"other format ignores", "sarif", "info", false},
-		{"unknown format", "pdf", "", true},
+		{"junit default", "junit", FailOnError, false},
+		{"junit warning", "junit", FailOnWarning, false},
+		{"junit never", "junit", FailNever, false},
+		{"other format ignores", "sarif", FailOnInfo, false},
+		{"unknown format", "pdf", FailOnError, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -305,7 +314,7 @@ func TestNewWithOptions(t *testing.T) {
 				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
 			}
 			if jw, ok := w.(JUnitWriter); ok && jw.FailOn != tt.failOn {
-				t.Errorf("FailOn = %q, want %q", jw.FailOn, tt.failOn)
+				t.Errorf("FailOn = %v, want %v", jw.FailOn, tt.failOn)
 			}
 		})
 	}
@@ -335,7 +344,7 @@ func TestFormatsRegistered(t *testing.T) {
 func TestJUnitKnownFindingDoesNotFail(t *testing.T) {
 	t.Parallel()
 	r := &Report{Pages: []Page{{URL: "https://s.test/", FinalURL: "https://s.test/"}},
-		Findings: []Finding{{Rule: "mixed-content-blockable", Severity: "error", Page: "https://s.test/", URL: "http://x/a.js", Baseline: "known", Message: "m"}}}
+		Findings: []Finding{{Rule: "mixed-content-blockable", Severity: rules.Error, Page: "https://s.test/", URL: "http://x/a.js", Baseline: BaselineKnown, Message: "m"}}}
 	out := string(renderJUnit(t, r, "error"))
 	if strings.Contains(out, "<failure") || !strings.Contains(out, "[baseline: known]") {
 		t.Errorf("a finding known to the baseline must be listed, not failed:\n%s", out)

@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/padlock-scan/padlock/rules"
 )
 
 // Reading streams the report one page at a time; the result must equal decoding it whole.
@@ -75,6 +77,8 @@ func TestReadErrors(t *testing.T) {
 		{"data after", good + "{}", "data after the report"},
 		{"old version", `{"version":99,"pages":[],"findings":[]}`, "report version 99"},
 		{"no version", `{"pages":null}`, "report version 0"},
+		{"unknown severity", `{"version":1,"findings":[{"rule":"r","severity":"critical"}]}`, `unknown severity "critical"`},
+		{"hostile severity", `{"version":1,"findings":[{"rule":"r","severity":"error\"><script>window.pwned=1</script>"}]}`, "unknown severity"},
 	}
 	for _, tc := range tests {
 		for _, res := range []bool{true, false} {
@@ -120,7 +124,7 @@ func BenchmarkRead(b *testing.B) {
 			p.Resources = append(p.Resources, Resource{URL: "https://cdn.test/a.js?v=" + strings.Repeat("y", j), Element: "script", Attribute: "src", Kind: "script", Line: j})
 		}
 		r.Pages = append(r.Pages, p)
-		r.Findings = append(r.Findings, Finding{Rule: "mixed-content-blockable", Severity: "error", Page: p.URL, URL: "http://cdn.test/a.js", Line: 3})
+		r.Findings = append(r.Findings, Finding{Rule: "mixed-content-blockable", Severity: rules.Error, Page: p.URL, URL: "http://cdn.test/a.js", Line: 3})
 	}
 	var buf bytes.Buffer
 	if err := writeJSON(&buf, r); err != nil {

@@ -181,20 +181,20 @@ type Resource struct {
 
 // Finding is one problem found.
 type Finding struct {
-	Rule           string `json:"rule"`
-	Severity       string `json:"severity"`
-	Page           string `json:"page"`
-	URL            string `json:"url"`
-	Element        string `json:"element"`
-	Attribute      string `json:"attribute"`
-	Line           int    `json:"line"`
-	Source         string `json:"source"`
-	Message        string `json:"message"`
-	Stylesheet     string `json:"stylesheet,omitempty"`
-	Mitigation     string `json:"mitigation,omitempty"`
-	HTTPSAvailable *bool  `json:"https_available,omitempty"`
-	// Baseline is "new" or "known" when the crawl was compared with a baseline report.
-	Baseline string `json:"baseline,omitempty"`
+	Rule           string         `json:"rule"`
+	Severity       rules.Severity `json:"severity"`
+	Page           string         `json:"page"`
+	URL            string         `json:"url"`
+	Element        string         `json:"element"`
+	Attribute      string         `json:"attribute"`
+	Line           int            `json:"line"`
+	Source         string         `json:"source"`
+	Message        string         `json:"message"`
+	Stylesheet     string         `json:"stylesheet,omitempty"`
+	Mitigation     string         `json:"mitigation,omitempty"`
+	HTTPSAvailable *bool          `json:"https_available,omitempty"`
+	// Baseline is new or known when the crawl was compared with a baseline report.
+	Baseline BaselineState `json:"baseline,omitempty"`
 	// Suppressed is set when an ignore entry of the configuration matched: the finding stays in
 	// every report but never fails the gate.
 	Suppressed *Suppression `json:"suppressed,omitempty"`
@@ -314,7 +314,7 @@ func fromResource(r *crawler.Resource) Resource {
 // FromFinding converts a rule finding to its report form.
 func FromFinding(f rules.Finding) Finding {
 	return Finding{
-		Rule: f.Rule, Severity: f.Severity.String(), Page: f.Page, URL: f.URL, Element: f.Element,
+		Rule: f.Rule, Severity: f.Severity, Page: f.Page, URL: f.URL, Element: f.Element,
 		Attribute: f.Attribute, Line: f.Line, Source: string(f.Source), Message: f.Message,
 		Stylesheet: f.Stylesheet, Mitigation: f.Mitigation, HTTPSAvailable: f.HTTPSAvailable,
 	}
@@ -358,7 +358,7 @@ func (r *Report) Recount() {
 	r.Stats.BySeverity = map[string]int{"error": 0, "warning": 0, "info": 0}
 	r.Stats.ByRule = map[string]int{}
 	for _, f := range r.Findings {
-		r.Stats.BySeverity[f.Severity]++
+		r.Stats.BySeverity[f.Severity.String()]++
 		r.Stats.ByRule[f.Rule]++
 	}
 }

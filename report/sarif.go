@@ -231,8 +231,8 @@ func withinResultLimit(fs []Finding, max int) ([]Finding, int) {
 			r = 10
 		}
 		switch f.Severity {
-		case "error":
-		case "warning":
+		case rules.Error:
+		case rules.Warning:
 			r++
 		default:
 			r += 2
@@ -247,22 +247,22 @@ func withinResultLimit(fs []Finding, max int) ([]Finding, int) {
 }
 
 // sarifLevel maps a padlock severity to a SARIF level.
-func sarifLevel(sev string) string {
+func sarifLevel(sev rules.Severity) string {
 	switch sev {
-	case "error":
+	case rules.Error:
 		return "error"
-	case "warning":
+	case rules.Warning:
 		return "warning"
 	}
 	return "note"
 }
 
 // securitySeverity is GitHub's 0.1-10.0 score: error is high, warning medium, info low.
-func securitySeverity(sev string) string {
+func securitySeverity(sev rules.Severity) string {
 	switch sev {
-	case "error":
+	case rules.Error:
 		return "8.0"
-	case "warning":
+	case rules.Warning:
 		return "5.5"
 	}
 	return "3.0"
@@ -358,9 +358,9 @@ func sarifResultFor(f Finding, ruleIndex int, bases *sarifBases) sarifResult {
 		Properties:          props,
 	}
 	switch f.Baseline {
-	case "new":
+	case BaselineNew:
 		res.BaselineState = "new"
-	case "known":
+	case BaselineKnown:
 		res.BaselineState = "unchanged"
 	}
 	if s := f.Suppressed; s != nil {

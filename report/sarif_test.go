@@ -373,7 +373,7 @@ func TestSARIFKeepsWithinGitHubResultLimit(t *testing.T) {
 	t.Parallel()
 	var fs []Finding
 	for i := 0; i < 30; i++ {
-		sev := []string{"info", "warning", "error"}[i%3]
+		sev := []rules.Severity{rules.Info, rules.Warning, rules.Error}[i%3]
 		fs = append(fs, Finding{Rule: "mixed-content-blockable", Severity: sev, Page: "https://s.test/", URL: "http://x.test/" + strconv.Itoa(i), Line: i})
 	}
 	fs[0].Suppressed = &Suppression{Reason: "r"}
@@ -384,10 +384,10 @@ func TestSARIFKeepsWithinGitHubResultLimit(t *testing.T) {
 	}
 	errs := 0
 	for _, f := range kept {
-		if f.Suppressed != nil || f.Severity == "info" {
+		if f.Suppressed != nil || f.Severity == rules.Info {
 			t.Errorf("kept %+v over more severe unsuppressed findings", f)
 		}
-		if f.Severity == "error" {
+		if f.Severity == rules.Error {
 			errs++
 		}
 	}

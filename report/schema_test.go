@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/padlock-scan/padlock/report/schema"
+	"github.com/padlock-scan/padlock/rules"
 )
 
 // schemaDoc is the parts of report-v1.json the reflection test reads.
@@ -162,9 +163,9 @@ func fullReport() *Report {
 	yes := true
 	at := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
 	f := Finding{
-		Rule: "mixed-content-blockable", Severity: "error", Page: "https://shop.test/", URL: "http://cdn.test/a.js",
+		Rule: "mixed-content-blockable", Severity: rules.Error, Page: "https://shop.test/", URL: "http://cdn.test/a.js",
 		Element: "script", Attribute: "src", Line: 7, Source: "html", Message: "m", Stylesheet: "https://shop.test/s.css",
-		Mitigation: "x", HTTPSAvailable: &yes, Baseline: "new",
+		Mitigation: "x", HTTPSAvailable: &yes, Baseline: BaselineNew,
 		Suppressed: &Suppression{Reason: "r", Until: "2027-01-01", Match: "https://shop.test/*"},
 	}
 	return &Report{
@@ -187,7 +188,7 @@ func fullReport() *Report {
 			Cipher: "c", LegacyTLS: true, LegacyVersion: "TLS 1.0",
 			Certificate: &Certificate{Subject: "s", Issuer: "i", NotBefore: at, NotAfter: at, DNSNames: []string{"shop.test"}, Problem: "expired", Error: "e"},
 			HSTS:        "max-age=1", HSTSPages: 1, HSTSVaries: true, Error: "e"}},
-		Fixes: []Fix{{URL: "http://cdn.test/a.js", Rule: "mixed-content-blockable", Severity: "error", Action: "use-https",
+		Fixes: []Fix{{URL: "http://cdn.test/a.js", Rule: "mixed-content-blockable", Severity: rules.Error, Action: "use-https",
 			HTTPSURL: "https://cdn.test/a.js", Findings: 1, Pages: 1, Stylesheets: []string{"s"}, Examples: []string{"https://shop.test/"}}},
 		Scripts: []Script{{Kind: "external", URL: "https://cdn.test/a.js", SHA256: strings.Repeat("ab", 32), Size: 10, Status: 200,
 			Party: "third", Integrity: "sha384-x", IntegrityValid: &yes, AllowedBy: "https://cdn.test", Justification: "j",

@@ -382,7 +382,7 @@ func payFindings(rep *report.Report, ruleIDs ...string) []payFID {
 	var out []payFID
 	for _, f := range rep.Findings {
 		if slices.Contains(ruleIDs, f.Rule) {
-			out = append(out, payFID{f.Rule, f.Severity, f.Page, f.URL})
+			out = append(out, payFID{f.Rule, f.Severity.String(), f.Page, f.URL})
 		}
 	}
 	sortPayFIDs(out)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -73,7 +74,7 @@ func crawlCommand() *cli.Command {
 type output struct {
 	formats  []string
 	path     string // "" default, "-" stdout, a file or a folder
-	failOn   string
+	failOn   report.FailOn
 	quiet    bool
 	baseline *report.Report
 	ignores  []gate.Ignore
@@ -146,10 +147,9 @@ func crawlOptions(c *cli.Context) (scan.Options, output, error) {
 	if err := cc.Validate(); err != nil {
 		return opt, out, usageErr("%v", err)
 	}
-	if s.FailOn != "never" {
-		if _, err := rules.ParseSeverity(s.FailOn); err != nil {
-			return opt, out, usageErr("--fail-on %q: want error, warning, info or never", s.FailOn)
-		}
+	failOn, err := report.ParseFailOn(s.FailOn)
+	if err != nil {
+		return opt, out, usageErr("--fail-on %q: want error, warning, info or never", s.FailOn)
 	}
 	formats := s.Formats
 	if len(formats) == 0 {
@@ -191,7 +191,7 @@ func crawlOptions(c *cli.Context) (scan.Options, output, error) {
 			}
 		}
 	}
-	out = output{formats: formats, path: s.Output, failOn: s.FailOn, quiet: s.Quiet, ignores: s.Ignore}
+	out = output{formats: formats, path: s.Output, failOn: failOn, quiet: s.Quiet, ignores: s.Ignore}
 	if s.Baseline != "" {
 		// read first: a bad baseline must fail before a long crawl, not after it
 		if out.baseline, err = report.ReadFileWithoutResources(s.Baseline); err != nil {
@@ -238,7 +238,7 @@ func runCrawl(ctx context.Context, opt scan.Options, out output, stdout, stderr 
 	case err != nil:
 		return &exitError{code: exitTrouble, err: err}
 	}
-	if failing(rep, out.failOn) > 0 {
+	if slices.ContainsFunc(rep.Findings, func(f report.Finding) bool { return report.Fails(&f, out.failOn) }) {
 		return &exitError{code: exitFindings}
 	}
 	return nil
@@ -271,27 +271,6 @@ func fetchHint(msg string) string {
 		return " (nothing listens there: is the site up, and the port right?)"
 	}
 	return ""
-}
-
-// failing counts the findings that fail the gate: unsuppressed, at or above the threshold, and,
-// with a baseline, new.
-func failing(rep *report.Report, failOn string) int {
-	if failOn == "never" {
-		return 0
-	}
-	min, err := rules.ParseSeverity(failOn)
-	if err != nil {
-		min = rules.Error
-	}
-	n := 0
-	for _, f := range rep.Findings {
-		sev, err := rules.ParseSeverity(f.Severity)
-		if err != nil || sev < min || f.Suppressed != nil || f.Baseline == "known" {
-			continue
-		}
-		n++
-	}
-	return n
 }
 
 // writeReports writes each format where --output says and returns the paths written.
@@ -367,7 +346,7 @@ func checkWritable(out output) error {
 	return nil
 }
 
-func writeReportFile(path, format string, rep *report.Report, failOn string) error {
+func writeReportFile(path, format string, rep *report.Report, failOn report.FailOn) error {
 	w, err := report.NewWithOptions(format, report.Options{FailOn: failOn})
 	if err != nil {
 		return err
@@ -440,7 +419,7 @@ func printSummary(w io.Writer, rep *report.Report, paths []string, baseline bool
 		if f.Suppressed != nil {
 			r.suppressed++
 		}
-		if f.Baseline == "new" {
+		if f.Baseline == report.BaselineNew {
 			r.newer++
 			newer++
 		}

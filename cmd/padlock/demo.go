@@ -42,7 +42,7 @@ func demoCommand() *cli.Command {
 			opt.Crawl.StartURLs = []string{d.StartURL}
 			opt.Crawl.Resolve = d.Resolve
 			opt.Crawl.RootCAs = d.RootCAs
-			out := output{formats: formats, path: c.String("output"), failOn: "never", quiet: c.Bool("quiet")}
+			out := output{formats: formats, path: c.String("output"), failOn: report.FailNever, quiet: c.Bool("quiet")}
 			if !out.quiet {
 				fmt.Fprintf(c.App.ErrWriter, "padlock: demo shop at %s (resolved to 127.0.0.1)\n", d.StartURL)
 			}

@@ -38,7 +38,11 @@ func reportCommand() *cli.Command {
 					return usageErr("--format: %v", err)
 				}
 			}
-			out := output{formats: formats, path: c.String("output"), failOn: c.String("fail-on")}
+			failOn, err := report.ParseFailOn(c.String("fail-on"))
+			if err != nil {
+				return usageErr("--fail-on %q: want error, warning, info or never", c.String("fail-on"))
+			}
+			out := output{formats: formats, path: c.String("output"), failOn: failOn}
 			if out.path == "" && len(formats) > 1 {
 				return usageErr("%d formats need a folder: add -o DIR (one format alone goes to standard output)", len(formats))
 			}

@@ -1,0 +1,91 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/padlock-scan/padlock/rules"
+)
+
+// BaselineState says how a finding compares with the baseline report (--baseline). The zero
+// value means the crawl was not compared with one. Its text is the JSON report's "baseline".
+type BaselineState string
+
+// The baseline states of SPEC.md. A baseline finding that the crawl no longer produces goes to
+// Report.Fixed with no state.
+const (
+	BaselineNone  BaselineState = ""
+	BaselineNew   BaselineState = "new"   // not in the baseline: it can fail the gate
+	BaselineKnown BaselineState = "known" // in the baseline: it never fails the gate
+)
+
+// FailOn is the gate's threshold (--fail-on): the lowest severity whose findings fail the run,
+// or never. The zero value is FailOnError, the default.
+type FailOn int8
+
+// The thresholds, strictest first.
+const (
+	FailOnError FailOn = iota
+	FailOnWarning
+	FailOnInfo
+	FailNever
+)
+
+// ParseFailOn reads a --fail-on value: "error", "warning", "info" or "never" (case-insensitive).
+func ParseFailOn(s string) (FailOn, error) {
+	if strings.EqualFold(strings.TrimSpace(s), "never") {
+		return FailNever, nil
+	}
+	sev, err := rules.ParseSeverity(s)
+	if err != nil {
+		return FailOnError, fmt.Errorf("unknown fail-on level %q (want error, warning, info or never)", s)
+	}
+	switch sev {
+	case rules.Info:
+		return FailOnInfo, nil
+	case rules.Warning:
+		return FailOnWarning, nil
+	}
+	return FailOnError, nil
+}
+
+// String returns the --fail-on spelling of t.
+func (t FailOn) String() string {
+	switch t {
+	case FailOnError:
+		return "error"
+	case FailOnWarning:
+		return "warning"
+	case FailOnInfo:
+		return "info"
+	case FailNever:
+		return "never"
+	}
+	return fmt.Sprintf("fail-on(%d)", int(t))
+}
+
+// reached reports whether a finding of severity s is at or above the threshold.
+func (t FailOn) reached(s rules.Severity) bool {
+	switch t {
+	case FailNever:
+		return false
+	case FailOnInfo:
+		return true
+	case FailOnWarning:
+		return s >= rules.Warning
+	}
+	return s >= rules.Error
+}
+
+// CanFail reports whether f counts for the gate at all: no ignore entry suppressed it and the
+// baseline does not know it. Writers that show no threshold (GitHub annotations) use it to tell
+// what would fail from what never will.
+func (f *Finding) CanFail() bool {
+	return f.Suppressed == nil && f.Baseline != BaselineKnown
+}
+
+// Fails is the gate: whether f fails a run whose threshold is t. The exit code, the JUnit test
+// cases and every other pass/fail view call it, so they cannot disagree.
+func Fails(f *Finding, t FailOn) bool {
+	return f.CanFail() && t.reached(f.Severity)
+}
