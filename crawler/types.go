@@ -32,7 +32,7 @@ const (
 	KindRefresh    Kind = "refresh"    // meta refresh, Refresh header
 )
 
-// Source says where a reference was found.
+// Source says where a reference, or a finding, was found.
 type Source string
 
 // The places a reference can come from.
@@ -41,6 +41,7 @@ const (
 	SourceCSS      Source = "css"      // a <style> block, a style attribute or an external stylesheet
 	SourceHeader   Source = "header"   // a response header (Link, Refresh)
 	SourceRedirect Source = "redirect" // an HTTP redirect
+	SourceTLS      Source = "tls"      // an origin's TLS handshake (findings of origin rules only)
 )
 
 // Resource is one reference made by a page: a URL the browser fetches or navigates to.

@@ -2,23 +2,15 @@ package report
 
 import (
 	"net/url"
-	"sync"
 
+	"github.com/padlock-scan/padlock/crawler"
 	"github.com/padlock-scan/padlock/rules"
 )
 
 // originRules are the IDs of the rules that judge an origin rather than a page (tls-*, hsts-*).
 // Their findings name the origin's first page, which moves with unrelated edits to the site, so
 // they are identified across runs by rule and origin alone.
-var originRules = sync.OnceValue(func() map[string]bool {
-	m := map[string]bool{}
-	for _, r := range rules.All() {
-		if r.CheckOrigin != nil {
-			m[r.ID] = true
-		}
-	}
-	return m
-})
+var originRules = rulesWhere(func(r *rules.Rule) bool { return r.Scope == rules.ScopeOrigin })
 
 // Coverage tells what a crawl actually checked, so that a finding missing from it can be told
 // apart from one that was fixed. A page that failed to load, was cut at --max-body, now
@@ -100,7 +92,7 @@ func (c *Coverage) Finding(old *Report, f Finding) bool {
 	}
 	page, res := c.cmp.URL(f.Page), c.cmp.URL(f.URL)
 	if originRules()[f.Rule] {
-		if f.Source == "tls" {
+		if f.Source == string(crawler.SourceTLS) {
 			return c.probed[res]
 		}
 		return c.loaded[res]

@@ -26,8 +26,8 @@ type Fix struct {
 	Examples    []string `json:"examples"`
 }
 
-// fixRules are the rules whose findings name a URL to change.
-var fixRules = map[string]bool{"mixed-content-blockable": true, "mixed-content-upgradeable": true}
+// fixRules are the rules whose findings name a URL to change (Rule.FixList).
+var fixRules = rulesWhere(func(r *rules.Rule) bool { return r.FixList })
 
 const maxFixExamples = 5
 
@@ -43,7 +43,7 @@ func buildFixes(fs []Finding) []Fix {
 	by := map[string]*acc{}
 	var order []string
 	for _, f := range fs {
-		if !fixRules[f.Rule] || f.Suppressed != nil || f.URL == "" {
+		if !fixRules()[f.Rule] || f.Suppressed != nil || f.URL == "" {
 			continue
 		}
 		a := by[f.URL]

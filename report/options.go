@@ -3,6 +3,7 @@ package report
 import (
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/padlock-scan/padlock/rules"
 )
@@ -27,11 +28,25 @@ func NewWithOptions(format string, opts Options) (Writer, error) {
 // severities lists the severities, highest first: the order reports show them in.
 var severities = []rules.Severity{rules.Error, rules.Warning, rules.Info}
 
+// rulesWhere returns the IDs of the registered rules that have a property, listed once.
+func rulesWhere(has func(*rules.Rule) bool) func() map[string]bool {
+	return sync.OnceValue(func() map[string]bool {
+		m := map[string]bool{}
+		for _, r := range rules.All() {
+			if has(r) {
+				m[r.ID] = true
+			}
+		}
+		return m
+	})
+}
+
 // ruleInfo is a rule's public metadata, with a stand-in for rule IDs this padlock does not know
 // (a saved report from another version).
 type ruleInfo struct {
 	ID, Title, Doc, Fix, HelpURL string
 	Severity                     rules.Severity
+	CWE                          int // 0 when not known
 	Known                        bool
 }
 
@@ -46,7 +61,7 @@ func lookupRule(id string) ruleInfo {
 func fromRule(r *rules.Rule) ruleInfo {
 	return ruleInfo{
 		ID: r.ID, Title: r.Title, Doc: r.Doc, Fix: r.Fix, HelpURL: r.HelpURL,
-		Severity: r.Severity, Known: true,
+		Severity: r.Severity, CWE: r.CWE, Known: true,
 	}
 }
 

@@ -268,31 +268,10 @@ func securitySeverity(sev rules.Severity) string {
 	return "3.0"
 }
 
-// ruleCWE names the weakness each rule reports, shown by code scanning as a tag.
-var ruleCWE = map[string]string{
-	"mixed-content-blockable":   "319",
-	"mixed-content-upgradeable": "319",
-	"insecure-form":             "319",
-	"insecure-page":             "319",
-	"https-downgrade":           "319",
-	"insecure-refresh":          "319",
-	"insecure-link":             "319",
-	"hsts-missing":              "319",
-	"hsts-short":                "319",
-	"third-party-script":        "829",
-	"sri-missing":               "353",
-	"sri-mismatch":              "353",
-	"sri-cors":                  "353",
-	"tls-version":               "327",
-	"tls-legacy":                "327",
-	"tls-certificate":           "295",
-	"payment-csp-missing":       "693",
-}
-
 func sarifRuleFor(ri ruleInfo) sarifRule {
 	tags := []string{"security"}
-	if cwe, ok := ruleCWE[ri.ID]; ok {
-		tags = append(tags, "external/cwe/cwe-"+cwe)
+	if ri.CWE > 0 { // the weakness the rule reports, shown by code scanning as a tag
+		tags = append(tags, "external/cwe/cwe-"+strconv.Itoa(ri.CWE))
 	}
 	full := ri.Doc
 	if full == "" {

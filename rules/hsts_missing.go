@@ -11,6 +11,8 @@ func hstsMissing() *Rule {
 	return &Rule{
 		ID:       "hsts-missing",
 		Severity: Warning,
+		Scope:    ScopeOrigin,
+		CWE:      319, // cleartext transmission of sensitive information
 		Title:    "No valid Strict-Transport-Security header",
 		Doc: "HTTPS pages of the site send no Strict-Transport-Security header, or one browsers " +
 			"ignore: unparsable (no max-age, a max-age that is not a number, a directive given " +
@@ -24,28 +26,43 @@ func hstsMissing() *Rule {
 			"response of the host (from the web server or CDN, so error pages get it too), once " +
 			"every subdomain serves HTTPS. Start with a short max-age if you are unsure, then " +
 			"raise it.",
-		HelpURL:     "https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Strict-Transport-Security",
-		CheckOrigin: checkHSTSMissing,
+		HelpURL: "https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Strict-Transport-Security",
+		Check:   checkHSTS(hstsMissingWhy),
 	}
 }
 
-func checkHSTSMissing(pass *OriginPass) {
-	o := pass.Origin
-	if !hstsApplies(o) {
-		return
+// hstsMissingWhy says why browsers keep no HSTS policy from header, the first
+// Strict-Transport-Security header of o's responses: absent, invalid or max-age=0; "" when
+// they do.
+func hstsMissingWhy(o *crawler.Origin, header string) string {
+	var why string
+	switch h, err := ParseHSTS(header); {
+	case header == "":
+		why = "no Strict-Transport-Security header"
+	case err != nil:
+		why = fmt.Sprintf("an invalid Strict-Transport-Security header %q (%v), which browsers ignore", header, err)
+	case h.MaxAge == 0:
+		why = "Strict-Transport-Security with max-age=0, which tells browsers to forget HSTS for the host"
+	default:
+		return ""
 	}
-	for _, seen := range o.HSTS {
-		var why string
-		if seen.Header == "" {
-			why = "no Strict-Transport-Security header"
-		} else if h, err := ParseHSTS(seen.Header); err != nil {
-			why = fmt.Sprintf("an invalid Strict-Transport-Security header %q (%v), which browsers ignore", seen.Header, err)
-		} else if h.MaxAge == 0 {
-			why = "Strict-Transport-Security with max-age=0, which tells browsers to forget HSTS for the host"
-		} else {
-			continue
+	return o.Origin + " sends " + why
+}
+
+// checkHSTS returns the check of an HSTS rule: judge says what is wrong with each distinct
+// header value an origin that the HSTS rules judge (hstsApplies) sent, or "" when nothing is;
+// each complaint is one finding on the first page that sent the value.
+func checkHSTS(judge func(o *crawler.Origin, header string) string) func(*Pass) {
+	return func(pass *Pass) {
+		o := pass.Origin
+		if !hstsApplies(o) {
+			return
 		}
-		pass.Report(hstsFinding(o, seen, o.Origin+" sends "+why))
+		for _, seen := range o.HSTS {
+			if msg := judge(o, seen.Header); msg != "" {
+				pass.Report(hstsFinding(o, seen, msg))
+			}
+		}
 	}
 }
 

@@ -2,6 +2,8 @@ package rules
 
 import (
 	"fmt"
+
+	"github.com/padlock-scan/padlock/crawler"
 )
 
 // hstsShort reports HSTS headers whose max-age is below one year.
@@ -9,6 +11,8 @@ func hstsShort() *Rule {
 	return &Rule{
 		ID:       "hsts-short",
 		Severity: Info,
+		Scope:    ScopeOrigin,
+		CWE:      319, // cleartext transmission of sensitive information
 		Title:    "Strict-Transport-Security max-age below one year",
 		Doc: "The site's HTTPS pages send a valid Strict-Transport-Security header whose max-age " +
 			"is below 31536000 seconds (one year). Browsers honour it, but the protection lapses " +
@@ -17,25 +21,19 @@ func hstsShort() *Rule {
 			"origin: one finding for each distinct header value, on the first page that sent it.",
 		Fix: "Raise max-age to 31536000 (one year) or more once HTTPS works everywhere on the host: " +
 			"Strict-Transport-Security: max-age=31536000; includeSubDomains.",
-		HelpURL:     "https://hstspreload.org/",
-		CheckOrigin: checkHSTSShort,
+		HelpURL: "https://hstspreload.org/",
+		Check:   checkHSTS(hstsShortWhy),
 	}
 }
 
-func checkHSTSShort(pass *OriginPass) {
-	o := pass.Origin
-	if !hstsApplies(o) {
-		return
+// hstsShortWhy says that a valid header's max-age is below one year, or returns "".
+func hstsShortWhy(o *crawler.Origin, header string) string {
+	h, err := ParseHSTS(header)
+	if err != nil || h.MaxAge == 0 || h.MaxAge >= hstsOneYear {
+		return ""
 	}
-	for _, seen := range o.HSTS {
-		h, err := ParseHSTS(seen.Header)
-		if err != nil || h.MaxAge == 0 || h.MaxAge >= hstsOneYear {
-			continue
-		}
-		msg := fmt.Sprintf("%s sends Strict-Transport-Security max-age=%d (%s), below one year",
-			o.Origin, h.MaxAge, humanDuration(h.MaxAge))
-		pass.Report(hstsFinding(o, seen, msg))
-	}
+	return fmt.Sprintf("%s sends Strict-Transport-Security max-age=%d (%s), below one year",
+		o.Origin, h.MaxAge, humanDuration(h.MaxAge))
 }
 
 // humanDuration renders a number of seconds roughly, for messages: "180 days", "5 minutes".

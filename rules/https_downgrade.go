@@ -13,6 +13,8 @@ func httpsDowngrade() *Rule {
 	return &Rule{
 		ID:       "https-downgrade",
 		Severity: Error,
+		Scope:    ScopePage,
+		CWE:      319, // cleartext transmission of sensitive information
 		Title:    "Redirect from HTTPS to HTTP",
 		Doc: "An https: URL (a page, a form target or a sub-resource) redirects to an http: URL, " +
 			"by a 3xx Location, a Refresh header or a meta refresh at 0 seconds; each downgrading " +

@@ -7,6 +7,8 @@ func insecureForm() *Rule {
 	return &Rule{
 		ID:       "insecure-form",
 		Severity: Error,
+		Scope:    ScopePage,
+		CWE:      319, // cleartext transmission of sensitive information
 		Title:    "Form on an HTTPS page submits over HTTP",
 		Doc: "A form on an HTTPS page submits to an http: URL (its action, a button's formaction, " +
 			"or, with no action, the page's own URL when that is http:). Whatever the user typed, " +
@@ -19,34 +21,26 @@ func insecureForm() *Rule {
 			"relative so it follows the page's scheme, and make sure the HTTPS endpoint accepts " +
 			"the submission.",
 		HelpURL: "https://w3c.github.io/webappsec-mixed-content/#requirements-forms",
-		Check:   checkInsecureForm,
+		Check:   checkNavigation(crawler.KindForm, describeInsecureForm),
 	}
 }
 
-func checkInsecureForm(pass *Pass) {
-	page := pass.Page
-	if !isHTTPS(page.FinalURL) {
-		return
+// describeInsecureForm words the finding of a form that submits over an insecure transport.
+func describeInsecureForm(_ *crawler.Page, r *crawler.Resource, f *Finding) bool {
+	if r.Method == "dialog" {
+		return false // method=dialog closes a dialog and submits nothing
 	}
-	for i := range page.Resources {
-		r := &page.Resources[i]
-		// method=dialog closes a dialog and submits nothing.
-		if r.Kind != crawler.KindForm || r.Method == "dialog" || !isInsecureURL(r.URL) {
-			continue
-		}
-		f := resourceFinding(page, r)
-		f.Message = "form submits over " + transport(r.URL) + " from an HTTPS page; what users type is sent unencrypted"
-		// Upgrade-insecure-requests upgrades form submissions to any origin (UIR §upgrade-request).
-		if r.UpgradedByCSP && schemeOf(r.URL) == "http" {
-			f.Mitigation = MitigationCSPUpgrade
+	f.Message = "form submits over " + transport(r.URL) + " from an HTTPS page; what users type is sent unencrypted"
+	// Upgrade-insecure-requests upgrades form submissions to any origin (UIR §upgrade-request).
+	if r.UpgradedByCSP && schemeOf(r.URL) == "http" {
+		f.Mitigation = MitigationCSPUpgrade
+		f.Message = "form submits to an http: URL from an HTTPS page; browsers submit it over HTTPS " +
+			"because of the page's Content-Security-Policy upgrade-insecure-requests, but fix the action URL anyway"
+		if r.UpgradeInherited {
 			f.Message = "form submits to an http: URL from an HTTPS page; browsers submit it over HTTPS " +
-				"because of the page's Content-Security-Policy upgrade-insecure-requests, but fix the action URL anyway"
-			if r.UpgradeInherited {
-				f.Message = "form submits to an http: URL from an HTTPS page; browsers submit it over HTTPS " +
-					"because the embedding page's Content-Security-Policy upgrade-insecure-requests applies inside this " +
-					"frame, but opened on its own the page would send what users type unencrypted: fix the action URL"
-			}
+				"because the embedding page's Content-Security-Policy upgrade-insecure-requests applies inside this " +
+				"frame, but opened on its own the page would send what users type unencrypted: fix the action URL"
 		}
-		pass.Report(f)
 	}
+	return true
 }

@@ -7,6 +7,8 @@ func insecureLink() *Rule {
 	return &Rule{
 		ID:       "insecure-link",
 		Severity: Info,
+		Scope:    ScopePage,
+		CWE:      319, // cleartext transmission of sensitive information
 		Title:    "Link from an HTTPS page to an HTTP URL",
 		Doc: "An <a href> or <area href> on an HTTPS page points at an http: URL. Following it is " +
 			"not mixed content (top-level navigations are allowed), but the visitor leaves HTTPS: " +
@@ -18,29 +20,19 @@ func insecureLink() *Rule {
 		Fix: "Change the link to https:// when the target supports it (for your own pages, use a " +
 			"relative URL); keep http:// only for sites that have no HTTPS.",
 		HelpURL: "https://w3c.github.io/webappsec-mixed-content/#should-block-fetch",
-		Check:   checkInsecureLink,
+		Check:   checkNavigation(crawler.KindLink, describeInsecureLink),
 	}
 }
 
-func checkInsecureLink(pass *Pass) {
-	page := pass.Page
-	if !isHTTPS(page.FinalURL) {
-		return
+// describeInsecureLink words the finding of a link to an insecure URL.
+func describeInsecureLink(page *crawler.Page, r *crawler.Resource, f *Finding) bool {
+	f.Message = "link from an HTTPS page to " + transport(r.URL) + "; following it leaves HTTPS"
+	if r.UpgradedByCSP && navigationUpgraded(page, r.URL) {
+		f.Mitigation = MitigationCSPUpgrade
+		f.Message += "; browsers upgrade it because of the page's Content-Security-Policy " +
+			"upgrade-insecure-requests, but fix the link anyway"
 	}
-	for i := range page.Resources {
-		r := &page.Resources[i]
-		if r.Kind != crawler.KindLink || !isInsecureURL(r.URL) {
-			continue
-		}
-		f := resourceFinding(page, r)
-		f.Message = "link from an HTTPS page to " + transport(r.URL) + "; following it leaves HTTPS"
-		if r.UpgradedByCSP && navigationUpgraded(page, r.URL) {
-			f.Mitigation = MitigationCSPUpgrade
-			f.Message += "; browsers upgrade it because of the page's Content-Security-Policy " +
-				"upgrade-insecure-requests, but fix the link anyway"
-		}
-		pass.Report(f)
-	}
+	return true
 }
 
 // navigationUpgraded reports whether upgrade-insecure-requests upgrades a top-level navigation

@@ -7,6 +7,8 @@ func insecurePage() *Rule {
 	return &Rule{
 		ID:       "insecure-page",
 		Severity: Error,
+		Scope:    ScopePage,
+		CWE:      319, // cleartext transmission of sensitive information
 		Title:    "Page served over plain HTTP",
 		Doc: "An in-scope page was finally served over http: (after any redirects). Browsers mark " +
 			"it \"Not secure\"; anyone on the network can read it, inject scripts or ads into it, " +

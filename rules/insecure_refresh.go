@@ -12,6 +12,8 @@ func insecureRefresh() *Rule {
 	return &Rule{
 		ID:       "insecure-refresh",
 		Severity: Warning,
+		Scope:    ScopePage,
+		CWE:      319, // cleartext transmission of sensitive information
 		Title:    "Refresh from an HTTPS page to an HTTP URL",
 		Doc: "A <meta http-equiv=refresh> or a Refresh response header on an HTTPS page sends the " +
 			"browser to an http: URL, after any delay. The visitor silently leaves HTTPS: the next " +
@@ -20,33 +22,23 @@ func insecureRefresh() *Rule {
 		Fix: "Point the refresh at the https:// URL, or better, replace it with a server-side " +
 			"301/308 redirect to https://.",
 		HelpURL: "https://html.spec.whatwg.org/multipage/#shared-declarative-refresh-steps",
-		Check:   checkInsecureRefresh,
+		Check:   checkNavigation(crawler.KindRefresh, describeInsecureRefresh),
 	}
 }
 
-func checkInsecureRefresh(pass *Pass) {
-	page := pass.Page
-	if !isHTTPS(page.FinalURL) {
-		return
+// describeInsecureRefresh words the finding of a refresh to an insecure URL.
+func describeInsecureRefresh(page *crawler.Page, r *crawler.Resource, f *Finding) bool {
+	how := "meta refresh"
+	if r.Source == crawler.SourceHeader {
+		how = "Refresh header"
 	}
-	for i := range page.Resources {
-		r := &page.Resources[i]
-		if r.Kind != crawler.KindRefresh || !isInsecureURL(r.URL) {
-			continue
-		}
-		f := resourceFinding(page, r)
-		how := "meta refresh"
-		if r.Source == crawler.SourceHeader {
-			how = "Refresh header"
-		}
-		f.Message = how + " after " + strconv.Itoa(r.RefreshDelay) + "s sends the HTTPS page to " +
-			transport(r.URL) + "; the visitor leaves HTTPS"
-		// A frame's own navigations are upgraded, a top-level one only to the page's host and port.
-		if r.UpgradedByCSP && (page.Frame || navigationUpgraded(page, r.URL)) {
-			f.Mitigation = MitigationCSPUpgrade
-			f.Message += "; browsers upgrade it because of the page's Content-Security-Policy " +
-				"upgrade-insecure-requests, but fix the target anyway"
-		}
-		pass.Report(f)
+	f.Message = how + " after " + strconv.Itoa(r.RefreshDelay) + "s sends the HTTPS page to " +
+		transport(r.URL) + "; the visitor leaves HTTPS"
+	// A frame's own navigations are upgraded, a top-level one only to the page's host and port.
+	if r.UpgradedByCSP && (page.Frame || navigationUpgraded(page, r.URL)) {
+		f.Mitigation = MitigationCSPUpgrade
+		f.Message += "; browsers upgrade it because of the page's Content-Security-Policy " +
+			"upgrade-insecure-requests, but fix the target anyway"
 	}
+	return true
 }

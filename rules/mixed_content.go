@@ -123,6 +123,18 @@ func categorize(r *crawler.Resource) mixedVerdict {
 	return mixedVerdict{class: notMixed}
 }
 
+// checkMixed returns the check of the mixed-content rule that reports the page's references of
+// class: the two rules share the page's verdicts.
+func checkMixed(class mixedClass) func(*Pass) {
+	return func(pass *Pass) {
+		for i, v := range pass.facts.mixedVerdicts() {
+			if v.class == class {
+				pass.Report(mixedFinding(pass.Page, &pass.Page.Resources[i], v))
+			}
+		}
+	}
+}
+
 // mixedFinding builds the finding for a mixed reference, copying its provenance.
 func mixedFinding(page *crawler.Page, r *crawler.Resource, v mixedVerdict) Finding {
 	f := resourceFinding(page, r)

@@ -5,6 +5,9 @@ func mixedContentBlockable() *Rule {
 	return &Rule{
 		ID:       "mixed-content-blockable",
 		Severity: Error,
+		Scope:    ScopePage,
+		CWE:      319, // cleartext transmission of sensitive information
+		FixList:  true,
 		Title:    "Sub-resource over HTTP that browsers block on an HTTPS page",
 		Doc: "An HTTPS page (or a frame or stylesheet inside one) loads a sub-resource over a " +
 			"non-trustworthy URL (http:, ftp: or ws:) that browsers block outright: scripts, " +
@@ -22,16 +25,6 @@ func mixedContentBlockable() *Rule {
 			"name with a certificate. Adding Content-Security-Policy: upgrade-insecure-requests " +
 			"makes browsers upgrade these requests, but fix the source URLs anyway.",
 		HelpURL: "https://w3c.github.io/webappsec-mixed-content/#category-blockable",
-		Check:   checkMixedContentBlockable,
-	}
-}
-
-func checkMixedContentBlockable(pass *Pass) {
-	page := pass.Page
-	for i := range page.Resources {
-		r := &page.Resources[i]
-		if v := classifyMixed(page, r); v.class == mixedBlockable {
-			pass.Report(mixedFinding(page, r, v))
-		}
+		Check:   checkMixed(mixedBlockable),
 	}
 }

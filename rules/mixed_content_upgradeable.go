@@ -6,6 +6,9 @@ func mixedContentUpgradeable() *Rule {
 	return &Rule{
 		ID:       "mixed-content-upgradeable",
 		Severity: Warning,
+		Scope:    ScopePage,
+		CWE:      319, // cleartext transmission of sensitive information
+		FixList:  true,
 		Title:    "Image, audio or video over HTTP on an HTTPS page",
 		Doc: "An HTTPS page loads an image (img src without srcset or <picture>, poster, " +
 			"input type=image, SVG image, CSS background, list-style, border-image, cursor or " +
@@ -20,16 +23,6 @@ func mixedContentUpgradeable() *Rule {
 			"otherwise host the file yourself over HTTPS or remove it. Do not rely on browser " +
 			"upgrades or on upgrade-insecure-requests: fix the URL in the source.",
 		HelpURL: "https://w3c.github.io/webappsec-mixed-content/#category-upgradeable",
-		Check:   checkMixedContentUpgradeable,
-	}
-}
-
-func checkMixedContentUpgradeable(pass *Pass) {
-	page := pass.Page
-	for i := range page.Resources {
-		r := &page.Resources[i]
-		if v := classifyMixed(page, r); v.class == mixedUpgradeable {
-			pass.Report(mixedFinding(page, r, v))
-		}
+		Check:   checkMixed(mixedUpgradeable),
 	}
 }

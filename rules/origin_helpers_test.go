@@ -46,7 +46,7 @@ func runRule(t *testing.T, r *Rule, p *crawler.Page, cfg *Config) []Finding {
 // runOriginRule runs one origin-level rule over o with cfg.
 func runOriginRule(t *testing.T, r *Rule, o *crawler.Origin, cfg *Config) []Finding {
 	t.Helper()
-	if r.CheckOrigin == nil || r.Check != nil {
+	if r.Scope != ScopeOrigin {
 		t.Fatalf("rule %s is not an origin-level rule", r.ID)
 	}
 	fs := RunOrigin([]*Rule{r}, o, cfg)

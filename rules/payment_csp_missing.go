@@ -9,6 +9,8 @@ func paymentCSPMissing() *Rule {
 	return &Rule{
 		ID:       "payment-csp-missing",
 		Severity: Warning,
+		Scope:    ScopePage,
+		CWE:      693, // protection mechanism failure
 		Title:    "Payment page without a Content-Security-Policy restricting scripts",
 		Doc: "A payment page (one with card-data fields or a payment provider's card frame) has no " +
 			"enforced Content-Security-Policy, in a header or a <meta> element, whose script-src " +
@@ -28,7 +30,7 @@ func paymentCSPMissing() *Rule {
 
 func checkPaymentCSPMissing(pass *Pass) {
 	page := pass.Page
-	payment, signals := IsPaymentPage(page, pass.Config)
+	payment, signals := pass.facts.Payment()
 	if !payment {
 		return
 	}

@@ -69,8 +69,17 @@ func TestAllMetadata(t *testing.T) {
 			if u, err := url.Parse(r.HelpURL); err != nil || u.Scheme != "https" || u.Host == "" {
 				t.Errorf("HelpURL %q is not an absolute https URL", r.HelpURL)
 			}
-			if (r.Check == nil) == (r.CheckOrigin == nil) {
-				t.Error("want exactly one of Check (per page) and CheckOrigin (per origin)")
+			if r.Check == nil {
+				t.Error("Check is nil")
+			}
+			if r.Scope != ScopePage && r.Scope != ScopeOrigin {
+				t.Errorf("scope %v is neither page nor origin", r.Scope)
+			}
+			if r.CWE <= 0 {
+				t.Error("CWE is not set")
+			}
+			if r.FixList && r.Scope != ScopePage {
+				t.Error("only page rules name a sub-resource URL to fix")
 			}
 		})
 	}

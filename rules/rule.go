@@ -95,99 +95,116 @@ type Config struct {
 	PaymentProviders []string
 }
 
-// Pass is one run of one rule over one page.
+// Scope is what a rule's Check runs over. The zero value is no scope: every rule names one.
+type Scope int
+
+// Scopes.
+const (
+	_           Scope = iota
+	ScopePage         // once per page the crawl fetched
+	ScopeOrigin       // once per HTTPS origin the crawl touched (TLS probe, HSTS headers)
+)
+
+// String returns "page" or "origin".
+func (s Scope) String() string {
+	switch s {
+	case ScopePage:
+		return "page"
+	case ScopeOrigin:
+		return "origin"
+	}
+	return fmt.Sprintf("scope(%d)", int(s))
+}
+
+// Rule is one check with its public metadata. Everything the writers say about a rule comes
+// from here: the registry test fails when a rule lacks a field.
+type Rule struct {
+	ID       string   // public, forever: SPEC.md's kebab-case name
+	Severity Severity // default severity
+	Scope    Scope    // what Check runs over
+	Title    string   // one line
+	Doc      string   // what it means and why it matters
+	Fix      string   // how to fix it
+	HelpURL  string
+	// CWE is the number of the weakness the rule reports (319 for cleartext transmission);
+	// SARIF carries it as a tag that code scanning shows.
+	CWE int
+	// FixList says the rule's findings each name one sub-resource URL to change: the report's
+	// fix list groups them by URL.
+	FixList bool
+	// Check runs the rule over one page or one origin, as Scope says.
+	Check func(*Pass)
+}
+
+// Pass is one run of one rule over one page (ScopePage) or one origin (ScopeOrigin).
 type Pass struct {
-	Page   *crawler.Page
+	Page   *crawler.Page   // the page, for a page rule; nil for an origin rule
+	Origin *crawler.Origin // the origin, for an origin rule; nil for a page rule
 	Config *Config
+	facts  *Facts // the page's shared facts; nil for an origin rule
 	rule   *Rule
 	report func(Finding)
 }
 
-// Report records a finding with the rule's ID and default severity; Page defaults to the page's
-// final URL.
+// Report records a finding with the rule's ID and default severity.
 func (p *Pass) Report(f Finding) { p.ReportAs(p.rule.Severity, f) }
 
 // ReportAs records a finding with a severity other than the rule's default (for instance
-// third-party-script, which is an error on a payment page).
+// third-party-script, which is an error on a payment page). A page rule's finding defaults its
+// Page to the page's final URL; an origin rule's defaults its Page to the origin's first page,
+// its URL to the origin and its Source to tls.
 func (p *Pass) ReportAs(sev Severity, f Finding) {
 	f.Rule = p.rule.ID
 	f.Severity = sev
-	if f.Page == "" {
+	if o := p.Origin; o != nil {
+		if f.Page == "" {
+			f.Page = o.FirstPage
+		}
+		if f.URL == "" {
+			f.URL = o.Origin
+		}
+		if f.Source == "" {
+			f.Source = crawler.SourceTLS
+		}
+	} else if f.Page == "" {
 		f.Page = p.Page.FinalURL
 	}
 	p.report(f)
 }
 
-// Rule is one check with its public metadata.
-type Rule struct {
-	ID       string   // public, forever: SPEC.md's kebab-case name
-	Severity Severity // default severity
-	Title    string   // one line
-	Doc      string   // what it means and why it matters
-	Fix      string   // how to fix it
-	HelpURL  string
-	// Check runs once per page (nil for origin-level rules).
-	Check func(*Pass)
-	// CheckOrigin runs once per HTTPS origin the crawl touched (nil for page-level rules).
-	CheckOrigin func(*OriginPass)
-}
-
-// OriginPass is one run of one origin-level rule over one origin.
-type OriginPass struct {
-	Origin *crawler.Origin
-	Config *Config
-	rule   *Rule
-	report func(Finding)
-}
-
-// Report records a finding with the rule's ID and default severity; Page defaults to the
-// origin's first page and URL to the origin.
-func (p *OriginPass) Report(f Finding) { p.ReportAs(p.rule.Severity, f) }
-
-// ReportAs records a finding with a severity other than the rule's default.
-func (p *OriginPass) ReportAs(sev Severity, f Finding) {
-	f.Rule = p.rule.ID
-	f.Severity = sev
-	if f.Page == "" {
-		f.Page = p.Origin.FirstPage
-	}
-	if f.URL == "" {
-		f.URL = p.Origin.Origin
-	}
-	if f.Source == "" {
-		f.Source = "tls"
-	}
-	p.report(f)
-}
-
-// RunOrigin runs the origin-level rules over one origin.
-func RunOrigin(rs []*Rule, o *crawler.Origin, cfg *Config) []Finding {
-	if cfg == nil {
-		cfg = &Config{}
-	}
-	var out []Finding
-	for _, r := range rs {
-		if r.CheckOrigin == nil {
-			continue
-		}
-		p := &OriginPass{Origin: o, Config: cfg, rule: r, report: func(f Finding) { out = append(out, f) }}
-		r.CheckOrigin(p)
-	}
-	return out
-}
-
-// Run runs rules over one page and returns their findings in the order reported.
+// Run runs the page rules of rs over one page and returns their findings in the order reported.
 func Run(rs []*Rule, page *crawler.Page, cfg *Config) []Finding {
-	if cfg == nil {
-		cfg = &Config{}
-	}
+	return RunFacts(rs, NewFacts(page, cfg))
+}
+
+// RunFacts is Run over the page of facts, which the caller may read too: the facts the rules
+// computed are not computed again.
+func RunFacts(rs []*Rule, facts *Facts) []Finding {
+	return run(rs, ScopePage, Pass{Page: facts.page, Config: facts.cfg, facts: facts})
+}
+
+// RunOrigin runs the origin rules of rs over one origin.
+func RunOrigin(rs []*Rule, o *crawler.Origin, cfg *Config) []Finding {
+	return run(rs, ScopeOrigin, Pass{Origin: o, Config: orDefault(cfg)})
+}
+
+// run runs the rules of rs that have the scope over p's page or origin.
+func run(rs []*Rule, scope Scope, p Pass) []Finding {
 	var out []Finding
+	p.report = func(f Finding) { out = append(out, f) }
 	for _, r := range rs {
-		if r.Check == nil {
-			continue
+		if r.Scope == scope {
+			p.rule = r
+			r.Check(&p)
 		}
-		p := &Pass{Page: page, Config: cfg, rule: r, report: func(f Finding) { out = append(out, f) }}
-		r.Check(p)
 	}
 	return out
+}
+
+// orDefault returns cfg, or the zero Config for nil.
+func orDefault(cfg *Config) *Config {
+	if cfg == nil {
+		return &Config{}
+	}
+	return cfg
 }

@@ -13,6 +13,8 @@ func sriCORS() *Rule {
 	return &Rule{
 		ID:       "sri-cors",
 		Severity: Error,
+		Scope:    ScopePage,
+		CWE:      353, // missing support for integrity check
 		Title:    "Cross-origin resource with integrity but without working CORS",
 		Doc: "A script or stylesheet from another origin (scheme, host or port differs from the " +
 			"page's, or a same-origin URL redirects to another origin) has an integrity attribute, " +

@@ -10,6 +10,8 @@ func sriMismatch() *Rule {
 	return &Rule{
 		ID:       "sri-mismatch",
 		Severity: Error,
+		Scope:    ScopePage,
+		CWE:      353, // missing support for integrity check
 		Title:    "Integrity hash does not match the file served",
 		Doc: "padlock downloaded the script or stylesheet and its hash does not match the " +
 			"integrity attribute, so browsers refuse to use it and whatever depends on it breaks. " +

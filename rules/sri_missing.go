@@ -13,6 +13,8 @@ func sriMissing() *Rule {
 	return &Rule{
 		ID:       "sri-missing",
 		Severity: Warning,
+		Scope:    ScopePage,
+		CWE:      353, // missing support for integrity check
 		Title:    "Third-party script or stylesheet without Subresource Integrity",
 		Doc: "A script or stylesheet from a third-party site (as third-party-script defines it, " +
 			"whether --allow-script approves it or not) has no usable integrity attribute: none, " +

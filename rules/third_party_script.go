@@ -10,6 +10,8 @@ func thirdPartyScript() *Rule {
 	return &Rule{
 		ID:       "third-party-script",
 		Severity: Warning,
+		Scope:    ScopePage,
+		CWE:      829, // inclusion of functionality from an untrusted control sphere
 		Title:    "Script from a third-party site that is not approved",
 		Doc: "A page loads a script (script src, link rel=modulepreload, link rel=preload as=script, " +
 			"or the same in a Link response header) from a site other than its own: a different " +
@@ -37,9 +39,6 @@ func checkThirdPartyScript(pass *Pass) {
 	if err != nil {
 		return
 	}
-	var payment bool
-	var signals []string
-	checked := false
 	for i := range page.Resources {
 		r := &page.Resources[i]
 		if !isScriptFetch(r) {
@@ -49,15 +48,11 @@ func checkThirdPartyScript(pass *Pass) {
 		if err != nil || !ThirdParty(pu, u, pass.Config) || AllowedBy(u, pass.Config) != "" {
 			continue
 		}
-		if !checked {
-			payment, signals = IsPaymentPage(page, pass.Config)
-			checked = true
-		}
 		f := resourceFinding(page, r)
 		f.Message = fmt.Sprintf("%s from third-party site %s%s%s, not approved by --allow-script",
 			scriptNoun(r), Site(u), schemeNote(pu, u, pass.Config), origin(r))
 		sev := pass.rule.Severity
-		if payment {
+		if payment, signals := pass.facts.Payment(); payment {
 			// One step up from the rule's severity: an error by default.
 			sev = min(sev+1, Error)
 			f.Message += "; this is a payment page: " + signals[0]

@@ -17,6 +17,8 @@ func tlsCertificate() *Rule {
 	return &Rule{
 		ID:       "tls-certificate",
 		Severity: Error,
+		Scope:    ScopeOrigin,
+		CWE:      295, // improper certificate validation
 		Title:    "TLS certificate invalid or about to expire",
 		Doc: "The certificate an HTTPS origin presents fails verification: it has expired, is not " +
 			"valid yet, chains to an issuer browsers do not trust (self-signed, a private CA), " +
@@ -31,12 +33,12 @@ func tlsCertificate() *Rule {
 			"the full chain (leaf plus intermediates, the fullchain.pem of ACME clients), and " +
 			"automate renewal (ACME/Let's Encrypt) with monitoring. For a staging CA, pass " +
 			"--ca-file instead. For a third-party origin, tell the provider or stop loading from it.",
-		HelpURL:     "https://www.rfc-editor.org/rfc/rfc5280#section-6",
-		CheckOrigin: checkTLSCertificate,
+		HelpURL: "https://www.rfc-editor.org/rfc/rfc5280#section-6",
+		Check:   checkTLSCertificate,
 	}
 }
 
-func checkTLSCertificate(pass *OriginPass) {
+func checkTLSCertificate(pass *Pass) {
 	o := pass.Origin
 	if !o.Probed || schemeOf(o.Origin) != "https" {
 		return

@@ -5,6 +5,8 @@ func tlsLegacy() *Rule {
 	return &Rule{
 		ID:       "tls-legacy",
 		Severity: Warning,
+		Scope:    ScopeOrigin,
+		CWE:      327, // a broken or risky cryptographic algorithm
 		Title:    "HTTPS origin still accepts TLS 1.0 or 1.1",
 		Doc: "A probe handshake offering only TLS 1.0 and 1.1 succeeded: the origin still accepts " +
 			"protocols deprecated by RFC 8996. Browsers no longer use them, but old clients and " +
@@ -13,12 +15,12 @@ func tlsLegacy() *Rule {
 			"the crawl's.",
 		Fix: "Disable TLS 1.0 and 1.1 on the server, load balancer or CDN (keep TLS 1.2 and 1.3). " +
 			"For a third-party origin, tell the provider.",
-		HelpURL:     "https://www.rfc-editor.org/rfc/rfc8996",
-		CheckOrigin: checkTLSLegacy,
+		HelpURL: "https://www.rfc-editor.org/rfc/rfc8996",
+		Check:   checkTLSLegacy,
 	}
 }
 
-func checkTLSLegacy(pass *OriginPass) {
+func checkTLSLegacy(pass *Pass) {
 	o := pass.Origin
 	if !o.Probed || !o.LegacyTLS || schemeOf(o.Origin) != "https" {
 		return

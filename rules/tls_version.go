@@ -7,6 +7,8 @@ func tlsVersion() *Rule {
 	return &Rule{
 		ID:       "tls-version",
 		Severity: Error,
+		Scope:    ScopeOrigin,
+		CWE:      327, // a broken or risky cryptographic algorithm
 		Title:    "HTTPS origin without TLS 1.2 or later",
 		Doc: "padlock's probe handshake with the origin, offering TLS 1.2 and 1.3, either " +
 			"negotiated an older protocol or failed while a TLS 1.0/1.1-only handshake succeeded: " +
@@ -17,8 +19,8 @@ func tlsVersion() *Rule {
 		Fix: "Enable TLS 1.2 and TLS 1.3 on the server, load balancer or CDN, and disable TLS 1.0 " +
 			"and 1.1. For a third-party origin, ask the provider or load the resource from " +
 			"elsewhere.",
-		HelpURL:     "https://www.rfc-editor.org/rfc/rfc8996",
-		CheckOrigin: checkTLSVersion,
+		HelpURL: "https://www.rfc-editor.org/rfc/rfc8996",
+		Check:   checkTLSVersion,
 	}
 }
 
@@ -31,7 +33,7 @@ func legacyTLSVersion(v string) bool {
 	return false
 }
 
-func checkTLSVersion(pass *OriginPass) {
+func checkTLSVersion(pass *Pass) {
 	o := pass.Origin
 	if !o.Probed || schemeOf(o.Origin) != "https" {
 		return

@@ -86,7 +86,8 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 	visit := func(p *crawler.Page) {
 		rp := report.PageMeta(p)
 		rp.ContentType = strs.get(rp.ContentType)
-		rp.Payment, rp.PaymentSignals = rules.IsPaymentPage(p, &opt.Rules)
+		facts := rules.NewFacts(p, &opt.Rules) // the payment verdict, computed once for the report and the rules
+		rp.Payment, rp.PaymentSignals = facts.Payment()
 		if rp.Payment {
 			rp.SecurityHeaders = report.SecurityHeaders(p.Header)
 		}
@@ -101,7 +102,7 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		if err := rep.AddCrawledPage(rp, p.Resources); err != nil {
 			spoolErr = err
 		}
-		addFindings(rules.Run(selected, p, &opt.Rules))
+		addFindings(rules.RunFacts(selected, facts))
 	}
 	cfg := opt.Crawl
 	if opt.Progress != nil {

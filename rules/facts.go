@@ -1,0 +1,46 @@
+package rules
+
+import "github.com/padlock-scan/padlock/crawler"
+
+// Facts are what several rules (and the report) want to know about one page: each is computed
+// when first asked, at most once per page, and shared by every pass over the page, as
+// go/analysis hands an analyzer the results of the analyzers it requires. A Facts is not safe
+// for concurrent use: one goroutine runs the rules over a page.
+type Facts struct {
+	page *crawler.Page
+	cfg  *Config
+
+	paymentDone bool
+	payment     bool
+	signals     []string
+
+	mixed []mixedVerdict // by index in page.Resources; nil until asked
+}
+
+// NewFacts returns the facts of page under cfg (nil: the zero Config), none computed yet.
+func NewFacts(page *crawler.Page, cfg *Config) *Facts {
+	return &Facts{page: page, cfg: orDefault(cfg)}
+}
+
+// Payment reports whether the page is a payment page, and why (see IsPaymentPage).
+func (f *Facts) Payment() (bool, []string) {
+	if !f.paymentDone {
+		f.payment, f.signals = IsPaymentPage(f.page, f.cfg)
+		f.paymentDone = true
+	}
+	return f.payment, f.signals
+}
+
+// mixedVerdicts returns the mixed-content verdict (classifyMixed) of each of the page's
+// resources, by index.
+func (f *Facts) mixedVerdicts() []mixedVerdict {
+	if f.mixed == nil {
+		f.mixed = make([]mixedVerdict, len(f.page.Resources))
+		if isHTTPS(f.page.FinalURL) { // only https pages restrict mixed content
+			for i := range f.page.Resources {
+				f.mixed[i] = classifyMixed(f.page, &f.page.Resources[i])
+			}
+		}
+	}
+	return f.mixed
+}
