@@ -58,15 +58,16 @@ func cssResource(base *url.URL, ref cssRef) (Resource, bool) {
 	if !ok || !Fetchable(u) {
 		return Resource{}, false
 	}
-	return Resource{
-		URL:       NormalizeURL(u),
+	r := Resource{
 		Raw:       ref.raw,
 		Element:   ref.element,
 		Attribute: "url",
 		Kind:      ref.kind,
 		Line:      ref.line,
 		Source:    SourceCSS,
-	}, true
+	}
+	r.setURL(u)
+	return r, true
 }
 
 // Token kinds of the CSS scanner; everything the structure tracking does not need (numbers,

@@ -778,7 +778,7 @@ func (e *extractor) add(r Resource) {
 		if !ok || !Fetchable(u) {
 			return
 		}
-		r.URL = NormalizeURL(u)
+		r.setURL(u)
 	}
 	r.Line = e.lineOf(r.Line)
 	if r.Source == "" {

@@ -62,14 +62,16 @@ func appendLink(out []Resource, base *url.URL, target string, params map[string]
 	}
 	if u, ok := Resolve(base, target); ok && Fetchable(u) {
 		r := tmpl
-		r.URL, r.Raw = NormalizeURL(u), target
+		r.Raw = target
+		r.setURL(u)
 		out = append(out, r)
 	}
 	if kind == KindImage {
 		for _, c := range ParseSrcset(srcset) {
 			if u, ok := Resolve(base, c); ok && Fetchable(u) {
 				r := tmpl
-				r.URL, r.Raw, r.Attribute = NormalizeURL(u), c, "imagesrcset"
+				r.Raw, r.Attribute = c, "imagesrcset"
+				r.setURL(u)
 				out = append(out, r)
 			}
 		}

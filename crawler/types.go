@@ -5,6 +5,7 @@ package crawler
 
 import (
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -79,6 +80,37 @@ type Resource struct {
 	// Fetch is what padlock saw when it requested this URL itself (shared by every reference to
 	// the same URL in one crawl); nil when the URL was not requested.
 	Fetch *Fetch
+
+	// parsed is URL parsed: kept by the extractor when it resolved the reference with the full
+	// parser, or parsed on the first call to Parsed.
+	parsed *url.URL
+}
+
+// Parsed returns the reference's URL parsed as a browser reads it, or nil when it does not
+// parse, so that rules do not parse it again. The extractor keeps the URL it resolved; a URL it
+// passed through as written, or one set by hand, is parsed on the first call. The result is
+// shared: do not change it. Not safe for concurrent use before the first call returns.
+func (r *Resource) Parsed() *url.URL {
+	if r.parsed == nil {
+		r.parsed = unparsable
+		if u, ok := ParseURL(r.URL); ok {
+			r.parsed = u
+		}
+	}
+	if r.parsed == unparsable {
+		return nil
+	}
+	return r.parsed
+}
+
+// unparsable is Resource.parsed of a URL that does not parse. It is never changed.
+var unparsable = new(url.URL)
+
+// setURL sets the reference's URL to u in NormalizeURL form, keeping u (which it normalises in
+// place: the caller must own it) for Parsed.
+func (r *Resource) setURL(u *url.URL) {
+	normalize(u)
+	r.URL, r.parsed = u.String(), u
 }
 
 // Hop is one step of a redirect chain.

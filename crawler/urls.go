@@ -403,31 +403,108 @@ func parseIPv4Number(s string) (uint64, bool) {
 // NormalizeURL returns the string form of u that padlock uses as a key and in reports: no
 // fragment, lower-case scheme and host, no default port (80 for http and ws, 443 for https and
 // wss, 21 for ftp), and "/" for an empty path of a URL with a host.
+// It is the one URL normaliser: reports, SARIF fingerprints and report comparisons use it too.
 func NormalizeURL(u *url.URL) string {
 	if u == nil {
 		return ""
 	}
 	c := *u
-	c.Fragment, c.RawFragment = "", ""
-	c.Scheme = strings.ToLower(c.Scheme)
-	if c.Host != "" {
-		host, port := c.Hostname(), c.Port()
-		if strings.HasSuffix(c.Host, ":") {
-			port = ""
-		}
-		host = strings.ToLower(host)
-		if strings.Contains(host, ":") {
-			host = "[" + host + "]"
-		}
-		if port != "" && port != defaultPort(c.Scheme) {
-			host += ":" + port
-		}
-		c.Host = host
-		if c.Path == "" && c.Opaque == "" {
-			c.Path, c.RawPath = "/", ""
+	normalize(&c)
+	return c.String()
+}
+
+// NormalizeURLString is NormalizeURL of s parsed with url.Parse, or s itself when it does not
+// parse or has no host.
+func NormalizeURLString(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return s
+	}
+	normalize(u)
+	return u.String()
+}
+
+// normalize puts u in NormalizeURL form.
+func normalize(u *url.URL) {
+	u.Fragment, u.RawFragment = "", ""
+	u.Scheme = strings.ToLower(u.Scheme)
+	if u.Host != "" {
+		u.Host = Authority(u)
+		if u.Path == "" && u.Opaque == "" {
+			u.Path, u.RawPath = "/", ""
 		}
 	}
-	return c.String()
+}
+
+// HostPort returns u's host in lower case (an IPv6 address in brackets) and its port, "" when
+// absent or the default of u's scheme (80 for http and ws, 443 for https and wss, 21 for ftp).
+func HostPort(u *url.URL) (host, port string) {
+	host, port = strings.ToLower(u.Hostname()), u.Port()
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if strings.HasSuffix(u.Host, ":") || port == defaultPort(strings.ToLower(u.Scheme)) {
+		port = ""
+	}
+	return host, port
+}
+
+// Authority is u's host and port as NormalizeURL writes them: "host" or "host:port".
+func Authority(u *url.URL) string {
+	host, port := HostPort(u)
+	if port != "" {
+		return host + ":" + port
+	}
+	return host
+}
+
+// ParseURL parses an absolute URL as a browser reads it (Resolve without a base). A URL in the
+// canonical form the crawler writes takes a quick path through url.Parse.
+func ParseURL(raw string) (*url.URL, bool) {
+	if u, ok := parseCanonical(raw); ok {
+		return u, true
+	}
+	return Resolve(nil, raw)
+}
+
+// parseCanonical parses raw with url.Parse when it is already a canonical absolute URL: a
+// lower-case special scheme, nothing a browser would strip or rewrite, and a host that is a
+// lower-case name whose last label is not a number, or an address in its canonical form.
+func parseCanonical(raw string) (*url.URL, bool) {
+	scheme, _, ok := splitScheme(raw)
+	if !ok || raw[:len(scheme)] != scheme {
+		return nil, false // no scheme, or not in lower case
+	}
+	switch scheme {
+	case "http", "https", "ws", "wss", "ftp":
+	default:
+		return nil, false
+	}
+	for i := 0; i < len(raw); i++ {
+		if c := raw[i]; c <= ' ' || c == '\\' || c >= 0x7f {
+			return nil, false
+		}
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.User != nil {
+		return nil, false
+	}
+	if p := u.Port(); p != "" && (p[0] == '0' || len(p) > 5) {
+		return nil, false // 0080: let the full parser read the number
+	}
+	h := u.Hostname()
+	// A last label that starts with a digit may be a number, which makes the host an IPv4
+	// address for browsers.
+	if last := h[strings.LastIndexByte(h, '.')+1:]; strings.Contains(h, ":") || last != "" && last[0] >= '0' && last[0] <= '9' {
+		addr, err := netip.ParseAddr(h)
+		return u, err == nil && addr.String() == h
+	}
+	for i := 0; i < len(h); i++ {
+		if c := h[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			return nil, false
+		}
+	}
+	return u, h != "" && !strings.HasSuffix(h, ".") && !strings.Contains(h, "0x")
 }
 
 // Fetchable reports whether u is something a browser requests over the network: an absolute

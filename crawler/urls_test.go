@@ -168,3 +168,57 @@ func TestFetchable(t *testing.T) {
 		t.Error("Fetchable(nil) = true")
 	}
 }
+
+// The quick path must read every URL exactly as the full WHATWG reader does, or refuse it.
+func TestParseCanonicalAgreesWithResolve(t *testing.T) {
+	t.Parallel()
+	for _, raw := range []string{
+		"https://www.shop.test/a?b=c#d", "http://127.0.0.1:8080/x", "http://[::1]:3000/", "http://0x7f.1/",
+		"http://127.1/", "HTTP://Shop.TEST/", "http://shop.test./", "http://shop.test:0080/", "http://shop.test:80/",
+		"ws://live.test/s", "ftp://files.test/a", "http://a\\b.test/", "http://local%68ost/", "http://user@shop.test/",
+		"https://xn--bcher-kva.test/", "http://10.0.0.1a/", "http://1.2.3.4.5/", "http://[0:0:0:0:0:0:0:1]/",
+		"http://shop.test/%7Efoo", "https://shop.test/a b", "http://0x10.test/",
+	} {
+		full, fullOK := Resolve(nil, raw)
+		quick, quickOK := parseCanonical(raw)
+		if !quickOK {
+			continue // refused: the full reader handles it
+		}
+		if !fullOK || quick.Scheme != full.Scheme || quick.Hostname() != full.Hostname() || portOrDefault(quick) != portOrDefault(full) {
+			t.Errorf("%q: quick path read %v, full reader %v (%v)", raw, quick, full, fullOK)
+		}
+	}
+}
+
+func portOrDefault(u *url.URL) string {
+	if p := u.Port(); p != "" && !(p == "80" && u.Scheme == "http") && !(p == "443" && u.Scheme == "https") {
+		return p
+	}
+	return ""
+}
+
+// Resource.Parsed is the reference's URL parsed, whether the extractor kept the URL it
+// resolved or passed the reference through as written.
+func TestResourceParsed(t *testing.T) {
+	t.Parallel()
+	base, _ := url.Parse("https://www.shop.test/dir/page")
+	doc := ExtractHTML(base, []byte(`<img src="/quick.png"><img src="HTTP://CDN.Test:80/a.png#x">`+
+		`<script src="https://cdn.test/b.js"></script><img src="../up.png"><div style="background:url(//img.test/c.png)">`))
+	if len(doc.Resources) != 5 {
+		t.Fatalf("got %d resources, want 5", len(doc.Resources))
+	}
+	for i := range doc.Resources {
+		r := &doc.Resources[i]
+		u := r.Parsed()
+		if u == nil || NormalizeURL(u) != r.URL {
+			t.Errorf("%s: Parsed() = %v, want the URL parsed", r.URL, u)
+		}
+		if r.Parsed() != u {
+			t.Errorf("%s: a second Parsed() parsed again", r.URL)
+		}
+	}
+	bad := Resource{URL: "http://[::1/"}
+	if u := bad.Parsed(); u != nil || bad.Parsed() != nil {
+		t.Errorf("Parsed() of %q = %v, want nil", bad.URL, u)
+	}
+}

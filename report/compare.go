@@ -3,6 +3,8 @@ package report
 import (
 	"net/url"
 	"strings"
+
+	"github.com/padlock-scan/padlock/crawler"
 )
 
 // Comparison says how the URLs of two reports are matched: normalised (lower-case scheme and
@@ -29,7 +31,8 @@ func Compare(old, cur *Report) *Comparison {
 	return c
 }
 
-// URL is u in the comparison's terms.
+// URL is u in the comparison's terms: scheme, host and port as crawler.NormalizeURL writes
+// them (SITE for either site's host), no fragment, and the path as written.
 func (c *Comparison) URL(u string) string {
 	if u == "" {
 		return u
@@ -38,7 +41,7 @@ func (c *Comparison) URL(u string) string {
 	if err != nil || p.Host == "" {
 		return u
 	}
-	host := normalHost(p)
+	host := crawler.Authority(p)
 	if c.sites[host] {
 		host = "SITE"
 	}
@@ -61,26 +64,11 @@ func (c *Comparison) Key(f Finding) string {
 func startHosts(r *Report) []string {
 	var hosts []string
 	for _, s := range r.StartURLs {
-		if u, err := url.Parse(s); err == nil && u.Host != "" && !containsString(hosts, normalHost(u)) {
-			hosts = append(hosts, normalHost(u))
+		if u, err := url.Parse(s); err == nil && u.Host != "" && !containsString(hosts, crawler.Authority(u)) {
+			hosts = append(hosts, crawler.Authority(u))
 		}
 	}
 	return hosts
-}
-
-// normalHost is u's lower-case host with the scheme's default port dropped.
-func normalHost(u *url.URL) string {
-	host, port := strings.ToLower(u.Hostname()), u.Port()
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
-	}
-	switch {
-	case port == "",
-		port == "443" && strings.EqualFold(u.Scheme, "https"),
-		port == "80" && strings.EqualFold(u.Scheme, "http"):
-		return host
-	}
-	return host + ":" + port
 }
 
 func containsString(list []string, s string) bool {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/padlock-scan/padlock/crawler"
 	"github.com/padlock-scan/padlock/rules"
 )
 
@@ -425,34 +426,12 @@ func sarifInvocationFor(r *Report, left int, index map[string]int) sarifInvocati
 // deploy: rule, normalised page URL and resource URL; for an origin-level rule, rule and origin
 // (its page is only the origin's first, which moves).
 func fingerprint(f Finding) string {
-	page := normalizeURL(f.Page)
+	page := crawler.NormalizeURLString(f.Page)
 	if originRules()[f.Rule] {
 		page = ""
 	}
-	sum := sha256.Sum256([]byte(f.Rule + "\x00" + page + "\x00" + normalizeURL(f.URL)))
+	sum := sha256.Sum256([]byte(f.Rule + "\x00" + page + "\x00" + crawler.NormalizeURLString(f.URL)))
 	return hex.EncodeToString(sum[:])
-}
-
-// normalizeURL lower-cases scheme and host, drops the default port and the fragment, and gives
-// an empty path "/", so equivalent spellings of one URL fingerprint alike.
-func normalizeURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" {
-		return s
-	}
-	u.Scheme = strings.ToLower(u.Scheme)
-	u.Host = strings.ToLower(u.Host)
-	if h, p := u.Hostname(), u.Port(); (u.Scheme == "https" && p == "443") || (u.Scheme == "http" && p == "80") {
-		u.Host = h
-		if strings.Contains(h, ":") {
-			u.Host = "[" + h + "]"
-		}
-	}
-	u.Fragment, u.RawFragment = "", ""
-	if u.Path == "" && u.Opaque == "" {
-		u.Path = "/"
-	}
-	return u.String()
 }
 
 // sarifBases names the uriBaseIds of a run: SITE for the first start URL's origin and one per
@@ -529,7 +508,7 @@ func (b *sarifBases) locate(page string) (uri, base string) {
 
 // originOf returns the normalised "scheme://host" of an http(s) URL, or "".
 func originOf(s string) string {
-	u, err := url.Parse(normalizeURL(s))
+	u, err := url.Parse(crawler.NormalizeURLString(s))
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return ""
 	}

@@ -1,6 +1,10 @@
 package rules
 
-import "github.com/padlock-scan/padlock/crawler"
+import (
+	"net/url"
+
+	"github.com/padlock-scan/padlock/crawler"
+)
 
 // Facts are what several rules (and the report) want to know about one page: each is computed
 // when first asked, at most once per page, and shared by every pass over the page, as
@@ -15,6 +19,9 @@ type Facts struct {
 	signals     []string
 
 	mixed []mixedVerdict // by index in page.Resources; nil until asked
+
+	pageURLDone bool
+	pageURL     *url.URL
 }
 
 // NewFacts returns the facts of page under cfg (nil: the zero Config), none computed yet.
@@ -29,6 +36,15 @@ func (f *Facts) Payment() (bool, []string) {
 		f.paymentDone = true
 	}
 	return f.payment, f.signals
+}
+
+// finalURL returns the page's final URL parsed, or nil when it does not parse.
+func (f *Facts) finalURL() *url.URL {
+	if !f.pageURLDone {
+		f.pageURL, _ = crawler.ParseURL(f.page.FinalURL)
+		f.pageURLDone = true
+	}
+	return f.pageURL
 }
 
 // mixedVerdicts returns the mixed-content verdict (classifyMixed) of each of the page's

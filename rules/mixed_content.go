@@ -57,7 +57,7 @@ func isCORSImageProperty(el string) bool {
 // upgrades (http: or ws:; CSP does not touch ftp:) is never blockable: it is upgradeable with
 // reason reasonCSP.
 func classifyMixed(page *crawler.Page, r *crawler.Resource) mixedVerdict {
-	if !isHTTPS(page.FinalURL) || !isInsecureURL(r.URL) {
+	if !isHTTPS(page.FinalURL) || !isInsecureRef(r) {
 		return mixedVerdict{class: notMixed}
 	}
 	v := categorize(r)
@@ -99,7 +99,7 @@ func categorize(r *crawler.Resource) mixedVerdict {
 		switch {
 		case schemeOf(r.URL) != "http":
 			return mixedVerdict{class: mixedBlockable, reason: reasonScheme}
-		case isIPLiteral(hostOf(r.URL)):
+		case isIPLiteral(refHost(r)):
 			return mixedVerdict{class: mixedBlockable, reason: reasonIPLiteral}
 		case r.Imageset:
 			return mixedVerdict{class: mixedBlockable, reason: reasonImageset}
@@ -113,7 +113,7 @@ func categorize(r *crawler.Resource) mixedVerdict {
 		switch {
 		case schemeOf(r.URL) != "http":
 			return mixedVerdict{class: mixedBlockable, reason: reasonScheme}
-		case isIPLiteral(hostOf(r.URL)):
+		case isIPLiteral(refHost(r)):
 			return mixedVerdict{class: mixedBlockable, reason: reasonIPLiteral}
 		}
 		return mixedVerdict{class: mixedUpgradeable}

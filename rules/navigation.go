@@ -14,7 +14,7 @@ func checkNavigation(kind crawler.Kind, describe func(page *crawler.Page, r *cra
 		}
 		for i := range page.Resources {
 			r := &page.Resources[i]
-			if r.Kind != kind || !isInsecureURL(r.URL) {
+			if r.Kind != kind || !isInsecureRef(r) {
 				continue
 			}
 			f := resourceFinding(page, r)

@@ -137,8 +137,8 @@ func IsPaymentPage(p *crawler.Page, cfg *Config) (bool, []string) {
 		if r.Kind != crawler.KindFrame {
 			continue
 		}
-		u, err := url.Parse(r.URL)
-		if err != nil || !PaymentProviderHost(u, cfg) {
+		u := r.Parsed()
+		if !PaymentProviderHost(u, cfg) {
 			continue
 		}
 		signals = append(signals, fmt.Sprintf("card frame from %s%s", strings.ToLower(u.Hostname()), lineSuffix(r.Line)))

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/padlock-scan/padlock/crawler"
@@ -46,7 +47,7 @@ func checkSRICORS(pass *Pass) {
 		if !integrityApplies(r) || len(ParseIntegrity(r.Integrity)) == 0 {
 			continue
 		}
-		ro := webOrigin(r.URL)
+		ro := webOriginOf(r.Parsed())
 		if ro == "" {
 			continue // data: and blob: resources need no CORS
 		}
@@ -80,14 +81,23 @@ func webOrigin(raw string) string {
 	if scheme != "http" && scheme != "https" {
 		return ""
 	}
-	h, p := hostPort(raw)
+	u, _ := crawler.ParseURL(raw)
+	return webOriginOf(u)
+}
+
+// webOriginOf is webOrigin of a parsed URL (nil: one that does not parse).
+func webOriginOf(u *url.URL) string {
+	if u == nil || u.Scheme != "http" && u.Scheme != "https" {
+		return ""
+	}
+	h, p := urlHostPort(u)
 	if h == "" {
 		return ""
 	}
 	if p != "" {
-		return scheme + "://" + h + ":" + p
+		return u.Scheme + "://" + h + ":" + p
 	}
-	return scheme + "://" + h
+	return u.Scheme + "://" + h
 }
 
 // corsChain walks r's URL and the redirects padlock saw for it. cross says whether any step is
@@ -97,7 +107,7 @@ func webOrigin(raw string) string {
 // "tainted origin").
 func corsChain(po string, r *crawler.Resource) (cross bool, via, sent string) {
 	sent = po
-	prev := webOrigin(r.URL)
+	prev := webOriginOf(r.Parsed())
 	cross = prev != po
 	if r.Fetch == nil {
 		return cross, "", sent

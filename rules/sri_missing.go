@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/padlock-scan/padlock/crawler"
@@ -37,8 +36,8 @@ func sriMissing() *Rule {
 
 func checkSRIMissing(pass *Pass) {
 	page := pass.Page
-	pu, err := url.Parse(page.FinalURL)
-	if err != nil {
+	pu := pass.facts.finalURL()
+	if pu == nil {
 		return
 	}
 	for i := range page.Resources {
@@ -49,8 +48,8 @@ func checkSRIMissing(pass *Pass) {
 		if len(ParseIntegrity(r.Integrity)) > 0 {
 			continue
 		}
-		u, err := url.Parse(r.URL)
-		if err != nil || !ThirdParty(pu, u, pass.Config) {
+		u := r.Parsed()
+		if u == nil || !ThirdParty(pu, u, pass.Config) {
 			continue
 		}
 		f := resourceFinding(page, r)

@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"net/url"
 )
 
 // thirdPartyScript reports scripts from other sites that --allow-script does not approve.
@@ -35,8 +34,8 @@ func thirdPartyScript() *Rule {
 
 func checkThirdPartyScript(pass *Pass) {
 	page := pass.Page
-	pu, err := url.Parse(page.FinalURL)
-	if err != nil {
+	pu := pass.facts.finalURL()
+	if pu == nil {
 		return
 	}
 	for i := range page.Resources {
@@ -44,8 +43,8 @@ func checkThirdPartyScript(pass *Pass) {
 		if !isScriptFetch(r) {
 			continue
 		}
-		u, err := url.Parse(r.URL)
-		if err != nil || !ThirdParty(pu, u, pass.Config) || AllowedBy(u, pass.Config) != "" {
+		u := r.Parsed()
+		if u == nil || !ThirdParty(pu, u, pass.Config) || AllowedBy(u, pass.Config) != "" {
 			continue
 		}
 		f := resourceFinding(page, r)
