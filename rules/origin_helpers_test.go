@@ -74,23 +74,6 @@ func fetchOf(rawURL, body string) *crawler.Fetch {
 	}
 }
 
-// sri returns the SRI token of body for alg ("sha256", "sha384" or "sha512").
-func sri(alg, body string) string {
-	var sum []byte
-	switch alg {
-	case "sha256":
-		s := sha256.Sum256([]byte(body))
-		sum = s[:]
-	case "sha384":
-		s := sha512.Sum384([]byte(body))
-		sum = s[:]
-	case "sha512":
-		s := sha512.Sum512([]byte(body))
-		sum = s[:]
-	}
-	return alg + "-" + base64.StdEncoding.EncodeToString(sum)
-}
-
 // scriptRes is a <script src> reference.
 func scriptRes(rawURL string) crawler.Resource {
 	return crawler.Resource{URL: rawURL, Raw: rawURL, Element: "script", Attribute: "src",

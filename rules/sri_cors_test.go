@@ -6,12 +6,13 @@ import (
 	"testing"
 
 	"github.com/padlock-scan/padlock/crawler"
+	"github.com/padlock-scan/padlock/internal/sitetest/testnet"
 )
 
 func TestSRICORS(t *testing.T) {
 	t.Parallel()
 	const pageOrigin = "https://www.shop.test"
-	integrity := sri("sha384", "x")
+	integrity := testnet.SRI("sha384", "x")
 	// res is a script with integrity; co is its crossorigin attribute ("-" for none).
 	res := func(u, co string, f *crawler.Fetch) crawler.Resource {
 		r := scriptRes(u)
@@ -127,7 +128,7 @@ func TestSRICORSModuleScript(t *testing.T) {
 	t.Parallel()
 	// The extractor records type=module scripts and modulepreload as crossorigin=anonymous.
 	r := scriptRes("https://cdn.vendor.test/m.js")
-	r.Integrity = sri("sha384", "x")
+	r.Integrity = testnet.SRI("sha384", "x")
 	r.CrossOrigin, r.HasCrossOrigin = "anonymous", true
 	r.Fetch = fetchOf(r.URL, "x")
 	r.Fetch.Header.Set("Access-Control-Allow-Origin", "*")

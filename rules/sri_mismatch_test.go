@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/padlock-scan/padlock/crawler"
+	"github.com/padlock-scan/padlock/internal/sitetest/testnet"
 )
 
 func TestSRIMismatch(t *testing.T) {
@@ -30,27 +31,27 @@ func TestSRIMismatch(t *testing.T) {
 		want     bool
 		contains []string
 	}{
-		{"matches sha384", res(sri("sha384", body), fetch), false, nil},
-		{"matches sha256 (hex digest)", res(sri("sha256", body), fetch), false, nil},
-		{"stale sha384", res(sri("sha384", stale), fetch), true,
-			[]string{"expected " + sri("sha384", stale), "the file served hashes to " + sri("sha384", body), "browsers refuse it"}},
-		{"stale sha256 reported in base64", res(sri("sha256", stale), fetch), true, []string{"the file served hashes to " + sri("sha256", body)}},
-		{"sha256 good, sha512 bad", res(sri("sha256", body)+" "+sri("sha512", stale), fetch), true,
-			[]string{"expected " + sri("sha512", stale), sri("sha512", body), "only the strongest algorithm listed, sha512, counts"}},
-		{"sha256 bad, sha512 good", res(sri("sha256", stale)+" "+sri("sha512", body), fetch), false, nil},
-		{"two sha384, one matches", res(sri("sha384", stale)+" "+sri("sha384", body), fetch), false, nil},
-		{"two sha384, none matches", res(sri("sha384", stale)+" "+sri("sha384", "x"), fetch), true,
-			[]string{sri("sha384", stale) + " or " + sri("sha384", "x")}},
-		{"upper-case algorithm", res("SHA384-"+strings.TrimPrefix(sri("sha384", body), "sha384-"), fetch), false, nil},
-		{"options ignored", res(sri("sha384", body)+"?foo", fetch), false, nil},
-		{"case-changed digest fails", res("sha384-"+strings.ToUpper(strings.TrimPrefix(sri("sha384", body), "sha384-")), fetch), true, nil},
-		{"unknown algorithm only: no check", res("sha1-"+strings.TrimPrefix(sri("sha256", stale), "sha256-"), fetch), false, nil},
+		{"matches sha384", res(testnet.SRI("sha384", body), fetch), false, nil},
+		{"matches sha256 (hex digest)", res(testnet.SRI("sha256", body), fetch), false, nil},
+		{"stale sha384", res(testnet.SRI("sha384", stale), fetch), true,
+			[]string{"expected " + testnet.SRI("sha384", stale), "the file served hashes to " + testnet.SRI("sha384", body), "browsers refuse it"}},
+		{"stale sha256 reported in base64", res(testnet.SRI("sha256", stale), fetch), true, []string{"the file served hashes to " + testnet.SRI("sha256", body)}},
+		{"sha256 good, sha512 bad", res(testnet.SRI("sha256", body)+" "+testnet.SRI("sha512", stale), fetch), true,
+			[]string{"expected " + testnet.SRI("sha512", stale), testnet.SRI("sha512", body), "only the strongest algorithm listed, sha512, counts"}},
+		{"sha256 bad, sha512 good", res(testnet.SRI("sha256", stale)+" "+testnet.SRI("sha512", body), fetch), false, nil},
+		{"two sha384, one matches", res(testnet.SRI("sha384", stale)+" "+testnet.SRI("sha384", body), fetch), false, nil},
+		{"two sha384, none matches", res(testnet.SRI("sha384", stale)+" "+testnet.SRI("sha384", "x"), fetch), true,
+			[]string{testnet.SRI("sha384", stale) + " or " + testnet.SRI("sha384", "x")}},
+		{"upper-case algorithm", res("SHA384-"+strings.TrimPrefix(testnet.SRI("sha384", body), "sha384-"), fetch), false, nil},
+		{"options ignored", res(testnet.SRI("sha384", body)+"?foo", fetch), false, nil},
+		{"case-changed digest fails", res("sha384-"+strings.ToUpper(strings.TrimPrefix(testnet.SRI("sha384", body), "sha384-")), fetch), true, nil},
+		{"unknown algorithm only: no check", res("sha1-"+strings.TrimPrefix(testnet.SRI("sha256", stale), "sha256-"), fetch), false, nil},
 		{"no integrity", res("", fetch), false, nil},
-		{"not fetched", res(sri("sha384", stale), nil), false, nil},
-		{"HEAD only", res(sri("sha384", stale), &crawler.Fetch{URL: u, Method: "HEAD", Status: 200}), false, nil},
-		{"404", res(sri("sha384", stale), modified(func(f *crawler.Fetch) { f.Status = 404 })), false, nil},
-		{"transport error", res(sri("sha384", stale), modified(func(f *crawler.Fetch) { f.Status = 0; f.Err = "timeout" })), false, nil},
-		{"truncated", res(sri("sha384", stale), modified(func(f *crawler.Fetch) { f.Truncated = true })), false, nil},
+		{"not fetched", res(testnet.SRI("sha384", stale), nil), false, nil},
+		{"HEAD only", res(testnet.SRI("sha384", stale), &crawler.Fetch{URL: u, Method: "HEAD", Status: 200}), false, nil},
+		{"404", res(testnet.SRI("sha384", stale), modified(func(f *crawler.Fetch) { f.Status = 404 })), false, nil},
+		{"transport error", res(testnet.SRI("sha384", stale), modified(func(f *crawler.Fetch) { f.Status = 0; f.Err = "timeout" })), false, nil},
+		{"truncated", res(testnet.SRI("sha384", stale), modified(func(f *crawler.Fetch) { f.Truncated = true })), false, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -77,7 +78,7 @@ func TestSRIMismatch(t *testing.T) {
 func TestSRIMismatchElements(t *testing.T) {
 	t.Parallel()
 	const body = "body{}"
-	bad := sri("sha384", "other")
+	bad := testnet.SRI("sha384", "other")
 	own := stylesheetRes("https://www.shop.test/site.css") // first-party files are checked too
 	own.Integrity, own.Fetch = bad, fetchOf(own.URL, body)
 	header := crawler.Resource{URL: "https://www.shop.test/h.css", Element: "Link", Rel: "preload", As: "style",

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/padlock-scan/padlock/crawler"
+	"github.com/padlock-scan/padlock/internal/sitetest/testnet"
 )
 
 func TestParseIntegrity(t *testing.T) {
@@ -65,8 +66,8 @@ func TestIntegrityMatches(t *testing.T) {
 	t.Parallel()
 	const body = "console.log('vendor v1');\n"
 	const other = "console.log('tampered');\n"
-	good := func(alg string) string { return sri(alg, body) }
-	bad := func(alg string) string { return sri(alg, other) }
+	good := func(alg string) string { return testnet.SRI(alg, body) }
+	bad := func(alg string) string { return testnet.SRI(alg, other) }
 	full := fetchOf("https://cdn.vendor.test/a.js", body)
 	urlForm := strings.TrimRight(strings.NewReplacer("+", "-", "/", "_").Replace(strings.TrimPrefix(good("sha384"), "sha384-")), "=")
 	tests := []struct {
@@ -84,7 +85,7 @@ func TestIntegrityMatches(t *testing.T) {
 		{"strongest wins: sha384 good, sha512 bad", bad("sha512") + " " + good("sha384"), full, true, false},
 		{"two sha384, the first matches", good("sha384") + " " + bad("sha384"), full, true, true},
 		{"two sha384, the second matches", bad("sha384") + " " + good("sha384"), full, true, true},
-		{"two sha384, neither matches", bad("sha384") + " " + sri("sha384", "x"), full, true, false},
+		{"two sha384, neither matches", bad("sha384") + " " + testnet.SRI("sha384", "x"), full, true, false},
 		{"upper-case algorithm", "SHA384-" + strings.TrimPrefix(good("sha384"), "sha384-"), full, true, true},
 		{"options ignored", good("sha384") + "?ct=application/javascript", full, true, true},
 		{"digest compared case-sensitively", "sha384-" + strings.ToLower(strings.TrimPrefix(good("sha384"), "sha384-")), full, true, false},
@@ -114,7 +115,7 @@ func TestActualDigest(t *testing.T) {
 	t.Parallel()
 	f := fetchOf("u", "x")
 	for _, alg := range []string{"sha256", "sha384", "sha512"} {
-		if got, want := alg+"-"+ActualDigest(strings.ToUpper(alg), f), sri(alg, "x"); got != want {
+		if got, want := alg+"-"+ActualDigest(strings.ToUpper(alg), f), testnet.SRI(alg, "x"); got != want {
 			t.Errorf("ActualDigest(%s) gives %s, want %s", alg, got, want)
 		}
 	}

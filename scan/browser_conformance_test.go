@@ -36,7 +36,6 @@ import (
 	"image/color"
 	"image/png"
 	"io"
-	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -55,7 +54,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
-	"github.com/padlock-scan/padlock/internal/certs"
+	"github.com/padlock-scan/padlock/internal/sitetest"
+	"github.com/padlock-scan/padlock/internal/sitetest/testnet"
 	"github.com/padlock-scan/padlock/report"
 	"github.com/padlock-scan/padlock/scan"
 )
@@ -404,15 +404,8 @@ func TestBrowserConformance(t *testing.T) {
 	start := time.Now()
 
 	// PKI: one root, one leaf for every name (the site, the CDN's https side, the IP literal).
-	now := time.Now()
-	ca, err := certs.NewCA("padlock conformance root", now.Add(-time.Hour), now.Add(24*time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := ca.Leaf([]string{confSite, confCDN, confIP}, now.Add(-time.Hour), now.Add(24*time.Hour), certs.LeafOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ca := testnet.NewCA(t, "padlock conformance root")
+	leaf := ca.Leaf(t, []string{confSite, confCDN, confIP}, ca.Now.Add(-time.Hour), ca.Now.Add(24*time.Hour))
 	tlsCfg := &tls.Config{Certificates: []tls.Certificate{leaf}, MinVersion: tls.VersionTLS12}
 
 	hits := &confLog{seen: map[string]int{}}
@@ -424,7 +417,7 @@ func TestBrowserConformance(t *testing.T) {
 	cdnSrv := httptest.NewUnstartedServer(hits.wrap(confHandler(&cdnPages, files)))
 	httpPort := strconv.Itoa(cdnSrv.Listener.Addr().(*net.TCPAddr).Port)
 	sitePages, cdnPages = confPages(httpPort) // before the servers start
-	cdnSrv.Config.ErrorLog = confQuietLog()
+	cdnSrv.Config.ErrorLog = testnet.QuietLog()
 	cdnSrv.Listener = newConfSniffListener(cdnSrv.Listener, tlsCfg)
 	cdnSrv.Start()
 	t.Cleanup(cdnSrv.Close)
@@ -433,7 +426,7 @@ func TestBrowserConformance(t *testing.T) {
 	siteSrv := httptest.NewUnstartedServer(hits.wrap(confHandler(&sitePages, files)))
 	siteSrv.EnableHTTP2 = false
 	siteSrv.TLS = tlsCfg.Clone()
-	siteSrv.Config.ErrorLog = confQuietLog()
+	siteSrv.Config.ErrorLog = testnet.QuietLog()
 	siteSrv.StartTLS()
 	t.Cleanup(siteSrv.Close)
 	tlsPort := strconv.Itoa(siteSrv.Listener.Addr().(*net.TCPAddr).Port)
@@ -669,8 +662,6 @@ func confServeFile(w http.ResponseWriter, r *http.Request, files map[string][2]s
 	http.ServeContent(w, r, r.URL.Path, time.Time{}, strings.NewReader(f[1]))
 }
 
-func confQuietLog() *log.Logger { return log.New(io.Discard, "", 0) }
-
 // confLog records which URLs Chromium requested, by scheme, host and path.
 type confLog struct {
 	mu   sync.Mutex
@@ -787,38 +778,14 @@ func (c *confPeekedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 // ---------------------------------------------------------------------------------------------
 // padlock's side.
 
-func confScan(t *testing.T, startURL, tlsPort, httpPort string, ca *certs.CA) (*report.Report, error) {
-	var opt scan.Options
-	opt.Crawl.StartURLs = []string{startURL}
-	opt.Crawl.Resolve = []string{"*:" + tlsPort + ":127.0.0.1", "*:" + httpPort + ":127.0.0.1"}
-	opt.Crawl.RootCAs = ca.Pool
-	opt.Crawl.CheckResources = "all"
-	opt.Crawl.IgnoreRobots = true
+func confScan(t *testing.T, startURL, tlsPort, httpPort string, ca *testnet.CA) (*report.Report, error) {
+	opt := sitetest.Options([]string{startURL},
+		append(testnet.Resolve(tlsPort, "*"), testnet.Resolve(httpPort, "*")...), ca.Pool, testnet.NewGuard(t))
 	opt.Crawl.MaxPages = 100
-	opt.Crawl.Concurrency = 4
-	opt.Crawl.Timeout = 5 * time.Second
-	var mu sync.Mutex
-	var refused []string
-	opt.Crawl.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		host, _, err := net.SplitHostPort(addr)
-		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
-			mu.Lock()
-			refused = append(refused, addr)
-			mu.Unlock()
-			return nil, fmt.Errorf("conformance test: refusing to dial non-loopback address %s", addr)
-		}
-		var d net.Dialer
-		return d.DialContext(ctx, network, addr)
-	}
+	// Not sitetest.Scan: this runs beside Chromium, off the test's goroutine.
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	rep, err := scan.Run(ctx, opt)
-	mu.Lock()
-	defer mu.Unlock()
-	if len(refused) > 0 {
-		t.Errorf("padlock tried to leave loopback: %v", refused)
-	}
-	return rep, err
+	return scan.Run(ctx, opt)
 }
 
 // confPadlockVerdicts maps each insecure URL to padlock's mixed-content verdict.

@@ -17,18 +17,11 @@ import (
 	"time"
 
 	"github.com/padlock-scan/padlock/crawler"
+	"github.com/padlock-scan/padlock/internal/sitetest"
+	"github.com/padlock-scan/padlock/internal/sitetest/testnet"
 	"github.com/padlock-scan/padlock/report"
 	"github.com/padlock-scan/padlock/scan"
 )
-
-// startHandler serves h over https and http (same handler), as fixture sites are served.
-func startHandler(t testing.TB, h func(s *site, w http.ResponseWriter, r *http.Request)) *site {
-	t.Helper()
-	s := &site{name: t.Name(), guard: &dialGuard{}}
-	hf := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h(s, w, r) })
-	s.start(t, hf, hf)
-	return s
-}
 
 // runScan runs scan.Run with a deadline well above what a case needs, so a hang fails the test
 // instead of the whole run, and reports how long the crawl took.
@@ -117,16 +110,16 @@ func TestHostileHugePage(t *testing.T) {
 			t.Parallel()
 			var once sync.Once
 			var page []byte
-			s := startHandler(t, func(s *site, w http.ResponseWriter, r *http.Request) {
+			s := sitetest.StartHandler(t, func(s *sitetest.Site, w http.ResponseWriter, r *http.Request) {
 				if r.URL.Path != "/" {
 					http.NotFound(w, r)
 					return
 				}
-				once.Do(func() { page = bigPage(s.vars["cdn_http"], size, tc.limit-4096) })
+				once.Do(func() { page = bigPage(s.Vars["cdn_http"], size, tc.limit-4096) })
 				w.Header().Set("Content-Length", strconv.Itoa(len(page)))
 				writeHTML(w, string(page))
 			})
-			opt := s.options()
+			opt := s.Options()
 			opt.Crawl.MaxBody = tc.maxBody
 			rep, err := runScan(t, opt, 10*time.Second)
 			if err != nil {
@@ -153,10 +146,10 @@ func TestHostileHugePage(t *testing.T) {
 func TestHostileNeverEndingPage(t *testing.T) {
 	t.Parallel()
 	release := make(chan struct{})
-	s := startHandler(t, func(s *site, w http.ResponseWriter, r *http.Request) {
+	s := sitetest.StartHandler(t, func(s *sitetest.Site, w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/":
-			writeHTML(w, `<!doctype html><title>start</title><a href="/slow">slow</a> <img src="`+s.vars["cdn_http"]+`/fine.png">`)
+			writeHTML(w, `<!doctype html><title>start</title><a href="/slow">slow</a> <img src="`+s.Vars["cdn_http"]+`/fine.png">`)
 		case "/slow":
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			_, _ = w.Write([]byte("<!doctype html><html><body><p>Loading"))
@@ -170,7 +163,7 @@ func TestHostileNeverEndingPage(t *testing.T) {
 		}
 	})
 	t.Cleanup(func() { close(release) }) // runs before the servers' Close (cleanups are LIFO)
-	opt := s.options()
+	opt := s.Options()
 	// Long enough that a loaded CI machine (the race detector, packages in parallel) still
 	// fetches the start page; short enough to keep the test quick.
 	opt.Crawl.Timeout = 2 * time.Second
@@ -188,7 +181,7 @@ func TestHostileNeverEndingPage(t *testing.T) {
 
 func TestHostileRedirectLoops(t *testing.T) {
 	t.Parallel()
-	s := startHandler(t, func(s *site, w http.ResponseWriter, r *http.Request) {
+	s := sitetest.StartHandler(t, func(s *sitetest.Site, w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/":
 			writeHTML(w, `<!doctype html><title>start</title>
@@ -199,7 +192,7 @@ func TestHostileRedirectLoops(t *testing.T) {
 		case "/loop-a":
 			http.Redirect(w, r, "/loop-b", http.StatusFound)
 		case "/loop-b":
-			http.Redirect(w, r, s.vars["tls"]+"/loop-a", http.StatusMovedPermanently)
+			http.Redirect(w, r, s.Vars["tls"]+"/loop-a", http.StatusMovedPermanently)
 		case "/self", "/script-loop.js":
 			http.Redirect(w, r, r.URL.Path, http.StatusFound)
 		case "/chain":
@@ -209,7 +202,7 @@ func TestHostileRedirectLoops(t *testing.T) {
 			http.NotFound(w, r)
 		}
 	})
-	rep, err := runScan(t, s.options(), 5*time.Second)
+	rep, err := runScan(t, s.Options(), 5*time.Second)
 	if err != nil {
 		t.Fatalf("scan.Run: %v", err)
 	}
@@ -225,7 +218,7 @@ func TestHostileRedirectLoops(t *testing.T) {
 }
 
 // calendar serves /calendar?month=N, which links to month N+1 forever.
-func calendar(s *site, w http.ResponseWriter, r *http.Request) {
+func calendar(s *sitetest.Site, w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != "/calendar" {
 		http.NotFound(w, r)
 		return
@@ -233,16 +226,16 @@ func calendar(s *site, w http.ResponseWriter, r *http.Request) {
 	n, _ := strconv.Atoi(r.URL.Query().Get("month"))
 	writeHTML(w, fmt.Sprintf(`<!doctype html><title>month %d</title>
 <a href="/calendar?month=%d">next month</a>
-<img src="%s/month-%d.png" alt="">`, n, n+1, s.vars["cdn_http"], n))
+<img src="%s/month-%d.png" alt="">`, n, n+1, s.Vars["cdn_http"], n))
 }
 
 func TestHostileCalendarTrap(t *testing.T) {
 	t.Parallel()
 	t.Run("max-pages", func(t *testing.T) {
 		t.Parallel()
-		s := startHandler(t, calendar)
-		opt := s.options()
-		opt.Crawl.StartURLs = []string{s.vars["tls"] + "/calendar?month=0"}
+		s := sitetest.StartHandler(t, calendar)
+		opt := s.Options()
+		opt.Crawl.StartURLs = []string{s.Vars["tls"] + "/calendar?month=0"}
 		opt.Crawl.MaxPages = 25
 		rep, err := runScan(t, opt, 5*time.Second)
 		if err != nil {
@@ -257,9 +250,9 @@ func TestHostileCalendarTrap(t *testing.T) {
 	})
 	t.Run("max-depth", func(t *testing.T) {
 		t.Parallel()
-		s := startHandler(t, calendar)
-		opt := s.options()
-		opt.Crawl.StartURLs = []string{s.vars["tls"] + "/calendar?month=0"}
+		s := sitetest.StartHandler(t, calendar)
+		opt := s.Options()
+		opt.Crawl.StartURLs = []string{s.Vars["tls"] + "/calendar?month=0"}
 		opt.Crawl.MaxDepth = 5
 		rep, err := runScan(t, opt, 5*time.Second)
 		if err != nil {
@@ -281,12 +274,12 @@ func TestHostileCalendarTrap(t *testing.T) {
 
 func TestHostileMalformedHTML(t *testing.T) {
 	t.Parallel()
-	s := startHandler(t, func(s *site, w http.ResponseWriter, r *http.Request) {
+	s := sitetest.StartHandler(t, func(s *sitetest.Site, w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
 			http.NotFound(w, r)
 			return
 		}
-		c := s.vars["cdn_http"]
+		c := s.Vars["cdn_http"]
 		page := "<!doctype html>\n<html><head><meta charset=utf-8>\n" +
 			"<link rel=stylesheet href=" + c + "/unquoted.css>\n" +
 			"</head><body><div><p><b><i>unclosed elements\n" +
@@ -303,7 +296,7 @@ func TestHostileMalformedHTML(t *testing.T) {
 			"<p>more text, then the end of the input without closing anything"
 		writeHTML(w, page)
 	})
-	rep, err := runScan(t, s.options(), 5*time.Second)
+	rep, err := runScan(t, s.Options(), 5*time.Second)
 	if err != nil {
 		t.Fatalf("scan.Run: %v", err)
 	}
@@ -348,19 +341,19 @@ func TestHostileCharset(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			s := startHandler(t, func(s *site, w http.ResponseWriter, r *http.Request) {
+			s := sitetest.StartHandler(t, func(s *sitetest.Site, w http.ResponseWriter, r *http.Request) {
 				if r.URL.Path != "/" {
 					http.NotFound(w, r)
 					return
 				}
 				w.Header().Set("Content-Type", tc.contentType)
-				_, _ = w.Write([]byte(body(s.vars["cdn_http"], tc.meta)))
+				_, _ = w.Write([]byte(body(s.Vars["cdn_http"], tc.meta)))
 			})
-			rep, err := runScan(t, s.options(), 5*time.Second)
+			rep, err := runScan(t, s.Options(), 5*time.Second)
 			if err != nil {
 				t.Fatalf("scan.Run: %v", err)
 			}
-			want := s.vars["cdn_http"] + "/caf%C3%A9/cr%C3%A8me.png"
+			want := s.Vars["cdn_http"] + "/caf%C3%A9/cr%C3%A8me.png"
 			found := false
 			for _, f := range rep.Findings {
 				if f.Rule == "mixed-content-upgradeable" {
@@ -388,12 +381,12 @@ func TestHostileUnreachableStart(t *testing.T) {
 	}
 	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	ln.Close() // nothing listens there any more: connections are refused
-	guard := &dialGuard{}
+	guard := &testnet.Guard{}
 	var opt scan.Options
-	opt.Crawl.StartURLs = []string{"https://" + siteHost + ":" + port + "/"}
-	opt.Crawl.Resolve = []string{"*:" + port + ":127.0.0.1"}
+	opt.Crawl.StartURLs = []string{"https://" + sitetest.SiteHost + ":" + port + "/"}
+	opt.Crawl.Resolve = testnet.Resolve(port, "*")
 	opt.Crawl.Timeout = 2 * time.Second
-	opt.Crawl.DialContext = guard.dial
+	opt.Crawl.DialContext = guard.Dial
 	rep, err := runScan(t, opt, 5*time.Second)
 	if !errors.Is(err, crawler.ErrNoStart) {
 		t.Errorf("scan.Run error %v, want crawler.ErrNoStart", err)
@@ -404,16 +397,16 @@ func TestHostileUnreachableStart(t *testing.T) {
 	if len(rep.Findings) != 0 {
 		t.Errorf("findings for a site that never answered: %v", rep.Findings)
 	}
-	if r := guard.list(); len(r) > 0 {
+	if r := guard.Refused(); len(r) > 0 {
 		t.Errorf("dialed non-loopback addresses: %v", r)
 	}
 }
 
 func TestHostileCancelMidCrawl(t *testing.T) {
 	t.Parallel()
-	s := startHandler(t, calendar)
-	opt := s.options()
-	opt.Crawl.StartURLs = []string{s.vars["tls"] + "/calendar?month=0"}
+	s := sitetest.StartHandler(t, calendar)
+	opt := s.Options()
+	opt.Crawl.StartURLs = []string{s.Vars["tls"] + "/calendar?month=0"}
 	opt.Crawl.Concurrency = 1
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

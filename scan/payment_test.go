@@ -8,273 +8,19 @@ package scan_test
 
 import (
 	"bytes"
-	"context"
-	"crypto/sha256"
-	"crypto/sha512"
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log"
-	"net"
-	"net/http"
-	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
-	"github.com/padlock-scan/padlock/internal/certs"
+	"github.com/padlock-scan/padlock/internal/sitetest"
+	"github.com/padlock-scan/padlock/internal/sitetest/testnet"
 	"github.com/padlock-scan/padlock/report"
 	"github.com/padlock-scan/padlock/scan"
 )
-
-// payClock is the fixed clock of the reports (started_at, finished_at).
-var payClock = time.Date(2026, 11, 29, 3, 0, 0, 0, time.UTC)
-
-// ---------------------------------------------------------------------------------------------
-// Test PKI (after crawler/origins_test.go).
-
-// payCA issues certificates for the made-up host names.
-type payCA struct {
-	*certs.CA
-	cert *x509.Certificate
-	pool *x509.CertPool
-}
-
-func wrapPayCA(t testing.TB, ca *certs.CA, err error) *payCA {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &payCA{CA: ca, cert: ca.Cert, pool: ca.Pool}
-}
-
-// newPayCA makes a root CA valid from two days before now for a year.
-func newPayCA(t testing.TB, name string, now time.Time) *payCA {
-	t.Helper()
-	ca, err := certs.NewCA(name, now.Add(-48*time.Hour), now.Add(365*24*time.Hour))
-	return wrapPayCA(t, ca, err)
-}
-
-// intermediate issues a CA certificate signed by ca (trusted through ca's pool).
-func (ca *payCA) intermediate(t testing.TB, name string, _ time.Time) *payCA {
-	t.Helper()
-	in, err := ca.Intermediate(name)
-	return wrapPayCA(t, in, err)
-}
-
-// leaf issues a server certificate for names; aia sets an issuer URL (what lets a verifier
-// call a chain "incomplete" rather than "untrusted"); chain is sent after the leaf.
-func (ca *payCA) leaf(t testing.TB, names []string, notBefore, notAfter time.Time, aia bool, chain ...*x509.Certificate) tls.Certificate {
-	t.Helper()
-	opt := certs.LeafOptions{Chain: chain}
-	if aia {
-		opt.IssuerURL = "http://ca.invalid/intermediate.crt"
-	}
-	c, err := ca.Leaf(names, notBefore, notAfter, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-// payTLSServer serves h over TLS with cert, accepting only protocol versions minV to maxV.
-// More certificates may follow: the server then picks the one that matches the SNI name.
-func payTLSServer(t testing.TB, cert tls.Certificate, minV, maxV uint16, h http.Handler, more ...tls.Certificate) *httptest.Server {
-	t.Helper()
-	srv := httptest.NewUnstartedServer(h)
-	srv.EnableHTTP2 = false
-	srv.TLS = &tls.Config{Certificates: append([]tls.Certificate{cert}, more...), MinVersion: minV, MaxVersion: maxV}
-	// The probes (legacy versions, unverified certificates) make servers log handshake errors.
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-// payHTTPServer serves h over plain HTTP.
-func payHTTPServer(t testing.TB, h http.Handler) *httptest.Server {
-	t.Helper()
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-func payPort(srv *httptest.Server) string {
-	return strconv.Itoa(srv.Listener.Addr().(*net.TCPAddr).Port)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Loopback-only network.
-
-// payNet is the crawler's dialer in these tests: it dials loopback addresses only, and can
-// redirect a loopback address to another one (so http://h/ on port 80 and https://h/ on port
-// 443 reach the test servers). Any other address is refused and the test fails.
-type payNet struct {
-	mu      sync.Mutex
-	ports   map[string]string // "127.0.0.1:80" -> the test server's address
-	refused []string
-}
-
-func newPayNet(t testing.TB) *payNet {
-	n := &payNet{ports: map[string]string{}}
-	t.Cleanup(func() {
-		if r := n.list(); len(r) > 0 {
-			t.Errorf("the crawl tried to leave loopback: refused %v", r)
-		}
-	})
-	return n
-}
-
-func (n *payNet) dial(ctx context.Context, network, addr string) (net.Conn, error) {
-	host, _, err := net.SplitHostPort(addr)
-	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
-		n.mu.Lock()
-		n.refused = append(n.refused, addr)
-		n.mu.Unlock()
-		return nil, fmt.Errorf("test network: refusing to dial non-loopback address %s", addr)
-	}
-	n.mu.Lock()
-	if to, ok := n.ports[addr]; ok {
-		addr = to
-	}
-	n.mu.Unlock()
-	var d net.Dialer
-	return d.DialContext(ctx, network, addr)
-}
-
-func (n *payNet) list() []string {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return slices.Clone(n.refused)
-}
-
-// payResolve maps every host, on port, to loopback (curl's --resolve HOST:PORT:ADDR).
-func payResolve(port string, hosts ...string) []string {
-	out := make([]string, len(hosts))
-	for i, h := range hosts {
-		out[i] = h + ":" + port + ":127.0.0.1"
-	}
-	return out
-}
-
-// ---------------------------------------------------------------------------------------------
-// Virtual hosts.
-
-// payRoute is one answer of a test server.
-type payRoute struct {
-	status int
-	ctype  string
-	header []string // "Name: value"
-	body   string
-}
-
-// payVHosts serves routes by host name (port ignored) and path, replacing {{name}} placeholders
-// in bodies and headers, and counts the requests per method, host and path.
-type payVHosts struct {
-	routes map[string]payRoute // "host/path"
-	vars   map[string]string   // set before the crawl starts
-
-	mu    sync.Mutex
-	count map[string]int // "METHOD host/path"
-}
-
-func newPayVHosts() *payVHosts {
-	return &payVHosts{routes: map[string]payRoute{}, vars: map[string]string{}, count: map[string]int{}}
-}
-
-func (v *payVHosts) add(hostPath string, r payRoute) { v.routes[hostPath] = r }
-
-func (v *payVHosts) expand(s string) string {
-	for k, val := range v.vars {
-		s = strings.ReplaceAll(s, "{{"+k+"}}", val)
-	}
-	return s
-}
-
-func (v *payVHosts) requests(method, hostPath string) int {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return v.count[method+" "+hostPath]
-}
-
-func (v *payVHosts) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	host := r.Host
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	key := strings.ToLower(host) + r.URL.Path
-	v.mu.Lock()
-	v.count[r.Method+" "+key]++
-	v.mu.Unlock()
-	rt, ok := v.routes[key]
-	if !ok {
-		http.NotFound(w, r)
-		return
-	}
-	for _, h := range rt.header {
-		k, val, _ := strings.Cut(h, ":")
-		w.Header().Add(strings.TrimSpace(k), v.expand(strings.TrimSpace(val)))
-	}
-	body := v.expand(rt.body)
-	if rt.ctype != "" {
-		w.Header().Set("Content-Type", rt.ctype)
-	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	status := rt.status
-	if status == 0 {
-		status = http.StatusOK
-	}
-	w.WriteHeader(status)
-	if r.Method != http.MethodHead {
-		_, _ = io.WriteString(w, body)
-	}
-}
-
-func payHTML(body string, header ...string) payRoute {
-	return payRoute{ctype: "text/html; charset=utf-8", body: body, header: header}
-}
-
-func payJS(body string, header ...string) payRoute {
-	return payRoute{ctype: "text/javascript; charset=utf-8", body: body, header: header}
-}
-
-func payCSS(body string, header ...string) payRoute {
-	return payRoute{ctype: "text/css; charset=utf-8", body: body, header: header}
-}
-
-func paySRI256(s string) string {
-	h := sha256.Sum256([]byte(s))
-	return "sha256-" + base64.StdEncoding.EncodeToString(h[:])
-}
-
-func paySRI384(s string) string {
-	h := sha512.Sum384([]byte(s))
-	return "sha384-" + base64.StdEncoding.EncodeToString(h[:])
-}
-
-func payHex(s string) string {
-	h := sha256.Sum256([]byte(s))
-	return fmt.Sprintf("%x", h[:])
-}
-
-// payLine returns the 1-based line of the first occurrence of needle in text.
-func payLine(t testing.TB, text, needle string) int {
-	t.Helper()
-	i := strings.Index(text, needle)
-	if i < 0 {
-		t.Fatalf("lineOf: %q not in the page", needle)
-	}
-	return strings.Count(text[:i], "\n") + 1
-}
 
 // ---------------------------------------------------------------------------------------------
 // The shop: one TLS server for the site and its third parties, each a host name of its own.
@@ -284,195 +30,30 @@ func payLine(t testing.TB, text, needle string) int {
 // frame providers (and, like every name here, resolves to loopback only).
 var payShopHosts = []string{"www.shop.test", "static.shop.test", "cdn.vendor.test", "js.paytools.test", "js.stripe.com"}
 
-type payShop struct {
-	port  string
-	ca    *payCA
-	net   *payNet
-	certs time.Time // the time certificates were issued around
-}
-
-// startPayShop serves v over TLS 1.2-1.3 with a valid certificate for every shop host.
-// Placeholders: {{www}}, {{static}}, {{cdn}}, {{paytools}}, {{stripe}} (origins with port).
-func startPayShop(t testing.TB, v *payVHosts) *payShop {
+// startPayShop serves v on the shop's host names, each with a valid certificate.
+// Placeholders: {{www}}, {{static}}, {{cdn}}, {{paytools}}, {{stripe}} (origins with port), {{port}}.
+func startPayShop(t testing.TB, v *sitetest.VHosts) *sitetest.Hosts {
 	t.Helper()
-	now := time.Now().Truncate(time.Second)
-	ca := newPayCA(t, "padlock test root CA", now)
-	// One certificate per host; the server picks it by SNI.
-	var certs []tls.Certificate
-	for _, h := range payShopHosts {
-		certs = append(certs, ca.leaf(t, []string{h}, now.Add(-time.Hour), now.Add(200*24*time.Hour), false))
-	}
-	srv := payTLSServer(t, certs[0], tls.VersionTLS12, tls.VersionTLS13, v, certs[1:]...)
-	s := &payShop{port: payPort(srv), ca: ca, net: newPayNet(t), certs: now}
-	v.vars["www"] = s.origin("www.shop.test")
-	v.vars["static"] = s.origin("static.shop.test")
-	v.vars["cdn"] = s.origin("cdn.vendor.test")
-	v.vars["paytools"] = s.origin("js.paytools.test")
-	v.vars["stripe"] = s.origin("js.stripe.com")
-	v.vars["port"] = s.port
+	s := sitetest.StartHosts(t, v, payShopHosts...)
+	v.Vars["www"] = s.Origin("www.shop.test")
+	v.Vars["static"] = s.Origin("static.shop.test")
+	v.Vars["cdn"] = s.Origin("cdn.vendor.test")
+	v.Vars["paytools"] = s.Origin("js.paytools.test")
+	v.Vars["stripe"] = s.Origin("js.stripe.com")
+	v.Vars["port"] = s.Port
 	return s
 }
 
-func (s *payShop) origin(host string) string { return "https://" + host + ":" + s.port }
-
-// options crawls from www.shop.test/ (or the given paths).
-func (s *payShop) options(paths ...string) scan.Options {
+// payOptions crawls the shop from www.shop.test/ (or the given paths).
+func payOptions(s *sitetest.Hosts, paths ...string) scan.Options {
 	if len(paths) == 0 {
 		paths = []string{"/"}
 	}
 	var starts []string
 	for _, p := range paths {
-		starts = append(starts, s.origin("www.shop.test")+p)
+		starts = append(starts, s.Origin("www.shop.test")+p)
 	}
-	return payOptions(s.ca, s.net, s.certs, starts, payResolve(s.port, payShopHosts...))
-}
-
-// payOptions crawls from starts, every request on loopback through pn, every sub-resource
-// checked, with the report's fixed clock; certificates are judged at certNow.
-func payOptions(ca *payCA, pn *payNet, certNow time.Time, starts, resolve []string) scan.Options {
-	var opt scan.Options
-	opt.Crawl.StartURLs = starts
-	opt.Crawl.Resolve = resolve
-	opt.Crawl.RootCAs = ca.pool
-	opt.Crawl.CheckResources = "all"
-	opt.Crawl.IgnoreRobots = true
-	opt.Crawl.MaxPages = 50
-	opt.Crawl.Concurrency = 4
-	opt.Crawl.Timeout = 5 * time.Second
-	opt.Crawl.DialContext = pn.dial
-	opt.Now = func() time.Time { return payClock }
-	opt.Rules.Now = certNow
-	return opt
-}
-
-// payRun runs scan.Run with a deadline, so a hang fails the test rather than the run.
-func payRun(t testing.TB, opt scan.Options) (*report.Report, error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	rep, err := scan.Run(ctx, opt)
-	if rep == nil {
-		t.Fatalf("scan.Run returned no report: %v", err)
-	}
-	return rep, err
-}
-
-// payMustRun is payRun for crawls that must succeed.
-func payMustRun(t testing.TB, opt scan.Options) *report.Report {
-	t.Helper()
-	rep, err := payRun(t, opt)
-	if err != nil {
-		t.Fatalf("scan.Run: %v", err)
-	}
-	return rep
-}
-
-// ---------------------------------------------------------------------------------------------
-// Comparing findings.
-
-// payFID identifies a finding in these tests.
-type payFID struct{ Rule, Severity, Page, URL string }
-
-func (f payFID) String() string {
-	return f.Rule + "/" + f.Severity + " page=" + f.Page + " url=" + f.URL
-}
-
-// payFindings returns the findings of the named rules, sorted.
-func payFindings(rep *report.Report, ruleIDs ...string) []payFID {
-	var out []payFID
-	for _, f := range rep.Findings {
-		if slices.Contains(ruleIDs, f.Rule) {
-			out = append(out, payFID{f.Rule, f.Severity.String(), f.Page, f.URL})
-		}
-	}
-	sortPayFIDs(out)
-	return out
-}
-
-func sortPayFIDs(fs []payFID) {
-	slices.SortFunc(fs, func(a, b payFID) int { return strings.Compare(a.String(), b.String()) })
-}
-
-// paySame fails the test unless got and want hold the same findings.
-func paySame(t testing.TB, what string, got, want []payFID) {
-	t.Helper()
-	want = slices.Clone(want)
-	sortPayFIDs(want)
-	if slices.Equal(got, want) {
-		return
-	}
-	var b strings.Builder
-	for _, w := range want {
-		if !slices.Contains(got, w) {
-			fmt.Fprintf(&b, "\n\tmissing    %s", w)
-		}
-	}
-	for _, g := range got {
-		if !slices.Contains(want, g) {
-			fmt.Fprintf(&b, "\n\tunexpected %s", g)
-		}
-	}
-	if b.Len() == 0 {
-		fmt.Fprintf(&b, "\n\tgot %v\n\twant %v", got, want)
-	}
-	t.Errorf("%s:%s", what, b.String())
-}
-
-// payFindingOf returns the one finding of rule on url (failing the test when there is not exactly one).
-func payFindingOf(t testing.TB, rep *report.Report, rule, page, url string) report.Finding {
-	t.Helper()
-	var out []report.Finding
-	for _, f := range rep.Findings {
-		if f.Rule == rule && f.URL == url && (page == "" || f.Page == page) {
-			out = append(out, f)
-		}
-	}
-	if len(out) != 1 {
-		t.Fatalf("want exactly one %s finding for %s on %s, got %d: %+v", rule, url, page, len(out), out)
-	}
-	return out[0]
-}
-
-func payContains(t testing.TB, what, s string, subs ...string) {
-	t.Helper()
-	for _, sub := range subs {
-		if !strings.Contains(s, sub) {
-			t.Errorf("%s: %q\n\tdoes not contain %q", what, s, sub)
-		}
-	}
-}
-
-func payPage(t testing.TB, rep *report.Report, url string) report.Page {
-	t.Helper()
-	for _, p := range rep.Pages {
-		if p.URL == url {
-			return p
-		}
-	}
-	var urls []string
-	for _, p := range rep.Pages {
-		urls = append(urls, p.URL)
-	}
-	t.Fatalf("page %s not in the report (pages: %v)", url, urls)
-	return report.Page{}
-}
-
-func payScript(t testing.TB, rep *report.Report, url string) report.Script {
-	t.Helper()
-	for _, s := range rep.Scripts {
-		if s.Kind == "external" && s.URL == url {
-			return s
-		}
-	}
-	t.Fatalf("script %s not in the inventory", url)
-	return report.Script{}
-}
-
-func payBool(b *bool) string {
-	if b == nil {
-		return "absent"
-	}
-	return strconv.FormatBool(*b)
+	return s.Options(starts)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -491,39 +72,39 @@ func TestPaymentSRI(t *testing.T) {
 		sha1     = "window.sha1 = 1;\n"
 		first    = "window.app = 1;\n"
 	)
-	v := newPayVHosts()
+	v := sitetest.NewVHosts()
 	acao := "Access-Control-Allow-Origin: *"
-	v.add("cdn.vendor.test/mismatch.js", payJS(tampered, acao))
-	v.add("cdn.vendor.test/weak.js", payJS(weak, acao))
-	v.add("cdn.vendor.test/strong.js", payJS(strong, acao))
-	v.add("cdn.vendor.test/nocors.js", payJS(nocors, acao))
-	v.add("cdn.vendor.test/noacao.js", payJS(noacao)) // no Access-Control-Allow-Origin
-	v.add("cdn.vendor.test/cors.js", payJS(cors, acao))
-	v.add("cdn.vendor.test/sha1.js", payJS(sha1, acao))
-	v.add("cdn.vendor.test/style.css", payCSS("body { color: #222 }\n", acao))
-	v.add("static.shop.test/app.js", payJS(first))
-	badSHA384 := paySRI384("something else entirely")
+	v.Add("cdn.vendor.test/mismatch.js", sitetest.JS(tampered, acao))
+	v.Add("cdn.vendor.test/weak.js", sitetest.JS(weak, acao))
+	v.Add("cdn.vendor.test/strong.js", sitetest.JS(strong, acao))
+	v.Add("cdn.vendor.test/nocors.js", sitetest.JS(nocors, acao))
+	v.Add("cdn.vendor.test/noacao.js", sitetest.JS(noacao)) // no Access-Control-Allow-Origin
+	v.Add("cdn.vendor.test/cors.js", sitetest.JS(cors, acao))
+	v.Add("cdn.vendor.test/sha1.js", sitetest.JS(sha1, acao))
+	v.Add("cdn.vendor.test/style.css", sitetest.CSS("body { color: #222 }\n", acao))
+	v.Add("static.shop.test/app.js", sitetest.JS(first))
+	badSHA384 := testnet.SRI("sha384", "something else entirely")
 	page := `<!doctype html>
 <html><head><title>SRI cases</title>
 <link rel="stylesheet" href="{{cdn}}/style.css">
 </head><body>
-<script src="{{cdn}}/mismatch.js" integrity="` + paySRI384(original) + `" crossorigin="anonymous"></script>
-<script src="{{cdn}}/weak.js" integrity="` + paySRI256(weak) + " " + badSHA384 + `" crossorigin="anonymous"></script>
-<script src="{{cdn}}/strong.js" integrity="` + paySRI256("not the file") + " " + paySRI384(strong) + `" crossorigin="anonymous"></script>
-<script src="{{cdn}}/nocors.js" integrity="` + paySRI384(nocors) + `"></script>
-<script src="{{cdn}}/noacao.js" integrity="` + paySRI384(noacao) + `" crossorigin="anonymous"></script>
-<script src="{{cdn}}/cors.js" integrity="` + paySRI384(cors) + `" crossorigin="anonymous"></script>
+<script src="{{cdn}}/mismatch.js" integrity="` + testnet.SRI("sha384", original) + `" crossorigin="anonymous"></script>
+<script src="{{cdn}}/weak.js" integrity="` + testnet.SRI("sha256", weak) + " " + badSHA384 + `" crossorigin="anonymous"></script>
+<script src="{{cdn}}/strong.js" integrity="` + testnet.SRI("sha256", "not the file") + " " + testnet.SRI("sha384", strong) + `" crossorigin="anonymous"></script>
+<script src="{{cdn}}/nocors.js" integrity="` + testnet.SRI("sha384", nocors) + `"></script>
+<script src="{{cdn}}/noacao.js" integrity="` + testnet.SRI("sha384", noacao) + `" crossorigin="anonymous"></script>
+<script src="{{cdn}}/cors.js" integrity="` + testnet.SRI("sha384", cors) + `" crossorigin="anonymous"></script>
 <script src="{{cdn}}/sha1.js" integrity="sha1-Bdjv4ES9MDyk7rjyByB1hLhJnb4=" crossorigin="anonymous"></script>
 <script src="{{static}}/app.js"></script>
 </body></html>
 `
-	v.add("www.shop.test/sri.html", payHTML(page))
+	v.Add("www.shop.test/sri.html", sitetest.HTML(page))
 	s := startPayShop(t, v)
-	rep := payMustRun(t, s.options("/sri.html"))
+	rep := sitetest.MustScan(t, payOptions(s, "/sri.html"))
 
-	pg := s.origin("www.shop.test") + "/sri.html"
-	cdn := s.origin("cdn.vendor.test")
-	paySame(t, "SRI findings", payFindings(rep, "sri-missing", "sri-mismatch", "sri-cors"), []payFID{
+	pg := s.Origin("www.shop.test") + "/sri.html"
+	cdn := s.Origin("cdn.vendor.test")
+	sitetest.Same(t, "SRI findings", sitetest.Findings(rep, "sri-missing", "sri-mismatch", "sri-cors"), []sitetest.FID{
 		{"sri-mismatch", "error", pg, cdn + "/mismatch.js"},
 		{"sri-mismatch", "error", pg, cdn + "/weak.js"},
 		{"sri-cors", "error", pg, cdn + "/nocors.js"},
@@ -532,44 +113,44 @@ func TestPaymentSRI(t *testing.T) {
 		{"sri-missing", "warning", pg, cdn + "/sha1.js"},
 	})
 
-	f := payFindingOf(t, rep, "sri-mismatch", pg, cdn+"/mismatch.js")
-	payContains(t, "sri-mismatch message", f.Message, "expected "+paySRI384(original), "hashes to "+paySRI384(tampered))
-	if f.Line != payLine(t, page, "/mismatch.js") || f.Element != "script" || f.Attribute != "src" {
-		t.Errorf("sri-mismatch: element %q attribute %q line %d, want script src line %d", f.Element, f.Attribute, f.Line, payLine(t, page, "/mismatch.js"))
+	f := sitetest.FindingOf(t, rep, "sri-mismatch", pg, cdn+"/mismatch.js")
+	sitetest.Contains(t, "sri-mismatch message", f.Message, "expected "+testnet.SRI("sha384", original), "hashes to "+testnet.SRI("sha384", tampered))
+	if f.Line != sitetest.LineOf(t, page, "/mismatch.js") || f.Element != "script" || f.Attribute != "src" {
+		t.Errorf("sri-mismatch: element %q attribute %q line %d, want script src line %d", f.Element, f.Attribute, f.Line, sitetest.LineOf(t, page, "/mismatch.js"))
 	}
-	f = payFindingOf(t, rep, "sri-mismatch", pg, cdn+"/weak.js")
-	payContains(t, "sri-mismatch (weaker hash matches) message", f.Message,
-		"expected "+badSHA384, "hashes to "+paySRI384(weak), "only the strongest algorithm listed, sha384, counts")
-	f = payFindingOf(t, rep, "sri-cors", pg, cdn+"/nocors.js")
-	payContains(t, "sri-cors (no crossorigin) message", f.Message, "no crossorigin attribute")
-	f = payFindingOf(t, rep, "sri-cors", pg, cdn+"/noacao.js")
-	payContains(t, "sri-cors (no ACAO) message", f.Message, "no Access-Control-Allow-Origin")
-	f = payFindingOf(t, rep, "sri-missing", pg, cdn+"/sha1.js")
-	payContains(t, "sri-missing (sha1 only) message", f.Message, "sha1-", "names no algorithm")
-	f = payFindingOf(t, rep, "sri-missing", pg, cdn+"/style.css")
-	payContains(t, "sri-missing (stylesheet) message", f.Message, "has no integrity")
+	f = sitetest.FindingOf(t, rep, "sri-mismatch", pg, cdn+"/weak.js")
+	sitetest.Contains(t, "sri-mismatch (weaker hash matches) message", f.Message,
+		"expected "+badSHA384, "hashes to "+testnet.SRI("sha384", weak), "only the strongest algorithm listed, sha384, counts")
+	f = sitetest.FindingOf(t, rep, "sri-cors", pg, cdn+"/nocors.js")
+	sitetest.Contains(t, "sri-cors (no crossorigin) message", f.Message, "no crossorigin attribute")
+	f = sitetest.FindingOf(t, rep, "sri-cors", pg, cdn+"/noacao.js")
+	sitetest.Contains(t, "sri-cors (no ACAO) message", f.Message, "no Access-Control-Allow-Origin")
+	f = sitetest.FindingOf(t, rep, "sri-missing", pg, cdn+"/sha1.js")
+	sitetest.Contains(t, "sri-missing (sha1 only) message", f.Message, "sha1-", "names no algorithm")
+	f = sitetest.FindingOf(t, rep, "sri-missing", pg, cdn+"/style.css")
+	sitetest.Contains(t, "sri-missing (stylesheet) message", f.Message, "has no integrity")
 
 	// The inventory agrees: integrity_valid from the bytes padlock fetched, once per URL.
 	for _, c := range []struct {
 		url, valid, sha string
 	}{
-		{cdn + "/mismatch.js", "false", payHex(tampered)},
-		{cdn + "/weak.js", "false", payHex(weak)},
-		{cdn + "/strong.js", "true", payHex(strong)},
-		{cdn + "/cors.js", "true", payHex(cors)},
-		{cdn + "/sha1.js", "absent", payHex(sha1)},
-		{s.origin("static.shop.test") + "/app.js", "absent", payHex(first)},
+		{cdn + "/mismatch.js", "false", sitetest.Hex(tampered)},
+		{cdn + "/weak.js", "false", sitetest.Hex(weak)},
+		{cdn + "/strong.js", "true", sitetest.Hex(strong)},
+		{cdn + "/cors.js", "true", sitetest.Hex(cors)},
+		{cdn + "/sha1.js", "absent", sitetest.Hex(sha1)},
+		{s.Origin("static.shop.test") + "/app.js", "absent", sitetest.Hex(first)},
 	} {
-		sc := payScript(t, rep, c.url)
-		if got := payBool(sc.IntegrityValid); got != c.valid || sc.SHA256 != c.sha {
+		sc := sitetest.ScriptOf(t, rep, c.url)
+		if got := sitetest.Bool(sc.IntegrityValid); got != c.valid || sc.SHA256 != c.sha {
 			t.Errorf("inventory %s: integrity_valid %s sha256 %s, want %s %s", c.url, got, sc.SHA256, c.valid, c.sha)
 		}
 	}
-	if sc := payScript(t, rep, s.origin("static.shop.test")+"/app.js"); sc.Party != "first" {
+	if sc := sitetest.ScriptOf(t, rep, s.Origin("static.shop.test")+"/app.js"); sc.Party != "first" {
 		t.Errorf("static.shop.test is the site's own host: party %q, want first", sc.Party)
 	}
 	for _, p := range []string{"mismatch.js", "weak.js", "strong.js", "sha1.js"} {
-		if n := v.requests("GET", "cdn.vendor.test/"+p); n != 1 {
+		if n := v.Requests("GET", "cdn.vendor.test/"+p); n != 1 {
 			t.Errorf("%s fetched with GET %d times, want once", p, n)
 		}
 	}
@@ -621,40 +202,40 @@ func TestPaymentThirdPartyScript(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			v := newPayVHosts()
-			v.add("www.shop.test/", payHTML(index))
-			v.add("www.shop.test/plain.html", payHTML(plainPage))
-			v.add("www.shop.test/checkout.html", payHTML(payCheckoutPage))
-			v.add("cdn.vendor.test/lib.js", payJS(lib))
+			v := sitetest.NewVHosts()
+			v.Add("www.shop.test/", sitetest.HTML(index))
+			v.Add("www.shop.test/plain.html", sitetest.HTML(plainPage))
+			v.Add("www.shop.test/checkout.html", sitetest.HTML(payCheckoutPage))
+			v.Add("cdn.vendor.test/lib.js", sitetest.JS(lib))
 			s := startPayShop(t, v)
-			opt := s.options()
+			opt := payOptions(s)
 			for _, a := range tc.allow {
-				opt.Rules.AllowScript = append(opt.Rules.AllowScript, v.expand(a))
+				opt.Rules.AllowScript = append(opt.Rules.AllowScript, v.Expand(a))
 			}
 			opt.Crawl.FirstParty = tc.firstParty
 			opt.Rules.FirstParty = tc.firstParty
-			rep := payMustRun(t, opt)
+			rep := sitetest.MustScan(t, opt)
 
-			plain := s.origin("www.shop.test") + "/plain.html"
-			checkout := s.origin("www.shop.test") + "/checkout.html"
-			script := s.origin("cdn.vendor.test") + "/lib.js"
-			var want []payFID
+			plain := s.Origin("www.shop.test") + "/plain.html"
+			checkout := s.Origin("www.shop.test") + "/checkout.html"
+			script := s.Origin("cdn.vendor.test") + "/lib.js"
+			var want []sitetest.FID
 			if tc.flagged {
-				want = []payFID{
+				want = []sitetest.FID{
 					{"third-party-script", "warning", plain, script},
 					{"third-party-script", "error", checkout, script},
 				}
 			}
-			paySame(t, "third-party-script", payFindings(rep, "third-party-script"), want)
+			sitetest.Same(t, "third-party-script", sitetest.Findings(rep, "third-party-script"), want)
 			if tc.flagged {
-				f := payFindingOf(t, rep, "third-party-script", checkout, script)
-				payContains(t, "payment-page message", f.Message,
+				f := sitetest.FindingOf(t, rep, "third-party-script", checkout, script)
+				sitetest.Contains(t, "payment-page message", f.Message,
 					"not approved by --allow-script",
-					fmt.Sprintf(`this is a payment page: input autocomplete="cc-number" (line %d)`, payLine(t, payCheckoutPage, "cc-number")))
-				if f.Line != payLine(t, payCheckoutPage, "/lib.js") {
-					t.Errorf("third-party-script line %d, want %d", f.Line, payLine(t, payCheckoutPage, "/lib.js"))
+					fmt.Sprintf(`this is a payment page: input autocomplete="cc-number" (line %d)`, sitetest.LineOf(t, payCheckoutPage, "cc-number")))
+				if f.Line != sitetest.LineOf(t, payCheckoutPage, "/lib.js") {
+					t.Errorf("third-party-script line %d, want %d", f.Line, sitetest.LineOf(t, payCheckoutPage, "/lib.js"))
 				}
-				f = payFindingOf(t, rep, "third-party-script", plain, script)
+				f = sitetest.FindingOf(t, rep, "third-party-script", plain, script)
 				if strings.Contains(f.Message, "payment page") {
 					t.Errorf("not a payment page, but the message says so: %s", f.Message)
 				}
@@ -662,22 +243,22 @@ func TestPaymentThirdPartyScript(t *testing.T) {
 			// sri-missing fires on third-party scripts, approved or not; never on first-party ones.
 			want = nil
 			if tc.sriExpected {
-				want = []payFID{{"sri-missing", "warning", plain, script}, {"sri-missing", "warning", checkout, script}}
+				want = []sitetest.FID{{"sri-missing", "warning", plain, script}, {"sri-missing", "warning", checkout, script}}
 			}
-			paySame(t, "sri-missing", payFindings(rep, "sri-missing"), want)
+			sitetest.Same(t, "sri-missing", sitetest.Findings(rep, "sri-missing"), want)
 
-			sc := payScript(t, rep, script)
-			wantAllowed := v.expand(tc.allowedBy)
+			sc := sitetest.ScriptOf(t, rep, script)
+			wantAllowed := v.Expand(tc.allowedBy)
 			if sc.Party != tc.party || sc.AllowedBy != wantAllowed {
 				t.Errorf("inventory: party %q allowed_by %q, want %q %q", sc.Party, sc.AllowedBy, tc.party, wantAllowed)
 			}
 			if sc.PageCount != 2 || !slices.Equal(sc.Pages, []string{checkout, plain}) || !slices.Equal(sc.PaymentPages, []string{checkout}) {
 				t.Errorf("inventory: page_count %d pages %v payment_pages %v, want 2 [%s %s] [%s]", sc.PageCount, sc.Pages, sc.PaymentPages, checkout, plain, checkout)
 			}
-			if sc.SHA256 != payHex(lib) || sc.Size != int64(len(lib)) || sc.Status != 200 {
-				t.Errorf("inventory: sha256 %s size %d status %d, want %s %d 200", sc.SHA256, sc.Size, sc.Status, payHex(lib), len(lib))
+			if sc.SHA256 != sitetest.Hex(lib) || sc.Size != int64(len(lib)) || sc.Status != 200 {
+				t.Errorf("inventory: sha256 %s size %d status %d, want %s %d 200", sc.SHA256, sc.Size, sc.Status, sitetest.Hex(lib), len(lib))
 			}
-			if n := v.requests("GET", "cdn.vendor.test/lib.js"); n != 1 {
+			if n := v.Requests("GET", "cdn.vendor.test/lib.js"); n != 1 {
 				t.Errorf("lib.js is on two pages but must be fetched once: %d GET requests", n)
 			}
 		})
@@ -715,27 +296,27 @@ func TestPaymentPages(t *testing.T) {
 <a href="/checkout-meta.html">checkout with a meta CSP</a>
 <a href="/card-frame.html">card frame</a>
 <a href="/search.html">search</a>`
-	v := newPayVHosts()
-	v.add("www.shop.test/", payHTML(index))
-	v.add("www.shop.test/checkout.html", payHTML(payCheckoutPage))
-	v.add("www.shop.test/checkout-csp.html", payHTML(payCheckoutPage, "Content-Security-Policy: script-src 'self'"))
-	v.add("www.shop.test/checkout-ro.html", payHTML(payCheckoutPage, "Content-Security-Policy-Report-Only: script-src 'self'"))
-	v.add("www.shop.test/checkout-default.html", payHTML(payCheckoutPage, "Content-Security-Policy: default-src 'self'"))
-	v.add("www.shop.test/checkout-any.html", payHTML(payCheckoutPage, "Content-Security-Policy: script-src * 'unsafe-inline'"))
-	v.add("www.shop.test/checkout-meta.html", payHTML(strings.Replace(payCheckoutPage, "<title>",
+	v := sitetest.NewVHosts()
+	v.Add("www.shop.test/", sitetest.HTML(index))
+	v.Add("www.shop.test/checkout.html", sitetest.HTML(payCheckoutPage))
+	v.Add("www.shop.test/checkout-csp.html", sitetest.HTML(payCheckoutPage, "Content-Security-Policy: script-src 'self'"))
+	v.Add("www.shop.test/checkout-ro.html", sitetest.HTML(payCheckoutPage, "Content-Security-Policy-Report-Only: script-src 'self'"))
+	v.Add("www.shop.test/checkout-default.html", sitetest.HTML(payCheckoutPage, "Content-Security-Policy: default-src 'self'"))
+	v.Add("www.shop.test/checkout-any.html", sitetest.HTML(payCheckoutPage, "Content-Security-Policy: script-src * 'unsafe-inline'"))
+	v.Add("www.shop.test/checkout-meta.html", sitetest.HTML(strings.Replace(payCheckoutPage, "<title>",
 		`<meta http-equiv="Content-Security-Policy" content="script-src 'self'"><title>`, 1)))
-	v.add("www.shop.test/card-frame.html", payHTML(framePage))
-	v.add("www.shop.test/search.html", payHTML(searchPage))
-	v.add("cdn.vendor.test/lib.js", payJS("window.lib = 1;\n"))
-	v.add("js.stripe.com/v3/elements-inner-card.html", payHTML("<!doctype html><title>card</title><input autocomplete=cc-number>"))
+	v.Add("www.shop.test/card-frame.html", sitetest.HTML(framePage))
+	v.Add("www.shop.test/search.html", sitetest.HTML(searchPage))
+	v.Add("cdn.vendor.test/lib.js", sitetest.JS("window.lib = 1;\n"))
+	v.Add("js.stripe.com/v3/elements-inner-card.html", sitetest.HTML("<!doctype html><title>card</title><input autocomplete=cc-number>"))
 	s := startPayShop(t, v)
-	rep := payMustRun(t, s.options())
+	rep := sitetest.MustScan(t, payOptions(s))
 
-	www := s.origin("www.shop.test")
+	www := s.Origin("www.shop.test")
 	cardSignals := []string{
-		fmt.Sprintf(`input autocomplete="cc-number" (line %d)`, payLine(t, payCheckoutPage, "cc-number")),
-		fmt.Sprintf(`input autocomplete="cc-exp" (line %d)`, payLine(t, payCheckoutPage, "cc-exp")),
-		fmt.Sprintf(`input autocomplete="cc-csc" (line %d)`, payLine(t, payCheckoutPage, "cc-csc")),
+		fmt.Sprintf(`input autocomplete="cc-number" (line %d)`, sitetest.LineOf(t, payCheckoutPage, "cc-number")),
+		fmt.Sprintf(`input autocomplete="cc-exp" (line %d)`, sitetest.LineOf(t, payCheckoutPage, "cc-exp")),
+		fmt.Sprintf(`input autocomplete="cc-csc" (line %d)`, sitetest.LineOf(t, payCheckoutPage, "cc-csc")),
 	}
 	for _, c := range []struct {
 		path    string
@@ -749,10 +330,10 @@ func TestPaymentPages(t *testing.T) {
 		{"/checkout-default.html", true, cardSignals},
 		{"/checkout-any.html", true, cardSignals},
 		{"/checkout-meta.html", true, cardSignals},
-		{"/card-frame.html", true, []string{fmt.Sprintf("card frame from js.stripe.com (line %d)", payLine(t, framePage, "<iframe"))}},
+		{"/card-frame.html", true, []string{fmt.Sprintf("card frame from js.stripe.com (line %d)", sitetest.LineOf(t, framePage, "<iframe"))}},
 		{"/search.html", false, nil},
 	} {
-		p := payPage(t, rep, www+c.path)
+		p := sitetest.PageOf(t, rep, www+c.path)
 		if p.Payment != c.payment || !slices.Equal(p.PaymentSignals, c.signals) {
 			t.Errorf("page %s: payment %v signals %q, want %v %q", c.path, p.Payment, p.PaymentSignals, c.payment, c.signals)
 		}
@@ -761,24 +342,24 @@ func TestPaymentPages(t *testing.T) {
 		t.Errorf("want the 9 shop pages (the provider's frame is off scope, never a page), got %d", len(rep.Pages))
 	}
 	// The provider's frame was requested (HEAD), on loopback, through --resolve.
-	if n := v.requests("HEAD", "js.stripe.com/v3/elements-inner-card.html"); n != 1 {
+	if n := v.Requests("HEAD", "js.stripe.com/v3/elements-inner-card.html"); n != 1 {
 		t.Errorf("the card frame was requested %d times with HEAD, want once", n)
 	}
 
-	paySame(t, "payment-csp-missing", payFindings(rep, "payment-csp-missing"), []payFID{
+	sitetest.Same(t, "payment-csp-missing", sitetest.Findings(rep, "payment-csp-missing"), []sitetest.FID{
 		{"payment-csp-missing", "warning", www + "/checkout.html", www + "/checkout.html"},
 		{"payment-csp-missing", "warning", www + "/checkout-ro.html", www + "/checkout-ro.html"},
 		{"payment-csp-missing", "warning", www + "/checkout-any.html", www + "/checkout-any.html"},
 		{"payment-csp-missing", "warning", www + "/card-frame.html", www + "/card-frame.html"},
 	})
-	f := payFindingOf(t, rep, "payment-csp-missing", www+"/checkout.html", www+"/checkout.html")
-	payContains(t, "payment-csp-missing message", f.Message, "payment page has no Content-Security-Policy", cardSignals[0])
-	f = payFindingOf(t, rep, "payment-csp-missing", www+"/checkout-ro.html", www+"/checkout-ro.html")
-	payContains(t, "payment-csp-missing (report-only) message", f.Message, "report-only")
-	f = payFindingOf(t, rep, "payment-csp-missing", www+"/checkout-any.html", www+"/checkout-any.html")
-	payContains(t, "payment-csp-missing (script-src *) message", f.Message, "does not restrict scripts")
-	f = payFindingOf(t, rep, "payment-csp-missing", www+"/card-frame.html", www+"/card-frame.html")
-	payContains(t, "payment-csp-missing (card frame) message", f.Message, "card frame from js.stripe.com")
+	f := sitetest.FindingOf(t, rep, "payment-csp-missing", www+"/checkout.html", www+"/checkout.html")
+	sitetest.Contains(t, "payment-csp-missing message", f.Message, "payment page has no Content-Security-Policy", cardSignals[0])
+	f = sitetest.FindingOf(t, rep, "payment-csp-missing", www+"/checkout-ro.html", www+"/checkout-ro.html")
+	sitetest.Contains(t, "payment-csp-missing (report-only) message", f.Message, "report-only")
+	f = sitetest.FindingOf(t, rep, "payment-csp-missing", www+"/checkout-any.html", www+"/checkout-any.html")
+	sitetest.Contains(t, "payment-csp-missing (script-src *) message", f.Message, "does not restrict scripts")
+	f = sitetest.FindingOf(t, rep, "payment-csp-missing", www+"/card-frame.html", www+"/card-frame.html")
+	sitetest.Contains(t, "payment-csp-missing (card frame) message", f.Message, "card frame from js.stripe.com")
 
 	// The JSON report marks payment pages only.
 	var buf bytes.Buffer
@@ -823,36 +404,35 @@ func TestPaymentHTTPSAvailable(t *testing.T) {
 <img src="http://img.shop.test/soft404.png" alt="">
 </body></html>
 `
-	build := func(t *testing.T) (*payShop, *payVHosts) {
-		v := newPayVHosts()
-		v.add("www.shop.test/mixed.html", payHTML(page))
+	build := func(t *testing.T) (*sitetest.Hosts, *sitetest.VHosts) {
+		v := sitetest.NewVHosts()
+		v.Add("www.shop.test/mixed.html", sitetest.HTML(page))
 		// The https side has yes.png; soft404.png answers 200 with an HTML error page, which is
 		// not the image; no.png is not found.
-		v.add("img.shop.test/yes.png", payRoute{ctype: "image/png", body: png})
-		v.add("img.shop.test/soft404.png", payHTML("<!doctype html><title>Not found</title>"))
-		plain := newPayVHosts()
-		plain.add("img.shop.test/yes.png", payRoute{ctype: "image/png", body: png})
-		plain.add("img.shop.test/no.png", payRoute{ctype: "image/png", body: png})
-		plain.add("img.shop.test/soft404.png", payRoute{ctype: "image/png", body: png})
-		httpSrv := payHTTPServer(t, plain)
+		v.Add("img.shop.test/yes.png", sitetest.Route{Type: "image/png", Body: png})
+		v.Add("img.shop.test/soft404.png", sitetest.HTML("<!doctype html><title>Not found</title>"))
+		plain := sitetest.NewVHosts()
+		plain.Add("img.shop.test/yes.png", sitetest.Route{Type: "image/png", Body: png})
+		plain.Add("img.shop.test/no.png", sitetest.Route{Type: "image/png", Body: png})
+		plain.Add("img.shop.test/soft404.png", sitetest.Route{Type: "image/png", Body: png})
+		httpSrv := testnet.HTTPServer(t, plain)
 		s := startPayShop(t, v)
 		// img.shop.test needs a certificate too: a second TLS server for port 443.
-		imgCert := s.ca.leaf(t, []string{"img.shop.test"}, s.certs.Add(-time.Hour), s.certs.Add(200*24*time.Hour), false)
-		imgSrv := payTLSServer(t, imgCert, tls.VersionTLS12, tls.VersionTLS13, v)
-		s.net.ports["127.0.0.1:80"] = httpSrv.Listener.Addr().String()
-		s.net.ports["127.0.0.1:443"] = imgSrv.Listener.Addr().String()
+		imgSrv := testnet.TLSServer(t, v, s.CA.ValidLeaf(t, "img.shop.test"))
+		s.Guard.Map("127.0.0.1:80", httpSrv.Listener.Addr().String())
+		s.Guard.Map("127.0.0.1:443", imgSrv.Listener.Addr().String())
 		return s, plain
 	}
 	for _, level := range []string{"all", "scripts"} {
 		t.Run(level, func(t *testing.T) {
 			t.Parallel()
 			s, plain := build(t)
-			opt := s.options("/mixed.html")
+			opt := payOptions(s, "/mixed.html")
 			opt.Crawl.CheckResources = level
 			opt.Crawl.Resolve = append(opt.Crawl.Resolve, "img.shop.test:80:127.0.0.1", "img.shop.test:443:127.0.0.1")
-			rep := payMustRun(t, opt)
-			pg := s.origin("www.shop.test") + "/mixed.html"
-			paySame(t, "mixed content", payFindings(rep, "mixed-content-upgradeable", "mixed-content-blockable"), []payFID{
+			rep := sitetest.MustScan(t, opt)
+			pg := s.Origin("www.shop.test") + "/mixed.html"
+			sitetest.Same(t, "mixed content", sitetest.Findings(rep, "mixed-content-upgradeable", "mixed-content-blockable"), []sitetest.FID{
 				{"mixed-content-upgradeable", "warning", pg, "http://img.shop.test/yes.png"},
 				{"mixed-content-upgradeable", "warning", pg, "http://img.shop.test/no.png"},
 				{"mixed-content-upgradeable", "warning", pg, "http://img.shop.test/soft404.png"},
@@ -864,8 +444,8 @@ func TestPaymentHTTPSAvailable(t *testing.T) {
 				}
 			}
 			for u, w := range want {
-				f := payFindingOf(t, rep, "mixed-content-upgradeable", pg, u)
-				if got := payBool(f.HTTPSAvailable); got != w {
+				f := sitetest.FindingOf(t, rep, "mixed-content-upgradeable", pg, u)
+				if got := sitetest.Bool(f.HTTPSAvailable); got != w {
 					t.Errorf("%s: https_available %s, want %s", u, got, w)
 				}
 			}
@@ -882,7 +462,7 @@ func TestPaymentHTTPSAvailable(t *testing.T) {
 				t.Errorf("JSON with --check-resources %s: https_available must be absent, found %d", level, n)
 			}
 			// With "all" the http images were requested; with "scripts" padlock requests none.
-			got := plain.requests("HEAD", "img.shop.test/yes.png")
+			got := plain.Requests("HEAD", "img.shop.test/yes.png")
 			if level == "all" && got != 1 || level != "all" && got != 0 {
 				t.Errorf("--check-resources %s: http://img.shop.test/yes.png requested %d times with HEAD", level, got)
 			}
@@ -923,39 +503,27 @@ var (
 // paymentGoldenJSON crawls the payment site and returns its normalised JSON report.
 func paymentGoldenJSON(t *testing.T) []byte {
 	t.Helper()
-	v := newPayVHosts()
+	v := sitetest.NewVHosts()
 	hsts := "Strict-Transport-Security: max-age=31536000; includeSubDomains"
-	v.add("www.shop.test/", payHTML(`<!doctype html>
+	v.Add("www.shop.test/", sitetest.HTML(`<!doctype html>
 <html><head><title>Shop</title>
 <script src="/app.js"></script>
 </head><body>
 <a href="/checkout">Checkout</a>
 </body></html>
 `, hsts))
-	v.add("www.shop.test/checkout", payHTML(payGoldenCheckout, hsts))
-	v.add("www.shop.test/app.js", payJS(payGoldenApp))
-	v.add("cdn.vendor.test/widget.js", payJS(payGoldenWidget, "Access-Control-Allow-Origin: *"))
-	v.add("js.paytools.test/sdk.js", payJS(payGoldenSDK))
+	v.Add("www.shop.test/checkout", sitetest.HTML(payGoldenCheckout, hsts))
+	v.Add("www.shop.test/app.js", sitetest.JS(payGoldenApp))
+	v.Add("cdn.vendor.test/widget.js", sitetest.JS(payGoldenWidget, "Access-Control-Allow-Origin: *"))
+	v.Add("js.paytools.test/sdk.js", sitetest.JS(payGoldenSDK))
 	s := startPayShop(t, v)
-	v.vars["widget_sri"] = paySRI384(payGoldenWidget)
-	opt := s.options()
+	v.Vars["widget_sri"] = testnet.SRI("sha384", payGoldenWidget)
+	opt := payOptions(s)
 	opt.Crawl.Concurrency = 1 // one request at a time: a repeatable order
 	opt.Rules.AllowScript = []string{"*.paytools.test"}
-	rep := payMustRun(t, opt)
-	w, err := report.New("json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := w.Write(&buf, rep); err != nil {
-		t.Fatal(err)
-	}
-	out := buf.String()
-	out = regexp.MustCompile(`:`+s.port+`\b`).ReplaceAllString(out, ":PORT")
-	out = loopbackPortRE.ReplaceAllString(out, "127.0.0.1:PORT")
-	out = cipherRE.ReplaceAllString(out, `"cipher": "(normalised)"`)
-	out = payCertDateRE.ReplaceAllString(out, `"$1": "(certificate date)"`)
-	return []byte(out)
+	rep := sitetest.MustScan(t, opt)
+	out := sitetest.NormalizeReport(sitetest.JSON(t, rep), s.Port, "PORT")
+	return payCertDateRE.ReplaceAll(out, []byte(`"$1": "(certificate date)"`))
 }
 
 // TestPaymentGolden compares the JSON report of a small payment site (a checkout page with
@@ -964,20 +532,9 @@ func paymentGoldenJSON(t *testing.T) []byte {
 func TestPaymentGolden(t *testing.T) {
 	t.Parallel()
 	got := paymentGoldenJSON(t)
-	file := filepath.Join("..", "testdata", "golden", "payment.json")
+	sitetest.Golden(t, filepath.Join("..", "testdata", "golden", "payment.json"), got, *updateGolden)
 	if *updateGolden {
-		if err := os.WriteFile(file, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
 		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run go test ./scan -run TestPaymentGolden -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("the JSON report of the payment site differs from %s (run with -update if the change is intended):\n%s",
-			file, lineDiff(string(want), string(got)))
 	}
 
 	// What the golden file must show, checked here too so a careless -update cannot lose it.
@@ -986,26 +543,26 @@ func TestPaymentGolden(t *testing.T) {
 	if err := json.Unmarshal([]byte(parsable), &rep); err != nil {
 		t.Fatal(err)
 	}
-	checkout := payPage(t, &rep, "https://www.shop.test:PORT/checkout")
+	checkout := sitetest.PageOf(t, &rep, "https://www.shop.test:PORT/checkout")
 	if !checkout.Payment || len(checkout.PaymentSignals) != 4 {
 		t.Errorf("checkout: payment %v signals %q, want true and 4 signals", checkout.Payment, checkout.PaymentSignals)
 	}
-	if p := payPage(t, &rep, "https://www.shop.test:PORT/"); p.Payment {
+	if p := sitetest.PageOf(t, &rep, "https://www.shop.test:PORT/"); p.Payment {
 		t.Errorf("the home page is not a payment page")
 	}
 	inline := `window.dataLayer = window.dataLayer || []; dataLayer.push({page: "checkout"});`
 	handler := `return validateCard(this.form)`
 	wantScripts := []string{
-		fmt.Sprintf("external https://cdn.vendor.test:PORT/widget.js third allowed=%q integrity=%t valid=true sha=%s pages=1 payment=1", "", true, payHex(payGoldenWidget)),
-		fmt.Sprintf("external https://js.paytools.test:PORT/sdk.js third allowed=%q integrity=%t valid=absent sha=%s pages=1 payment=1", "*.paytools.test", false, payHex(payGoldenSDK)),
-		fmt.Sprintf("external https://www.shop.test:PORT/app.js first allowed=%q integrity=%t valid=absent sha=%s pages=1 payment=0", "", false, payHex(payGoldenApp)),
-		fmt.Sprintf("handler  first allowed=%q integrity=%t valid=absent sha=%s pages=1 payment=1", "", false, payHex(handler)),
-		fmt.Sprintf("inline  first allowed=%q integrity=%t valid=absent sha=%s pages=1 payment=1", "", false, payHex(inline)),
+		fmt.Sprintf("external https://cdn.vendor.test:PORT/widget.js third allowed=%q integrity=%t valid=true sha=%s pages=1 payment=1", "", true, sitetest.Hex(payGoldenWidget)),
+		fmt.Sprintf("external https://js.paytools.test:PORT/sdk.js third allowed=%q integrity=%t valid=absent sha=%s pages=1 payment=1", "*.paytools.test", false, sitetest.Hex(payGoldenSDK)),
+		fmt.Sprintf("external https://www.shop.test:PORT/app.js first allowed=%q integrity=%t valid=absent sha=%s pages=1 payment=0", "", false, sitetest.Hex(payGoldenApp)),
+		fmt.Sprintf("handler  first allowed=%q integrity=%t valid=absent sha=%s pages=1 payment=1", "", false, sitetest.Hex(handler)),
+		fmt.Sprintf("inline  first allowed=%q integrity=%t valid=absent sha=%s pages=1 payment=1", "", false, sitetest.Hex(inline)),
 	}
 	var gotScripts []string
 	for _, sc := range rep.Scripts {
 		gotScripts = append(gotScripts, fmt.Sprintf("%s %s %s allowed=%q integrity=%t valid=%s sha=%s pages=%d payment=%d",
-			sc.Kind, sc.URL, sc.Party, sc.AllowedBy, sc.Integrity != "", payBool(sc.IntegrityValid), sc.SHA256, sc.PageCount, len(sc.PaymentPages)))
+			sc.Kind, sc.URL, sc.Party, sc.AllowedBy, sc.Integrity != "", sitetest.Bool(sc.IntegrityValid), sc.SHA256, sc.PageCount, len(sc.PaymentPages)))
 	}
 	slices.Sort(gotScripts)
 	slices.Sort(wantScripts)

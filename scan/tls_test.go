@@ -12,34 +12,25 @@ import (
 	"time"
 
 	"github.com/padlock-scan/padlock/crawler"
+	"github.com/padlock-scan/padlock/internal/sitetest"
+	"github.com/padlock-scan/padlock/internal/sitetest/testnet"
 	"github.com/padlock-scan/padlock/report"
 )
 
 var payTLSRules = []string{"tls-version", "tls-legacy", "tls-certificate"}
-
-func payOrigin(t testing.TB, rep *report.Report, origin string) report.Origin {
-	t.Helper()
-	for _, o := range rep.Origins {
-		if o.Origin == origin {
-			return o
-		}
-	}
-	t.Fatalf("origin %s not in the report", origin)
-	return report.Origin{}
-}
 
 // TestTLSThirdPartyOrigins loads a script from each of several third-party hosts with a TLS
 // problem. The crawl must go on, and each origin must be reported once, on the first page
 // that touched it.
 func TestTLSThirdPartyOrigins(t *testing.T) {
 	t.Parallel()
-	now := time.Now().Truncate(time.Second)
-	ca := newPayCA(t, "padlock test root CA", now)
-	inter := ca.intermediate(t, "padlock test intermediate CA", now)
+	ca := testnet.NewCA(t, "padlock test root CA")
+	now := ca.Now
+	inter := ca.Intermediate(t, "padlock test intermediate CA")
 	valid := func(names ...string) tls.Certificate {
-		return ca.leaf(t, names, now.Add(-time.Hour), now.Add(200*24*time.Hour), false)
+		return ca.ValidLeaf(t, names...)
 	}
-	pn := newPayNet(t)
+	pn := testnet.NewGuard(t)
 	type want struct{ rule, severity, msg string }
 	thirds := []struct {
 		host       string
@@ -58,61 +49,61 @@ func TestTLSThirdPartyOrigins(t *testing.T) {
 		{host: "wide.legacy.test", cert: valid("wide.legacy.test"), minV: tls.VersionTLS11, maxV: tls.VersionTLS13,
 			want:    []want{{"tls-legacy", "warning", "still accepts a TLS 1.1 handshake"}},
 			version: "TLS 1.3", legacy: "TLS 1.1"},
-		{host: "expired.certs.test", cert: ca.leaf(t, []string{"expired.certs.test"}, now.Add(-90*24*time.Hour), now.Add(-24*time.Hour), false),
+		{host: "expired.certs.test", cert: ca.Leaf(t, []string{"expired.certs.test"}, now.Add(-90*24*time.Hour), now.Add(-24*time.Hour)),
 			want:    []want{{"tls-certificate", "error", "certificate expired on " + now.Add(-24*time.Hour).UTC().Format("2006-01-02") + " (1 day ago)"}},
 			problem: "expired", version: "TLS 1.3"},
 		{host: "wrong.certs.test", cert: valid("other.certs.test"),
 			want:    []want{{"tls-certificate", "error", "is issued for other.certs.test, not for wrong.certs.test"}},
 			problem: "wrong-host", version: "TLS 1.3"},
-		{host: "soon.certs.test", cert: ca.leaf(t, []string{"soon.certs.test"}, now.Add(-time.Hour), now.Add(10*24*time.Hour), false),
+		{host: "soon.certs.test", cert: ca.Leaf(t, []string{"soon.certs.test"}, now.Add(-time.Hour), now.Add(10*24*time.Hour)),
 			want:    []want{{"tls-certificate", "warning", "certificate expires in 10 days (" + now.Add(10*24*time.Hour).UTC().Format("2006-01-02") + ")"}},
 			version: "TLS 1.3"},
-		{host: "chain.certs.test", cert: inter.leaf(t, []string{"chain.certs.test"}, now.Add(-time.Hour), now.Add(200*24*time.Hour), true),
+		{host: "chain.certs.test", cert: inter.ChainLeaf(t, []string{"chain.certs.test"}, now.Add(-time.Hour), now.Add(200*24*time.Hour), false),
 			want:    []want{{"tls-certificate", "error", "chain is incomplete (missing intermediate)"}},
 			problem: "incomplete-chain", version: "TLS 1.3"},
 		// Controls: the intermediate sent, and a plain valid TLS 1.2-only host.
-		{host: "fullchain.certs.test", cert: inter.leaf(t, []string{"fullchain.certs.test"}, now.Add(-time.Hour), now.Add(200*24*time.Hour), true, inter.cert),
+		{host: "fullchain.certs.test", cert: inter.ChainLeaf(t, []string{"fullchain.certs.test"}, now.Add(-time.Hour), now.Add(200*24*time.Hour), true),
 			version: "TLS 1.3"},
 		{host: "tls12.certs.test", cert: valid("tls12.certs.test"), minV: tls.VersionTLS12, maxV: tls.VersionTLS12, version: "TLS 1.2"},
 	}
 
-	site := newPayVHosts()
+	site := sitetest.NewVHosts()
 	hsts := "Strict-Transport-Security: max-age=31536000"
-	siteSrv := payTLSServer(t, valid("www.shop.test"), tls.VersionTLS12, tls.VersionTLS13, site)
-	sitePort := payPort(siteSrv)
+	siteSrv := testnet.TLSServer(t, site, valid("www.shop.test"))
+	sitePort := testnet.Port(siteSrv)
 	www := "https://www.shop.test:" + sitePort
-	resolve := payResolve(sitePort, "www.shop.test")
+	resolve := testnet.Resolve(sitePort, "www.shop.test")
 	var scripts strings.Builder
 	origins := map[string]string{} // host -> origin
 	for _, th := range thirds {
-		v := newPayVHosts()
-		v.add(th.host+"/a.js", payJS("window.a = 1;\n"))
+		v := sitetest.NewVHosts()
+		v.Add(th.host+"/a.js", sitetest.JS("window.a = 1;\n"))
 		minV, maxV := th.minV, th.maxV
 		if minV == 0 {
 			minV, maxV = tls.VersionTLS12, tls.VersionTLS13
 		}
-		srv := payTLSServer(t, th.cert, minV, maxV, v)
-		port := payPort(srv)
+		srv := testnet.TLSServerVersions(t, v, minV, maxV, th.cert)
+		port := testnet.Port(srv)
 		origins[th.host] = "https://" + th.host + ":" + port
-		resolve = append(resolve, payResolve(port, th.host)...)
+		resolve = append(resolve, testnet.Resolve(port, th.host)...)
 		scripts.WriteString(`<script src="` + origins[th.host] + `/a.js"></script>` + "\n")
 	}
-	site.add("www.shop.test/", payHTML("<!doctype html>\n<title>home</title>\n"+scripts.String()+`<a href="/more.html">more</a>`, hsts))
-	site.add("www.shop.test/more.html", payHTML("<!doctype html>\n<title>more</title>\n"+scripts.String(), hsts))
+	site.Add("www.shop.test/", sitetest.HTML("<!doctype html>\n<title>home</title>\n"+scripts.String()+`<a href="/more.html">more</a>`, hsts))
+	site.Add("www.shop.test/more.html", sitetest.HTML("<!doctype html>\n<title>more</title>\n"+scripts.String(), hsts))
 
-	opt := payOptions(ca, pn, now, []string{www + "/"}, resolve)
-	rep := payMustRun(t, opt)
+	opt := sitetest.CAOptions(ca, pn, []string{www + "/"}, resolve)
+	rep := sitetest.MustScan(t, opt)
 
 	if len(rep.Pages) != 2 {
 		t.Errorf("the crawl must go on past the third parties' TLS problems: %d page(s), want 2", len(rep.Pages))
 	}
-	var wantF []payFID
+	var wantF []sitetest.FID
 	for _, th := range thirds {
 		for _, w := range th.want {
-			wantF = append(wantF, payFID{w.rule, w.severity, www + "/", origins[th.host]})
+			wantF = append(wantF, sitetest.FID{w.rule, w.severity, www + "/", origins[th.host]})
 		}
 	}
-	paySame(t, "TLS findings", payFindings(rep, payTLSRules...), wantF)
+	sitetest.Same(t, "TLS findings", sitetest.Findings(rep, payTLSRules...), wantF)
 	for _, th := range thirds {
 		for _, w := range th.want {
 			var f report.Finding
@@ -124,12 +115,12 @@ func TestTLSThirdPartyOrigins(t *testing.T) {
 			if f.Rule == "" {
 				continue // reported by paySame
 			}
-			payContains(t, th.host+" "+w.rule, f.Message, w.msg)
+			sitetest.Contains(t, th.host+" "+w.rule, f.Message, w.msg)
 			if f.Source != "tls" || f.Line != 0 {
 				t.Errorf("%s %s: source %q line %d, want tls 0", th.host, w.rule, f.Source, f.Line)
 			}
 		}
-		o := payOrigin(t, rep, origins[th.host])
+		o := sitetest.OriginOf(t, rep, origins[th.host])
 		problem := ""
 		if o.Certificate != nil {
 			problem = o.Certificate.Problem
@@ -141,7 +132,7 @@ func TestTLSThirdPartyOrigins(t *testing.T) {
 				www+"/", th.version, th.legacy != "", th.legacy, th.problem)
 		}
 	}
-	if o := payOrigin(t, rep, www); o.Certificate == nil || o.Certificate.Problem != "" || o.LegacyTLS || !o.InScope {
+	if o := sitetest.OriginOf(t, rep, www); o.Certificate == nil || o.Certificate.Problem != "" || o.LegacyTLS || !o.InScope {
 		t.Errorf("the site's own origin is fine: %+v", o)
 	}
 }
@@ -151,26 +142,26 @@ func TestTLSThirdPartyOrigins(t *testing.T) {
 // finding stays.
 func TestTLSBadSiteCertificate(t *testing.T) {
 	t.Parallel()
-	now := time.Now().Truncate(time.Second)
-	ca := newPayCA(t, "padlock test root CA", now)
-	expired := ca.leaf(t, []string{"www.shop.test"}, now.Add(-90*24*time.Hour), now.Add(-2*24*time.Hour), false)
-	v := newPayVHosts()
-	v.add("www.shop.test/", payHTML(`<!doctype html><title>home</title><a href="/b.html">b</a>`, "Strict-Transport-Security: max-age=31536000"))
-	v.add("www.shop.test/b.html", payHTML(`<!doctype html><title>b</title>`, "Strict-Transport-Security: max-age=31536000"))
-	srv := payTLSServer(t, expired, tls.VersionTLS12, tls.VersionTLS13, v)
-	port := payPort(srv)
+	ca := testnet.NewCA(t, "padlock test root CA")
+	now := ca.Now
+	expired := ca.Leaf(t, []string{"www.shop.test"}, now.Add(-90*24*time.Hour), now.Add(-2*24*time.Hour))
+	v := sitetest.NewVHosts()
+	v.Add("www.shop.test/", sitetest.HTML(`<!doctype html><title>home</title><a href="/b.html">b</a>`, "Strict-Transport-Security: max-age=31536000"))
+	v.Add("www.shop.test/b.html", sitetest.HTML(`<!doctype html><title>b</title>`, "Strict-Transport-Security: max-age=31536000"))
+	srv := testnet.TLSServer(t, v, expired)
+	port := testnet.Port(srv)
 	www := "https://www.shop.test:" + port
-	base := payOptions(ca, newPayNet(t), now, []string{www + "/"}, payResolve(port, "www.shop.test"))
-	wantTLS := []payFID{{"tls-certificate", "error", www + "/", www}}
+	base := sitetest.CAOptions(ca, testnet.NewGuard(t), []string{www + "/"}, testnet.Resolve(port, "www.shop.test"))
+	wantTLS := []sitetest.FID{{"tls-certificate", "error", www + "/", www}}
 
 	t.Run("strict", func(t *testing.T) {
-		rep, err := payRun(t, base)
+		rep, err := sitetest.Scan(t, base)
 		if !errors.Is(err, crawler.ErrNoStart) {
 			t.Errorf("scan.Run error %v, want crawler.ErrNoStart", err)
 		}
-		paySame(t, "TLS findings", payFindings(rep, payTLSRules...), wantTLS)
-		f := payFindingOf(t, rep, "tls-certificate", www+"/", www)
-		payContains(t, "tls-certificate message", f.Message, "expired on "+now.Add(-2*24*time.Hour).UTC().Format("2006-01-02"), "(2 days ago)")
+		sitetest.Same(t, "TLS findings", sitetest.Findings(rep, payTLSRules...), wantTLS)
+		f := sitetest.FindingOf(t, rep, "tls-certificate", www+"/", www)
+		sitetest.Contains(t, "tls-certificate message", f.Message, "expired on "+now.Add(-2*24*time.Hour).UTC().Format("2006-01-02"), "(2 days ago)")
 		found := false
 		for _, e := range rep.Errors {
 			found = found || e.URL == www+"/" && strings.Contains(e.Error, "certificate")
@@ -181,14 +172,14 @@ func TestTLSBadSiteCertificate(t *testing.T) {
 		if len(rep.Pages) != 1 || rep.Pages[0].Error == "" {
 			t.Errorf("want the start page, failed, in the report: %+v", rep.Pages)
 		}
-		if o := payOrigin(t, rep, www); o.Certificate == nil || o.Certificate.Problem != "expired" || !o.InScope {
+		if o := sitetest.OriginOf(t, rep, www); o.Certificate == nil || o.Certificate.Problem != "expired" || !o.InScope {
 			t.Errorf("site origin: %+v", o)
 		}
 	})
 	t.Run("insecure", func(t *testing.T) {
 		opt := base
 		opt.Crawl.Insecure = true
-		rep, err := payRun(t, opt)
+		rep, err := sitetest.Scan(t, opt)
 		if err != nil {
 			t.Errorf("--insecure: scan.Run error %v, want none", err)
 		}
@@ -200,7 +191,7 @@ func TestTLSBadSiteCertificate(t *testing.T) {
 				t.Errorf("--insecure: page %s error %q tls %+v", p.URL, p.Error, p.TLS)
 			}
 		}
-		paySame(t, "TLS findings with --insecure", payFindings(rep, payTLSRules...), wantTLS)
+		sitetest.Same(t, "TLS findings with --insecure", sitetest.Findings(rep, payTLSRules...), wantTLS)
 	})
 }
 
@@ -208,8 +199,7 @@ func TestTLSBadSiteCertificate(t *testing.T) {
 // one finding, not five.
 func TestHSTSPerOrigin(t *testing.T) {
 	t.Parallel()
-	now := time.Now().Truncate(time.Second)
-	ca := newPayCA(t, "padlock test root CA", now)
+	ca := testnet.NewCA(t, "padlock test root CA")
 	hosts := []string{"none.hsts.test", "zero.hsts.test", "short.hsts.test", "quoted.hsts.test", "dup.hsts.test", "good.hsts.test"}
 	headers := map[string]string{
 		"zero.hsts.test":   "max-age=0",
@@ -218,29 +208,29 @@ func TestHSTSPerOrigin(t *testing.T) {
 		"dup.hsts.test":    "max-age=31536000; max-age=31536000",
 		"good.hsts.test":   "max-age=63072000; includeSubDomains; preload",
 	}
-	v := newPayVHosts()
-	v.add("none.hsts.test/", payHTML(`<!doctype html><title>none</title>
+	v := sitetest.NewVHosts()
+	v.Add("none.hsts.test/", sitetest.HTML(`<!doctype html><title>none</title>
 <a href="/p1.html">1</a> <a href="/p2.html">2</a> <a href="/p3.html">3</a> <a href="/p4.html">4</a>`))
 	for _, p := range []string{"p1", "p2", "p3", "p4"} {
-		v.add("none.hsts.test/"+p+".html", payHTML(`<!doctype html><title>`+p+`</title><a href="/">home</a>`))
+		v.Add("none.hsts.test/"+p+".html", sitetest.HTML(`<!doctype html><title>`+p+`</title><a href="/">home</a>`))
 	}
 	for h, hdr := range headers {
-		v.add(h+"/", payHTML(`<!doctype html><title>`+h+`</title>`, "Strict-Transport-Security: "+hdr))
+		v.Add(h+"/", sitetest.HTML(`<!doctype html><title>`+h+`</title>`, "Strict-Transport-Security: "+hdr))
 	}
-	srv := payTLSServer(t, ca.leaf(t, hosts, now.Add(-time.Hour), now.Add(200*24*time.Hour), false), tls.VersionTLS12, tls.VersionTLS13, v)
-	port := payPort(srv)
+	srv := testnet.TLSServer(t, v, ca.ValidLeaf(t, hosts...))
+	port := testnet.Port(srv)
 	o := func(h string) string { return "https://" + h + ":" + port }
 	var starts []string
 	for _, h := range hosts {
 		starts = append(starts, o(h)+"/")
 	}
-	opt := payOptions(ca, newPayNet(t), now, starts, payResolve(port, hosts...))
-	rep := payMustRun(t, opt)
+	opt := sitetest.CAOptions(ca, testnet.NewGuard(t), starts, testnet.Resolve(port, hosts...))
+	rep := sitetest.MustScan(t, opt)
 
 	if len(rep.Pages) != 10 {
 		t.Errorf("want 10 pages (5 on none.hsts.test, 1 per other host), got %d", len(rep.Pages))
 	}
-	paySame(t, "HSTS findings", payFindings(rep, "hsts-missing", "hsts-short"), []payFID{
+	sitetest.Same(t, "HSTS findings", sitetest.Findings(rep, "hsts-missing", "hsts-short"), []sitetest.FID{
 		{"hsts-missing", "warning", o("none.hsts.test") + "/", o("none.hsts.test")},
 		{"hsts-missing", "warning", o("zero.hsts.test") + "/", o("zero.hsts.test")},
 		{"hsts-short", "info", o("short.hsts.test") + "/", o("short.hsts.test")},
@@ -262,19 +252,19 @@ func TestHSTSPerOrigin(t *testing.T) {
 			}
 		}
 		if len(msgs) == 1 {
-			payContains(t, c.rule+" "+c.host, msgs[0], c.subs...)
+			sitetest.Contains(t, c.rule+" "+c.host, msgs[0], c.subs...)
 		}
 	}
-	none := payOrigin(t, rep, o("none.hsts.test"))
+	none := sitetest.OriginOf(t, rep, o("none.hsts.test"))
 	if none.HSTS != "" || none.HSTSPages != 5 || none.HSTSVaries {
 		t.Errorf("none.hsts.test origin: hsts %q on %d pages (varies %v), want none on 5", none.HSTS, none.HSTSPages, none.HSTSVaries)
 	}
 	for h, hdr := range headers {
-		if got := payOrigin(t, rep, o(h)); got.HSTS != hdr || got.HSTSPages != 1 {
+		if got := sitetest.OriginOf(t, rep, o(h)); got.HSTS != hdr || got.HSTSPages != 1 {
 			t.Errorf("%s origin: hsts %q on %d pages, want %q on 1", h, got.HSTS, got.HSTSPages, hdr)
 		}
 	}
-	if got := payFindings(rep, payTLSRules...); len(got) != 0 {
+	if got := sitetest.Findings(rep, payTLSRules...); len(got) != 0 {
 		t.Errorf("no TLS finding expected: %v", got)
 	}
 }
