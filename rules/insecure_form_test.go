@@ -12,14 +12,7 @@ func TestInsecureForm(t *testing.T) {
 	form := func(attr, u string) crawler.Resource {
 		return crawler.Resource{URL: u, Raw: u, Element: "form", Attribute: attr, Kind: crawler.KindForm, Line: 31, Source: crawler.SourceHTML, Method: "post"}
 	}
-	tests := []struct {
-		name           string
-		page           string
-		res            crawler.Resource
-		want           bool
-		wantMitigation string
-		contains       []string
-	}{
+	tests := []refCase{
 		{name: "http action", res: form("action", "http://pay.test/submit"), want: true, contains: []string{"form submits over plain HTTP", "unencrypted"}},
 		{name: "get form", res: with(form("action", "http://search.test/"), func(r *crawler.Resource) { r.Method = "get" }), want: true},
 		{name: "formaction on a button", res: with(form("formaction", "http://pay.test/alt"), func(r *crawler.Resource) { r.Element = "button" }), want: true},
@@ -46,34 +39,11 @@ func TestInsecureForm(t *testing.T) {
 		{name: "script is not a form", res: html(crawler.KindScript, "script", "src", "http://cdn.other.test/a.js"), want: false},
 		{name: "link is not a form", res: html(crawler.KindLink, "a", "href", "http://blog.test/"), want: false},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			p := tc.page
-			if p == "" {
-				p = testHTTPSPage
-			}
-			fs := runOne(t, insecureForm(), page(p, tc.res))
-			if !tc.want {
-				if len(fs) != 0 {
-					t.Fatalf("got %+v, want no findings", fs)
-				}
-				return
-			}
-			if len(fs) != 1 {
-				t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
-			}
-			f := fs[0]
-			want := Finding{
-				Rule: "insecure-form", Severity: Error, Page: p, URL: tc.res.URL, Element: tc.res.Element,
-				Attribute: tc.res.Attribute, Line: tc.res.Line, Source: tc.res.Source, Mitigation: tc.wantMitigation,
-			}
-			checkFinding(t, f, want, tc.contains)
-			if tc.wantMitigation == "" && strings.Contains(f.Message, "upgrade-insecure-requests") {
-				t.Errorf("unmitigated message mentions the CSP: %q", f.Message)
-			}
-		})
-	}
+	runRefCases(t, insecureForm(), tests, func(t *testing.T, tc refCase, f Finding) {
+		if tc.wantMitigation == "" && strings.Contains(f.Message, "upgrade-insecure-requests") {
+			t.Errorf("unmitigated message mentions the CSP: %q", f.Message)
+		}
+	})
 }
 
 func TestInsecureFormMissingActionOnHTTPSPageRedirectedFromHTTP(t *testing.T) {

@@ -12,14 +12,7 @@ func TestInsecureLink(t *testing.T) {
 	uir := func(r crawler.Resource) crawler.Resource {
 		return with(r, func(r *crawler.Resource) { r.UpgradedByCSP = true })
 	}
-	tests := []struct {
-		name           string
-		page           string
-		res            crawler.Resource
-		want           bool
-		wantMitigation string
-		contains       []string
-	}{
+	tests := []refCase{
 		{name: "a href http", res: a("http://blog.test/post"), want: true, contains: []string{"link from an HTTPS page to plain HTTP", "leaves HTTPS"}},
 		{name: "area href http", res: html(crawler.KindLink, "area", "href", "http://map.test/"), want: true},
 		{name: "ftp link", res: a("ftp://files.test/pub/"), want: true, contains: []string{"FTP"}},
@@ -43,28 +36,5 @@ func TestInsecureLink(t *testing.T) {
 		{name: "UIR, ftp same host", res: uir(a("ftp://www.shop.test/")), want: true},
 		{name: "same host without UIR", res: a("http://www.shop.test/about"), want: true},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			p := tc.page
-			if p == "" {
-				p = testHTTPSPage
-			}
-			fs := runOne(t, insecureLink(), page(p, tc.res))
-			if !tc.want {
-				if len(fs) != 0 {
-					t.Fatalf("got %+v, want none", fs)
-				}
-				return
-			}
-			if len(fs) != 1 {
-				t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
-			}
-			want := Finding{
-				Rule: "insecure-link", Severity: Info, Page: p, URL: tc.res.URL, Element: tc.res.Element,
-				Attribute: tc.res.Attribute, Line: tc.res.Line, Source: tc.res.Source, Mitigation: tc.wantMitigation,
-			}
-			checkFinding(t, fs[0], want, tc.contains)
-		})
-	}
+	runRefCases(t, insecureLink(), tests, nil)
 }

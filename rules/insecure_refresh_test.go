@@ -14,15 +14,7 @@ func TestInsecureRefresh(t *testing.T) {
 	header := func(u string, delay int) crawler.Resource {
 		return crawler.Resource{URL: u, Element: "Refresh", Kind: crawler.KindRefresh, Source: crawler.SourceHeader, RefreshDelay: delay}
 	}
-	tests := []struct {
-		name           string
-		page           string
-		frame          bool
-		res            crawler.Resource
-		want           bool
-		wantMitigation string
-		contains       []string
-	}{
+	tests := []refCase{
 		{name: "meta refresh at 0s", res: meta("http://www.shop.test/home", 0), want: true, contains: []string{"meta refresh after 0s", "plain HTTP"}},
 		{name: "meta refresh after 5s", res: meta("http://other.test/", 5), want: true, contains: []string{"after 5s"}},
 		{name: "Refresh header", res: header("http://other.test/", 0), want: true, contains: []string{"Refresh header"}},
@@ -46,30 +38,5 @@ func TestInsecureRefresh(t *testing.T) {
 		{name: "same host without UIR", res: meta("http://www.shop.test/home", 0), want: true},
 		{name: "link is not a refresh", res: html(crawler.KindLink, "a", "href", "http://other.test/"), want: false},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			p := tc.page
-			if p == "" {
-				p = testHTTPSPage
-			}
-			pg := page(p, tc.res)
-			pg.Frame = tc.frame
-			fs := runOne(t, insecureRefresh(), pg)
-			if !tc.want {
-				if len(fs) != 0 {
-					t.Fatalf("got %+v, want none", fs)
-				}
-				return
-			}
-			if len(fs) != 1 {
-				t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
-			}
-			want := Finding{
-				Rule: "insecure-refresh", Severity: Warning, Page: p, URL: tc.res.URL, Element: tc.res.Element,
-				Attribute: tc.res.Attribute, Line: tc.res.Line, Source: tc.res.Source, Mitigation: tc.wantMitigation,
-			}
-			checkFinding(t, fs[0], want, tc.contains)
-		})
-	}
+	runRefCases(t, insecureRefresh(), tests, nil)
 }

@@ -10,37 +10,25 @@ import (
 func TestMixedContentBlockableCases(t *testing.T) {
 	t.Parallel()
 	rule := mixedContentBlockable()
-	for _, tc := range mixedCases() {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			p := tc.page
-			if p == "" {
-				p = testHTTPSPage
-			}
-			fs := runOne(t, rule, page(p, tc.res))
-			want := 0
-			if tc.want == mixedBlockable {
-				want = 1
-			}
-			if len(fs) != want {
-				t.Fatalf("got %d findings, want %d: %+v", len(fs), want, fs)
-			}
-			if want == 1 && fs[0].Mitigation != "" {
-				t.Errorf("blockable finding has mitigation %q", fs[0].Mitigation)
-			}
-		})
-	}
+	forMixedCases(t, func(t *testing.T, tc mixedCase, p *crawler.Page) {
+		fs := runOne(t, rule, p)
+		want := 0
+		if tc.want == mixedBlockable {
+			want = 1
+		}
+		if len(fs) != want {
+			t.Fatalf("got %d findings, want %d: %+v", len(fs), want, fs)
+		}
+		if want == 1 && fs[0].Mitigation != "" {
+			t.Errorf("blockable finding has mitigation %q", fs[0].Mitigation)
+		}
+	})
 }
 
 func TestMixedContentBlockableFinding(t *testing.T) {
 	t.Parallel()
 	rule := mixedContentBlockable()
-	tests := []struct {
-		name     string
-		res      crawler.Resource
-		want     Finding
-		contains []string
-	}{
+	tests := []findingCase{
 		{
 			name: "script in html",
 			res: crawler.Resource{
@@ -132,16 +120,7 @@ func TestMixedContentBlockableFinding(t *testing.T) {
 			contains: []string{"download loaded over unencrypted FTP"},
 		},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			fs := runOne(t, rule, page(testHTTPSPage, tc.res))
-			if len(fs) != 1 {
-				t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
-			}
-			checkFinding(t, fs[0], tc.want, tc.contains)
-		})
-	}
+	runFindingCases(t, rule, tests)
 }
 
 func TestMixedContentBlockableHTTPSAvailableIsCopied(t *testing.T) {

@@ -173,19 +173,12 @@ func mixedCases() []mixedCase {
 
 func TestClassifyMixed(t *testing.T) {
 	t.Parallel()
-	for _, tc := range mixedCases() {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			p := tc.page
-			if p == "" {
-				p = testHTTPSPage
-			}
-			got := classifyMixed(page(p), &tc.res)
-			if got.class != tc.want || got.reason != tc.reason {
-				t.Errorf("classifyMixed(%q kind %q) = {%v %q}, want {%v %q}", tc.res.URL, tc.res.Kind, got.class, got.reason, tc.want, tc.reason)
-			}
-		})
-	}
+	forMixedCases(t, func(t *testing.T, tc mixedCase, p *crawler.Page) {
+		got := classifyMixed(p, &tc.res)
+		if got.class != tc.want || got.reason != tc.reason {
+			t.Errorf("classifyMixed(%q kind %q) = {%v %q}, want {%v %q}", tc.res.URL, tc.res.Kind, got.class, got.reason, tc.want, tc.reason)
+		}
+	})
 }
 
 func TestClassifyMixedUsesFinalURL(t *testing.T) {

@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/padlock-scan/padlock/crawler"
@@ -10,45 +9,32 @@ import (
 func TestMixedContentUpgradeableCases(t *testing.T) {
 	t.Parallel()
 	rule := mixedContentUpgradeable()
-	for _, tc := range mixedCases() {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			p := tc.page
-			if p == "" {
-				p = testHTTPSPage
-			}
-			fs := runOne(t, rule, page(p, tc.res))
-			want := 0
-			if tc.want == mixedUpgradeable {
-				want = 1
-			}
-			if len(fs) != want {
-				t.Fatalf("got %d findings, want %d: %+v", len(fs), want, fs)
-			}
-			if want == 0 {
-				return
-			}
-			wantMitigation := ""
-			if tc.reason == reasonCSP {
-				wantMitigation = MitigationCSPUpgrade
-			}
-			if fs[0].Mitigation != wantMitigation {
-				t.Errorf("mitigation = %q, want %q", fs[0].Mitigation, wantMitigation)
-			}
-		})
-	}
+	forMixedCases(t, func(t *testing.T, tc mixedCase, p *crawler.Page) {
+		fs := runOne(t, rule, p)
+		want := 0
+		if tc.want == mixedUpgradeable {
+			want = 1
+		}
+		if len(fs) != want {
+			t.Fatalf("got %d findings, want %d: %+v", len(fs), want, fs)
+		}
+		if want == 0 {
+			return
+		}
+		wantMitigation := ""
+		if tc.reason == reasonCSP {
+			wantMitigation = MitigationCSPUpgrade
+		}
+		if fs[0].Mitigation != wantMitigation {
+			t.Errorf("mitigation = %q, want %q", fs[0].Mitigation, wantMitigation)
+		}
+	})
 }
 
 func TestMixedContentUpgradeableFinding(t *testing.T) {
 	t.Parallel()
 	rule := mixedContentUpgradeable()
-	tests := []struct {
-		name     string
-		res      crawler.Resource
-		want     Finding
-		contains []string
-		excludes []string
-	}{
+	tests := []findingCase{
 		{
 			name: "img src",
 			res: crawler.Resource{
@@ -144,21 +130,7 @@ func TestMixedContentUpgradeableFinding(t *testing.T) {
 			excludes: []string{"would have it blocked"},
 		},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			fs := runOne(t, rule, page(testHTTPSPage, tc.res))
-			if len(fs) != 1 {
-				t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
-			}
-			checkFinding(t, fs[0], tc.want, tc.contains)
-			for _, s := range tc.excludes {
-				if strings.Contains(fs[0].Message, s) {
-					t.Errorf("message %q contains %q", fs[0].Message, s)
-				}
-			}
-		})
-	}
+	runFindingCases(t, rule, tests)
 }
 
 func TestMixedContentRulesPartition(t *testing.T) {
