@@ -35,8 +35,29 @@ const (
 	DefaultUserAgent    = "padlock/0.1 (+https://github.com/padlock-scan/padlock)"
 )
 
-// ErrConfig marks a configuration the crawler cannot run with.
+// ErrConfig marks a configuration the crawler cannot run with; every *ConfigError is one.
 var ErrConfig = errors.New("invalid configuration")
+
+// ConfigError is a value Validate refuses: the Config field (its Go name, such as "Resolve"),
+// the value as given (one item of a list field; "" when there is none) and why. Callers with their
+// own spelling of the fields, such as the CLI's flags, phrase it themselves.
+type ConfigError struct {
+	Field string
+	Value string
+	Err   error
+}
+
+func (e *ConfigError) Error() string {
+	if e.Value == "" {
+		return fmt.Sprintf("%v: %s: %v", ErrConfig, e.Field, e.Err)
+	}
+	return fmt.Sprintf("%v: %s %q: %v", ErrConfig, e.Field, e.Value, e.Err)
+}
+
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// Is makes every ConfigError match ErrConfig.
+func (e *ConfigError) Is(target error) bool { return target == ErrConfig }
 
 // Config says what to crawl and how. The zero value of each field means its default.
 type Config struct {
@@ -106,22 +127,19 @@ func (c *Config) withDefaults() {
 }
 
 // Validate checks the configuration, fills in defaults and prepares scope and resolution tables.
-// Every error wraps ErrConfig and names the offending value.
+// Every error is a *ConfigError naming the field and the offending value.
 func (c *Config) Validate() error {
 	c.withDefaults()
 	if len(c.StartURLs) == 0 {
-		return fmt.Errorf("%w: no start URL given", ErrConfig)
+		return &ConfigError{Field: "StartURLs", Err: errors.New("no start URL given")}
 	}
-	switch c.CheckResources {
-	case CheckAll, CheckScripts, CheckNone:
-	default:
-		return fmt.Errorf("%w: --check-resources %q: want all, scripts or none", ErrConfig, c.CheckResources)
-	}
-	if c.Delay < 0 {
-		return fmt.Errorf("%w: --delay %s: must not be negative", ErrConfig, c.Delay)
-	}
-	if c.MaxDepth < 0 {
-		return fmt.Errorf("%w: --max-depth %d: must be 0 (unlimited) or more", ErrConfig, c.MaxDepth)
+	for _, f := range []struct {
+		field string
+		value any
+	}{{"CheckResources", c.CheckResources}, {"Delay", c.Delay}, {"MaxDepth", c.MaxDepth}} {
+		if err := CheckValue(f.field, f.value); err != nil {
+			return err
+		}
 	}
 	c.starts = nil
 	c.scope = map[string]bool{}
@@ -129,61 +147,130 @@ func (c *Config) Validate() error {
 	c.scopeDom = map[string]bool{}
 	c.credOrig = map[string]bool{}
 	for _, s := range c.StartURLs {
-		u, err := url.Parse(strings.TrimSpace(s))
+		u, err := parseStartURL(s)
 		if err != nil {
-			return fmt.Errorf("%w: start URL %q: %v", ErrConfig, s, err)
+			return &ConfigError{Field: "StartURLs", Value: s, Err: err}
 		}
-		if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-			return fmt.Errorf("%w: start URL %q: want an absolute http:// or https:// URL", ErrConfig, s)
-		}
-		u.Fragment = ""
 		c.starts = append(c.starts, u)
 		c.scope[strings.ToLower(u.Hostname())] = true
 		c.credOrig[origin(u)] = true
 	}
 	for _, d := range c.FirstParty {
-		d = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(d), "*."))
-		if d == "" || strings.ContainsAny(d, "/: ") {
-			return fmt.Errorf("%w: --first-party %q: want a domain such as shop-static.example", ErrConfig, d)
+		dom, err := firstPartyDomain(d)
+		if err != nil {
+			return &ConfigError{Field: "FirstParty", Value: d, Err: err}
 		}
-		c.scopeDom[d] = true
+		c.scopeDom[dom] = true
 	}
 	c.resolver = map[string]string{}
 	for _, r := range c.Resolve {
 		host, port, addr, err := parseResolve(r)
 		if err != nil {
-			return fmt.Errorf("%w: --resolve %q: %v", ErrConfig, r, err)
+			return &ConfigError{Field: "Resolve", Value: r, Err: err}
 		}
 		c.resolver[net.JoinHostPort(host, port)] = addr
 	}
 	if c.CAFile != "" {
-		pem, err := os.ReadFile(c.CAFile)
+		pool, err := addRoots(c.RootCAs, c.CAFile)
 		if err != nil {
-			return fmt.Errorf("%w: --ca-file: %v", ErrConfig, err)
-		}
-		pool := c.RootCAs
-		if pool == nil {
-			if pool, err = x509.SystemCertPool(); err != nil || pool == nil {
-				pool = x509.NewCertPool()
-			}
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return fmt.Errorf("%w: --ca-file %s: no PEM certificate found", ErrConfig, c.CAFile)
+			return &ConfigError{Field: "CAFile", Value: c.CAFile, Err: err}
 		}
 		c.RootCAs = pool
 	}
 	for k := range c.Headers {
-		if strings.EqualFold(k, "Host") {
-			return fmt.Errorf("%w: --header Host: use --resolve to reach another address", ErrConfig)
+		if err := CheckValue("Headers", k); err != nil {
+			return err
 		}
 	}
 	for _, s := range c.Sitemaps {
-		u, err := url.Parse(s)
-		if err != nil || !u.IsAbs() {
-			return fmt.Errorf("%w: --sitemap %q: want an absolute URL", ErrConfig, s)
+		if err := CheckValue("Sitemaps", s); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// CheckValue checks one value of the named Config field by the rules Validate applies to it, so
+// that a caller that reads settings one at a time (the CLI's config file) can say where a bad one
+// is. value has the field's type; for a list field it is one item, for Headers one header name.
+// A field Validate does not check accepts anything. The error is a *ConfigError.
+func CheckValue(field string, value any) error {
+	var err error
+	switch field {
+	case "CheckResources":
+		switch value.(string) {
+		case CheckAll, CheckScripts, CheckNone:
+		default:
+			err = errors.New("want all, scripts or none")
+		}
+	case "Delay":
+		if value.(time.Duration) < 0 {
+			err = errors.New("must not be negative")
+		}
+	case "MaxDepth":
+		if value.(int) < 0 {
+			err = errors.New("must be 0 (unlimited) or more")
+		}
+	case "StartURLs":
+		_, err = parseStartURL(value.(string))
+	case "FirstParty":
+		_, err = firstPartyDomain(value.(string))
+	case "Resolve":
+		_, _, _, err = parseResolve(value.(string))
+	case "CAFile":
+		_, err = addRoots(x509.NewCertPool(), value.(string))
+	case "Headers":
+		if strings.EqualFold(value.(string), "Host") {
+			err = errors.New("cannot set Host (to reach another address, resolve the host name to it)")
+		}
+	case "Sitemaps":
+		if u, perr := url.Parse(value.(string)); perr != nil || !u.IsAbs() {
+			err = errors.New("want an absolute URL")
+		}
+	}
+	if err != nil {
+		return &ConfigError{Field: field, Value: fmt.Sprint(value), Err: err}
+	}
+	return nil
+}
+
+// parseStartURL reads a start URL: absolute, http or https, without its fragment.
+func parseStartURL(s string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil {
+		return nil, err
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return nil, errors.New("want an absolute http:// or https:// URL")
+	}
+	u.Fragment = ""
+	return u, nil
+}
+
+// firstPartyDomain is a FirstParty entry as a lower-case domain without a leading "*.".
+func firstPartyDomain(d string) (string, error) {
+	d = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(d), "*."))
+	if d == "" || strings.ContainsAny(d, "/: ") {
+		return "", errors.New("want a domain such as shop-static.example")
+	}
+	return d, nil
+}
+
+// addRoots adds the certificates of a PEM file to pool (the system's roots when pool is nil).
+func addRoots(pool *x509.CertPool, file string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	if pool == nil {
+		if pool, err = x509.SystemCertPool(); err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, errors.New("no PEM certificate found")
+	}
+	return pool, nil
 }
 
 // parseResolve splits curl's HOST:PORT:ADDR (ADDR may be a bracketed IPv6 address).
