@@ -141,7 +141,7 @@ func TestConfigFilesReplacedByFlagsAndEmptyValues(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
 	cfg := filepath.Join(dir, "padlock.yml")
-	os.WriteFile(cfg, []byte("baseline: "+filepath.Join(dir, "nosuch.json")+"\nca-file: "+filepath.Join(dir, "nosuch.pem")+"\nno-follow:\nmax-pages:\ntimeout:\n"), 0o600)
+	os.WriteFile(cfg, []byte("baseline: "+filepath.Join(dir, "nosuch.json")+"\nca-file: "+filepath.Join(dir, "nosuch.pem")+"\nno-follow:\nmax-pages:\ntimeout:\nfail-on:\nmax-body:\ncheck-resources:\n"), 0o600)
 	code, _, stderr := runCLI(t, context.Background(), "crawl", "-q", "--config", cfg, "--baseline", base, "--ca-file", ca,
 		"-o", filepath.Join(dir, "r.json"), srv.URL+"/")
 	if code != exitOK {
