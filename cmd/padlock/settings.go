@@ -87,7 +87,7 @@ func settingsTable() []setting {
 			set: func(c *crawlConfig, v value) { c.scan.Crawl.StartURLs = v.list }},
 		{name: "max-pages", kind: kindInt, def: value{n: crawler.DefaultMaxPages}, example: "500",
 			usage: "stop after `N` HTML pages",
-			check: func(v value) error { return between(v.n, 1, 0) },
+			check: func(v value) error { return atLeast(v.n, 1) },
 			set:   func(c *crawlConfig, v value) { c.scan.Crawl.MaxPages, c.scan.Settings.MaxPages = v.n, v.n }},
 		{name: "max-depth", kind: kindInt, field: "MaxDepth", example: "3",
 			usage: "link depth `N` from a start URL (0: unlimited)",
@@ -309,8 +309,6 @@ func (s *setting) checkOne(v value) error {
 		return crawler.CheckValue(s.field, v.n)
 	case kindDuration:
 		return crawler.CheckValue(s.field, v.d)
-	case kindBool:
-		return crawler.CheckValue(s.field, v.b)
 	}
 	return crawler.CheckValue(s.field, v.s)
 }
@@ -526,11 +524,15 @@ func crawlOptions(c *cli.Context) (scan.Options, output, error) {
 	return opt, out, nil
 }
 
-func between(n, lo, hi int) error {
-	switch {
-	case hi == 0 && n < lo:
+func atLeast(n, lo int) error {
+	if n < lo {
 		return fmt.Errorf("must be %d or more", lo)
-	case hi != 0 && (n < lo || n > hi):
+	}
+	return nil
+}
+
+func between(n, lo, hi int) error {
+	if n < lo || n > hi {
 		return fmt.Errorf("must be between %d and %d", lo, hi)
 	}
 	return nil
