@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 
@@ -55,9 +56,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitTrouble
 }
 
+// versionPrinter sets urfave/cli's package-level version printer once: apps built at the same
+// time (the tests run several) must not write it concurrently.
+var versionPrinter sync.Once
+
 func newApp(ctx context.Context, stdout, stderr io.Writer) *cli.App {
 	// --version prints the same line as the version command (urfave/cli's default adds "version").
-	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintln(c.App.Writer, c.App.Version) }
+	versionPrinter.Do(func() {
+		cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintln(c.App.Writer, c.App.Version) }
+	})
 	return &cli.App{
 		Name:  "padlock",
 		Usage: "find what breaks the browser's padlock on a website: mixed content, third-party scripts, SRI, TLS, HSTS",
