@@ -1,7 +1,6 @@
 package crawler
 
 import (
-	"net/netip"
 	"testing"
 )
 
@@ -10,11 +9,7 @@ import (
 // 64:ff9b::a9fe:a9fe were dialed).
 func TestGuardRefusesMetadataInEveryForm(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		addr       string
-		publicSite bool // refused when the site is public
-		localSite  bool // refused when the site is local
-	}{
+	checkRefused(t, []refusalCase{
 		{"fd00:ec2::254", true, true},          // AWS IPv6 metadata
 		{"100.100.100.200", true, true},        // Alibaba Cloud metadata (in CGNAT space)
 		{"64:ff9b::a9fe:a9fe", true, true},     // NAT64 of 169.254.169.254
@@ -32,14 +27,5 @@ func TestGuardRefusesMetadataInEveryForm(t *testing.T) {
 		{"fd00:ec2::253", true, false},         // ULA, private
 		{"::", true, true},                     // unspecified
 		{"::1", true, false},                   // loopback
-	}
-	for _, tc := range tests {
-		a := netip.MustParseAddr(tc.addr)
-		if got := refused(a, false); got != tc.publicSite {
-			t.Errorf("%s on a public site: refused=%v, want %v", tc.addr, got, tc.publicSite)
-		}
-		if got := refused(a, true); got != tc.localSite {
-			t.Errorf("%s on a local site: refused=%v, want %v", tc.addr, got, tc.localSite)
-		}
-	}
+	})
 }

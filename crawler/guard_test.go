@@ -59,11 +59,7 @@ func TestNonPublicAddressesOnlyForLocalSites(t *testing.T) {
 
 func TestGuardClassifiesAddresses(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		addr       string
-		publicSite bool // refused when the site is public
-		localSite  bool // refused when the site is local
-	}{
+	checkRefused(t, []refusalCase{
 		{"93.184.215.14", false, false},
 		{"127.0.0.1", true, false},
 		{"10.1.2.3", true, false},
@@ -77,7 +73,19 @@ func TestGuardClassifiesAddresses(t *testing.T) {
 		{"0.0.0.0", true, true},
 		{"224.0.0.1", true, true},
 		{"::ffff:169.254.169.254", true, true},
-	}
+	})
+}
+
+// refusalCase is an address and whether the guard refuses it when the site is public and when
+// it is local.
+type refusalCase struct {
+	addr       string
+	publicSite bool // refused when the site is public
+	localSite  bool // refused when the site is local
+}
+
+func checkRefused(t *testing.T, tests []refusalCase) {
+	t.Helper()
 	for _, tc := range tests {
 		a := netip.MustParseAddr(tc.addr)
 		if got := refused(a, false); got != tc.publicSite {

@@ -74,23 +74,17 @@ func runRefCases(t *testing.T, r *Rule, cases []refCase, more func(*testing.T, r
 			}
 			pg := page(p, tc.res)
 			pg.Frame = tc.frame
-			fs := runOne(t, r, pg)
-			if !tc.want {
-				if len(fs) != 0 {
-					t.Fatalf("got %+v, want no findings", fs)
-				}
+			f, ok := wantOne(t, runOne(t, r, pg), tc.want)
+			if !ok {
 				return
-			}
-			if len(fs) != 1 {
-				t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 			}
 			want := Finding{
 				Rule: r.ID, Severity: r.Severity, Page: p, URL: tc.res.URL, Element: tc.res.Element,
 				Attribute: tc.res.Attribute, Line: tc.res.Line, Source: tc.res.Source, Mitigation: tc.wantMitigation,
 			}
-			checkFinding(t, fs[0], want, tc.contains)
+			checkFinding(t, f, want, tc.contains)
 			if more != nil {
-				more(t, tc, fs[0])
+				more(t, tc, f)
 			}
 		})
 	}
@@ -138,6 +132,23 @@ func forMixedCases(t *testing.T, check func(t *testing.T, tc mixedCase, p *crawl
 			check(t, tc, page(p, tc.res))
 		})
 	}
+}
+
+// wantOne fails the test unless fs holds one finding when want is set and none otherwise. It
+// returns that finding, and want.
+func wantOne(t *testing.T, fs []Finding, want bool) (Finding, bool) {
+	t.Helper()
+	n := 0
+	if want {
+		n = 1
+	}
+	if len(fs) != n {
+		t.Fatalf("got %d findings, want %d: %+v", len(fs), n, fs)
+	}
+	if !want {
+		return Finding{}, false
+	}
+	return fs[0], true
 }
 
 func boolPtr(b bool) *bool { return &b }

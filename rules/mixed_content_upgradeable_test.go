@@ -11,22 +11,16 @@ func TestMixedContentUpgradeableCases(t *testing.T) {
 	rule := mixedContentUpgradeable()
 	forMixedCases(t, func(t *testing.T, tc mixedCase, p *crawler.Page) {
 		fs := runOne(t, rule, p)
-		want := 0
-		if tc.want == mixedUpgradeable {
-			want = 1
-		}
-		if len(fs) != want {
-			t.Fatalf("got %d findings, want %d: %+v", len(fs), want, fs)
-		}
-		if want == 0 {
+		f, ok := wantOne(t, fs, tc.want == mixedUpgradeable)
+		if !ok {
 			return
 		}
 		wantMitigation := ""
 		if tc.reason == reasonCSP {
 			wantMitigation = MitigationCSPUpgrade
 		}
-		if fs[0].Mitigation != wantMitigation {
-			t.Errorf("mitigation = %q, want %q", fs[0].Mitigation, wantMitigation)
+		if f.Mitigation != wantMitigation {
+			t.Errorf("mitigation = %q, want %q", f.Mitigation, wantMitigation)
 		}
 	})
 }

@@ -74,17 +74,10 @@ func TestTLSCertificate(t *testing.T) {
 				cfg = &Config{Now: testNow}
 			}
 			fs := runOriginRule(t, tlsCertificate(), tc.origin, cfg)
-			want := 0
-			if tc.contains != nil {
-				want = 1
-			}
-			if len(fs) != want {
-				t.Fatalf("got %d findings, want %d: %+v", len(fs), want, fs)
-			}
-			if want == 0 {
+			f, ok := wantOne(t, fs, tc.contains != nil)
+			if !ok {
 				return
 			}
-			f := fs[0]
 			if f.Severity != tc.severity || f.URL != tc.origin.Origin || f.Page != tc.origin.FirstPage || f.Source != "tls" {
 				t.Errorf("finding %+v, want severity %v", f, tc.severity)
 			}

@@ -51,15 +51,8 @@ func TestTLSVersion(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			fs := runOriginRule(t, tlsVersion(), tc.origin, &Config{Now: testNow})
-			want := 0
-			if tc.contains != "" {
-				want = 1
-			}
-			if len(fs) != want {
-				t.Fatalf("got %d findings, want %d: %+v", len(fs), want, fs)
-			}
-			if want == 1 {
-				f := fs[0]
+			f, ok := wantOne(t, fs, tc.contains != "")
+			if ok {
 				if f.Severity != Error || f.Source != "tls" || f.URL != tc.origin.Origin || f.Page != tc.origin.FirstPage {
 					t.Errorf("finding %+v", f)
 				}
