@@ -53,9 +53,12 @@ func (h *hits) all() map[string]int {
 // routes is a tiny test site: path -> handler.
 type routes map[string]http.HandlerFunc
 
-func html(body string) http.HandlerFunc {
+func html(body string) http.HandlerFunc { return typed("text/html; charset=utf-8", body) }
+
+// typed answers body with Content-Type ct.
+func typed(ct, body string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Type", ct)
 		fmt.Fprint(w, body)
 	}
 }
@@ -76,6 +79,16 @@ func serve(rt routes, h *hits) http.Handler {
 		}
 		http.NotFound(w, r)
 	})
+}
+
+// serveSite serves the routes mk builds from the server's URL until the test ends, counting
+// requests in h.
+func serveSite(t *testing.T, h *hits, mk func(base string) routes) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(nil)
+	t.Cleanup(srv.Close)
+	srv.Config.Handler = serve(mk(srv.URL), h)
+	return srv
 }
 
 func crawlAll(t *testing.T, cfg *Config) ([]*Page, *Result) {
@@ -163,14 +176,8 @@ func TestEachPageAndResourceIsFetchedOnce(t *testing.T) {
 	t.Parallel()
 	var h hits
 	rt := routes{
-		"/style.css": func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "text/css")
-			fmt.Fprint(w, "@import '/more.css';\nbody{background:url(/bg.png)}")
-		},
-		"/more.css": func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "text/css")
-			fmt.Fprint(w, "@import '/style.css';\n.a{cursor:url(/c.cur)}")
-		},
+		"/style.css":  typed("text/css", "@import '/more.css';\nbody{background:url(/bg.png)}"),
+		"/more.css":   typed("text/css", "@import '/style.css';\n.a{cursor:url(/c.cur)}"),
 		"/bg.png":     html("png"),
 		"/c.cur":      html("cur"),
 		"/app.js":     html("js"),
@@ -266,10 +273,7 @@ func TestScopeLimitsAndNoFollow(t *testing.T) {
 	for i := 0; i < 30; i++ {
 		rt[fmt.Sprintf("/d%d", i)] = html(fmt.Sprintf(`<a href="/d%d">next</a><a href="/private/x">p</a><a href="https://elsewhere.test/">off</a><a href="/file.pdf">pdf</a>`, i+1))
 	}
-	rt["/file.pdf"] = func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/pdf")
-		fmt.Fprint(w, `<a href="/never-parsed">x</a>`)
-	}
+	rt["/file.pdf"] = typed("application/pdf", `<a href="/never-parsed">x</a>`)
 	rt["/private/x"] = html(`<p>secret</p>`)
 	srv := httptest.NewServer(serve(rt, &h))
 	defer srv.Close()
@@ -367,15 +371,9 @@ func TestResourceChecksRecordRedirectsAndHTTPSCopies(t *testing.T) {
 	tlsSrv := httptest.NewTLSServer(nil)
 	defer tlsSrv.Close()
 	plain := httptest.NewServer(serve(routes{
-		"/img.png": func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "image/png")
-			fmt.Fprint(w, "png")
-		},
-		"/only.png": func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "image/png")
-			fmt.Fprint(w, "png")
-		},
-		"/down.js": html("js"),
+		"/img.png":  typed("image/png", "png"),
+		"/only.png": typed("image/png", "png"),
+		"/down.js":  html("js"),
 	}, &h))
 	defer plain.Close()
 	tlsPort := tlsSrv.Listener.Addr().(*net.TCPAddr).Port
@@ -385,11 +383,8 @@ func TestResourceChecksRecordRedirectsAndHTTPSCopies(t *testing.T) {
 	page := fmt.Sprintf(`<img src="http://img.test:%d/img.png"><img src="http://only.test:%d/only.png">
 		<script src="https://127.0.0.1:%d/down.js"></script><img src="https://127.0.0.1:%d/head405">`, tlsPort, plainPort, tlsPort, tlsPort)
 	tlsSrv.Config.Handler = serve(routes{
-		"/": html(page),
-		"/img.png": func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "image/png")
-			fmt.Fprint(w, "png")
-		},
+		"/":        html(page),
+		"/img.png": typed("image/png", "png"),
 		"/down.js": redirect(301, plain.URL+"/down.js"),
 		"/head405": func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodHead {

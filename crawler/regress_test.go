@@ -16,16 +16,16 @@ import (
 func TestSitemapURLsFollowRobots(t *testing.T) {
 	t.Parallel()
 	var h hits
-	srv := httptest.NewServer(nil)
-	defer srv.Close()
-	srv.Config.Handler = serve(routes{
-		"/":           html(`<p>home</p>`),
-		"/private/x":  html(`<p>secret</p>`),
-		"/robots.txt": func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "User-agent: *\nDisallow: /private/\n") },
-		"/sitemap.xml": func(w http.ResponseWriter, r *http.Request) {
-			fmt.Fprintf(w, `<urlset><url><loc>%s/private/x</loc></url></urlset>`, srv.URL)
-		},
-	}, &h)
+	srv := serveSite(t, &h, func(base string) routes {
+		return routes{
+			"/":           html(`<p>home</p>`),
+			"/private/x":  html(`<p>secret</p>`),
+			"/robots.txt": func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "User-agent: *\nDisallow: /private/\n") },
+			"/sitemap.xml": func(w http.ResponseWriter, r *http.Request) {
+				fmt.Fprintf(w, `<urlset><url><loc>%s/private/x</loc></url></urlset>`, base)
+			},
+		}
+	})
 	_, res := crawlAll(t, &Config{StartURLs: []string{srv.URL + "/"}})
 	if n := h.count("GET", strings.TrimPrefix(srv.URL, "http://")+"/private/x"); n != 0 || res.Skipped != 1 {
 		t.Errorf("a robots-disallowed sitemap URL was fetched %d times (skipped %d)", n, res.Skipped)
@@ -35,13 +35,13 @@ func TestSitemapURLsFollowRobots(t *testing.T) {
 func TestRedirectIntoExcludedURLIsNotFollowed(t *testing.T) {
 	t.Parallel()
 	var h hits
-	srv := httptest.NewServer(nil)
-	defer srv.Close()
-	srv.Config.Handler = serve(routes{
-		"/":        html(`<a href="/signout">x</a>`),
-		"/signout": redirect(302, "/logout"),
-		"/logout":  html(`<p>logged out</p>`),
-	}, &h)
+	srv := serveSite(t, &h, func(base string) routes {
+		return routes{
+			"/":        html(`<a href="/signout">x</a>`),
+			"/signout": redirect(302, "/logout"),
+			"/logout":  html(`<p>logged out</p>`),
+		}
+	})
 	crawlAll(t, &Config{StartURLs: []string{srv.URL + "/"}, IgnoreRobots: true, Exclude: []*regexp.Regexp{regexp.MustCompile(`/logout`)},
 		Headers: http.Header{"Authorization": {"Basic x"}}})
 	if n := h.count("GET", strings.TrimPrefix(srv.URL, "http://")+"/logout"); n != 0 {
@@ -68,17 +68,17 @@ func TestCaptureMarkerNeverLeavesPadlock(t *testing.T) {
 func TestMaxDepthKeepsAShallowerLinkMetLater(t *testing.T) {
 	t.Parallel()
 	var h hits
-	srv := httptest.NewServer(nil)
-	defer srv.Close()
-	srv.Config.Handler = serve(routes{
-		"/":     html(`<a href="/fast">f</a>`),
-		"/fast": html(`<a href="/x">x</a>`), // /x at depth 2, beyond the limit
-		"/s2": func(w http.ResponseWriter, r *http.Request) {
-			time.Sleep(200 * time.Millisecond) // links /x at depth 1, after /fast did
-			html(`<a href="/x">x</a>`)(w, r)
-		},
-		"/x": html(`<p>x</p>`),
-	}, &h)
+	srv := serveSite(t, &h, func(base string) routes {
+		return routes{
+			"/":     html(`<a href="/fast">f</a>`),
+			"/fast": html(`<a href="/x">x</a>`), // /x at depth 2, beyond the limit
+			"/s2": func(w http.ResponseWriter, r *http.Request) {
+				time.Sleep(200 * time.Millisecond) // links /x at depth 1, after /fast did
+				html(`<a href="/x">x</a>`)(w, r)
+			},
+			"/x": html(`<p>x</p>`),
+		}
+	})
 	crawlAll(t, &Config{StartURLs: []string{srv.URL + "/", srv.URL + "/s2"}, MaxDepth: 1, IgnoreRobots: true})
 	if n := h.count("GET", strings.TrimPrefix(srv.URL, "http://")+"/x"); n != 1 {
 		t.Errorf("/x is at depth 1 from /s2 but was fetched %d times", n)
@@ -127,12 +127,9 @@ func TestScriptMetAfterPrefetchIsHashed(t *testing.T) {
 	t.Parallel()
 	var h hits
 	srv := httptest.NewServer(serve(routes{
-		"/":  html(`<link rel=prefetch href="/x.js"><a href="/b">b</a>`),
-		"/b": html(`<script src="/x.js" integrity="sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="></script>`),
-		"/x.js": func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "text/javascript")
-			fmt.Fprint(w, "alert(1)")
-		},
+		"/":     html(`<link rel=prefetch href="/x.js"><a href="/b">b</a>`),
+		"/b":    html(`<script src="/x.js" integrity="sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="></script>`),
+		"/x.js": typed("text/javascript", "alert(1)"),
 	}, &h))
 	defer srv.Close()
 	pages, _ := crawlAll(t, &Config{StartURLs: []string{srv.URL + "/"}, IgnoreRobots: true, Concurrency: 1})
@@ -170,23 +167,23 @@ func TestSitemapsAreReadBesideTheCrawl(t *testing.T) {
 	var h hits
 	startServed := make(chan struct{})
 	var once sync.Once
-	srv := httptest.NewServer(nil)
-	defer srv.Close()
-	srv.Config.Handler = serve(routes{
-		"/": func(w http.ResponseWriter, r *http.Request) {
-			once.Do(func() { close(startServed) })
-			html(`<p>home</p>`)(w, r)
-		},
-		"/from-sitemap": html(`<p>listed</p>`),
-		"/sitemap.xml": func(w http.ResponseWriter, r *http.Request) {
-			select {
-			case <-startServed:
-			case <-r.Context().Done():
-				return
-			}
-			fmt.Fprintf(w, `<urlset><url><loc>%s/from-sitemap</loc></url></urlset>`, srv.URL)
-		},
-	}, &h)
+	srv := serveSite(t, &h, func(base string) routes {
+		return routes{
+			"/": func(w http.ResponseWriter, r *http.Request) {
+				once.Do(func() { close(startServed) })
+				html(`<p>home</p>`)(w, r)
+			},
+			"/from-sitemap": html(`<p>listed</p>`),
+			"/sitemap.xml": func(w http.ResponseWriter, r *http.Request) {
+				select {
+				case <-startServed:
+				case <-r.Context().Done():
+					return
+				}
+				fmt.Fprintf(w, `<urlset><url><loc>%s/from-sitemap</loc></url></urlset>`, base)
+			},
+		}
+	})
 	pages, res := crawlAll(t, &Config{StartURLs: []string{srv.URL + "/"}, Timeout: 3 * time.Second})
 	var urls []string
 	for _, p := range pages {
@@ -202,14 +199,14 @@ func TestSitemapsAreReadBesideTheCrawl(t *testing.T) {
 func TestFrameInheritsUpgradeInsecureRequests(t *testing.T) {
 	t.Parallel()
 	var h hits
-	srv := httptest.NewServer(nil)
-	defer srv.Close()
-	srv.Config.Handler = serve(routes{
-		"/":       html(`<meta http-equiv="Content-Security-Policy" content="upgrade-insecure-requests"><iframe src="/frame"></iframe><a href="/plain">p</a>`),
-		"/frame":  html(`<script src="http://cdn.test/a.js"></script><iframe src="/nested"></iframe>`),
-		"/nested": html(`<img src="http://cdn.test/b.png">`),
-		"/plain":  html(`<script src="http://cdn.test/c.js"></script>`),
-	}, &h)
+	srv := serveSite(t, &h, func(base string) routes {
+		return routes{
+			"/":       html(`<meta http-equiv="Content-Security-Policy" content="upgrade-insecure-requests"><iframe src="/frame"></iframe><a href="/plain">p</a>`),
+			"/frame":  html(`<script src="http://cdn.test/a.js"></script><iframe src="/nested"></iframe>`),
+			"/nested": html(`<img src="http://cdn.test/b.png">`),
+			"/plain":  html(`<script src="http://cdn.test/c.js"></script>`),
+		}
+	})
 	pages, _ := crawlAll(t, &Config{StartURLs: []string{srv.URL + "/"}, IgnoreRobots: true, CheckResources: CheckNone})
 	want := map[string][2]bool{ // path -> InheritsUIR, and its cdn.test reference upgraded-by-inheritance
 		"/frame": {true, true}, "/nested": {true, true}, "/plain": {false, false},
@@ -243,24 +240,24 @@ func TestFrameReachedBothWaysIsJudgedOnItsOwn(t *testing.T) {
 	var h hits
 	widgetServed := make(chan struct{})
 	var once sync.Once
-	srv := httptest.NewServer(nil)
-	defer srv.Close()
-	srv.Config.Handler = serve(routes{
-		"/":    html(`<a href="/uir">u</a><a href="/nouir">n</a>`),
-		"/uir": html(`<meta http-equiv="Content-Security-Policy" content="upgrade-insecure-requests"><iframe src="/widget"></iframe>`),
-		"/nouir": func(w http.ResponseWriter, r *http.Request) {
-			select {
-			case <-widgetServed:
-			case <-r.Context().Done():
-				return
-			}
-			html(`<iframe src="/widget"></iframe>`)(w, r)
-		},
-		"/widget": func(w http.ResponseWriter, r *http.Request) {
-			html(`<script src="http://cdn.test/w.js"></script>`)(w, r)
-			once.Do(func() { close(widgetServed) })
-		},
-	}, &h)
+	srv := serveSite(t, &h, func(base string) routes {
+		return routes{
+			"/":    html(`<a href="/uir">u</a><a href="/nouir">n</a>`),
+			"/uir": html(`<meta http-equiv="Content-Security-Policy" content="upgrade-insecure-requests"><iframe src="/widget"></iframe>`),
+			"/nouir": func(w http.ResponseWriter, r *http.Request) {
+				select {
+				case <-widgetServed:
+				case <-r.Context().Done():
+					return
+				}
+				html(`<iframe src="/widget"></iframe>`)(w, r)
+			},
+			"/widget": func(w http.ResponseWriter, r *http.Request) {
+				html(`<script src="http://cdn.test/w.js"></script>`)(w, r)
+				once.Do(func() { close(widgetServed) })
+			},
+		}
+	})
 	pages, _ := crawlAll(t, &Config{StartURLs: []string{srv.URL + "/"}, IgnoreRobots: true, CheckResources: CheckNone, Concurrency: 4})
 	found := false
 	for _, p := range pages {
