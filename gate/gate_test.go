@@ -26,6 +26,8 @@ func TestGlob(t *testing.T) {
 		{"*", "", true},
 		{"a*b*c", "aXXbYYc", true},
 		{"a*b*c", "aXXcYYb", false},
+		{"http://x/*.js", "http://x/*a.js", true}, // a * in the URL is text, not the pattern's star
+		{"*b", "*ab", true},
 	}
 	for _, tc := range tests {
 		if got := Glob(tc.pattern, tc.s); got != tc.want {
