@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -172,6 +173,124 @@ func FuzzHeaders(f *testing.F) {
 			}
 			p.RestrictsScripts()
 			p.UpgradesInsecureRequests()
+		}
+	})
+}
+
+// compactCSP writes policies back in the shortest form ParseCSP reads: directives joined by
+// ";", policies by ",", values by one space.
+func compactCSP(ps []Policy) string {
+	var b strings.Builder
+	for i, p := range ps {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		for j, d := range p.Directives {
+			if j > 0 {
+				b.WriteByte(';')
+			}
+			b.WriteString(strings.Join(append([]string{d.Name}, d.Values...), " "))
+		}
+	}
+	return b.String()
+}
+
+// FuzzCSP: parsing the compact form of a parse gives the same policies (round trip), which is
+// never longer than the input (bounded output); two header values parse as the concatenation of
+// their policies (agreement of two paths); names are lower-case ASCII, values hold no separator.
+func FuzzCSP(f *testing.F) {
+	for _, s := range [][2]string{
+		{"default-src 'self'; script-src https://a.test 'nonce-x'; upgrade-insecure-requests", "script-src *"},
+		{"SCRIPT-SRC a; script-src b;;; ;default-src\t'none'\f", "report-uri /r, img-src data:"},
+		{"script-src 'self' café.test; upgrade-insecure-requests", ",,;"},
+		{"default-src http:", "DEFAULT-SRC HTTPS:; Script-Src 'unsafe-inline'"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		ps := ParseCSP(a)
+		compact := compactCSP(ps)
+		if len(compact) > len(a) {
+			t.Fatalf("ParseCSP(%q): compact form %q is longer than the input", a, compact)
+		}
+		if again := ParseCSP(compact); !reflect.DeepEqual(again, ps) {
+			t.Fatalf("ParseCSP(%q) = %q, but its compact form %q parses as %q", a, ps, compact, again)
+		}
+		if len(ps) > strings.Count(a, ",")+1 {
+			t.Fatalf("ParseCSP(%q): %d policies", a, len(ps))
+		}
+		for _, p := range ps {
+			if len(p.Directives) == 0 {
+				t.Fatalf("ParseCSP(%q): empty policy", a)
+			}
+			for _, d := range p.Directives {
+				if d.Name == "" || d.Name != strings.ToLower(d.Name) || !isASCII(d.Name) {
+					t.Fatalf("ParseCSP(%q): directive name %q", a, d.Name)
+				}
+				if got, ok := p.Directive(strings.ToUpper(d.Name)); !ok || !reflect.DeepEqual(got, d.Values) {
+					t.Fatalf("ParseCSP(%q): Directive(%q) does not find %v", a, d.Name, d)
+				}
+				for _, v := range d.Values {
+					if v == "" || strings.ContainsAny(v, ",; \t\n\f\r") {
+						t.Fatalf("ParseCSP(%q): value %q of %s", a, v, d.Name)
+					}
+				}
+			}
+			p.RestrictsScripts()
+			p.UpgradesInsecureRequests()
+		}
+		both := append(append([]Policy(nil), ps...), ParseCSP(b)...)
+		if got := ParseCSP(a + "," + b); !reflect.DeepEqual(got, both) && len(got)+len(both) > 0 {
+			t.Fatalf("ParseCSP(%q + \",\" + %q) = %q, want %q", a, b, got, both)
+		}
+	})
+}
+
+// quoteParam writes v as a Link header quoted-string.
+func quoteParam(v string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v) + `"`
+}
+
+// FuzzLinkHeader: each resource a Link header value yields, written back as a link of its own
+// with the parameters padlock reads, parses to the same fetch (round trip); no value yields more
+// resources than it has bytes (bounded output); every resource is absolute and normalised.
+func FuzzLinkHeader(f *testing.F) {
+	for _, s := range []string{
+		`</app.js>; rel=preload; as=script, <https://cdn.test/a.css>; rel="stylesheet"; integrity="sha384-x"; crossorigin`,
+		`<a.png>; rel=preload; as=image; imagesrcset="b.png 1x, c.png 2x"; title="a \"b\", c"`,
+		`<m.js>; rel=modulepreload; crossorigin=use-credentials, <x>; anchor="#a"; rel=icon`,
+		`<http://x.test/f.woff2>; REL="Preload Prefetch"; As=Font; rel=stylesheet, junk; <y.css>; rel=stylesheet`,
+		`<a,b.css>; rel*=UTF-8''stylesheet; integrity="a\\b\"c", <\>; rel=manifest`,
+	} {
+		f.Add(s)
+	}
+	base := mustParse(f, testPage)
+	f.Fuzz(func(t *testing.T, s string) {
+		rs := ParseLinkHeader(base, []string{s})
+		checkResources(t, rs)
+		if len(rs) > len(s) {
+			t.Fatalf("ParseLinkHeader(%q): %d resources from %d bytes", s, len(rs), len(s))
+		}
+		for _, r := range rs {
+			if r.Source != SourceHeader || r.Element != "Link" || (r.Attribute != "" && r.Attribute != "imagesrcset") {
+				t.Fatalf("ParseLinkHeader(%q): bad resource %+v", s, r)
+			}
+			if r.Attribute != "" {
+				continue
+			}
+			link := "<" + r.Raw + ">; rel=" + quoteParam(r.Rel) + "; as=" + quoteParam(r.As) + "; integrity=" + quoteParam(r.Integrity)
+			if r.HasCrossOrigin {
+				link += "; crossorigin=" + quoteParam(r.CrossOrigin)
+			}
+			again := ParseLinkHeader(base, []string{link})
+			if len(again) != 1 {
+				t.Fatalf("ParseLinkHeader(%q): resource %+v written back as %q gives %d resources", s, r, link, len(again))
+			}
+			g := again[0]
+			if g.URL != r.URL || g.Raw != r.Raw || g.Kind != r.Kind || g.Rel != r.Rel || g.As != r.As ||
+				g.Integrity != r.Integrity || g.CrossOrigin != r.CrossOrigin || g.HasCrossOrigin != r.HasCrossOrigin {
+				t.Fatalf("ParseLinkHeader(%q): resource %+v written back as %q parses as %+v", s, r, link, g)
+			}
 		}
 	})
 }
