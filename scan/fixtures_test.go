@@ -7,13 +7,11 @@ package scan_test
 // carries /* want: rule-id */, and routes.txt declares redirects, headers and line-0 findings.
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/padlock-scan/padlock/internal/sitetest"
-	"github.com/padlock-scan/padlock/report"
 )
 
 const sitesDir = "../testdata/sites"
@@ -40,40 +38,5 @@ func TestFixtureSites(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("no fixture site found")
-	}
-}
-
-// TestFixtureHarness checks the harness itself: marker parsing, and that it does fail on a
-// missing and on an unexpected finding.
-func TestFixtureHarness(t *testing.T) {
-	t.Parallel()
-	toks, err := sitetest.ParseWant("mixed-content-blockable insecure-link*2 mixed-content-upgradeable@uir")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]int{"mixed-content-blockable": 1, "insecure-link": 2, "mixed-content-upgradeable@csp-upgrade-insecure-requests": 1}
-	if fmt.Sprint(toks) != fmt.Sprint(want) {
-		t.Errorf("ParseWant = %v, want %v", toks, want)
-	}
-	line := `.a { background: image-set(url(http://x/1.png) 1x, url(http://x/2.png) 2x); } /* want: mixed-content-upgradeable*2 */`
-	if m, ok := sitetest.CSSWant(line); !ok || m != "mixed-content-upgradeable*2" {
-		t.Errorf("CSS marker read as %q", m)
-	}
-	for _, bad := range []string{"no-such-rule", "insecure-link*x", "Insecure-Link"} {
-		if _, err := sitetest.ParseWant(bad); err == nil {
-			t.Errorf("ParseWant(%q): want an error", bad)
-		}
-	}
-	s := &sitetest.Site{Vars: map[string]string{"tls": "https://www.example.com:1", "http": "http://www.example.com:2", "cdn": "https://cdn.example.com:1", "cdn_http": "http://cdn.example.com:2"}}
-	rep := &report.Report{Findings: []report.Finding{
-		{Rule: "insecure-link", Page: "https://www.example.com:1/", Line: 3},
-		{Rule: "mixed-content-blockable", Page: "https://www.example.com:1/a.html", Line: 7, Stylesheet: "https://cdn.example.com:1/s.css"},
-		{Rule: "mixed-content-blockable", Page: "https://www.example.com:1/b.html", Line: 7, Stylesheet: "https://cdn.example.com:1/s.css"},
-		{Rule: "hsts-missing", Page: "https://www.example.com:1/", Line: 0},
-	}}
-	got, _ := s.Produced(rep, map[string]bool{"insecure-link": true, "mixed-content-blockable": true})
-	wantGot := map[string]int{"insecure-link {{tls}}/:3": 1, "mixed-content-blockable css:/s.css:7": 1}
-	if fmt.Sprint(got) != fmt.Sprint(wantGot) {
-		t.Errorf("Produced = %v, want %v", got, wantGot)
 	}
 }

@@ -51,9 +51,9 @@ var (
 	}()
 )
 
-// ParseWant reads a marker, "rule[@mitigation][*N] ...", into keys (without location) and
+// parseWant reads a marker, "rule[@mitigation][*N] ...", into keys (without location) and
 // counts.
-func ParseWant(list string) (map[string]int, error) {
+func parseWant(list string) (map[string]int, error) {
 	out := map[string]int{}
 	for _, tok := range strings.Fields(list) {
 		m := wantTokenRE.FindStringSubmatch(tok)
@@ -78,15 +78,6 @@ func ParseWant(list string) (map[string]int, error) {
 		out[key] += n
 	}
 	return out, nil
-}
-
-// CSSWant returns the marker of a line of CSS (/* want: ... */), if it has one.
-func CSSWant(line string) (string, bool) {
-	m := wantCommRE.FindStringSubmatch(line)
-	if m == nil {
-		return "", false
-	}
-	return strings.TrimSpace(m[1]), true
 }
 
 // expectations reads the markers of every .html and .css file of the site and the expect
@@ -125,7 +116,7 @@ func (s *Site) expectations() (map[string]int, map[string]bool, error) {
 			}
 			loc = "{{" + scheme + "}}" + strings.TrimSuffix(urlPath, "index.html")
 			for _, m := range wantPageRE.FindAllStringSubmatch(text, -1) {
-				toks, err := ParseWant(m[1])
+				toks, err := parseWant(m[1])
 				if err != nil {
 					return fmt.Errorf("%s: %v", file, err)
 				}
@@ -135,7 +126,7 @@ func (s *Site) expectations() (map[string]int, map[string]bool, error) {
 		for i, line := range strings.Split(text, "\n") {
 			for _, re := range []*regexp.Regexp{wantAttrRE, wantCommRE} {
 				for _, m := range re.FindAllStringSubmatch(line, -1) {
-					toks, err := ParseWant(m[1])
+					toks, err := parseWant(m[1])
 					if err != nil {
 						return fmt.Errorf("%s:%d: %v", file, i+1, err)
 					}
@@ -150,7 +141,7 @@ func (s *Site) expectations() (map[string]int, map[string]bool, error) {
 	}
 	for _, e := range s.expects {
 		page, list, _ := strings.Cut(e, " ")
-		toks, err := ParseWant(list)
+		toks, err := parseWant(list)
 		if err != nil {
 			return nil, nil, fmt.Errorf("routes.txt expect %s: %v", e, err)
 		}
@@ -189,10 +180,10 @@ func pageKey(u string) string {
 	return strings.TrimSuffix(u, "index.html")
 }
 
-// Produced counts the findings of the checked rules by expectation key. A stylesheet key
+// produced counts the findings of the checked rules by expectation key. A stylesheet key
 // counts the findings of the page that has most of them, so a sheet shared by several pages
 // is expected once.
-func (s *Site) Produced(rep *report.Report, checked map[string]bool) (map[string]int, map[string][]report.Finding) {
+func (s *Site) produced(rep *report.Report, checked map[string]bool) (map[string]int, map[string][]report.Finding) {
 	got := map[string]int{}
 	perPage := map[[2]string]int{}
 	examples := map[string][]report.Finding{}
@@ -230,7 +221,7 @@ func Check(t *testing.T, s *Site) *report.Report {
 		checked[id] = true
 	}
 	rep := MustScan(t, s.Options())
-	got, examples := s.Produced(rep, checked)
+	got, examples := s.produced(rep, checked)
 	var problems []string
 	for _, k := range sortedKeys(want, got) {
 		w, g := want[k], got[k]
