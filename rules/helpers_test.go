@@ -90,13 +90,15 @@ func runRefCases(t *testing.T, r *Rule, cases []refCase, more func(*testing.T, r
 	}
 }
 
-// findingCase is one reference on testHTTPSPage and the one finding rule must make of it.
+// findingCase is one reference on testHTTPSPage that rule must report once: the finding
+// carries the reference's URL, place, stylesheet and https_available, the rule's ID and
+// severity, and mitigation.
 type findingCase struct {
-	name     string
-	res      crawler.Resource
-	want     Finding
-	contains []string // in the message
-	excludes []string // not in the message
+	name       string
+	res        crawler.Resource
+	mitigation string
+	contains   []string // in the message
+	excludes   []string // not in the message
 }
 
 // runFindingCases runs r over each case's page and compares the one finding with the case's.
@@ -109,7 +111,15 @@ func runFindingCases(t *testing.T, r *Rule, cases []findingCase) {
 			if len(fs) != 1 {
 				t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 			}
-			checkFinding(t, fs[0], tc.want, tc.contains)
+			want := Finding{
+				Rule: r.ID, Severity: r.Severity, Page: testHTTPSPage, URL: tc.res.URL, Element: tc.res.Element,
+				Attribute: tc.res.Attribute, Line: tc.res.Line, Source: tc.res.Source, Stylesheet: tc.res.Stylesheet,
+				Mitigation: tc.mitigation,
+			}
+			if tc.res.Fetch != nil {
+				want.HTTPSAvailable = tc.res.Fetch.HTTPSAvailable
+			}
+			checkFinding(t, fs[0], want, tc.contains)
 			for _, s := range tc.excludes {
 				if strings.Contains(fs[0].Message, s) {
 					t.Errorf("message %q contains %q", fs[0].Message, s)

@@ -21,6 +21,9 @@ func TestMixedContentBlockableCases(t *testing.T) {
 func TestMixedContentBlockableFinding(t *testing.T) {
 	t.Parallel()
 	rule := mixedContentBlockable()
+	if rule.ID != "mixed-content-blockable" || rule.Severity != Error {
+		t.Fatalf("rule %s with severity %v, want mixed-content-blockable with error", rule.ID, rule.Severity)
+	}
 	tests := []findingCase{
 		{
 			name: "script in html",
@@ -28,11 +31,6 @@ func TestMixedContentBlockableFinding(t *testing.T) {
 				URL: "http://cdn.other.test/a.js", Raw: "http://cdn.other.test/a.js", Element: "script",
 				Attribute: "src", Kind: crawler.KindScript, Line: 14, Source: crawler.SourceHTML,
 				Fetch: &crawler.Fetch{URL: "http://cdn.other.test/a.js", HTTPSAvailable: boolPtr(true)},
-			},
-			want: Finding{
-				Rule: "mixed-content-blockable", Severity: Error, Page: testHTTPSPage,
-				URL: "http://cdn.other.test/a.js", Element: "script", Attribute: "src", Line: 14,
-				Source: crawler.SourceHTML, HTTPSAvailable: boolPtr(true),
 			},
 			contains: []string{"script loaded over plain HTTP on an HTTPS page", "browsers block it"},
 		},
@@ -42,11 +40,6 @@ func TestMixedContentBlockableFinding(t *testing.T) {
 				URL: "http://fonts.test/f.woff2", Element: "@font-face", Attribute: "url", Kind: crawler.KindFont,
 				Line: 3, Source: crawler.SourceCSS, Stylesheet: "https://www.shop.test/site.css",
 			},
-			want: Finding{
-				Rule: "mixed-content-blockable", Severity: Error, Page: testHTTPSPage,
-				URL: "http://fonts.test/f.woff2", Element: "@font-face", Attribute: "url", Line: 3,
-				Source: crawler.SourceCSS, Stylesheet: "https://www.shop.test/site.css",
-			},
 			contains: []string{"font", "stylesheet https://www.shop.test/site.css", "browsers block it"},
 		},
 		{
@@ -54,11 +47,6 @@ func TestMixedContentBlockableFinding(t *testing.T) {
 			res: crawler.Resource{
 				URL: "http://cdn.other.test/b.css", Element: "@import", Attribute: "url", Kind: crawler.KindStylesheet,
 				Line: 9, Source: crawler.SourceCSS,
-			},
-			want: Finding{
-				Rule: "mixed-content-blockable", Severity: Error, Page: testHTTPSPage,
-				URL: "http://cdn.other.test/b.css", Element: "@import", Attribute: "url", Line: 9,
-				Source: crawler.SourceCSS,
 			},
 			contains: []string{"@import", "inline style"},
 		},
@@ -69,10 +57,6 @@ func TestMixedContentBlockableFinding(t *testing.T) {
 				Source: crawler.SourceHeader,
 				Fetch:  &crawler.Fetch{URL: "http://cdn.other.test/w.js"},
 			},
-			want: Finding{
-				Rule: "mixed-content-blockable", Severity: Error, Page: testHTTPSPage,
-				URL: "http://cdn.other.test/w.js", Element: "Link", Source: crawler.SourceHeader,
-			},
 			contains: []string{"Link response header"},
 		},
 		{
@@ -80,11 +64,6 @@ func TestMixedContentBlockableFinding(t *testing.T) {
 			res: crawler.Resource{
 				URL: "http://93.184.215.14/image.png", Element: "img", Attribute: "src", Kind: crawler.KindImage,
 				Line: 20, Source: crawler.SourceHTML, Fetch: &crawler.Fetch{HTTPSAvailable: boolPtr(false)},
-			},
-			want: Finding{
-				Rule: "mixed-content-blockable", Severity: Error, Page: testHTTPSPage,
-				URL: "http://93.184.215.14/image.png", Element: "img", Attribute: "src", Line: 20,
-				Source: crawler.SourceHTML, HTTPSAvailable: boolPtr(false),
 			},
 			contains: []string{"IP address"},
 		},
@@ -94,10 +73,6 @@ func TestMixedContentBlockableFinding(t *testing.T) {
 				URL: "http://img.test/a.png", Element: "img", Attribute: "src", Kind: crawler.KindImage,
 				Line: 21, Source: crawler.SourceHTML, Imageset: true,
 			},
-			want: Finding{
-				Rule: "mixed-content-blockable", Severity: Error, Page: testHTTPSPage,
-				URL: "http://img.test/a.png", Element: "img", Attribute: "src", Line: 21, Source: crawler.SourceHTML,
-			},
 			contains: []string{"srcset", "never upgraded"},
 		},
 		{
@@ -105,10 +80,6 @@ func TestMixedContentBlockableFinding(t *testing.T) {
 			res: crawler.Resource{
 				URL: "ftp://files.test/setup.exe", Element: "a", Attribute: "href", Kind: crawler.KindDownload,
 				Line: 30, Source: crawler.SourceHTML,
-			},
-			want: Finding{
-				Rule: "mixed-content-blockable", Severity: Error, Page: testHTTPSPage,
-				URL: "ftp://files.test/setup.exe", Element: "a", Attribute: "href", Line: 30, Source: crawler.SourceHTML,
 			},
 			contains: []string{"download loaded over unencrypted FTP"},
 		},

@@ -28,17 +28,15 @@ func TestMixedContentUpgradeableCases(t *testing.T) {
 func TestMixedContentUpgradeableFinding(t *testing.T) {
 	t.Parallel()
 	rule := mixedContentUpgradeable()
+	if rule.ID != "mixed-content-upgradeable" || rule.Severity != Warning {
+		t.Fatalf("rule %s with severity %v, want mixed-content-upgradeable with warning", rule.ID, rule.Severity)
+	}
 	tests := []findingCase{
 		{
 			name: "img src",
 			res: crawler.Resource{
 				URL: "http://img.test/a.png", Element: "img", Attribute: "src", Kind: crawler.KindImage,
 				Line: 5, Source: crawler.SourceHTML, Fetch: &crawler.Fetch{HTTPSAvailable: boolPtr(true)},
-			},
-			want: Finding{
-				Rule: "mixed-content-upgradeable", Severity: Warning, Page: testHTTPSPage,
-				URL: "http://img.test/a.png", Element: "img", Attribute: "src", Line: 5,
-				Source: crawler.SourceHTML, HTTPSAvailable: boolPtr(true),
 			},
 			contains: []string{"image loaded over plain HTTP on an HTTPS page", "retry it over HTTPS", "Safari blocks it"},
 			excludes: []string{"did not answer"},
@@ -49,11 +47,6 @@ func TestMixedContentUpgradeableFinding(t *testing.T) {
 				URL: "http://img.test/a.png", Element: "img", Attribute: "src", Kind: crawler.KindImage,
 				Line: 5, Source: crawler.SourceHTML, Fetch: &crawler.Fetch{HTTPSAvailable: boolPtr(false)},
 			},
-			want: Finding{
-				Rule: "mixed-content-upgradeable", Severity: Warning, Page: testHTTPSPage,
-				URL: "http://img.test/a.png", Element: "img", Attribute: "src", Line: 5,
-				Source: crawler.SourceHTML, HTTPSAvailable: boolPtr(false),
-			},
 			contains: []string{"HTTPS copy did not answer"},
 		},
 		{
@@ -61,11 +54,6 @@ func TestMixedContentUpgradeableFinding(t *testing.T) {
 			res: crawler.Resource{
 				URL: "http://img.test/bg.png", Element: "background-image", Attribute: "url", Kind: crawler.KindImage,
 				Line: 12, Source: crawler.SourceCSS, Stylesheet: "https://www.shop.test/site.css",
-			},
-			want: Finding{
-				Rule: "mixed-content-upgradeable", Severity: Warning, Page: testHTTPSPage,
-				URL: "http://img.test/bg.png", Element: "background-image", Attribute: "url", Line: 12,
-				Source: crawler.SourceCSS, Stylesheet: "https://www.shop.test/site.css",
 			},
 			contains: []string{"image (CSS background-image) loaded", "stylesheet https://www.shop.test/site.css"},
 		},
@@ -75,10 +63,6 @@ func TestMixedContentUpgradeableFinding(t *testing.T) {
 				URL: "http://media.test/v.mp4", Element: "video", Attribute: "src", Kind: crawler.KindMedia,
 				Line: 40, Source: crawler.SourceHTML,
 			},
-			want: Finding{
-				Rule: "mixed-content-upgradeable", Severity: Warning, Page: testHTTPSPage,
-				URL: "http://media.test/v.mp4", Element: "video", Attribute: "src", Line: 40, Source: crawler.SourceHTML,
-			},
 			contains: []string{"video loaded over plain HTTP"},
 		},
 		{
@@ -87,13 +71,9 @@ func TestMixedContentUpgradeableFinding(t *testing.T) {
 				URL: "http://cdn.other.test/a.js", Element: "script", Attribute: "src", Kind: crawler.KindScript,
 				Line: 14, Source: crawler.SourceHTML, UpgradedByCSP: true,
 			},
-			want: Finding{
-				Rule: "mixed-content-upgradeable", Severity: Warning, Page: testHTTPSPage,
-				URL: "http://cdn.other.test/a.js", Element: "script", Attribute: "src", Line: 14,
-				Source: crawler.SourceHTML, Mitigation: "csp-upgrade-insecure-requests",
-			},
-			contains: []string{"script loaded over plain HTTP", "Content-Security-Policy", "upgrade-insecure-requests", "fix the source URL anyway"},
-			excludes: []string{"Safari"},
+			mitigation: "csp-upgrade-insecure-requests",
+			contains:   []string{"script loaded over plain HTTP", "Content-Security-Policy", "upgrade-insecure-requests", "fix the source URL anyway"},
+			excludes:   []string{"Safari"},
 		},
 		{
 			name: "script in a frame upgraded by its parent's CSP",
@@ -101,13 +81,9 @@ func TestMixedContentUpgradeableFinding(t *testing.T) {
 				URL: "http://cdn.other.test/a.js", Element: "script", Attribute: "src", Kind: crawler.KindScript,
 				Line: 3, Source: crawler.SourceHTML, UpgradedByCSP: true, UpgradeInherited: true,
 			},
-			want: Finding{
-				Rule: "mixed-content-upgradeable", Severity: Warning, Page: testHTTPSPage,
-				URL: "http://cdn.other.test/a.js", Element: "script", Attribute: "src", Line: 3,
-				Source: crawler.SourceHTML, Mitigation: "csp-upgrade-insecure-requests",
-			},
-			contains: []string{"embedding page's Content-Security-Policy", "opened on its own the page would have it blocked"},
-			excludes: []string{"anyway"},
+			mitigation: "csp-upgrade-insecure-requests",
+			contains:   []string{"embedding page's Content-Security-Policy", "opened on its own the page would have it blocked"},
+			excludes:   []string{"anyway"},
 		},
 		{
 			name: "image in a frame upgraded by its parent's CSP",
@@ -115,13 +91,9 @@ func TestMixedContentUpgradeableFinding(t *testing.T) {
 				URL: "http://img.other.test/a.png", Element: "img", Attribute: "src", Kind: crawler.KindImage,
 				Line: 4, Source: crawler.SourceHTML, UpgradedByCSP: true, UpgradeInherited: true,
 			},
-			want: Finding{
-				Rule: "mixed-content-upgradeable", Severity: Warning, Page: testHTTPSPage,
-				URL: "http://img.other.test/a.png", Element: "img", Attribute: "src", Line: 4,
-				Source: crawler.SourceHTML, Mitigation: "csp-upgrade-insecure-requests",
-			},
-			contains: []string{"embedding page's Content-Security-Policy", "leave it to the browser's own upgrade (Safari blocks it)"},
-			excludes: []string{"would have it blocked"},
+			mitigation: "csp-upgrade-insecure-requests",
+			contains:   []string{"embedding page's Content-Security-Policy", "leave it to the browser's own upgrade (Safari blocks it)"},
+			excludes:   []string{"would have it blocked"},
 		},
 	}
 	runFindingCases(t, rule, tests)
