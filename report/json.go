@@ -18,64 +18,36 @@ const pageIndent = "    "
 // element at a time (pages straight from the spool when there is one), so a 10,000-page report
 // is never built whole in memory; the bytes are the same as encoding the report in one go.
 func writeJSON(w io.Writer, r *Report) error {
-	head := *r
-	head.Pages, head.Findings = []Page{}, []Finding{}
-	var buf bytes.Buffer
-	if err := encodeIndented(&buf, &head, ""); err != nil {
+	s := newJSONStream(w)
+	var spooled bytes.Buffer
+	err := s.object(r, "", map[string]func(string) error{
+		"pages": func(indent string) error {
+			if r.Pages == nil {
+				return s.value(r.Pages, indent)
+			}
+			return s.array(len(r.Pages), indent, func(i int, indent string) error {
+				p := &r.Pages[i]
+				if p.spooled == nil {
+					return s.value(p, indent)
+				}
+				b, err := p.spooled.read(&spooled) // stored at pageIndent, where it goes
+				s.raw(b)
+				return err
+			})
+		},
+		"findings": func(indent string) error {
+			if r.Findings == nil {
+				return s.value(r.Findings, indent)
+			}
+			return s.array(len(r.Findings), indent, func(i int, indent string) error {
+				return s.value(&r.Findings[i], indent)
+			})
+		},
+	})
+	if err != nil {
 		return err
 	}
-	bw := bufio.NewWriter(w)
-	rest := buf.Bytes()
-	var elem bytes.Buffer
-	arrays := []struct {
-		key  string
-		n    int
-		item func(i int) ([]byte, error)
-	}{
-		{"pages", len(r.Pages), func(i int) ([]byte, error) {
-			if p := &r.Pages[i]; p.spooled != nil {
-				return p.spooled.read(&elem)
-			}
-			elem.Reset()
-			return appendPage(elem.AvailableBuffer(), &r.Pages[i], pageIndent), nil
-		}},
-		{"findings", len(r.Findings), func(i int) ([]byte, error) {
-			elem.Reset()
-			return appendFinding(elem.AvailableBuffer(), &r.Findings[i], pageIndent), nil
-		}},
-	}
-	for _, a := range arrays {
-		marker := []byte("\n  \"" + a.key + "\": [],") // both arrays are followed by more keys
-		i := bytes.Index(rest, marker)
-		if i < 0 || a.n == 0 {
-			continue
-		}
-		bw.Write(rest[:i])
-		bw.WriteString("\n  \"" + a.key + "\": [\n")
-		for n := 0; n < a.n; n++ {
-			b, err := a.item(n)
-			if err != nil {
-				return err
-			}
-			bw.WriteString(pageIndent)
-			bw.Write(b)
-			if n < a.n-1 {
-				bw.WriteString(",")
-			}
-			bw.WriteString("\n")
-		}
-		bw.WriteString("  ],")
-		rest = rest[i+len(marker):]
-	}
-	bw.Write(rest)
-	return bw.Flush()
-}
-
-func encodeIndented(w io.Writer, v any, prefix string) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent(prefix, "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	return s.end()
 }
 
 // ReadFile reads a JSON report written by padlock.

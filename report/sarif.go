@@ -1,8 +1,6 @@
 package report
 
 import (
-	"bufio"
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -182,38 +180,27 @@ func writeSARIF(w io.Writer, r *Report) error {
 		run.Properties = map[string]any{"fixedFindings": len(r.Fixed)}
 	}
 
-	// The results, the bulk of the log, are written one at a time into the place the head
-	// leaves for them, so the log is never held whole in memory.
-	var head bytes.Buffer
-	if err := encodeIndented(&head, sarifLog{Schema: sarifSchemaURI, Version: sarifVersion, Runs: []sarifRun{run}}, ""); err != nil {
+	// The results, the bulk of the log, are written one at a time, so the log is never held
+	// whole in memory.
+	st := newJSONStream(w)
+	err := st.object(sarifLog{Schema: sarifSchemaURI, Version: sarifVersion}, "", map[string]func(string) error{
+		"runs": func(indent string) error {
+			return st.array(1, indent, func(_ int, indent string) error {
+				return st.object(&run, indent, map[string]func(string) error{
+					"results": func(indent string) error {
+						return st.array(len(findings), indent, func(i int, indent string) error {
+							f := findings[i]
+							return st.value(sarifResultFor(f, index[f.Rule], bases), indent)
+						})
+					},
+				})
+			})
+		},
+	})
+	if err != nil {
 		return err
 	}
-	const marker = "\n      \"results\": []"
-	h := head.Bytes()
-	i := bytes.Index(h, []byte(marker))
-	if i < 0 || len(findings) == 0 {
-		_, err := w.Write(h)
-		return err
-	}
-	bw := bufio.NewWriter(w)
-	bw.Write(h[:i])
-	bw.WriteString("\n      \"results\": [\n")
-	var elem bytes.Buffer
-	for n, f := range findings {
-		elem.Reset()
-		if err := encodeIndented(&elem, sarifResultFor(f, index[f.Rule], bases), "        "); err != nil {
-			return err
-		}
-		bw.WriteString("        ")
-		bw.Write(bytes.TrimRight(elem.Bytes(), "\n"))
-		if n < len(findings)-1 {
-			bw.WriteString(",")
-		}
-		bw.WriteString("\n")
-	}
-	bw.WriteString("      ]")
-	bw.Write(h[i+len(marker):])
-	return bw.Flush()
+	return st.end()
 }
 
 // sarifMaxResults is GitHub code scanning's limit of results per run: a larger upload is not

@@ -21,7 +21,9 @@ type Spool struct {
 	f   *os.File
 	w   *bufio.Writer // appends to f; flushed before the first read
 	off int64
-	out bytes.Buffer // reused between pages
+	out bytes.Buffer  // reused between pages
+	enc *json.Encoder // writes into out, at the indentation of the report's pages
+	rs  []Resource    // reused between pages: a crawled page's resources in report form
 }
 
 // spoolRef locates one page's resources in the spool.
@@ -39,17 +41,40 @@ func NewSpool() (*Spool, error) {
 		return nil, fmt.Errorf("resource spool: %w", err)
 	}
 	_ = os.Remove(f.Name()) // best effort: where an open file cannot be removed, Close removes it
-	return &Spool{f: f, w: bufio.NewWriterSize(f, 256<<10)}, nil
+	s := &Spool{f: f, w: bufio.NewWriterSize(f, 256<<10)}
+	s.enc = newIndentEncoder(&s.out, pageIndent)
+	return s, nil
 }
 
-// put stores a page as it appears in the JSON report and returns where it is; resources
-// writes its resources array.
-func (s *Spool) put(p *Page, resources func([]byte) []byte) (*spoolRef, error) {
+// put stores a page as it appears in the JSON report and returns where it is.
+func (s *Spool) put(p *Page) (*spoolRef, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.putLocked(p)
+}
+
+// putCrawled is put for a page whose resources are the crawler's, converted into a reused slice
+// rather than new report values.
+func (s *Spool) putCrawled(p *Page, rs []crawler.Resource) (*spoolRef, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rs = s.rs[:0]
+	for i := range rs {
+		s.rs = append(s.rs, fromResource(&rs[i]))
+	}
+	p.Resources = s.rs
+	ref, err := s.putLocked(p)
+	p.Resources = nil
+	clear(s.rs) // keep no crawled strings alive
+	return ref, err
+}
+
+func (s *Spool) putLocked(p *Page) (*spoolRef, error) {
 	s.out.Reset()
-	s.out.Write(appendPageWith(s.out.AvailableBuffer(), p, pageIndent, resources))
-	b := s.out.Bytes()
+	if err := s.enc.Encode(p); err != nil {
+		return nil, fmt.Errorf("resource spool: %w", err)
+	}
+	b := bytes.TrimSuffix(s.out.Bytes(), []byte{'\n'})
 	if _, err := s.w.Write(b); err != nil {
 		return nil, fmt.Errorf("resource spool: %w", err)
 	}
@@ -107,8 +132,7 @@ func (s *Spool) Close() error {
 // spool and Page.Resources stays nil in memory; writers get them back with PageResources.
 func (r *Report) AddPage(p Page) error {
 	if r.spool != nil && len(p.Resources) > 0 {
-		rs := p.Resources
-		ref, err := r.spool.put(&p, func(dst []byte) []byte { return appendResources(dst, rs, pageIndent) })
+		ref, err := r.spool.put(&p)
 		if err != nil {
 			return err
 		}
@@ -129,9 +153,7 @@ func (r *Report) AddCrawledPage(p Page, rs []crawler.Resource) error {
 		}
 		return r.AddPage(p)
 	}
-	ref, err := r.spool.put(&p, func(dst []byte) []byte {
-		return appendResourceList(dst, len(rs), func(i int) Resource { return fromResource(&rs[i]) }, pageIndent)
-	})
+	ref, err := r.spool.putCrawled(&p, rs)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,229 @@
+package report
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/padlock-scan/padlock/crawler"
+	"github.com/padlock-scan/padlock/rules"
+)
+
+// streamCases are pages and findings with every optional field set and unset, and strings that
+// need escaping (quotes, HTML characters, control bytes, invalid UTF-8, U+2028).
+func streamCases() ([]Page, []Finding) {
+	yes, no := true, false
+	rs := []Resource{
+		{URL: "http://cdn.test/a.js?x=\"<1>\"", Element: "script", Attribute: "src", Kind: "script", Line: 14},
+		{URL: "https://s.test/b.png", Element: "background-image", Attribute: "url", Kind: "image", Line: 3, Source: "css", Stylesheet: "https://s.test/s.css", Status: 404},
+		{URL: "https://s.test/\u2028\xff\x01", Element: "a", Attribute: "href", Kind: "link", Source: "html"},
+	}
+	pages := []Page{
+		{URL: "https://s.test/", FinalURL: "https://s.test/", Status: 200, Resources: []Resource{}},
+		{URL: "https://s.test/a", FinalURL: "https://s.test/b", Status: 200, Depth: 2, ContentType: "text/html; charset=utf-8",
+			Title: "T \"q\" <x>", Frame: true, Parent: "https://s.test/", TLS: &TLS{Version: "TLS 1.3", Cipher: "X"},
+			Redirects: []Redirect{{From: "https://s.test/a", To: "https://s.test/b", Status: 301, Via: "http"}, {From: "https://s.test/b", To: "http://x/", Via: "meta-refresh"}},
+			Truncated: true, Error: "HTTP 500", Resources: rs, Payment: true, PaymentSignals: []string{"cc-number field"}, CSP: []string{"default-src 'self'", "upgrade-insecure-requests"},
+			SecurityHeaders: map[string]string{"X-Frame-Options": "DENY", "Bad\"<Name>": "v\u2028\"</script>"}},
+		{URL: "http://s.test/", FinalURL: "http://s.test/", Status: 301, TLS: &TLS{Version: "TLS 1.2"}, Resources: rs[:1]},
+		{URL: "http://s.test/nil", FinalURL: "http://s.test/nil"},
+	}
+	findings := []Finding{
+		{Rule: "r", Severity: rules.Error, Page: "https://s/", URL: "http://x/\"a\"", Line: 3, Source: "html", Message: "m <b>"},
+		{Rule: "r", Severity: rules.Warning, Page: "p", URL: "u", Element: "img", Attribute: "src", Source: "css", Message: "m",
+			Stylesheet: "s.css", Mitigation: "csp-upgrade-insecure-requests", HTTPSAvailable: &yes, Baseline: BaselineNew,
+			Suppressed: &Suppression{Reason: "why\n", Until: "2027-01-01", Match: "http://x/*"}},
+		{Rule: "r", HTTPSAvailable: &no, Suppressed: &Suppression{Reason: "r"}, Baseline: BaselineKnown},
+	}
+	return pages, findings
+}
+
+// checkStreamed writes r with writeJSON, held in memory and spooled, and wants the bytes of
+// encoding r whole.
+func checkStreamed(t *testing.T, r *Report) {
+	t.Helper()
+	var want bytes.Buffer
+	if err := encodeIndented(&want, r, ""); err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	if err := writeJSON(&got, r); err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != want.String() {
+		t.Fatalf("streamed JSON differs:\n%s\nwant:\n%s", got.String(), want.String())
+	}
+	s, err := NewSpool()
+	if err != nil {
+		t.Fatal(err)
+	}
+	spooled := *r
+	spooled.Pages = nil
+	spooled.UseSpool(s)
+	defer spooled.Close()
+	for _, p := range r.Pages {
+		if err := spooled.AddPage(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r.Pages != nil && spooled.Pages == nil {
+		spooled.Pages = []Page{}
+	}
+	got.Reset()
+	if err := writeJSON(&got, &spooled); err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != want.String() {
+		t.Fatalf("spooled JSON differs:\n%s\nwant:\n%s", got.String(), want.String())
+	}
+}
+
+func TestWriteJSONMatchesEncodingWhole(t *testing.T) {
+	t.Parallel()
+	pages, findings := streamCases()
+	for _, tc := range []struct {
+		name string
+		r    Report
+	}{
+		{"zero", Report{}},
+		{"empty arrays", Report{Version: Version, Pages: []Page{}, Findings: []Finding{}}},
+		{"pages and findings", Report{Version: Version, Pages: pages, Findings: findings, Warnings: []string{"w"},
+			Config: &Settings{FailOn: "never", RulesDisabled: []string{"x"}}, Interrupted: true, Fixed: findings[:1]}},
+		{"one of each", Report{Pages: pages[:1], Findings: findings[2:]}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			checkStreamed(t, &tc.r)
+		})
+	}
+}
+
+// Crawled pages are spooled from the crawler's resources, never copied into report values: the
+// bytes must be those of the converted page.
+func TestAddCrawledPageMatchesEncodingWhole(t *testing.T) {
+	t.Parallel()
+	crs := []crawler.Resource{
+		{URL: "http://cdn.test/a.js", Element: "script", Attribute: "src", Kind: crawler.KindScript, Line: 4, Source: crawler.SourceHTML},
+		{URL: "https://s.test/f.woff", Element: "@font-face", Attribute: "url", Kind: crawler.KindFont, Line: 9, Source: crawler.SourceCSS,
+			Stylesheet: "https://s.test/s.css", Fetch: &crawler.Fetch{Status: 200}},
+	}
+	meta := Page{URL: "https://s.test/", FinalURL: "https://s.test/", Status: 200, Title: "<T>"}
+	whole := &Report{Version: Version, Findings: []Finding{}}
+	p := meta
+	p.Resources = []Resource{fromResource(&crs[0]), fromResource(&crs[1])}
+	whole.Pages = []Page{p, meta}
+	whole.Pages[1].Resources = []Resource{}
+	var want bytes.Buffer
+	if err := encodeIndented(&want, whole, ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, spool := range []bool{false, true} {
+		r := &Report{Version: Version, Findings: []Finding{}}
+		if spool {
+			s, err := NewSpool()
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.UseSpool(s)
+		}
+		if err := r.AddCrawledPage(meta, crs); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.AddCrawledPage(meta, nil); err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		if err := writeJSON(&got, r); err != nil {
+			t.Fatal(err)
+		}
+		r.Close()
+		if got.String() != want.String() {
+			t.Errorf("spool %v: written as\n%s\nwant:\n%s", spool, got.String(), want.String())
+		}
+	}
+}
+
+// Arbitrary strings in every kind of place: the stream holds to encoding/json.
+func TestWriteJSONStrings(t *testing.T) {
+	t.Parallel()
+	cases := []string{"", "plain", `q"uote`, `back\slash`, "ctl\x00\x01\x1f\x7f", "\b\f\n\r\t", "<>&", "é€𝄞", "\u2028\u2029",
+		"bad\xffutf8", "\xe2\x82", "http://x/?a=1&b=<2>#f"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 300; i++ {
+		b := make([]byte, rng.IntN(12))
+		for j := range b {
+			b[j] = byte(rng.IntN(256))
+		}
+		cases = append(cases, string(b))
+	}
+	for _, s := range cases {
+		checkStreamed(t, stringsReport(s))
+	}
+}
+
+func FuzzWriteJSON(f *testing.F) {
+	for _, s := range []string{"", "a\"b", "\xff", "\u2028", "\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		checkStreamed(t, stringsReport(s))
+	})
+}
+
+// stringsReport puts s in a page, its resources and headers, a finding and a warning.
+func stringsReport(s string) *Report {
+	return &Report{
+		Version: Version, StartURLs: []string{s}, Warnings: []string{s},
+		Pages: []Page{{URL: s, Title: s, Resources: []Resource{{URL: s, Element: s, Kind: s}},
+			SecurityHeaders: map[string]string{s: s, "X": s}, CSP: []string{s}}},
+		Findings: []Finding{{Rule: s, Page: s, URL: s, Message: s, Mitigation: s}},
+	}
+}
+
+// The stream's object writer follows encoding/json's omitempty rule for every kind of field.
+func TestJSONStreamObjectOmitempty(t *testing.T) {
+	t.Parallel()
+	type inner struct {
+		A int `json:"a"`
+	}
+	type all struct {
+		S      string            `json:"s,omitempty"`
+		I      int               `json:"i,omitempty"`
+		U      uint8             `json:"u,omitempty"`
+		F      float64           `json:"f,omitempty"`
+		B      bool              `json:"b,omitempty"`
+		P      *inner            `json:"p,omitempty"`
+		M      map[string]int    `json:"m,omitempty"`
+		L      []string          `json:"l,omitempty"`
+		Arr    [0]int            `json:"arr,omitempty"`
+		Any    any               `json:"any,omitempty"`
+		St     inner             `json:"st,omitempty"`
+		Plain  []string          `json:"plain"`
+		NoTag  string            // encoding/json uses the field name
+		Skip   string            `json:"-"`
+		Dash   string            `json:"-,"`
+		Sev    rules.Severity    `json:"sev,omitempty"`
+		Header map[string]string `json:"header"`
+		hidden int
+	}
+	for _, v := range []all{
+		{},
+		{S: "s", I: -1, U: 2, F: 0.5, B: true, P: &inner{1}, M: map[string]int{"b": 2, "a": 1}, L: []string{"x"}, Any: "y",
+			Plain: []string{}, NoTag: "n", Skip: "k", Dash: "d", Sev: rules.Warning, Header: map[string]string{}, hidden: 3},
+	} {
+		var want, got bytes.Buffer
+		if err := encodeIndented(&want, v, ""); err != nil {
+			t.Fatal(err)
+		}
+		s := newJSONStream(&got)
+		if err := s.object(v, "", nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.end(); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("object writes\n%s\nwant:\n%s", got.String(), want.String())
+		}
+	}
+}
