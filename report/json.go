@@ -28,7 +28,7 @@ func writeJSON(w io.Writer, r *Report) error {
 			return s.array(len(r.Pages), indent, func(i int, indent string) error {
 				p := &r.Pages[i]
 				if p.spooled == nil {
-					return s.value(p, indent)
+					return s.page(p, indent)
 				}
 				b, err := p.spooled.read(&spooled) // stored at pageIndent, where it goes
 				s.raw(b)

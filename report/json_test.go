@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"fmt"
+	"github.com/padlock-scan/padlock/crawler"
 	"github.com/padlock-scan/padlock/rules"
 )
 
@@ -84,4 +86,45 @@ func TestSpoolKeepsResourcesOutOfMemory(t *testing.T) {
 	if err := json.Unmarshal(b.Bytes(), &v); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// BenchmarkWriteJSON spools 2,000 crawled pages of 50 references each, as a crawl does, and
+// writes the report: the whole cost of the JSON report to a crawl (about 30 MB written).
+func BenchmarkWriteJSON(b *testing.B) {
+	const pages, refs = 2000, 50
+	rs := make([]crawler.Resource, refs)
+	for j := range rs {
+		rs[j] = crawler.Resource{URL: fmt.Sprintf("https://static.benchshop.test/assets/img/product-%d.webp?v=%d", j, j*7),
+			Element: "img", Attribute: "src", Kind: crawler.KindImage, Line: 20 + j, Source: crawler.SourceHTML}
+	}
+	var written int64
+	for i := 0; i < b.N; i++ {
+		s, err := NewSpool()
+		if err != nil {
+			b.Fatal(err)
+		}
+		r := &Report{Version: Version, Findings: []Finding{}}
+		r.UseSpool(s)
+		for p := 0; p < pages; p++ {
+			u := fmt.Sprintf("https://www.benchshop.test/p/%d", p)
+			meta := Page{URL: u, FinalURL: u, Status: 200, Depth: 3, ContentType: "text/html; charset=utf-8", Title: "Product", TLS: &TLS{Version: "TLS 1.3"}}
+			if err := r.AddCrawledPage(meta, rs); err != nil {
+				b.Fatal(err)
+			}
+		}
+		w := &countingWriter{}
+		if err := writeJSON(w, r); err != nil {
+			b.Fatal(err)
+		}
+		written = w.n
+		r.Close()
+	}
+	b.SetBytes(written)
+}
+
+type countingWriter struct{ n int64 }
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.n += int64(len(p))
+	return len(p), nil
 }

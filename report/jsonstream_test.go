@@ -7,6 +7,7 @@ import (
 
 	"github.com/padlock-scan/padlock/crawler"
 	"github.com/padlock-scan/padlock/rules"
+	"reflect"
 )
 
 // streamCases are pages and findings with every optional field set and unset, and strings that
@@ -224,6 +225,59 @@ func TestJSONStreamObjectOmitempty(t *testing.T) {
 		}
 		if got.String() != want.String() {
 			t.Errorf("object writes\n%s\nwant:\n%s", got.String(), want.String())
+		}
+	}
+}
+
+// Resources are the one value the stream writes by hand. This test derives Resource's fields
+// from the struct: each one set alone, then all together (with plain and escaping strings), must
+// give encoding/json's bytes, so a field added to Resource and not to appendResource fails here.
+func TestResourceFieldsAllWritten(t *testing.T) {
+	t.Parallel()
+	typ := reflect.TypeOf(Resource{})
+	set := func(r *Resource, i int, s string) {
+		f := reflect.ValueOf(r).Elem().Field(i)
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString(s)
+		case reflect.Int, reflect.Int64:
+			f.SetInt(int64(7 + i))
+		case reflect.Bool:
+			f.SetBool(true)
+		default:
+			t.Fatalf("Resource.%s is a %s: teach appendResource and this test about it", typ.Field(i).Name, f.Kind())
+		}
+	}
+	var cases []Resource
+	cases = append(cases, Resource{})
+	for i := 0; i < typ.NumField(); i++ {
+		var r Resource
+		set(&r, i, "https://s.test/"+typ.Field(i).Name)
+		cases = append(cases, r)
+	}
+	for _, s := range []string{"plain", "q\"<&>\\\x01\u2028\xff é"} {
+		var r Resource
+		for i := 0; i < typ.NumField(); i++ {
+			set(&r, i, s+typ.Field(i).Name)
+		}
+		cases = append(cases, r)
+	}
+	for _, indent := range []string{"", "      "} {
+		for _, rs := range [][]Resource{nil, {}, cases} {
+			var want, got bytes.Buffer
+			if err := encodeIndented(&want, rs, indent); err != nil {
+				t.Fatal(err)
+			}
+			s := newJSONStream(&got)
+			if err := s.resources(rs, indent); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.end(); err != nil {
+				t.Fatal(err)
+			}
+			if got.String() != want.String() {
+				t.Errorf("indent %q: resources written as\n%s\nwant:\n%s", indent, got.String(), want.String())
+			}
 		}
 	}
 }

@@ -21,9 +21,9 @@ type Spool struct {
 	f   *os.File
 	w   *bufio.Writer // appends to f; flushed before the first read
 	off int64
-	out bytes.Buffer  // reused between pages
-	enc *json.Encoder // writes into out, at the indentation of the report's pages
-	rs  []Resource    // reused between pages: a crawled page's resources in report form
+	out bytes.Buffer // reused between pages
+	js  *jsonStream  // writes into out
+	rs  []Resource   // reused between pages: a crawled page's resources in report form
 }
 
 // spoolRef locates one page's resources in the spool.
@@ -42,7 +42,7 @@ func NewSpool() (*Spool, error) {
 	}
 	_ = os.Remove(f.Name()) // best effort: where an open file cannot be removed, Close removes it
 	s := &Spool{f: f, w: bufio.NewWriterSize(f, 256<<10)}
-	s.enc = newIndentEncoder(&s.out, pageIndent)
+	s.js = newJSONStreamTo(&s.out)
 	return s, nil
 }
 
@@ -71,10 +71,10 @@ func (s *Spool) putCrawled(p *Page, rs []crawler.Resource) (*spoolRef, error) {
 
 func (s *Spool) putLocked(p *Page) (*spoolRef, error) {
 	s.out.Reset()
-	if err := s.enc.Encode(p); err != nil {
+	if err := s.js.page(p, pageIndent); err != nil {
 		return nil, fmt.Errorf("resource spool: %w", err)
 	}
-	b := bytes.TrimSuffix(s.out.Bytes(), []byte{'\n'})
+	b := s.out.Bytes()
 	if _, err := s.w.Write(b); err != nil {
 		return nil, fmt.Errorf("resource spool: %w", err)
 	}
