@@ -247,71 +247,9 @@ func isDir(p string) bool {
 	return err == nil && st.IsDir()
 }
 
-// printSummary prints a table of findings per rule and severity, the gate's view (suppressed,
-// and with a baseline new and fixed) and where the reports are.
+// printSummary prints the report's summary, where the reports are and the peak memory.
 func printSummary(w io.Writer, rep *report.Report, paths []string, baseline bool) {
-	fmt.Fprintf(w, "padlock: %d pages, %d resources, %d requests, %d findings, %d crawl errors\n",
-		rep.Stats.Pages, rep.Stats.Resources, rep.Stats.Requests, rep.Stats.Findings, rep.Stats.Errors)
-	type row struct{ total, suppressed, newer int }
-	rows, newer := map[string]*row{}, 0
-	for _, f := range rep.Findings {
-		r := rows[f.Rule]
-		if r == nil {
-			r = &row{}
-			rows[f.Rule] = r
-		}
-		r.total++
-		if f.Suppressed != nil {
-			r.suppressed++
-		}
-		if f.Baseline == report.BaselineNew {
-			r.newer++
-			newer++
-		}
-	}
-	if len(rows) > 0 {
-		head := fmt.Sprintf("  %-26s %-8s %7s %10s", "rule", "severity", "count", "suppressed")
-		if baseline {
-			head += fmt.Sprintf(" %5s", "new")
-		}
-		fmt.Fprintln(w, head)
-		for _, r := range rules.All() {
-			if x := rows[r.ID]; x != nil {
-				line := fmt.Sprintf("  %-26s %-8s %7d %10d", r.ID, r.Severity, x.total, x.suppressed)
-				if baseline {
-					line += fmt.Sprintf(" %5d", x.newer)
-				}
-				fmt.Fprintln(w, line)
-			}
-		}
-	}
-	if n := len(rep.Fixes); n > 0 {
-		easy, unknown := 0, 0
-		for _, f := range rep.Fixes {
-			switch f.Action {
-			case "use-https":
-				easy++
-			case "check":
-				unknown++
-			}
-		}
-		switch {
-		case unknown == n:
-			fmt.Fprintf(w, "padlock: %d insecure URLs to fix (see the report's fix list; --check-resources all tells which only need https://)\n", n)
-		default:
-			fmt.Fprintf(w, "padlock: %d insecure URLs to fix, %d of them by switching to https:// (see the report's fix list)\n", n, easy)
-		}
-	}
-	if baseline {
-		fmt.Fprintf(w, "padlock: against the baseline: %d new, %d fixed\n", newer, len(rep.Fixed))
-	}
-	if rep.Stats.NotCrawled > 0 {
-		why := "--max-pages reached"
-		if rep.Interrupted {
-			why = "interrupted"
-		}
-		fmt.Fprintf(w, "padlock: %s; %d queued URLs were not crawled\n", why, rep.Stats.NotCrawled)
-	}
+	_ = report.WriteSummary(w, rep, baseline) // stderr: nowhere to report a failure to
 	for _, p := range paths {
 		fmt.Fprintf(w, "padlock: report written to %s\n", p)
 	}

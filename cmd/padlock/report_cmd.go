@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"fmt"
 	"github.com/padlock-scan/padlock/internal/termsafe"
 	"strings"
 
@@ -81,16 +79,15 @@ func diffCommand() *cli.Command {
 				return usageErr("diff %s: %v", c.Args().Get(1), err)
 			}
 			ch := report.Diff(old, cur)
-			w := c.App.Writer
 			if c.Bool("json") {
-				enc := json.NewEncoder(w)
-				enc.SetIndent("", "  ")
-				enc.SetEscapeHTML(false)
-				if err := enc.Encode(ch); err != nil {
-					return err
-				}
+				err = ch.WriteJSON(c.App.Writer)
 			} else {
-				printChanges(c, ch)
+				// Reports hold URLs, CSP and header values from crawled sites: escape them for
+				// the terminal.
+				err = ch.WriteText(termsafe.NewWriter(c.App.Writer))
+			}
+			if err != nil {
+				return err
 			}
 			if !ch.Empty() {
 				return &exitError{code: exitFindings}
@@ -98,76 +95,4 @@ func diffCommand() *cli.Command {
 			return nil
 		},
 	}
-}
-
-func printChanges(c *cli.Context, ch *report.Changes) {
-	// Reports hold URLs, CSP and header values from crawled sites: escape them for the terminal.
-	w := termsafe.NewWriter(c.App.Writer)
-	if len(ch.NotCompared) > 0 {
-		fmt.Fprintf(w, "rules not compared (off in one of the runs): %s\n", strings.Join(ch.NotCompared, ", "))
-	}
-	for _, m := range ch.Warnings {
-		fmt.Fprintln(w, "warning:", m)
-	}
-	if ch.Empty() {
-		fmt.Fprintln(w, "no changes")
-		return
-	}
-	for _, p := range ch.PagesFailed {
-		fmt.Fprintf(w, "! page %s no longer loads: %s\n", p.URL, p.Error)
-	}
-	for _, s := range ch.ScriptsAdded {
-		fmt.Fprintf(w, "+ script %s%s\n", scriptName(s), paymentNote(s.PaymentPages))
-	}
-	for _, s := range ch.ScriptsRemoved {
-		fmt.Fprintf(w, "- script %s%s\n", scriptName(s), paymentNote(s.PaymentPages))
-	}
-	for _, s := range ch.ScriptsChanged {
-		fmt.Fprintf(w, "~ script %s: sha256 %s -> %s%s\n", s.URL, short(s.OldSHA256), short(s.NewSHA256), paymentNote(s.PaymentPages))
-	}
-	for _, h := range ch.CSPChanged {
-		fmt.Fprintf(w, "~ csp %s: %q -> %q\n", h.Page, strings.Join(h.Old, " | "), strings.Join(h.New, " | "))
-	}
-	for _, h := range ch.HeadersChanged {
-		fmt.Fprintf(w, "~ header %s %s: %q -> %q\n", h.Page, h.Header, strings.Join(h.Old, ""), strings.Join(h.New, ""))
-	}
-	for _, o := range ch.OriginsChanged {
-		fmt.Fprintf(w, "~ origin %s %s: %q -> %q\n", o.Origin, o.Field, o.Old, o.New)
-	}
-	for _, f := range ch.NewFindings {
-		fmt.Fprintf(w, "+ %s %s %s (%s line %d)\n", f.Severity, f.Rule, f.URL, f.Page, f.Line)
-	}
-	for _, f := range ch.Fixed {
-		fmt.Fprintf(w, "- %s %s %s (%s line %d)\n", f.Severity, f.Rule, f.URL, f.Page, f.Line)
-	}
-	for _, p := range ch.PagesAdded {
-		fmt.Fprintf(w, "+ page %s\n", p)
-	}
-	for _, p := range ch.PagesRemoved {
-		fmt.Fprintf(w, "- page %s\n", p)
-	}
-	fmt.Fprintf(w, "scripts: %d added, %d removed, %d changed; %d CSP, %d header and %d origin changes; findings: %d new, %d fixed; pages: %d added, %d removed, %d failing\n",
-		len(ch.ScriptsAdded), len(ch.ScriptsRemoved), len(ch.ScriptsChanged), len(ch.CSPChanged), len(ch.HeadersChanged), len(ch.OriginsChanged),
-		len(ch.NewFindings), len(ch.Fixed), len(ch.PagesAdded), len(ch.PagesRemoved), len(ch.PagesFailed))
-}
-
-func scriptName(s report.Script) string {
-	if s.URL != "" {
-		return s.URL
-	}
-	return s.Kind + " sha256:" + short(s.SHA256)
-}
-
-func short(h string) string {
-	if len(h) > 12 {
-		return h[:12]
-	}
-	return h
-}
-
-func paymentNote(pages []string) string {
-	if len(pages) == 0 {
-		return ""
-	}
-	return fmt.Sprintf(" (on %d payment pages)", len(pages))
 }

@@ -1,0 +1,81 @@
+package report
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/padlock-scan/padlock/rules"
+)
+
+func TestWriteSummary(t *testing.T) {
+	t.Parallel()
+	r := &Report{Findings: []Finding{
+		{Rule: "mixed-content-blockable", Severity: rules.Error, Page: "https://s.test/", URL: "http://cdn.test/a.js", Baseline: BaselineNew},
+		{Rule: "mixed-content-blockable", Severity: rules.Error, Page: "https://s.test/b", URL: "http://cdn.test/a.js", Baseline: BaselineKnown,
+			Suppressed: &Suppression{Reason: "accepted"}},
+		{Rule: "insecure-link", Severity: rules.Info, Page: "https://s.test/", URL: "http://x.test/", Baseline: BaselineNew},
+	}, Fixed: []Finding{{Rule: "insecure-form"}}}
+	r.Stats.NotCrawled = 3
+	r.Finish()
+	for _, tc := range []struct {
+		baseline  bool
+		want, not []string
+	}{
+		{false, []string{
+			"padlock: 0 pages, 0 resources, 0 requests, 3 findings, 0 crawl errors\n",
+			"  rule                       severity   count suppressed\n",
+			"  insecure-link              info           1          0\n",
+			"  mixed-content-blockable    error          2          1\n",
+			"padlock: 1 insecure URLs to fix (see the report's fix list;",
+			"padlock: --max-pages reached; 3 queued URLs were not crawled\n",
+		}, []string{"baseline", " new"}},
+		{true, []string{
+			"  rule                       severity   count suppressed   new\n",
+			"  mixed-content-blockable    error          2          1     1\n",
+			"padlock: against the baseline: 2 new, 1 fixed\n",
+		}, nil},
+	} {
+		var b bytes.Buffer
+		if err := WriteSummary(&b, r, tc.baseline); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("baseline %v: summary lacks %q:\n%s", tc.baseline, w, b.String())
+			}
+		}
+		for _, w := range tc.not {
+			if strings.Contains(b.String(), w) {
+				t.Errorf("baseline %v: summary has %q:\n%s", tc.baseline, w, b.String())
+			}
+		}
+	}
+}
+
+func TestChangesWriteText(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	if err := (&Changes{}).WriteText(&b); err != nil || b.String() != "no changes\n" {
+		t.Errorf("empty changes: %q, %v", b.String(), err)
+	}
+	ch := &Changes{
+		ScriptsAdded:   []Script{{Kind: "inline", SHA256: "0123456789abcdef0123"}, {URL: "https://cdn.test/a.js", PaymentPages: []string{"p"}}},
+		ScriptsChanged: []ScriptChange{{URL: "https://cdn.test/b.js", OldSHA256: "aaaaaaaaaaaaaaaa", NewSHA256: "bbb"}},
+		NewFindings:    []Finding{{Rule: "sri-missing", Severity: rules.Warning, Page: "https://s.test/", URL: "https://cdn.test/a.js", Line: 4}},
+		PagesFailed:    []PageFailure{{URL: "https://s.test/pay", Error: "HTTP 500"}},
+	}
+	b.Reset()
+	if err := ch.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := "! page https://s.test/pay no longer loads: HTTP 500\n" +
+		"+ script inline sha256:0123456789ab\n" +
+		"+ script https://cdn.test/a.js (on 1 payment pages)\n" +
+		"~ script https://cdn.test/b.js: sha256 aaaaaaaaaaaa -> bbb\n" +
+		"+ warning sri-missing https://cdn.test/a.js (https://s.test/ line 4)\n" +
+		"scripts: 2 added, 0 removed, 1 changed; 0 CSP, 0 header and 0 origin changes; findings: 1 new, 0 fixed; pages: 0 added, 0 removed, 1 failing\n"
+	if b.String() != want {
+		t.Errorf("text:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
