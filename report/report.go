@@ -268,16 +268,6 @@ type Error struct {
 	Error string `json:"error"`
 }
 
-// FromPage converts a crawled page to its report form.
-func FromPage(p *crawler.Page) Page {
-	out := PageMeta(p)
-	out.Resources = make([]Resource, len(p.Resources))
-	for i := range p.Resources {
-		out.Resources[i] = fromResource(&p.Resources[i])
-	}
-	return out
-}
-
 // PageMeta converts a crawled page to its report form without its resources (AddCrawledPage
 // writes those straight from the crawler's values).
 func PageMeta(p *crawler.Page) Page {
@@ -436,8 +426,8 @@ func Extension(format string) string {
 	return format
 }
 
-// SiteRoot returns scheme://host/ of the first start URL (SARIF's uriBaseId, relative paths).
-func (r *Report) SiteRoot() string {
+// siteRoot returns scheme://host/ of the first start URL (SARIF's uriBaseId, relative paths).
+func (r *Report) siteRoot() string {
 	if len(r.StartURLs) == 0 {
 		return ""
 	}

@@ -431,7 +431,7 @@ type sarifBases struct {
 
 func newSARIFBases(r *Report) *sarifBases {
 	b := &sarifBases{ids: map[string]string{}, roots: map[string]sarifArtifactLocation{}}
-	root := r.SiteRoot()
+	root := r.siteRoot()
 	if root == "" && len(r.Pages) > 0 {
 		if o := originOf(r.Pages[0].URL); o != "" {
 			root = o + "/"

@@ -348,7 +348,7 @@ func TestSARIFResultDetails(t *testing.T) {
 			p := byRule["mixed-content-upgradeable"][0].Properties
 			return p["resourceUrl"] == ampersandURL && p["httpsAvailable"] == false && p["mitigation"] == "csp-upgrade-insecure-requests"
 		}},
-		{"site base is the site root", func() bool { return run.OriginalURIBaseIDs["SITE"].URI == r.SiteRoot() }},
+		{"site base is the site root", func() bool { return run.OriginalURIBaseIDs["SITE"].URI == r.siteRoot() }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,7 +3,6 @@ package report
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"sync"
@@ -107,18 +106,6 @@ func (s *Spool) flush() error {
 	return nil
 }
 
-// bytes returns the page's JSON as stored.
-func (r *spoolRef) bytes() ([]byte, error) {
-	if err := r.s.flush(); err != nil {
-		return nil, err
-	}
-	b := make([]byte, r.n)
-	if _, err := r.s.f.ReadAt(b, r.off); err != nil {
-		return nil, fmt.Errorf("resource spool: %w", err)
-	}
-	return b, nil
-}
-
 // Close closes and removes the spool file.
 func (s *Spool) Close() error {
 	name := s.f.Name()
@@ -128,8 +115,8 @@ func (s *Spool) Close() error {
 }
 
 // AddPage appends a complete page to the report (later changes to it do not reach the JSON when
-// a spool is in use). With a spool (UseSpool), the page's resources go to the
-// spool and Page.Resources stays nil in memory; writers get them back with PageResources.
+// a spool is in use). With a spool (UseSpool), the page goes to the spool as the JSON report
+// will hold it and Page.Resources stays nil in memory: only the JSON writer needs them.
 func (r *Report) AddPage(p Page) error {
 	if r.spool != nil && len(p.Resources) > 0 {
 		ref, err := r.spool.put(&p)
@@ -173,20 +160,4 @@ func (r *Report) Close() error {
 	err := r.spool.Close()
 	r.spool = nil
 	return err
-}
-
-// PageResources returns a page's resources, from memory or from the spool.
-func PageResources(p *Page) ([]Resource, error) {
-	if p.spooled == nil {
-		return p.Resources, nil
-	}
-	b, err := p.spooled.bytes()
-	if err != nil {
-		return nil, err
-	}
-	var full Page
-	if err := json.Unmarshal(b, &full); err != nil {
-		return nil, fmt.Errorf("resource spool: %w", err)
-	}
-	return full.Resources, nil
 }
