@@ -16,7 +16,6 @@ import (
 	"github.com/padlock-scan/padlock/crawler"
 	"github.com/padlock-scan/padlock/gate"
 	"github.com/padlock-scan/padlock/report"
-	"github.com/padlock-scan/padlock/rules"
 	"github.com/padlock-scan/padlock/scan"
 )
 
