@@ -54,6 +54,20 @@ func checkStreamed(t *testing.T, r *Report) {
 	if got.String() != want.String() {
 		t.Fatalf("streamed JSON differs:\n%s\nwant:\n%s", got.String(), want.String())
 	}
+	spooled := spooledCopy(t, r)
+	defer spooled.Close()
+	got.Reset()
+	if err := writeJSON(&got, spooled); err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != want.String() {
+		t.Fatalf("spooled JSON differs:\n%s\nwant:\n%s", got.String(), want.String())
+	}
+}
+
+// spooledCopy is r with its pages added through a spool; the caller closes it.
+func spooledCopy(t *testing.T, r *Report) *Report {
+	t.Helper()
 	s, err := NewSpool()
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +75,6 @@ func checkStreamed(t *testing.T, r *Report) {
 	spooled := *r
 	spooled.Pages = nil
 	spooled.UseSpool(s)
-	defer spooled.Close()
 	for _, p := range r.Pages {
 		if err := spooled.AddPage(p); err != nil {
 			t.Fatal(err)
@@ -70,13 +83,7 @@ func checkStreamed(t *testing.T, r *Report) {
 	if r.Pages != nil && spooled.Pages == nil {
 		spooled.Pages = []Page{}
 	}
-	got.Reset()
-	if err := writeJSON(&got, &spooled); err != nil {
-		t.Fatal(err)
-	}
-	if got.String() != want.String() {
-		t.Fatalf("spooled JSON differs:\n%s\nwant:\n%s", got.String(), want.String())
-	}
+	return &spooled
 }
 
 func TestWriteJSONMatchesEncodingWhole(t *testing.T) {
