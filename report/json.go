@@ -67,10 +67,8 @@ func readFile(path string, resources bool) (*Report, error) {
 	return read(f, resources)
 }
 
-// Read decodes a JSON report, refusing versions this padlock does not know.
-func Read(r io.Reader) (*Report, error) { return read(r, true) }
-
-// read decodes a report one page and one finding at a time: json.Decoder.Decode buffers a whole
+// read decodes a report (with its pages' resources or not), refusing versions this padlock does
+// not know. It decodes one page and one finding at a time: json.Decoder.Decode buffers a whole
 // value before decoding it, which for a 10,000-page report is 100 MB of bytes held next to the
 // structs made from them.
 func read(r io.Reader, resources bool) (*Report, error) {

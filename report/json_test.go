@@ -38,7 +38,7 @@ func TestJSONStreamingMatchesEncodingWhole(t *testing.T) {
 		if err := writeJSON(&got, r); err != nil {
 			t.Fatal(err)
 		}
-		if back, err := Read(&got); err != nil || len(back.Pages) != n {
+		if back, err := read(&got, true); err != nil || len(back.Pages) != n {
 			t.Errorf("%d pages: read back: %v", n, err)
 		}
 	}

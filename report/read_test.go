@@ -23,7 +23,7 @@ func TestReadMatchesDecodingWhole(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &want); err != nil {
 		t.Fatal(err)
 	}
-	got, err := Read(bytes.NewReader(buf.Bytes()))
+	got, err := read(bytes.NewReader(buf.Bytes()), true)
 	if err != nil {
 		t.Fatal(err)
 	}
