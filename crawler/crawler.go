@@ -1,14 +1,11 @@
 package crawler
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"mime"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,8 +21,9 @@ var ErrNoStart = errors.New("no start URL could be fetched")
 // Error is a problem met during the crawl that is not a finding: a page that failed, a
 // stylesheet that could not be read, a page cut at the size limit, an unreadable sitemap.
 type Error struct {
-	URL string
-	Err string
+	URL  string
+	Err  string
+	Kind ErrorKind
 }
 
 // Result is what a crawl leaves besides the pages handed to the visit callback.
@@ -40,45 +38,27 @@ type Result struct {
 	Origins []Origin
 }
 
-// job is one page to fetch.
-type job struct {
-	u      *url.URL
-	depth  int
-	parent string
-	frame  bool
-	uir    bool // a frame whose parent's upgrade-insecure-requests it inherits
-	start  bool // a start URL the user gave (sitemap URLs are depth 0 too, but not starts)
-}
-
 // crawl is the state of one Crawl call.
 type crawl struct {
 	cfg       *Config
 	tr        *transport
-	coll      *colly.Collector
-	client    *http.Client // sub-resources, robots.txt, sitemaps: no cookie jar, manual redirects
+	fetch     *fetcher
+	coll      *colly.Collector // the page collector the workers clone (collector.go)
+	front     *frontier
 	robots    robots
 	resources resourceCache
 	origins   origins
 
-	seen       sync.Map // normalised page URL -> struct{}
 	skippedSet sync.Map // normalised URLs kept out by --max-depth, --include, --exclude (counted once)
-	gates      sync.Map // origin -> *gate, spacing page requests by --delay or Crawl-delay
 
-	mu      sync.Mutex
-	cond    *sync.Cond
-	queue   []job
-	held    []job // jobs waiting for a --max-pages slot that an in-flight fetch may give back
-	active  int
-	done    bool
+	mu      sync.Mutex // errs, deferred
 	errs    []Error
 	visitMu sync.Mutex
 
-	admitted   atomic.Int64 // page fetches started and not given back (non-HTML gives its slot back)
-	captureSeq atomic.Int64 // ids of page requests whose body the transport captures
-	pages      atomic.Int64
-	skipped    atomic.Int64
-	startOK    atomic.Int64
-	errCount   atomic.Int64
+	pages    atomic.Int64
+	skipped  atomic.Int64
+	startOK  atomic.Int64
+	errCount atomic.Int64
 
 	// uirQueued holds the URLs first queued as frames under upgrade-insecure-requests (few);
 	// plainReach, those of them the crawl also reached another way; deferred, the pages that
@@ -94,35 +74,28 @@ func Crawl(ctx context.Context, cfg *Config, visit func(*Page)) (*Result, error)
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	cr := &crawl{cfg: cfg}
-	cr.cond = sync.NewCond(&cr.mu)
+	cr := &crawl{cfg: cfg, front: newFrontier(cfg.MaxPages)}
 	cr.tr = newTransport(cfg)
 	cr.tr.allowLocal.Store(siteIsLocal(ctx, cfg.starts, cfg.resolver))
-	cr.client = &http.Client{
-		Transport:     cr.tr,
-		Timeout:       cfg.Timeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	cr.coll = cr.newCollector(ctx)
+	cr.fetch = newFetcher(cfg, cr.tr)
+	cr.coll = newCollector(ctx, cfg, cr.tr)
 	cr.resources.cr = cr
 	cr.origins.cr = cr
 
 	// The start URLs are queued first. robots.txt and the sitemaps of their origins are read
 	// beside the first pages (a sitemap index can take many requests, and a slow robots.txt or
 	// sitemap must not hold the start page back); their URLs join the queue as they come, and
-	// the crawl is not over while they are being read (they count as a job in flight).
+	// the crawl is not over while they are being read (they count as work in flight).
 	for _, u := range cfg.starts {
 		cr.enqueue(job{u: u, start: true}, true)
 	}
 	var discovery sync.WaitGroup
 	if !cfg.IgnoreRobots || !cfg.NoFollow {
-		cr.mu.Lock()
-		cr.active++
-		cr.mu.Unlock()
+		cr.front.begin()
 		discovery.Add(1)
 		go func() {
 			defer discovery.Done()
-			defer cr.finished()
+			defer cr.front.done()
 			cr.discover(ctx)
 		}()
 	}
@@ -135,12 +108,7 @@ func Crawl(ctx context.Context, cfg *Config, visit func(*Page)) (*Result, error)
 			cr.worker(ctx, visit)
 		}()
 	}
-	stop := context.AfterFunc(ctx, func() {
-		cr.mu.Lock()
-		cr.done = true
-		cr.cond.Broadcast()
-		cr.mu.Unlock()
-	})
+	stop := context.AfterFunc(ctx, cr.front.close)
 	wg.Wait()
 	discovery.Wait() // ends with ctx too: its requests are bound to it
 	for _, p := range cr.deferred {
@@ -160,7 +128,7 @@ func Crawl(ctx context.Context, cfg *Config, visit func(*Page)) (*Result, error)
 		Errors:     cr.errs,
 		Requests:   cr.tr.requests.Load(),
 		Pages:      int(cr.pages.Load()),
-		NotCrawled: len(cr.queue) + len(cr.held),
+		NotCrawled: cr.front.left(),
 		Skipped:    int(cr.skipped.Load()),
 	}
 	if ctx.Err() != nil {
@@ -189,14 +157,12 @@ func (cr *crawl) enqueue(j job, start bool) bool {
 		if (cr.cfg.MaxDepth > 0 && j.depth > cr.cfg.MaxDepth) || !cr.filtersAllow(j.u) {
 			// Counted once, but not marked seen: a shallower link to the same URL may come
 			// later from a slower page and must still be crawled.
-			if _, loaded := cr.skippedSet.LoadOrStore(NormalizeURL(j.u), struct{}{}); !loaded {
-				cr.skipped.Add(1)
-			}
+			cr.skip(NormalizeURL(j.u))
 			return false
 		}
 	}
 	key := NormalizeURL(j.u)
-	if _, loaded := cr.seen.LoadOrStore(key, struct{}{}); loaded {
+	if !cr.front.claim(key) {
 		if !j.uir {
 			cr.reachedPlain(key)
 		}
@@ -205,11 +171,15 @@ func (cr *crawl) enqueue(j job, start bool) bool {
 	if j.uir {
 		cr.uirQueued.Store(key, struct{}{})
 	}
-	cr.mu.Lock()
-	cr.queue = append(cr.queue, j)
-	cr.cond.Signal()
-	cr.mu.Unlock()
+	cr.front.push(j)
 	return true
+}
+
+// skip counts an in-scope URL kept out by --max-depth, --include, --exclude or robots.txt, once.
+func (cr *crawl) skip(key string) {
+	if _, loaded := cr.skippedSet.LoadOrStore(key, struct{}{}); !loaded {
+		cr.skipped.Add(1)
+	}
 }
 
 func (cr *crawl) filtersAllow(u *url.URL) bool {
@@ -259,7 +229,7 @@ func (cr *crawl) discover(ctx context.Context) {
 		if !cfg.IgnoreRobots {
 			e := cr.robotsFor(ctx, u)
 			if e.err != nil && ctx.Err() == nil {
-				cr.addError(Error{URL: (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/robots.txt"}).String(), Err: e.err.Error()})
+				cr.addError(Error{URL: (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/robots.txt"}).String(), Err: e.err.Error(), Kind: ErrorRobots})
 			}
 			if !cfg.NoFollow {
 				sitemapsNamed = append(sitemapsNamed, e.sitemaps...)
@@ -283,95 +253,42 @@ func (cr *crawl) discover(ctx context.Context) {
 	}
 }
 
-// next blocks until there is a job, or returns false when the crawl is over: the queue is empty
-// and no worker can add to it, or the context ended.
-func (cr *crawl) next() (job, bool) {
-	cr.mu.Lock()
-	defer cr.mu.Unlock()
-	for len(cr.queue) == 0 && cr.active > 0 && !cr.done {
-		cr.cond.Wait()
-	}
-	if cr.done || len(cr.queue) == 0 {
-		cr.done = true
-		cr.cond.Broadcast()
-		return job{}, false
-	}
-	j := cr.queue[0]
-	cr.queue[0] = job{}
-	cr.queue = cr.queue[1:]
-	cr.active++
-	return j, true
-}
-
-func (cr *crawl) finished() {
-	cr.mu.Lock()
-	cr.active--
-	cr.cond.Broadcast()
-	cr.mu.Unlock()
-}
-
 func (cr *crawl) worker(ctx context.Context, visit func(*Page)) {
+	pc := newPageCollector(ctx, cr.coll)
 	for {
-		j, ok := cr.next()
+		j, ok := cr.front.next()
 		if !ok {
 			return
 		}
 		if ctx.Err() == nil {
-			cr.runJob(ctx, j, visit)
+			cr.runJob(ctx, pc, j, visit)
 		}
-		cr.finished()
+		cr.front.done()
 	}
 }
 
-// giveBack returns a --max-pages slot that turned out not to be used for an HTML page, and
-// puts a job that was held for want of one back in the queue.
-func (cr *crawl) giveBack() {
-	cr.admitted.Add(-1)
-	cr.mu.Lock()
-	if n := len(cr.held); n > 0 {
-		cr.queue = append(cr.queue, cr.held[n-1])
-		cr.held = cr.held[:n-1]
-		cr.cond.Signal()
-	}
-	cr.mu.Unlock()
-}
-
-func (cr *crawl) runJob(ctx context.Context, j job, visit func(*Page)) {
-	if cr.admitted.Add(1) > int64(cr.cfg.MaxPages) {
-		// Every slot is taken, but a fetch in flight may yet turn out not to be an HTML page
-		// and give its slot back: hold the job until then (what is still held at the end was
-		// not crawled).
-		cr.admitted.Add(-1)
-		cr.mu.Lock()
-		cr.held = append(cr.held, j)
-		cr.mu.Unlock()
+func (cr *crawl) runJob(ctx context.Context, pc *pageCollector, j job, visit func(*Page)) {
+	if !cr.front.admit(j) {
 		return
 	}
 	delay := cr.cfg.Delay
 	if !cr.cfg.IgnoreRobots {
 		e := cr.robotsFor(ctx, j.u)
 		if !e.allowed(j.u) && !j.start {
-			cr.giveBack()
+			cr.front.giveBack()
 			cr.skipped.Add(1)
 			return
 		}
 		delay = max(delay, e.crawlDelay())
 	}
-	if delay > 0 {
-		g, _ := cr.gates.LoadOrStore(origin(j.u), &gate{})
-		if err := g.(*gate).wait(ctx, delay); err != nil {
-			cr.giveBack()
-			return
-		}
-	}
-	p := cr.fetchPage(ctx, j)
+	p := cr.fetchPage(ctx, pc, j, delay)
 	if ctx.Err() != nil && p.Err != "" {
-		cr.giveBack()
+		cr.front.giveBack()
 		return // interrupted mid-fetch: not a page failure
 	}
 	html := p.Err == "" && isHTML(p.ContentType) && p.Status < 300
 	if !html {
-		cr.giveBack() // only HTML pages count against --max-pages
+		cr.front.giveBack() // only HTML pages count against --max-pages
 		if p.Err == "" && p.Status < 300 {
 			return // a PDF or image link is not a page at all
 		}
@@ -399,10 +316,7 @@ func (cr *crawl) runJob(ctx context.Context, j job, visit func(*Page)) {
 		cr.visitMu.Unlock()
 	}
 	if cr.cfg.Progress != nil {
-		cr.mu.Lock()
-		q := len(cr.queue)
-		cr.mu.Unlock()
-		cr.cfg.Progress(Progress{Pages: int(cr.pages.Load()), Queued: q, Errors: int(cr.errCount.Load()), Requests: int(cr.tr.requests.Load())})
+		cr.cfg.Progress(Progress{Pages: int(cr.pages.Load()), Queued: cr.front.queued(), Errors: int(cr.errCount.Load()), Requests: int(cr.tr.requests.Load())})
 	}
 }
 
@@ -418,7 +332,7 @@ func (cr *crawl) follow(p *Page, j job) {
 		}
 		frame := r.Kind == KindFrame
 		uir := frame && r.UpgradedByCSP
-		if _, seen := cr.seen.Load(r.URL); seen {
+		if cr.front.has(r.URL) {
 			// most links on a site point at pages already queued (r.URL is normalised)
 			if !uir {
 				cr.reachedPlain(r.URL)
@@ -440,211 +354,87 @@ func (cr *crawl) follow(p *Page, j job) {
 	}
 }
 
-// fetchState carries one colly request's outcome out of its callbacks.
-type fetchState struct {
-	status   int
-	header   http.Header
-	body     []byte
-	err      error
-	buf      *bytes.Buffer // pooled buffer holding body, when the transport captured it
-	captured bool
-}
+// pageAccept is the Accept header of page requests.
+const pageAccept = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"
 
-func (cr *crawl) newCollector(ctx context.Context) *colly.Collector {
-	c := colly.NewCollector(
-		colly.UserAgent(cr.cfg.UserAgent),
-		colly.AllowURLRevisit(), // our own atomic seen-set de-duplicates; colly's check is racy
-		colly.ParseHTTPErrorResponse(),
-		colly.IgnoreRobotsTxt(), // robots.txt is read once per origin by robotsFor (for Crawl-delay and Sitemap too)
-		colly.MaxBodySize(int(cr.cfg.MaxBody)+1),
-		colly.StdlibContext(ctx),
-	)
-	c.WithTransport(cr.tr)
-	c.SetRequestTimeout(cr.cfg.Timeout)
-	// Redirects are followed one hop at a time by fetchPage, so every hop is recorded and the
-	// user's headers are decided per hop (net/http and colly would forward them off-origin).
-	c.SetRedirectHandler(func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse })
-	c.OnResponseHeaders(func(r *colly.Response) {
-		st := r.Ctx.GetAny("state").(*fetchState)
-		st.status = r.StatusCode
-		st.header = r.Headers.Clone()
-		if r.StatusCode >= 200 && r.StatusCode < 300 && !isHTML(r.Headers.Get("Content-Type")) && r.Headers.Get("Content-Type") != "" {
-			r.Request.Abort() // only HTML is parsed; the link is recorded, its body is not needed
-		}
+// fetchPage fetches a page through the worker's collector, following redirects hop by hop under
+// pagePolicy, and extracts its references.
+func (cr *crawl) fetchPage(ctx context.Context, pc *pageCollector, j job, delay time.Duration) *Page {
+	requested := j.u.String()
+	p := &Page{URL: requested, FinalURL: requested, Depth: j.depth, Parent: j.parent, Frame: j.frame, InheritsUIR: j.uir, Fetched: time.Now().UTC()}
+	r := cr.fetch.fetch(ctx, j.u, &fetchReq{
+		method: http.MethodGet,
+		accept: pageAccept,
+		limit:  cr.cfg.MaxBody + 1,
+		policy: cr.pagePolicy(ctx, j),
+		retry:  true,
+		delay:  delay,
+		send:   pc.send,
 	})
-	c.OnResponse(func(r *colly.Response) {
-		st := r.Ctx.GetAny("state").(*fetchState)
-		if !st.captured {
-			st.body = r.Body
-		}
-	})
-	c.OnError(func(r *colly.Response, err error) {
-		st := r.Ctx.GetAny("state").(*fetchState)
-		if !errors.Is(err, colly.ErrAbortedAfterHeaders) {
-			st.err = err
-		}
-	})
-	return c
-}
-
-// setHeaders adds the User-Agent and, where the target may receive them, the user's headers.
-func (cr *crawl) setHeaders(req *http.Request, credentials bool) {
-	req.Header.Set("User-Agent", cr.cfg.UserAgent)
-	if credentials && cr.cfg.mayCarryCredentials(req.URL) {
-		for k, vs := range cr.cfg.Headers {
-			for _, v := range vs {
-				req.Header.Add(k, v)
-			}
-		}
+	defer r.release() // the extractor copies what it keeps
+	if r.final != j.u {
+		p.FinalURL = r.final.String()
 	}
-}
-
-// fetchPage fetches a page, following redirects hop by hop, and extracts its references.
-func (cr *crawl) fetchPage(ctx context.Context, j job) *Page {
-	p := &Page{URL: j.u.String(), FinalURL: j.u.String(), Depth: j.depth, Parent: j.parent, Frame: j.frame, InheritsUIR: j.uir, Fetched: time.Now().UTC()}
-	cur := j.u
-	credentials := true // the user's headers stop for good once a chain leaves their origins
-	chain := map[string]bool{NormalizeURL(cur): true}
-	st := &fetchState{}
-	defer func() { st.release() }() // the extractor copies what it keeps
-	for hop := 0; ; hop++ {
-		credentials = credentials && cr.cfg.mayCarryCredentials(cur)
-		hdr := http.Header{}
-		hdr.Set("User-Agent", cr.cfg.UserAgent)
-		hdr.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8")
-		if credentials {
-			for k, vs := range cr.cfg.Headers {
-				for _, v := range vs {
-					hdr.Add(k, v)
-				}
-			}
+	p.Redirects = r.hops
+	p.Status, p.Header = r.status, r.header
+	if err := r.failure(); err != nil {
+		p.Err, p.ErrKind = describeErr(err, cr.cfg.Timeout), errorKind(err)
+		if r.err == nil {
+			p.ContentType = r.header.Get("Content-Type") // the redirect's
 		}
-		for try := 0; ; try++ {
-			st.release() // a retried request's first answer is done with
-			st = &fetchState{}
-			cctx := colly.NewContext()
-			cctx.Put("state", st)
-			id := strconv.FormatInt(cr.captureSeq.Add(1), 10)
-			cr.tr.captures.Store(id, st)
-			hdr.Set(captureHeader, id)
-			err := cr.coll.Request(http.MethodGet, cur.String(), nil, cctx, hdr)
-			cr.tr.captures.Delete(id)
-			if err != nil && st.err == nil && !errors.Is(err, colly.ErrAbortedAfterHeaders) {
-				st.err = err
-			}
-			wait, ok := retryAfter(st, try)
-			if !ok || sleep(ctx, wait) != nil {
-				break
-			}
-		}
-		p.FinalURL = cur.String()
-		p.Status = st.status
-		p.Header = st.header
-		if st.err != nil {
-			p.Err = describeErr(st.err, cr.cfg.Timeout)
-			return p
-		}
-		p.ContentType = st.header.Get("Content-Type")
-		if st.status < 300 || st.status >= 400 {
-			break
-		}
-		loc := st.header.Get("Location")
-		if loc == "" {
-			break // a 3xx without Location is the final answer
-		}
-		next, ok := Resolve(cur, loc)
-		if !ok {
-			p.Err = fmt.Sprintf("redirect to unusable Location %q", loc)
-			return p
-		}
-		p.Redirects = append(p.Redirects, Hop{From: cur.String(), To: next.String(), Status: st.status, Via: "http"})
-		if hop+1 >= cr.cfg.MaxRedirects {
-			p.Err = fmt.Sprintf("stopped after %d redirects", cr.cfg.MaxRedirects)
-			return p
-		}
-		key := NormalizeURL(next)
-		if chain[key] {
-			p.Err = "redirect loop: " + next.String()
-			return p
-		}
-		chain[key] = true
-		if !cr.cfg.InScope(next) {
-			if !j.start || !sameSite(j.u.Hostname(), next.Hostname()) {
-				return p // off scope: the hop is recorded, the target is not crawled as a page
-			}
-			// A start URL moving to another host of its site (shop.test -> www.shop.test) takes
-			// the crawl there: that host is the site.
-			cr.cfg.moved.add(strings.ToLower(next.Hostname()))
-		}
-		// A redirect may not take the crawl where a link could not: --include/--exclude and
-		// robots.txt hold for its target too (a redirect keeps the depth of the page). A start
-		// URL's own chain is followed as the user asked.
-		if !j.start && (!cr.filtersAllow(next) || !cr.cfg.IgnoreRobots && !cr.robotsFor(ctx, next).allowed(next)) {
-			if _, loaded := cr.skippedSet.LoadOrStore(key, struct{}{}); !loaded {
-				cr.skipped.Add(1)
-			}
-			return p
-		}
-		if _, loaded := cr.seen.LoadOrStore(key, struct{}{}); loaded && !sameURL(j.u, next) {
-			// The target is (or will be) a page of its own: this record stops at the redirect
-			// (FinalURL stays the last URL fetched; the hop names the target).
-			return p
-		}
-		cur = next
+		return p
 	}
-	if orig := origin(cur); cur.Scheme == "https" {
-		p.TLS = cr.tr.tlsFor(orig)
+	p.ContentType = r.header.Get("Content-Type")
+	if r.stopped {
+		return p
+	}
+	if r.final.Scheme == "https" {
+		p.TLS = cr.tr.tlsFor(origin(r.final))
 	}
 	if p.Status >= 400 {
-		p.Err = fmt.Sprintf("HTTP %d %s", p.Status, http.StatusText(p.Status))
+		p.Err, p.ErrKind = fmt.Sprintf("HTTP %d %s", p.Status, http.StatusText(p.Status)), ErrorStatus
 	}
-	if !isHTML(p.ContentType) && !(p.ContentType == "" && sniffHTML(st.body)) {
+	body := r.bytes()
+	if !isHTML(p.ContentType) && !(p.ContentType == "" && sniffHTML(body)) {
 		return p
 	}
 	if p.ContentType == "" {
 		p.ContentType = "text/html"
 	}
-	body := st.body
 	if int64(len(body)) > cr.cfg.MaxBody {
 		body = body[:cr.cfg.MaxBody]
 		p.Truncated = true
 	}
-	body = decodeCharset(body, p.ContentType, st.captured)
-	cr.extract(ctx, p, cur, body)
+	cr.extract(ctx, p, r.final, decodeCharset(body, p.ContentType))
 	return p
 }
 
-func sameURL(a, b *url.URL) bool { return NormalizeURL(a) == NormalizeURL(b) }
-
-// Retries of a page the server asks to fetch later.
-const (
-	maxRetries    = 2
-	maxRetryAfter = time.Minute
-)
-
-// retryAfter says whether to ask again for a page answered 429 (Too Many Requests) or 503
-// (Service Unavailable) with a Retry-After the crawl can afford, and after how long. Without
-// the header a 429 waits a second, then two.
-func retryAfter(st *fetchState, try int) (time.Duration, bool) {
-	if st.err != nil || try >= maxRetries || (st.status != http.StatusTooManyRequests && st.status != http.StatusServiceUnavailable) {
-		return 0, false
-	}
-	v := strings.TrimSpace(st.header.Get("Retry-After"))
-	if v == "" {
-		if st.status == http.StatusServiceUnavailable {
-			return 0, false // a plain 503 is an outage, not a request to slow down
+// pagePolicy is the hop policy of a page's redirects: a redirect may not take the crawl where a
+// link could not. Its target must be in scope, allowed by --include/--exclude and robots.txt (a
+// redirect keeps the depth of the page), and not a page of its own already; a start URL's own
+// chain is followed as the user asked, and may move the crawl to another host of its site.
+func (cr *crawl) pagePolicy(ctx context.Context, j job) hopPolicy {
+	return func(_, next *url.URL) error {
+		if !cr.cfg.InScope(next) {
+			if !j.start || !webURL(next) || !sameSite(j.u.Hostname(), next.Hostname()) {
+				return errStop // off scope: the hop is recorded, the target is not crawled as a page
+			}
+			// A start URL moving to another host of its site (shop.test -> www.shop.test) takes
+			// the crawl there: that host is the site.
+			cr.cfg.moved.add(strings.ToLower(next.Hostname()))
 		}
-		return time.Duration(try+1) * time.Second, true
+		key := NormalizeURL(next)
+		if !j.start && (!cr.filtersAllow(next) || !cr.cfg.IgnoreRobots && !cr.robotsFor(ctx, next).allowed(next)) {
+			cr.skip(key)
+			return errStop
+		}
+		if !cr.front.claim(key) {
+			// The target is (or will be) a page of its own: this record stops at the redirect
+			// (FinalURL stays the last URL fetched; the hop names the target).
+			return errStop
+		}
+		return nil
 	}
-	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
-		d := time.Duration(secs) * time.Second
-		return d, d <= maxRetryAfter
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		d := time.Until(t)
-		return max(d, 0), d <= maxRetryAfter
-	}
-	return 0, false
 }
 
 // extract fills the page's document: markup, headers, stylesheets and sub-resource checks.
@@ -706,12 +496,8 @@ func sniffHTML(b []byte) bool {
 }
 
 // decodeCharset converts a page to UTF-8: by the Content-Type's charset, else a BOM or a
-// <meta charset>, as browsers do. colly has already converted a body it read itself whose
-// Content-Type names a charset (raw says the body comes straight from the network).
-func decodeCharset(body []byte, contentType string, raw bool) []byte {
-	if _, params, err := mime.ParseMediaType(contentType); err == nil && params["charset"] != "" && !raw {
-		return body
-	}
+// <meta charset>, as browsers do.
+func decodeCharset(body []byte, contentType string) []byte {
 	enc, name, _ := charset.DetermineEncoding(body, contentType)
 	if name == "utf-8" || enc == nil {
 		return body
@@ -721,16 +507,4 @@ func decodeCharset(body []byte, contentType string, raw bool) []byte {
 		return body
 	}
 	return out
-}
-
-// describeErr turns transport errors into short report text.
-func describeErr(err error, timeout time.Duration) string {
-	var ue *url.Error
-	if errors.As(err, &ue) && ue.Timeout() || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Sprintf("timeout after %s", timeout)
-	}
-	if errors.As(err, &ue) {
-		return ue.Err.Error()
-	}
-	return err.Error()
 }

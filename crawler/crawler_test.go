@@ -490,13 +490,14 @@ func TestRetryAfterAndDelay(t *testing.T) {
 	}
 }
 
-func TestGateSpacesRequests(t *testing.T) {
+func TestThrottleSpacesRequests(t *testing.T) {
 	t.Parallel()
-	var g gate
+	var th throttle
+	u := &url.URL{Scheme: "http", Host: "shop.test"}
 	const d = 40 * time.Millisecond
 	began := time.Now()
 	for i := 0; i < 4; i++ {
-		if err := g.wait(context.Background(), d); err != nil {
+		if err := th.wait(context.Background(), u, d); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -505,8 +506,8 @@ func TestGateSpacesRequests(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := g.wait(ctx, time.Hour); err == nil {
-		t.Error("a cancelled crawl must not wait for the gate")
+	if err := th.wait(ctx, u, time.Hour); err == nil {
+		t.Error("a cancelled crawl must not wait for the throttle")
 	}
 }
 
@@ -538,7 +539,7 @@ func TestRetryAfterParsing(t *testing.T) {
 		{429, "soon", 0, 0, false},
 	}
 	for _, tc := range tests {
-		got, ok := retryAfter(&fetchState{status: tc.status, header: hdr(tc.value)}, tc.try)
+		got, ok := retryAfter(tc.status, hdr(tc.value), tc.try)
 		if ok != tc.ok || ok && got != tc.want {
 			t.Errorf("status %d Retry-After %q try %d: %s %v, want %s %v", tc.status, tc.value, tc.try, got, ok, tc.want, tc.ok)
 		}

@@ -61,6 +61,46 @@ func guardControl(allowLocal func() bool) func(network, address string, _ syscal
 	}
 }
 
+// guardedDialer is the dialer every connection of a crawl goes through (pages, sub-resources,
+// robots.txt, sitemaps, TLS probes): --resolve first, then the guard, on the address the system
+// dialer connects to (guardControl) or, for a dialer a test put in Config.DialContext, on
+// address literals.
+func guardedDialer(cfg *Config, allowLocal func() bool) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	dialer := &net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second, Control: guardControl(allowLocal)}
+	dial := dialer.DialContext
+	if cfg.DialContext != nil {
+		dial = cfg.DialContext
+	}
+	resolver := cfg.resolver
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		addr = resolveAddr(resolver, addr)
+		if host, _, err := net.SplitHostPort(addr); err == nil {
+			if a, err := netip.ParseAddr(host); err == nil && refused(a, allowLocal()) {
+				return nil, &net.OpError{Op: "dial", Net: network, Err: fmt.Errorf("%w (%s)", ErrLocalAddress, a)}
+			}
+		}
+		return dial(ctx, network, addr)
+	}
+}
+
+// resolveAddr applies --resolve: an exact host:port entry wins over *:port.
+func resolveAddr(table map[string]string, addr string) string {
+	if len(table) == 0 {
+		return addr
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip, ok := table[net.JoinHostPort(strings.ToLower(host), port)]; ok {
+		return net.JoinHostPort(ip, port)
+	}
+	if ip, ok := table[net.JoinHostPort("*", port)]; ok {
+		return net.JoinHostPort(ip, port)
+	}
+	return addr
+}
+
 // siteIsLocal reports whether a start URL's host is, or resolves to, a non-public address:
 // then the whole crawl may use such addresses.
 func siteIsLocal(ctx context.Context, starts []*url.URL, resolver map[string]string) bool {

@@ -30,28 +30,28 @@ type originState struct {
 
 // touchPage records the origins a processed page made padlock request: the page itself, its
 // redirect hops, and every sub-resource padlock fetched, with their hops.
-func (os *origins) touchPage(ctx context.Context, p *Page) {
+func (og *origins) touchPage(ctx context.Context, p *Page) {
 	// Only URLs actually requested: every hop's source and where the fetch ended. A redirect
 	// target that was not followed (off scope, seen, refused) was never contacted.
 	page := p.FinalURL
-	os.touch(ctx, p.URL, page)
+	og.touch(ctx, p.URL, page)
 	for _, h := range p.Redirects {
 		if h.Via == "http" {
-			os.touch(ctx, h.From, page)
+			og.touch(ctx, h.From, page)
 		}
 	}
-	os.touch(ctx, p.FinalURL, page)
+	og.touch(ctx, p.FinalURL, page)
 	for i := range p.Resources {
 		f := p.Resources[i].Fetch
 		if f == nil {
 			continue
 		}
-		os.touch(ctx, p.Resources[i].URL, page)
+		og.touch(ctx, p.Resources[i].URL, page)
 		for _, h := range f.Redirects {
-			os.touch(ctx, h.From, page)
+			og.touch(ctx, h.From, page)
 		}
 		if f.FinalURL != "" {
-			os.touch(ctx, f.FinalURL, page)
+			og.touch(ctx, f.FinalURL, page)
 		}
 	}
 	if strings.HasPrefix(page, "https:") && p.Err == "" && p.Header != nil {
@@ -59,12 +59,12 @@ func (os *origins) touchPage(ctx context.Context, p *Page) {
 		if err != nil {
 			return
 		}
-		os.mu.Lock()
-		if st := os.m[originKey(u)]; st != nil {
+		og.mu.Lock()
+		if st := og.m[originKey(u)]; st != nil {
 			v := p.Header.Get("Strict-Transport-Security") // only the first header counts (RFC 6797 §8.1)
 			st.hsts[v] = append(st.hsts[v], page)
 		}
-		os.mu.Unlock()
+		og.mu.Unlock()
 	}
 }
 
@@ -73,44 +73,44 @@ func originKey(u *url.URL) string {
 	return "https://" + strings.TrimSuffix(strings.ToLower(u.Host), ":443")
 }
 
-func (os *origins) touch(ctx context.Context, raw, page string) {
+func (og *origins) touch(ctx context.Context, raw, page string) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme != "https" || u.Host == "" {
 		return
 	}
 	key := originKey(u)
-	os.mu.Lock()
-	defer os.mu.Unlock()
-	if os.m == nil {
-		os.m = map[string]*originState{}
+	og.mu.Lock()
+	defer og.mu.Unlock()
+	if og.m == nil {
+		og.m = map[string]*originState{}
 	}
-	if st, ok := os.m[key]; ok {
+	if st, ok := og.m[key]; ok {
 		if page < st.o.FirstPage {
 			st.o.FirstPage = page
 		}
 		return
 	}
-	st := &originState{o: Origin{Origin: key, FirstPage: page, InScope: os.cr.cfg.InScope(u)}, hsts: map[string][]string{}}
-	os.m[key] = st
-	os.wg.Add(1)
+	st := &originState{o: Origin{Origin: key, FirstPage: page, InScope: og.cr.cfg.InScope(u)}, hsts: map[string][]string{}}
+	og.m[key] = st
+	og.wg.Add(1)
 	go func() {
-		defer os.wg.Done()
-		res := os.cr.probe(ctx, u)
-		os.mu.Lock()
+		defer og.wg.Done()
+		res := og.cr.probe(ctx, u)
+		og.mu.Lock()
 		first := st.o.FirstPage
 		st.o = res
-		st.o.Origin, st.o.FirstPage, st.o.InScope = key, first, os.cr.cfg.InScope(u)
-		os.mu.Unlock()
+		st.o.Origin, st.o.FirstPage, st.o.InScope = key, first, og.cr.cfg.InScope(u)
+		og.mu.Unlock()
 	}()
 }
 
 // list waits for the probes and returns the origins sorted by origin.
-func (os *origins) list() []Origin {
-	os.wg.Wait()
-	os.mu.Lock()
-	defer os.mu.Unlock()
-	out := make([]Origin, 0, len(os.m))
-	for _, st := range os.m {
+func (og *origins) list() []Origin {
+	og.wg.Wait()
+	og.mu.Lock()
+	defer og.mu.Unlock()
+	out := make([]Origin, 0, len(og.m))
+	for _, st := range og.m {
 		o := st.o
 		o.HSTS = nil
 		for v, pages := range st.hsts {
@@ -170,11 +170,6 @@ func (cr *crawl) handshake(ctx context.Context, addr, host string, minV, maxV ui
 	cr.tr.requests.Add(1)
 	ctx, cancel := context.WithTimeout(ctx, cr.cfg.Timeout)
 	defer cancel()
-	raw, err := cr.tr.dial(ctx, "tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	defer raw.Close()
 	conf := &tls.Config{
 		ServerName:         host,
 		MinVersion:         minV,
@@ -193,10 +188,11 @@ func (cr *crawl) handshake(ctx context.Context, addr, host string, minV, maxV ui
 			}
 		}
 	}
-	c := tls.Client(raw, conf)
-	if err := c.HandshakeContext(ctx); err != nil {
+	c, err := cr.tr.handshake(ctx, "tcp", addr, conf)
+	if err != nil {
 		return nil, err
 	}
+	defer c.Close()
 	st := c.ConnectionState()
 	return &st, nil
 }

@@ -1,14 +1,13 @@
 package crawler
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -126,20 +125,28 @@ func (rc *resourceCache) wantCheck(r *Resource) bool {
 func (rc *resourceCache) sheet(ctx context.Context, u *url.URL, key string) *sheetEntry {
 	e := entryFor(rc, &rc.sheets, key)
 	e.once.Do(func() {
-		f, body := rc.cr.request(ctx, u, reqOpts{get: true, keep: true, headers: true})
+		f, body, kind := rc.cr.request(ctx, u, reqOpts{get: true, keep: true, headers: true})
+		defer releaseBody(body)
 		e.fetch = f
 		if f.Err != "" || f.Status >= 400 {
-			rc.cr.addError(Error{URL: u.String(), Err: "stylesheet: " + fetchProblem(f)})
+			if f.Err == "" {
+				kind = ErrorStatus
+			}
+			rc.cr.addError(Error{URL: u.String(), Err: "stylesheet: " + fetchProblem(f), Kind: kind})
 			return
 		}
 		if f.Truncated {
-			rc.cr.addError(Error{URL: u.String(), Err: fmt.Sprintf("stylesheet truncated at %d bytes", rc.cr.cfg.MaxBody)})
+			rc.cr.addError(Error{URL: u.String(), Err: fmt.Sprintf("stylesheet truncated at %d bytes", rc.cr.cfg.MaxBody), Kind: ErrorTooLarge})
 		}
 		final, err := url.Parse(f.FinalURL)
 		if err != nil {
 			final = u
 		}
-		e.refs = ExtractCSS(final, body, 1)
+		var css []byte
+		if body != nil {
+			css = body.Bytes()
+		}
+		e.refs = ExtractCSS(final, css, 1)
 		for i := range e.refs {
 			e.refs[i].Stylesheet = final.String()
 		}
@@ -207,9 +214,9 @@ func (rc *resourceCache) check(ctx context.Context, u *url.URL, key string, n ne
 	}
 	e := entryFor(rc, &rc.checks, ckey)
 	e.once.Do(func() {
-		f, _ := rc.cr.request(ctx, u, reqOpts{get: n.body, headers: n.headers || n.body})
+		f, _, _ := rc.cr.request(ctx, u, reqOpts{get: n.body, headers: n.headers || n.body})
 		if !n.body && (f.Status == http.StatusMethodNotAllowed || f.Status == http.StatusNotImplemented) && !n.form {
-			f, _ = rc.cr.request(ctx, u, reqOpts{get: true, headers: n.headers}) // HEAD refused: ask again with GET
+			f, _, _ = rc.cr.request(ctx, u, reqOpts{get: true, headers: n.headers}) // HEAD refused: ask again with GET
 		}
 		if u.Scheme == "http" && rc.cr.cfg.CheckResources == CheckAll {
 			ok := rc.cr.httpsCopy(ctx, u, f)
@@ -257,9 +264,9 @@ func (rc *resourceCache) intern(s string) string {
 // the http answer had one, the same media type.
 func (cr *crawl) httpsCopy(ctx context.Context, u *url.URL, plain *Fetch) bool {
 	s := upgraded(u)
-	f, _ := cr.request(ctx, s, reqOpts{})
+	f, _, _ := cr.request(ctx, s, reqOpts{})
 	if f.Status == http.StatusMethodNotAllowed || f.Status == http.StatusNotImplemented {
-		f, _ = cr.request(ctx, s, reqOpts{get: true})
+		f, _, _ = cr.request(ctx, s, reqOpts{get: true})
 	}
 	if f.Err != "" || f.Status < 200 || f.Status >= 300 {
 		return false
@@ -307,93 +314,55 @@ type reqOpts struct {
 	headers bool // keep the CORS and type headers of the answer
 }
 
-// request makes one request for a sub-resource, following redirects hop by hop and recording
-// them. The user's headers go only to origins that may carry them, and never again once a
-// redirect chain has left those origins.
-func (cr *crawl) request(ctx context.Context, u *url.URL, o reqOpts) (*Fetch, []byte) {
-	get, keep := o.get, o.keep
-	method := http.MethodHead
-	if get {
-		method = http.MethodGet
+// request makes one request for a sub-resource through the fetcher, following redirects to any
+// http(s) URL and recording them. With o.keep it also returns the body, in a pooled buffer the
+// caller releases (releaseBody). The kind says what went wrong when Err is set.
+func (cr *crawl) request(ctx context.Context, u *url.URL, o reqOpts) (*Fetch, *bytes.Buffer, ErrorKind) {
+	rq := fetchReq{method: http.MethodHead}
+	if o.get {
+		rq.method, rq.limit = http.MethodGet, cr.cfg.MaxBody+1
 	}
-	f := &Fetch{URL: u.String(), Method: method}
-	cur := u
-	credentials := true
-	seen := map[string]bool{NormalizeURL(u): true}
-	for hop := 0; ; hop++ {
-		credentials = credentials && cr.cfg.mayCarryCredentials(cur)
-		req, err := http.NewRequestWithContext(ctx, method, cur.String(), nil)
-		if err != nil {
-			f.Err = err.Error()
-			return f, nil
-		}
-		cr.setHeaders(req, credentials)
-		resp, err := cr.client.Do(req)
-		f.FinalURL = cur.String()
-		if err != nil {
-			f.Err = describeErr(err, cr.cfg.Timeout)
-			return f, nil
-		}
-		f.Status = resp.StatusCode
-		f.ContentType = resp.Header.Get("Content-Type")
+	r := cr.fetch.fetch(ctx, u, &rq)
+	f := &Fetch{URL: u.String(), Method: rq.method, FinalURL: r.final.String(), Redirects: r.hops, Status: r.status}
+	// Status and headers are those of the last response: the redirect before a request that
+	// got none.
+	header := r.header
+	if header == nil && len(r.hops) > 0 {
+		f.Status, header = r.hops[len(r.hops)-1].Status, r.redirect
+	}
+	if header != nil {
+		f.ContentType = header.Get("Content-Type")
 		if o.headers {
-			f.Header = keepHeaders(resp.Header) // CORS and type headers matter for SRI
+			f.Header = keepHeaders(header) // CORS and type headers matter for SRI
 		}
-		loc := resp.Header.Get("Location")
-		if resp.StatusCode >= 300 && resp.StatusCode < 400 && loc != "" {
-			resp.Body.Close()
-			next, ok := Resolve(cur, loc)
-			if !ok {
-				f.Err = fmt.Sprintf("redirect to unusable Location %q", loc)
-				return f, nil
-			}
-			f.Redirects = append(f.Redirects, Hop{From: cur.String(), To: next.String(), Status: resp.StatusCode, Via: "http"})
-			key := NormalizeURL(next)
-			switch {
-			case seen[key]:
-				f.Err = "redirect loop: " + next.String()
-				return f, nil
-			case hop+1 >= cr.cfg.MaxRedirects:
-				f.Err = fmt.Sprintf("stopped after %d redirects", cr.cfg.MaxRedirects)
-				return f, nil
-			case next.Scheme != "http" && next.Scheme != "https":
-				return f, nil
-			}
-			seen[key] = true
-			cur = next
-			continue
-		}
-		if !get {
-			resp.Body.Close()
-			return f, nil
-		}
-		body, err := io.ReadAll(io.LimitReader(resp.Body, cr.cfg.MaxBody+1))
-		resp.Body.Close()
-		if err == nil && resp.Request != nil && errors.Is(resp.Request.Context().Err(), context.DeadlineExceeded) {
-			// A timeout racing the server's close can end in a clean EOF: the body is not
-			// whole. (A plain Canceled is the client releasing the request after EOF.)
-			err = resp.Request.Context().Err()
-		}
-		if err != nil {
-			f.Err = describeErr(err, cr.cfg.Timeout)
-			return f, nil
-		}
-		if int64(len(body)) > cr.cfg.MaxBody {
-			body = body[:cr.cfg.MaxBody]
-			f.Truncated = true
-		}
-		f.Size = int64(len(body))
-		h256 := sha256.Sum256(body)
-		h384 := sha512.Sum384(body)
-		h512 := sha512.Sum512(body)
-		f.SHA256 = hex.EncodeToString(h256[:])
-		f.SHA384 = base64.StdEncoding.EncodeToString(h384[:])
-		f.SHA512 = base64.StdEncoding.EncodeToString(h512[:])
-		if keep {
-			return f, body
-		}
-		return f, nil
 	}
+	err := r.failure()
+	if err != nil {
+		f.Err = describeErr(err, cr.cfg.Timeout)
+	}
+	if err != nil || !o.get || r.stopped {
+		r.release()
+		return f, nil, errorKind(err)
+	}
+	body := r.bytes()
+	if int64(len(body)) > cr.cfg.MaxBody {
+		body = body[:cr.cfg.MaxBody]
+		f.Truncated = true
+	}
+	f.Size = int64(len(body))
+	h256 := sha256.Sum256(body)
+	h384 := sha512.Sum384(body)
+	h512 := sha512.Sum512(body)
+	f.SHA256 = hex.EncodeToString(h256[:])
+	f.SHA384 = base64.StdEncoding.EncodeToString(h384[:])
+	f.SHA512 = base64.StdEncoding.EncodeToString(h512[:])
+	if !o.keep {
+		r.release()
+		return f, nil, ""
+	}
+	buf := r.body
+	buf.Truncate(len(body))
+	return f, buf, ""
 }
 
 // keepHeaders keeps the response headers rules look at, not every header of every resource.

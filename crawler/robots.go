@@ -50,12 +50,13 @@ func (cr *crawl) robotsFor(ctx context.Context, u *url.URL) *robotsEntry {
 	e := cr.robots.entry(origin(u))
 	e.once.Do(func() {
 		ru := &url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/robots.txt"}
-		body, status, err := cr.getSmall(ctx, ru.String(), 512<<10, true)
-		if err != nil {
+		r := cr.getSmall(ctx, ru, 512<<10, true)
+		defer r.release()
+		if err := r.failure(); err != nil {
 			e.err = fmt.Errorf("robots.txt: %w", err)
 			return
 		}
-		data, err := robotstxt.FromStatusAndBytes(status, body)
+		data, err := robotstxt.FromStatusAndBytes(r.status, r.bytes())
 		if err != nil {
 			e.err = fmt.Errorf("robots.txt: %w", err)
 			return
@@ -90,79 +91,20 @@ func (e *robotsEntry) crawlDelay() time.Duration {
 	return min(e.group.CrawlDelay, time.Minute)
 }
 
-// gate spaces page requests to one origin.
-type gate struct {
-	mu   sync.Mutex
-	next time.Time // earliest time of the next request
-}
-
-// wait blocks until a request may go out, d after the previous one.
-func (g *gate) wait(ctx context.Context, d time.Duration) error {
-	g.mu.Lock()
-	now := time.Now()
-	at := g.next
-	if at.Before(now) {
-		at = now
-	}
-	g.next = at.Add(d)
-	g.mu.Unlock()
-	return sleep(ctx, time.Until(at))
-}
-
-// sleep waits for d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
+// getSmall GETs a small helper file (robots.txt, a sitemap) through the fetcher, at most limit
+// bytes of it. Redirects are followed (apex to www, http to https; to another site only with
+// anySite, as RFC 9309 asks for robots.txt); the caller releases the reply.
+func (cr *crawl) getSmall(ctx context.Context, u *url.URL, limit int64, anySite bool) *reply {
+	policy := func(cur, next *url.URL) error {
+		if !webURL(next) {
+			return redirectErrorf("redirect to unusable Location %q", next)
+		}
+		if !anySite && !sameSite(cur.Hostname(), next.Hostname()) {
+			return redirectErrorf("redirect to another site (%s) not followed", next.Host)
+		}
 		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
-}
-
-// getSmall GETs a small helper file (robots.txt, a sitemap), following up to five redirects
-// (apex to www, http to https; to another site only with anySite, as RFC 9309 asks for
-// robots.txt), with the user's headers only where request() would send them.
-func (cr *crawl) getSmall(ctx context.Context, u string, limit int64, anySite bool) ([]byte, int, error) {
-	cur, err := url.Parse(u)
-	if err != nil {
-		return nil, 0, err
-	}
-	credentials := true
-	for hop := 0; ; hop++ {
-		credentials = credentials && cr.cfg.mayCarryCredentials(cur)
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, cur.String(), nil)
-		if err != nil {
-			return nil, 0, err
-		}
-		cr.setHeaders(req, credentials)
-		resp, err := cr.client.Do(req)
-		if err != nil {
-			return nil, 0, err
-		}
-		if loc := resp.Header.Get("Location"); resp.StatusCode >= 300 && resp.StatusCode < 400 && loc != "" && hop < 5 {
-			resp.Body.Close()
-			next, ok := Resolve(cur, loc)
-			if !ok || (next.Scheme != "http" && next.Scheme != "https") {
-				return nil, resp.StatusCode, fmt.Errorf("redirect to unusable Location %q", loc)
-			}
-			if !anySite && !sameSite(cur.Hostname(), next.Hostname()) {
-				return nil, resp.StatusCode, fmt.Errorf("redirect to another site (%s) not followed", next.Host)
-			}
-			cur = next
-			continue
-		}
-		body, err := io.ReadAll(io.LimitReader(resp.Body, limit))
-		resp.Body.Close()
-		if err != nil {
-			return nil, resp.StatusCode, err
-		}
-		return body, resp.StatusCode, nil
-	}
+	return cr.fetch.fetch(ctx, u, &fetchReq{method: http.MethodGet, limit: limit, policy: policy})
 }
 
 // sitemapDoc covers both <urlset> and <sitemapindex>.
@@ -199,23 +141,10 @@ func (cr *crawl) readSitemaps(ctx context.Context, named, guessed []string) (pag
 			continue
 		}
 		seen[it.u] = true
-		body, status, err := cr.getSmall(ctx, it.u, 50<<20, false)
-		if err == nil && status >= 400 {
-			err = fmt.Errorf("HTTP %d", status)
-		}
-		if err == nil && (bytes.HasPrefix(body, []byte{0x1f, 0x8b})) {
-			var zr *gzip.Reader
-			if zr, err = gzip.NewReader(bytes.NewReader(body)); err == nil {
-				body, err = io.ReadAll(io.LimitReader(zr, 50<<20))
-			}
-		}
-		var doc sitemapDoc
-		if err == nil {
-			err = xml.Unmarshal(body, &doc)
-		}
+		doc, err := cr.readSitemap(ctx, it.u)
 		if err != nil {
 			if it.named {
-				errs = append(errs, Error{URL: it.u, Err: "sitemap: " + err.Error()})
+				errs = append(errs, Error{URL: it.u, Err: "sitemap: " + err.Error(), Kind: ErrorSitemap})
 			}
 			continue
 		}
@@ -233,4 +162,35 @@ func (cr *crawl) readSitemaps(ctx context.Context, named, guessed []string) (pag
 		}
 	}
 	return pages, errs
+}
+
+// readSitemap fetches and parses one sitemap file, gzipped or not.
+func (cr *crawl) readSitemap(ctx context.Context, raw string) (*sitemapDoc, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	r := cr.getSmall(ctx, u, 50<<20, false)
+	defer r.release()
+	if err := r.failure(); err != nil {
+		return nil, err
+	}
+	if r.status >= 400 {
+		return nil, fmt.Errorf("HTTP %d", r.status)
+	}
+	body := r.bytes()
+	if bytes.HasPrefix(body, []byte{0x1f, 0x8b}) {
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		if body, err = io.ReadAll(io.LimitReader(zr, 50<<20)); err != nil {
+			return nil, err
+		}
+	}
+	var doc sitemapDoc
+	if err := xml.Unmarshal(body, &doc); err != nil {
+		return nil, err
+	}
+	return &doc, nil
 }

@@ -213,6 +213,7 @@ type Page struct {
 	Redirects   []Hop // hops from URL to FinalURL, in order
 	Truncated   bool  // the body was cut at the size limit
 	Err         string
+	ErrKind     ErrorKind // what kind of problem Err is
 	Fetched     time.Time
 	Document
 	CSP []CSP // header policies followed by meta policies

@@ -1,0 +1,126 @@
+package crawler
+
+// The page collector: the one place padlock uses colly, and the only file that knows about it.
+//
+// colly is the crawler the design card names for pages. padlock keeps it for the requests of
+// pages and for what it does with them: it turns a page URL into a request on the collector's
+// client (the per-request timeout, and one cookie jar shared by every page, as a browser session
+// keeps the site's cookies), and its header callback drops the download of a link that turns
+// out not to be HTML. Its own redirect following, robots.txt, revisit check and URL filters are
+// off: the fetcher (fetch.go) follows redirects hop by hop under the crawl's policies, the
+// frontier (frontier.go) de-duplicates, robots.go reads robots.txt. Each page request is one
+// hop of the fetcher, sent by pageCollector.send.
+//
+// How a body gets from the network to padlock without colly copying it: every crawl worker has
+// its own clone of the collector (the clones share the client, so the connection pool and the
+// cookie jar) whose context carries the worker's pageSlot. The collector's transport,
+// pageTransport, reads an HTML or untyped body into a pooled buffer in that slot as soon as the
+// headers are in, and hands colly an empty body. A worker fetches one page at a time, so the
+// slot needs no lock. Nothing else passes between colly and the fetcher.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/gocolly/colly/v2"
+)
+
+// newCollector builds the collector the workers clone; it makes no request itself.
+func newCollector(ctx context.Context, cfg *Config, tr *transport) *colly.Collector {
+	c := colly.NewCollector(
+		colly.UserAgent(cfg.UserAgent),
+		colly.AllowURLRevisit(), // the frontier's atomic seen-set de-duplicates; colly's check is racy
+		colly.ParseHTTPErrorResponse(),
+		colly.IgnoreRobotsTxt(), // robots.txt is read once per origin by robotsFor (for Crawl-delay and Sitemap too)
+		colly.MaxBodySize(int(cfg.MaxBody)+1),
+		colly.StdlibContext(ctx),
+	)
+	c.WithTransport(pageTransport{tr})
+	c.SetRequestTimeout(cfg.Timeout)
+	// Redirects are hops of the fetcher, so every hop is recorded and the user's headers are
+	// decided per hop (net/http and colly would forward them off-origin).
+	c.SetRedirectHandler(func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse })
+	return c
+}
+
+// pageSlotKey is the context key of a worker's pageSlot.
+type pageSlotKey struct{}
+
+// pageSlot receives the body of the page request in flight on one worker.
+type pageSlot struct {
+	limit int64         // bytes read at most
+	buf   *bytes.Buffer // the body, when it was read
+}
+
+// pageTransport reads page bodies for colly, into the worker's slot.
+type pageTransport struct{ tr *transport }
+
+func (pt pageTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := pt.tr.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	slot, _ := req.Context().Value(pageSlotKey{}).(*pageSlot)
+	if slot == nil || !isHTMLOrUntyped(resp.Header.Get("Content-Type")) {
+		return resp, nil // colly drops the body of a 2xx that is not a page, reads the others
+	}
+	buf, err := readBody(resp.Body, slot.limit)
+	if err == nil {
+		// A request cancelled (timeout, Ctrl-C) while its body is read can end in a clean EOF
+		// when the server closes at the same moment: the page is not whole.
+		err = req.Context().Err()
+	}
+	resp.Body.Close() // gives the request slot back
+	if err != nil {
+		releaseBody(buf)
+		return nil, err
+	}
+	slot.buf = buf
+	resp.Body = http.NoBody
+	resp.ContentLength = 0
+	return resp, nil
+}
+
+// isHTMLOrUntyped reports whether a response may be a page padlock parses.
+func isHTMLOrUntyped(ct string) bool { return ct == "" || isHTML(ct) }
+
+// pageCollector is one worker's clone of the collector, with the outcome of its request in flight.
+type pageCollector struct {
+	c      *colly.Collector
+	slot   pageSlot
+	status int
+	header http.Header
+	err    error
+}
+
+func newPageCollector(ctx context.Context, base *colly.Collector) *pageCollector {
+	pc := &pageCollector{c: base.Clone()}
+	pc.c.Context = context.WithValue(ctx, pageSlotKey{}, &pc.slot)
+	pc.c.OnResponseHeaders(func(r *colly.Response) {
+		pc.status, pc.header = r.StatusCode, *r.Headers
+		if r.StatusCode >= 200 && r.StatusCode < 300 && !isHTMLOrUntyped(r.Headers.Get("Content-Type")) {
+			r.Request.Abort() // only HTML is parsed; the link is recorded, its body is not needed
+		}
+	})
+	pc.c.OnError(func(_ *colly.Response, err error) {
+		if !errors.Is(err, colly.ErrAbortedAfterHeaders) {
+			pc.err = err
+		}
+	})
+	return pc
+}
+
+// send is the fetcher's sender for pages (the collector's context stands for ctx).
+func (pc *pageCollector) send(_ context.Context, method string, u *url.URL, h http.Header, limit int64) answer {
+	pc.slot = pageSlot{limit: limit}
+	pc.status, pc.header, pc.err = 0, nil, nil
+	if err := pc.c.Request(method, u.String(), nil, nil, h); err != nil && pc.err == nil && !errors.Is(err, colly.ErrAbortedAfterHeaders) {
+		pc.err = err
+	}
+	a := answer{status: pc.status, header: pc.header, body: pc.slot.buf, err: pc.err}
+	pc.slot.buf = nil
+	return a
+}
