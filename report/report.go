@@ -266,6 +266,8 @@ type Script struct {
 type Error struct {
 	URL   string `json:"url"`
 	Error string `json:"error"`
+	// Kind says what kind of problem it is, for the CLI's advice; not written out.
+	Kind crawler.ErrorKind `json:"-"`
 }
 
 // PageMeta converts a crawled page to its report form without its resources (AddCrawledPage

@@ -94,10 +94,10 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		inv.add(p, rp.Payment)
 		rep.Stats.Resources += len(p.Resources)
 		if p.Err != "" {
-			rep.Errors = append(rep.Errors, report.Error{URL: p.URL, Error: p.Err})
+			rep.Errors = append(rep.Errors, report.Error{URL: p.URL, Error: p.Err, Kind: p.ErrKind})
 		}
 		if p.Truncated {
-			rep.Errors = append(rep.Errors, report.Error{URL: p.FinalURL, Error: "page truncated at the size limit (--max-body); references after it were not seen"})
+			rep.Errors = append(rep.Errors, report.Error{URL: p.FinalURL, Error: "page truncated at the size limit (--max-body); references after it were not seen", Kind: crawler.ErrorTooLarge})
 		}
 		if err := rep.AddCrawledPage(rp, p.Resources); err != nil {
 			spoolErr = err
@@ -125,7 +125,7 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 	}
 	rep.Scripts = inv.list()
 	for _, e := range res.Errors {
-		rep.Errors = append(rep.Errors, report.Error{URL: e.URL, Error: e.Err})
+		rep.Errors = append(rep.Errors, report.Error{URL: e.URL, Error: e.Err, Kind: e.Kind})
 	}
 	rep.Stats.Pages = res.Pages
 	rep.Stats.Requests = res.Requests

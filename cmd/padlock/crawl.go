@@ -91,27 +91,29 @@ func runCrawl(ctx context.Context, opt scan.Options, out output, stdout, stderr 
 // startProblem says why the start URLs failed, from the report's errors.
 func startProblem(rep *report.Report) string {
 	var msgs []string
+	var kinds []crawler.ErrorKind
 	for _, e := range rep.Errors {
 		for _, s := range rep.StartURLs {
 			if e.URL == s || strings.TrimSuffix(e.URL, "/") == strings.TrimSuffix(s, "/") {
 				msgs = append(msgs, e.URL+": "+e.Error)
+				kinds = append(kinds, e.Kind)
 			}
 		}
 	}
 	if len(msgs) == 0 {
 		return "see the report's errors"
 	}
-	return strings.Join(msgs, "; ") + fetchHint(strings.Join(msgs, " "))
+	return strings.Join(msgs, "; ") + fetchHint(kinds)
 }
 
 // fetchHint says what to try for the usual reasons a start URL cannot be fetched.
-func fetchHint(msg string) string {
+func fetchHint(kinds []crawler.ErrorKind) string {
 	switch {
-	case strings.Contains(msg, "unknown authority") || strings.Contains(msg, "certificate is not trusted"):
+	case slices.Contains(kinds, crawler.ErrorUntrusted):
 		return " (a private or staging CA? give its certificate with --ca-file FILE, or skip verification with --insecure)"
-	case strings.Contains(msg, "no such host"):
+	case slices.Contains(kinds, crawler.ErrorDNS):
 		return " (a host that only resolves elsewhere? map it with --resolve HOST:PORT:IP)"
-	case strings.Contains(msg, "connection refused"):
+	case slices.Contains(kinds, crawler.ErrorRefused):
 		return " (nothing listens there: is the site up, and the port right?)"
 	}
 	return ""

@@ -1,0 +1,102 @@
+package crawler
+
+import (
+	"net/url"
+	"testing"
+)
+
+func TestFrontierPushNextDone(t *testing.T) {
+	t.Parallel()
+	f := newFrontier(10)
+	u := func(p string) *url.URL { return &url.URL{Scheme: "http", Host: "shop.test", Path: p} }
+	for _, p := range []string{"/a", "/b"} {
+		if !f.claim("http://shop.test" + p) {
+			t.Fatalf("%s: claimed before", p)
+		}
+		f.push(job{u: u(p)})
+	}
+	if f.claim("http://shop.test/a") || !f.has("http://shop.test/a") || f.has("http://shop.test/c") {
+		t.Error("a URL is claimed once, and only what was claimed is seen")
+	}
+	a, ok := f.next()
+	if !ok || a.u.Path != "/a" {
+		t.Fatalf("next = %v %v, want /a first", a.u, ok)
+	}
+	b, ok := f.next()
+	if !ok || b.u.Path != "/b" {
+		t.Fatalf("next = %v %v, want /b", b.u, ok)
+	}
+	f.done() // /a done; /b still in flight and may add work
+	got := make(chan job)
+	go func() {
+		j, _ := f.next() // blocks: nothing waits, but /b is in flight
+		got <- j
+	}()
+	f.push(job{u: u("/c")}) // what /b found
+	if j := <-got; j.u == nil || j.u.Path != "/c" {
+		t.Fatalf("next after a push = %v, want /c", j.u)
+	}
+	f.done() // /b
+	f.done() // /c
+	if j, ok := f.next(); ok {
+		t.Errorf("next = %v, want the crawl over: nothing waits, nothing in flight", j.u)
+	}
+	if f.left() != 0 {
+		t.Errorf("left %d, want 0", f.left())
+	}
+}
+
+func TestFrontierMaxPagesSlots(t *testing.T) {
+	t.Parallel()
+	f := newFrontier(1)
+	u := func(p string) *url.URL { return &url.URL{Scheme: "http", Host: "shop.test", Path: p} }
+	f.push(job{u: u("/pdf")})
+	f.push(job{u: u("/page")})
+	pdf, _ := f.next()
+	page, _ := f.next()
+	if !f.admit(pdf) {
+		t.Fatal("the first fetch must get the one slot")
+	}
+	if f.admit(page) {
+		t.Fatal("a second fetch must wait for the slot")
+	}
+	if f.queued() != 0 || f.left() != 1 {
+		t.Errorf("queued %d, left %d: want the held job counted as left, not queued", f.queued(), f.left())
+	}
+	f.giveBack() // /pdf was not an HTML page: its slot goes to the held job
+	f.done()
+	f.done()
+	again, ok := f.next()
+	if !ok || again.u.Path != "/page" || !f.admit(again) {
+		t.Fatalf("the held job must come back and get the slot: %v %v", again.u, ok)
+	}
+	f.done()
+	f.push(job{u: u("/late")})
+	late, _ := f.next()
+	if f.admit(late) {
+		t.Fatal("the slot is taken by an HTML page for good")
+	}
+	f.done()
+	if _, ok := f.next(); ok || f.left() != 1 {
+		t.Errorf("the crawl must end with the held job not crawled: left %d", f.left())
+	}
+}
+
+func TestFrontierClose(t *testing.T) {
+	t.Parallel()
+	f := newFrontier(10)
+	f.begin() // a producer in flight: next would wait for it
+	done := make(chan bool)
+	go func() {
+		_, ok := f.next()
+		done <- ok
+	}()
+	f.close()
+	if <-done {
+		t.Error("next must return false once the frontier is closed")
+	}
+	f.push(job{u: &url.URL{Scheme: "http", Host: "shop.test"}})
+	if _, ok := f.next(); ok {
+		t.Error("a closed frontier hands out no more jobs")
+	}
+}
