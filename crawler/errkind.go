@@ -5,12 +5,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"net"
-	"net/url"
 	"strings"
 	"syscall"
-	"time"
 )
 
 // ErrorKind says what kind of problem a crawl error is, so that a caller can act on it (the CLI
@@ -67,16 +64,4 @@ func errorKind(err error) ErrorKind {
 		return ErrorTLS
 	}
 	return ErrorNetwork
-}
-
-// describeErr turns a fetch error into short report text.
-func describeErr(err error, timeout time.Duration) string {
-	var ue *url.Error
-	if errors.As(err, &ue) && ue.Timeout() || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Sprintf("timeout after %s", timeout)
-	}
-	if errors.As(err, &ue) {
-		return ue.Err.Error()
-	}
-	return err.Error()
 }

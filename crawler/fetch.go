@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -121,4 +122,16 @@ func (f *fetcher) header(rq *fetchReq, credentials bool) http.Header {
 
 func isRedirect(status int, h http.Header) bool {
 	return status >= 300 && status < 400 && h.Get("Location") != ""
+}
+
+// describeErr turns a fetch error into short report text.
+func describeErr(err error, timeout time.Duration) string {
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Timeout() || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Sprintf("timeout after %s", timeout)
+	}
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
 }
