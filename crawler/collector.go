@@ -28,8 +28,11 @@ import (
 	"github.com/gocolly/colly/v2"
 )
 
+// collector is the page collector of a crawl; each worker takes a clone (forWorker).
+type collector struct{ base *colly.Collector }
+
 // newCollector builds the collector the workers clone; it makes no request itself.
-func newCollector(ctx context.Context, cfg *Config, tr *transport) *colly.Collector {
+func newCollector(ctx context.Context, cfg *Config, tr *transport) collector {
 	c := colly.NewCollector(
 		colly.UserAgent(cfg.UserAgent),
 		colly.AllowURLRevisit(), // the frontier's atomic seen-set de-duplicates; colly's check is racy
@@ -43,7 +46,7 @@ func newCollector(ctx context.Context, cfg *Config, tr *transport) *colly.Collec
 	// Redirects are hops of the fetcher, so every hop is recorded and the user's headers are
 	// decided per hop (net/http and colly would forward them off-origin).
 	c.SetRedirectHandler(func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse })
-	return c
+	return collector{base: c}
 }
 
 // pageSlotKey is the context key of a worker's pageSlot.
@@ -96,8 +99,9 @@ type pageCollector struct {
 	err    error
 }
 
-func newPageCollector(ctx context.Context, base *colly.Collector) *pageCollector {
-	pc := &pageCollector{c: base.Clone()}
+// forWorker returns a clone of the collector for one worker, with the worker's page slot.
+func (c collector) forWorker(ctx context.Context) *pageCollector {
+	pc := &pageCollector{c: c.base.Clone()}
 	pc.c.Context = context.WithValue(ctx, pageSlotKey{}, &pc.slot)
 	pc.c.OnResponseHeaders(func(r *colly.Response) {
 		pc.status, pc.header = r.StatusCode, *r.Headers

@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gocolly/colly/v2"
 	"golang.org/x/net/html/charset"
 )
 
@@ -23,7 +22,7 @@ var ErrNoStart = errors.New("no start URL could be fetched")
 type Error struct {
 	URL  string
 	Err  string
-	Kind ErrorKind
+	Kind ErrorKind // what kind of problem it is
 }
 
 // Result is what a crawl leaves besides the pages handed to the visit callback.
@@ -43,7 +42,7 @@ type crawl struct {
 	cfg       *Config
 	tr        *transport
 	fetch     *fetcher
-	coll      *colly.Collector // the page collector the workers clone (collector.go)
+	coll      collector // the page collector the workers clone (collector.go)
 	front     *frontier
 	robots    robots
 	resources resourceCache
@@ -254,7 +253,7 @@ func (cr *crawl) discover(ctx context.Context) {
 }
 
 func (cr *crawl) worker(ctx context.Context, visit func(*Page)) {
-	pc := newPageCollector(ctx, cr.coll)
+	pc := cr.coll.forWorker(ctx)
 	for {
 		j, ok := cr.front.next()
 		if !ok {
