@@ -93,6 +93,7 @@ func isHTMLOrUntyped(ct string) bool { return ct == "" || isHTML(ct) }
 // pageCollector is one worker's clone of the collector, with the outcome of its request in flight.
 type pageCollector struct {
 	c      *colly.Collector
+	sender sender // send, bound once
 	slot   pageSlot
 	status int
 	header http.Header
@@ -102,6 +103,7 @@ type pageCollector struct {
 // forWorker returns a clone of the collector for one worker, with the worker's page slot.
 func (c collector) forWorker(ctx context.Context) *pageCollector {
 	pc := &pageCollector{c: c.base.Clone()}
+	pc.sender = pc.send
 	pc.c.Context = context.WithValue(ctx, pageSlotKey{}, &pc.slot)
 	pc.c.OnResponseHeaders(func(r *colly.Response) {
 		pc.status, pc.header = r.StatusCode, *r.Headers

@@ -368,7 +368,7 @@ func (cr *crawl) fetchPage(ctx context.Context, pc *pageCollector, j job, delay 
 		policy: cr.pagePolicy(ctx, j),
 		retry:  true,
 		delay:  delay,
-		send:   pc.send,
+		send:   pc.sender,
 	})
 	defer r.release() // the extractor copies what it keeps
 	if r.final != j.u {

@@ -78,11 +78,8 @@ func (a *answer) release() {
 
 // send is the sender of every request but pages: one request through the client.
 func (f *fetcher) send(ctx context.Context, method string, u *url.URL, h http.Header, limit int64) answer {
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
-	if err != nil {
-		return answer{err: err}
-	}
-	req.Header = h
+	// The request is made from u as it is: no second parse of its text, no header map to drop.
+	req := (&http.Request{Method: method, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: h}).WithContext(ctx)
 	resp, err := f.client.Do(req)
 	if err != nil {
 		return answer{err: err}

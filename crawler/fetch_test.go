@@ -157,7 +157,7 @@ func TestRedirectPoliciesThroughTheOneLoop(t *testing.T) {
 			cr := newTestCrawl(t, &Config{StartURLs: cfg.StartURLs, Headers: cfg.Headers, Resolve: cfg.Resolve, IgnoreRobots: true, MaxRedirects: cfg.MaxRedirects})
 			cr.front.claim(at("shop.test", "/seen"))
 			u, _ := url.Parse(at("shop.test", tc.path))
-			var r *reply
+			var r reply
 			switch tc.policy {
 			case pagePolicy:
 				r = cr.fetch.fetch(context.Background(), u, &fetchReq{method: http.MethodGet, policy: cr.pagePolicy(context.Background(), job{u: u})})

@@ -60,7 +60,7 @@ func (r *reply) failure() error {
 // fetch requests u as rq says, following redirects one hop at a time: each hop goes through the
 // retry, throttle and transport layers, with the user's headers only while the chain stays on
 // origins that may carry them. The caller releases the reply's body.
-func (f *fetcher) fetch(ctx context.Context, u *url.URL, rq *fetchReq) *reply {
+func (f *fetcher) fetch(ctx context.Context, u *url.URL, rq *fetchReq) reply {
 	send, policy := rq.send, rq.policy
 	if send == nil {
 		send = f.send
@@ -68,7 +68,7 @@ func (f *fetcher) fetch(ctx context.Context, u *url.URL, rq *fetchReq) *reply {
 	if policy == nil {
 		policy = followWeb
 	}
-	r := &reply{final: u}
+	r := reply{final: u}
 	credentials := true       // the user's headers stop for good once a chain leaves their origins
 	var chain map[string]bool // the URLs requested, kept once the first redirect comes
 	for cur := u; ; {

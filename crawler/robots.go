@@ -94,7 +94,7 @@ func (e *robotsEntry) crawlDelay() time.Duration {
 // getSmall GETs a small helper file (robots.txt, a sitemap) through the fetcher, at most limit
 // bytes of it. Redirects are followed (apex to www, http to https; to another site only with
 // anySite, as RFC 9309 asks for robots.txt); the caller releases the reply.
-func (cr *crawl) getSmall(ctx context.Context, u *url.URL, limit int64, anySite bool) *reply {
+func (cr *crawl) getSmall(ctx context.Context, u *url.URL, limit int64, anySite bool) reply {
 	policy := func(cur, next *url.URL) error {
 		if !webURL(next) {
 			return redirectErrorf("redirect to unusable Location %q", next)
