@@ -6,8 +6,8 @@ import (
 	"github.com/padlock-scan/padlock/crawler"
 )
 
-// insecureRefresh reports meta refreshes and Refresh headers on HTTPS pages that point at a
-// non-trustworthy URL.
+// insecureRefresh reports delayed meta refreshes and Refresh headers on HTTPS pages that point
+// at a non-trustworthy URL. A refresh at 0 s is a redirect: https-downgrade reports it.
 func insecureRefresh() *Rule {
 	return &Rule{
 		ID:       "insecure-refresh",
@@ -16,7 +16,8 @@ func insecureRefresh() *Rule {
 		CWE:      319, // cleartext transmission of sensitive information
 		Title:    "Refresh from an HTTPS page to an HTTP URL",
 		Doc: "A <meta http-equiv=refresh> or a Refresh response header on an HTTPS page sends the " +
-			"browser to an http: URL, after any delay. The visitor silently leaves HTTPS: the next " +
+			"browser to an http: URL after a delay (at 0 s it is a redirect, which https-downgrade " +
+			"reports). The visitor silently leaves HTTPS: the next " +
 			"page and everything after it can be read and rewritten on the network, and the " +
 			"padlock disappears. Inside a frame the refresh is blocked as mixed content instead.",
 		Fix: "Point the refresh at the https:// URL, or better, replace it with a server-side " +
@@ -28,6 +29,9 @@ func insecureRefresh() *Rule {
 
 // describeInsecureRefresh words the finding of a refresh to an insecure URL.
 func describeInsecureRefresh(page *crawler.Page, r *crawler.Resource, f *Finding) bool {
+	if r.RefreshDelay <= 0 {
+		return false // a redirect: https-downgrade's, once (SPEC.md)
+	}
 	how := "meta refresh"
 	if r.Source == crawler.SourceHeader {
 		how = "Refresh header"

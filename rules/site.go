@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"fmt"
 	"net"
 	"net/url"
 	"strings"
@@ -10,11 +9,11 @@ import (
 	"golang.org/x/net/publicsuffix"
 )
 
-// This file decides who a URL belongs to. A "site" is a scheme plus a registrable domain
-// (eTLD+1 by the Public Suffix List, private section included), as in HTML's "schemeful same
-// site": https://static.shop.test and https://www.shop.test are the same site, https://a.github.io
-// and https://b.github.io are not (github.io is a public suffix), and neither are
-// http://shop.test and https://shop.test. Ports never matter.
+// This file decides who a URL belongs to. For third-party-script and sri-missing, a "site" is a
+// registrable domain (eTLD+1 by the Public Suffix List, private section included), whatever the
+// scheme (SPEC.md): https://static.shop.test and http://www.shop.test are the same site,
+// https://a.github.io and https://b.github.io are not (github.io is a public suffix). Ports
+// never matter. Messages name a site with the resource's scheme (Site).
 
 // Site returns u's site: its lower-cased scheme, "://" and its registrable domain in ASCII
 // (punycode) form. An IP-address host is its own site (an IPv6 address in brackets); a host
@@ -79,36 +78,28 @@ func registrableDomain(host string) string {
 }
 
 // ThirdParty reports whether the resource URL res, referenced from the page URL page, comes
-// from a third party: its site (see Site) is neither the page's site nor that of a
+// from a third party: its registrable domain (see Site) is neither the page's nor that of a
 // cfg.FirstParty domain.
 //
-// The comparison is schemeful, as SPEC.md defines a site: an http: script from the page's own
-// registrable domain on an https: page is third-party (anyone on the network path can replace
-// it, which is exactly what the scheme in "site" captures), and so is an https: script on an
-// http: page. cfg.FirstParty domains are combined with the page's scheme in the same way, so
-// they count on http and https pages alike. A FirstParty entry matches that domain and every
-// subdomain of it; entries may be written with a leading "*." or "." and are compared
-// case-insensitively (a URL-shaped entry counts by its host).
+// The scheme does not matter (SPEC.md): an http: script from the page's own registrable domain
+// on an https: page is mixed content, which the mixed-content rules report, not a third party.
+// A FirstParty entry matches that domain and every subdomain of it; entries may be written
+// with a leading "*." or "." and are compared case-insensitively (a URL-shaped entry counts by
+// its host).
 //
 // URLs without a host (data:, blob:, about:) are never third-party: they carry no foreign
 // code. With a nil page only the FirstParty domains are first-party.
 func ThirdParty(page, res *url.URL, cfg *Config) bool {
-	rs := Site(res)
-	if rs == "" {
+	host := normalizeHost(res.Hostname())
+	if host == "" {
 		return false
 	}
-	if page != nil {
-		if rs == Site(page) {
-			return false
-		}
-		if !strings.EqualFold(page.Scheme, res.Scheme) {
-			return true
-		}
+	if page != nil && registrableDomain(host) == registrableDomain(normalizeHost(page.Hostname())) {
+		return false
 	}
 	if cfg == nil {
 		return true
 	}
-	host := normalizeHost(res.Hostname())
 	for _, d := range cfg.FirstParty {
 		if d = firstPartyDomain(d); d != "" && (host == d || strings.HasSuffix(host, "."+d)) {
 			return false
@@ -146,20 +137,4 @@ func AllowedBy(res *url.URL, cfg *Config) string {
 		}
 	}
 	return ""
-}
-
-// schemeNote explains, for messages, a third-party verdict that only the scheme causes: res
-// is on the page's own (or a first-party) domain but over another scheme. It returns "" when
-// res would be third-party on the page's scheme too.
-func schemeNote(page, res *url.URL, cfg *Config) string {
-	if page == nil || res == nil || strings.EqualFold(page.Scheme, res.Scheme) {
-		return ""
-	}
-	same := *res
-	same.Scheme = page.Scheme
-	if ThirdParty(page, &same, cfg) {
-		return ""
-	}
-	return fmt.Sprintf(" (your own domain, but over %s: on an %s: page, which makes it another site)",
-		strings.ToLower(res.Scheme), strings.ToLower(page.Scheme))
 }

@@ -53,7 +53,7 @@ func checkSRIMissing(pass *Pass) {
 			continue
 		}
 		f := resourceFinding(page, r)
-		what := fmt.Sprintf("third-party %s from %s%s%s", scriptNoun(r), Site(u), schemeNote(pu, u, pass.Config), origin(r))
+		what := fmt.Sprintf("third-party %s from %s%s", scriptNoun(r), Site(u), origin(r))
 		if strings.TrimSpace(r.Integrity) == "" {
 			f.Message = what + " has no integrity; browsers use whatever that server sends"
 		} else {

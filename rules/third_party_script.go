@@ -13,10 +13,11 @@ func thirdPartyScript() *Rule {
 		CWE:      829, // inclusion of functionality from an untrusted control sphere
 		Title:    "Script from a third-party site that is not approved",
 		Doc: "A page loads a script (script src, link rel=modulepreload, link rel=preload as=script, " +
-			"or the same in a Link response header) from a site other than its own: a different " +
-			"scheme or registrable domain by the Public Suffix List, so static.shop.test belongs to " +
-			"shop.test while a.github.io and b.github.io are different sites, and an http: script " +
-			"from your own domain counts as third-party. --first-party domains count as your own. " +
+			"or the same in a Link response header) from a site other than its own: another " +
+			"registrable domain by the Public Suffix List, so static.shop.test belongs to " +
+			"shop.test while a.github.io and b.github.io are different sites. The scheme does not " +
+			"matter: an http: script from your own domain is mixed content (mixed-content-blockable), " +
+			"not a third party. --first-party domains count as your own. " +
 			"The script runs with the page's full authority: whoever controls that server, or " +
 			"compromises it, can read what users type and rewrite the page (the Magecart attacks " +
 			"on checkout pages). PCI DSS 6.4.3 asks for every payment-page script to be authorised, " +
@@ -48,8 +49,8 @@ func checkThirdPartyScript(pass *Pass) {
 			continue
 		}
 		f := resourceFinding(page, r)
-		f.Message = fmt.Sprintf("%s from third-party site %s%s%s, not approved by --allow-script",
-			scriptNoun(r), Site(u), schemeNote(pu, u, pass.Config), origin(r))
+		f.Message = fmt.Sprintf("%s from third-party site %s%s, not approved by --allow-script",
+			scriptNoun(r), Site(u), origin(r))
 		sev := pass.rule.Severity
 		if payment, signals := pass.facts.Payment(); payment {
 			// One step up from the rule's severity: an error by default.

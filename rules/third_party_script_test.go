@@ -47,8 +47,7 @@ func TestThirdPartyScript(t *testing.T) {
 		{name: "co.uk sibling", page: "https://www.shop.co.uk/", res: []crawler.Resource{scriptRes("https://cdn.other.co.uk/x.js")},
 			want: 1, severity: Warning, contains: []string{"https://other.co.uk"}},
 		{name: "co.uk same registrable domain", page: "https://www.shop.co.uk/", res: []crawler.Resource{scriptRes("https://static.shop.co.uk/x.js")}},
-		{name: "own domain over http is another site", res: []crawler.Resource{scriptRes("http://static.shop.test/a.js")},
-			want: 1, severity: Warning, contains: []string{"http://shop.test (your own domain, but over http: on an https: page, which makes it another site)"}},
+		{name: "own domain over http is mixed content, not a third party", res: []crawler.Resource{scriptRes("http://static.shop.test/a.js")}},
 		{name: "modulepreload", res: []crawler.Resource{modulepreload}, want: 1, severity: Warning, contains: []string{"module preload"}},
 		{name: "preload as=script", res: []crawler.Resource{preload}, want: 1, severity: Warning, contains: []string{"script preload"}},
 		{name: "Link header", res: []crawler.Resource{header}, want: 1, severity: Warning, contains: []string{"Link response header"}},
@@ -71,7 +70,7 @@ func TestThirdPartyScript(t *testing.T) {
 		{name: "http page", page: "http://www.shop.test/", res: []crawler.Resource{scriptRes("http://cdn.vendor.test/a.js")},
 			want: 1, severity: Warning, contains: []string{"http://vendor.test, not approved"}},
 		{name: "first-party domain over http", res: []crawler.Resource{scriptRes("http://js.shop-cdn.test/a.js")},
-			cfg: &Config{FirstParty: []string{"shop-cdn.test"}}, want: 1, severity: Warning, contains: []string{"your own domain, but over http:"}},
+			cfg: &Config{FirstParty: []string{"shop-cdn.test"}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
