@@ -144,9 +144,9 @@ type (
 		Suppressed int
 	}
 	htmlRuleStat struct {
-		ID, Title string
-		Severity  rules.Severity
-		Count     int
+		ID, Title  string
+		BySeverity []htmlSevStat // the findings' own severities, highest first
+		Count      int
 	}
 	htmlHostStat struct {
 		Host  string
@@ -154,11 +154,14 @@ type (
 	}
 	htmlRuleGroup struct {
 		ID, Title, Doc, Fix string
-		Severity            rules.Severity
-		Help                htmlLink
-		Count               int
-		Omitted             int // findings past htmlMaxPerRule, left to the JSON report
-		Pages               []htmlPageGroup
+		// Severity is the highest of the findings' own severities (a warning rule escalated on
+		// a payment page is an error here); BySeverity counts them, highest first.
+		Severity   rules.Severity
+		BySeverity []htmlSevStat
+		Help       htmlLink
+		Count      int
+		Omitted    int // findings past htmlMaxPerRule, left to the JSON report
+		Pages      []htmlPageGroup
 	}
 	htmlPageGroup struct {
 		Page     htmlLink
@@ -227,6 +230,26 @@ type (
 	}
 )
 
+// countSeverity counts f in a rule's findings by severity, kept highest first.
+func countSeverity(by []htmlSevStat, f Finding) []htmlSevStat {
+	for i := range by {
+		if by[i].Name == f.Severity {
+			by[i].Count++
+			if f.Suppressed != nil {
+				by[i].Suppressed++
+			}
+			return by
+		}
+	}
+	s := htmlSevStat{Name: f.Severity, Count: 1}
+	if f.Suppressed != nil {
+		s.Suppressed = 1
+	}
+	by = append(by, s)
+	sort.Slice(by, func(i, j int) bool { return by[i].Name > by[j].Name })
+	return by
+}
+
 func newHTMLView(r *Report) htmlView {
 	v := htmlView{
 		CSP: cspPlaceholder, Tool: r.Tool, Interrupted: r.Interrupted, Warnings: r.Warnings, Config: r.Config,
@@ -285,17 +308,15 @@ func newHTMLView(r *Report) htmlView {
 		g, ok := groups[f.Rule]
 		if !ok {
 			ri := lookupRule(f.Rule)
-			sev := ri.Severity
-			if !ri.Known {
-				sev = f.Severity
-			}
 			g = &htmlRuleGroup{
-				ID: f.Rule, Title: ri.Title, Doc: ri.Doc, Fix: ri.Fix, Severity: sev,
+				ID: f.Rule, Title: ri.Title, Doc: ri.Doc, Fix: ri.Fix, Severity: f.Severity,
 				Help: linkFor(ri.HelpURL),
 			}
 			groups[f.Rule] = g
 			order = append(order, f.Rule)
 		}
+		g.Severity = max(g.Severity, f.Severity)
+		g.BySeverity = countSeverity(g.BySeverity, f)
 		g.Count++
 		if g.Count > htmlMaxPerRule {
 			g.Omitted++
@@ -320,7 +341,7 @@ func newHTMLView(r *Report) htmlView {
 		g := groups[id]
 		g.Pages = mergePageGroups(g.Pages)
 		v.Rules = append(v.Rules, *g)
-		v.RuleStats = append(v.RuleStats, htmlRuleStat{ID: g.ID, Title: g.Title, Severity: g.Severity, Count: g.Count})
+		v.RuleStats = append(v.RuleStats, htmlRuleStat{ID: g.ID, Title: g.Title, BySeverity: g.BySeverity, Count: g.Count})
 	}
 	for h, n := range hosts {
 		v.Hosts = append(v.Hosts, htmlHostStat{Host: h, Count: n})

@@ -445,3 +445,31 @@ func TestHTMLPaymentPageHeaders(t *testing.T) {
 		}
 	}
 }
+
+// The by-rule table and the rule cards count the findings by their own severity: a warning rule
+// escalated on a payment page shows its errors, and sorts among the errors.
+func TestHTMLRuleSeverityIsTheFindings(t *testing.T) {
+	t.Parallel()
+	r := &Report{Version: Version, StartURLs: []string{"https://s.test/"}, Findings: []Finding{
+		{Rule: "third-party-script", Severity: rules.Error, Page: "https://s.test/pay", URL: "https://cdn.test/x.js"},
+		{Rule: "third-party-script", Severity: rules.Warning, Page: "https://s.test/", URL: "https://cdn.test/x.js"},
+		{Rule: "third-party-script", Severity: rules.Warning, Page: "https://s.test/b", URL: "https://cdn.test/x.js"},
+		{Rule: "mixed-content-upgradeable", Severity: rules.Warning, Page: "https://s.test/", URL: "http://img.test/a.png"},
+	}}
+	r.Finish()
+	out := string(renderHTML(t, r))
+	badges := `<span class="badge sev-error">1 error</span> <span class="badge sev-warning">2 warning</span>`
+	table := out[strings.Index(out, `id="by-rule"`):]
+	table = table[:strings.Index(table, "</table>")]
+	if !strings.Contains(table, badges) {
+		t.Errorf("the by-rule table must count third-party-script by the findings' severity:\n%s", table)
+	}
+	if strings.Index(table, "third-party-script") > strings.Index(table, "mixed-content-upgradeable") {
+		t.Error("a rule with error findings must come before a rule with only warnings")
+	}
+	card := out[strings.Index(out, `id="rule-third-party-script"`):]
+	card = card[:strings.Index(card, "</header>")]
+	if !strings.Contains(card, badges) {
+		t.Errorf("the rule card's badges must count by the findings' severity:\n%s", card)
+	}
+}

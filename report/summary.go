@@ -9,20 +9,29 @@ import (
 )
 
 // WriteSummary writes the short account of a crawl that padlock prints on standard error: the
-// counts, a table of findings per rule with the suppressed ones and, against a baseline
-// (baseline set), the new ones; the size of the fix list, the baseline's new and fixed totals
-// and why the crawl stopped short, if it did.
+// counts, a table of findings per rule and severity with the suppressed ones and, against a
+// baseline (baseline set), the new ones; the size of the fix list, the baseline's new and fixed
+// totals and why the crawl stopped short, if it did.
+//
+// A row's severity is the findings' own, not the rule's default: a rule that is an error on
+// payment pages and a warning elsewhere has a row for each, so the table shows what fails the
+// gate.
 func WriteSummary(w io.Writer, r *Report, baseline bool) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "padlock: %d pages, %d resources, %d requests, %d findings, %d crawl errors\n",
 		r.Stats.Pages, r.Stats.Resources, r.Stats.Requests, r.Stats.Findings, r.Stats.Errors)
+	type key struct {
+		rule string
+		sev  rules.Severity
+	}
 	type row struct{ total, suppressed, newer int }
-	rows, newer := map[string]*row{}, 0
+	rows, newer := map[key]*row{}, 0
 	for _, f := range r.Findings {
-		x := rows[f.Rule]
+		k := key{f.Rule, f.Severity}
+		x := rows[k]
 		if x == nil {
 			x = &row{}
-			rows[f.Rule] = x
+			rows[k] = x
 		}
 		x.total++
 		if f.Suppressed != nil {
@@ -40,8 +49,12 @@ func WriteSummary(w io.Writer, r *Report, baseline bool) error {
 		}
 		fmt.Fprintln(bw, head)
 		for _, rule := range rules.All() {
-			if x := rows[rule.ID]; x != nil {
-				line := fmt.Sprintf("  %-26s %-8s %7d %10d", rule.ID, rule.Severity, x.total, x.suppressed)
+			for _, sev := range severities {
+				x := rows[key{rule.ID, sev}]
+				if x == nil {
+					continue
+				}
+				line := fmt.Sprintf("  %-26s %-8s %7d %10d", rule.ID, sev, x.total, x.suppressed)
 				if baseline {
 					line += fmt.Sprintf(" %5d", x.newer)
 				}

@@ -15,6 +15,10 @@ func TestWriteSummary(t *testing.T) {
 		{Rule: "mixed-content-blockable", Severity: rules.Error, Page: "https://s.test/b", URL: "http://cdn.test/a.js", Baseline: BaselineKnown,
 			Suppressed: &Suppression{Reason: "accepted"}},
 		{Rule: "insecure-link", Severity: rules.Info, Page: "https://s.test/", URL: "http://x.test/", Baseline: BaselineNew},
+		// A warning rule escalated on a payment page: its errors get their own row.
+		{Rule: "third-party-script", Severity: rules.Error, Page: "https://s.test/pay", URL: "https://cdn.test/x.js", Baseline: BaselineNew},
+		{Rule: "third-party-script", Severity: rules.Warning, Page: "https://s.test/", URL: "https://cdn.test/x.js", Baseline: BaselineKnown},
+		{Rule: "third-party-script", Severity: rules.Warning, Page: "https://s.test/b", URL: "https://cdn.test/x.js", Baseline: BaselineKnown},
 	}, Fixed: []Finding{{Rule: "insecure-form"}}}
 	r.Stats.NotCrawled = 3
 	r.Finish()
@@ -23,17 +27,19 @@ func TestWriteSummary(t *testing.T) {
 		want, not []string
 	}{
 		{false, []string{
-			"padlock: 0 pages, 0 resources, 0 requests, 3 findings, 0 crawl errors\n",
+			"padlock: 0 pages, 0 resources, 0 requests, 6 findings, 0 crawl errors\n",
 			"  rule                       severity   count suppressed\n",
 			"  insecure-link              info           1          0\n",
 			"  mixed-content-blockable    error          2          1\n",
+			"  third-party-script         error          1          0\n  third-party-script         warning        2          0\n",
 			"padlock: 1 insecure URLs to fix (see the report's fix list;",
 			"padlock: --max-pages reached; 3 queued URLs were not crawled\n",
 		}, []string{"baseline", " new"}},
 		{true, []string{
 			"  rule                       severity   count suppressed   new\n",
 			"  mixed-content-blockable    error          2          1     1\n",
-			"padlock: against the baseline: 2 new, 1 fixed\n",
+			"  third-party-script         error          1          0     1\n  third-party-script         warning        2          0     0\n",
+			"padlock: against the baseline: 3 new, 1 fixed\n",
 		}, nil},
 	} {
 		var b bytes.Buffer
