@@ -132,8 +132,19 @@ type Rule struct {
 	// FixList says the rule's findings each name one sub-resource URL to change: the report's
 	// fix list groups them by URL.
 	FixList bool
+	// PaymentRaises says its findings on a payment page are one severity higher than Severity
+	// (third-party-script: a warning there is an error). OnPayment reads it.
+	PaymentRaises bool
 	// Check runs the rule over one page or one origin, as Scope says.
 	Check func(*Pass)
+}
+
+// OnPayment is the severity of the rule's findings on a payment page.
+func (r *Rule) OnPayment() Severity {
+	if r.PaymentRaises {
+		return min(r.Severity+1, Error)
+	}
+	return r.Severity
 }
 
 // Pass is one run of one rule over one page (ScopePage) or one origin (ScopeOrigin).

@@ -28,8 +28,10 @@ func thirdPartyScript() *Rule {
 			"--allow-script https://cdn.vendor.test (or a host pattern such as *.vendor.test), pin " +
 			"it with an integrity attribute if the vendor publishes versioned files, and restrict " +
 			"script sources with a Content-Security-Policy. Remove scripts nobody needs.",
-		HelpURL: "https://cheatsheetseries.owasp.org/cheatsheets/Third_Party_Javascript_Management_Cheat_Sheet.html",
-		Check:   checkThirdPartyScript,
+
+		PaymentRaises: true, // PCI DSS 6.4.3, as Doc says
+		HelpURL:       "https://cheatsheetseries.owasp.org/cheatsheets/Third_Party_Javascript_Management_Cheat_Sheet.html",
+		Check:         checkThirdPartyScript,
 	}
 }
 
@@ -53,8 +55,7 @@ func checkThirdPartyScript(pass *Pass) {
 			scriptNoun(r), Site(u), origin(r))
 		sev := pass.rule.Severity
 		if payment, signals := pass.facts.Payment(); payment {
-			// One step up from the rule's severity: an error by default.
-			sev = min(sev+1, Error)
+			sev = pass.rule.OnPayment()
 			f.Message += "; this is a payment page: " + signals[0]
 		}
 		pass.ReportAs(sev, f)

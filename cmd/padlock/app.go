@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/urfave/cli/v2"
+	"github.com/xrash/smetrics"
 
 	"github.com/padlock-scan/padlock/internal/termsafe"
 	"github.com/padlock-scan/padlock/internal/version"
@@ -65,7 +68,7 @@ func newApp(ctx context.Context, stdout, stderr io.Writer) *cli.App {
 	versionPrinter.Do(func() {
 		cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintln(c.App.Writer, c.App.Version) }
 	})
-	return &cli.App{
+	app := &cli.App{
 		Name:  "padlock",
 		Usage: "find what breaks the browser's padlock on a website: mixed content, third-party scripts, SRI, TLS, HSTS",
 		Description: "padlock crawls a site, extracts every sub-resource each page loads (scripts, stylesheets and\n" +
@@ -78,9 +81,6 @@ func newApp(ctx context.Context, stdout, stderr io.Writer) *cli.App {
 		HideHelpCommand: true,
 		// Only run decides the exit code; urfave/cli must never call os.Exit itself.
 		ExitErrHandler: func(*cli.Context, error) {},
-		OnUsageError: func(c *cli.Context, err error, _ bool) error {
-			return usageErr("%v (see padlock %s --help)", err, c.Command.Name)
-		},
 		Commands: []*cli.Command{
 			crawlCommand(),
 			demoCommand(),
@@ -98,12 +98,97 @@ func newApp(ctx context.Context, stdout, stderr io.Writer) *cli.App {
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usageErr("unknown command %q (want crawl, demo, report, diff, rules or version)", c.Args().First())
+				typed := c.Args().First()
+				var names []string
+				for _, cmd := range c.App.Commands {
+					names = append(names, cmd.Name)
+				}
+				if near := closest(typed, names); near != "" {
+					return usageErr("unknown command %q: did you mean %s?", typed, near)
+				}
+				return usageErr("unknown command %q (want crawl, demo, report, diff, rules or version)", typed)
 			}
 			_ = cli.ShowAppHelp(c)
 			return &exitError{code: exitTrouble}
 		},
 	}
+	// A mistyped flag or value is one line on stderr and exit 2, not the command's whole help.
+	app.OnUsageError = flagProblem
+	for _, cmd := range app.Commands {
+		cmd.OnUsageError = flagProblem
+	}
+	return app
+}
+
+// invalidValue is how Go's flag package words a value its flag cannot parse.
+var invalidValue = regexp.MustCompile(`^invalid value "(.*)" for flag -([^:]+): `)
+
+// flagProblem words urfave/cli's parse errors of a command as one line: an unknown flag with the
+// flag it most likely meant, a bad value with the format its flag wants.
+func flagProblem(c *cli.Context, err error, _ bool) error {
+	help, flags := "padlock --help", c.App.Flags
+	if c.Command != nil {
+		flags = c.Command.Flags
+		if c.Command.Name != "" && c.Command.Name != c.App.Name {
+			help = "padlock " + c.Command.Name + " --help"
+		}
+	}
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
+		return usageErr("%s needs a value (see %s)", dashed(name), help)
+	}
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		var names []string
+		for _, f := range flags {
+			names = append(names, f.Names()...)
+		}
+		if near := closest(name, names); near != "" {
+			return usageErr("unknown flag %s: did you mean %s? (see %s)", dashed(name), dashed(near), help)
+		}
+		return usageErr("unknown flag %s (see %s)", dashed(name), help)
+	}
+	if m := invalidValue.FindStringSubmatch(msg); m != nil {
+		want := ""
+		for _, f := range flags {
+			if !slices.Contains(f.Names(), m[2]) {
+				continue
+			}
+			switch f.(type) {
+			case *cli.DurationFlag:
+				want = "use a Go duration such as 30s or 2m"
+			case *cli.IntFlag:
+				want = "want a whole number"
+			}
+		}
+		if want != "" {
+			return usageErr("%s %q: %s", dashed(m[2]), m[1], want)
+		}
+	}
+	return usageErr("%v (see %s)", err, help)
+}
+
+// dashed is a flag name as typed: -c, --max-pages.
+func dashed(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
+
+// closest is the name most like what was typed when it is close enough to be worth suggesting,
+// else "". The measure is urfave/cli's own for its suggestions (Jaro-Winkler, its parameters);
+// urfave/cli's SuggestFlag always names a flag, however far, so the cut-off is padlock's.
+func closest(typed string, names []string) string {
+	best, score := "", 0.0
+	for _, n := range names {
+		if s := smetrics.JaroWinkler(typed, n, 0.7, 4); s > score {
+			best, score = n, s
+		}
+	}
+	if score < 0.8 {
+		return ""
+	}
+	return best
 }
 
 // flagsFirst moves a command's flags before its arguments, so "padlock crawl URL --max-pages 5"

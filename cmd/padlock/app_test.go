@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -695,5 +696,61 @@ func TestOutputIntoAPipeKeepsThePipe(t *testing.T) {
 	}
 	if _, err := os.Stat(fifo + ".tmp"); err == nil {
 		t.Errorf("a temporary file was left beside the pipe")
+	}
+}
+
+// A mistyped flag, command or value is one line on standard error and exit 2: what was wrong,
+// what was meant or which format is wanted, never the command's whole help.
+func TestUsageMistakesAreOneLine(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"typo", []string{"crawl", "--max-page", "3", "https://a.test/"}, "padlock: unknown flag --max-page: did you mean --max-pages? (see padlock crawl --help)"},
+		{"one dash", []string{"crawl", "-max-page", "3", "https://a.test/"}, "padlock: unknown flag --max-page: did you mean --max-pages? (see padlock crawl --help)"},
+		{"nothing close", []string{"crawl", "--bogus", "https://a.test/"}, "padlock: unknown flag --bogus (see padlock crawl --help)"},
+		{"other command", []string{"diff", "--jsn", "a.json", "b.json"}, "padlock: unknown flag --jsn: did you mean --json? (see padlock diff --help)"},
+		{"top level", []string{"--verison"}, "padlock: unknown flag --verison: did you mean --version? (see padlock --help)"},
+		{"command", []string{"crwal", "https://a.test/"}, `padlock: unknown command "crwal": did you mean crawl?`},
+		{"duration", []string{"crawl", "--timeout", "soon", "https://a.test/"}, `padlock: --timeout "soon": use a Go duration such as 30s or 2m`},
+		{"duration without unit", []string{"crawl", "--delay", "3", "https://a.test/"}, `padlock: --delay "3": use a Go duration such as 30s or 2m`},
+		{"number", []string{"crawl", "-c", "lots", "https://a.test/"}, `padlock: -c "lots": want a whole number`},
+		{"no value", []string{"crawl", "--timeout"}, "padlock: --timeout needs a value (see padlock crawl --help)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			code, stdout, stderr := runCLI(t, context.Background(), tc.args...)
+			if code != exitTrouble || stdout != "" || stderr != tc.want+"\n" {
+				t.Errorf("exit %d, stdout %q, stderr:\n%s\nwant exit 2, nothing on stdout, and one line:\n%s", code, stdout, stderr, tc.want)
+			}
+		})
+	}
+}
+
+// padlock rules says which rules report a higher severity on payment pages, from the rules'
+// metadata.
+func TestRulesCommandNamesPaymentSeverities(t *testing.T) {
+	t.Parallel()
+	code, stdout, _ := runCLI(t, context.Background(), "rules")
+	if code != 0 || !regexp.MustCompile(`(?m)^third-party-script +warning, error\* `).MatchString(stdout) ||
+		!strings.Contains(stdout, "* on a payment page (a card field or a payment provider's card frame) these rules report one severity higher: third-party-script (an error, not a warning)\n") {
+		t.Errorf("rules: exit %d\n%s", code, stdout)
+	}
+	code, stdout, _ = runCLI(t, context.Background(), "rules", "--json")
+	var docs []struct {
+		ID              string `json:"id"`
+		PaymentSeverity string `json:"payment_severity"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &docs); code != 0 || err != nil {
+		t.Fatalf("rules --json: exit %d, %v", code, err)
+	}
+	for _, d := range docs {
+		r, _ := rules.ByID(d.ID)
+		if want := map[bool]string{true: r.OnPayment().String()}[r.PaymentRaises]; d.PaymentSeverity != want {
+			t.Errorf("%s: payment_severity %q, want %q", d.ID, d.PaymentSeverity, want)
+		}
 	}
 }
