@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -246,7 +247,8 @@ func (c *Changes) diffCSP(cmp *Comparison, old, cur *Report) {
 }
 
 // diffHeaders compares the security headers of pages that are payment pages in both reports
-// (only those have them recorded) and that loaded both times.
+// (only those have them recorded) and that loaded both times. A Content-Security-Policy header
+// whose change diffCSP found already is left out.
 func (c *Changes) diffHeaders(cmp *Comparison, old, cur *Report) {
 	oldP := map[string]*Page{}
 	for i := range old.Pages {
@@ -266,7 +268,11 @@ func (c *Changes) diffHeaders(cmp *Comparison, old, cur *Report) {
 		if o == nil || !p.Payment || p.Error != "" {
 			continue
 		}
+		cspChanged := slices.ContainsFunc(c.CSPChanged, func(h HeaderChange) bool { return h.Page == p.URL })
 		for _, name := range securityHeaderNames {
+			if name == "Content-Security-Policy" && cspChanged {
+				continue // csp_changed has it already: one change, reported once
+			}
 			a, aok := o.SecurityHeaders[name]
 			b, bok := p.SecurityHeaders[name]
 			if a != b || aok != bok {

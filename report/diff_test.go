@@ -194,6 +194,29 @@ func TestDiffSecurityHeadersOfPaymentPages(t *testing.T) {
 	}
 }
 
+// A payment page's changed CSP header is one change: csp_changed, not also a headers_changed entry.
+func TestDiffReportsACSPChangeOnce(t *testing.T) {
+	t.Parallel()
+	page := func(csp string) Page {
+		return Page{URL: "https://s/pay", FinalURL: "https://s/pay", Status: 200, Payment: true, CSP: []string{csp},
+			SecurityHeaders: map[string]string{"Content-Security-Policy": csp, "X-Frame-Options": "DENY"}}
+	}
+	c := Diff(&Report{Pages: []Page{page("script-src 'self'")}}, &Report{Pages: []Page{page("script-src *")}})
+	if len(c.CSPChanged) != 1 || len(c.HeadersChanged) != 0 {
+		t.Errorf("csp_changed %+v, headers_changed %+v: want the CSP change once, as csp_changed", c.CSPChanged, c.HeadersChanged)
+	}
+	// A report-only policy is not enforced, so only headers_changed has it.
+	ro := func(csp string) Page {
+		p := page("script-src 'self'")
+		p.SecurityHeaders["Content-Security-Policy-Report-Only"] = csp
+		return p
+	}
+	c = Diff(&Report{Pages: []Page{ro("default-src 'self'")}}, &Report{Pages: []Page{ro("default-src *")}})
+	if len(c.CSPChanged) != 0 || len(c.HeadersChanged) != 1 || c.HeadersChanged[0].Header != "Content-Security-Policy-Report-Only" {
+		t.Errorf("report-only change: csp_changed %+v, headers_changed %+v", c.CSPChanged, c.HeadersChanged)
+	}
+}
+
 // Cases a review found, on reports shaped like real crawls.
 func TestDiffCoverageOfRedirectsAndOrigins(t *testing.T) {
 	t.Parallel()

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -45,10 +46,10 @@ func (ch *Changes) WriteText(w io.Writer) error {
 		fmt.Fprintf(bw, "~ origin %s %s: %q -> %q\n", o.Origin, o.Field, o.Old, o.New)
 	}
 	for _, f := range ch.NewFindings {
-		fmt.Fprintf(bw, "+ %s %s %s (%s line %d)\n", f.Severity, f.Rule, f.URL, f.Page, f.Line)
+		fmt.Fprintf(bw, "+ %s %s %s (%s)\n", f.Severity, f.Rule, f.URL, f.where())
 	}
 	for _, f := range ch.Fixed {
-		fmt.Fprintf(bw, "- %s %s %s (%s line %d)\n", f.Severity, f.Rule, f.URL, f.Page, f.Line)
+		fmt.Fprintf(bw, "- %s %s %s (%s)\n", f.Severity, f.Rule, f.URL, f.where())
 	}
 	for _, p := range ch.PagesAdded {
 		fmt.Fprintf(bw, "+ page %s\n", p)
@@ -82,8 +83,19 @@ func shortHash(h string) string {
 }
 
 func paymentNote(pages []string) string {
-	if len(pages) == 0 {
+	switch len(pages) {
+	case 0:
 		return ""
+	case 1:
+		return " (on 1 payment page)"
 	}
 	return fmt.Sprintf(" (on %d payment pages)", len(pages))
+}
+
+// where is the finding's page, with the line when it is known (origin findings have none).
+func (f *Finding) where() string {
+	if f.Line > 0 {
+		return f.Page + " line " + strconv.Itoa(f.Line)
+	}
+	return f.Page
 }

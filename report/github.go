@@ -3,7 +3,6 @@ package report
 import (
 	"bufio"
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/padlock-scan/padlock/rules"
@@ -19,16 +18,12 @@ func writeGitHub(w io.Writer, r *Report) error {
 		if f.Suppressed != nil {
 			continue
 		}
-		where := f.Page
-		if f.Line > 0 {
-			where += " line " + strconv.Itoa(f.Line)
-		}
 		cmd, title := githubCommand(f.Severity), f.Rule
 		if !f.CanFail() {
 			// known to the baseline: it does not fail the gate, so it does not shout either
 			cmd, title = "notice", f.Rule+" (known)"
 		}
-		writeCommand(bw, cmd, title, findingText(f)+" ("+where+")")
+		writeCommand(bw, cmd, title, findingText(f)+" ("+f.where()+")")
 	}
 	for _, m := range r.Warnings {
 		writeCommand(bw, "warning", "padlock", m)

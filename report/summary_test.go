@@ -67,9 +67,14 @@ func TestChangesWriteText(t *testing.T) {
 	}
 	ch := &Changes{
 		ScriptsAdded:   []Script{{Kind: "inline", SHA256: "0123456789abcdef0123"}, {URL: "https://cdn.test/a.js", PaymentPages: []string{"p"}}},
+		ScriptsRemoved: []Script{{URL: "https://cdn.test/c.js", PaymentPages: []string{"p", "q"}}},
 		ScriptsChanged: []ScriptChange{{URL: "https://cdn.test/b.js", OldSHA256: "aaaaaaaaaaaaaaaa", NewSHA256: "bbb"}},
-		NewFindings:    []Finding{{Rule: "sri-missing", Severity: rules.Warning, Page: "https://s.test/", URL: "https://cdn.test/a.js", Line: 4}},
-		PagesFailed:    []PageFailure{{URL: "https://s.test/pay", Error: "HTTP 500"}},
+		NewFindings: []Finding{
+			{Rule: "sri-missing", Severity: rules.Warning, Page: "https://s.test/", URL: "https://cdn.test/a.js", Line: 4},
+			// an origin finding has no line: none is printed, never "line 0"
+			{Rule: "hsts-missing", Severity: rules.Warning, Page: "https://s.test/", URL: "https://s.test"},
+		},
+		PagesFailed: []PageFailure{{URL: "https://s.test/pay", Error: "HTTP 500"}},
 	}
 	b.Reset()
 	if err := ch.WriteText(&b); err != nil {
@@ -77,10 +82,12 @@ func TestChangesWriteText(t *testing.T) {
 	}
 	want := "! page https://s.test/pay no longer loads: HTTP 500\n" +
 		"+ script inline sha256:0123456789ab\n" +
-		"+ script https://cdn.test/a.js (on 1 payment pages)\n" +
+		"+ script https://cdn.test/a.js (on 1 payment page)\n" +
+		"- script https://cdn.test/c.js (on 2 payment pages)\n" +
 		"~ script https://cdn.test/b.js: sha256 aaaaaaaaaaaa -> bbb\n" +
 		"+ warning sri-missing https://cdn.test/a.js (https://s.test/ line 4)\n" +
-		"scripts: 2 added, 0 removed, 1 changed; 0 CSP, 0 header and 0 origin changes; findings: 1 new, 0 fixed; pages: 0 added, 0 removed, 1 failing\n"
+		"+ warning hsts-missing https://s.test (https://s.test/)\n" +
+		"scripts: 2 added, 1 removed, 1 changed; 0 CSP, 0 header and 0 origin changes; findings: 2 new, 0 fixed; pages: 0 added, 0 removed, 1 failing\n"
 	if b.String() != want {
 		t.Errorf("text:\n%s\nwant:\n%s", b.String(), want)
 	}
