@@ -6,6 +6,7 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,7 +49,8 @@ func parseConfig(path string, data []byte) (*configFile, error) {
 	cf := &configFile{path: path, vals: map[string]value{}, set: map[string]bool{}, lines: map[string]int{}}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, usageErr("config %s: %v", path, err)
+		line, msg := yamlSyntax(err)
+		return nil, usageErr("config %s:%d: %s", path, line, msg)
 	}
 	if len(root.Content) == 0 {
 		return cf, nil // an empty file sets nothing
@@ -303,6 +305,20 @@ func entryError(n *yaml.Node, format string, a ...any) *valueError {
 	e := badValue(n, format, a...)
 	e.key = "ignore entry"
 	return e
+}
+
+// yamlSyntax splits a YAML syntax error into its line and message. The YAML library leaves the
+// line out of errors on the first line ("yaml: found character that cannot start any token").
+func yamlSyntax(err error) (int, string) {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if n, text, ok := strings.Cut(rest, ": "); ok {
+			if line, err := strconv.Atoi(n); err == nil && line > 0 {
+				return line, text
+			}
+		}
+	}
+	return 1, msg
 }
 
 // yamlReason is a YAML decoding error without its "yaml: unmarshal errors:" wrapping.
