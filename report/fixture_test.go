@@ -62,7 +62,7 @@ func fixtureReport() *Report {
 			{URL: "https://www.shop.test/broken", FinalURL: "https://www.shop.test/broken", Depth: 1, Error: "timeout after 15s", Resources: []Resource{}},
 			{
 				URL: "http://www.shop.test/legacy", FinalURL: "http://www.shop.test/legacy", Status: 200, Depth: 1,
-				Redirects: []Redirect{{From: "https://www.shop.test/old", To: "http://www.shop.test/legacy", Status: 301, Via: "location"}},
+				Redirects: []Redirect{{From: "https://www.shop.test/old", To: "http://www.shop.test/legacy", Status: 301, Via: "http"}},
 				Resources: []Resource{},
 			},
 			{URL: "https://blog.shop.test/post", FinalURL: "https://blog.shop.test/post", Status: 200, Depth: 2, TLS: &TLS{Version: "TLS 1.3"}, Resources: []Resource{}},

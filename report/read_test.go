@@ -3,12 +3,16 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/padlock-scan/padlock/report/schema"
 	"github.com/padlock-scan/padlock/rules"
 )
 
@@ -61,52 +65,208 @@ func TestReadMatchesDecodingWhole(t *testing.T) {
 	}
 }
 
-func TestReadErrors(t *testing.T) {
-	t.Parallel()
+// goodReport is a report with every field set, as the JSON writer writes it.
+func goodReport(t testing.TB) string {
+	t.Helper()
 	var buf bytes.Buffer
-	if err := writeJSON(&buf, sampleReport(2)); err != nil {
+	if err := writeJSON(&buf, fullReport()); err != nil {
 		t.Fatal(err)
 	}
-	good := buf.String()
+	return buf.String()
+}
+
+// readBoth reads doc with and without resources and fails when the two disagree.
+func readBoth(t testing.TB, doc []byte) (*Report, error) {
+	t.Helper()
+	full, err := read(bytes.NewReader(doc), true)
+	light, lerr := read(bytes.NewReader(doc), false)
+	if (err == nil) != (lerr == nil) || (err != nil && err.Error() != lerr.Error()) {
+		t.Fatalf("with resources: %v\nwithout: %v\n%q", err, lerr, doc)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(full.Pages) != len(light.Pages) || !reflect.DeepEqual(full.Findings, light.Findings) {
+		t.Fatalf("the two reads disagree on %q", doc)
+	}
+	return full, nil
+}
+
+// Every way a report can be corrupted, truncated or tampered with gives one error naming the
+// JSON path and what was expected there, the same with and without resources.
+func TestReadErrors(t *testing.T) {
+	t.Parallel()
+	good := goodReport(t)
+	replace := func(old, new string) string {
+		if !strings.Contains(good, old) {
+			t.Fatalf("the fixture has no %q", old)
+		}
+		return strings.Replace(good, old, new, 1)
+	}
+	tamper := func(change func(doc map[string]any)) string {
+		var doc map[string]any
+		if err := json.Unmarshal([]byte(good), &doc); err != nil {
+			t.Fatal(err)
+		}
+		change(doc)
+		b, _ := json.Marshal(doc)
+		return string(b)
+	}
 	tests := []struct{ name, in, want string }{
-		{"empty", "", "not a padlock JSON report"},
-		{"array", "[]", "not a padlock JSON report"},
-		{"truncated", good[:len(good)/2], "not a padlock JSON report"},
-		{"pages not a list", `{"version":1,"pages":{"a":1}}`, `"pages"`},
-		{"finding not an object", `{"version":1,"findings":[1]}`, `"findings"`},
-		{"data after", good + "{}", "data after the report"},
-		{"old version", `{"version":99,"pages":[],"findings":[]}`, "report version 99"},
-		{"no version", `{"pages":null}`, "report version 0"},
-		{"unknown severity", `{"version":1,"findings":[{"rule":"r","severity":"critical"}]}`, `unknown severity "critical"`},
-		{"hostile severity", `{"version":1,"findings":[{"rule":"r","severity":"error\"><script>window.pwned=1</script>"}]}`, "unknown severity"},
+		{"empty", "", "not a padlock JSON report: the JSON ends too soon"},
+		{"array", "[]", "not a padlock JSON report: got array, want object"},
+		{"truncated", good[:len(good)/2], "the JSON ends too soon (a truncated report?)"},
+		{"truncated in a page", good[:strings.Index(good, `"resources": [`)], "not a padlock JSON report: pages[0]: the JSON ends too soon"},
+		{"not JSON", `{"version":1,"pages":[{]}`, "pages[0]: not JSON: invalid character ']' looking for beginning of object key string"},
+		{"the fuzz crasher", `{"version":1,"pages":[{"000":"0","resourCes":"0"}]}`, `not a padlock JSON report: pages[0]: unknown fields "000", "resourCes"`},
+		{"field of another case", replace(`"resources": [`, `"resourCes": [`), `pages[0]: unknown fields "resourCes"`},
+		{"unknown field", replace(`"interrupted": true`, `"interrupted": true, "intrerupted": true`), `not a padlock JSON report: unknown fields "intrerupted"`},
+		{"unknown field in a resource", replace(`"line": 7,`, `"line": 7, "lines": 7,`), `pages[0].resources[0]: unknown fields "lines"`},
+		{"resources a string", tamper(func(doc map[string]any) { doc["pages"].([]any)[0].(map[string]any)["resources"] = "x" }), "not a padlock JSON report: pages[0].resources: got string, want array"},
+		{"findings a string", tamper(func(doc map[string]any) { doc["findings"] = "none" }), "not a padlock JSON report: findings: got string, want array"},
+		{"pages an object", `{"version":1,"pages":{"a":1}}`, "not a padlock JSON report: pages: got object, want array"},
+		{"pages null", `{"version":1,"pages":null}`, "pages: got null, want array"},
+		{"finding not an object", `{"version":1,"findings":[1]}`, "not a padlock JSON report: findings[0]: got number, want object"},
+		{"wrong type deep", replace(`"line": 7,`, `"line": "7",`), "pages[0].resources[0].line: got string, want integer"},
+		{"negative line", replace(`"line": 7,`, `"line": -7,`), "pages[0].resources[0].line: minimum: got -7, want 0"},
+		{"huge line", replace(`"line": 7,`, `"line": 1e999999,`), "pages[0].resources[0].line: number 1e999999 out of range"},
+		{"missing required", replace(`"final_url": "https://shop.test/",`, ``), "pages[0]: missing property 'final_url'"},
+		{"bad time", replace(`"started_at": "2026-12-04T10:00:00Z"`, `"started_at": "yesterday"`), "started_at: 'yesterday' is not valid date-time"},
+		{"header name", replace(`"X-Frame-Options": "DENY"`, `"X-Frame-Options": 1`), `pages[0].security_headers["X-Frame-Options"]: got number, want string`},
+		{"data after", good + "{}", "not a padlock JSON report: data after the report"},
+		{"garbage after", good + "x", "data after the report"},
+		{"version 2", replace(`"version": 1,`, `"version": 2,`), "report version 2: this padlock reads version 1"},
+		{"version 2 and a broken page", replace(`"version": 1,`, `"version": 2, "pages": [{}], "x":`), "report version 2: this padlock reads version 1"},
+		{"version 99 at the end", `{"pages":[],"findings":[],"version":99}`, "report version 99: this padlock reads version 1"},
+		{"no version", `{"pages":[],"findings":[]}`, "missing properties 'version'"},
+		{"version a string", `{"version":"1"}`, `report version "1": this padlock reads version 1`},
+		{"unknown severity", replace(`"severity": "error"`, `"severity": "critical"`), "findings[0].severity: value must be one of 'error', 'warning', 'info'"},
+		{"hostile severity", replace(`"severity": "error"`, `"severity": "error\"><script>window.pwned=1</script>"`), "findings[0].severity: value must be one of"},
 	}
 	for _, tc := range tests {
-		for _, res := range []bool{true, false} {
-			_, err := read(strings.NewReader(tc.in), res)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("%s (resources %v): error %v, want %q", tc.name, res, err, tc.want)
+		_, err := readBoth(t, []byte(tc.in))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	// the file's reader says the same
+	path := filepath.Join(t.TempDir(), "r.json")
+	os.WriteFile(path, []byte(tests[len(tests)-1].in), 0o600)
+	for _, read := range []func(string) (*Report, error){ReadFile, ReadFileWithoutResources} {
+		if _, err := read(path); err == nil || !strings.Contains(err.Error(), "findings[0].severity: value must be one of") {
+			t.Errorf("reading the file: %v", err)
+		}
+	}
+}
+
+// The strict reader and the schema accept and refuse the same documents.
+func TestReadAgreesWithTheSchema(t *testing.T) {
+	t.Parallel()
+	good := goodReport(t)
+	var sample bytes.Buffer
+	writeJSON(&sample, sampleReport(3))
+	docs := []string{
+		good, sample.String(),
+		strings.Replace(good, `"version": 1,`, `"version": 1.0,`, 1),
+		strings.Replace(good, `"line": 7,`, `"line": 7e0,`, 1),
+		strings.Replace(good, `"line": 7,`, `"line": 7.5,`, 1),
+		strings.Replace(good, `"status": 200,`, `"status": 1000,`, 1),
+		strings.Replace(good, `"rule": "mixed-content-blockable"`, `"rule": "Mixed"`, 1),
+		strings.Replace(good, `"baseline": "new"`, `"baseline": "old"`, 1),
+		strings.Replace(good, `"tool": {`, `"tool": {"x": 1,`, 1),
+		strings.Replace(good, `"pages": [`, `"pagez": [`, 1),
+		strings.Replace(good, `"interrupted": true`, `"interrupted": null`, 1),
+		strings.Replace(good, `"pages": [`, `"pages": [], "p": [`, 1),
+		`{"version":1,"pages":[{"000":"0","resourCes":"0"}]}`,
+		`{}`, `[]`, `1`, `null`, `{"version":1}`,
+	}
+	for i, doc := range docs {
+		_, err := readBoth(t, []byte(doc))
+		serr := schema.Validate([]byte(doc))
+		if (err == nil) != (serr == nil) {
+			t.Errorf("document %d: the reader says %v, the schema %v", i, err, serr)
+		}
+		if i < 2 && err != nil {
+			t.Errorf("document %d, a report padlock wrote: %v", i, err)
+		}
+	}
+}
+
+// quickValid is sure of every page and finding padlock writes (else reading is six times slower).
+func TestQuickValidKnowsWhatPadlockWrites(t *testing.T) {
+	t.Parallel()
+	for _, r := range []*Report{fullReport(), sampleReport(3), fixtureReport()} {
+		for i := range r.Pages {
+			b, _ := json.Marshal(&r.Pages[i])
+			if !quickValid("page", b) {
+				t.Errorf("not sure of page %s", b)
 			}
+		}
+		for i := range r.Findings {
+			b, _ := json.Marshal(&r.Findings[i])
+			if !quickValid("finding", b) {
+				t.Errorf("not sure of finding %s", b)
+			}
+		}
+	}
+	for _, bad := range []string{
+		`{"url":"u","final_url":"f","status":200,"depth":0,"resources":[],"x":1}`,
+		`{"url":"u","final_url":"f","status":2000,"depth":0,"resources":[]}`,
+		`{"url":"u","final_url":"f","status":200,"depth":0}`,
+		`{"\u0075rl":"u","final_url":"f","status":200,"depth":0,"resources":[]}`,
+		`{"url":"u","final_url":"f","status":200,"depth":0,"resources":[{"url":"x"}]}`,
+		`{"url":"u","final_url":"f","status":200.0,"depth":0,"resources":[]}`,
+		`{"url":"u","final_url":"f","status":200,"depth":0,"resources":null}`,
+		`{"url":"u","final_url":"f","status":200,"depth":0,"resources":[],"redirects":[{"from":"a","to":"b","status":301,"via":"x"}]}`,
+	} {
+		if quickValid("page", []byte(bad)) {
+			t.Errorf("sure of %s", bad)
 		}
 	}
 }
 
 func FuzzRead(f *testing.F) {
+	f.Add([]byte(goodReport(f)))
+	f.Add([]byte(`{"url":"u","final_url":"f","status":200,"depth":0,"resources":[{"url":"x","element":"img","attribute":"src","kind":"image","line":1}],"security_headers":{"a":"b"}}`))
+	f.Add([]byte(`{"rule":"a-b","severity":"error","page":"p","url":"u","element":"e","attribute":"a","line":3,"source":"s","message":"m","baseline":"new","suppressed":{"reason":"r","until":"2026-01-01"}}`))
 	var buf bytes.Buffer
 	writeJSON(&buf, sampleReport(2))
 	f.Add(buf.Bytes())
 	f.Add([]byte(`{"version":1,"pages":null,"findings":[]}`))
 	f.Add([]byte(`{"version":1,"pages":[{"url":"u","resources":[{"url":"x"}]}],"findings":[{"rule":"r"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		full, err := read(bytes.NewReader(data), true)
-		light, lerr := read(bytes.NewReader(data), false)
-		if (err == nil) != (lerr == nil) {
-			t.Fatalf("with resources: %v; without: %v", err, lerr)
+		// quickValid is never sure of a page or finding the schema refuses
+		if len(data) <= 64<<10 && json.Valid(data) {
+			for _, def := range []string{"page", "finding"} {
+				if !quickValid(def, data) {
+					continue
+				}
+				sch, err := schema.Def(def)
+				if err != nil {
+					t.Fatal(err)
+				}
+				inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+				if err == nil {
+					err = sch.Validate(inst)
+				}
+				if err != nil {
+					t.Fatalf("quickValid is sure of a %s the schema refuses: %v", def, err)
+				}
+			}
+		}
+		full, err := readBoth(t, data)
+		// with the schema on small inputs: the reader refuses what it refuses, and accepts what
+		// it accepts but numbers and times no Go type holds
+		if len(data) <= 64<<10 && !errors.Is(err, errRange) {
+			if serr := schema.Validate(data); (err == nil) != (serr == nil) {
+				t.Fatalf("the reader says %v, the schema %v", err, serr)
+			}
 		}
 		if err != nil {
+			if !strings.HasPrefix(err.Error(), "not a padlock JSON report: ") && !strings.HasPrefix(err.Error(), "report version ") {
+				t.Fatalf("error %q", err)
+			}
 			return
-		}
-		if len(full.Pages) != len(light.Pages) || !reflect.DeepEqual(full.Findings, light.Findings) {
-			t.Fatalf("the two reads disagree")
 		}
 		var whole Report
 		if json.Unmarshal(data, &whole) == nil && !reflect.DeepEqual(whole.Findings, full.Findings) {
@@ -117,7 +277,7 @@ func FuzzRead(f *testing.F) {
 
 // BenchmarkRead reads a 2,000-page report (30 resources a page) whole and without resources.
 func BenchmarkRead(b *testing.B) {
-	r := &Report{Version: Version}
+	r := &Report{Version: Version, StartURLs: []string{"https://s.test/"}}
 	for i := 0; i < 2000; i++ {
 		p := Page{URL: "https://s.test/p/" + strings.Repeat("x", i%7), FinalURL: "https://s.test/", Status: 200}
 		for j := 0; j < 30; j++ {
@@ -126,6 +286,7 @@ func BenchmarkRead(b *testing.B) {
 		r.Pages = append(r.Pages, p)
 		r.Findings = append(r.Findings, Finding{Rule: "mixed-content-blockable", Severity: rules.Error, Page: p.URL, URL: "http://cdn.test/a.js", Line: 3})
 	}
+	r.Finish()
 	var buf bytes.Buffer
 	if err := writeJSON(&buf, r); err != nil {
 		b.Fatal(err)

@@ -77,7 +77,7 @@ func TestDiffTextEscapesNetworkText(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	write := func(name string, pages ...string) string {
-		rep := &report.Report{Version: report.Version, Tool: report.Tool{Name: "padlock", Version: "test"}}
+		rep := &report.Report{Version: report.Version, Tool: report.Tool{Name: "padlock", Version: "test"}, StartURLs: []string{"https://shop.test/"}}
 		for _, p := range pages {
 			rep.Pages = append(rep.Pages, report.Page{URL: p, FinalURL: p, Status: 200, Resources: []report.Resource{}})
 		}

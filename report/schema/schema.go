@@ -23,8 +23,12 @@ const ID = "https://github.com/padlock-scan/padlock/report/schema/report-v1.json
 
 var (
 	once     sync.Once
+	compiler *jsonschema.Compiler
 	compiled *jsonschema.Schema
 	errLoad  error
+
+	defsMu sync.Mutex
+	defs   = map[string]*jsonschema.Schema{}
 )
 
 // Compiled is V1 compiled, with format assertions on (date-time).
@@ -35,15 +39,34 @@ func Compiled() (*jsonschema.Schema, error) {
 			errLoad = fmt.Errorf("report schema: %w", err)
 			return
 		}
-		c := jsonschema.NewCompiler()
-		c.AssertFormat()
-		if err := c.AddResource(ID, doc); err != nil {
+		compiler = jsonschema.NewCompiler()
+		compiler.AssertFormat()
+		if err := compiler.AddResource(ID, doc); err != nil {
 			errLoad = fmt.Errorf("report schema: %w", err)
 			return
 		}
-		compiled, errLoad = c.Compile(ID)
+		compiled, errLoad = compiler.Compile(ID)
 	})
 	return compiled, errLoad
+}
+
+// Def is the definition V1 names name in $defs (page, finding), compiled: a reader that streams
+// a report validates it one element at a time with these.
+func Def(name string) (*jsonschema.Schema, error) {
+	if _, err := Compiled(); err != nil {
+		return nil, err
+	}
+	defsMu.Lock()
+	defer defsMu.Unlock()
+	if s, ok := defs[name]; ok {
+		return s, nil
+	}
+	s, err := compiler.Compile(ID + "#/$defs/" + name)
+	if err != nil {
+		return nil, fmt.Errorf("report schema: %w", err)
+	}
+	defs[name] = s
+	return s, nil
 }
 
 // Validate checks one JSON report against V1; the error names each JSON path that fails.

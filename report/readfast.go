@@ -1,0 +1,348 @@
+package report
+
+import (
+	"encoding/json"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/padlock-scan/padlock/report/schema"
+)
+
+// The schema library reads each page into a tree of maps and checks it with big.Rat numbers:
+// six times the cost of decoding the page. quickValid answers the common question, "is this
+// page as padlock writes it?", in one pass over the bytes. It is only ever sure of a yes: a
+// value it does not check cheaply (an escaped key, a duplicate key, a number that is not a
+// plain integer, a string with escapes or non-ASCII bytes where a pattern or enum applies, a
+// keyword it does not know) makes it answer "not sure", and the schema library decides, and
+// words the error. FuzzRead checks that it never says yes to a page the schema refuses.
+
+// quickNode is one schema node, compiled for quickValid.
+type quickNode struct {
+	unsure    bool // a keyword quickValid does not check: always "not sure"
+	types     int  // the JSON types allowed (quickObject...); 0 for any
+	props     map[string]*quickNode
+	required  []string
+	closed    bool       // additionalProperties: false
+	addl      *quickNode // additionalProperties as a schema
+	propNames *quickNode
+	items     *quickNode
+	enum      map[string]bool // allowed strings
+	pattern   *regexp.Regexp
+	min, max  *int64
+	ref       string
+}
+
+const (
+	quickObject = 1 << iota
+	quickArray
+	quickString
+	quickInteger
+	quickBoolean
+	quickNull
+)
+
+var quickTypes = map[string]int{"object": quickObject, "array": quickArray, "string": quickString,
+	"integer": quickInteger, "boolean": quickBoolean, "null": quickNull}
+
+// quickSchema compiles every definition in the report schema's $defs; nil when the schema does
+// not parse (the schema library then checks every page).
+func quickSchema() map[string]*quickNode {
+	var root struct {
+		Defs map[string]any `json:"$defs"`
+	}
+	if json.Unmarshal(schema.V1, &root) != nil {
+		return nil
+	}
+	defs := map[string]*quickNode{}
+	for name, d := range root.Defs {
+		defs[name] = compileQuick(d)
+	}
+	return defs
+}
+
+func compileQuick(v any) *quickNode {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return &quickNode{unsure: true}
+	}
+	n := &quickNode{}
+	for k, val := range m {
+		switch k {
+		case "description", "title":
+		case "$ref":
+			n.ref, _ = val.(string)
+			_, described := m["description"]
+			if !strings.HasPrefix(n.ref, "#/$defs/") || len(m) > 1 && !(len(m) == 2 && described) {
+				n.unsure = true // only a local reference on its own is followed
+			}
+		case "type":
+			switch t := val.(type) {
+			case string:
+				n.types |= quickTypes[t]
+			case []any:
+				for _, e := range t {
+					s, _ := e.(string)
+					n.types |= quickTypes[s]
+				}
+			}
+			if n.types == 0 {
+				n.unsure = true
+			}
+		case "properties":
+			props, _ := val.(map[string]any)
+			n.props = map[string]*quickNode{}
+			for name, p := range props {
+				n.props[name] = compileQuick(p)
+			}
+		case "required":
+			list, _ := val.([]any)
+			for _, e := range list {
+				s, _ := e.(string)
+				n.required = append(n.required, s)
+			}
+		case "additionalProperties":
+			if b, ok := val.(bool); ok {
+				n.closed = !b
+			} else {
+				n.addl = compileQuick(val)
+			}
+		case "propertyNames":
+			n.propNames = compileQuick(val)
+		case "items":
+			n.items = compileQuick(val)
+		case "enum":
+			list, _ := val.([]any)
+			n.enum = map[string]bool{}
+			for _, e := range list {
+				s, ok := e.(string)
+				if !ok {
+					n.unsure = true
+				}
+				n.enum[s] = true
+			}
+		case "pattern":
+			s, _ := val.(string)
+			re, err := regexp.Compile(s)
+			if err != nil {
+				n.unsure = true
+			}
+			n.pattern = re
+		case "minimum", "maximum":
+			f, ok := val.(float64)
+			i := int64(f)
+			if !ok || float64(i) != f {
+				n.unsure = true
+			}
+			if k == "minimum" {
+				n.min = &i
+			} else {
+				n.max = &i
+			}
+		default:
+			n.unsure = true // const, format, and anything added later
+		}
+	}
+	return n
+}
+
+// quick holds the compiled definitions (nil when the schema did not compile).
+var quick = quickSchema()
+
+// quickValid reports whether raw, one well-formed JSON value, surely validates against the
+// definition name. false means "not sure", not "invalid".
+func quickValid(name string, raw []byte) bool {
+	n := quick[name]
+	if n == nil {
+		return false
+	}
+	s := quickScanner{b: raw}
+	return s.value(n) && s.space() == len(s.b)
+}
+
+type quickScanner struct {
+	b []byte
+	i int
+}
+
+// space skips white space and returns the position.
+func (s *quickScanner) space() int {
+	for s.i < len(s.b) && (s.b[s.i] == ' ' || s.b[s.i] == '\n' || s.b[s.i] == '\r' || s.b[s.i] == '\t') {
+		s.i++
+	}
+	return s.i
+}
+
+// target follows a node's $ref.
+func target(n *quickNode) *quickNode {
+	for i := 0; n != nil && n.ref != "" && i < 10; i++ {
+		n = quick[strings.TrimPrefix(n.ref, "#/$defs/")]
+		if n == nil {
+			return &quickNode{unsure: true}
+		}
+	}
+	return n
+}
+
+// allows reports whether n allows a JSON type (a node without "type" allows every one).
+func allows(n *quickNode, t int) bool { return n.types == 0 || n.types&t != 0 }
+
+func (s *quickScanner) value(n *quickNode) bool {
+	if n = target(n); n == nil || n.unsure {
+		return false
+	}
+	s.space()
+	if s.i >= len(s.b) {
+		return false
+	}
+	switch c := s.b[s.i]; {
+	case c == '{':
+		return allows(n, quickObject) && s.object(n)
+	case c == '[':
+		return allows(n, quickArray) && s.array(n)
+	case c == '"':
+		str, plain, ok := s.str()
+		return ok && allows(n, quickString) && (plain || n.enum == nil && n.pattern == nil) && s.checkString(n, str)
+	case c == 't' || c == 'f':
+		if n.types&quickBoolean == 0 {
+			return false
+		}
+		if c == 't' {
+			s.i += 4
+		} else {
+			s.i += 5
+		}
+		return s.i <= len(s.b) && n.enum == nil && n.pattern == nil
+	case c == '-' || ('0' <= c && c <= '9'):
+		start := s.i
+		s.i++
+		for s.i < len(s.b) && '0' <= s.b[s.i] && s.b[s.i] <= '9' {
+			s.i++
+		}
+		if s.i < len(s.b) && (s.b[s.i] == '.' || s.b[s.i] == 'e' || s.b[s.i] == 'E') || s.i-start > 18 {
+			return false // not a plain integer that surely fits
+		}
+		v, err := strconv.ParseInt(string(s.b[start:s.i]), 10, 64)
+		return err == nil && allows(n, quickInteger) && n.enum == nil && n.pattern == nil &&
+			(n.min == nil || v >= *n.min) && (n.max == nil || v <= *n.max)
+	}
+	return false // null: the schema allows it nowhere quickValid answers for
+}
+
+// str reads a string; plain is false when it has escapes or bytes beyond ASCII, which the
+// schema library reads its own way (quickValid then checks no pattern, enum or key with it).
+func (s *quickScanner) str() (str string, plain, ok bool) {
+	start := s.i + 1
+	plain = true
+	for i := start; i < len(s.b); i++ {
+		switch c := s.b[i]; {
+		case c == '"':
+			s.i = i + 1
+			return string(s.b[start:i]), plain, true
+		case c == '\\':
+			plain = false
+			i++
+		case c >= 0x80:
+			plain = false
+		}
+	}
+	return "", false, false
+}
+
+func (s *quickScanner) checkString(n *quickNode, str string) bool {
+	if n.min != nil || n.max != nil {
+		return false
+	}
+	if n.enum != nil && !n.enum[str] {
+		return false
+	}
+	return n.pattern == nil || n.pattern.MatchString(str)
+}
+
+func (s *quickScanner) object(n *quickNode) bool {
+	if n.enum != nil || n.pattern != nil || n.min != nil || n.max != nil || n.items != nil {
+		return false
+	}
+	s.i++ // {
+	seen := make(map[string]bool, len(n.props))
+	for first := true; ; first = false {
+		s.space()
+		if s.i < len(s.b) && s.b[s.i] == '}' {
+			s.i++
+			break
+		}
+		if !first {
+			if s.i >= len(s.b) || s.b[s.i] != ',' {
+				return false
+			}
+			s.i++
+			s.space()
+		}
+		if s.i >= len(s.b) || s.b[s.i] != '"' {
+			return false
+		}
+		key, plain, ok := s.str()
+		if !ok || !plain && (n.props != nil || n.propNames != nil) {
+			return false // an escaped key may be a property's name: the library decides
+		}
+		// A key given twice is checked twice: the library checks the last value, so that is
+		// sure too.
+		seen[key] = true
+		if n.propNames != nil && !s.nameValid(n.propNames, key) {
+			return false
+		}
+		s.space()
+		if s.i >= len(s.b) || s.b[s.i] != ':' {
+			return false
+		}
+		s.i++
+		child := n.props[key]
+		if child == nil {
+			if n.closed {
+				return false
+			}
+			child = n.addl
+		}
+		if child == nil {
+			return false // anything goes there: quickValid does not skip values
+		}
+		if !s.value(child) {
+			return false
+		}
+	}
+	for _, r := range n.required {
+		if !seen[r] {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *quickScanner) nameValid(n *quickNode, key string) bool {
+	n = target(n)
+	return n != nil && !n.unsure && allows(n, quickString) && n.props == nil &&
+		n.items == nil && !n.closed && n.addl == nil && s.checkString(n, key)
+}
+
+func (s *quickScanner) array(n *quickNode) bool {
+	if n.enum != nil || n.pattern != nil || n.min != nil || n.max != nil || n.props != nil || n.required != nil || n.closed || n.addl != nil {
+		return false
+	}
+	s.i++ // [
+	for first := true; ; first = false {
+		s.space()
+		if s.i < len(s.b) && s.b[s.i] == ']' {
+			s.i++
+			return true
+		}
+		if !first {
+			if s.i >= len(s.b) || s.b[s.i] != ',' {
+				return false
+			}
+			s.i++
+		}
+		if n.items == nil || !s.value(n.items) {
+			return false
+		}
+	}
+}
