@@ -4,9 +4,12 @@ package scan
 
 import (
 	"context"
-	"github.com/padlock-scan/padlock/internal/version"
+	"net/url"
+	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/padlock-scan/padlock/internal/version"
 
 	"github.com/padlock-scan/padlock/crawler"
 	"github.com/padlock-scan/padlock/report"
@@ -75,6 +78,7 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		}
 	}
 	inv := &inventory{cfg: &opt.Rules}
+	own := ownPages{}
 	var spoolErr error
 	if opt.Spool {
 		s, err := report.NewSpool()
@@ -92,6 +96,7 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 			rp.SecurityHeaders = report.SecurityHeaders(p.Header)
 		}
 		inv.add(p, rp.Payment)
+		own.add(p.FinalURL)
 		rep.Stats.Resources += len(p.Resources)
 		if p.Err != "" {
 			rep.Errors = append(rep.Errors, report.Error{URL: p.URL, Error: p.Err, Kind: p.ErrKind})
@@ -120,6 +125,7 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		err = spoolErr
 	}
 	for i := range res.Origins {
+		own.attribute(&res.Origins[i])
 		rep.Origins = append(rep.Origins, fromOrigin(res.Origins[i]))
 		addFindings(rules.RunOrigin(selected, &res.Origins[i], &opt.Rules))
 	}
@@ -155,4 +161,33 @@ type findingKey struct {
 	rule, page, url, element, attr string
 	line                           int
 	sheet                          string
+}
+
+// ownPages keeps, for each HTTPS origin, the first (by URL order) page padlock loaded from it.
+type ownPages map[string]string
+
+func (op ownPages) add(page string) {
+	u, err := url.Parse(page)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return
+	}
+	k := originKey(u)
+	if cur, ok := op[k]; !ok || page < cur {
+		op[k] = page
+	}
+}
+
+// attribute files an origin under a page of its own when the crawl loaded one: the crawler's
+// first page is the first page that touched the origin, which may be an http: page that only
+// loaded an image from it, and its TLS and HSTS findings belong where the certificate and the
+// header are seen.
+func (op ownPages) attribute(o *crawler.Origin) {
+	if p, ok := op[o.Origin]; ok {
+		o.FirstPage = p
+	}
+}
+
+// originKey is an HTTPS origin as crawler.Origin.Origin spells it: the default port left out.
+func originKey(u *url.URL) string {
+	return "https://" + strings.TrimSuffix(strings.ToLower(u.Host), ":443")
 }
