@@ -30,7 +30,7 @@ type Result struct {
 	Errors     []Error
 	Requests   int64 // HTTP requests made, of every kind
 	Pages      int   // HTML pages visited
-	NotCrawled int   // in-scope URLs queued but left when --max-pages was reached
+	NotCrawled int   // in-scope URLs queued but not fetched: --max-pages reached, or interrupted
 	Skipped    int   // in-scope URLs robots.txt or --include/--exclude kept out
 	Stopped    bool  // the context ended before the crawl did
 	// Origins are the HTTPS origins the crawl requested from, probed once each, sorted.
@@ -261,6 +261,8 @@ func (cr *crawl) worker(ctx context.Context, visit func(*Page)) {
 		}
 		if ctx.Err() == nil {
 			cr.runJob(ctx, pc, j, visit)
+		} else {
+			cr.front.drop() // taken after the interruption, before the frontier closed
 		}
 		cr.front.done()
 	}
@@ -283,7 +285,8 @@ func (cr *crawl) runJob(ctx context.Context, pc *pageCollector, j job, visit fun
 	p := cr.fetchPage(ctx, pc, j, delay)
 	if ctx.Err() != nil && p.Err != "" {
 		cr.front.giveBack()
-		return // interrupted mid-fetch: not a page failure
+		cr.front.drop()
+		return // interrupted mid-fetch: not a page failure, a page not crawled
 	}
 	html := p.Err == "" && isHTML(p.ContentType) && p.Status < 300
 	if !html {

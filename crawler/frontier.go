@@ -28,6 +28,7 @@ type frontier struct {
 	held     []job // jobs waiting for a --max-pages slot that a fetch in flight may give back
 	active   int   // jobs taken and not done, and other producers (begin)
 	admitted int   // page fetches started and not given back
+	dropped  int   // jobs taken but never fetched: the crawl was interrupted first or mid-fetch
 	closed   bool
 }
 
@@ -127,6 +128,14 @@ func (f *frontier) giveBack() {
 	f.mu.Unlock()
 }
 
+// drop counts a job taken with next that the crawl will not fetch after all (interrupted): it
+// is not crawled, like the jobs still waiting.
+func (f *frontier) drop() {
+	f.mu.Lock()
+	f.dropped++
+	f.mu.Unlock()
+}
+
 // queued is the number of jobs waiting.
 func (f *frontier) queued() int {
 	f.mu.Lock()
@@ -134,9 +143,9 @@ func (f *frontier) queued() int {
 	return len(f.queue)
 }
 
-// left is the number of jobs never fetched: waiting, or held for a slot.
+// left is the number of jobs never fetched: waiting, held for a slot, or dropped.
 func (f *frontier) left() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return len(f.queue) + len(f.held)
+	return len(f.queue) + len(f.held) + f.dropped
 }
