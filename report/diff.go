@@ -107,10 +107,12 @@ func Diff(old, cur *Report) *Changes {
 		r    *Report
 		name string
 	}{{old, "old"}, {cur, "new"}} {
-		if w.r.Interrupted {
+		switch n := w.r.Stats.NotCrawled; {
+		case w.r.Interrupted && n > 0:
+			c.Warnings = append(c.Warnings, fmt.Sprintf("the %s crawl was interrupted with %d URLs not crawled: its report is partial", w.name, n))
+		case w.r.Interrupted:
 			c.Warnings = append(c.Warnings, "the "+w.name+" crawl was interrupted: its report is partial")
-		}
-		if n := w.r.Stats.NotCrawled; n > 0 {
+		case n > 0:
 			c.Warnings = append(c.Warnings, fmt.Sprintf("the %s crawl stopped at --max-pages with %d URLs not crawled", w.name, n))
 		}
 	}
@@ -147,6 +149,13 @@ func Diff(old, cur *Report) *Changes {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%d findings of the old report are on pages or origins the new crawl did not check; not counted as fixed", unseen))
 	}
 	c.PagesAdded, c.PagesRemoved = pagesDiff(cmp, old, cur)
+	if n := len(c.PagesRemoved); n > 0 && cur.partial() {
+		// The report does not say which URLs were left in the queue: a page the new crawl did
+		// not reach may still be there.
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%d pages of the old report were not reached by the new crawl, "+
+			"which stopped short; not counted as removed", n))
+		c.PagesRemoved = []string{}
+	}
 	oldCov := old.Coverage(cmp)
 	for i := range cur.Pages {
 		p := &cur.Pages[i]
@@ -168,6 +177,10 @@ func Diff(old, cur *Report) *Changes {
 	c.diffOrigins(old, cur)
 	return c
 }
+
+// partial reports whether the crawl stopped before it had reached every page it found: it was
+// interrupted, or --max-pages left URLs in the queue.
+func (r *Report) partial() bool { return r.Interrupted || r.Stats.NotCrawled > 0 }
 
 // whyNotParsed says why a page record that was parsed last time is not (or ends elsewhere).
 func whyNotParsed(p *Page) string {

@@ -122,17 +122,28 @@ func TestDiffOnlyCountsWhatTheNewCrawlChecked(t *testing.T) {
 	if len(c.PagesFailed) != 1 || c.PagesFailed[0].URL != "https://s/pay" || c.PagesFailed[0].Error != "HTTP 503 Service Unavailable" {
 		t.Errorf("pages failed: %+v", c.PagesFailed)
 	}
-	if len(c.PagesRemoved) != 1 || c.PagesRemoved[0] != "https://s/deep" {
-		t.Errorf("pages removed: %+v", c.PagesRemoved)
+	if len(c.PagesRemoved) != 0 {
+		t.Errorf("a page an interrupted crawl did not reach is not removed: %+v", c.PagesRemoved)
 	}
 	want := []string{
-		"the new crawl was interrupted: its report is partial",
-		"the new crawl stopped at --max-pages with 4 URLs not crawled",
+		"the new crawl was interrupted with 4 URLs not crawled: its report is partial",
 		"2 findings of the old report are on pages or origins the new crawl did not check; not counted as fixed",
+		"1 pages of the old report were not reached by the new crawl, which stopped short; not counted as removed",
 		"1 scripts of the old report are only on pages the new crawl did not check; not counted as removed",
 	}
 	if strings.Join(c.Warnings, "\n") != strings.Join(want, "\n") {
 		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(c.Warnings, "\n"), strings.Join(want, "\n"))
+	}
+	// A crawl capped by --max-pages did not reach /deep either; a complete one shows it removed.
+	capped := *cur
+	capped.Interrupted = false
+	if c := Diff(old, &capped); len(c.PagesRemoved) != 0 || !strings.Contains(strings.Join(c.Warnings, "\n"), "stopped at --max-pages with 4 URLs") {
+		t.Errorf("capped crawl: pages removed %+v, warnings %q", c.PagesRemoved, c.Warnings)
+	}
+	complete := capped
+	complete.Stats.NotCrawled = 0
+	if c := Diff(old, &complete); len(c.PagesRemoved) != 1 || c.PagesRemoved[0] != "https://s/deep" {
+		t.Errorf("complete crawl: pages removed %+v, want /deep", c.PagesRemoved)
 	}
 	// A page that only failed is a change: a diff must not say "no changes".
 	healthy := *old
