@@ -89,3 +89,62 @@ func (f *Finding) CanFail() bool {
 func Fails(f *Finding, t FailOn) bool {
 	return f.CanFail() && t.reached(f.Severity)
 }
+
+// PageGateFailure is a page that failed to load (pages[].error: an error status, a timeout, a
+// refused handshake) and fails the gate for it.
+type PageGateFailure struct {
+	URL   string // the page record's URL
+	Error string // why it did not load
+	Why   string // what the page is, that its failure fails the gate: "start URL", "payment page (in the baseline)" or "page (--fail-on-crawl-errors)"
+}
+
+// PageFailures is the gate's other half: the pages whose failure to load fails a run, because
+// an audit that could not look at a page it was asked to, or at a payment page the baseline
+// knows, proves nothing about it. Start URLs and the baseline's payment pages (baseline may be
+// nil) always count; with anyPage every page that failed does. A threshold of never fails
+// nothing.
+func PageFailures(r, baseline *Report, t FailOn, anyPage bool) []PageGateFailure {
+	if t == FailNever {
+		return nil
+	}
+	cmp := &Comparison{}
+	if baseline != nil {
+		cmp = Compare(baseline, r)
+	}
+	key := func(u string) string { return strings.TrimSuffix(cmp.URL(u), "/") }
+	starts := map[string]bool{}
+	for _, u := range r.StartURLs {
+		starts[key(u)] = true
+	}
+	payment := map[string]bool{}
+	if baseline != nil {
+		for i := range baseline.Pages {
+			if p := &baseline.Pages[i]; p.Payment {
+				payment[key(p.URL)] = true
+				if p.FinalURL != "" {
+					payment[key(p.FinalURL)] = true
+				}
+			}
+		}
+	}
+	var out []PageGateFailure
+	for i := range r.Pages {
+		p := &r.Pages[i]
+		if p.Error == "" {
+			continue
+		}
+		why := ""
+		switch k := key(p.URL); {
+		case starts[k]:
+			why = "start URL"
+		case payment[k]:
+			why = "payment page (in the baseline)"
+		case anyPage:
+			why = "page (--fail-on-crawl-errors)"
+		default:
+			continue
+		}
+		out = append(out, PageGateFailure{URL: p.URL, Error: p.Error, Why: why})
+	}
+	return out
+}

@@ -82,3 +82,56 @@ func TestFails(t *testing.T) {
 		}
 	}
 }
+
+// A start URL or a payment page the baseline knows that did not load fails the gate, with the
+// page and why; any other page only with --fail-on-crawl-errors; nothing with --fail-on never.
+func TestPageFailures(t *testing.T) {
+	t.Parallel()
+	ok := func(u string) Page { return Page{URL: u, FinalURL: u, Status: 200} }
+	failed := func(u, why string) Page { return Page{URL: u, FinalURL: u, Status: 500, Error: why} }
+	// The baseline is production; the crawl is a preview at its own host.
+	baseline := &Report{StartURLs: []string{"https://shop.test/"}, Pages: []Page{
+		ok("https://shop.test/"), {URL: "https://shop.test/checkout", FinalURL: "https://shop.test/checkout", Status: 200, Payment: true}, ok("https://shop.test/blog"),
+	}}
+	cur := &Report{StartURLs: []string{"https://preview.test", "https://preview.test/help"}, Pages: []Page{
+		ok("https://preview.test/"),
+		failed("https://preview.test/help/", "timeout after 15s"),
+		failed("https://preview.test/checkout", "HTTP 500 Internal Server Error"),
+		failed("https://preview.test/blog", "HTTP 502 Bad Gateway"),
+	}}
+	show := func(fs []PageGateFailure) string {
+		var s []string
+		for _, f := range fs {
+			s = append(s, f.URL+" ("+f.Error+"): "+f.Why)
+		}
+		return strings.Join(s, "\n")
+	}
+	for _, tc := range []struct {
+		name     string
+		baseline *Report
+		t        FailOn
+		anyPage  bool
+		want     []string
+	}{
+		{"no baseline", nil, FailOnError, false, []string{
+			"https://preview.test/help/ (timeout after 15s): start URL"}},
+		{"baseline", baseline, FailOnError, false, []string{
+			"https://preview.test/checkout (HTTP 500 Internal Server Error): payment page (in the baseline)",
+			"https://preview.test/help/ (timeout after 15s): start URL"}},
+		{"every page", baseline, FailOnWarning, true, []string{
+			"https://preview.test/blog (HTTP 502 Bad Gateway): page (--fail-on-crawl-errors)",
+			"https://preview.test/checkout (HTTP 500 Internal Server Error): payment page (in the baseline)",
+			"https://preview.test/help/ (timeout after 15s): start URL"}},
+		{"never", baseline, FailNever, true, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := *cur
+			r.Pages = append([]Page(nil), cur.Pages...)
+			r.Finish()
+			if got, want := show(PageFailures(&r, tc.baseline, tc.t, tc.anyPage)), strings.Join(tc.want, "\n"); got != want {
+				t.Errorf("page failures:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
+}

@@ -43,6 +43,9 @@ type output struct {
 	quiet    bool
 	baseline *report.Report
 	ignores  []gate.Ignore
+	// failOnCrawlErrors: any page that fails to load fails the gate, not only start URLs and
+	// the baseline's payment pages.
+	failOnCrawlErrors bool
 }
 
 // runCrawl runs the audit, writes every report (also after an interruption) and maps the outcome
@@ -82,7 +85,11 @@ func runCrawl(ctx context.Context, opt scan.Options, out output, stdout, stderr 
 	case err != nil:
 		return &exitError{code: exitTrouble, err: err}
 	}
-	if slices.ContainsFunc(rep.Findings, func(f report.Finding) bool { return report.Fails(&f, out.failOn) }) {
+	pages := report.PageFailures(rep, out.baseline, out.failOn, out.failOnCrawlErrors)
+	for _, p := range pages {
+		fmt.Fprintf(stderr, "padlock: gate fails: %s %s did not load: %s\n", p.Why, p.URL, p.Error)
+	}
+	if len(pages) > 0 || slices.ContainsFunc(rep.Findings, func(f report.Finding) bool { return report.Fails(&f, out.failOn) }) {
 		return &exitError{code: exitFindings}
 	}
 	return nil

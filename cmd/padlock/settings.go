@@ -175,6 +175,9 @@ func settingsTable() []setting {
 				c.out.failOn, _ = report.ParseFailOn(v.s) // checked
 				c.scan.Settings.FailOn = v.s
 			}},
+		{name: "fail-on-crawl-errors", kind: kindBool, example: "true",
+			usage: "any page that fails to load fails the gate (start URLs and the baseline's payment pages always do)",
+			set:   func(c *crawlConfig, v value) { c.out.failOnCrawlErrors = v.b }},
 		{name: "user-agent", kind: kindString, def: value{s: crawler.DefaultUserAgent}, example: "padlock-ci/1",
 			usage: "User-Agent `STRING` (robots.txt groups are matched against it)",
 			set:   func(c *crawlConfig, v value) { c.scan.Crawl.UserAgent = v.s }},
