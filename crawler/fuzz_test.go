@@ -3,12 +3,14 @@ package crawler
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // addFileSeeds adds every file matching pattern under testdata as one seed.
@@ -291,6 +293,96 @@ func FuzzLinkHeader(f *testing.F) {
 				g.Integrity != r.Integrity || g.CrossOrigin != r.CrossOrigin || g.HasCrossOrigin != r.HasCrossOrigin {
 				t.Fatalf("ParseLinkHeader(%q): resource %+v written back as %q parses as %+v", s, r, link, g)
 			}
+		}
+	})
+}
+
+// FuzzRobots reads robots.txt files as the crawl obeys them. Properties: the same verdict for a
+// path, the same sitemaps and crawl delay whichever line ending the file uses (RFC 9309: CR,
+// LF or CRLF); the crawl delay is between 0 and a minute; every sitemap is a line's text, at
+// most one per line.
+func FuzzRobots(f *testing.F) {
+	for _, s := range [][2]string{
+		{"User-agent: *\nDisallow: /private/\nAllow: /private/ok\nCrawl-delay: 2\nSitemap: https://s.test/sitemap.xml\n", "/private/x"},
+		{"User-agent: padlock\nDisallow: /\n\nUser-agent: *\nAllow: /\n", "/a?b=c"},
+		{"user-agent: PADLOCK/1.0\r\ndisallow: /*.php$\r\ncrawl-delay: 99999999999\r\n", "/x.php"},
+		{"# comment\nUser-agent: *\nDisallow: /a%2Fb\nCrawl-delay: -3\nsitemap:\t /s.xml # x", "/a/b"},
+		{"User-agent: *\nDisallow:\n\xef\xbb\xbfSitemap: x\n", "/"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, body, path string) {
+		u, err := url.Parse("https://s.test/" + strings.TrimPrefix(path, "/"))
+		if err != nil {
+			return
+		}
+		type verdict struct {
+			allowed  bool
+			delay    time.Duration
+			sitemaps []string
+			err      bool
+		}
+		read := func(text string) verdict {
+			group, sitemaps, err := parseRobots(200, []byte(text), "padlock/1.0")
+			e := &robotsEntry{group: group, sitemaps: sitemaps}
+			return verdict{e.allowed(u), e.crawlDelay(), sitemaps, err != nil}
+		}
+		lf := strings.ReplaceAll(strings.ReplaceAll(body, "\r\n", "\n"), "\r", "\n")
+		want := read(lf)
+		if want.delay < 0 || want.delay > time.Minute {
+			t.Fatalf("crawl delay %v", want.delay)
+		}
+		if len(want.sitemaps) > strings.Count(lf, "\n")+1 {
+			t.Fatalf("%d sitemaps from %d lines", len(want.sitemaps), strings.Count(lf, "\n")+1)
+		}
+		for _, s := range want.sitemaps {
+			if !strings.Contains(lf, s) || strings.Contains(s, "\n") {
+				t.Fatalf("sitemap %q is not the text of a line", s)
+			}
+		}
+		for _, eol := range []string{"\r\n", "\r"} {
+			if got := read(strings.ReplaceAll(lf, "\n", eol)); !reflect.DeepEqual(got, want) {
+				t.Fatalf("with %q line endings: %+v, with \\n: %+v", eol, got, want)
+			}
+		}
+	})
+}
+
+// FuzzSitemap reads sitemap files as the crawl does. Properties: a gzipped sitemap reads as the
+// same sitemap unzipped (agreement of two paths); no more URLs than "loc" elements, and no more
+// bytes of URLs than the file has (bounded output); every URL is trimmed and not empty.
+func FuzzSitemap(f *testing.F) {
+	for _, s := range []string{
+		`<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc> https://s.test/a </loc></url><url><loc/></url></urlset>`,
+		`<sitemapindex><sitemap><loc>https://s.test/s1.xml.gz</loc></sitemap><sitemap><loc>&#x68;ttps://s.test/&amp;s2</loc></sitemap></sitemapindex>`,
+		`<urlset><url><x:loc xmlns:x="y"><![CDATA[https://s.test/c]]></x:loc><loc>second</loc></url></urlset>`,
+		"<urlset><url><loc>a</loc><loc>b</loc></url>",
+		"\x1f\x8b not gzip",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		pages, sitemaps, err := parseSitemap(body)
+		if bytes.HasPrefix(body, []byte{0x1f, 0x8b}) {
+			return
+		}
+		size := 0
+		for _, s := range append(append([]string(nil), pages...), sitemaps...) {
+			if s == "" || s != strings.TrimSpace(s) {
+				t.Fatalf("URL %q", s)
+			}
+			size += len(s)
+		}
+		if n := bytes.Count(body, []byte("loc")); len(pages)+len(sitemaps) > n || size > len(body) {
+			t.Fatalf("%d URLs, %d bytes, from %d bytes with %d \"loc\"", len(pages)+len(sitemaps), size, len(body), n)
+		}
+		var zipped bytes.Buffer
+		zw := gzip.NewWriter(&zipped)
+		zw.Write(body)
+		zw.Close()
+		zpages, zsitemaps, zerr := parseSitemap(zipped.Bytes())
+		if (err == nil) != (zerr == nil) || !reflect.DeepEqual(pages, zpages) || !reflect.DeepEqual(sitemaps, zsitemaps) {
+			t.Fatalf("gzipped: %q %q %v; plain: %q %q %v", zpages, zsitemaps, zerr, pages, sitemaps, err)
 		}
 	})
 }

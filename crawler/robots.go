@@ -56,15 +56,22 @@ func (cr *crawl) robotsFor(ctx context.Context, u *url.URL) *robotsEntry {
 			e.err = fmt.Errorf("robots.txt: %w", err)
 			return
 		}
-		data, err := robotstxt.FromStatusAndBytes(r.status, r.bytes())
-		if err != nil {
+		var err error
+		if e.group, e.sitemaps, err = parseRobots(r.status, r.bytes(), cr.cfg.UserAgent); err != nil {
 			e.err = fmt.Errorf("robots.txt: %w", err)
-			return
 		}
-		e.group = data.FindGroup(cr.cfg.UserAgent)
-		e.sitemaps = data.Sitemaps
 	})
 	return e
+}
+
+// parseRobots reads a robots.txt response as the crawl obeys it: the group for userAgent (a
+// 4xx status allows everything, a 5xx disallows everything) and the sitemaps it lists.
+func parseRobots(status int, body []byte, userAgent string) (*robotstxt.Group, []string, error) {
+	data, err := robotstxt.FromStatusAndBytes(status, body)
+	if err != nil {
+		return nil, nil, err
+	}
+	return data.FindGroup(userAgent), data.Sitemaps, nil
 }
 
 // allowed reports whether robots.txt lets the crawler fetch u.
@@ -87,6 +94,10 @@ func (e *robotsEntry) allowed(u *url.URL) bool {
 func (e *robotsEntry) crawlDelay() time.Duration {
 	if e.group == nil {
 		return 0
+	}
+	if e.group.CrawlDelay < 0 {
+		// the library refuses negative delays: this is a huge one (1e11 seconds) overflowed
+		return time.Minute
 	}
 	return min(e.group.CrawlDelay, time.Minute)
 }
@@ -141,23 +152,17 @@ func (cr *crawl) readSitemaps(ctx context.Context, named, guessed []string) (pag
 			continue
 		}
 		seen[it.u] = true
-		doc, err := cr.readSitemap(ctx, it.u)
+		locs, nested, err := cr.readSitemap(ctx, it.u)
 		if err != nil {
 			if it.named {
 				errs = append(errs, Error{URL: it.u, Err: "sitemap: " + err.Error(), Kind: ErrorSitemap})
 			}
 			continue
 		}
-		for _, l := range doc.URLs {
-			if s := strings.TrimSpace(l.Loc); s != "" {
-				pages = append(pages, s)
-			}
-		}
+		pages = append(pages, locs...)
 		if it.nested < 3 {
-			for _, s := range doc.Sitemaps {
-				if loc := strings.TrimSpace(s.Loc); loc != "" {
-					queue = append(queue, item{loc, it.named, it.nested + 1})
-				}
+			for _, loc := range nested {
+				queue = append(queue, item{loc, it.named, it.nested + 1})
 			}
 		}
 	}
@@ -165,32 +170,48 @@ func (cr *crawl) readSitemaps(ctx context.Context, named, guessed []string) (pag
 }
 
 // readSitemap fetches and parses one sitemap file, gzipped or not.
-func (cr *crawl) readSitemap(ctx context.Context, raw string) (*sitemapDoc, error) {
+func (cr *crawl) readSitemap(ctx context.Context, raw string) (pages, sitemaps []string, err error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	r := cr.getSmall(ctx, u, 50<<20, false)
 	defer r.release()
 	if err := r.failure(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if r.status >= 400 {
-		return nil, fmt.Errorf("HTTP %d", r.status)
+		return nil, nil, fmt.Errorf("HTTP %d", r.status)
 	}
-	body := r.bytes()
+	return parseSitemap(r.bytes())
+}
+
+// parseSitemap reads a sitemap (<urlset>) or sitemap index (<sitemapindex>), gzipped or not (at
+// most 50 MB once unzipped): the page URLs and the nested sitemaps it lists, trimmed, empty
+// ones left out.
+func parseSitemap(body []byte) (pages, sitemaps []string, err error) {
 	if bytes.HasPrefix(body, []byte{0x1f, 0x8b}) {
 		zr, err := gzip.NewReader(bytes.NewReader(body))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if body, err = io.ReadAll(io.LimitReader(zr, 50<<20)); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	var doc sitemapDoc
 	if err := xml.Unmarshal(body, &doc); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &doc, nil
+	for _, l := range doc.URLs {
+		if s := strings.TrimSpace(l.Loc); s != "" {
+			pages = append(pages, s)
+		}
+	}
+	for _, l := range doc.Sitemaps {
+		if s := strings.TrimSpace(l.Loc); s != "" {
+			sitemaps = append(sitemaps, s)
+		}
+	}
+	return pages, sitemaps, nil
 }
