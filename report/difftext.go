@@ -83,13 +83,10 @@ func shortHash(h string) string {
 }
 
 func paymentNote(pages []string) string {
-	switch len(pages) {
-	case 0:
+	if len(pages) == 0 {
 		return ""
-	case 1:
-		return " (on 1 payment page)"
 	}
-	return fmt.Sprintf(" (on %d payment pages)", len(pages))
+	return " (on " + plural(len(pages), "payment page") + ")"
 }
 
 // where is the finding's page, with the line when it is known (origin findings have none).
