@@ -322,7 +322,7 @@ func TestNewWithOptions(t *testing.T) {
 
 func TestFormatsRegistered(t *testing.T) {
 	t.Parallel()
-	want := map[string]string{"json": "json", "html": "html", "sarif": "sarif", "junit": "xml", "github": "txt"}
+	want := map[string]string{"json": "json", "html": "html", "sarif": "sarif", "junit": "xml", "github": "txt", "markdown": "md"}
 	got := map[string]bool{}
 	for _, f := range Formats() {
 		got[f] = true

@@ -11,16 +11,19 @@ import (
 // Options tune the writers that need more than the report itself. The zero value gives the
 // defaults that New uses.
 type Options struct {
-	// FailOn is the threshold that fails a JUnit test case. It mirrors the --fail-on gate so
-	// the JUnit view agrees with the exit code.
+	// FailOn is the threshold that fails a JUnit test case and that the Markdown summary counts
+	// findings against. It mirrors the --fail-on gate so those views agree with the exit code.
 	FailOn FailOn
 }
 
 // NewWithOptions returns the writer for a format name, configured by opts. Formats that take
 // no options ignore them.
 func NewWithOptions(format string, opts Options) (Writer, error) {
-	if format == "junit" {
+	switch format {
+	case "junit":
 		return JUnitWriter(opts), nil
+	case "markdown":
+		return MarkdownWriter(opts), nil
 	}
 	return New(format)
 }

@@ -397,6 +397,7 @@ var formats = []struct {
 	{"sarif", "sarif", WriterFunc(writeSARIF)},
 	{"junit", "xml", JUnitWriter{}},
 	{"github", "txt", WriterFunc(writeGitHub)},
+	{"markdown", "md", MarkdownWriter{}},
 }
 
 // Formats lists the output formats padlock can write.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -39,10 +40,16 @@ func usageErr(format string, a ...any) error {
 
 // run is the whole program with its inputs and outputs passed in, so tests run it in-process.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return runWith(ctx, args, os.Getenv, stdout, stderr)
+}
+
+// runWith is run with the environment passed in as well (getenv), so that tests neither read nor
+// write the job summary of the CI that runs them.
+func runWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	// Messages on stderr carry URLs, certificate names and errors from the crawled site: no
 	// escape sequence of theirs reaches the terminal.
 	stderr = termsafe.NewWriter(stderr)
-	app := newApp(ctx, stdout, stderr)
+	app := newApp(ctx, getenv, stdout, stderr)
 	err := app.RunContext(ctx, flagsFirst(app, args))
 	if err == nil {
 		return exitOK
@@ -63,7 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // time (the tests run several) must not write it concurrently.
 var versionPrinter sync.Once
 
-func newApp(ctx context.Context, stdout, stderr io.Writer) *cli.App {
+func newApp(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) *cli.App {
 	// --version prints the same line as the version command (urfave/cli's default adds "version").
 	versionPrinter.Do(func() {
 		cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintln(c.App.Writer, c.App.Version) }
@@ -82,7 +89,7 @@ func newApp(ctx context.Context, stdout, stderr io.Writer) *cli.App {
 		// Only run decides the exit code; urfave/cli must never call os.Exit itself.
 		ExitErrHandler: func(*cli.Context, error) {},
 		Commands: []*cli.Command{
-			crawlCommand(),
+			crawlCommand(getenv),
 			demoCommand(),
 			reportCommand(),
 			diffCommand(),

@@ -49,12 +49,22 @@ func site(t *testing.T, pages map[string]string) (srv *httptest.Server, caFile s
 // flags while parsing, so two apps parsing at once race (the program itself runs one).
 var cliMu sync.Mutex
 
+// noEnv is an empty environment: the tests never see the variables of the CI that runs them
+// (GITHUB_STEP_SUMMARY would have them write into its job summary).
+func noEnv(string) string { return "" }
+
 func runCLI(t *testing.T, ctx context.Context, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	return runCLIEnv(t, ctx, noEnv, args...)
+}
+
+// runCLIEnv is runCLI in an environment.
+func runCLIEnv(t *testing.T, ctx context.Context, getenv func(string) string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	cliMu.Lock()
 	defer cliMu.Unlock()
 	var out, errb bytes.Buffer
-	code = run(ctx, append([]string{"padlock"}, args...), &out, &errb)
+	code = runWith(ctx, append([]string{"padlock"}, args...), getenv, &out, &errb)
 	validateWrittenReport(t, args, out.Bytes())
 	return code, out.String(), errb.String()
 }
@@ -276,7 +286,7 @@ func TestStdoutStaysCleanForDashOutput(t *testing.T) {
 
 func TestFlagsAfterArguments(t *testing.T) {
 	t.Parallel()
-	app := newApp(context.Background(), io.Discard, io.Discard)
+	app := newApp(context.Background(), noEnv, io.Discard, io.Discard)
 	got := strings.Join(flagsFirst(app, []string{"padlock", "crawl", "https://a/", "--max-pages", "5", "-q", "https://b/", "-o=x.json", "--", "-weird"}), " ")
 	want := "padlock crawl --max-pages 5 -q -o=x.json https://a/ https://b/ -- -weird"
 	if got != want {
@@ -752,5 +762,68 @@ func TestRulesCommandNamesPaymentSeverities(t *testing.T) {
 		if want := map[bool]string{true: r.OnPayment().String()}[r.PaymentRaises]; d.PaymentSeverity != want {
 			t.Errorf("%s: payment_severity %q, want %q", d.ID, d.PaymentSeverity, want)
 		}
+	}
+}
+
+// Under GitHub Actions: the annotations go to standard output whatever -o says (Actions reads
+// them from the step's log only), the markdown report is appended to $GITHUB_STEP_SUMMARY, and
+// the other reports go where -o says.
+func TestGitHubAnnotationsAndJobSummary(t *testing.T) {
+	t.Parallel()
+	srv, ca := site(t, map[string]string{"/": `<script src="http://cdn.example.test/a.js"></script><a href="http://old.example.test/">o</a>`})
+	tmp := t.TempDir()
+	summary := filepath.Join(tmp, "step_summary.md")
+	if err := os.WriteFile(summary, []byte("earlier step\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := func(k string) string {
+		if k == "GITHUB_STEP_SUMMARY" {
+			return summary
+		}
+		return ""
+	}
+	dir := filepath.Join(tmp, "reports") + "/"
+	code, stdout, stderr := runCLIEnv(t, context.Background(), env, "crawl", "--ca-file", ca, "--ignore-robots", "--check-resources", "none",
+		"-f", "json", "-f", "github", "-f", "markdown", "-o", dir, srv.URL+"/")
+	if code != exitFindings {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if !strings.HasPrefix(stdout, "::error title=mixed-content-blockable::") || !strings.Contains(stdout, "::notice title=insecure-link::") {
+		t.Errorf("annotations on standard output, errors first:\n%s", stdout)
+	}
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, " ") != "padlock.json" {
+		t.Errorf("reports folder has %v, want only padlock.json (annotations on stdout, markdown in the job summary)", names)
+	}
+	data, _ := os.ReadFile(summary)
+	if !strings.HasPrefix(string(data), "earlier step\n### padlock: 1 error, 2 warnings, 1 info\n") || !strings.Contains(string(data), "| error | mixed-content-blockable |") {
+		t.Errorf("job summary not appended:\n%s", data)
+	}
+	if !strings.Contains(stderr, "padlock: job summary appended to "+summary) {
+		t.Errorf("stderr does not say where the summary went:\n%s", stderr)
+	}
+
+	// Outside Actions the markdown report is a file like the others.
+	code, _, stderr = runCLI(t, context.Background(), "crawl", "-q", "--ca-file", ca, "--ignore-robots", "--check-resources", "none",
+		"-f", "json", "-f", "markdown", "-o", dir, srv.URL+"/")
+	if md, err := os.ReadFile(filepath.Join(dir, "padlock.md")); code != exitFindings || err != nil || !strings.HasPrefix(string(md), "### padlock:") {
+		t.Errorf("markdown into the folder: exit %d, %v\n%s", code, err, stderr)
+	}
+
+	// Annotations and another report cannot share standard output.
+	code, _, stderr = runCLI(t, context.Background(), "crawl", "-f", "json", "-f", "github", "-o", "-", srv.URL+"/")
+	if code != exitTrouble || !strings.Contains(stderr, "the github annotations go to standard output: give the json report a file or folder instead") {
+		t.Errorf("-f github -f json -o -: exit %d\n%s", code, stderr)
+	}
+	// One report file beside the annotations: -o names the file.
+	one := filepath.Join(tmp, "one.sarif")
+	code, stdout, stderr = runCLI(t, context.Background(), "crawl", "-q", "--ca-file", ca, "--ignore-robots", "--check-resources", "none",
+		"-f", "sarif", "-f", "github", "-o", one, srv.URL+"/")
+	if st, err := os.Stat(one); code != exitFindings || err != nil || !st.Mode().IsRegular() || !strings.Contains(stdout, "::error ") {
+		t.Errorf("-f sarif -f github -o one.sarif: exit %d, %v, stdout:\n%s\n%s", code, err, stdout, stderr)
 	}
 }

@@ -19,7 +19,7 @@ import (
 	"github.com/padlock-scan/padlock/scan"
 )
 
-func crawlCommand() *cli.Command {
+func crawlCommand(getenv func(string) string) *cli.Command {
 	return &cli.Command{
 		Name:      "crawl",
 		Usage:     "crawl from the start URLs and report",
@@ -29,6 +29,10 @@ func crawlCommand() *cli.Command {
 			opt, out, err := crawlOptions(c)
 			if err != nil {
 				return err
+			}
+			if slices.Contains(out.formats, "markdown") {
+				// Under GitHub Actions the job summary is the Markdown report's place.
+				out.summary = getenv("GITHUB_STEP_SUMMARY")
 			}
 			return runCrawl(c.Context, opt, out, c.App.Writer, c.App.ErrWriter)
 		},
@@ -46,6 +50,26 @@ type output struct {
 	// failOnCrawlErrors: any page that fails to load fails the gate, not only start URLs and
 	// the baseline's payment pages.
 	failOnCrawlErrors bool
+	// summary is the job summary file ($GITHUB_STEP_SUMMARY) the markdown report is appended
+	// to; "" writes it where --output says, as the other formats.
+	summary string
+}
+
+// toStdout is the format written to standard output whatever --output says: GitHub reads
+// workflow commands (annotations) from a step's log only.
+const toStdout = "github"
+
+// fileFormats are the formats that --output places: all but the annotations and a markdown
+// report that goes to the job summary.
+func (out output) fileFormats() []string {
+	var fs []string
+	for _, f := range out.formats {
+		if f == toStdout || (f == "markdown" && out.summary != "") {
+			continue
+		}
+		fs = append(fs, f)
+	}
+	return fs
 }
 
 // runCrawl runs the audit, writes every report (also after an interruption) and maps the outcome
@@ -75,7 +99,7 @@ func runCrawl(ctx context.Context, opt scan.Options, out output, stdout, stderr 
 		return &exitError{code: exitTrouble, err: werr}
 	}
 	if !out.quiet {
-		printSummary(stderr, rep, paths, out.baseline != nil)
+		printSummary(stderr, rep, paths, out)
 	}
 	switch {
 	case errors.Is(err, crawler.ErrNoStart):
@@ -126,72 +150,133 @@ func fetchHint(kinds []crawler.ErrorKind) string {
 	return ""
 }
 
-// writeReports writes each format where --output says and returns the paths written.
+// oneForStdout says what is wrong with writing these formats to standard output (-o -): it takes
+// one, and the GitHub annotations always go there.
+func oneForStdout(formats []string) error {
+	others := slices.DeleteFunc(slices.Clone(formats), func(f string) bool { return f == toStdout })
+	switch {
+	case len(others) > 1:
+		return fmt.Errorf("standard output takes one format, %d were asked for: give a folder instead", len(others))
+	case len(others) == 1 && len(others) < len(formats):
+		return fmt.Errorf("the github annotations go to standard output: give the %s report a file or folder instead", others[0])
+	}
+	return nil
+}
+
+// writeReports writes each format where it goes and returns the paths written: the file formats
+// where --output says, the markdown report appended to the job summary when there is one, and
+// the GitHub annotations to standard output, last.
 func writeReports(rep *report.Report, out output, stdout io.Writer) ([]string, error) {
-	if out.path == "-" {
-		w, err := report.NewWithOptions(out.formats[0], report.Options{FailOn: out.failOn})
+	opts := report.Options{FailOn: out.failOn}
+	var paths []string
+	if files := out.fileFormats(); out.path == "-" && len(files) > 0 {
+		w, err := report.NewWithOptions(files[0], opts)
 		if err != nil {
 			return nil, err
 		}
-		return nil, w.Write(stdout, rep)
+		if err := w.Write(stdout, rep); err != nil {
+			return nil, err
+		}
 	}
-	var paths []string
-	for i, path := range reportPaths(out) {
-		if err := writeReportFile(path, out.formats[i], rep, out.failOn); err != nil {
+	for _, t := range reportPaths(out) {
+		if err := writeReportFile(t.path, t.format, rep, out.failOn); err != nil {
 			return paths, err
 		}
-		paths = append(paths, path)
+		paths = append(paths, t.path)
+	}
+	if out.summary != "" {
+		if err := appendSummary(out.summary, rep, opts); err != nil {
+			return paths, err
+		}
+		paths = append(paths, out.summary)
+	}
+	if slices.Contains(out.formats, toStdout) {
+		w, _ := report.NewWithOptions(toStdout, opts)
+		if err := w.Write(stdout, rep); err != nil {
+			return paths, err
+		}
 	}
 	return paths, nil
 }
 
-// reportPaths is the file each format goes to (none for standard output).
-func reportPaths(out output) []string {
+// appendSummary appends the markdown report to the job summary file: earlier steps' summaries
+// stay.
+func appendSummary(path string, rep *report.Report, opts report.Options) error {
+	w, _ := report.NewWithOptions("markdown", opts)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("write the job summary: %w", err)
+	}
+	if err := w.Write(f, rep); err != nil {
+		f.Close()
+		return fmt.Errorf("write the job summary: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write the job summary: %w", err)
+	}
+	return nil
+}
+
+// target is a report written to a file.
+type target struct{ format, path string }
+
+// reportPaths is the file each file format goes to (none for standard output).
+func reportPaths(out output) []target {
+	files := out.fileFormats()
 	if out.path == "-" {
 		return nil
 	}
 	folder := ""
 	switch {
-	case out.path == "" && len(out.formats) > 1:
+	case out.path == "" && len(files) > 1:
 		folder = "."
-	case out.path != "" && (len(out.formats) > 1 || isDir(out.path) || strings.HasSuffix(out.path, string(os.PathSeparator)) || strings.HasSuffix(out.path, "/")):
+	case out.path != "" && (len(files) > 1 || isDir(out.path) || strings.HasSuffix(out.path, string(os.PathSeparator)) || strings.HasSuffix(out.path, "/")):
 		folder = out.path
 	}
-	paths := make([]string, len(out.formats))
-	for i, f := range out.formats {
+	targets := make([]target, len(files))
+	for i, f := range files {
+		targets[i].format = f
 		switch {
 		case folder != "":
-			paths[i] = filepath.Join(folder, "padlock."+report.Extension(f))
+			targets[i].path = filepath.Join(folder, "padlock."+report.Extension(f))
 		case out.path != "":
-			paths[i] = out.path
+			targets[i].path = out.path
 		default:
-			paths[i] = "padlock-report." + report.Extension(f)
+			targets[i].path = "padlock-report." + report.Extension(f)
 		}
 	}
-	return paths
+	return targets
 }
 
 // checkWritable makes sure every report can be written before a crawl that may take an hour:
 // it creates the folders and a temporary file beside each report, then removes the file.
 func checkWritable(out output) error {
-	for i, path := range reportPaths(out) {
+	if out.summary != "" {
+		f, err := os.OpenFile(out.summary, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			return fmt.Errorf("cannot write the job summary to %s: %w", out.summary, err)
+		}
+		f.Close()
+	}
+	for _, t := range reportPaths(out) {
+		path := t.path
 		if special(path) {
 			// A device or a pipe (-o /dev/null, a FIFO): opening it is the check.
 			f, err := os.OpenFile(path, os.O_WRONLY, 0)
 			if err != nil {
-				return fmt.Errorf("cannot write the %s report to %s: %w", out.formats[i], path, err)
+				return fmt.Errorf("cannot write the %s report to %s: %w", t.format, path, err)
 			}
 			f.Close()
 			continue
 		}
 		if dir := filepath.Dir(path); dir != "." {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return fmt.Errorf("cannot write the %s report to %s: %w", out.formats[i], path, err)
+				return fmt.Errorf("cannot write the %s report to %s: %w", t.format, path, err)
 			}
 		}
 		f, err := os.OpenFile(path+".tmp", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 		if err != nil {
-			return fmt.Errorf("cannot write the %s report to %s: %w", out.formats[i], path, err)
+			return fmt.Errorf("cannot write the %s report to %s: %w", t.format, path, err)
 		}
 		f.Close()
 		os.Remove(path + ".tmp")
@@ -256,9 +341,13 @@ func isDir(p string) bool {
 }
 
 // printSummary prints the report's summary, where the reports are and the peak memory.
-func printSummary(w io.Writer, rep *report.Report, paths []string, baseline bool) {
-	_ = report.WriteSummary(w, rep, baseline) // stderr: nowhere to report a failure to
+func printSummary(w io.Writer, rep *report.Report, paths []string, out output) {
+	_ = report.WriteSummary(w, rep, out.baseline != nil) // stderr: nowhere to report a failure to
 	for _, p := range paths {
+		if p == out.summary {
+			fmt.Fprintf(w, "padlock: job summary appended to %s\n", p)
+			continue
+		}
 		fmt.Fprintf(w, "padlock: report written to %s\n", p)
 	}
 	if b, ok := peakMemory(); ok {

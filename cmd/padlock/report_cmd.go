@@ -41,14 +41,16 @@ func reportCommand() *cli.Command {
 				return usageErr("--fail-on %q: want error, warning, info or never", c.String("fail-on"))
 			}
 			out := output{formats: formats, path: c.String("output"), failOn: failOn}
-			if out.path == "" && len(formats) > 1 {
-				return usageErr("%d formats need a folder: add -o DIR (one format alone goes to standard output)", len(formats))
+			if files := out.fileFormats(); out.path == "" && len(files) > 1 {
+				return usageErr("%d formats need a folder: add -o DIR (one format alone goes to standard output)", len(files))
 			}
 			if out.path == "" {
 				out.path = "-"
 			}
-			if out.path == "-" && len(formats) > 1 {
-				return usageErr("--output -: standard output takes one format, %d were asked for; give a folder with -o DIR", len(formats))
+			if out.path == "-" {
+				if err := oneForStdout(formats); err != nil {
+					return usageErr("--output -: %v", err)
+				}
 			}
 			if _, err := writeReports(rep, out, c.App.Writer); err != nil {
 				return &exitError{code: exitTrouble, err: err}

@@ -461,8 +461,10 @@ func checkTogether(vals map[string]value) (string, error) {
 		}
 		seen[f] = true
 	}
-	if vals["output"].s == "-" && len(formats) > 1 {
-		return "output", fmt.Errorf("standard output takes one format, %d were asked for", len(formats))
+	if vals["output"].s == "-" {
+		if err := oneForStdout(formats); err != nil {
+			return "output", err
+		}
 	}
 	_, name, err := selectRules(vals)
 	return name, err
