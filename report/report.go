@@ -90,6 +90,7 @@ func (r *Report) Checked(rule string) bool {
 
 // Stats are the report's counts.
 type Stats struct {
+	// Pages is the number of entries in Pages: parsed, failed (with Error) and redirect records.
 	Pages     int `json:"pages"`
 	Resources int `json:"resources"`
 	Findings  int `json:"findings"`

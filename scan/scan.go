@@ -130,10 +130,16 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		addFindings(rules.RunOrigin(selected, &res.Origins[i], &opt.Rules))
 	}
 	rep.Scripts = inv.list()
+	unreachable := unreachableOrigins(rep.Errors)
 	for _, e := range res.Errors {
+		if e.Kind == crawler.ErrorRobots && unreachable[originOf(e.URL)] {
+			continue // the origin's pages failed the same way: one cause, one error
+		}
 		rep.Errors = append(rep.Errors, report.Error{URL: e.URL, Error: e.Err, Kind: e.Kind})
 	}
-	rep.Stats.Pages = res.Pages
+	// Every record of pages[] (parsed, failed, or a redirect), so the two never disagree;
+	// --max-pages counts only the HTML pages parsed.
+	rep.Stats.Pages = len(rep.Pages)
 	rep.Stats.Requests = res.Requests
 	rep.Stats.NotCrawled = res.NotCrawled
 	rep.Stats.Skipped = res.Skipped
@@ -190,4 +196,27 @@ func (op ownPages) attribute(o *crawler.Origin) {
 // originKey is an HTTPS origin as crawler.Origin.Origin spells it: the default port left out.
 func originKey(u *url.URL) string {
 	return "https://" + strings.TrimSuffix(strings.ToLower(u.Host), ":443")
+}
+
+// unreachableOrigins are the scheme://host[:port] of the pages that got no answer at all
+// (timeout, DNS, refused, blocked, TLS): their robots.txt failed for the same reason.
+func unreachableOrigins(pageErrors []report.Error) map[string]bool {
+	out := map[string]bool{}
+	for _, e := range pageErrors {
+		switch e.Kind {
+		case crawler.ErrorTimeout, crawler.ErrorDNS, crawler.ErrorRefused, crawler.ErrorBlocked,
+			crawler.ErrorUntrusted, crawler.ErrorTLS, crawler.ErrorNetwork:
+			out[originOf(e.URL)] = true
+		}
+	}
+	return out
+}
+
+// originOf is a URL's scheme://host[:port], "" when it has none.
+func originOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host)
 }
