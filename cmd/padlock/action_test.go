@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // TestGitHubAction runs the action's steps (scripts/action.sh, as action.yml calls them) the way
@@ -133,5 +135,59 @@ func TestGitHubAction(t *testing.T) {
 	code, _, _ = step(work, append(inputs, "INPUT_FAIL=false", "INPUT_ARGS=--max-pages 0"), "run")
 	if got := outputs(); code != exitTrouble || got["exit-code"] != "2" || got["report"] != "" || got["sarif"] != "" {
 		t.Errorf("bad arguments: exit %d, outputs %v", code, got)
+	}
+}
+
+// action.yml and scripts/action.sh agree: every input reaches the run step as INPUT_<NAME> and
+// is read by the script, and every output is one the script writes.
+func TestActionYAMLMatchesTheScript(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join("..", "..", "action.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	script, err := os.ReadFile(filepath.Join("..", "..", "scripts", "action.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var action struct {
+		Inputs  map[string]struct{ Default string }
+		Outputs map[string]struct{ Value string }
+		Runs    struct {
+			Using string
+			Steps []struct {
+				ID  string
+				Env map[string]string
+			}
+		}
+	}
+	if err := yaml.Unmarshal(data, &action); err != nil {
+		t.Fatal(err)
+	}
+	if action.Runs.Using != "composite" {
+		t.Errorf("runs.using = %q", action.Runs.Using)
+	}
+	var env map[string]string
+	for _, s := range action.Runs.Steps {
+		if s.ID == "crawl" {
+			env = s.Env
+		}
+	}
+	for name := range action.Inputs {
+		v := "INPUT_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+		if env[v] != "${{ inputs."+name+" }}" {
+			t.Errorf("input %s: the crawl step sets %s to %q", name, v, env[v])
+		}
+		if !strings.Contains(string(script), v) {
+			t.Errorf("input %s: scripts/action.sh never reads %s", name, v)
+		}
+	}
+	for name, o := range action.Outputs {
+		if o.Value != "${{ steps.crawl.outputs."+name+" }}" {
+			t.Errorf("output %s = %q", name, o.Value)
+		}
+		if !strings.Contains(string(script), name+"=") {
+			t.Errorf("output %s: scripts/action.sh never writes it", name)
+		}
 	}
 }
