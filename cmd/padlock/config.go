@@ -56,6 +56,9 @@ func parseConfig(path string, data []byte) (*configFile, error) {
 		return cf, nil // an empty file sets nothing
 	}
 	doc := root.Content[0]
+	if isNull(doc) {
+		return cf, nil // "---" alone, or comments: a document that sets nothing
+	}
 	if doc.Kind != yaml.MappingNode {
 		return nil, usageErr("config %s:%d: want a mapping of settings (key: value)", path, doc.Line)
 	}
