@@ -140,7 +140,31 @@ func (rd *reader) report() (*Report, error) {
 		return nil, &ReadError{Msg: "data after the report"}
 	}
 
-	// The head: checked with the arrays present but empty, decoded without them.
+	var head Report
+	if !quickHead(rd.head, arrays) || decodeHead(rd.head, &head) != nil {
+		if head, err = rd.checkHead(arrays); err != nil {
+			return nil, err
+		}
+	}
+	head.Pages, head.Findings = rep.Pages, rep.Findings
+	return &head, nil
+}
+
+// decodeHead decodes the head's keys one at a time into rep: each is a field's exact name.
+func decodeHead(head map[string]json.RawMessage, rep *Report) error {
+	var b []byte
+	for k, raw := range head {
+		b = append(append(append(append(b[:0], '{'), strconv.Quote(k)...), ':'), raw...)
+		if err := json.Unmarshal(append(b, '}'), rep); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkHead checks the head with the schema library, the arrays present but empty, and decodes
+// it: what quickHead was not sure of.
+func (rd *reader) checkHead(arrays map[string]bool) (Report, error) {
 	whole := map[string]json.RawMessage{}
 	for k, v := range rd.head {
 		whole[k] = v
@@ -150,28 +174,23 @@ func (rd *reader) report() (*Report, error) {
 	}
 	b, err := json.Marshal(whole)
 	if err != nil {
-		return nil, err
+		return Report{}, err
 	}
 	root, err := schema.Compiled()
 	if err != nil {
-		return nil, err
+		return Report{}, err
 	}
 	inst, err := check(b, root, "")
 	if err != nil {
-		return nil, err
+		return Report{}, err
 	}
 	for k := range arrays {
 		delete(inst.(map[string]any), k)
 	}
 	if b, err = json.Marshal(rd.head); err != nil {
-		return nil, err
+		return Report{}, err
 	}
-	head, err := decodeChecked[Report](b, inst, "")
-	if err != nil {
-		return nil, err
-	}
-	head.Pages, head.Findings = rep.Pages, rep.Findings
-	return &head, nil
+	return decodeChecked[Report](b, inst, "")
 }
 
 // readArray reads the array at key one element at a time: each is checked against sch, the

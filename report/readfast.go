@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/padlock-scan/padlock/report/schema"
 )
@@ -22,14 +23,17 @@ type quickNode struct {
 	unsure    bool // a keyword quickValid does not check: always "not sure"
 	types     int  // the JSON types allowed (quickObject...); 0 for any
 	props     map[string]*quickNode
-	required  []string
-	closed    bool       // additionalProperties: false
-	addl      *quickNode // additionalProperties as a schema
+	required  map[string]uint64 // each required property's bit
+	all       uint64            // every required property's bit
+	closed    bool              // additionalProperties: false
+	addl      *quickNode        // additionalProperties as a schema
 	propNames *quickNode
 	items     *quickNode
 	enum      map[string]bool // allowed strings
 	pattern   *regexp.Regexp
 	min, max  *int64
+	constant  *int64 // const, a whole number
+	dateTime  bool   // format: date-time
 	ref       string
 }
 
@@ -45,18 +49,17 @@ const (
 var quickTypes = map[string]int{"object": quickObject, "array": quickArray, "string": quickString,
 	"integer": quickInteger, "boolean": quickBoolean, "null": quickNull}
 
-// quickSchema compiles every definition in the report schema's $defs; nil when the schema does
-// not parse (the schema library then checks every page).
+// quickSchema compiles every definition in the report schema's $defs, and the schema itself as
+// "#"; nil when the schema does not parse (the schema library then checks everything).
 func quickSchema() map[string]*quickNode {
-	var root struct {
-		Defs map[string]any `json:"$defs"`
-	}
+	var root map[string]any
 	if json.Unmarshal(schema.V1, &root) != nil {
 		return nil
 	}
-	defs := map[string]*quickNode{}
-	for name, d := range root.Defs {
-		defs[name] = compileQuick(d)
+	defs := map[string]*quickNode{"#": compileQuick(root)}
+	d, _ := root["$defs"].(map[string]any)
+	for name, def := range d {
+		defs[name] = compileQuick(def)
 	}
 	return defs
 }
@@ -69,7 +72,7 @@ func compileQuick(v any) *quickNode {
 	n := &quickNode{}
 	for k, val := range m {
 		switch k {
-		case "description", "title":
+		case "description", "title", "$schema", "$id", "$defs":
 		case "$ref":
 			n.ref, _ = val.(string)
 			_, described := m["description"]
@@ -97,9 +100,14 @@ func compileQuick(v any) *quickNode {
 			}
 		case "required":
 			list, _ := val.([]any)
-			for _, e := range list {
+			n.required = map[string]uint64{}
+			for i, e := range list {
 				s, _ := e.(string)
-				n.required = append(n.required, s)
+				n.required[s] = 1 << i
+				n.all |= 1 << i
+			}
+			if len(list) > 64 {
+				n.unsure = true
 			}
 		case "additionalProperties":
 			if b, ok := val.(bool); ok {
@@ -128,6 +136,16 @@ func compileQuick(v any) *quickNode {
 				n.unsure = true
 			}
 			n.pattern = re
+		case "const":
+			f, ok := val.(float64)
+			i := int64(f)
+			if !ok || float64(i) != f {
+				n.unsure = true
+			}
+			n.constant = &i
+		case "format":
+			n.dateTime = val == "date-time"
+			n.unsure = n.unsure || !n.dateTime
 		case "minimum", "maximum":
 			f, ok := val.(float64)
 			i := int64(f)
@@ -152,12 +170,48 @@ var quick = quickSchema()
 // quickValid reports whether raw, one well-formed JSON value, surely validates against the
 // definition name. false means "not sure", not "invalid".
 func quickValid(name string, raw []byte) bool {
-	n := quick[name]
+	return quickValue(quick[name], raw)
+}
+
+func quickValue(n *quickNode, raw []byte) bool {
 	if n == nil {
 		return false
 	}
 	s := quickScanner{b: raw}
 	return s.value(n) && s.space() == len(s.b)
+}
+
+// quickHead reports whether a report's keys other than pages and findings (head), with those
+// two arrays (each element checked on its own already) where arrays says, surely validate
+// against the schema.
+func quickHead(head map[string]json.RawMessage, arrays map[string]bool) bool {
+	root := target(quick["#"])
+	if root == nil || root.unsure || !root.closed {
+		return false
+	}
+	var seen uint64
+	for k, raw := range head {
+		if !quickValue(root.props[k], raw) {
+			return false
+		}
+		seen |= root.required[k]
+	}
+	for k := range arrays {
+		seen |= root.required[k]
+	}
+	return seen == root.all
+}
+
+var quickTime = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$`)
+
+// quickDateTime reports whether s is surely an RFC 3339 date-time: the strict form, and a date
+// and time Go reads (it knows the days of each month, and refuses a leap second).
+func quickDateTime(s []byte) bool {
+	if !quickTime.Match(s) {
+		return false
+	}
+	_, err := time.Parse(time.RFC3339Nano, string(s))
+	return err == nil
 }
 
 type quickScanner struct {
@@ -202,7 +256,7 @@ func (s *quickScanner) value(n *quickNode) bool {
 		return allows(n, quickArray) && s.array(n)
 	case c == '"':
 		str, plain, ok := s.str()
-		return ok && allows(n, quickString) && (plain || n.enum == nil && n.pattern == nil) && s.checkString(n, str)
+		return ok && allows(n, quickString) && (plain || n.enum == nil && n.pattern == nil) && checkString(n, str)
 	case c == 't' || c == 'f':
 		if n.types&quickBoolean == 0 {
 			return false
@@ -212,7 +266,7 @@ func (s *quickScanner) value(n *quickNode) bool {
 		} else {
 			s.i += 5
 		}
-		return s.i <= len(s.b) && n.enum == nil && n.pattern == nil
+		return s.i <= len(s.b) && n.enum == nil && n.pattern == nil && n.constant == nil && !n.dateTime
 	case c == '-' || ('0' <= c && c <= '9'):
 		start := s.i
 		s.i++
@@ -223,22 +277,22 @@ func (s *quickScanner) value(n *quickNode) bool {
 			return false // not a plain integer that surely fits
 		}
 		v, err := strconv.ParseInt(string(s.b[start:s.i]), 10, 64)
-		return err == nil && allows(n, quickInteger) && n.enum == nil && n.pattern == nil &&
-			(n.min == nil || v >= *n.min) && (n.max == nil || v <= *n.max)
+		return err == nil && allows(n, quickInteger) && n.enum == nil && n.pattern == nil && !n.dateTime &&
+			(n.min == nil || v >= *n.min) && (n.max == nil || v <= *n.max) && (n.constant == nil || v == *n.constant)
 	}
 	return false // null: the schema allows it nowhere quickValid answers for
 }
 
 // str reads a string; plain is false when it has escapes or bytes beyond ASCII, which the
 // schema library reads its own way (quickValid then checks no pattern, enum or key with it).
-func (s *quickScanner) str() (str string, plain, ok bool) {
+func (s *quickScanner) str() (str []byte, plain, ok bool) {
 	start := s.i + 1
 	plain = true
 	for i := start; i < len(s.b); i++ {
 		switch c := s.b[i]; {
 		case c == '"':
 			s.i = i + 1
-			return string(s.b[start:i]), plain, true
+			return s.b[start:i], plain, true
 		case c == '\\':
 			plain = false
 			i++
@@ -246,25 +300,28 @@ func (s *quickScanner) str() (str string, plain, ok bool) {
 			plain = false
 		}
 	}
-	return "", false, false
+	return nil, false, false
 }
 
-func (s *quickScanner) checkString(n *quickNode, str string) bool {
-	if n.min != nil || n.max != nil {
+func checkString(n *quickNode, str []byte) bool {
+	if n.min != nil || n.max != nil || n.constant != nil {
 		return false
 	}
-	if n.enum != nil && !n.enum[str] {
+	if n.dateTime && !quickDateTime(str) {
 		return false
 	}
-	return n.pattern == nil || n.pattern.MatchString(str)
+	if n.enum != nil && !n.enum[string(str)] {
+		return false
+	}
+	return n.pattern == nil || n.pattern.Match(str)
 }
 
 func (s *quickScanner) object(n *quickNode) bool {
-	if n.enum != nil || n.pattern != nil || n.min != nil || n.max != nil || n.items != nil {
+	if n.enum != nil || n.pattern != nil || n.min != nil || n.max != nil || n.items != nil || n.constant != nil || n.dateTime {
 		return false
 	}
-	s.i++ // {
-	seen := make(map[string]bool, len(n.props))
+	s.i++           // {
+	var seen uint64 // the required properties seen
 	for first := true; ; first = false {
 		s.space()
 		if s.i < len(s.b) && s.b[s.i] == '}' {
@@ -287,7 +344,7 @@ func (s *quickScanner) object(n *quickNode) bool {
 		}
 		// A key given twice is checked twice: the library checks the last value, so that is
 		// sure too.
-		seen[key] = true
+		seen |= n.required[string(key)]
 		if n.propNames != nil && !s.nameValid(n.propNames, key) {
 			return false
 		}
@@ -296,7 +353,7 @@ func (s *quickScanner) object(n *quickNode) bool {
 			return false
 		}
 		s.i++
-		child := n.props[key]
+		child := n.props[string(key)]
 		if child == nil {
 			if n.closed {
 				return false
@@ -310,22 +367,18 @@ func (s *quickScanner) object(n *quickNode) bool {
 			return false
 		}
 	}
-	for _, r := range n.required {
-		if !seen[r] {
-			return false
-		}
-	}
-	return true
+	return seen == n.all
 }
 
-func (s *quickScanner) nameValid(n *quickNode, key string) bool {
+func (s *quickScanner) nameValid(n *quickNode, key []byte) bool {
 	n = target(n)
 	return n != nil && !n.unsure && allows(n, quickString) && n.props == nil &&
-		n.items == nil && !n.closed && n.addl == nil && s.checkString(n, key)
+		n.items == nil && !n.closed && n.addl == nil && checkString(n, key)
 }
 
 func (s *quickScanner) array(n *quickNode) bool {
-	if n.enum != nil || n.pattern != nil || n.min != nil || n.max != nil || n.props != nil || n.required != nil || n.closed || n.addl != nil {
+	if n.enum != nil || n.pattern != nil || n.min != nil || n.max != nil || n.props != nil || n.required != nil || n.closed || n.addl != nil ||
+		n.constant != nil || n.dateTime {
 		return false
 	}
 	s.i++ // [
