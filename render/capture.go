@@ -1,0 +1,472 @@
+package render
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/chromedp/cdproto/audits"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// Mixed-content outcomes, from Audits MixedContentIssue and Network.loadingFailed.
+const (
+	MixedBlocked  = "blocked"  // Chromium refused the request
+	MixedUpgraded = "upgraded" // Chromium fetched it over https instead
+	MixedWarning  = "warning"  // Chromium loaded it over http and warned
+)
+
+// Request is one request the browser made (or refused to make) while rendering the page.
+type Request struct {
+	URL    string // as requested (before any upgrade)
+	Method string
+	// Type is the DevTools resource type: Document, Stylesheet, Image, Media, Font, Script,
+	// TextTrack, XHR, Fetch, Prefetch, EventSource, WebSocket, Manifest, Ping, CSPViolationReport,
+	// Preflight, Other.
+	Type     string
+	FrameURL string // URL of the document that made the request
+	Frame    bool   // made by a frame's document, not the page's own
+	// InitiatorType is the DevTools initiator type: parser, script, preload, SignedExchange,
+	// preflight, other.
+	InitiatorType string
+	// Initiator is the URL of the script that made the request (the page's URL for an inline
+	// script), or of the document or stylesheet whose parser did; "" when unknown.
+	Initiator string
+	Stack     []string // script URLs on the initiating stack, innermost first, without repeats
+
+	Status   int    // status of the final response; 0 when none arrived
+	MimeType string // of the final response
+	FinalURL string // URL of the final response (after redirects and upgrades)
+	Failed   string // Network.loadingFailed errorText
+	Blocked  string // Network.loadingFailed blockedReason (mixed-content, csp, ...)
+	// Mixed is what Chromium did about mixed content: MixedBlocked, MixedUpgraded,
+	// MixedWarning, or "" when it raised no mixed-content issue.
+	Mixed string
+
+	id network.RequestID
+}
+
+// Script is a script the browser loaded from a URL.
+type Script struct {
+	URL string
+	// InjectedBy is the script (or, for an inline script, the page) that inserted it; "" when
+	// the page's markup did.
+	InjectedBy string
+	SHA256     string // hex SHA-256 of the body the browser got; "" when it could not be read
+	Size       int
+	Frame      bool // loaded by a frame's document
+}
+
+// Result is what rendering one page captured.
+type Result struct {
+	URL         string
+	FinalURL    string // the main document's URL after redirects
+	Status      int    // the main document's status
+	ContentType string
+	Requests    []Request // in the order the browser made them
+	Scripts     []Script  // scripts the browser loaded, in request order
+	DOM         string    // the page's DOM as HTML once settled (or when the time ran out)
+	Frames      []string  // URLs of the frame documents the page loaded, markup- or script-inserted
+	Err         string    // the page failed to load, or did not settle in time; what was captured is kept
+	TimedOut    bool      // the page did not settle within Options.Timeout
+	Crashed     bool      // the browser died during the page
+	Retried     bool      // the page was rendered a second time after a crash
+	Elapsed     time.Duration
+}
+
+// mutationBinding is the binding the page's MutationObserver calls on DOM changes.
+const mutationBinding = "__padlockDOMChanged"
+
+// mutationScript runs in every document before its own scripts: it reports DOM changes, at
+// most one call per 50 ms, so the quiet window can wait for the DOM to settle.
+const mutationScript = `(function () {
+  var b = window.` + mutationBinding + `; if (!b) return; var due = false;
+  new MutationObserver(function () {
+    if (due) return; due = true;
+    setTimeout(function () { due = false; try { b(""); } catch (e) {} }, 50);
+  }).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+})();`
+
+// tab holds the events of one page, under a lock.
+type tab struct {
+	mu        sync.Mutex
+	opts      *Options
+	mainFrame cdp.FrameID
+	pageURL   string
+	reqs      map[network.RequestID]*Request
+	order     []*Request
+	issues    map[string]string // insecure URL -> outcome, for issues that name no request
+	loaded    bool
+	last      time.Time     // last new request or DOM change
+	changed   chan struct{} // pinged on every event that matters to settling
+	bodies    sync.WaitGroup
+	bodyCtx   context.Context
+	sums      map[network.RequestID]bodySum
+	docStatus int
+	docType   string
+	docURL    string
+	docErr    string
+}
+
+// bodySum is the hash and size of a script body.
+type bodySum struct {
+	sha256 string
+	size   int
+}
+
+func (t *tab) ping() {
+	select {
+	case t.changed <- struct{}{}:
+	default:
+	}
+}
+
+// stackURLs lists the script URLs of a stack, innermost first, async parents included.
+func stackURLs(st *runtime.StackTrace) []string {
+	var out []string
+	for ; st != nil; st = st.Parent {
+		for _, f := range st.CallFrames {
+			if f.URL != "" && !slices.Contains(out, f.URL) {
+				out = append(out, f.URL)
+			}
+		}
+	}
+	return out
+}
+
+func (t *tab) request(id network.RequestID, url, method, typ string, frame cdp.FrameID, docURL string, in *network.Initiator) *Request {
+	r := &Request{URL: url, Method: method, Type: typ, FrameURL: docURL, id: id}
+	r.Frame = frame != "" && frame != t.mainFrame
+	if in != nil {
+		r.InitiatorType = string(in.Type)
+		r.Stack = stackURLs(in.Stack)
+		switch {
+		case len(r.Stack) > 0:
+			r.Initiator = r.Stack[0]
+		case in.URL != "":
+			r.Initiator = in.URL
+		case in.Type == network.InitiatorTypeScript:
+			r.Initiator = docURL
+		}
+	}
+	if typ == string(network.ResourceTypeDocument) && frame == t.mainFrame {
+		r.Initiator, r.InitiatorType = "", "" // the navigation itself
+	}
+	t.reqs[id] = r
+	t.order = append(t.order, r)
+	return r
+}
+
+func (t *tab) event(ev any) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch ev := ev.(type) {
+	case *network.EventRequestWillBeSent:
+		if ev.Request == nil {
+			return
+		}
+		if old, ok := t.reqs[ev.RequestID]; ok && ev.RedirectResponse != nil {
+			// A redirect (or an upgrade, which Chromium reports as an internal redirect): the
+			// same request goes on to another URL.
+			old.FinalURL = ev.Request.URL
+			t.last = time.Now()
+			return
+		}
+		t.request(ev.RequestID, ev.Request.URL, ev.Request.Method, string(ev.Type), ev.FrameID, ev.DocumentURL, ev.Initiator)
+		t.last = time.Now()
+	case *network.EventWebSocketCreated:
+		t.request(ev.RequestID, ev.URL, "GET", string(network.ResourceTypeWebSocket), "", t.pageURL, ev.Initiator)
+		t.last = time.Now()
+	case *network.EventResponseReceived:
+		r := t.reqs[ev.RequestID]
+		if r == nil || ev.Response == nil {
+			return
+		}
+		r.Status, r.MimeType, r.FinalURL = int(ev.Response.Status), ev.Response.MimeType, ev.Response.URL
+		if ev.Type == network.ResourceTypeDocument && ev.FrameID == t.mainFrame {
+			t.docStatus, t.docType, t.docURL = r.Status, r.MimeType, ev.Response.URL
+		}
+	case *network.EventLoadingFinished:
+		r := t.reqs[ev.RequestID]
+		if r != nil && r.Type == string(network.ResourceTypeScript) {
+			t.bodies.Add(1)
+			go t.body(ev.RequestID)
+		}
+	case *network.EventLoadingFailed:
+		r := t.reqs[ev.RequestID]
+		if r == nil {
+			return
+		}
+		r.Failed, r.Blocked = ev.ErrorText, string(ev.BlockedReason)
+		if ev.BlockedReason == network.BlockedReasonMixedContent {
+			r.Mixed = MixedBlocked
+		}
+		if r.Type == string(network.ResourceTypeDocument) && !r.Frame && r.Initiator == "" && t.docStatus == 0 {
+			t.docErr = ev.ErrorText
+		}
+	case *audits.EventIssueAdded:
+		if ev.Issue == nil || ev.Issue.Details == nil || ev.Issue.Details.MixedContentIssueDetails == nil {
+			return
+		}
+		d := ev.Issue.Details.MixedContentIssueDetails
+		var out string
+		switch d.ResolutionStatus {
+		case audits.MixedContentResolutionStatusMixedContentBlocked:
+			out = MixedBlocked
+		case audits.MixedContentResolutionStatusMixedContentAutomaticallyUpgraded:
+			out = MixedUpgraded
+		case audits.MixedContentResolutionStatusMixedContentWarning:
+			out = MixedWarning
+		default:
+			return
+		}
+		if d.Request != nil {
+			if r := t.reqs[d.Request.RequestID]; r != nil {
+				r.Mixed = out
+				return
+			}
+		}
+		t.issues[d.InsecureURL] = out
+	case *runtime.EventBindingCalled:
+		if ev.Name == mutationBinding {
+			t.last = time.Now()
+		}
+	case *page.EventLoadEventFired:
+		t.loaded = true
+	default:
+		return
+	}
+	t.ping()
+}
+
+// body reads a script's body the browser got and hashes it.
+func (t *tab) body(id network.RequestID) {
+	defer t.bodies.Done()
+	ctx, cancel := context.WithTimeout(t.bodyCtx, 5*time.Second)
+	defer cancel()
+	res, err := chromedp.Call(ctx, network.GetResponseBody, network.GetResponseBodyParams{RequestID: id})
+	if err != nil {
+		return
+	}
+	sum := sha256.Sum256(res.Body)
+	t.mu.Lock()
+	t.sums[id] = bodySum{hex.EncodeToString(sum[:]), len(res.Body)}
+	t.mu.Unlock()
+}
+
+// settled reports whether the load event fired and nothing happened for the quiet window.
+func (t *tab) settled(quiet time.Duration) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.loaded && time.Since(t.last) >= quiet
+}
+
+// headerPatterns are the Fetch patterns that pause the requests that may carry the user's
+// headers: those to ScopeHosts. InScope decides each one.
+func headerPatterns(o *Options) []*fetch.RequestPattern {
+	if len(o.Headers) == 0 || o.InScope == nil {
+		return nil
+	}
+	var out []*fetch.RequestPattern
+	for _, h := range o.ScopeHosts {
+		for _, p := range []string{"*://" + h + "/*", "*://" + h + ":*"} {
+			out = append(out, &fetch.RequestPattern{URLPattern: p, RequestStage: fetch.RequestStageRequest})
+		}
+	}
+	return out
+}
+
+// continueWithHeaders lets a paused request go on, with the user's headers when InScope
+// accepts its URL.
+func continueWithHeaders(ctx context.Context, o *Options, ev *fetch.EventRequestPaused) {
+	p := fetch.ContinueRequestParams{RequestID: ev.RequestID}
+	if ev.Request != nil && o.InScope(ev.Request.URL) {
+		seen := map[string]bool{}
+		for k, vs := range o.Headers {
+			seen[strings.ToLower(k)] = true
+			p.Headers = append(p.Headers, &fetch.HeaderEntry{Name: k, Value: strings.Join(vs, ", ")})
+		}
+		for k, v := range ev.Request.Headers {
+			if !seen[strings.ToLower(k)] {
+				p.Headers = append(p.Headers, &fetch.HeaderEntry{Name: k, Value: fmt.Sprint(v)})
+			}
+		}
+	}
+	_, _ = chromedp.Call(ctx, fetch.ContinueRequest, p)
+}
+
+// capturePage renders url in a new incognito context of the browser of bctx.
+func capturePage(ctx context.Context, bctx context.Context, url string, o *Options) *Result {
+	start := time.Now()
+	res := &Result{URL: url}
+	tctx, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
+	defer cancel()
+	// Stop with the caller too.
+	stop := context.AfterFunc(ctx, cancel)
+	defer stop()
+
+	t := &tab{opts: o, pageURL: url, reqs: map[network.RequestID]*Request{}, issues: map[string]string{},
+		sums: map[network.RequestID]bodySum{}, changed: make(chan struct{}, 1), bodyCtx: tctx, last: time.Now()}
+	patterns := headerPatterns(o)
+	err := chromedp.Do(tctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		t.mainFrame = cdp.FrameID(tg.TargetID)
+		return nil
+	}))
+	if err == nil {
+		err = chromedp.Listen(tctx, func(ev any) {
+			if p, ok := ev.(*fetch.EventRequestPaused); ok {
+				go continueWithHeaders(tctx, o, p)
+				return
+			}
+			t.event(ev)
+		})
+	}
+	if err == nil {
+		err = chromedp.Do(tctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			buf := int64(64 << 20)
+			if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{MaxTotalBufferSize: &buf, MaxResourceBufferSize: &buf}); err != nil {
+				return err
+			}
+			if _, err := chromedp.Call(ctx, audits.Enable, cdp.Empty{}); err != nil {
+				return err
+			}
+			if _, err := chromedp.Call(ctx, page.Enable, page.EnableParams{}); err != nil {
+				return err
+			}
+			if _, err := chromedp.Call(ctx, runtime.AddBinding, runtime.AddBindingParams{Name: mutationBinding}); err != nil {
+				return err
+			}
+			if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: mutationScript}); err != nil {
+				return err
+			}
+			if len(patterns) > 0 {
+				if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: patterns}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+	}
+	if err != nil {
+		res.Err = "render: open a tab: " + err.Error()
+		res.Elapsed = time.Since(start)
+		return res
+	}
+
+	deadline := time.Now().Add(o.Timeout)
+	dctx, dcancel := context.WithDeadline(tctx, deadline)
+	defer dcancel()
+	nav, err := chromedp.Call(dctx, page.Navigate, page.NavigateParams{URL: url})
+	switch {
+	case err != nil && dctx.Err() != nil && tctx.Err() == nil:
+		res.Err, res.TimedOut = fmt.Sprintf("the page did not load within %s", o.Timeout), true
+	case err != nil:
+		res.Err = "render: " + err.Error()
+	case nav.ErrorText != "":
+		res.Err = "render: " + nav.ErrorText
+	}
+	if res.Err == "" {
+		// Page ready: the load event and a quiet window (no new request, no DOM change),
+		// within the page's time.
+		tick := time.NewTicker(o.Quiet / 5)
+	wait:
+		for !t.settled(o.Quiet) {
+			select {
+			case <-t.changed:
+			case <-tick.C:
+			case <-dctx.Done():
+				if tctx.Err() == nil {
+					res.Err, res.TimedOut = fmt.Sprintf("the page did not settle within %s", o.Timeout), true
+				}
+				break wait
+			}
+		}
+		tick.Stop()
+	}
+	// The DOM as it stands, even after a timeout (a little extra time for that).
+	if tctx.Err() == nil {
+		ectx, ecancel := context.WithTimeout(tctx, 3*time.Second)
+		if dom, err := chromedp.Run(ectx, chromedp.Evaluate[string](`document.documentElement ? document.documentElement.outerHTML : ""`)); err == nil {
+			res.DOM = dom
+		}
+		ecancel()
+	}
+	t.bodies.Wait()
+
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	res.Status, res.ContentType, res.FinalURL = t.docStatus, t.docType, t.docURL
+	if res.Err == "" && t.docErr != "" {
+		res.Err = "render: " + t.docErr
+	}
+	if res.Err == "" && res.Status >= 400 {
+		// A challenge or a refusal is an error, not an empty page.
+		res.Err = fmt.Sprintf("render: the page answered HTTP %d to the browser", res.Status)
+	}
+	// Chromium requests an upgraded URL over https from the start, and its issue may name no
+	// request: the request to the https copy is the one the page asked for over http.
+	for u, out := range t.issues {
+		rest, ok := strings.CutPrefix(u, "http://")
+		if !ok {
+			continue
+		}
+		for _, r := range t.order {
+			if r.URL == "https://"+rest && r.Mixed == "" {
+				r.URL, r.Mixed = u, out
+				if r.FinalURL == "" {
+					r.FinalURL = "https://" + rest
+				}
+				delete(t.issues, u)
+				break
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for _, r := range t.order {
+		if r.Mixed == "" {
+			r.Mixed = t.issues[r.URL]
+		}
+		seen[r.URL] = true
+		res.Requests = append(res.Requests, *r)
+		if r.Type == string(network.ResourceTypeDocument) && r.Frame {
+			res.Frames = append(res.Frames, r.URL)
+		}
+		if r.Type == string(network.ResourceTypeScript) && r.Status > 0 {
+			s := Script{URL: r.URL, Frame: r.Frame}
+			if r.InitiatorType == string(network.InitiatorTypeScript) {
+				s.InjectedBy = r.Initiator
+			}
+			if sum, ok := t.sums[r.id]; ok {
+				s.SHA256, s.Size = sum.sha256, sum.size
+			}
+			res.Scripts = append(res.Scripts, s)
+		}
+	}
+	// Issues about URLs no request event named (WebSockets refused before they were created).
+	var rest []string
+	for u := range t.issues {
+		if !seen[u] {
+			rest = append(rest, u)
+		}
+	}
+	slices.Sort(rest)
+	for _, u := range rest {
+		typ := string(network.ResourceTypeOther)
+		if strings.HasPrefix(u, "ws:") {
+			typ = string(network.ResourceTypeWebSocket)
+		}
+		res.Requests = append(res.Requests, Request{URL: u, Type: typ, Mixed: t.issues[u], FrameURL: url})
+	}
+	res.Elapsed = time.Since(start)
+	return res
+}

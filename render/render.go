@@ -1,0 +1,307 @@
+// Package render loads pages in headless Chromium and records what the browser really
+// requested: every request with its initiator (the script or page that caused it), what
+// Chromium did about mixed content (blocked, upgraded, warned), the scripts it ran with the
+// SHA-256 of the body it got, and the DOM once the page settled. It captures through the
+// DevTools protocol (chromedp/cdproto), not by re-parsing the DOM.
+//
+// It knows nothing about rules or reports: scan turns a Result into references the rules judge.
+// It sits beside crawler in the one-way import order and imports no padlock package.
+//
+// One browser process serves a bounded pool of tabs (Options.Concurrency); each page gets a
+// fresh incognito browser context, so no cookie or storage bleeds from page to page. The
+// browser is restarted after Options.RestartAfter pages and when it dies; a page that failed
+// because the browser died is retried once on the new one.
+package render
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Defaults of Options.
+const (
+	DefaultConcurrency  = 2
+	DefaultTimeout      = 30 * time.Second
+	DefaultQuiet        = 500 * time.Millisecond
+	DefaultRestartAfter = 500
+)
+
+// Candidates are the browser names looked up on PATH when Options.Chrome is empty, in order.
+var Candidates = []string{"chromium", "chromium-browser", "google-chrome", "chrome-headless-shell"}
+
+// ErrNoBrowser is wrapped by the error FindChrome returns when no browser is found.
+var ErrNoBrowser = errors.New("no Chromium browser found")
+
+// FindChrome returns the browser to run: path itself when set (it must exist), else the first
+// of Candidates on PATH. The error names what was tried and how to install a browser.
+func FindChrome(path string) (string, error) {
+	if path != "" {
+		p, err := exec.LookPath(path)
+		if err != nil {
+			return "", fmt.Errorf("%w: --chrome %s: %v", ErrNoBrowser, path, err)
+		}
+		return p, nil
+	}
+	for _, name := range Candidates {
+		if p, err := exec.LookPath(name); err == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%w: looked for %s on PATH; install one (Debian/Ubuntu: apt-get install chromium) "+
+		"or name it with --chrome PATH", ErrNoBrowser, strings.Join(Candidates, ", "))
+}
+
+// Options configure a Browser.
+type Options struct {
+	Chrome       string        // browser executable; "" looks up Candidates on PATH
+	Concurrency  int           // tabs at once; 0 means DefaultConcurrency
+	Timeout      time.Duration // per page, from navigation to settled; 0 means DefaultTimeout
+	Quiet        time.Duration // quiet window after load (no new request, no DOM change); 0 means DefaultQuiet
+	RestartAfter int           // pages before the browser is restarted; 0 means DefaultRestartAfter
+	UserAgent    string        // sent by the browser; "" keeps Chromium's
+
+	// Headers are added to requests whose URL InScope accepts (the user's headers, cookies
+	// included), and to no other. ScopeHosts are the hosts InScope can accept: requests to
+	// them are intercepted (Fetch domain) to add the headers; InScope decides per request.
+	Headers    http.Header
+	ScopeHosts []string
+	InScope    func(rawURL string) bool
+
+	// HostResolverRules is Chromium's --host-resolver-rules ("MAP shop.test:443 127.0.0.1:8443").
+	HostResolverRules string
+	// SPKIs are base64 SHA-256 hashes of public keys the browser trusts as if a public CA had
+	// issued them (--ignore-certificate-errors-spki-list): the CA of --ca-file, for instance.
+	SPKIs []string
+
+	// Warnf receives notes meant for the user (once each), such as running without the
+	// sandbox. nil discards them.
+	Warnf func(format string, args ...any)
+	// ExtraFlags are more Chromium switches (tests).
+	ExtraFlags map[string]any
+}
+
+func (o *Options) defaults() {
+	if o.Concurrency <= 0 {
+		o.Concurrency = DefaultConcurrency
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.Quiet <= 0 {
+		o.Quiet = DefaultQuiet
+	}
+	if o.RestartAfter <= 0 {
+		o.RestartAfter = DefaultRestartAfter
+	}
+	if o.Warnf == nil {
+		o.Warnf = func(string, ...any) {}
+	}
+}
+
+// Browser is one Chromium process and its pool of tabs. Safe for concurrent use.
+type Browser struct {
+	opts  Options
+	exec  string
+	slots chan struct{} // the tab pool
+
+	// mu is held for reading by every page in progress and for writing by a restart.
+	mu       sync.RWMutex
+	gen      int // bumped by each start
+	ctx      context.Context
+	cancel   func()
+	pages    int // pages begun on this browser process
+	restarts int
+	closed   bool
+}
+
+// Start finds and launches the browser.
+func Start(opts Options) (*Browser, error) {
+	opts.defaults()
+	p, err := FindChrome(opts.Chrome)
+	if err != nil {
+		return nil, err
+	}
+	b := &Browser{opts: opts, exec: p, slots: make(chan struct{}, opts.Concurrency)}
+	if os.Geteuid() == 0 {
+		opts.Warnf("render: running Chromium without its sandbox (--no-sandbox): padlock runs as root, where Chromium's sandbox cannot start")
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.launch(); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// launch starts a browser process. b.mu is held for writing.
+func (b *Browser) launch() error {
+	flags := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(b.exec),
+		chromedp.Headless,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("mute-audio", true),
+		// Cross-site frames (payment fields, 3-D Secure) stay in the page's renderer, so their
+		// requests reach the page's DevTools session: chromedp does not route the sessions that
+		// Target.setAutoAttach would open for out-of-process frames.
+		chromedp.Flag("disable-site-isolation-trials", true),
+		chromedp.Flag("disable-features", "Translate,IsolateOrigins,site-per-process,MediaRouter,OptimizationHints"),
+		chromedp.WindowSize(1280, 1024),
+	)
+	if os.Geteuid() == 0 {
+		flags = append(flags, chromedp.NoSandbox)
+	}
+	if b.opts.UserAgent != "" {
+		flags = append(flags, chromedp.UserAgent(b.opts.UserAgent))
+	}
+	if b.opts.HostResolverRules != "" {
+		flags = append(flags, chromedp.Flag("host-resolver-rules", b.opts.HostResolverRules))
+	}
+	if len(b.opts.SPKIs) > 0 {
+		flags = append(flags, chromedp.Flag("ignore-certificate-errors-spki-list", strings.Join(b.opts.SPKIs, ",")))
+	}
+	for k, v := range b.opts.ExtraFlags {
+		flags = append(flags, chromedp.Flag(k, v))
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), flags...)
+	ctx, cancelCtx := chromedp.NewContext(allocCtx)
+	// No deadline on the first run: it would bound the browser's whole life.
+	if err := chromedp.Do(ctx); err != nil {
+		cancelCtx()
+		cancelAlloc()
+		return fmt.Errorf("render: start %s: %w", b.exec, err)
+	}
+	b.ctx, b.gen, b.pages = ctx, b.gen+1, 0
+	b.cancel = func() { cancelCtx(); cancelAlloc() }
+	return nil
+}
+
+// PID is the browser process's id (0 when it is not running).
+func (b *Browser) PID() int {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if b.ctx == nil {
+		return 0
+	}
+	if c := chromedp.FromContext(b.ctx); c != nil && c.Browser != nil {
+		if p := c.Browser.Process(); p != nil {
+			return p.Pid
+		}
+	}
+	return 0
+}
+
+// Restarts is how many times the browser was started again (crash or page budget).
+func (b *Browser) Restarts() int {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.restarts
+}
+
+// Close ends the browser. Pages in progress end with an error.
+func (b *Browser) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.cancel != nil {
+		b.cancel()
+	}
+	b.closed = true
+	return nil
+}
+
+// alive reports whether the browser of ctx still answers.
+func alive(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	c := chromedp.FromContext(ctx)
+	if c == nil || c.Browser == nil {
+		return false
+	}
+	select {
+	case <-c.Browser.LostConnection:
+		return false
+	default:
+		return true
+	}
+}
+
+// restart replaces the browser of generation gen, unless another caller already did.
+func (b *Browser) restart(gen int) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return errors.New("render: browser closed")
+	}
+	if b.gen != gen {
+		return nil
+	}
+	if b.cancel != nil {
+		b.cancel()
+	}
+	b.restarts++
+	return b.launch()
+}
+
+// Render loads url in a fresh incognito tab and returns what the browser did. The error is
+// non-nil only when the page could not be rendered at all (no browser, ctx ended); a page that
+// failed to load or did not settle is a Result with Err set and what was captured.
+func (b *Browser) Render(ctx context.Context, url string) (*Result, error) {
+	select {
+	case b.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-b.slots }()
+	retried := false
+	for starts := 0; ; {
+		b.mu.RLock()
+		if b.closed {
+			b.mu.RUnlock()
+			return nil, errors.New("render: browser closed")
+		}
+		bctx, gen := b.ctx, b.gen
+		b.pages++
+		due := b.pages > b.opts.RestartAfter
+		b.mu.RUnlock()
+		if due || !alive(bctx) {
+			if starts++; starts > 3 {
+				return nil, errors.New("render: the browser keeps dying at start")
+			}
+			if err := b.restart(gen); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		res := capturePage(ctx, bctx, url, &b.opts)
+		res.Retried = retried
+		if ctx.Err() != nil {
+			return res, ctx.Err()
+		}
+		if alive(bctx) {
+			return res, nil
+		}
+		// The browser died under the page: start another and try the page once more.
+		res.Err, res.Crashed = "the browser crashed while rendering the page", true
+		if retried {
+			return res, nil
+		}
+		if err := b.restart(gen); err != nil {
+			return res, nil
+		}
+		retried = true
+	}
+}
