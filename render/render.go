@@ -90,22 +90,27 @@ type Options struct {
 }
 
 func (o *Options) defaults() {
-	if o.Concurrency <= 0 {
-		o.Concurrency = DefaultConcurrency
-	}
-	if o.Timeout <= 0 {
-		o.Timeout = DefaultTimeout
-	}
-	if o.Quiet <= 0 {
-		o.Quiet = DefaultQuiet
-	}
-	if o.RestartAfter <= 0 {
-		o.RestartAfter = DefaultRestartAfter
-	}
+	orDefault(&o.Concurrency, DefaultConcurrency)
+	orDefault(&o.Timeout, DefaultTimeout)
+	orDefault(&o.Quiet, DefaultQuiet)
+	orDefault(&o.RestartAfter, DefaultRestartAfter)
 	if o.Warnf == nil {
 		o.Warnf = func(string, ...any) {}
 	}
 }
+
+// orDefault sets *v to def when it is not positive.
+func orDefault[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
+}
+
+// crawlSwitches are the Chromium switches of every render: headless, no GPU, nothing the
+// browser would fetch for itself (updates, sync, first-run pages), no QUIC (the crawl's
+// servers speak TCP), no sound, and cross-site frames kept in the page's process.
+var crawlSwitches = []string{"headless", "disable-gpu", "no-first-run", "disable-background-networking",
+	"disable-component-update", "disable-sync", "disable-quic", "mute-audio", "disable-site-isolation-trials"}
 
 // Browser is one Chromium process and its pool of tabs. Safe for concurrent use.
 type Browser struct {
@@ -144,23 +149,14 @@ func Start(opts Options) (*Browser, error) {
 
 // launch starts a browser process. b.mu is held for writing.
 func (b *Browser) launch() error {
-	flags := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(b.exec),
-		chromedp.Headless,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("mute-audio", true),
-		// Cross-site frames (payment fields, 3-D Secure) stay in the page's renderer, so their
-		// requests reach the page's DevTools session: chromedp does not route the sessions that
-		// Target.setAutoAttach would open for out-of-process frames.
-		chromedp.Flag("disable-site-isolation-trials", true),
-		chromedp.Flag("disable-features", "Translate,IsolateOrigins,site-per-process,MediaRouter,OptimizationHints"),
-		chromedp.WindowSize(1280, 1024),
-	)
+	flags := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(b.exec), chromedp.WindowSize(1280, 1024))
+	for _, name := range crawlSwitches {
+		flags = append(flags, chromedp.Flag(name, true))
+	}
+	// Cross-site frames (payment fields, 3-D Secure) stay in the page's renderer, so their
+	// requests reach the page's DevTools session: chromedp does not route the sessions that
+	// Target.setAutoAttach would open for out-of-process frames.
+	flags = append(flags, chromedp.Flag("disable-features", "Translate,IsolateOrigins,site-per-process,MediaRouter,OptimizationHints"))
 	if os.Geteuid() == 0 {
 		flags = append(flags, chromedp.NoSandbox)
 	}
