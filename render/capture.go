@@ -82,6 +82,10 @@ type Result struct {
 	Crashed     bool      // the browser died during the page
 	Retried     bool      // the page was rendered a second time after a crash
 	Elapsed     time.Duration
+	// Where the time went: opening the tab and its incognito context, the navigation (until
+	// the response committed), waiting for the page to settle, reading the DOM and the
+	// script bodies.
+	Timing struct{ Open, Navigate, Settle, Collect time.Duration }
 }
 
 // mutationBinding is the binding the page's MutationObserver calls on DOM changes.
@@ -363,6 +367,8 @@ func capturePage(ctx context.Context, bctx context.Context, url string, o *Optio
 		return res
 	}
 
+	res.Timing.Open = time.Since(start)
+	mark := time.Now()
 	deadline := time.Now().Add(o.Timeout)
 	dctx, dcancel := context.WithDeadline(tctx, deadline)
 	defer dcancel()
@@ -375,6 +381,7 @@ func capturePage(ctx context.Context, bctx context.Context, url string, o *Optio
 	case nav.ErrorText != "":
 		res.Err = "render: " + nav.ErrorText
 	}
+	res.Timing.Navigate, mark = time.Since(mark), time.Now()
 	if res.Err == "" {
 		// Page ready: the load event and a quiet window (no new request, no DOM change),
 		// within the page's time.
@@ -393,6 +400,7 @@ func capturePage(ctx context.Context, bctx context.Context, url string, o *Optio
 		}
 		tick.Stop()
 	}
+	res.Timing.Settle, mark = time.Since(mark), time.Now()
 	// The DOM as it stands, even after a timeout (a little extra time for that).
 	if tctx.Err() == nil {
 		ectx, ecancel := context.WithTimeout(tctx, 3*time.Second)
@@ -402,6 +410,7 @@ func capturePage(ctx context.Context, bctx context.Context, url string, o *Optio
 		ecancel()
 	}
 	t.bodies.Wait()
+	res.Timing.Collect = time.Since(mark)
 
 	t.mu.Lock()
 	defer t.mu.Unlock()

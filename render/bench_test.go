@@ -1,0 +1,179 @@
+package render_test
+
+// BenchmarkRenderBenchsite renders the generated shop of internal/benchsite page by page
+// through one Browser: pages/s, peak RSS of this process and of the browser's process tree
+// (sampled), and where a page's time goes. Not a timed test: run it by hand,
+//
+//	go test ./render -run '^$' -bench RenderBenchsite -benchtime 1x
+//
+// PADLOCK_RENDER_BENCH_PAGES (default 200) and PADLOCK_RENDER_BENCH_TABS (default 2) set the
+// size and the tab pool.
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/base64"
+
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/padlock-scan/padlock/internal/benchsite"
+	"github.com/padlock-scan/padlock/render"
+)
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
+// leafSPKI dials the site and hashes its leaf's public key, for --ignore-certificate-errors-spki-list.
+func leafSPKI(b *testing.B, site *benchsite.Site) string {
+	host := strings.TrimPrefix(site.StartURL, "https://")
+	host, _, _ = strings.Cut(host, "/")
+	_, port, _ := strings.Cut(host, ":")
+	c, err := tls.Dial("tcp", "127.0.0.1:"+port, &tls.Config{ServerName: benchsite.ShopHost, RootCAs: site.RootCAs})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	h := sha256.Sum256(c.ConnectionState().PeerCertificates[0].RawSubjectPublicKeyInfo)
+	return base64.StdEncoding.EncodeToString(h[:])
+}
+
+// treeRSS sums the resident set of pid and all its descendants, in bytes (0 without /proc).
+func treeRSS(pid int) uint64 {
+	children := map[int][]int{}
+	rss := map[int]uint64{}
+	dirs, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, d := range dirs {
+		data, err := os.ReadFile(d)
+		if err != nil {
+			continue
+		}
+		s := string(data)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(s[i+1:])
+		if len(f) < 22 {
+			continue
+		}
+		p, _ := strconv.Atoi(strings.Fields(s)[0])
+		pp, _ := strconv.Atoi(f[1])
+		pages, _ := strconv.ParseUint(f[21], 10, 64)
+		children[pp] = append(children[pp], p)
+		rss[p] = pages * uint64(os.Getpagesize())
+	}
+	var sum uint64
+	var walk func(int)
+	walk = func(p int) {
+		sum += rss[p]
+		for _, c := range children[p] {
+			walk(c)
+		}
+	}
+	walk(pid)
+	return sum
+}
+
+func selfHWM() uint64 {
+	data, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseUint(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+func BenchmarkRenderBenchsite(b *testing.B) {
+	if _, err := render.FindChrome(""); err != nil {
+		b.Skip(err)
+	}
+	n, tabs := envInt("PADLOCK_RENDER_BENCH_PAGES", 200), envInt("PADLOCK_RENDER_BENCH_TABS", 2)
+	site := benchsite.Start(n)
+	defer site.Close()
+	for b.Loop() {
+		br, err := render.Start(render.Options{HostResolverRules: "MAP * 127.0.0.1", SPKIs: []string{leafSPKI(b, site)},
+			Concurrency: tabs})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var peak atomic.Uint64
+		stop := make(chan struct{})
+		sampled := make(chan struct{})
+		go func() { // the browser's memory, sampled
+			defer close(sampled)
+			t := time.NewTicker(200 * time.Millisecond)
+			defer t.Stop()
+			for {
+				if r := treeRSS(br.PID()); r > peak.Load() {
+					peak.Store(r)
+				}
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+				}
+			}
+		}()
+		var (
+			mu                sync.Mutex
+			errs              int
+			open, nav, settle time.Duration
+			collect           time.Duration
+			reqs              int
+		)
+		start := time.Now()
+		next := atomic.Int64{}
+		var wg sync.WaitGroup
+		for range tabs {
+			wg.Go(func() {
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= n {
+						return
+					}
+					u := strings.Replace(site.StartURL, "/p/0", "/p/"+strconv.Itoa(i), 1)
+					res, err := br.Render(context.Background(), u)
+					mu.Lock()
+					if err != nil || res.Err != "" {
+						errs++
+					}
+					if res != nil {
+						open += res.Timing.Open
+						nav += res.Timing.Navigate
+						settle += res.Timing.Settle
+						collect += res.Timing.Collect
+						reqs += len(res.Requests)
+					}
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		elapsed := time.Since(start)
+		close(stop)
+		<-sampled
+		_ = br.Close()
+		avg := func(d time.Duration) string { return (d / time.Duration(n)).Round(time.Millisecond).String() }
+		b.ReportMetric(float64(n)/elapsed.Seconds(), "pages/s")
+		b.ReportMetric(float64(peak.Load())/(1<<20), "browser-peak-RSS-MB")
+		b.ReportMetric(float64(selfHWM())/(1<<20), "self-peak-RSS-MB")
+		b.ReportMetric(float64(errs), "errors")
+		b.ReportMetric(float64(reqs)/float64(n), "requests/page")
+		b.Logf("%d pages, %d tabs, %s: per page open %s, navigate %s, settle %s, collect %s", n, tabs,
+			elapsed.Round(time.Millisecond), avg(open), avg(nav), avg(settle), avg(collect))
+	}
+}
