@@ -146,7 +146,16 @@ func (cr *crawl) probe(ctx context.Context, u *url.URL) Origin {
 			o.Subject, o.Issuer = leaf.Subject.String(), leaf.Issuer.String()
 			o.NotBefore, o.NotAfter = leaf.NotBefore.UTC(), leaf.NotAfter.UTC()
 			o.DNSNames = leaf.DNSNames
-			o.CertProblem, o.CertError = judgeChain(cs.PeerCertificates, host, cr.cfg.RootCAs, time.Now())
+			now := time.Now()
+			o.CertProblem, o.CertError = judgeChain(cs.PeerCertificates, host, cr.cfg.RootCAs, now)
+			o.WeakSignature = weakSignature(cs.PeerCertificates)
+			if last := cs.PeerCertificates[len(cs.PeerCertificates)-1]; last.Subject.String() != last.Issuer.String() &&
+				(o.CertProblem == "incomplete-chain" || o.CertProblem == "untrusted") {
+				o.MissingIssuer = last.Issuer.String() // the chain sent stops short of a root
+			}
+			if o.CertProblem == "incomplete-chain" {
+				o.AIAURL, o.AIAProblem = cr.fetchIssuer(ctx, cs.PeerCertificates, host, now)
+			}
 		}
 	}
 	legacy, lerr := cr.handshake(ctx, addr, host, tls.VersionTLS10, tls.VersionTLS11)
@@ -235,7 +244,7 @@ func judgeChain(chain []*x509.Certificate, host string, roots *x509.CertPool, no
 	case errors.As(err, &ua):
 		last := chain[len(chain)-1]
 		selfSigned := last.Subject.String() == last.Issuer.String() && last.CheckSignatureFrom(last) == nil
-		if !selfSigned && len(last.IssuingCertificateURL) > 0 {
+		if !selfSigned && len(last.IssuingCertificateURL) > 0 && weakSignature(chain) == "" {
 			return "incomplete-chain", err.Error()
 		}
 		return "untrusted", err.Error()

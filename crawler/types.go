@@ -238,6 +238,14 @@ type Origin struct {
 	DNSNames    []string
 	CertProblem string // "", "expired", "not-yet-valid", "untrusted", "incomplete-chain", "wrong-host"
 	CertError   string // the verifier's message
+	// WeakSignature names a signature algorithm browsers reject (SHA1-RSA...) that signs a
+	// certificate the server sent; "" when none does.
+	WeakSignature string
+	// MissingIssuer is the issuer of the last certificate sent when that is not a root (an
+	// untrusted or incomplete chain). For an incomplete chain, AIAURL is where the certificate
+	// says the issuer is, and AIAProblem why fetching it from there did not complete the chain
+	// ("" when it did).
+	MissingIssuer, AIAURL, AIAProblem string
 	// LegacyTLS is set when a handshake offering only TLS 1.0 and 1.1 succeeded; LegacyVersion
 	// says which.
 	LegacyTLS     bool

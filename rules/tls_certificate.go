@@ -23,8 +23,9 @@ func tlsCertificate() *Rule {
 		Doc: "The certificate an HTTPS origin presents fails verification: it has expired, is not " +
 			"valid yet, chains to an issuer browsers do not trust (self-signed, a private CA), " +
 			"lacks an intermediate certificate the server should send (Go, curl, Android and " +
-			"Firefox on a first visit fail; some browsers fetch the missing one and hide the " +
-			"problem), or names other hosts. Browsers show a full-page warning instead of the " +
+			"Firefox on a first visit fail; Chrome and Safari fetch the missing one from the " +
+			"certificate's AIA URL and hide the problem, and padlock tries the same to say " +
+			"whether that works), is signed with SHA-1 or MD5, or names other hosts. Browsers show a full-page warning instead of the " +
 			"page, or silently drop the resource when the origin serves scripts, styles or " +
 			"images; this applies to third-party origins too. A valid certificate that expires " +
 			"within 30 days (Config.CertExpiryWarning) is a warning: renewal has failed or is " +
@@ -93,14 +94,36 @@ func certProblemText(o *crawler.Origin, problem string, now time.Time) string {
 		if issuer == "" {
 			issuer = "an unknown issuer"
 		}
-		s := "is issued by " + issuer + ", an issuer browsers do not trust"
-		if o.Issuer != "" && o.Issuer == o.Subject {
-			s = "is self-signed (" + issuer + "); browsers do not trust it"
+		switch {
+		case o.WeakSignature != "":
+			return "chain is signed with " + o.WeakSignature + ", a signature algorithm browsers " +
+				"reject (issued by " + issuer + ")"
+		case o.Issuer != "" && o.Issuer == o.Subject:
+			return "is self-signed (" + issuer + "); browsers do not trust it"
+		case o.MissingIssuer != "":
+			return "is issued by " + issuer + ", an issuer browsers do not trust: the server sends " +
+				"no certificate for " + o.MissingIssuer + ", and none names where to fetch it (AIA). " +
+				"If it is an intermediate, the server leaves it out (install the full chain); if it " +
+				"is a private CA, browsers reject it"
+		}
+		return "is issued by " + issuer + ", an issuer browsers do not trust"
+	case "incomplete-chain":
+		s := "chain is incomplete (missing intermediate): the server does not send the " +
+			"intermediate certificate"
+		if o.MissingIssuer != "" {
+			s += " (" + o.MissingIssuer + ")"
+		}
+		s += " between the leaf and the trusted root"
+		switch {
+		case o.AIAURL != "" && o.AIAProblem == "":
+			s += "; padlock fetched it from the AIA URL " + o.AIAURL + ", as Chrome and Safari do, " +
+				"and the chain then verifies, but Firefox (on a first visit), curl, Go and other " +
+				"clients fail"
+		case o.AIAURL != "":
+			s += "; fetching it from the AIA URL " + o.AIAURL + " failed (" + o.AIAProblem +
+				"), so browsers cannot complete it either"
 		}
 		return s
-	case "incomplete-chain":
-		return "chain is incomplete (missing intermediate): the server does not send the " +
-			"intermediate certificate(s) between the leaf and the trusted root"
 	case "wrong-host":
 		names := "other names"
 		if len(o.DNSNames) > 0 {

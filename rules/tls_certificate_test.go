@@ -39,6 +39,19 @@ func TestTLSCertificate(t *testing.T) {
 			severity: Error, contains: []string{"is self-signed (CN=www.shop.test)"}},
 		{name: "incomplete chain", origin: with(func(o *crawler.Origin) { o.CertProblem = "incomplete-chain" }),
 			severity: Error, contains: []string{"chain is incomplete (missing intermediate)"}},
+		{name: "SHA-1 signed chain names the signature", origin: with(func(o *crawler.Origin) {
+			o.CertProblem, o.Issuer, o.WeakSignature = "untrusted", "CN=Old CA", "SHA1-RSA"
+			o.CertError = "x509: certificate signed by unknown authority (possibly because of \"x509: cannot verify signature: insecure algorithm SHA1-RSA\")"
+		}), severity: Error, contains: []string{"https://www.shop.test's certificate chain is signed with SHA1-RSA, a signature algorithm browsers reject (issued by CN=Old CA)"}},
+		{name: "issuer not sent, no AIA", origin: with(func(o *crawler.Origin) {
+			o.CertProblem, o.Issuer, o.MissingIssuer = "untrusted", "CN=Shop Intermediate", "CN=Shop Intermediate"
+		}), severity: Error, contains: []string{"the server sends no certificate for CN=Shop Intermediate", "the server leaves it out"}},
+		{name: "incomplete chain, AIA completes it", origin: with(func(o *crawler.Origin) {
+			o.CertProblem, o.MissingIssuer, o.AIAURL = "incomplete-chain", "CN=Shop Intermediate", "http://ca.test/i.crt"
+		}), severity: Error, contains: []string{"the intermediate certificate (CN=Shop Intermediate)", "padlock fetched it from the AIA URL http://ca.test/i.crt", "the chain then verifies"}},
+		{name: "incomplete chain, AIA fails", origin: with(func(o *crawler.Origin) {
+			o.CertProblem, o.AIAURL, o.AIAProblem = "incomplete-chain", "http://ca.test/i.crt", "HTTP 404"
+		}), severity: Error, contains: []string{"fetching it from the AIA URL http://ca.test/i.crt failed (HTTP 404)"}},
 		{name: "wrong host", origin: with(func(o *crawler.Origin) {
 			o.CertProblem, o.DNSNames = "wrong-host", []string{"shop.test", "*.shop-old.test"}
 		}), severity: Error, contains: []string{"is issued for shop.test, *.shop-old.test, not for www.shop.test"}},

@@ -7,6 +7,7 @@ package scan_test
 import (
 	"crypto/tls"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -293,5 +294,53 @@ func TestOriginFindingsOnHTTPSPage(t *testing.T) {
 	})
 	if o := sitetest.OriginOf(t, rep, www); o.FirstPage != www+"/b.html" {
 		t.Errorf("origin %s: first_page %s, want its own https page %s/b.html", www, o.FirstPage, www)
+	}
+}
+
+// TestTLSIncompleteChainSaysWhatIsMissing: a chain sent without its intermediate names the
+// missing issuer and says whether its AIA URL could supply it; without an AIA URL (badssl's
+// incomplete-chain host, served locally) the message says the issuer was not sent.
+func TestTLSIncompleteChainSaysWhatIsMissing(t *testing.T) {
+	t.Parallel()
+	ca := testnet.NewCA(t, "padlock test root CA")
+	now := ca.Now
+	inter := ca.Intermediate(t, "padlock test intermediate CA")
+	aia := testnet.HTTPServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/pkix-cert")
+		w.Write(inter.Cert.Raw)
+	}))
+	aiaURL := "http://127.0.0.1:" + testnet.Port(aia) + "/inter.crt"
+	later := now.Add(200 * 24 * time.Hour)
+	thirds := []struct {
+		host string
+		cert tls.Certificate
+		want []string
+	}{
+		{"fetched.chain.test", inter.ChainLeafAIA(t, []string{"fetched.chain.test"}, now.Add(-time.Hour), later, aiaURL),
+			[]string{"does not send the intermediate certificate (CN=padlock test intermediate CA,O=padlock)", "padlock fetched it from the AIA URL " + aiaURL, "Firefox"}},
+		{"down.chain.test", inter.ChainLeaf(t, []string{"down.chain.test"}, now.Add(-time.Hour), later, false),
+			[]string{"does not send the intermediate certificate", "fetching it from the AIA URL http://127.0.0.1:1/intermediate.crt failed ("}},
+		{"noaia.chain.test", inter.Leaf(t, []string{"noaia.chain.test"}, now.Add(-time.Hour), later),
+			[]string{"the server sends no certificate for CN=padlock test intermediate CA", "leaves it out"}},
+	}
+	site := sitetest.NewVHosts()
+	siteSrv := testnet.TLSServer(t, site, ca.ValidLeaf(t, "www.shop.test"))
+	www := "https://www.shop.test:" + testnet.Port(siteSrv)
+	resolve := testnet.Resolve(testnet.Port(siteSrv), "www.shop.test")
+	var scripts strings.Builder
+	origins := map[string]string{}
+	for _, th := range thirds {
+		v := sitetest.NewVHosts()
+		v.Add(th.host+"/a.js", sitetest.JS("window.a = 1;\n"))
+		srv := testnet.TLSServer(t, v, th.cert)
+		origins[th.host] = "https://" + th.host + ":" + testnet.Port(srv)
+		resolve = append(resolve, testnet.Resolve(testnet.Port(srv), th.host)...)
+		scripts.WriteString(`<script src="` + origins[th.host] + `/a.js"></script>` + "\n")
+	}
+	site.Add("www.shop.test/", sitetest.HTML("<!doctype html>\n<title>home</title>\n"+scripts.String(), "Strict-Transport-Security: max-age=31536000"))
+	rep := sitetest.MustScan(t, sitetest.CAOptions(ca, testnet.NewGuard(t), []string{www + "/"}, resolve))
+	for _, th := range thirds {
+		f := sitetest.FindingOf(t, rep, "tls-certificate", www+"/", origins[th.host])
+		sitetest.Contains(t, th.host, f.Message, th.want...)
 	}
 }

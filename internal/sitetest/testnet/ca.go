@@ -56,15 +56,22 @@ func (ca *CA) ValidLeaf(t testing.TB, names ...string) tls.Certificate {
 
 // ChainLeaf issues a server certificate from an intermediate ca that names its issuer by URL
 // (Authority Information Access: what lets a verifier call a chain without the intermediate
-// "incomplete" rather than "untrusted"). With sendIntermediate the server sends ca's
+// "incomplete" rather than "untrusted"). The URL is a loopback port nothing listens on, so
+// fetching it fails without leaving the machine. With sendIntermediate the server sends ca's
 // certificate after the leaf, which completes the chain.
 func (ca *CA) ChainLeaf(t testing.TB, names []string, notBefore, notAfter time.Time, sendIntermediate bool) tls.Certificate {
 	t.Helper()
-	opt := certs.LeafOptions{IssuerURL: "http://ca.invalid/intermediate.crt"}
+	opt := certs.LeafOptions{IssuerURL: "http://127.0.0.1:1/intermediate.crt"}
 	if sendIntermediate {
 		opt.Chain = []*x509.Certificate{ca.Cert}
 	}
 	return ca.leaf(t, names, notBefore, notAfter, opt)
+}
+
+// ChainLeafAIA is ChainLeaf without the intermediate, naming issuerURL as where to fetch it.
+func (ca *CA) ChainLeafAIA(t testing.TB, names []string, notBefore, notAfter time.Time, issuerURL string) tls.Certificate {
+	t.Helper()
+	return ca.leaf(t, names, notBefore, notAfter, certs.LeafOptions{IssuerURL: issuerURL})
 }
 
 func (ca *CA) leaf(t testing.TB, names []string, notBefore, notAfter time.Time, opt certs.LeafOptions) tls.Certificate {
