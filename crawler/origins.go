@@ -73,6 +73,16 @@ func originKey(u *url.URL) string {
 	return "https://" + strings.TrimSuffix(strings.ToLower(u.Host), ":443")
 }
 
+// firstBefore orders the pages that touched an origin for Origin.FirstPage, under which its
+// findings are filed: https: pages first (an http: page that loads from an https: origin says
+// nothing about that origin's TLS to a visitor of the secure site), then by URL.
+func firstBefore(a, b string) bool {
+	if sa, sb := strings.HasPrefix(a, "https:"), strings.HasPrefix(b, "https:"); sa != sb {
+		return sa
+	}
+	return a < b
+}
+
 func (og *origins) touch(ctx context.Context, raw, page string) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme != "https" || u.Host == "" {
@@ -85,7 +95,7 @@ func (og *origins) touch(ctx context.Context, raw, page string) {
 		og.m = map[string]*originState{}
 	}
 	if st, ok := og.m[key]; ok {
-		if page < st.o.FirstPage {
+		if firstBefore(page, st.o.FirstPage) {
 			st.o.FirstPage = page
 		}
 		return

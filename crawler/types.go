@@ -223,7 +223,7 @@ type Page struct {
 // sub-resources): its own probe handshakes and the HSTS headers its pages sent.
 type Origin struct {
 	Origin    string // https://host:port (default port omitted)
-	FirstPage string // the first page (by URL order) whose fetch or references touched it
+	FirstPage string // the first page (https: pages first, then by URL) whose fetch or references touched it
 	InScope   bool   // the origin's host is crawled as pages
 
 	// From a probe handshake offering TLS 1.2 and 1.3 (certificate verified separately, so a bad

@@ -271,26 +271,31 @@ func TestHSTSPerOrigin(t *testing.T) {
 }
 
 // TestOriginFindingsOnHTTPSPage: an http: page that loads an image from the site's https:
-// origin sorts first among the pages that touched it, but the origin's TLS and HSTS findings (and origins[].first_page) belong to an https:
-// page of that origin, where the certificate and the header are.
+// origin sorts first among the pages that touched it, but the origin's TLS and HSTS findings
+// (and origins[].first_page) belong to an https: page of that origin, where the certificate and
+// the header are; a third party's, to an https: page that loads from it.
 func TestOriginFindingsOnHTTPSPage(t *testing.T) {
 	t.Parallel()
 	ca := testnet.NewCA(t, "padlock test root CA")
 	v := sitetest.NewVHosts()
-	tlsSrv := testnet.TLSServer(t, v, ca.Leaf(t, []string{"www.shop.test"}, ca.Now.Add(-time.Hour), ca.Now.Add(10*24*time.Hour)))
+	tlsSrv := testnet.TLSServer(t, v, ca.Leaf(t, []string{"www.shop.test", "cdn.other.test"}, ca.Now.Add(-time.Hour), ca.Now.Add(10*24*time.Hour)))
 	httpSrv := testnet.HTTPServer(t, v)
 	www := "https://www.shop.test:" + testnet.Port(tlsSrv)
 	plain := "http://www.shop.test:" + testnet.Port(httpSrv)
-	v.Add("www.shop.test/", sitetest.HTML(`<!doctype html><title>home</title><img src="`+www+`/logo.png"><a href="`+www+`/z.html">shop</a><a href="`+www+`/b.html">b</a>`))
-	v.Add("www.shop.test/z.html", sitetest.HTML(`<!doctype html><title>z</title>`))
+	cdn := "https://cdn.other.test:" + testnet.Port(tlsSrv)
+	v.Add("www.shop.test/", sitetest.HTML(`<!doctype html><title>home</title><img src="`+www+`/logo.png"><img src="`+cdn+`/x.png">`+
+		`<a href="`+www+`/z.html">shop</a><a href="`+www+`/b.html">b</a>`))
+	v.Add("www.shop.test/z.html", sitetest.HTML(`<!doctype html><title>z</title><img src="`+cdn+`/x.png">`))
+	v.Add("cdn.other.test/x.png", sitetest.Route{Type: "image/png", Body: "png"})
 	v.Add("www.shop.test/b.html", sitetest.HTML(`<!doctype html><title>b</title>`))
 	v.Add("www.shop.test/logo.png", sitetest.Route{Type: "image/png", Body: "png"})
-	resolve := append(testnet.Resolve(testnet.Port(tlsSrv), "www.shop.test"), testnet.Resolve(testnet.Port(httpSrv), "www.shop.test")...)
+	resolve := append(testnet.Resolve(testnet.Port(tlsSrv), "www.shop.test", "cdn.other.test"), testnet.Resolve(testnet.Port(httpSrv), "www.shop.test")...)
 	rep := sitetest.MustScan(t, sitetest.CAOptions(ca, testnet.NewGuard(t), []string{plain + "/"}, resolve))
 
 	sitetest.Same(t, "origin findings", sitetest.Findings(rep, "tls-certificate", "hsts-missing"), []sitetest.FID{
 		{"tls-certificate", "warning", www + "/b.html", www},
 		{"hsts-missing", "warning", www + "/b.html", www},
+		{"tls-certificate", "warning", www + "/z.html", cdn},
 	})
 	if o := sitetest.OriginOf(t, rep, www); o.FirstPage != www+"/b.html" {
 		t.Errorf("origin %s: first_page %s, want its own https page %s/b.html", www, o.FirstPage, www)
