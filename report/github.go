@@ -120,13 +120,7 @@ func plural(n int, noun string) string {
 }
 
 func githubCommand(sev rules.Severity) string {
-	switch sev {
-	case rules.Error:
-		return "error"
-	case rules.Warning:
-		return "warning"
-	}
-	return "notice"
+	return rules.Pick(sev, "error", "warning", "notice")
 }
 
 // escapeData escapes a workflow command's message as the Actions runner unescapes it, after

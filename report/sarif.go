@@ -218,14 +218,7 @@ func withinResultLimit(fs []Finding, max int) ([]Finding, int) {
 		if f.Suppressed != nil {
 			r = 10
 		}
-		switch f.Severity {
-		case rules.Error:
-		case rules.Warning:
-			r++
-		default:
-			r += 2
-		}
-		return r
+		return r + rules.Pick(f.Severity, 0, 1, 2)
 	}
 	kept := append([]Finding(nil), fs...)
 	sort.SliceStable(kept, func(i, j int) bool { return rank(kept[i]) < rank(kept[j]) })
@@ -236,24 +229,12 @@ func withinResultLimit(fs []Finding, max int) ([]Finding, int) {
 
 // sarifLevel maps a padlock severity to a SARIF level.
 func sarifLevel(sev rules.Severity) string {
-	switch sev {
-	case rules.Error:
-		return "error"
-	case rules.Warning:
-		return "warning"
-	}
-	return "note"
+	return rules.Pick(sev, "error", "warning", "note")
 }
 
 // securitySeverity is GitHub's 0.1-10.0 score: error is high, warning medium, info low.
 func securitySeverity(sev rules.Severity) string {
-	switch sev {
-	case rules.Error:
-		return "8.0"
-	case rules.Warning:
-		return "5.5"
-	}
-	return "3.0"
+	return rules.Pick(sev, "8.0", "5.5", "3.0")
 }
 
 func sarifRuleFor(ri ruleInfo) sarifRule {

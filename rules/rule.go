@@ -21,6 +21,18 @@ const (
 )
 
 // String returns the lower-case name used in reports and flags.
+// Pick returns the value that stands for s among three, one per severity (a format's level
+// names, scores): the one place a severity is mapped to something else.
+func Pick[T any](s Severity, ifError, ifWarning, ifInfo T) T {
+	switch s {
+	case Error:
+		return ifError
+	case Warning:
+		return ifWarning
+	}
+	return ifInfo
+}
+
 func (s Severity) String() string {
 	switch s {
 	case Info:

@@ -1,10 +1,12 @@
 package rules
 
 import (
+	"iter"
 	"net"
 	"net/url"
 	"strings"
 
+	"github.com/padlock-scan/padlock/crawler"
 	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
 )
@@ -137,4 +139,27 @@ func AllowedBy(res *url.URL, cfg *Config) string {
 		}
 	}
 	return ""
+}
+
+// thirdParty yields the page's references that keep selects and that come from another site
+// than the page (ThirdParty), each with its parsed URL; nothing when the page's URL does not
+// parse.
+func (p *Pass) thirdParty(keep func(*crawler.Resource) bool) iter.Seq2[*crawler.Resource, *url.URL] {
+	return func(yield func(*crawler.Resource, *url.URL) bool) {
+		pu := p.facts.finalURL()
+		if pu == nil {
+			return
+		}
+		for i := range p.Page.Resources {
+			r := &p.Page.Resources[i]
+			if !keep(r) {
+				continue
+			}
+			if u := r.Parsed(); u != nil && ThirdParty(pu, u, p.Config) {
+				if !yield(r, u) {
+					return
+				}
+			}
+		}
+	}
 }

@@ -35,24 +35,12 @@ func sriMissing() *Rule {
 }
 
 func checkSRIMissing(pass *Pass) {
-	page := pass.Page
-	pu := pass.facts.finalURL()
-	if pu == nil {
-		return
+	needsIntegrity := func(r *crawler.Resource) bool {
+		return (r.Kind == crawler.KindScript || r.Kind == crawler.KindStylesheet) && integrityApplies(r) &&
+			len(ParseIntegrity(r.Integrity)) == 0
 	}
-	for i := range page.Resources {
-		r := &page.Resources[i]
-		if r.Kind != crawler.KindScript && r.Kind != crawler.KindStylesheet || !integrityApplies(r) {
-			continue
-		}
-		if len(ParseIntegrity(r.Integrity)) > 0 {
-			continue
-		}
-		u := r.Parsed()
-		if u == nil || !ThirdParty(pu, u, pass.Config) {
-			continue
-		}
-		f := resourceFinding(page, r)
+	for r, u := range pass.thirdParty(needsIntegrity) {
+		f := resourceFinding(pass.Page, r)
 		what := fmt.Sprintf("third-party %s from %s%s", scriptNoun(r), Site(u), origin(r))
 		if strings.TrimSpace(r.Integrity) == "" {
 			f.Message = what + " has no integrity; browsers use whatever that server sends"

@@ -36,21 +36,11 @@ func thirdPartyScript() *Rule {
 }
 
 func checkThirdPartyScript(pass *Pass) {
-	page := pass.Page
-	pu := pass.facts.finalURL()
-	if pu == nil {
-		return
-	}
-	for i := range page.Resources {
-		r := &page.Resources[i]
-		if !isScriptFetch(r) {
+	for r, u := range pass.thirdParty(isScriptFetch) {
+		if AllowedBy(u, pass.Config) != "" {
 			continue
 		}
-		u := r.Parsed()
-		if u == nil || !ThirdParty(pu, u, pass.Config) || AllowedBy(u, pass.Config) != "" {
-			continue
-		}
-		f := resourceFinding(page, r)
+		f := resourceFinding(pass.Page, r)
 		f.Message = fmt.Sprintf("%s from third-party site %s%s, not approved by --allow-script",
 			scriptNoun(r), Site(u), origin(r))
 		sev := pass.rule.Severity
