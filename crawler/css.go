@@ -348,30 +348,9 @@ func (s *cssScanner) next() cssToken {
 			s.consumeIdentSeq()
 		}
 		t.kind = ctOther
-	case c == '(':
+	case cssPunct[c] != 0:
 		s.pos++
-		t.kind = ctLParen
-	case c == ')':
-		s.pos++
-		t.kind = ctRParen
-	case c == '[':
-		s.pos++
-		t.kind = ctLBracket
-	case c == ']':
-		s.pos++
-		t.kind = ctRBracket
-	case c == '{':
-		s.pos++
-		t.kind = ctLBrace
-	case c == '}':
-		s.pos++
-		t.kind = ctRBrace
-	case c == ':':
-		s.pos++
-		t.kind = ctColon
-	case c == ';':
-		s.pos++
-		t.kind = ctSemicolon
+		t.kind = cssPunct[c]
 	case s.startsNumber():
 		s.consumeNumeric()
 		t.kind = ctOther
@@ -726,4 +705,10 @@ func scanCSS(src []byte, firstLine int, decls bool, emit func(cssRef)) {
 			}
 		}
 	}
+}
+
+// cssPunct gives the token of each one-character punctuation token; 0 for any other byte.
+var cssPunct = [256]int{
+	'(': ctLParen, ')': ctRParen, '[': ctLBracket, ']': ctRBracket,
+	'{': ctLBrace, '}': ctRBrace, ':': ctColon, ';': ctSemicolon,
 }
