@@ -47,6 +47,32 @@ func cleanURLString(raw string) string {
 	return s
 }
 
+// escapeControls percent-encodes the C0 controls and DEL left inside a URL after cleaning, as
+// the URL Standard's parser does in the path, query, fragment and user info (net/url refuses
+// them, which would drop a reference the browser fetches: a script at "/a\x01.js" loads
+// "/a%01.js"). In the host they stay forbidden: its percent-decoding brings them back and the
+// URL fails, as in browsers.
+func escapeControls(s string) string {
+	i := strings.IndexFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f })
+	if i < 0 {
+		return s
+	}
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	b.WriteString(s[:i])
+	for ; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c == 0x7f {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
 // isSpecialScheme reports whether scheme is one of the URL Standard's special schemes, whose
 // URLs treat a backslash as a slash and always have a host (file aside).
 func isSpecialScheme(scheme string) bool {
@@ -94,7 +120,7 @@ func splitScheme(s string) (scheme, rest string, ok bool) {
 // host. The result has a lower-case scheme and host, a canonical IP address host, an
 // ASCII (punycode) host, and no default port.
 func Resolve(base *url.URL, raw string) (*url.URL, bool) {
-	s := cleanURLString(raw)
+	s := escapeControls(cleanURLString(raw))
 	if s == "" {
 		return nil, false
 	}
