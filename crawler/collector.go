@@ -66,24 +66,27 @@ func (pt pageTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	// colly is handed no body, and told it is decoded: it would read the rest of an answer that
+	// is not a page (a 404 of application/gzip, say) and inflate it without a limit.
+	read := *resp
+	resp.Body, resp.ContentLength, resp.Uncompressed = http.NoBody, 0, true
 	slot, _ := req.Context().Value(pageSlotKey{}).(*pageSlot)
 	if slot == nil || !isHTMLOrUntyped(resp.Header.Get("Content-Type")) {
-		return resp, nil // colly drops the body of a 2xx that is not a page, reads the others
+		discardBody(read.Body) // not a page: only its status and headers are recorded
+		return resp, nil
 	}
-	buf, err := readBody(resp.Body, slot.limit)
+	buf, err := readBody(&read, slot.limit)
 	if err == nil {
 		// A request cancelled (timeout, Ctrl-C) while its body is read can end in a clean EOF
 		// when the server closes at the same moment: the page is not whole.
 		err = req.Context().Err()
 	}
-	resp.Body.Close() // gives the request slot back
+	read.Body.Close() // gives the request slot back
 	if err != nil {
 		releaseBody(buf)
 		return nil, err
 	}
 	slot.buf = buf
-	resp.Body = http.NoBody
-	resp.ContentLength = 0
 	return resp, nil
 }
 

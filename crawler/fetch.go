@@ -23,8 +23,10 @@ import (
 //	transport.go  the guarded transport: network guard and --resolve, chain verification, the
 //	              --concurrency request slots, the TLS state of each origin
 //
-// Bodies are read once into pooled buffers, at most the caller's limit. Pages leave through the
-// colly collector (collector.go); every other request through client.
+// Bodies are read once into pooled buffers, decoded, at most the caller's limit after decoding
+// (transport.go's readBody, the one place a body is decoded); a body no caller reads (an error
+// answer, a page that is not HTML) is drained a little and closed. Pages leave through the colly
+// collector (collector.go); every other request through client.
 type fetcher struct {
 	cfg      *Config
 	tr       *transport
@@ -51,7 +53,8 @@ type fetchReq struct {
 	send   sender        // makes one request; nil for the fetcher's client
 }
 
-// sender makes one request and reads at most limit bytes of its body (none of a redirect's).
+// sender makes one request and reads at most limit bytes of its decoded body: none of a
+// redirect's, nor of an error answer unless it is a page (an HTML error page is audited).
 type sender func(ctx context.Context, method string, u *url.URL, h http.Header, limit int64) answer
 
 // answer is what one request got: a status and headers, the body when read, or an error.
@@ -84,12 +87,15 @@ func (f *fetcher) send(ctx context.Context, method string, u *url.URL, h http.He
 	if err != nil {
 		return answer{err: err}
 	}
-	defer resp.Body.Close()
 	a := answer{status: resp.StatusCode, header: resp.Header}
-	if limit <= 0 || isRedirect(a.status, a.header) {
+	if limit <= 0 || isRedirect(a.status, a.header) || a.status >= 400 {
+		// No caller reads the body of an error answer (a stylesheet, script or sitemap that
+		// failed, robots.txt's 4xx or 5xx): it is not read.
+		discardBody(resp.Body)
 		return a
 	}
-	a.body, a.err = readBody(resp.Body, limit)
+	defer resp.Body.Close()
+	a.body, a.err = readBody(resp, limit)
 	if a.err == nil && resp.Request != nil && errors.Is(resp.Request.Context().Err(), context.DeadlineExceeded) {
 		// A timeout racing the server's close can end in a clean EOF: the body is not whole.
 		// (A plain Canceled is the client releasing the request after EOF.)

@@ -2,6 +2,7 @@ package crawler
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -195,8 +196,20 @@ func (b *releasingBody) Close() error {
 // are each read whole, once, and dropped when done with.
 var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// readBody reads at most limit bytes of r into a pooled buffer; releaseBody gives it back.
-func readBody(r io.Reader, limit int64) (*bytes.Buffer, error) {
+// readBody reads at most limit bytes of a response's body, decoded, into a pooled buffer;
+// releaseBody gives it back. The limit applies after decoding: a few megabytes of gzip can
+// inflate to gigabytes. net/http decodes the gzip it asked for; an x-gzip (or gzip it did not
+// ask for) is decoded here, as browsers do. Nothing else decodes a body: colly is handed none.
+func readBody(resp *http.Response, limit int64) (*bytes.Buffer, error) {
+	r := io.Reader(resp.Body)
+	if enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); !resp.Uncompressed && (enc == "gzip" || enc == "x-gzip") {
+		zr, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			return nil, err
+		}
+		defer zr.Close()
+		r = zr
+	}
 	buf := bodyPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	if _, err := buf.ReadFrom(io.LimitReader(r, limit)); err != nil {
@@ -204,6 +217,17 @@ func readBody(r io.Reader, limit int64) (*bytes.Buffer, error) {
 		return nil, err
 	}
 	return buf, nil
+}
+
+// drainLimit is how much of a body padlock does not need is read before closing, so that the
+// connection can serve another request; a longer one is closed unread.
+const drainLimit = 4 << 10
+
+// discardBody reads a little of a body padlock does not need and closes it (giving the request
+// slot back).
+func discardBody(body io.ReadCloser) {
+	_, _ = io.CopyN(io.Discard, body, drainLimit)
+	body.Close()
 }
 
 // releaseBody gives a body buffer back to the pool (large ones are left to the collector); the
