@@ -32,7 +32,10 @@ const (
 	DefaultTimeout      = 15 * time.Second
 	DefaultMaxBody      = 10 << 20
 	DefaultMaxRedirects = 10
-	DefaultUserAgent    = "padlock/0.1 (+https://github.com/padlock-scan/padlock)"
+	// DefaultMaxRefsPerPage is far above a real page (a large shop page makes some 500) and keeps
+	// a hostile one to a few megabytes.
+	DefaultMaxRefsPerPage = 10000
+	DefaultUserAgent      = "padlock/0.1 (+https://github.com/padlock-scan/padlock)"
 )
 
 // ErrConfig marks a configuration the crawler cannot run with; every *ConfigError is one.
@@ -70,6 +73,7 @@ type Config struct {
 	Timeout        time.Duration // per request (default 15s)
 	MaxBody        int64         // bytes of a page or stylesheet that are read (default 10 MB)
 	MaxRedirects   int           // hops followed per request (default 10)
+	MaxRefsPerPage int           // different references kept per page, its stylesheets' included (default 10000)
 	UserAgent      string
 	Headers        http.Header // sent only to the start URLs' origins (and first-party https origins)
 	Resolve        []string    // curl --resolve entries HOST:PORT:ADDR; HOST may be "*"
@@ -117,6 +121,9 @@ func (c *Config) withDefaults() {
 	}
 	if c.MaxRedirects <= 0 {
 		c.MaxRedirects = DefaultMaxRedirects
+	}
+	if c.MaxRefsPerPage <= 0 {
+		c.MaxRefsPerPage = DefaultMaxRefsPerPage
 	}
 	if c.UserAgent == "" {
 		c.UserAgent = DefaultUserAgent

@@ -441,7 +441,7 @@ func (cr *crawl) pagePolicy(ctx context.Context, j job) hopPolicy {
 
 // extract fills the page's document: markup, headers, stylesheets and sub-resource checks.
 func (cr *crawl) extract(ctx context.Context, p *Page, u *url.URL, body []byte) {
-	doc := ExtractHTML(u, body)
+	doc := extractHTML(u, body, cr.cfg.MaxRefsPerPage)
 	p.Document = *doc
 	var headerUIR bool
 	for _, v := range p.Header.Values("Content-Security-Policy") {
@@ -455,15 +455,18 @@ func (cr *crawl) extract(ctx context.Context, p *Page, u *url.URL, body []byte) 
 	}
 	p.CSP = append(p.CSP, doc.MetaCSP...)
 	if links := p.Header.Values("Link"); len(links) > 0 {
-		p.Resources = append(p.Resources, ParseLinkHeader(u, links)...)
+		for _, r := range ParseLinkHeader(u, links) {
+			p.refs.add(r)
+		}
 	}
 	for _, v := range p.Header.Values("Refresh") {
 		if delay, target, ok := ParseRefresh(v); ok {
 			if t, ok := Resolve(u, target); ok && Fetchable(t) {
-				p.Resources = append(p.Resources, Resource{URL: t.String(), Raw: target, Element: "Refresh", Kind: KindRefresh, Source: SourceHeader, RefreshDelay: delay})
+				p.refs.add(Resource{URL: t.String(), Raw: target, Element: "Refresh", Kind: KindRefresh, Source: SourceHeader, RefreshDelay: delay})
 			}
 		}
 	}
+	p.Resources = p.refs.list
 	for i := range p.Resources {
 		r := &p.Resources[i]
 		switch {

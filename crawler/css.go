@@ -19,15 +19,23 @@ import (
 // not network fetches (data:, fragment-only references, @namespace) are dropped. Line is
 // firstLine plus the number of newlines before the reference, so pass 1 for an external sheet
 // and the page line where a <style> element's text starts for inline CSS. Stylesheet is left
-// empty: the caller knows whether the sheet is external.
+// empty: the caller knows whether the sheet is external. A reference made more than once is
+// recorded once, at its first line, with its Count.
 func ExtractCSS(sheetURL *url.URL, css []byte, firstLine int) []Resource {
-	var out []Resource
+	refs, _ := extractCSS(sheetURL, css, firstLine, 0)
+	return refs
+}
+
+// extractCSS is ExtractCSS keeping at most maxRefs different references (0: all); cut counts
+// the others.
+func extractCSS(sheetURL *url.URL, css []byte, firstLine, maxRefs int) (refs []Resource, cut int) {
+	set := newRefSet(maxRefs, 0)
 	scanCSS(css, firstLine, false, func(ref cssRef) {
 		if r, ok := cssResource(sheetURL, ref); ok {
-			out = append(out, r)
+			set.add(r)
 		}
 	})
-	return out
+	return set.list, set.cut
 }
 
 // ExtractStyleAttr returns the references in the value of a style="" attribute, which holds

@@ -26,8 +26,10 @@ const (
 	ErrorRedirect  ErrorKind = "redirect"  // a redirect loop, too many hops, an unusable Location
 	ErrorStatus    ErrorKind = "status"    // an HTTP error status (4xx, 5xx)
 	ErrorTooLarge  ErrorKind = "too-large" // a body cut at --max-body
-	ErrorRobots    ErrorKind = "robots"    // robots.txt could not be read
-	ErrorSitemap   ErrorKind = "sitemap"   // a sitemap the user named could not be read
+	// ErrorTooManyRefs is a page with more different references than --max-refs-per-page.
+	ErrorTooManyRefs ErrorKind = "too-many-refs"
+	ErrorRobots      ErrorKind = "robots"  // robots.txt could not be read
+	ErrorSitemap     ErrorKind = "sitemap" // a sitemap the user named could not be read
 )
 
 // errorKind classifies a fetch error.

@@ -35,17 +35,27 @@ const maxFrames = 256
 // -Report-Only in meta); resources after one with upgrade-insecure-requests have
 // UpgradedByCSP set. docURL may be nil; then only absolute URLs are kept and a form without
 // action is dropped.
+//
+// A reference made more than once (the same URL, kind, element, attribute and everything else
+// but the line) is recorded once, at its first line, with Count the times it is made.
 func ExtractHTML(docURL *url.URL, body []byte) *Document {
+	return extractHTML(docURL, body, 0)
+}
+
+// extractHTML is ExtractHTML keeping at most maxRefs different references (0: all); the
+// document's refs go on collecting the page's other references (headers, stylesheets).
+func extractHTML(docURL *url.URL, body []byte, maxRefs int) *Document {
 	// A byte order mark is not text: the decoder drops it before the parser runs.
 	body = bytes.TrimPrefix(body, utf8BOM)
 	// Shop pages carry a reference every few hundred bytes: sizing the slice up front saves the
 	// copies of growing it (a Resource is some 230 bytes).
-	doc := &Document{Resources: make([]Resource, 0, min(len(body)/400+16, 512))}
+	doc := &Document{refs: newRefSet(maxRefs, min(len(body)/400+16, 512))}
 	e := newExtractor(doc, docURL, docURL, body)
 	if e.base != nil {
 		doc.Base = NormalizeURL(e.base)
 	}
 	e.run()
+	doc.Resources = doc.refs.list
 	return doc
 }
 
@@ -785,7 +795,7 @@ func (e *extractor) add(r Resource) {
 		r.Source = SourceHTML
 	}
 	r.UpgradedByCSP = e.upgrade
-	e.doc.Resources = append(e.doc.Resources, r)
+	e.doc.refs.add(r)
 }
 
 // addAttr records the element's attribute attr, if present, as a reference of kind.
@@ -948,7 +958,7 @@ func (e *extractor) submission(el, attr, method string, line int) {
 	r.Line = e.lineOf(line)
 	r.Source = SourceHTML
 	r.UpgradedByCSP = e.upgrade
-	e.doc.Resources = append(e.doc.Resources, r)
+	e.doc.refs.add(r)
 }
 
 // field records a form control.

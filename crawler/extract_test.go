@@ -49,6 +49,9 @@ func describe(r Resource) string {
 	if r.Stylesheet != "" {
 		fmt.Fprintf(&b, " sheet=%s", r.Stylesheet)
 	}
+	if r.Count > 1 {
+		fmt.Fprintf(&b, " x%d", r.Count)
+	}
 	return b.String()
 }
 
@@ -227,8 +230,7 @@ func TestExtractHTMLResources(t *testing.T) {
 			"form form[action] http://x.test/pay L1 html method=post",
 		}},
 		{"form without action is the document", `<form><input></form><form action="  "></form>`, []string{
-			"form form[action] https://shop.test/dir/page.html L1 html method=get",
-			"form form[action] https://shop.test/dir/page.html L1 html method=get",
+			"form form[action] https://shop.test/dir/page.html L1 html method=get x2", // one target, made twice
 		}},
 		{"form method dialog submits nothing", `<form method=dialog action="http://x.test/"><button formaction="http://y.test/">b</button></form>`, nil},
 		{"form bogus method is get", `<form method=put action=a></form>`, []string{
@@ -406,8 +408,7 @@ func TestExtractHTMLBase(t *testing.T) {
 			[]string{"image img[src] https://shop.test/dir/a.png L1 html"}},
 		{"form without action uses the document, not the base", `<base href="http://x.test/"><form></form><form action=""></form><form action=p></form>`, "http://x.test/",
 			[]string{
-				"form form[action] https://shop.test/dir/page.html L1 html method=get",
-				"form form[action] https://shop.test/dir/page.html L1 html method=get",
+				"form form[action] https://shop.test/dir/page.html L1 html method=get x2",
 				"form form[action] http://x.test/p L1 html method=get",
 			}},
 		{"srcdoc inherits the base", `<base href="http://x.test/"><iframe srcdoc="<img src=a.png>"></iframe>`, "http://x.test/",

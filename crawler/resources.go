@@ -11,9 +11,9 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // resourceCache requests each sub-resource URL at most once per crawl and shares the outcome
@@ -31,7 +31,8 @@ type resourceCache struct {
 type sheetEntry struct {
 	once  sync.Once
 	fetch *Fetch
-	refs  []Resource // the references written in the sheet
+	refs  []Resource // the references written in the sheet, each once
+	cut   int        // references beyond --max-refs-per-page, not kept
 }
 
 type checkEntry struct {
@@ -54,14 +55,23 @@ func entryFor[T any](rc *resourceCache, m *map[string]*T, key string) *T {
 	return e
 }
 
-// attach fetches the page's stylesheets (adding the references inside them to the page) and,
-// per Config.CheckResources, requests its other sub-resources, setting Resource.Fetch.
+// attach fetches the page's stylesheets (adding the references inside them to the page's set,
+// p.refs) and, per Config.CheckResources, requests its other sub-resources, setting
+// Resource.Fetch. A page that reaches --max-refs-per-page reads no more stylesheets; what was
+// cut is reported once.
 func (rc *resourceCache) attach(ctx context.Context, p *Page) {
 	pageHTTPS := strings.HasPrefix(p.FinalURL, "https:")
-	// Stylesheets first: their references become resources of the page.
-	n := len(p.Resources)
-	for i := 0; i < n; i++ {
-		r := p.Resources[i]
+	refs := p.refs
+	sheetsLeft := 0 // stylesheets not read: the page was full
+	type flatKey struct {
+		key                           string
+		upgraded, inherited, restrict bool
+	}
+	flattened := map[flatKey]*Fetch{}
+	// Stylesheets first: their references become resources of the page. A sheet linked many
+	// times with the same flags is one reference, so it is flattened once.
+	for i, n := 0, len(refs.list); i < n; i++ {
+		r := refs.list[i]
 		if r.Kind != KindStylesheet || r.Rel == "preload" {
 			continue
 		}
@@ -72,35 +82,66 @@ func (rc *resourceCache) attach(ctx context.Context, p *Page) {
 		if pageHTTPS && !r.UpgradedByCSP && !PotentiallyTrustworthy(u) {
 			continue // browsers block it, so nothing inside it loads
 		}
+		if refs.full() {
+			sheetsLeft++
+			continue
+		}
 		key := r.URL
 		if r.UpgradedByCSP && u.Scheme == "http" {
 			u = upgraded(u)
 			key = NormalizeURL(u)
 		}
-		from := len(p.Resources)
-		f := rc.flatten(ctx, u, key, map[string]bool{}, pageHTTPS && !r.UpgradedByCSP, &p.Resources)
-		p.Resources[i].Fetch = f // after the call: flatten may have moved p.Resources
-		for k := from; k < len(p.Resources); k++ {
-			p.Resources[k].UpgradedByCSP, p.Resources[k].UpgradeInherited = r.UpgradedByCSP, r.UpgradeInherited
+		d := sheetRefs{refs: refs, upgraded: r.UpgradedByCSP, inherited: r.UpgradeInherited}
+		restrict := pageHTTPS && !r.UpgradedByCSP
+		once := flatKey{key, d.upgraded, d.inherited, restrict}
+		if f, ok := flattened[once]; ok {
+			refs.list[i].Fetch = f // the same sheet linked again (with other attributes): read once
+			continue
 		}
+		f := rc.flatten(ctx, u, key, map[string]bool{}, restrict, d)
+		refs.list[i].Fetch, flattened[once] = f, f
+	}
+	p.Resources, p.refs = refs.list, nil
+	if refs.cut > 0 || sheetsLeft > 0 {
+		msg := fmt.Sprintf("the page makes more than %d different references (--max-refs-per-page): %d not kept", refs.max, refs.cut)
+		if sheetsLeft > 0 {
+			msg += fmt.Sprintf(", %d stylesheet(s) not read", sheetsLeft)
+		}
+		rc.cr.addError(Error{URL: p.FinalURL, Err: msg, Kind: ErrorTooManyRefs})
 	}
 	if rc.cr.cfg.CheckResources == CheckNone {
 		return
 	}
-	var wg sync.WaitGroup
+	var todo []int
 	for i := range p.Resources {
-		r := &p.Resources[i]
-		if r.Fetch != nil || !rc.wantCheck(r) {
-			continue
+		if r := &p.Resources[i]; r.Fetch == nil && rc.wantCheck(r) {
+			if u := r.Parsed(); u == nil || !webURL(u) { // parsed here, before the workers share it
+				continue
+			}
+			todo = append(todo, i)
 		}
-		u, err := url.Parse(r.URL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-			continue
-		}
+	}
+	rc.checkAll(ctx, p.Resources, todo)
+}
+
+// checkAll checks the resources rs[i] for i in todo on at most --concurrency workers (the
+// requests themselves share the crawl's --concurrency slots), and stops taking new ones when ctx
+// ends: a page with 200,000 images neither starts 200,000 goroutines nor outlives Ctrl-C.
+func (rc *resourceCache) checkAll(ctx context.Context, rs []Resource, todo []int) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(len(todo), rc.cr.cfg.Concurrency) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r.Fetch = rc.check(ctx, u, r.URL, checkNeeds(r))
+			for ctx.Err() == nil {
+				k := int(next.Add(1)) - 1
+				if k >= len(todo) {
+					return
+				}
+				r := &rs[todo[k]]
+				r.Fetch = rc.check(ctx, r.Parsed(), r.URL, checkNeeds(r))
+			}
 		}()
 	}
 	wg.Wait()
@@ -146,7 +187,7 @@ func (rc *resourceCache) sheet(ctx context.Context, u *url.URL, key string) *she
 		if body != nil {
 			css = body.Bytes()
 		}
-		e.refs = ExtractCSS(final, css, 1)
+		e.refs, e.cut = extractCSS(final, css, 1, rc.cr.cfg.MaxRefsPerPage)
 		for i := range e.refs {
 			e.refs[i].Stylesheet = final.String()
 		}
@@ -154,23 +195,23 @@ func (rc *resourceCache) sheet(ctx context.Context, u *url.URL, key string) *she
 	return e
 }
 
-// flatten appends to dst the references of a stylesheet and of the sheets it @imports, each
-// sheet fetched once per crawl, and returns the sheet's fetch. visited guards against import
-// cycles. Fills never wait on each other (imports are followed here, outside the cache), so two
-// pages meeting a cycle from opposite ends cannot deadlock.
-func (rc *resourceCache) flatten(ctx context.Context, u *url.URL, key string, visited map[string]bool, restrict bool, dst *[]Resource) *Fetch {
+// flatten adds the references of a stylesheet and of the sheets it @imports to the page, each
+// sheet fetched
+// once per crawl, and returns the sheet's fetch. visited guards against import cycles. Fills
+// never wait on each other (imports are followed here, outside the cache), so two pages meeting
+// a cycle from opposite ends cannot deadlock.
+func (rc *resourceCache) flatten(ctx context.Context, u *url.URL, key string, visited map[string]bool, restrict bool, d sheetRefs) *Fetch {
 	visited[key] = true
 	e := rc.sheet(ctx, u, key)
 	if restrict && e.fetch != nil && leftTrust(e.fetch) {
 		return e.fetch // redirected through http: browsers block it at that hop, nothing inside loads
 	}
-	*dst = slices.Grow(*dst, len(e.refs))
+	d.refs.cut += e.cut
 	for _, ref := range e.refs {
-		*dst = append(*dst, ref)
-		if ref.Kind != KindStylesheet {
+		at := d.add(ref)
+		if ref.Kind != KindStylesheet || at < 0 {
 			continue
 		}
-		at := len(*dst) - 1
 		iu, err := url.Parse(ref.URL)
 		if err != nil || visited[ref.URL] || (iu.Scheme != "http" && iu.Scheme != "https") {
 			continue // an import cycle, or nothing to fetch
@@ -178,10 +219,23 @@ func (rc *resourceCache) flatten(ctx context.Context, u *url.URL, key string, vi
 		if restrict && !PotentiallyTrustworthy(iu) {
 			continue // a blocked import: its content never loads
 		}
-		f := rc.flatten(ctx, iu, ref.URL, visited, restrict, dst)
-		(*dst)[at].Fetch = f
+		f := rc.flatten(ctx, iu, ref.URL, visited, restrict, d) // may grow the page's list: index it after
+		d.refs.list[at].Fetch = f
 	}
 	return e.fetch
+}
+
+// sheetRefs adds a stylesheet's references to a page, with the upgrade flags of the link that
+// loads it.
+type sheetRefs struct {
+	refs                *refSet
+	upgraded, inherited bool
+}
+
+// add adds ref and returns its index in the page's set, -1 when the page is full.
+func (d sheetRefs) add(ref Resource) int {
+	ref.UpgradedByCSP, ref.UpgradeInherited = d.upgraded, d.inherited
+	return d.refs.add(ref)
 }
 
 // need says what a check must learn about a sub-resource.
@@ -340,7 +394,8 @@ func (cr *crawl) request(ctx context.Context, u *url.URL, o reqOpts) (*Fetch, *b
 	if err != nil {
 		f.Err = describeErr(err, cr.cfg.Timeout)
 	}
-	if err != nil || !o.get || r.stopped {
+	if err != nil || !o.get || r.stopped || r.body == nil {
+		// (No body is read of an error answer: browsers neither run nor apply it.)
 		r.release()
 		return f, nil, errorKind(err)
 	}

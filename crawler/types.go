@@ -52,8 +52,11 @@ type Resource struct {
 	Element   string // tag name ("img"), CSS property or at-rule ("background-image", "@import"), or header name
 	Attribute string // attribute name ("src"), "url" for CSS, "" for headers
 	Kind      Kind
-	Line      int // 1-based line in the page or stylesheet source; 0 when not known
+	Line      int // 1-based line in the page or stylesheet source (the first, when made more than once); 0 when not known
 	Source    Source
+	// Count is how many times the page (or stylesheet) makes this same reference; the
+	// extractor records each once. 0 means once (a reference made by hand).
+	Count int
 
 	// Stylesheet is the URL of the external stylesheet the reference was found in (Source css);
 	// empty for <style> blocks and style attributes.
@@ -194,6 +197,8 @@ type Document struct {
 	Fields        []Field
 	MetaCSP       []CSP
 	Title         string
+
+	refs *refSet // Resources while the page's references are being collected
 }
 
 // Page is one fetched page with everything the extractor found in it.

@@ -231,6 +231,14 @@ func (s *jsonStream) appendResource(dst []byte, r *Resource, indent string) []by
 		dst = field(dst, "status")
 		dst = strconv.AppendInt(dst, int64(r.Status), 10)
 	}
+	if r.Error != "" {
+		dst = field(dst, "error")
+		dst = s.appendString(dst, r.Error)
+	}
+	if r.Count != 0 {
+		dst = field(dst, "count")
+		dst = strconv.AppendInt(dst, int64(r.Count), 10)
+	}
 	dst = append(dst, '\n')
 	dst = append(dst, indent...)
 	return append(dst, '}')

@@ -178,6 +178,11 @@ type Resource struct {
 	Source     string `json:"source,omitempty"`
 	Stylesheet string `json:"stylesheet,omitempty"`
 	Status     int    `json:"status,omitempty"` // when padlock requested it: the final status
+	// Error is why padlock's own request for it got no answer (a timeout, a refused address).
+	Error string `json:"error,omitempty"`
+	// Count is how many times the page makes this same reference, when more than once (Line is
+	// the first).
+	Count int `json:"count,omitempty"`
 }
 
 // Finding is one problem found.
@@ -299,7 +304,10 @@ func PageMeta(p *crawler.Page) Page {
 func fromResource(r *crawler.Resource) Resource {
 	rr := Resource{URL: r.URL, Element: r.Element, Attribute: r.Attribute, Kind: string(r.Kind), Line: r.Line, Source: string(r.Source), Stylesheet: r.Stylesheet}
 	if r.Fetch != nil {
-		rr.Status = r.Fetch.Status
+		rr.Status, rr.Error = r.Fetch.Status, r.Fetch.Err
+	}
+	if r.Count > 1 {
+		rr.Count = r.Count
 	}
 	return rr
 }

@@ -206,6 +206,10 @@ func settingsTable() []setting {
 			check: func(v value) error { _, err := parseSize(v.s); return err },
 			set:   func(c *crawlConfig, v value) { c.scan.Crawl.MaxBody, _ = parseSize(v.s) }, // checked
 		},
+		{name: "max-refs-per-page", kind: kindInt, def: value{n: crawler.DefaultMaxRefsPerPage}, example: "2000",
+			usage: "different references kept per page, its stylesheets' included (`N`); a page with more has the cut reported",
+			check: func(v value) error { return atLeast(v.n, 1) },
+			set:   func(c *crawlConfig, v value) { c.scan.Crawl.MaxRefsPerPage = v.n }},
 		{name: "insecure", kind: kindBool, example: "true",
 			usage: "go on past an invalid certificate on the site's own hosts (it is still reported)",
 			set:   func(c *crawlConfig, v value) { c.scan.Crawl.Insecure = v.b }},
