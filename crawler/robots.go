@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -118,64 +119,87 @@ func (cr *crawl) getSmall(ctx context.Context, u *url.URL, limit int64, anySite 
 	return cr.fetch.fetch(ctx, u, &fetchReq{method: http.MethodGet, limit: limit, policy: policy})
 }
 
-// sitemapDoc covers both <urlset> and <sitemapindex>.
-type sitemapDoc struct {
-	XMLName  xml.Name
-	URLs     []sitemapLoc `xml:"url"`
-	Sitemaps []sitemapLoc `xml:"sitemap"`
-}
+// Discovery's budget. Sitemaps only add pages to a crawl that links would mostly reach anyway;
+// a site must not hold the crawl up with them: an index of a thousand slow sitemaps is read for
+// at most discoveryTimeouts request timeouts in all, and at most maxSitemaps files.
+const (
+	discoveryTimeouts = 4
+	maxSitemaps       = 1000
+	maxSitemapBytes   = 50 << 20 // the sitemap protocol's own limit, decoded from a .gz file
+	maxSitemapNesting = 3        // sitemap indexes within sitemap indexes
+)
 
-type sitemapLoc struct {
-	Loc string `xml:"loc"`
+// sitemapItem is a sitemap to read: whether the user (or robots.txt) named it, and how deep in
+// sitemap indexes it was found.
+type sitemapItem struct {
+	u      string
+	named  bool
+	nested int
 }
 
 // readSitemaps reads sitemap files (and sitemap indexes, to a bounded depth) and returns the page
-// URLs they list. Problems with a sitemap the user named are errors; a missing /sitemap.xml is not.
+// URLs they list, at most 10 per --max-pages slot. Problems with a sitemap the user named are
+// errors; a missing /sitemap.xml is not. It stops at the budget above (one error says so) and,
+// quietly, when ctx ends.
 func (cr *crawl) readSitemaps(ctx context.Context, named, guessed []string) (pages []string, errs []Error) {
+	budget := discoveryTimeouts * cr.cfg.Timeout
+	dctx, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
+	room := 10 * cr.cfg.MaxPages
 	seen := map[string]bool{}
-	type item struct {
-		u      string
-		named  bool
-		nested int
-	}
-	var queue []item
+	var queue []sitemapItem
 	for _, u := range named {
-		queue = append(queue, item{u, true, 0})
+		queue = append(queue, sitemapItem{u, true, 0})
 	}
 	for _, u := range guessed {
-		queue = append(queue, item{u, false, 0})
+		queue = append(queue, sitemapItem{u, false, 0})
 	}
-	for len(queue) > 0 && len(pages) < 10*cr.cfg.MaxPages {
+	read, left := 0, "" // left: the sitemap the budget stopped
+	for len(queue) > 0 && len(pages) < room && len(seen) < maxSitemaps && dctx.Err() == nil {
 		it := queue[0]
 		queue = queue[1:]
-		if seen[it.u] || len(seen) >= 1000 {
+		if seen[it.u] {
 			continue
 		}
 		seen[it.u] = true
-		locs, nested, err := cr.readSitemap(ctx, it.u)
+		urls, sitemaps, err := cr.readSitemap(dctx, it.u, room-len(pages))
+		if dctx.Err() != nil {
+			left = it.u
+			break // the budget or the crawl ended mid-request: not this sitemap's fault
+		}
+		read++
 		if err != nil {
 			if it.named {
 				errs = append(errs, Error{URL: it.u, Err: "sitemap: " + err.Error(), Kind: ErrorSitemap})
 			}
 			continue
 		}
-		pages = append(pages, locs...)
-		if it.nested < 3 {
-			for _, loc := range nested {
-				queue = append(queue, item{loc, it.named, it.nested + 1})
+		pages = append(pages, urls...)
+		if it.nested < maxSitemapNesting {
+			for _, loc := range sitemaps {
+				queue = append(queue, sitemapItem{loc, it.named, it.nested + 1})
 			}
 		}
+	}
+	if ctx.Err() == nil && dctx.Err() != nil {
+		if left == "" && len(queue) > 0 {
+			left = queue[0].u
+		}
+		errs = append(errs, Error{URL: left, Err: fmt.Sprintf("sitemaps: stopped after %s (%d read); the pages the others list were not queued", budget, read), Kind: ErrorSitemap})
 	}
 	return pages, errs
 }
 
-// readSitemap fetches and parses one sitemap file, gzipped or not.
-func (cr *crawl) readSitemap(ctx context.Context, raw string) (pages, sitemaps []string, err error) {
-	u, err := url.Parse(raw)
+// readSitemap fetches one sitemap file, gzipped or not, and returns at most room of the page
+// URLs it lists, and the sitemaps it lists (a sitemap index).
+func (cr *crawl) readSitemap(ctx context.Context, loc string, room int) (pages, sitemaps []string, err error) {
+	u, err := url.Parse(loc)
 	if err != nil {
 		return nil, nil, err
 	}
-	r := cr.getSmall(ctx, u, 50<<20, false)
+	// The file is read to --max-body (a gzipped one inflates, streamed, to the protocol's
+	// 50 MB): a plain sitemap longer than that gives the URLs before the cut.
+	r := cr.getSmall(ctx, u, cr.cfg.MaxBody+1, false)
 	defer r.release()
 	if err := r.failure(); err != nil {
 		return nil, nil, err
@@ -183,34 +207,62 @@ func (cr *crawl) readSitemap(ctx context.Context, raw string) (pages, sitemaps [
 	if r.status >= 400 {
 		return nil, nil, fmt.Errorf("HTTP %d", r.status)
 	}
-	return parseSitemap(r.bytes())
+	raw := r.bytes()
+	cut := int64(len(raw)) > cr.cfg.MaxBody
+	if cut {
+		raw = raw[:cr.cfg.MaxBody]
+	}
+	return parseSitemapStream(raw, room, cut)
 }
 
 // parseSitemap reads a sitemap (<urlset>) or sitemap index (<sitemapindex>), gzipped or not (at
 // most 50 MB once unzipped): the page URLs and the nested sitemaps it lists, trimmed, empty
 // ones left out.
 func parseSitemap(body []byte) (pages, sitemaps []string, err error) {
+	return parseSitemapStream(body, math.MaxInt, false)
+}
+
+// parseSitemapStream is parseSitemap read as a stream, token by token, stopping at room page
+// URLs: a sitemap's size does not decide padlock's memory. A body cut at the size limit (cut)
+// gives the URLs before the cut; any other error gives none.
+func parseSitemapStream(body []byte, room int, cut bool) (pages, sitemaps []string, err error) {
+	var r io.Reader = bytes.NewReader(body)
 	if bytes.HasPrefix(body, []byte{0x1f, 0x8b}) {
-		zr, err := gzip.NewReader(bytes.NewReader(body))
+		zr, err := gzip.NewReader(r)
 		if err != nil {
 			return nil, nil, err
 		}
-		if body, err = io.ReadAll(io.LimitReader(zr, 50<<20)); err != nil {
+		defer zr.Close()
+		r = io.LimitReader(zr, maxSitemapBytes)
+	}
+	dec := xml.NewDecoder(r)
+	for len(pages) < room && len(sitemaps) < maxSitemaps {
+		tok, err := dec.Token()
+		if err == io.EOF || err != nil && cut {
+			break // the end, or the cut: the URLs before it are kept
+		}
+		if err != nil {
 			return nil, nil, err
 		}
-	}
-	var doc sitemapDoc
-	if err := xml.Unmarshal(body, &doc); err != nil {
-		return nil, nil, err
-	}
-	for _, l := range doc.URLs {
-		if s := strings.TrimSpace(l.Loc); s != "" {
-			pages = append(pages, s)
+		se, ok := tok.(xml.StartElement)
+		if !ok || se.Name.Local != "url" && se.Name.Local != "sitemap" {
+			continue
 		}
-	}
-	for _, l := range doc.Sitemaps {
-		if s := strings.TrimSpace(l.Loc); s != "" {
-			sitemaps = append(sitemaps, s)
+		var l struct {
+			Loc string `xml:"loc"`
+		}
+		if err := dec.DecodeElement(&l, &se); err != nil {
+			if cut {
+				break
+			}
+			return nil, nil, err
+		}
+		if loc := strings.TrimSpace(l.Loc); loc == "" {
+			continue
+		} else if se.Name.Local == "url" {
+			pages = append(pages, loc)
+		} else {
+			sitemaps = append(sitemaps, loc)
 		}
 	}
 	return pages, sitemaps, nil
