@@ -14,8 +14,10 @@ package crawler
 // How a body gets from the network to padlock without colly copying it: every crawl worker has
 // its own clone of the collector (the clones share the client, so the connection pool and the
 // cookie jar) whose context carries the worker's pageSlot. The collector's transport,
-// pageTransport, reads an HTML or untyped body into a pooled buffer in that slot as soon as the
-// headers are in, and hands colly an empty body. A worker fetches one page at a time, so the
+// pageTransport, reads an HTML or untyped body (decoded, to the limit: transport.go's readBody)
+// into a pooled buffer in that slot as soon as the headers are in, drains a little of any other
+// and closes it, and always hands colly an empty body marked decoded, so colly never reads or
+// inflates one. A worker fetches one page at a time, so the
 // slot needs no lock. Nothing else passes between colly and the fetcher.
 
 import (

@@ -504,12 +504,28 @@ func sniffHTML(b []byte) bool {
 // <meta charset>, as browsers do.
 func decodeCharset(body []byte, contentType string) []byte {
 	enc, name, _ := charset.DetermineEncoding(body, contentType)
-	if name == "utf-8" || enc == nil {
-		return body
+	if name == "utf-8" || enc == nil || asciiCompatible(name) && plainASCII(body) {
+		return body // nothing to convert: no copy of a page that may be megabytes
 	}
 	out, err := enc.NewDecoder().Bytes(body)
 	if err != nil {
 		return body
 	}
 	return out
+}
+
+// asciiCompatible reports whether an encoding (by its WHATWG name) reads bytes below 0x80 as
+// ASCII: all but UTF-16 and ISO-2022-JP, whose escapes are ASCII bytes.
+func asciiCompatible(name string) bool {
+	return !strings.HasPrefix(name, "utf-16") && name != "iso-2022-jp" && name != "replacement"
+}
+
+// plainASCII reports whether b holds only bytes below 0x80.
+func plainASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

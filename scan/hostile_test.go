@@ -23,16 +23,19 @@ import (
 	"github.com/padlock-scan/padlock/scan"
 )
 
-// runScan runs scan.Run with a deadline well above what a case needs, so a hang fails the test
-// instead of the whole run, and reports how long the crawl took.
-func runScan(t *testing.T, opt scan.Options, within time.Duration) (*report.Report, error) {
+// hostileDeadline guards each case against a hang: generous enough for the race detector on a
+// loaded two-core machine, it is no measure of speed, and running into it fails the test with a
+// message that says so.
+const hostileDeadline = 2 * time.Minute
+
+// runScan runs scan.Run under hostileDeadline and checks that it ended and returned a report.
+func runScan(t *testing.T, opt scan.Options) (*report.Report, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), hostileDeadline)
 	defer cancel()
-	start := time.Now()
 	rep, err := scan.Run(ctx, opt)
-	if d := time.Since(start); d > within {
-		t.Errorf("the crawl took %s, want under %s", d.Round(time.Millisecond), within)
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+		t.Fatalf("the crawl did not end within %s (a hang guard, not a timing)", hostileDeadline)
 	}
 	if rep == nil {
 		t.Fatalf("scan.Run returned no report (err %v)", err)
@@ -121,7 +124,10 @@ func TestHostileHugePage(t *testing.T) {
 			})
 			opt := s.Options()
 			opt.Crawl.MaxBody = tc.maxBody
-			rep, err := runScan(t, opt, 10*time.Second)
+			// Reading 10 MB under the race detector on a loaded machine may take longer than the
+			// fixture sites' 5 s; this case is about the cut, not about timeouts.
+			opt.Crawl.Timeout = hostileDeadline / 2
+			rep, err := runScan(t, opt)
 			if err != nil {
 				t.Fatalf("scan.Run: %v", err)
 			}
@@ -167,7 +173,7 @@ func TestHostileNeverEndingPage(t *testing.T) {
 	// Long enough that a loaded CI machine (the race detector, packages in parallel) still
 	// fetches the start page; short enough to keep the test quick.
 	opt.Crawl.Timeout = 2 * time.Second
-	rep, err := runScan(t, opt, 15*time.Second)
+	rep, err := runScan(t, opt)
 	if err != nil {
 		t.Fatalf("scan.Run: %v", err)
 	}
@@ -202,7 +208,7 @@ func TestHostileRedirectLoops(t *testing.T) {
 			http.NotFound(w, r)
 		}
 	})
-	rep, err := runScan(t, s.Options(), 5*time.Second)
+	rep, err := runScan(t, s.Options())
 	if err != nil {
 		t.Fatalf("scan.Run: %v", err)
 	}
@@ -237,7 +243,7 @@ func TestHostileCalendarTrap(t *testing.T) {
 		opt := s.Options()
 		opt.Crawl.StartURLs = []string{s.Vars["tls"] + "/calendar?month=0"}
 		opt.Crawl.MaxPages = 25
-		rep, err := runScan(t, opt, 5*time.Second)
+		rep, err := runScan(t, opt)
 		if err != nil {
 			t.Fatalf("scan.Run: %v", err)
 		}
@@ -254,7 +260,7 @@ func TestHostileCalendarTrap(t *testing.T) {
 		opt := s.Options()
 		opt.Crawl.StartURLs = []string{s.Vars["tls"] + "/calendar?month=0"}
 		opt.Crawl.MaxDepth = 5
-		rep, err := runScan(t, opt, 5*time.Second)
+		rep, err := runScan(t, opt)
 		if err != nil {
 			t.Fatalf("scan.Run: %v", err)
 		}
@@ -296,7 +302,7 @@ func TestHostileMalformedHTML(t *testing.T) {
 			"<p>more text, then the end of the input without closing anything"
 		writeHTML(w, page)
 	})
-	rep, err := runScan(t, s.Options(), 5*time.Second)
+	rep, err := runScan(t, s.Options())
 	if err != nil {
 		t.Fatalf("scan.Run: %v", err)
 	}
@@ -349,7 +355,7 @@ func TestHostileCharset(t *testing.T) {
 				w.Header().Set("Content-Type", tc.contentType)
 				_, _ = w.Write([]byte(body(s.Vars["cdn_http"], tc.meta)))
 			})
-			rep, err := runScan(t, s.Options(), 5*time.Second)
+			rep, err := runScan(t, s.Options())
 			if err != nil {
 				t.Fatalf("scan.Run: %v", err)
 			}
@@ -387,7 +393,7 @@ func TestHostileUnreachableStart(t *testing.T) {
 	opt.Crawl.Resolve = testnet.Resolve(port, "*")
 	opt.Crawl.Timeout = 2 * time.Second
 	opt.Crawl.DialContext = guard.Dial
-	rep, err := runScan(t, opt, 5*time.Second)
+	rep, err := runScan(t, opt)
 	if !errors.Is(err, crawler.ErrNoStart) {
 		t.Errorf("scan.Run error %v, want crawler.ErrNoStart", err)
 	}
@@ -408,17 +414,16 @@ func TestHostileCancelMidCrawl(t *testing.T) {
 	opt := s.Options()
 	opt.Crawl.StartURLs = []string{s.Vars["tls"] + "/calendar?month=0"}
 	opt.Crawl.Concurrency = 1
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), hostileDeadline)
 	defer cancel()
 	opt.Progress = func(p scan.Progress) {
 		if p.Pages >= 3 {
 			cancel() // as Ctrl-C would, after three pages
 		}
 	}
-	start := time.Now()
 	rep, err := scan.Run(ctx, opt)
-	if time.Since(start) > 5*time.Second {
-		t.Errorf("the interrupted crawl took %s", time.Since(start))
+	if errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("the interrupted crawl did not end within %s (a hang guard, not a timing)", hostileDeadline)
 	}
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("scan.Run error %v, want context.Canceled", err)
