@@ -170,7 +170,7 @@ func (cr *crawl) readSitemaps(ctx context.Context, named, guessed []string) (pag
 		read++
 		if err != nil {
 			if it.named {
-				errs = append(errs, Error{URL: it.u, Err: "sitemap: " + err.Error(), Kind: ErrorSitemap})
+				errs = append(errs, Error{URL: it.u, Err: "sitemap: " + describeErr(err, cr.cfg.Timeout), Kind: ErrorSitemap})
 			}
 			continue
 		}
