@@ -207,6 +207,19 @@ func (s *jsonStream) appendResource(dst []byte, r *Resource, indent string) []by
 		dst = append(dst, key...)
 		return append(dst, "\": "...)
 	}
+	// The omitempty fields: written when set, in the order of Resource's fields.
+	str := func(dst []byte, key, v string) []byte {
+		if v == "" {
+			return dst
+		}
+		return s.appendString(field(dst, key), v)
+	}
+	num := func(dst []byte, key string, v int) []byte {
+		if v == 0 {
+			return dst
+		}
+		return strconv.AppendInt(field(dst, key), int64(v), 10)
+	}
 	dst = append(dst, "{\n"...)
 	dst = append(dst, indent...)
 	dst = append(dst, `  "url": `...)
@@ -219,26 +232,11 @@ func (s *jsonStream) appendResource(dst []byte, r *Resource, indent string) []by
 	dst = s.appendString(dst, r.Kind)
 	dst = field(dst, "line")
 	dst = strconv.AppendInt(dst, int64(r.Line), 10)
-	if r.Source != "" {
-		dst = field(dst, "source")
-		dst = s.appendString(dst, r.Source)
-	}
-	if r.Stylesheet != "" {
-		dst = field(dst, "stylesheet")
-		dst = s.appendString(dst, r.Stylesheet)
-	}
-	if r.Status != 0 {
-		dst = field(dst, "status")
-		dst = strconv.AppendInt(dst, int64(r.Status), 10)
-	}
-	if r.Error != "" {
-		dst = field(dst, "error")
-		dst = s.appendString(dst, r.Error)
-	}
-	if r.Count != 0 {
-		dst = field(dst, "count")
-		dst = strconv.AppendInt(dst, int64(r.Count), 10)
-	}
+	dst = str(dst, "source", r.Source)
+	dst = str(dst, "stylesheet", r.Stylesheet)
+	dst = num(dst, "status", r.Status)
+	dst = str(dst, "error", r.Error)
+	dst = num(dst, "count", r.Count)
 	dst = append(dst, '\n')
 	dst = append(dst, indent...)
 	return append(dst, '}')
