@@ -144,6 +144,10 @@ type extractor struct {
 	upgrade   bool // an enforced upgrade-insecure-requests is in force
 	refreshed bool // a meta refresh with a URL was recorded (only the first one counts)
 
+	// lastRaw and lastURL are the last reference resolved and its URL (against base, which does
+	// not change during a pass).
+	lastRaw, lastURL string
+
 	formOpen   bool
 	formMethod string // "get", "post" or "dialog"
 
@@ -318,6 +322,9 @@ func (e *extractor) readAttrs() {
 func (e *extractor) attr(name string) (string, bool) {
 	for _, a := range e.attrs {
 		if string(a.key) == name {
+			if string(a.val) == e.lastRaw {
+				return e.lastRaw, true // the value just resolved, again: no new string
+			}
 			return string(a.val), true
 		}
 	}
@@ -779,7 +786,9 @@ func (e *extractor) setBase(u *url.URL) {
 
 // add resolves r.Raw against the base and records r when it is a network fetch.
 func (e *extractor) add(r Resource) {
-	if abs, ok := e.quickRootRelative(r.Raw); ok {
+	if r.Raw == e.lastRaw && e.lastURL != "" {
+		r.URL = e.lastURL // a page repeating one reference resolves it once
+	} else if abs, ok := e.quickRootRelative(r.Raw); ok {
 		r.URL = abs
 	} else if abs, ok := quickAbsolute(r.Raw); ok {
 		r.URL = abs
@@ -790,6 +799,7 @@ func (e *extractor) add(r Resource) {
 		}
 		r.setURL(u)
 	}
+	e.lastRaw, e.lastURL = r.Raw, r.URL
 	r.Line = e.lineOf(r.Line)
 	if r.Source == "" {
 		r.Source = SourceHTML

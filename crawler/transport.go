@@ -212,15 +212,35 @@ func readBody(resp *http.Response, limit int64) (*bytes.Buffer, error) {
 	}
 	buf := bodyPool.Get().(*bytes.Buffer)
 	buf.Reset()
-	if n := resp.ContentLength; n > int64(buf.Cap()) && r == resp.Body {
-		// Sized once from the length announced, at most the limit: a body read by doubling
-		// holds its old and new copies at once (24 MB for a 10 MB page).
-		buf.Grow(int(min(n, limit)) + bytes.MinRead)
+	b := buf.AvailableBuffer() // the pooled array, empty
+	own := false                // b is an array of its own, not the pooled one
+	if n := resp.ContentLength; n > int64(cap(b)) && r == resp.Body {
+		b, own = make([]byte, 0, min(n, limit)), true // the length announced, up to the limit: sized once
 	}
-	if _, err := buf.ReadFrom(io.LimitReader(r, limit)); err != nil {
-		bodyPool.Put(buf)
-		return nil, err
+	lr := io.LimitReader(r, limit)
+	for {
+		if len(b) == cap(b) {
+			// Doubling, but never past the limit (bytes.Buffer would double past it, and a
+			// 10 MB page read by doubling held 24 MB at once).
+			grown := make([]byte, len(b), min(int64(max(2*cap(b), 4<<10)), limit))
+			copy(grown, b)
+			b, own = grown, true
+		}
+		n, err := lr.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			bodyPool.Put(buf)
+			return nil, err
+		}
 	}
+	if own {
+		bodyPool.Put(buf) // read into an array of its own
+		return bytes.NewBuffer(b), nil
+	}
+	buf.Write(b) // b is the pooled array itself: no copy
 	return buf, nil
 }
 
