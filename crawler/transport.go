@@ -213,7 +213,7 @@ func readBody(resp *http.Response, limit int64) (*bytes.Buffer, error) {
 	buf := bodyPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	b := buf.AvailableBuffer() // the pooled array, empty
-	own := false                // b is an array of its own, not the pooled one
+	own := false               // b is an array of its own, not the pooled one
 	if n := resp.ContentLength; n > int64(cap(b)) && r == resp.Body {
 		b, own = make([]byte, 0, min(n, limit)), true // the length announced, up to the limit: sized once
 	}
