@@ -122,7 +122,9 @@ type Page struct {
 	Error       string     `json:"error,omitempty"`
 	Resources   []Resource `json:"resources"`
 	Payment     bool       `json:"payment,omitempty"`
-	spooled     *spoolRef  // Resources are in the report's spool
+	// Rendered says render mode loaded the page in the browser too.
+	Rendered bool      `json:"rendered,omitempty"`
+	spooled  *spoolRef // Resources are in the report's spool
 
 	// PaymentSignals says why the page counts as a payment page.
 	PaymentSignals []string `json:"payment_signals,omitempty"`
@@ -199,6 +201,12 @@ type Finding struct {
 	Stylesheet     string         `json:"stylesheet,omitempty"`
 	Mitigation     string         `json:"mitigation,omitempty"`
 	HTTPSAvailable *bool          `json:"https_available,omitempty"`
+	// Initiator is the script that made the browser request the URL (the page's URL for an
+	// inline script), for findings of render mode.
+	Initiator string `json:"initiator,omitempty"`
+	// Observed is what the browser did with a reference the static crawl found, when render
+	// mode loaded the page and the browser requested it: blocked, upgraded or loaded.
+	Observed string `json:"observed,omitempty"`
 	// Baseline is new or known when the crawl was compared with a baseline report.
 	Baseline BaselineState `json:"baseline,omitempty"`
 	// Suppressed is set when an ignore entry of the configuration matched: the finding stays in
@@ -266,6 +274,9 @@ type Script struct {
 	PageCount    int      `json:"page_count"`
 	Pages        []string `json:"pages"`
 	PaymentPages []string `json:"payment_pages,omitempty"`
+	// InjectedBy is the script (or, for an inline script, the page) that inserted this script
+	// into a page the browser rendered; its SHA256 is then of the body the browser got.
+	InjectedBy string `json:"injected_by,omitempty"`
 }
 
 // Error is a crawl problem that is not a finding.

@@ -35,24 +35,7 @@ func (inv *inventory) add(p *crawler.Page, payment bool) {
 		return
 	}
 	seen := map[string]bool{}
-	note := func(key string, mk func() report.Script) {
-		if seen[key] {
-			return // the same script twice on one page counts once
-		}
-		seen[key] = true
-		e := inv.entries[key]
-		if e == nil {
-			e = &invEntry{s: mk()}
-			inv.entries[key] = e
-		}
-		e.s.PageCount++
-		if len(e.pages) < maxListedPages {
-			e.pages = append(e.pages, p.FinalURL)
-		}
-		if payment {
-			e.payment = append(e.payment, p.FinalURL)
-		}
-	}
+	note := func(key string, mk func() report.Script) { inv.note(seen, key, p.FinalURL, payment, mk) }
 	for i := range p.Resources {
 		r := &p.Resources[i]
 		if r.Kind != crawler.KindScript {
@@ -63,12 +46,8 @@ func (inv *inventory) add(p *crawler.Page, payment bool) {
 			continue
 		}
 		note("x "+r.URL, func() report.Script {
-			s := report.Script{Kind: "external", URL: r.URL, Party: "first", Integrity: r.Integrity}
-			if rules.ThirdParty(pageURL, u, inv.cfg) {
-				s.Party = "third"
-				s.AllowedBy = rules.AllowedBy(u, inv.cfg)
-				s.Justification = inv.cfg.ScriptJustifications[s.AllowedBy]
-			}
+			s := inv.external(pageURL, u)
+			s.URL, s.Integrity = r.URL, r.Integrity
 			if f := r.Fetch; f != nil {
 				s.SHA256, s.Size, s.Status = f.SHA256, f.Size, f.Status
 				if checked, ok := rules.IntegrityMatches(rules.ParseIntegrity(r.Integrity), f); checked {
@@ -87,6 +66,39 @@ func (inv *inventory) add(p *crawler.Page, payment bool) {
 			return report.Script{Kind: kind, SHA256: in.SHA256, Size: int64(in.Size), Party: "first"}
 		})
 	}
+}
+
+// note counts one page (payment or not) for the script of key, made by mk when first seen;
+// seen holds the keys the page already counted (the same script twice on a page counts once).
+func (inv *inventory) note(seen map[string]bool, key, page string, payment bool, mk func() report.Script) {
+	if seen[key] {
+		return
+	}
+	seen[key] = true
+	e := inv.entries[key]
+	if e == nil {
+		e = &invEntry{s: mk()}
+		inv.entries[key] = e
+	}
+	e.s.PageCount++
+	if len(e.pages) < maxListedPages {
+		e.pages = append(e.pages, page)
+	}
+	if payment {
+		e.payment = append(e.payment, page)
+	}
+}
+
+// external is the inventory entry of the script at u on the page at pageURL: its party, and
+// what approves it when it is a third party's.
+func (inv *inventory) external(pageURL, u *url.URL) report.Script {
+	s := report.Script{Kind: "external", URL: u.String(), Party: "first"}
+	if rules.ThirdParty(pageURL, u, inv.cfg) {
+		s.Party = "third"
+		s.AllowedBy = rules.AllowedBy(u, inv.cfg)
+		s.Justification = inv.cfg.ScriptJustifications[s.AllowedBy]
+	}
+	return s
 }
 
 // list returns the inventory sorted by kind, URL and hash.

@@ -28,6 +28,8 @@ type Options struct {
 	Settings *report.Settings
 	// Progress, when set, is called after every page (from several goroutines at once).
 	Progress func(Progress)
+	// Render loads pages in headless Chromium too (render mode); its zero value renders none.
+	Render RenderOptions
 	// Spool keeps the pages' resource lists on disk rather than in memory (see report.Spool);
 	// the caller closes the report when done with it.
 	Spool bool
@@ -62,6 +64,11 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 	// Findings repeat across pages (a shared stylesheet's http font on every page): the same
 	// message, element and stylesheet strings are kept once.
 	strs := interner{}
+	addFinding := func(rf report.Finding) {
+		rf.Message, rf.Element, rf.Attribute, rf.Stylesheet = strs.get(rf.Message), strs.get(rf.Element), strs.get(rf.Attribute), strs.get(rf.Stylesheet)
+		rep.Findings = append(rep.Findings, rf)
+		findings.Add(1)
+	}
 	addFindings := func(fs []rules.Finding) {
 		// A key holds the page, so duplicates can only come from one call: the set is local.
 		seen := make(map[findingKey]bool, len(fs))
@@ -71,18 +78,23 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 				continue // the same reference reported twice (e.g. a URL in srcset and src)
 			}
 			seen[k] = true
-			rf := report.FromFinding(f)
-			rf.Message, rf.Element, rf.Attribute, rf.Stylesheet = strs.get(rf.Message), strs.get(rf.Element), strs.get(rf.Attribute), strs.get(rf.Stylesheet)
-			rep.Findings = append(rep.Findings, rf)
-			findings.Add(1)
+			addFinding(report.FromFinding(f))
 		}
 	}
 	inv := &inventory{cfg: &opt.Rules}
 	own := ownPages{}
 	var spoolErr error
+	cfg := opt.Crawl
+	rd, err := startRenderer(&opt, &cfg, selected)
+	if err != nil {
+		return nil, err
+	}
 	if opt.Spool {
 		s, err := report.NewSpool()
 		if err != nil {
+			if rd != nil {
+				rd.wait()
+			}
 			return nil, err
 		}
 		rep.UseSpool(s)
@@ -106,10 +118,11 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		}
 		if err := rep.AddCrawledPage(rp, p.Resources); err != nil {
 			spoolErr = err
+		} else if rd != nil && rd.wants(p, rp.Payment) {
+			rd.submit(ctx, p, len(rep.Pages)-1, rp.Payment)
 		}
 		addFindings(rules.RunFacts(selected, facts))
 	}
-	cfg := opt.Crawl
 	if opt.Progress != nil {
 		start := time.Now()
 		cfg.Progress = func(p crawler.Progress) {
@@ -117,6 +130,12 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		}
 	}
 	res, err := crawler.Crawl(ctx, &cfg, visit)
+	if rd != nil {
+		rd.wait()
+		if res != nil {
+			rd.merge(rep, inv, addFinding)
+		}
+	}
 	if res == nil {
 		rep.Close()
 		return nil, err

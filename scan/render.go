@@ -1,0 +1,437 @@
+package scan
+
+// Render mode: pages the static crawl delivered are loaded again in headless Chromium (package
+// render), and what the browser requested is judged by the same rules as static references.
+// A request the page's markup did not make becomes a finding of source "render" with its
+// initiator; a static finding whose URL the browser requested gets "observed" (what the
+// browser did with it); injected scripts join the inventory with "injected_by".
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/padlock-scan/padlock/crawler"
+	"github.com/padlock-scan/padlock/render"
+	"github.com/padlock-scan/padlock/report"
+	"github.com/padlock-scan/padlock/rules"
+)
+
+// Render modes (Options.Render.Mode).
+const (
+	RenderOff  = "off"  // no browser (the default)
+	RenderAuto = "auto" // payment pages, pages loading a payment provider's script, script-built shells
+	RenderAll  = "all"  // every HTML page
+)
+
+// SourceRender is the source of findings only the browser of render mode saw.
+const SourceRender crawler.Source = "render"
+
+// Observed values: what the browser did with a reference the static crawl found.
+const (
+	ObservedBlocked  = "blocked"
+	ObservedUpgraded = "upgraded"
+	ObservedLoaded   = "loaded"
+)
+
+// RenderOptions configure render mode.
+type RenderOptions struct {
+	// Mode is RenderOff ("" too), RenderAuto or RenderAll.
+	Mode string
+	// Browser configures the browser: Chrome, Concurrency, Timeout are the user's. Left
+	// empty, UserAgent, Headers (with ScopeHosts and InScope), HostResolverRules and SPKIs
+	// come from the crawl's settings (user agent, headers, --resolve, --ca-file).
+	Browser render.Options
+}
+
+// renderRules are the rules run over what the browser requested: the ones that judge a request
+// by its URL and kind. Rules that read markup (integrity, forms, links) stay with the static crawl.
+var renderRules = map[string]bool{"mixed-content-blockable": true, "mixed-content-upgradeable": true}
+
+// renderer renders the pages the mode selects while the crawl goes on and keeps the outcomes
+// until the crawl ends, when merge adds them to the report.
+type renderer struct {
+	mode     string
+	browser  *render.Browser
+	selected []*rules.Rule
+	cfg      *rules.Config
+	pending  chan struct{} // bounds the pages held waiting for a tab
+	wg       sync.WaitGroup
+
+	mu   sync.Mutex
+	done []*rendered
+}
+
+// rendered is the outcome of one page.
+type rendered struct {
+	index    int // in report.Pages
+	page     string
+	payment  bool
+	findings []report.Finding
+	observed map[string]string // URL -> ObservedBlocked...
+	scripts  []render.Script
+	errs     []report.Error
+}
+
+// startRenderer starts the browser when the mode asks for one; nil when it does not.
+func startRenderer(opt *Options, cfg *crawler.Config, selected []*rules.Rule) (*renderer, error) {
+	switch opt.Render.Mode {
+	case "", RenderOff:
+		return nil, nil
+	case RenderAuto, RenderAll:
+	default:
+		return nil, fmt.Errorf("render mode %q: want off, auto or all", opt.Render.Mode)
+	}
+	bo := opt.Render.Browser
+	if bo.UserAgent == "" {
+		bo.UserAgent = cfg.UserAgent
+		if bo.UserAgent == "" {
+			bo.UserAgent = crawler.DefaultUserAgent
+		}
+	}
+	if bo.Headers == nil && len(cfg.Headers) > 0 {
+		bo.Headers = cfg.Headers
+		bo.ScopeHosts = startHosts(cfg.StartURLs)
+		bo.InScope = func(raw string) bool {
+			u, err := url.Parse(raw)
+			return err == nil && cfg.InScope(u) // cfg is validated by the crawl before any page renders
+		}
+	}
+	if bo.HostResolverRules == "" {
+		bo.HostResolverRules = resolverRules(cfg.Resolve)
+	}
+	if bo.SPKIs == nil && cfg.CAFile != "" {
+		spkis, err := fileSPKIs(cfg.CAFile)
+		if err != nil {
+			return nil, err
+		}
+		bo.SPKIs = spkis
+	}
+	b, err := render.Start(bo)
+	if err != nil {
+		return nil, err
+	}
+	var rs []*rules.Rule
+	for _, r := range selected {
+		if renderRules[r.ID] {
+			rs = append(rs, r)
+		}
+	}
+	conc := bo.Concurrency
+	if conc <= 0 {
+		conc = render.DefaultConcurrency
+	}
+	return &renderer{mode: opt.Render.Mode, browser: b, selected: rs, cfg: &opt.Rules,
+		pending: make(chan struct{}, 4*conc)}, nil
+}
+
+// startHosts are the host names of the start URLs.
+func startHosts(starts []string) []string {
+	var hosts []string
+	for _, s := range starts {
+		if u, err := url.Parse(s); err == nil && u.Hostname() != "" {
+			hosts = append(hosts, u.Hostname())
+		}
+	}
+	return hosts
+}
+
+// resolverRules turns curl --resolve entries (HOST:PORT:ADDR) into Chromium's
+// --host-resolver-rules ("MAP HOST:PORT ADDR:PORT", comma-separated).
+func resolverRules(resolve []string) string {
+	var out []string
+	for _, r := range resolve {
+		host, rest, ok := strings.Cut(r, ":")
+		if !ok {
+			continue
+		}
+		port, addr, ok := strings.Cut(rest, ":")
+		if !ok {
+			continue
+		}
+		addr = strings.Trim(addr, "[]")
+		out = append(out, "MAP "+host+":"+port+" "+net.JoinHostPort(addr, port))
+	}
+	return strings.Join(out, ",")
+}
+
+// fileSPKIs are the base64 SHA-256 hashes of the public keys of the certificates in a PEM file.
+func fileSPKIs(path string) ([]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for {
+		var b *pem.Block
+		b, data = pem.Decode(data)
+		if b == nil {
+			break
+		}
+		c, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			continue
+		}
+		h := sha256.Sum256(c.RawSubjectPublicKeyInfo)
+		out = append(out, base64.StdEncoding.EncodeToString(h[:]))
+	}
+	return out, nil
+}
+
+// wants says whether the mode renders p.
+func (rd *renderer) wants(p *crawler.Page, payment bool) bool {
+	if p.Err != "" || !strings.Contains(strings.ToLower(p.ContentType), "html") {
+		return false
+	}
+	if rd.mode == RenderAll || payment {
+		return true
+	}
+	return loadsPaymentProvider(p, rd.cfg) || scriptShell(p)
+}
+
+// loadsPaymentProvider says whether p loads a script from a payment provider's host.
+func loadsPaymentProvider(p *crawler.Page, cfg *rules.Config) bool {
+	for i := range p.Resources {
+		r := &p.Resources[i]
+		if r.Kind == crawler.KindScript {
+			if u := r.Parsed(); u != nil && rules.PaymentProviderHost(u, cfg) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// scriptShell says whether p's static HTML looks built by script: scripts, but no form field
+// and few links (a root element filled by an app).
+func scriptShell(p *crawler.Page) bool {
+	scripts, links := len(p.InlineScripts), 0
+	for i := range p.Resources {
+		switch p.Resources[i].Kind {
+		case crawler.KindScript:
+			scripts++
+		case crawler.KindLink:
+			links++
+		}
+	}
+	return scripts > 0 && len(p.Fields) == 0 && links < 3
+}
+
+// submit renders p in the background; index is its place in the report's pages. It blocks while
+// too many pages wait for a tab, so the crawl holds a bounded number of pages for the browser.
+func (rd *renderer) submit(ctx context.Context, p *crawler.Page, index int, payment bool) {
+	select {
+	case rd.pending <- struct{}{}:
+	case <-ctx.Done():
+		return
+	}
+	rd.wg.Add(1)
+	go func() {
+		defer rd.wg.Done()
+		defer func() { <-rd.pending }()
+		out := rd.renderPage(ctx, p, payment)
+		if out == nil {
+			return
+		}
+		out.index = index
+		rd.mu.Lock()
+		rd.done = append(rd.done, out)
+		rd.mu.Unlock()
+	}()
+}
+
+// renderPage renders one page and judges what the browser requested; nil when ctx ended.
+func (rd *renderer) renderPage(ctx context.Context, p *crawler.Page, payment bool) *rendered {
+	res, err := rd.browser.Render(ctx, p.FinalURL)
+	if ctx.Err() != nil {
+		return nil
+	}
+	out := &rendered{page: p.FinalURL, payment: payment, observed: map[string]string{}}
+	if err != nil {
+		out.errs = append(out.errs, report.Error{URL: p.FinalURL, Error: "render: " + err.Error()})
+		return out
+	}
+	if res.Err != "" {
+		out.errs = append(out.errs, report.Error{URL: p.FinalURL, Error: "render: " + res.Err})
+	}
+	static := make(map[string]bool, len(p.Resources))
+	staticFrames := map[string]bool{}
+	for i := range p.Resources {
+		static[p.Resources[i].URL] = true
+		if p.Resources[i].Kind == crawler.KindFrame {
+			staticFrames[p.Resources[i].URL] = true
+		}
+	}
+	// The synthetic page: the static page (its URL, headers, policies, fields) with the
+	// browser's requests as its references.
+	syn := *p
+	syn.Document = crawler.Document{Base: p.Base, Title: p.Title, Fields: p.Fields}
+	initiators := map[string]string{}
+	for i := range res.Requests {
+		q := &res.Requests[i]
+		if q.URL == res.URL || q.URL == res.FinalURL || q.URL == p.URL || q.URL == p.FinalURL {
+			continue // the page itself
+		}
+		if static[q.URL] {
+			if o := observed(q); o != "" && out.observed[q.URL] == "" {
+				out.observed[q.URL] = o
+			}
+			continue
+		}
+		if q.Frame && staticFrames[q.FrameURL] {
+			continue // a frame of the markup: the static crawl reports it as a page of its own
+		}
+		kind, el, ok := requestKind(q)
+		if !ok {
+			continue
+		}
+		r := crawler.Resource{URL: q.URL, Raw: q.URL, Element: el, Kind: kind, Source: SourceRender}
+		if kind == crawler.KindPreload {
+			r.As = "fetch"
+		}
+		if kind == crawler.KindImage && q.Mixed == render.MixedBlocked {
+			r.Imageset = true // Chromium blocked it: fetched the way srcset images are
+		}
+		syn.Resources = append(syn.Resources, r)
+		// The markup did not name it: a script made it. Chromium names the document for loads
+		// it starts after the script returned (images), as for an inline script.
+		if q.Initiator != "" {
+			if _, ok := initiators[q.URL]; !ok {
+				initiators[q.URL] = q.Initiator
+			}
+		}
+	}
+	seen := map[findingKey]bool{}
+	for _, f := range rules.Run(rd.selected, &syn, rd.cfg) {
+		k := findingKey{f.Rule, f.Page, f.URL, f.Element, f.Attribute, f.Line, f.Stylesheet}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		rf := report.FromFinding(f)
+		rf.Initiator = initiators[f.URL]
+		out.findings = append(out.findings, rf)
+	}
+	out.scripts = res.Scripts
+	return out
+}
+
+// requestKind maps a DevTools resource type to the kind of reference that makes the browser
+// request it, and the element named in findings; ok is false for requests no rule judges (the
+// page's own document, reports, preflights).
+func requestKind(q *render.Request) (kind crawler.Kind, element string, ok bool) {
+	switch q.Type {
+	case "Script":
+		return crawler.KindScript, "script", true
+	case "Stylesheet":
+		return crawler.KindStylesheet, "link", true
+	case "Image":
+		return crawler.KindImage, "img", true
+	case "Media":
+		return crawler.KindMedia, "video", true
+	case "Font":
+		return crawler.KindFont, "@font-face", true
+	case "TextTrack":
+		return crawler.KindTrack, "track", true
+	case "Document":
+		return crawler.KindFrame, "iframe", true
+	case "Manifest":
+		return crawler.KindManifest, "link", true
+	case "Prefetch":
+		return crawler.KindPrefetch, "link", true
+	case "Ping":
+		return crawler.KindPing, "beacon", true
+	case "XHR":
+		return crawler.KindPreload, "xhr", true
+	case "Fetch":
+		return crawler.KindPreload, "fetch", true
+	case "EventSource":
+		return crawler.KindPreload, "eventsource", true
+	case "WebSocket":
+		return crawler.KindPreload, "websocket", true
+	}
+	return "", "", false
+}
+
+// observed is what the browser did with a request: blocked, upgraded, loaded, or "" when it
+// failed for another reason.
+func observed(q *render.Request) string {
+	switch {
+	case q.Mixed == render.MixedBlocked || q.Blocked != "":
+		return ObservedBlocked
+	case q.Mixed == render.MixedUpgraded:
+		return ObservedUpgraded
+	case q.Status > 0 || q.Mixed == render.MixedWarning:
+		return ObservedLoaded
+	}
+	return ""
+}
+
+// wait waits for the pages in progress and ends the browser.
+func (rd *renderer) wait() {
+	rd.wg.Wait()
+	_ = rd.browser.Close()
+}
+
+// merge adds the outcomes to the report: pages marked rendered, render findings, the observed
+// value of the static findings, injected scripts in the inventory, render errors. add counts
+// and appends findings as the crawl's own are.
+func (rd *renderer) merge(rep *report.Report, inv *inventory, add func(report.Finding)) {
+	byPage := map[string]*rendered{}
+	for _, o := range rd.done {
+		if o.index >= 0 && o.index < len(rep.Pages) {
+			rep.Pages[o.index].Rendered = true
+		}
+		byPage[o.page] = o
+		for _, f := range o.findings {
+			add(f)
+		}
+		rep.Errors = append(rep.Errors, o.errs...)
+		inv.addRendered(o.page, o.payment, o.scripts)
+	}
+	for i := range rep.Findings {
+		f := &rep.Findings[i]
+		if o := byPage[f.Page]; o != nil && f.Source != string(SourceRender) {
+			f.Observed = o.observed[f.URL]
+		}
+	}
+}
+
+// addRendered counts the scripts the browser loaded that a page's markup did not name (the
+// markup's are counted by add): injected ones carry InjectedBy and the browser's SHA-256.
+func (inv *inventory) addRendered(page string, payment bool, scripts []render.Script) {
+	if inv.entries == nil {
+		inv.entries = map[string]*invEntry{}
+	}
+	pageURL, err := url.Parse(page)
+	if err != nil {
+		return
+	}
+	seen := map[string]bool{}
+	for _, s := range scripts {
+		if s.InjectedBy == "" || s.Frame {
+			continue
+		}
+		u, err := url.Parse(s.URL)
+		if err != nil {
+			continue
+		}
+		key := "x " + s.URL
+		inv.note(seen, key, page, payment, func() report.Script {
+			e := inv.external(pageURL, u)
+			e.URL, e.SHA256, e.Size = s.URL, s.SHA256, int64(s.Size)
+			return e
+		})
+		if e := inv.entries[key]; e.s.InjectedBy == "" {
+			e.s.InjectedBy = s.InjectedBy
+		}
+	}
+}

@@ -1,0 +1,201 @@
+package scan_test
+
+// Render mode through scan, with Debian's chromium against loopback fixture servers. Host
+// names are not loopback literals (browsers exempt 127.0.0.1 from mixed content): the crawl
+// reaches them by Config.Resolve, the browser by --host-resolver-rules; the browser trusts
+// the test leaf by its SPKI hash. Without a browser the tests skip, and fail when CI is set.
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/padlock-scan/padlock/internal/sitetest"
+	"github.com/padlock-scan/padlock/internal/sitetest/testnet"
+	"github.com/padlock-scan/padlock/render"
+	"github.com/padlock-scan/padlock/report"
+	"github.com/padlock-scan/padlock/report/schema"
+	"github.com/padlock-scan/padlock/scan"
+)
+
+// renderSite serves https shop.test and tags.test on one TLS server and cdn.test over plain
+// http. The page's inline loader injects tags.test's tag manager, which injects another
+// tags.test script, an http: image and an http: fetch; the markup has an http: script of its
+// own; an inline script builds an http: URL it never requests.
+type renderSite struct {
+	tlsPort, httpPort string
+	spki              string
+	opt               scan.Options
+}
+
+const renderGTM = `(function () {
+  var s = document.createElement("script"); s.src = "https://tags.test:{{tls}}/pixel.js"; document.head.appendChild(s);
+  var i = new Image(); i.src = "http://cdn.test:{{http}}/pixel.png"; document.body.appendChild(i);
+  fetch("http://cdn.test:{{http}}/api.json").catch(function () {});
+})();`
+
+func startRenderSite(t *testing.T) *renderSite {
+	t.Helper()
+	if _, err := render.FindChrome(""); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI must install Debian's chromium package: %v", err)
+		}
+		t.Skipf("no browser: %v", err)
+	}
+	s := &renderSite{}
+	pages := map[string]string{
+		"shop.test/": `<!doctype html><html><head><meta charset=utf-8><title>shop</title>
+<script src="http://cdn.test:{{http}}/static.js"></script></head><body><p>shop</p>
+<script>
+  var s = document.createElement("script"); s.src = "https://tags.test:{{tls}}/gtm.js"; document.head.appendChild(s);
+  var never = "http://" + "cdn.test:{{http}}" + "/never.js"; window.notUsed = never;
+</script></body></html>`,
+		"tags.test/gtm.js":   renderGTM,
+		"tags.test/pixel.js": `window.pixel = 1;`,
+		"cdn.test/static.js": `window.st = 1;`,
+	}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, _ := strings.Cut(r.Host, ":")
+		key := host + r.URL.Path
+		body, ok := pages[key]
+		switch {
+		case strings.HasSuffix(key, ".js"):
+			w.Header().Set("Content-Type", "text/javascript")
+		case strings.HasSuffix(key, ".png"):
+			w.Header().Set("Content-Type", "image/png")
+			ok = true
+		case strings.HasSuffix(key, ".json"):
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Access-Control-Allow-Origin", "*")
+			body, ok = "{}", true
+		default:
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		}
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = w.Write([]byte(strings.NewReplacer("{{tls}}", s.tlsPort, "{{http}}", s.httpPort).Replace(body)))
+	})
+	ca := testnet.NewCA(t, "padlock render root")
+	leaf := ca.ValidLeaf(t, "shop.test", "tags.test")
+	sum := sha256.Sum256(leaf.Leaf.RawSubjectPublicKeyInfo)
+	s.spki = base64.StdEncoding.EncodeToString(sum[:])
+	s.tlsPort = testnet.Port(testnet.TLSServer(t, h, leaf))
+	s.httpPort = testnet.Port(testnet.HTTPServer(t, h))
+	resolve := append(testnet.Resolve(s.tlsPort, "shop.test", "tags.test"), testnet.Resolve(s.httpPort, "cdn.test")...)
+	s.opt = sitetest.CAOptions(ca, testnet.NewGuard(t), []string{s.url("shop.test", "/")}, resolve)
+	s.opt.Crawl.NoFollow = true
+	s.opt.Render = scan.RenderOptions{Mode: scan.RenderAll, Browser: render.Options{
+		HostResolverRules: "MAP * 127.0.0.1", SPKIs: []string{s.spki}, Timeout: 15 * time.Second, Warnf: t.Logf,
+	}}
+	return s
+}
+
+func (s *renderSite) url(host, path string) string { return "https://" + host + ":" + s.tlsPort + path }
+func (s *renderSite) plain(path string) string     { return "http://cdn.test:" + s.httpPort + path }
+
+func findingOf(rep *report.Report, rule, url string) *report.Finding {
+	for i := range rep.Findings {
+		if f := &rep.Findings[i]; f.Rule == rule && f.URL == url {
+			return f
+		}
+	}
+	return nil
+}
+
+func TestRenderAll(t *testing.T) {
+	s := startRenderSite(t)
+	rep, err := scan.Run(context.Background(), s.opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, gtm := s.url("shop.test", "/"), s.url("tags.test", "/gtm.js")
+	if len(rep.Pages) != 1 || !rep.Pages[0].Rendered {
+		t.Fatalf("want the one page rendered: %+v", rep.Pages)
+	}
+	// Only the browser saw these: the tag manager's http: image and fetch.
+	// Chromium starts an image load after the script that asked for it returned, and names the
+	// document as its initiator: either is right for the image.
+	for _, c := range []struct{ rule, url, alt string }{
+		{"mixed-content-upgradeable", s.plain("/pixel.png"), page},
+		{"mixed-content-blockable", s.plain("/api.json"), gtm},
+	} {
+		f := findingOf(rep, c.rule, c.url)
+		if f == nil {
+			t.Errorf("no %s finding for %s: %+v", c.rule, c.url, rep.Findings)
+			continue
+		}
+		if f.Source != "render" || (f.Initiator != gtm && f.Initiator != c.alt) || f.Page != page || f.Observed != "" {
+			t.Errorf("%s %s: source %q initiator %q page %q observed %q; want render, %s, %s, none",
+				c.rule, c.url, f.Source, f.Initiator, f.Page, f.Observed, gtm, page)
+		}
+	}
+	// The markup's http: script: a static finding the browser blocked.
+	if f := findingOf(rep, "mixed-content-blockable", s.plain("/static.js")); f == nil || f.Source != "html" || f.Observed != "blocked" {
+		t.Errorf("static http: script: %+v; want source html, observed blocked", f)
+	}
+	for _, f := range rep.Findings {
+		if strings.Contains(f.URL, "never.js") {
+			t.Errorf("a URL string never requested is a finding: %+v", f)
+		}
+	}
+	// Injected scripts in the inventory, hashed from the body the browser got.
+	injected := map[string]string{}
+	for _, sc := range rep.Scripts {
+		if sc.InjectedBy != "" {
+			injected[sc.URL] = sc.InjectedBy
+			want := sha256.Sum256([]byte(strings.NewReplacer("{{tls}}", s.tlsPort, "{{http}}", s.httpPort).Replace(renderGTM)))
+			if sc.URL == gtm && sc.SHA256 != hex.EncodeToString(want[:]) {
+				t.Errorf("gtm.js sha256 %s, want %x", sc.SHA256, want)
+			}
+		}
+	}
+	if injected[gtm] != page || injected[s.url("tags.test", "/pixel.js")] != gtm {
+		t.Errorf("injected_by: %v; want gtm.js by the page, pixel.js by gtm.js", injected)
+	}
+	var buf bytes.Buffer
+	w, _ := report.New("json")
+	if err := w.Write(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	if err := schema.Validate(buf.Bytes()); err != nil {
+		t.Errorf("the report does not match the schema: %v", err)
+	}
+}
+
+// TestRenderOffChangesNothing: the same site without render mode has no render finding and
+// no render field.
+func TestRenderOffChangesNothing(t *testing.T) {
+	s := startRenderSite(t)
+	s.opt.Render = scan.RenderOptions{}
+	rep, err := scan.Run(context.Background(), s.opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range rep.Findings {
+		if f.Source == "render" || f.Initiator != "" || f.Observed != "" {
+			t.Errorf("render off: %+v", f)
+		}
+	}
+	if rep.Pages[0].Rendered {
+		t.Error("render off: page rendered")
+	}
+}
+
+func TestRenderNoBrowser(t *testing.T) {
+	opt := scan.Options{}
+	opt.Crawl.StartURLs = []string{"https://shop.test/"}
+	opt.Render = scan.RenderOptions{Mode: scan.RenderAuto, Browser: render.Options{Chrome: "/nonexistent/chromium"}}
+	rep, err := scan.Run(context.Background(), opt)
+	if rep != nil || err == nil || !strings.Contains(err.Error(), "/nonexistent/chromium") {
+		t.Fatalf("want no report and an error naming the browser tried; got %v", err)
+	}
+}
