@@ -81,6 +81,9 @@ func runCrawl(ctx context.Context, opt scan.Options, out output, stdout, stderr 
 	if !out.quiet {
 		fmt.Fprintf(stderr, "padlock: crawling %s\n", strings.Join(opt.Crawl.StartURLs, " "))
 	}
+	if opt.Render.Browser.Warnf == nil {
+		opt.Render.Browser.Warnf = func(format string, args ...any) { fmt.Fprintf(stderr, "padlock: "+format+"\n", args...) }
+	}
 	update, finish := newProgress(stderr, out.quiet)
 	opt.Progress = update
 	opt.Spool = true

@@ -16,6 +16,7 @@ import (
 
 	"github.com/padlock-scan/padlock/crawler"
 	"github.com/padlock-scan/padlock/gate"
+	"github.com/padlock-scan/padlock/render"
 	"github.com/padlock-scan/padlock/report"
 	"github.com/padlock-scan/padlock/rules"
 	"github.com/padlock-scan/padlock/scan"
@@ -213,6 +214,32 @@ func settingsTable() []setting {
 		{name: "insecure", kind: kindBool, example: "true",
 			usage: "go on past an invalid certificate on the site's own hosts (it is still reported)",
 			set:   func(c *crawlConfig, v value) { c.scan.Crawl.Insecure = v.b }},
+		{name: "render", kind: kindString, def: value{s: scan.RenderOff}, example: "auto",
+			usage: "also load pages in headless Chromium and report what it really requests (`MODE`): off, auto (payment pages, pages loading a payment provider's script, pages built by script) or all",
+			check: func(v value) error {
+				switch v.s {
+				case scan.RenderOff, scan.RenderAuto, scan.RenderAll:
+					return nil
+				}
+				return errors.New("want off, auto or all")
+			},
+			set: func(c *crawlConfig, v value) { c.scan.Render.Mode = v.s }},
+		{name: "chrome", kind: kindString, example: "/usr/bin/chromium",
+			usage: "the Chromium `PATH` of --render (default: chromium, chromium-browser, google-chrome or chrome-headless-shell on PATH)",
+			set:   func(c *crawlConfig, v value) { c.scan.Render.Browser.Chrome = v.s }},
+		{name: "render-concurrency", kind: kindInt, def: value{n: render.DefaultConcurrency}, example: "4",
+			usage: "`N` browser tabs at once in --render",
+			check: func(v value) error { return between(v.n, 1, 64) },
+			set:   func(c *crawlConfig, v value) { c.scan.Render.Browser.Concurrency = v.n }},
+		{name: "render-timeout", kind: kindDuration, def: value{d: render.DefaultTimeout}, example: "1m",
+			usage: "how long --render waits for a page to settle (`DURATION`); a page that does not is reported with what was captured",
+			check: func(v value) error {
+				if v.d <= 0 {
+					return errors.New("must be positive")
+				}
+				return nil
+			},
+			set: func(c *crawlConfig, v value) { c.scan.Render.Browser.Timeout = v.d }},
 		{name: "quiet", aliases: []string{"q"}, kind: kindBool, example: "true",
 			usage: "print nothing on standard error but errors",
 			set:   func(c *crawlConfig, v value) { c.out.quiet = v.b }},
