@@ -107,13 +107,8 @@ func settingsTable() []setting {
 			set:   func(c *crawlConfig, v value) { c.scan.Crawl.Concurrency = v.n }},
 		{name: "timeout", kind: kindDuration, def: value{d: crawler.DefaultTimeout}, example: "30s",
 			usage: "per-request timeout (Go `DURATION`: 15s, 1m)",
-			check: func(v value) error {
-				if v.d <= 0 {
-					return errors.New("must be positive")
-				}
-				return nil
-			},
-			set: func(c *crawlConfig, v value) { c.scan.Crawl.Timeout = v.d }},
+			check: positive,
+			set:   func(c *crawlConfig, v value) { c.scan.Crawl.Timeout = v.d }},
 		{name: "delay", kind: kindDuration, field: "Delay", example: "1s",
 			usage: "least time between two page requests to one host (`DURATION`; robots.txt's Crawl-delay may ask more), for production sites",
 			set:   func(c *crawlConfig, v value) { c.scan.Crawl.Delay = v.d }},
@@ -233,13 +228,8 @@ func settingsTable() []setting {
 			set:   func(c *crawlConfig, v value) { c.scan.Render.Browser.Concurrency = v.n }},
 		{name: "render-timeout", kind: kindDuration, def: value{d: render.DefaultTimeout}, example: "1m",
 			usage: "how long --render waits for a page to settle (`DURATION`); a page that does not is reported with what was captured",
-			check: func(v value) error {
-				if v.d <= 0 {
-					return errors.New("must be positive")
-				}
-				return nil
-			},
-			set: func(c *crawlConfig, v value) { c.scan.Render.Browser.Timeout = v.d }},
+			check: positive,
+			set:   func(c *crawlConfig, v value) { c.scan.Render.Browser.Timeout = v.d }},
 		{name: "quiet", aliases: []string{"q"}, kind: kindBool, example: "true",
 			usage: "print nothing on standard error but errors",
 			set:   func(c *crawlConfig, v value) { c.out.quiet = v.b }},
@@ -563,6 +553,14 @@ func crawlOptions(c *cli.Context) (scan.Options, output, error) {
 func atLeast(n, lo int) error {
 	if n < lo {
 		return fmt.Errorf("must be %d or more", lo)
+	}
+	return nil
+}
+
+// positive checks a duration is above zero.
+func positive(v value) error {
+	if v.d <= 0 {
+		return errors.New("must be positive")
 	}
 	return nil
 }
