@@ -69,6 +69,10 @@ type Settings struct {
 	Include        []string `json:"include,omitempty"`
 	Exclude        []string `json:"exclude,omitempty"`
 	IgnoreRobots   bool     `json:"ignore_robots,omitempty"`
+	// FailOnCrawlErrors records --fail-on-crawl-errors: pages that failed to load failed the gate.
+	FailOnCrawlErrors bool `json:"fail_on_crawl_errors,omitempty"`
+	// Render is the --render mode when pages were rendered (auto or all); absent when off.
+	Render string `json:"render,omitempty"`
 	// RulesDisabled names the rules that did not run (--rule, --disable): their absence from
 	// the findings means "not checked", not "fixed".
 	RulesDisabled []string `json:"rules_disabled,omitempty"`

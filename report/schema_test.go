@@ -195,7 +195,7 @@ func fullReport() *Report {
 			PageCount: 2, Pages: []string{"https://shop.test/"}, PaymentPages: []string{"https://shop.test/"}}},
 		Interrupted: true, Warnings: []string{"w"}, Fixed: []Finding{f},
 		Config: &Settings{MaxPages: 10, MaxDepth: -1, CheckResources: "all", FailOn: "error", FirstParty: []string{"a"},
-			AllowScript: []string{"b"}, NoFollow: true, Include: []string{"c"}, Exclude: []string{"d"}, IgnoreRobots: true,
+			AllowScript: []string{"b"}, NoFollow: true, Include: []string{"c"}, Exclude: []string{"d"}, IgnoreRobots: true, FailOnCrawlErrors: true, Render: "all",
 			RulesDisabled: []string{"hsts-short"}},
 	}
 }

@@ -827,3 +827,36 @@ func TestGitHubAnnotationsAndJobSummary(t *testing.T) {
 		t.Errorf("-f sarif -f github -o one.sarif: exit %d, %v, stdout:\n%s\n%s", code, err, stdout, stderr)
 	}
 }
+
+// The report's config records --fail-on-crawl-errors, so a saved report says its gate failed on
+// pages that did not load; a plain crawl leaves it and render out.
+func TestConfigRecordsFailOnCrawlErrors(t *testing.T) {
+	t.Parallel()
+	srv, ca := site(t, map[string]string{"/": `<p>hi</p>`})
+	for _, tc := range []struct {
+		args []string
+		want bool
+	}{{nil, false}, {[]string{"--fail-on-crawl-errors"}, true}} {
+		out := filepath.Join(t.TempDir(), "r.json")
+		args := append([]string{"crawl", "-q", "--ca-file", ca, "--ignore-robots", "-o", out}, tc.args...)
+		if code, _, stderr := runCLI(t, context.Background(), append(args, srv.URL+"/")...); code != exitOK {
+			t.Fatalf("exit %d\n%s", code, stderr)
+		}
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rep struct {
+			Config map[string]any `json:"config"`
+		}
+		if err := json.Unmarshal(data, &rep); err != nil {
+			t.Fatal(err)
+		}
+		if got := rep.Config["fail_on_crawl_errors"] == true; got != tc.want {
+			t.Errorf("%v: config.fail_on_crawl_errors = %v, want %v", tc.args, rep.Config["fail_on_crawl_errors"], tc.want)
+		}
+		if _, ok := rep.Config["render"]; ok {
+			t.Errorf("%v: config.render written for a crawl that rendered nothing", tc.args)
+		}
+	}
+}

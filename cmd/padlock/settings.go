@@ -173,7 +173,9 @@ func settingsTable() []setting {
 			}},
 		{name: "fail-on-crawl-errors", kind: kindBool, example: "true",
 			usage: "any page that fails to load fails the gate (start URLs and the baseline's payment pages always do)",
-			set:   func(c *crawlConfig, v value) { c.out.failOnCrawlErrors = v.b }},
+			set: func(c *crawlConfig, v value) {
+				c.out.failOnCrawlErrors, c.scan.Settings.FailOnCrawlErrors = v.b, v.b
+			}},
 		{name: "user-agent", kind: kindString, def: value{s: crawler.DefaultUserAgent}, example: "padlock-ci/1",
 			usage: "User-Agent `STRING` (robots.txt groups are matched against it)",
 			set:   func(c *crawlConfig, v value) { c.scan.Crawl.UserAgent = v.s }},
@@ -218,7 +220,12 @@ func settingsTable() []setting {
 				}
 				return errors.New("want off, auto or all")
 			},
-			set: func(c *crawlConfig, v value) { c.scan.Render.Mode = v.s }},
+			set: func(c *crawlConfig, v value) {
+				c.scan.Render.Mode = v.s
+				if v.s != scan.RenderOff {
+					c.scan.Settings.Render = v.s
+				}
+			}},
 		{name: "chrome", kind: kindString, example: "/usr/bin/chromium",
 			usage: "the Chromium `PATH` of --render (default: chromium, chromium-browser, google-chrome or chrome-headless-shell on PATH)",
 			set:   func(c *crawlConfig, v value) { c.scan.Render.Browser.Chrome = v.s }},
