@@ -14,8 +14,11 @@ import (
 // Line returns s with every C0 control (newlines and tabs included), DEL, C1 control,
 // Unicode bidirectional override or isolate and invalid UTF-8 byte written as a visible escape
 // (\x1b, \n, \u202e, \xff), so one value prints as one line that reads as it is.
-func Line(s string) string {
-	if clean(s) {
+func Line(s string) string { return escape(s, "") }
+
+// escape is Line with the control characters in keep passed through as they are.
+func escape(s, keep string) string {
+	if clean(s, keep) {
 		return s
 	}
 	var b strings.Builder
@@ -27,6 +30,8 @@ func Line(s string) string {
 			b.WriteString(`\x`)
 			b.WriteByte(hex[s[i]>>4])
 			b.WriteByte(hex[s[i]&0xf])
+		case r < 0x20 && strings.IndexByte(keep, byte(r)) >= 0:
+			b.WriteByte(byte(r))
 		case r == '\n':
 			b.WriteString(`\n`)
 		case r == '\r':
@@ -50,24 +55,12 @@ func Line(s string) string {
 	return b.String()
 }
 
-// Text is Line for text of several lines: newlines stay, every other unsafe character is escaped.
-func Text(s string) string {
-	if clean(s) {
-		return s
-	}
-	parts := strings.Split(s, "\n")
-	for i, p := range parts {
-		parts[i] = Line(p)
-	}
-	return strings.Join(parts, "\n")
-}
-
 const hex = "0123456789abcdef"
 
-// clean is the fast path: printable ASCII only.
-func clean(s string) bool {
+// clean is the fast path: printable ASCII and the controls in keep only.
+func clean(s, keep string) bool {
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f {
+		if c := s[i]; c >= 0x7f || c < 0x20 && strings.IndexByte(keep, c) < 0 {
 			return false
 		}
 	}
@@ -80,7 +73,7 @@ func bidi(r rune) bool {
 	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f || r == 0x061c
 }
 
-// Writer escapes what is written through it as Text does (newlines and tabs pass), for a
+// Writer escapes what is written through it as Line does, but newlines and tabs pass, for a
 // stream such as standard error that carries messages built from network data. A UTF-8
 // sequence split across two writes is held back until it is whole.
 type Writer struct {
@@ -109,19 +102,7 @@ func (sw *Writer) Write(p []byte) (int, error) {
 		}
 	}
 	sw.pending = append(sw.pending[:0], data[cut:]...)
-	out := data[:cut]
-	s := string(out)
-	if !clean(strings.ReplaceAll(strings.ReplaceAll(s, "\n", " "), "\t", " ")) {
-		parts := strings.Split(s, "\n")
-		for i, part := range parts {
-			fields := strings.Split(part, "\t")
-			for j, f := range fields {
-				fields[j] = Line(f)
-			}
-			parts[i] = strings.Join(fields, "\t")
-		}
-		s = strings.Join(parts, "\n")
-	}
+	s := escape(string(data[:cut]), "\n\t")
 	if _, err := io.WriteString(sw.w, s); err != nil {
 		return 0, err
 	}

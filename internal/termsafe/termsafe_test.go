@@ -23,9 +23,6 @@ func TestLine(t *testing.T) {
 			t.Errorf("Line(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
-	if got := Text("one\x1b[1A\ntwo"); got != "one\\x1b[1A\ntwo" {
-		t.Errorf("Text kept %q", got)
-	}
 }
 
 func FuzzLine(f *testing.F) {
