@@ -60,7 +60,7 @@ func (og *origins) touchPage(ctx context.Context, p *Page) {
 			return
 		}
 		og.mu.Lock()
-		if st := og.m[originKey(u)]; st != nil {
+		if st := og.m[OriginKey(u)]; st != nil {
 			v := p.Header.Get("Strict-Transport-Security") // only the first header counts (RFC 6797 §8.1)
 			st.hsts[v] = append(st.hsts[v], page)
 		}
@@ -68,8 +68,9 @@ func (og *origins) touchPage(ctx context.Context, p *Page) {
 	}
 }
 
-// originKey is the origin as users write it: the default port is left out.
-func originKey(u *url.URL) string {
+// OriginKey is an HTTPS origin as users write it and Origin.Origin spells it: the default port
+// left out.
+func OriginKey(u *url.URL) string {
 	return "https://" + strings.TrimSuffix(strings.ToLower(u.Host), ":443")
 }
 
@@ -88,7 +89,7 @@ func (og *origins) touch(ctx context.Context, raw, page string) {
 	if err != nil || u.Scheme != "https" || u.Host == "" {
 		return
 	}
-	key := originKey(u)
+	key := OriginKey(u)
 	og.mu.Lock()
 	defer og.mu.Unlock()
 	if og.m == nil {

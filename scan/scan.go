@@ -196,7 +196,7 @@ func (op ownPages) add(page string) {
 	if err != nil || u.Scheme != "https" || u.Host == "" {
 		return
 	}
-	k := originKey(u)
+	k := crawler.OriginKey(u)
 	if cur, ok := op[k]; !ok || page < cur {
 		op[k] = page
 	}
@@ -210,11 +210,6 @@ func (op ownPages) attribute(o *crawler.Origin) {
 	if p, ok := op[o.Origin]; ok {
 		o.FirstPage = p
 	}
-}
-
-// originKey is an HTTPS origin as crawler.Origin.Origin spells it: the default port left out.
-func originKey(u *url.URL) string {
-	return "https://" + strings.TrimSuffix(strings.ToLower(u.Host), ":443")
 }
 
 // unreachableOrigins are the scheme://host[:port] of the pages that got no answer at all
