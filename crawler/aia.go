@@ -67,14 +67,22 @@ func parseIssuer(b []byte) (*x509.Certificate, error) {
 // the certificates the server sent, "" when there is none. A root's own self-signature is not
 // checked by anyone and does not count.
 func weakSignature(chain []*x509.Certificate) string {
-	for _, c := range chain {
-		if c.Subject.String() == c.Issuer.String() {
+	if i := weakSigned(chain); i >= 0 {
+		return chain[i].SignatureAlgorithm.String()
+	}
+	return ""
+}
+
+// weakSigned is the index in chain of the certificate weakSignature names, -1 when none.
+func weakSigned(chain []*x509.Certificate) int {
+	for i, c := range chain {
+		if selfIssued(c) {
 			continue
 		}
 		switch c.SignatureAlgorithm {
 		case x509.SHA1WithRSA, x509.DSAWithSHA1, x509.ECDSAWithSHA1, x509.MD5WithRSA, x509.MD2WithRSA:
-			return c.SignatureAlgorithm.String()
+			return i
 		}
 	}
-	return ""
+	return -1
 }

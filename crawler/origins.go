@@ -13,9 +13,10 @@ import (
 	"time"
 )
 
-// origins records every HTTPS origin the crawl requested something from, probes each once (a
-// handshake at TLS 1.2+ with the certificate judged separately, and one offering only TLS
-// 1.0-1.1), and collects the HSTS headers of each origin's pages.
+// origins records every HTTPS origin the crawl requested something from, probes each once (the
+// probe set of tlsprobe.go: a handshake at TLS 1.2+ with the certificate judged separately, one
+// offering only TLS 1.0-1.1, one only weak suites, one only static-RSA suites), and collects the
+// HSTS headers of each origin's pages.
 type origins struct {
 	cr *crawl
 	mu sync.Mutex
@@ -136,8 +137,8 @@ func (og *origins) list() []Origin {
 	return out
 }
 
-// probe makes padlock's two handshakes with an origin. Each takes a request slot, like any
-// other request, so --concurrency bounds them too.
+// probe makes padlock's probe set with an origin (tlsprobe.go). Each handshake takes a request
+// slot, like any other request, so --concurrency bounds them too.
 func (cr *crawl) probe(ctx context.Context, u *url.URL) Origin {
 	o := Origin{Probed: true}
 	host := u.Hostname()
@@ -146,12 +147,18 @@ func (cr *crawl) probe(ctx context.Context, u *url.URL) Origin {
 		port = "443"
 	}
 	addr := net.JoinHostPort(host, port)
-	cs, err := cr.handshake(ctx, addr, host, tls.VersionTLS12, tls.VersionTLS13)
+	cs, err := cr.handshake(ctx, addr, host, tls.VersionTLS12, tls.VersionTLS13, nil)
+	o.Handshakes++
 	if err != nil {
 		o.ModernErr = err.Error()
+		if dialFailed(err) {
+			o.ProbeErr = err.Error()
+			return o
+		}
 	} else {
 		o.Version = tls.VersionName(cs.Version)
 		o.Cipher = tls.CipherSuiteName(cs.CipherSuite)
+		o.OCSPStapled = len(cs.OCSPResponse) > 0
 		if len(cs.PeerCertificates) > 0 {
 			leaf := cs.PeerCertificates[0]
 			o.Subject, o.Issuer = leaf.Subject.String(), leaf.Issuer.String()
@@ -159,7 +166,11 @@ func (cr *crawl) probe(ctx context.Context, u *url.URL) Origin {
 			o.DNSNames = leaf.DNSNames
 			now := time.Now()
 			o.CertProblem, o.CertError = judgeChain(cs.PeerCertificates, host, cr.cfg.RootCAs, now)
-			o.WeakSignature = weakSignature(cs.PeerCertificates)
+			if i := weakSigned(cs.PeerCertificates); i >= 0 {
+				c := cs.PeerCertificates[i]
+				o.WeakSignature, o.WeakSignatureOn = c.SignatureAlgorithm.String(), certRole(i)+" "+c.Subject.String()
+			}
+			describeKeys(cs.PeerCertificates, &o)
 			if last := cs.PeerCertificates[len(cs.PeerCertificates)-1]; last.Subject.String() != last.Issuer.String() &&
 				(o.CertProblem == "incomplete-chain" || o.CertProblem == "untrusted") {
 				o.MissingIssuer = last.Issuer.String() // the chain sent stops short of a root
@@ -169,20 +180,23 @@ func (cr *crawl) probe(ctx context.Context, u *url.URL) Origin {
 			}
 		}
 	}
-	legacy, lerr := cr.handshake(ctx, addr, host, tls.VersionTLS10, tls.VersionTLS11)
+	legacy, lerr := cr.handshake(ctx, addr, host, tls.VersionTLS10, tls.VersionTLS11, legacySuites)
+	o.Handshakes++
 	if lerr == nil {
 		o.LegacyTLS = true
 		o.LegacyVersion = tls.VersionName(legacy.Version)
 	}
-	if err != nil && lerr != nil && !isTLSRefusal(err) {
+	cr.probeSuites(ctx, addr, host, &o)
+	if err != nil && lerr != nil && o.WeakCipher == "" && o.StaticRSACipher == "" && !isTLSRefusal(err) {
 		o.ProbeErr = err.Error()
 	}
 	return o
 }
 
 // handshake dials addr (through --resolve) and completes a TLS handshake offering only the given
-// versions, without verifying the certificate (judgeChain does that, to say what is wrong).
-func (cr *crawl) handshake(ctx context.Context, addr, host string, minV, maxV uint16) (*tls.ConnectionState, error) {
+// versions and suites (nil: Go's defaults), without verifying the certificate (judgeChain does
+// that, to say what is wrong).
+func (cr *crawl) handshake(ctx context.Context, addr, host string, minV, maxV uint16, suites []uint16) (*tls.ConnectionState, error) {
 	if err := cr.tr.acquire(ctx); err != nil {
 		return nil, err
 	}
@@ -194,19 +208,8 @@ func (cr *crawl) handshake(ctx context.Context, addr, host string, minV, maxV ui
 		ServerName:         host,
 		MinVersion:         minV,
 		MaxVersion:         maxV,
+		CipherSuites:       suites,
 		InsecureSkipVerify: true, //nolint:gosec // the probe describes certificates; judgeChain verifies them
-	}
-	if maxV < tls.VersionTLS12 {
-		// Old servers often offer only RSA key exchange or CBC suites, which Go leaves out by
-		// default; a probe that is not offered them would miss exactly the servers it looks for.
-		for _, s := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
-			for _, v := range s.SupportedVersions {
-				if v <= maxV {
-					conf.CipherSuites = append(conf.CipherSuites, s.ID)
-					break
-				}
-			}
-		}
 	}
 	c, err := cr.tr.handshake(ctx, "tcp", addr, conf)
 	if err != nil {

@@ -255,8 +255,31 @@ type Origin struct {
 	// says which.
 	LegacyTLS     bool
 	LegacyVersion string
-	Probed        bool   // the probe ran (false when --check-resources none skipped third parties)
-	ProbeErr      string // the origin could not be reached at all
+
+	// The rest of the probe set (tlsprobe.go). WeakCipher is a suite browsers and PCI DSS reject
+	// (RC4, 3DES, NULL, export, under 128 bits) that the server accepted when offered only such
+	// suites, at WeakVersion; StaticRSACipher is a suite with static RSA key exchange (no forward
+	// secrecy) it accepted when offered only those, at StaticRSAVersion. "" when refused.
+	WeakCipher, WeakVersion           string
+	StaticRSACipher, StaticRSAVersion string
+	// Key is the leaf's public key ("RSA 2048 bits", "ECDSA P-256"). WeakKey names a key under
+	// 2048 bits (RSA) or 256 bits (EC) in a certificate the server sent, and whose it is;
+	// WeakKeyBits is its size.
+	Key, WeakKey string
+	WeakKeyBits  int
+	// WeakSignatureOn names the certificate (leaf or intermediate, with its subject) that
+	// WeakSignature signs.
+	WeakSignatureOn string
+	// OCSPStapled says the server stapled an OCSP response to the TLS 1.2+ handshake.
+	OCSPStapled bool
+	// Endpoint is set for an origin given as an endpoint (padlock tls, endpoints:) rather than
+	// reached by the crawl; an http: endpoint is recorded with its http:// origin, unprobed.
+	Endpoint bool
+	// Handshakes is how many probe handshakes padlock made with the origin.
+	Handshakes int
+
+	Probed   bool   // the probe ran (false when --check-resources none skipped third parties)
+	ProbeErr string // the origin could not be reached at all
 
 	// HSTS as sent on the origin's HTML pages: one entry per distinct first
 	// Strict-Transport-Security value ("" for none), with the pages that sent it.
