@@ -19,6 +19,7 @@ func All() []*Rule {
 		hstsMissing(),             // hsts-missing
 		hstsShort(),               // hsts-short
 		httpsDowngrade(),          // https-downgrade
+		insecureEndpoint(),        // insecure-endpoint
 		insecureForm(),            // insecure-form
 		insecureLink(),            // insecure-link
 		insecurePage(),            // insecure-page
@@ -30,9 +31,12 @@ func All() []*Rule {
 		sriMismatch(),             // sri-mismatch
 		sriMissing(),              // sri-missing
 		thirdPartyScript(),        // third-party-script
+		tls13Missing(),            // tls-1.3-missing
 		tlsCertificate(),          // tls-certificate
 		tlsLegacy(),               // tls-legacy
+		tlsNoForwardSecrecy(),     // tls-no-forward-secrecy
 		tlsVersion(),              // tls-version
+		tlsWeakCipher(),           // tls-weak-cipher
 	}
 }
 

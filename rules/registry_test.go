@@ -29,9 +29,15 @@ var specIDs = []string{
 	"tls-certificate",
 	"tls-legacy",
 	"tls-version",
+	"tls-weak-cipher",
+	"tls-no-forward-secrecy",
+	"tls-1.3-missing",
+	"insecure-endpoint",
 }
 
-var kebab = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+// kebab is the schema's ruleID pattern: kebab-case, where a version number keeps its dot
+// (tls-1.3-missing, as SPEC.md names it).
+var kebab = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9.]+)*$`)
 
 func TestAllMetadata(t *testing.T) {
 	t.Parallel()
@@ -105,6 +111,10 @@ func TestAllHasSpecRules(t *testing.T) {
 		"hsts-missing":              Warning,
 		"hsts-short":                Info,
 		"payment-csp-missing":       Warning,
+		"tls-weak-cipher":           Error,
+		"tls-no-forward-secrecy":    Warning,
+		"tls-1.3-missing":           Info,
+		"insecure-endpoint":         Error,
 	}
 	if len(want) != len(specIDs) {
 		t.Fatalf("test tables disagree: %d severities for %d IDs", len(want), len(specIDs))

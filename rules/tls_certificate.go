@@ -25,7 +25,9 @@ func tlsCertificate() *Rule {
 			"lacks an intermediate certificate the server should send (Go, curl, Android and " +
 			"Firefox on a first visit fail; Chrome and Safari fetch the missing one from the " +
 			"certificate's AIA URL and hide the problem, and padlock tries the same to say " +
-			"whether that works), is signed with SHA-1 or MD5, or names other hosts. Browsers show a full-page warning instead of the " +
+			"whether that works), is signed with SHA-1 or MD5 anywhere but the root's own signature (the " +
+			"message names the certificate), or names other hosts. A key under 2048 bits (RSA) or " +
+			"256 bits (EC), in the leaf or an intermediate, is an error too. Browsers show a full-page warning instead of the " +
 			"page, or silently drop the resource when the origin serves scripts, styles or " +
 			"images; this applies to third-party origins too. A valid certificate that expires " +
 			"within 30 days (Config.CertExpiryWarning) is a warning: renewal has failed or is " +
@@ -52,28 +54,40 @@ func checkTLSCertificate(pass *Pass) {
 	if problem == "" && !o.NotAfter.IsZero() && now.After(o.NotAfter) {
 		problem = "expired" // the verifier did not say so, but the dates do
 	}
+	weakKey := ""
+	if o.WeakKey != "" {
+		weakKey = "a weak key: " + o.WeakKey + ", under the 2048 bits (RSA) or 256 bits (EC) that " +
+			"CAs must issue and PCI DSS counts as strong cryptography"
+	}
 	if problem != "" {
 		msg := o.Origin + "'s certificate " + certProblemText(o, problem, now)
 		if o.CertError != "" {
 			msg += " (" + o.CertError + ")"
 		}
+		if weakKey != "" {
+			msg += "; it has " + weakKey
+		}
 		pass.Report(Finding{Message: msg})
 		return
 	}
-	if o.NotAfter.IsZero() {
-		return
+	expiry := ""
+	if !o.NotAfter.IsZero() {
+		window := pass.Config.CertExpiryWarning
+		if window <= 0 {
+			window = defaultCertExpiryWarning
+		}
+		if left := o.NotAfter.Sub(now); left <= window {
+			expiry = fmt.Sprintf("expires %s (%s)", inDays(left), formatDate(o.NotAfter))
+		}
 	}
-	window := pass.Config.CertExpiryWarning
-	if window <= 0 {
-		window = defaultCertExpiryWarning
+	switch {
+	case weakKey != "" && expiry != "":
+		pass.Report(Finding{Message: o.Origin + "'s certificate " + expiry + " and has " + weakKey})
+	case weakKey != "":
+		pass.Report(Finding{Message: o.Origin + "'s certificate has " + weakKey})
+	case expiry != "":
+		pass.ReportAs(Warning, Finding{Message: o.Origin + "'s certificate " + expiry})
 	}
-	left := o.NotAfter.Sub(now)
-	if left > window {
-		return
-	}
-	pass.ReportAs(Warning, Finding{
-		Message: fmt.Sprintf("%s's certificate expires %s (%s)", o.Origin, inDays(left), formatDate(o.NotAfter)),
-	})
 }
 
 // certProblemText describes a crawler.Origin.CertProblem in words.
@@ -96,7 +110,11 @@ func certProblemText(o *crawler.Origin, problem string, now time.Time) string {
 		}
 		switch {
 		case o.WeakSignature != "":
-			return "chain is signed with " + o.WeakSignature + ", a signature algorithm browsers " +
+			on := ""
+			if o.WeakSignatureOn != "" {
+				on = " (on " + o.WeakSignatureOn + ")"
+			}
+			return "chain is signed with " + o.WeakSignature + on + ", a signature algorithm browsers " +
 				"reject (issued by " + issuer + ")"
 		case o.Issuer != "" && o.Issuer == o.Subject:
 			return "is self-signed (" + issuer + "); browsers do not trust it"

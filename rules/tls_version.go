@@ -1,6 +1,10 @@
 package rules
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/padlock-scan/padlock/crawler"
+)
 
 // tlsVersion reports HTTPS origins that negotiate below TLS 1.2 or offer nothing at 1.2+.
 func tlsVersion() *Rule {
@@ -12,7 +16,9 @@ func tlsVersion() *Rule {
 		Title:    "HTTPS origin without TLS 1.2 or later",
 		Doc: "padlock's probe handshake with the origin, offering TLS 1.2 and 1.3, either " +
 			"negotiated an older protocol or failed while a TLS 1.0/1.1-only handshake succeeded: " +
-			"the server offers nothing at TLS 1.2 or above. TLS 1.0 and 1.1 are deprecated " +
+			"the server offers nothing at TLS 1.2 or above. (A server that speaks TLS 1.2 only with " +
+			"suites browsers reject fails the first handshake too: that is tls-weak-cipher or " +
+			"tls-no-forward-secrecy, not this.) TLS 1.0 and 1.1 are deprecated " +
 			"(RFC 8996) and current browsers refuse them, so visitors get an error page instead " +
 			"of the site (or of the resource, when it is a third-party origin); PCI DSS 4.2.1 " +
 			"does not accept them as strong cryptography either.",
@@ -41,7 +47,7 @@ func checkTLSVersion(pass *Pass) {
 	switch {
 	case legacyTLSVersion(o.Version):
 		pass.Report(Finding{Message: o.Origin + " negotiates " + o.Version + ", below TLS 1.2; browsers refuse it"})
-	case o.Version == "" && o.LegacyTLS:
+	case o.Version == "" && o.LegacyTLS && !spokeTLS12(o):
 		v := o.LegacyVersion
 		if v == "" {
 			v = "TLS 1.0 or 1.1"
@@ -52,4 +58,16 @@ func checkTLSVersion(pass *Pass) {
 		}
 		pass.Report(Finding{Message: msg})
 	}
+}
+
+// spokeTLS12 reports whether some probe handshake with the origin succeeded at TLS 1.2 or
+// later: the browser-like one, or one offering only weak or only static-RSA suites (a server
+// that accepts nothing else fails the browser-like one, but has no version problem).
+func spokeTLS12(o *crawler.Origin) bool {
+	for _, v := range []string{o.Version, o.WeakVersion, o.StaticRSAVersion} {
+		if v != "" && !legacyTLSVersion(v) {
+			return true
+		}
+	}
+	return false
 }
