@@ -241,6 +241,12 @@ type Origin struct {
 	HSTSPages  int    `json:"hsts_pages"`
 	HSTSVaries bool   `json:"hsts_varies,omitempty"`
 	Error      string `json:"error,omitempty"`
+	// Endpoint: the origin was given as an endpoint (padlock tls, endpoints: in padlock.yml)
+	// rather than reached by the crawl; an http: endpoint is listed with its http:// origin.
+	Endpoint bool `json:"endpoint,omitempty"`
+	// Summary is the origin's TLS at a glance with padlock's grade; absent when no probe
+	// handshake succeeded.
+	Summary *TLSSummary `json:"summary,omitempty"`
 }
 
 // Certificate describes an origin's leaf certificate.

@@ -30,7 +30,7 @@ func checkTLSWeakCipher(pass *Pass) {
 	if !o.Probed || o.WeakCipher == "" || schemeOf(o.Origin) != "https" {
 		return
 	}
-	msg := o.Origin + " accepts " + o.WeakCipher + " (" + weakness(o.WeakCipher) + ")"
+	msg := o.Origin + " accepts " + o.WeakCipher + " (" + WeakSuite(o.WeakCipher) + ")"
 	if o.WeakVersion != "" {
 		msg += " at " + o.WeakVersion
 	}
@@ -41,11 +41,12 @@ func checkTLSWeakCipher(pass *Pass) {
 	pass.Report(Finding{Message: msg})
 }
 
-// weakness names what makes a weak suite weak, as its name says.
-func weakness(suite string) string {
+// WeakSuite names what makes a weak cipher suite weak, as its name says: "RC4", "3DES",
+// "NULL encryption", "export grade", "anonymous", "DES", else "under 128 bits".
+func WeakSuite(suite string) string {
 	for _, w := range []struct{ part, says string }{
-		{"_RC4_", "RC4"}, {"_3DES_", "3DES"}, {"_NULL_", "no encryption"}, {"_EXPORT", "export grade"},
-		{"_anon_", "no authentication"}, {"_DES", "DES"},
+		{"_RC4_", "RC4"}, {"_3DES_", "3DES"}, {"_NULL_", "NULL encryption"}, {"_EXPORT", "export grade"},
+		{"_anon_", "anonymous"}, {"_DES", "DES"},
 	} {
 		if strings.Contains(suite, w.part) {
 			return w.says

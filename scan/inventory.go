@@ -130,6 +130,7 @@ func fromOrigin(o crawler.Origin) report.Origin {
 	out := report.Origin{
 		Origin: o.Origin, InScope: o.InScope, FirstPage: o.FirstPage, TLSVersion: o.Version,
 		Cipher: o.Cipher, LegacyTLS: o.LegacyTLS, LegacyVersion: o.LegacyVersion, Error: o.ProbeErr,
+		Endpoint: o.Endpoint, Summary: report.SummarizeTLS(&o),
 	}
 	if out.TLSVersion == "" && o.LegacyTLS {
 		out.TLSVersion = o.LegacyVersion

@@ -86,6 +86,8 @@ func JSON(t testing.TB, rep *report.Report) []byte {
 var (
 	// cipherRE: the TLS 1.3 suite Go picks depends on the CPU (AES hardware or not).
 	cipherRE = regexp.MustCompile(`"cipher": "[^"]*"`)
+	// tls13SuiteRE: the same suite listed in origins[].summary.suites.
+	tls13SuiteRE = regexp.MustCompile(`"TLS_(AES_128_GCM_SHA256|AES_256_GCM_SHA384|CHACHA20_POLY1305_SHA256)"`)
 	// loopbackPortRE: ephemeral client ports in transport error messages.
 	loopbackPortRE = regexp.MustCompile(`127\.0\.0\.1:[0-9]+`)
 )
@@ -101,6 +103,7 @@ func NormalizeReport(b []byte, portNames ...string) []byte {
 	}
 	s = loopbackPortRE.ReplaceAllString(s, "127.0.0.1:PORT")
 	s = cipherRE.ReplaceAllString(s, `"cipher": "(normalised)"`)
+	s = tls13SuiteRE.ReplaceAllString(s, `"(normalised TLS 1.3 suite)"`)
 	return []byte(s)
 }
 
