@@ -34,7 +34,9 @@ func TestGradeTLS(t *testing.T) {
 		{"TLS 1.2 only", base(func(o *crawler.Origin) { o.Version, o.HSTS = "TLS 1.2", year }), "A-", []string{"capped at A-: no TLS 1.3"}},
 		{"accepts TLS 1.0", base(func(o *crawler.Origin) { o.LegacyTLS, o.LegacyVersion, o.HSTS = true, "TLS 1.0", year }), "B",
 			[]string{"capped at B: accepts TLS 1.0"}},
-		{"static RSA", base(func(o *crawler.Origin) { o.StaticRSACipher, o.StaticRSAVersion = "TLS_RSA_WITH_AES_128_GCM_SHA256", "TLS 1.2" }), "B",
+		{"static RSA", base(func(o *crawler.Origin) {
+			o.StaticRSACipher, o.StaticRSAVersion = "TLS_RSA_WITH_AES_128_GCM_SHA256", "TLS 1.2"
+		}), "B",
 			[]string{"capped at B: no forward secrecy (TLS_RSA_WITH_AES_128_GCM_SHA256)"}},
 		{"3DES, TLS 1.2, TLS 1.0", base(func(o *crawler.Origin) {
 			o.Version, o.LegacyTLS, o.LegacyVersion = "TLS 1.2", true, "TLS 1.0"
