@@ -94,6 +94,9 @@ func newApp(ctx context.Context, getenv func(string) string, stdout, stderr io.W
 			reportCommand(),
 			diffCommand(),
 			rulesCommand(),
+			watchCommand(getenv),
+			historyCommand(),
+			evidenceCommand(),
 			{
 				Name:  "version",
 				Usage: "print padlock's version",
@@ -113,7 +116,7 @@ func newApp(ctx context.Context, getenv func(string) string, stdout, stderr io.W
 				if near := closest(typed, names); near != "" {
 					return usageErr("unknown command %q: did you mean %s?", typed, near)
 				}
-				return usageErr("unknown command %q (want crawl, demo, report, diff, rules or version)", typed)
+				return usageErr("unknown command %q (want crawl, demo, report, diff, rules, watch, history, evidence or version)", typed)
 			}
 			_ = cli.ShowAppHelp(c)
 			return &exitError{code: exitTrouble}

@@ -14,8 +14,10 @@ import (
 	"github.com/urfave/cli/v2"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/padlock-scan/padlock/alert"
 	"github.com/padlock-scan/padlock/crawler"
 	"github.com/padlock-scan/padlock/gate"
+	"github.com/padlock-scan/padlock/history"
 	"github.com/padlock-scan/padlock/render"
 	"github.com/padlock-scan/padlock/report"
 	"github.com/padlock-scan/padlock/rules"
@@ -66,6 +68,9 @@ type setting struct {
 	args     string // what an argument is called, when the command line gives the setting as arguments instead of a flag
 	fileOnly bool   // no flag: the setting is written in padlock.yml only
 	with     string // the setting given with this one: either on the command line replaces both of the file's
+	// command names the one command that has the setting besides the crawl's ("watch": the
+	// schedule, the store, the alerts); "" for a crawl setting, which every crawling command has.
+	command string
 	// read replaces the kind's reader of the file's value.
 	read func(n *yaml.Node) (value, []*yaml.Node, *valueError)
 	// set puts a checked value where it goes.
@@ -79,6 +84,7 @@ type crawlConfig struct {
 	baseline string   // the baseline report, read once every setting is checked
 	enable   []string // rules.Select's arguments, from rule and disable
 	disable  []string
+	watch    watchSettings // padlock watch's own settings
 }
 
 // settingsTable lists every setting of padlock crawl, in the order of its help.
@@ -257,6 +263,37 @@ func settingsTable() []setting {
 		{name: "ignore", kind: kindEntries, fileOnly: true, example: `[{url: "http://x.test/*", reason: legacy partner}]`,
 			read: readIgnore,
 			set:  func(c *crawlConfig, v value) { c.out.ignores = v.ignores }},
+		// padlock watch (watch.go): when it runs, where it keeps the history, whom it alerts.
+		{name: "every", command: "watch", kind: kindDuration, example: "24h",
+			usage: "run every `DURATION` (24h, 168h for weekly); or --cron, or --once",
+			check: func(v value) error {
+				if v.d < 0 {
+					return errors.New("must be positive")
+				}
+				return nil
+			},
+			set: func(c *crawlConfig, v value) { c.watch.every = v.d }},
+		{name: "cron", command: "watch", kind: kindString, example: "0 3 * * 1",
+			usage: "run on a cron `SCHEDULE`: minute hour day month weekday, local time (\"0 3 * * 1\": Mondays at 03:00)",
+			check: checkCron,
+			set:   func(c *crawlConfig, v value) { c.watch.cron = v.s }},
+		{name: "once", command: "watch", kind: kindBool, example: "true",
+			usage: "run once and exit (from cron or CI): exit 1 when the run alerted",
+			set:   func(c *crawlConfig, v value) { c.watch.once = v.b }},
+		{name: "store", command: "watch", kind: kindString, def: value{s: history.DefaultPath}, example: "shop-history.db",
+			usage: "the history `FILE` (SQLite): runs, scripts and headers of payment pages, findings, alerts, reports",
+			set:   func(c *crawlConfig, v value) { c.watch.store = v.s }},
+		{name: "alert-webhook", command: "watch", kind: kindString, example: "https://hooks.example/padlock",
+			usage: "POST each alert as JSON to `URL` (https, or http to a loopback host); retried, and kept for the next run when it fails",
+			check: func(v value) error { return alert.CheckURL(v.s) },
+			set:   func(c *crawlConfig, v value) { c.watch.webhook = v.s }},
+		{name: "alert-secret", command: "watch", kind: kindString, example: "s3cret",
+			usage: "sign webhook bodies with HMAC-SHA256 under `SECRET` (header X-Padlock-Signature: sha256=HEX); default $PADLOCK_ALERT_SECRET",
+			set:   func(c *crawlConfig, v value) { c.watch.secret = v.s }},
+		{name: "alert-slack", command: "watch", kind: kindString, example: "https://hooks.slack.com/services/T0/B0/X",
+			usage: "post each alert to a Slack incoming-webhook `URL`",
+			check: func(v value) error { return alert.CheckURL(v.s) },
+			set:   func(c *crawlConfig, v value) { c.watch.slack = v.s }},
 	}
 }
 
@@ -265,7 +302,7 @@ func settingsTable() []setting {
 func crawlFlags() []cli.Flag {
 	flags := []cli.Flag{&cli.StringFlag{Name: "config", Usage: "YAML `FILE` with the same settings (default: padlock.yml in the working folder, if present); flags override it"}}
 	for _, s := range settingsTable() {
-		if f := s.flag(); f != nil {
+		if f := s.flag(); f != nil && s.command == "" {
 			flags = append(flags, f)
 		}
 	}
@@ -515,27 +552,34 @@ func selectRules(vals map[string]value) ([]*rules.Rule, string, error) {
 // crawlOptions turns flags (and the config file) into typed options; every problem is a usage
 // error naming the flag or key.
 func crawlOptions(c *cli.Context) (scan.Options, output, error) {
+	cfg, _, err := configure(c)
+	return cfg.scan, cfg.out, err
+}
+
+// configure is crawlOptions with the whole typed configuration and the merged settings, for the
+// commands that crawl and have settings of their own (padlock watch).
+func configure(c *cli.Context) (crawlConfig, *merged, error) {
 	file, err := loadConfig(c)
 	if err != nil {
-		return scan.Options{}, output{}, err
+		return crawlConfig{}, nil, err
 	}
 	m := mergeSettings(c, file)
 	if len(m.vals["urls"].list) == 0 {
-		return scan.Options{}, output{}, usageErr("crawl needs at least one start URL (padlock crawl https://shop.example/)")
+		return crawlConfig{}, nil, usageErr("%s needs at least one start URL (padlock %s https://shop.example/)", c.Command.Name, c.Command.Name)
 	}
 	if err := m.check(); err != nil {
-		return scan.Options{}, output{}, err
+		return crawlConfig{}, nil, err
 	}
 	cfg := crawlConfig{scan: scan.Options{Settings: &report.Settings{}}}
 	for _, s := range settingsTable() {
 		s.set(&cfg, m.vals[s.name])
 	}
-	opt, out := cfg.scan, cfg.out
+	opt, out := &cfg.scan, &cfg.out
 	if err := opt.Crawl.Validate(); err != nil {
-		return opt, out, m.crawlerProblem(err)
+		return cfg, m, m.crawlerProblem(err)
 	}
 	if opt.Selected, _, err = selectRules(m.vals); err != nil {
-		return opt, out, err // checkTogether checked the selection
+		return cfg, m, err // checkTogether checked the selection
 	}
 	if opt.Selected != nil {
 		on := map[string]bool{}
@@ -551,10 +595,10 @@ func crawlOptions(c *cli.Context) (scan.Options, output, error) {
 	if cfg.baseline != "" {
 		// read first: a bad baseline must fail before a long crawl, not after it
 		if out.baseline, err = report.ReadFileWithoutResources(cfg.baseline); err != nil {
-			return opt, out, m.problem("baseline", strconv.Quote(cfg.baseline), err)
+			return cfg, m, m.problem("baseline", strconv.Quote(cfg.baseline), err)
 		}
 	}
-	return opt, out, nil
+	return cfg, m, nil
 }
 
 func atLeast(n, lo int) error {
