@@ -11,6 +11,10 @@ import (
 // "detect changes to the scripts and security-impacting headers of payment pages", and to "what
 // did this deploy break or fix".
 type Changes struct {
+	// Site is the new report's first start URL; OldSite the old one's when it is another (a
+	// preview compared with production).
+	Site           string         `json:"site,omitempty"`
+	OldSite        string         `json:"old_site,omitempty"`
 	Old            string         `json:"old_started_at"`
 	New            string         `json:"new_started_at"`
 	ScriptsAdded   []Script       `json:"scripts_added"`
@@ -92,6 +96,12 @@ func Diff(old, cur *Report) *Changes {
 		ScriptsAdded: []Script{}, ScriptsRemoved: []Script{}, ScriptsChanged: []ScriptChange{}, CSPChanged: []HeaderChange{}, HeadersChanged: []HeaderChange{},
 		OriginsChanged: []OriginChange{}, NewFindings: []Finding{}, Fixed: []Finding{}, PagesAdded: []string{},
 		PagesRemoved: []string{}, PagesFailed: []PageFailure{}, Warnings: []string{},
+	}
+	if len(cur.StartURLs) > 0 {
+		c.Site = cur.StartURLs[0]
+	}
+	if len(old.StartURLs) > 0 && old.StartURLs[0] != c.Site {
+		c.OldSite = old.StartURLs[0]
 	}
 	skip := map[string]bool{}
 	for _, r := range []*Report{old, cur} {

@@ -66,7 +66,16 @@ func TestChangesWriteText(t *testing.T) {
 		t.Errorf("empty changes: %q, %v", b.String(), err)
 	}
 	ch := &Changes{
-		ScriptsAdded:   []Script{{Kind: "inline", SHA256: "0123456789abcdef0123"}, {URL: "https://cdn.test/a.js", PaymentPages: []string{"p"}}},
+		Site: "https://s.test/", Old: "2026-11-30T03:00:00Z", New: "2026-12-07T03:00:00Z",
+		ScriptsAdded: []Script{{Kind: "inline", SHA256: "0123456789abcdef0123"}, {URL: "https://cdn.test/a.js", PaymentPages: []string{"p"}},
+			{Kind: "inline", SHA256: "fedcba9876543210fedc", PageCount: 3, Pages: []string{"https://s.test/", "https://s.test/a", "https://s.test/pay"},
+				PaymentPages: []string{"https://s.test/pay"}}},
+		// one CSP change on two pages is one change; another on a third page is another
+		CSPChanged: []HeaderChange{
+			{Page: "https://s.test/a", Old: []string{"script-src 'self'"}, New: []string{}},
+			{Page: "https://s.test/b", Old: []string{"script-src 'self'"}, New: []string{}},
+			{Page: "https://s.test/c", Old: []string{}, New: []string{"default-src 'none'"}},
+		},
 		ScriptsRemoved: []Script{{URL: "https://cdn.test/c.js", PaymentPages: []string{"p", "q"}}},
 		ScriptsChanged: []ScriptChange{{URL: "https://cdn.test/b.js", OldSHA256: "aaaaaaaaaaaaaaaa", NewSHA256: "bbb"}},
 		NewFindings: []Finding{
@@ -80,14 +89,19 @@ func TestChangesWriteText(t *testing.T) {
 	if err := ch.WriteText(&b); err != nil {
 		t.Fatal(err)
 	}
-	want := "! page https://s.test/pay no longer loads: HTTP 500\n" +
-		"+ script inline sha256:0123456789ab\n" +
+	want := "site https://s.test/\n" +
+		"old crawl started 2026-11-30T03:00:00Z, new crawl started 2026-12-07T03:00:00Z\n" +
+		"! page https://s.test/pay no longer loads: HTTP 500\n" +
+		"+ script inline sha256:0123456789abcdef0123\n" +
 		"+ script https://cdn.test/a.js (on 1 payment page)\n" +
+		"+ script inline sha256:fedcba9876543210fedc on payment page https://s.test/pay and 2 other pages\n" +
 		"- script https://cdn.test/c.js (on 2 payment pages)\n" +
-		"~ script https://cdn.test/b.js: sha256 aaaaaaaaaaaa -> bbb\n" +
+		"~ script https://cdn.test/b.js: sha256 aaaaaaaaaaaaaaaa -> bbb\n" +
+		"~ csp on 2 pages (https://s.test/a, https://s.test/b): \"script-src 'self'\" -> \"\"\n" +
+		"~ csp https://s.test/c: \"\" -> \"default-src 'none'\"\n" +
 		"+ warning sri-missing https://cdn.test/a.js (https://s.test/ line 4)\n" +
 		"+ warning hsts-missing https://s.test (https://s.test/)\n" +
-		"scripts: 2 added, 1 removed, 1 changed; 0 CSP, 0 header and 0 origin changes; findings: 2 new, 0 fixed; pages: 0 added, 0 removed, 1 failing\n"
+		"scripts: 3 added, 1 removed, 1 changed; 3 CSP, 0 header and 0 origin changes; findings: 2 new, 0 fixed; pages: 0 added, 0 removed, 1 failing\n"
 	if b.String() != want {
 		t.Errorf("text:\n%s\nwant:\n%s", b.String(), want)
 	}

