@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/padlock-scan/padlock/history"
+	"github.com/padlock-scan/padlock/internal/pause"
 	"github.com/padlock-scan/padlock/internal/termsafe"
 	"github.com/padlock-scan/padlock/internal/version"
 )
@@ -210,7 +211,7 @@ func (p *Poster) post(ctx context.Context, target string, body []byte, header ht
 	}
 	sleep := p.Sleep
 	if sleep == nil {
-		sleep = sleepCtx
+		sleep = pause.For
 	}
 	var last error
 	for i := 0; i < attempts; i++ {
@@ -243,17 +244,6 @@ func (p *Poster) post(ctx context.Context, target string, body []byte, header ht
 		}
 	}
 	return fmt.Errorf("%w after %d attempts", last, attempts)
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // Webhook posts the alert's JSON, signed when Secret is set.

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/padlock-scan/padlock/internal/pause"
 )
 
 // Retries of a request the server asks to make later.
@@ -60,16 +62,4 @@ func retryAfter(status int, h http.Header, try int) (time.Duration, bool) {
 }
 
 // sleep waits for d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+var sleep = pause.For

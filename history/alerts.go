@@ -27,11 +27,14 @@ type Delivery struct {
 
 // StoredAlert is an alert as recorded, with its deliveries.
 type StoredAlert struct {
-	ID         int64           `json:"id"`
-	RunID      int64           `json:"run_id"`
-	CreatedAt  time.Time       `json:"created_at"`
-	Body       json.RawMessage `json:"alert"`
-	Deliveries []Delivery      `json:"deliveries"`
+	// ID numbers the alerts in the order they were made; RunID is the run that made it (the
+	// alert's time is the run's finished_at).
+	ID    int64 `json:"id"`
+	RunID int64 `json:"run_id"`
+	// Body is the alert as the webhook got it (alert.Alert's JSON).
+	Body json.RawMessage `json:"alert"`
+	// Deliveries are the channels it went to: stderr, webhook, slack.
+	Deliveries []Delivery `json:"deliveries"`
 }
 
 // AddAlert records a run's alert (its JSON) with a pending delivery per channel.
@@ -72,66 +75,42 @@ func (s *Store) SetDelivery(ctx context.Context, alert int64, channel string, at
 // Undelivered lists the deliveries not yet made (pending, or failed on an earlier run), oldest
 // alert first, with the alert's JSON.
 func (s *Store) Undelivered(ctx context.Context) ([]Delivery, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT d.alert_id, a.run_id, d.channel, d.status, d.attempts, d.last_error, d.updated_at, a.body
-		FROM deliveries d JOIN alerts a ON a.id = d.alert_id WHERE d.status != ? ORDER BY d.alert_id, d.channel`, Delivered)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Delivery
-	for rows.Next() {
+	return queryAll(ctx, s.db, func(row interface{ Scan(...any) error }) (Delivery, error) {
 		var d Delivery
 		var at, body string
-		if err := rows.Scan(&d.AlertID, &d.RunID, &d.Channel, &d.Status, &d.Attempts, &d.LastError, &at, &body); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&d.AlertID, &d.RunID, &d.Channel, &d.Status, &d.Attempts, &d.LastError, &at, &body)
 		d.UpdatedAt, d.Body = parseTime(at), []byte(body)
-		out = append(out, d)
-	}
-	return out, rows.Err()
+		return d, err
+	}, `SELECT d.alert_id, a.run_id, d.channel, d.status, d.attempts, d.last_error, d.updated_at, a.body
+		FROM deliveries d JOIN alerts a ON a.id = d.alert_id WHERE d.status != ? ORDER BY d.alert_id, d.channel`, Delivered)
 }
 
 // Alerts lists the alerts of the runs that started at or after since, with their deliveries.
 func (s *Store) Alerts(ctx context.Context, since time.Time) ([]StoredAlert, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.run_id, a.created_at, a.body FROM alerts a JOIN runs r ON r.id = a.run_id
+	out, err := queryAll(ctx, s.db, func(row interface{ Scan(...any) error }) (StoredAlert, error) {
+		var a StoredAlert
+		var body string
+		err := row.Scan(&a.ID, &a.RunID, &body)
+		a.Body = json.RawMessage(body)
+		return a, err
+	}, `SELECT a.id, a.run_id, a.body FROM alerts a JOIN runs r ON r.id = a.run_id
 		WHERE r.started_at >= ? ORDER BY a.id`, fmtTime(since))
 	if err != nil {
 		return nil, err
 	}
-	var out []StoredAlert
-	for rows.Next() {
-		var a StoredAlert
-		var at, body string
-		if err := rows.Scan(&a.ID, &a.RunID, &at, &body); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		a.CreatedAt, a.Body = parseTime(at), json.RawMessage(body)
-		out = append(out, a)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
 	for i := range out {
-		drows, err := s.db.QueryContext(ctx, `SELECT channel, status, attempts, last_error, updated_at FROM deliveries WHERE alert_id = ? ORDER BY channel`, out[i].ID)
-		if err != nil {
-			return nil, err
-		}
-		out[i].Deliveries = []Delivery{}
-		for drows.Next() {
-			d := Delivery{AlertID: out[i].ID, RunID: out[i].RunID}
+		a := &out[i]
+		if a.Deliveries, err = queryAll(ctx, s.db, func(row interface{ Scan(...any) error }) (Delivery, error) {
+			d := Delivery{AlertID: a.ID, RunID: a.RunID}
 			var at string
-			if err := drows.Scan(&d.Channel, &d.Status, &d.Attempts, &d.LastError, &at); err != nil {
-				drows.Close()
-				return nil, err
-			}
+			err := row.Scan(&d.Channel, &d.Status, &d.Attempts, &d.LastError, &at)
 			d.UpdatedAt = parseTime(at)
-			out[i].Deliveries = append(out[i].Deliveries, d)
-		}
-		drows.Close()
-		if err := drows.Err(); err != nil {
+			return d, err
+		}, `SELECT channel, status, attempts, last_error, updated_at FROM deliveries WHERE alert_id = ? ORDER BY channel`, a.ID); err != nil {
 			return nil, err
+		}
+		if a.Deliveries == nil {
+			a.Deliveries = []Delivery{}
 		}
 	}
 	return out, nil

@@ -382,18 +382,23 @@ func (s *Store) Baseline(ctx context.Context, site string) (*Run, error) {
 
 // Runs lists the runs that started at or after since (every run for the zero time), oldest first.
 func (s *Store) Runs(ctx context.Context, since time.Time) ([]*Run, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+runColumns+` FROM runs WHERE started_at >= ? ORDER BY id`, fmtTime(since))
+	return queryAll(ctx, s.db, scanRun, `SELECT `+runColumns+` FROM runs WHERE started_at >= ? ORDER BY id`, fmtTime(since))
+}
+
+// queryAll runs a query and reads each row with scan.
+func queryAll[T any](ctx context.Context, db *sql.DB, scan func(row interface{ Scan(...any) error }) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*Run
+	var out []T
 	for rows.Next() {
-		r, err := scanRun(rows)
+		v, err := scan(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, r)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }
@@ -413,65 +418,42 @@ type Seen struct {
 	LastSeen  time.Time `json:"last_seen"`
 }
 
+// seenScanner reads a row of the scripts or headers table: the columns fields names, then the
+// first and last runs and times.
+func seenScanner(fields func(v *Seen) []any) func(row interface{ Scan(...any) error }) (Seen, error) {
+	return func(row interface{ Scan(...any) error }) (Seen, error) {
+		var v Seen
+		var first, last string
+		if err := row.Scan(append(fields(&v), &v.FirstRun, &v.LastRun, &first, &last)...); err != nil {
+			return v, err
+		}
+		v.FirstSeen, v.LastSeen = parseTime(first), parseTime(last)
+		return v, nil
+	}
+}
+
 // Scripts lists the scripts seen on payment pages (on page only, when not ""), by page, then by
 // when they were first seen.
 func (s *Store) Scripts(ctx context.Context, page string) ([]Seen, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT page, script, kind, sha256, integrity, first_run, last_run, first_seen, last_seen
+	return queryAll(ctx, s.db, seenScanner(func(v *Seen) []any { return []any{&v.Page, &v.Script, &v.Kind, &v.SHA256, &v.Integrity} }),
+		`SELECT page, script, kind, sha256, integrity, first_run, last_run, first_seen, last_seen
 		FROM scripts WHERE ? = '' OR page = ? ORDER BY page, first_run, script`, page, page)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Seen
-	for rows.Next() {
-		var v Seen
-		var first, last string
-		if err := rows.Scan(&v.Page, &v.Script, &v.Kind, &v.SHA256, &v.Integrity, &v.FirstRun, &v.LastRun, &first, &last); err != nil {
-			return nil, err
-		}
-		v.FirstSeen, v.LastSeen = parseTime(first), parseTime(last)
-		out = append(out, v)
-	}
-	return out, rows.Err()
 }
 
 // Headers lists the security header values seen on payment pages (on page only, when not "").
 func (s *Store) Headers(ctx context.Context, page string) ([]Seen, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT page, name, value, first_run, last_run, first_seen, last_seen
+	return queryAll(ctx, s.db, seenScanner(func(v *Seen) []any { return []any{&v.Page, &v.Header, &v.Value} }),
+		`SELECT page, name, value, first_run, last_run, first_seen, last_seen
 		FROM headers WHERE ? = '' OR page = ? ORDER BY page, name, first_run`, page, page)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Seen
-	for rows.Next() {
-		var v Seen
-		var first, last string
-		if err := rows.Scan(&v.Page, &v.Header, &v.Value, &v.FirstRun, &v.LastRun, &first, &last); err != nil {
-			return nil, err
-		}
-		v.FirstSeen, v.LastSeen = parseTime(first), parseTime(last)
-		out = append(out, v)
-	}
-	return out, rows.Err()
 }
 
 // PaymentPages lists every page the store has seen as a payment page.
 func (s *Store) PaymentPages(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT page FROM scripts UNION SELECT page FROM headers ORDER BY 1`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
+	return queryAll(ctx, s.db, func(row interface{ Scan(...any) error }) (string, error) {
 		var p string
-		if err := rows.Scan(&p); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+		err := row.Scan(&p)
+		return p, err
+	}, `SELECT page FROM scripts UNION SELECT page FROM headers ORDER BY 1`)
 }
 
 func nonNil(v []string) []string {

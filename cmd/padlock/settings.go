@@ -287,13 +287,13 @@ func settingsTable() []setting {
 			usage: "POST each alert as JSON to `URL` (https, or http to a loopback host); retried, and kept for the next run when it fails",
 			check: func(v value) error { return alert.CheckURL(v.s) },
 			set:   func(c *crawlConfig, v value) { c.watch.webhook = v.s }},
-		{name: "alert-secret", command: "watch", kind: kindString, example: "s3cret",
-			usage: "sign webhook bodies with HMAC-SHA256 under `SECRET` (header X-Padlock-Signature: sha256=HEX); default $PADLOCK_ALERT_SECRET",
-			set:   func(c *crawlConfig, v value) { c.watch.secret = v.s }},
 		{name: "alert-slack", command: "watch", kind: kindString, example: "https://hooks.slack.com/services/T0/B0/X",
 			usage: "post each alert to a Slack incoming-webhook `URL`",
 			check: func(v value) error { return alert.CheckURL(v.s) },
 			set:   func(c *crawlConfig, v value) { c.watch.slack = v.s }},
+		{name: "alert-secret", command: "watch", kind: kindString, example: "s3cret",
+			usage: "sign webhook bodies with HMAC-SHA256 under `SECRET` (header X-Padlock-Signature: sha256=HEX); default $PADLOCK_ALERT_SECRET",
+			set:   func(c *crawlConfig, v value) { c.watch.secret = v.s }},
 	}
 }
 

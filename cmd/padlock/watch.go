@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/padlock-scan/padlock/alert"
 	"github.com/padlock-scan/padlock/history"
+	"github.com/padlock-scan/padlock/internal/pause"
 	"github.com/padlock-scan/padlock/internal/version"
 	"github.com/padlock-scan/padlock/report"
 	"github.com/padlock-scan/padlock/scan"
@@ -118,7 +118,7 @@ func newWatcher(c *cli.Context, getenv func(string) string) (*watcher, error) {
 	w := &watcher{
 		opt: cfg.scan, out: cfg.out, site: cfg.scan.Crawl.StartURLs[0], configHash: configHash(m),
 		stdout: c.App.Writer, stderr: c.App.ErrWriter, quiet: cfg.out.quiet, once: ws.once,
-		now: time.Now, sleep: sleepCtx, scanRun: scan.Run,
+		now: time.Now, sleep: pause.For, scanRun: scan.Run,
 	}
 	if m.from["output"] == fromDefault {
 		w.out.path = "" // reports are written only where --output says
@@ -169,7 +169,7 @@ func configHash(m *merged) string {
 		}
 		fmt.Fprintf(h, "%s=%#v\n", s.name, m.vals[s.name])
 	}
-	return hex.EncodeToString(h.Sum(nil))[:16]
+	return fmt.Sprintf("%x", h.Sum(nil)[:8])
 }
 
 // main runs the loop until ctx ends (or once), keeping the store's lock alive.
@@ -220,20 +220,6 @@ func (w *watcher) loop(ctx context.Context) error {
 		if err := w.sleep(ctx, at.Sub(w.now())); err != nil {
 			return nil // stopped while waiting
 		}
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }
 
