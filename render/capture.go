@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -67,20 +68,27 @@ type Script struct {
 	Frame      bool // loaded by a frame's document
 }
 
+// FrameDOM is the DOM of one frame of the page (a payment provider's card fields, say).
+type FrameDOM struct {
+	URL string // the frame document's URL
+	DOM string // its DOM as HTML
+}
+
 // Result is what rendering one page captured.
 type Result struct {
 	URL         string
 	FinalURL    string // the main document's URL after redirects
 	Status      int    // the main document's status
 	ContentType string
-	Requests    []Request // in the order the browser made them
-	Scripts     []Script  // scripts the browser loaded, in request order
-	DOM         string    // the page's DOM as HTML once settled (or when the time ran out)
-	Frames      []string  // URLs of the frame documents the page loaded, markup- or script-inserted
-	Err         string    // the page failed to load, or did not settle in time; what was captured is kept
-	TimedOut    bool      // the page did not settle within Options.Timeout
-	Crashed     bool      // the browser died during the page
-	Retried     bool      // the page was rendered a second time after a crash
+	Requests    []Request  // in the order the browser made them
+	Scripts     []Script   // scripts the browser loaded, in request order
+	DOM         string     // the page's DOM as HTML once settled (or when the time ran out)
+	Frames      []string   // URLs of the frame documents the page loaded, markup- or script-inserted
+	FrameDOMs   []FrameDOM // the DOM of each frame once the page settled, frames of frames included
+	Err         string     // the page failed to load, or did not settle in time; what was captured is kept
+	TimedOut    bool       // the page did not settle within Options.Timeout
+	Crashed     bool       // the browser died during the page
+	Retried     bool       // the page was rendered a second time after a crash
 	Elapsed     time.Duration
 	// Where the time went: opening the tab and its incognito context, the navigation (until
 	// the response committed), waiting for the page to settle, reading the DOM and the
@@ -109,7 +117,7 @@ type tab struct {
 	pageURL   string
 	reqs      map[network.RequestID]*Request
 	order     []*Request
-	issues    map[string]string // insecure URL -> outcome, for issues that name no request
+	issues    map[string]issue // by insecure URL, for issues that name no request
 	loaded    bool
 	last      time.Time     // last new request or DOM change
 	changed   chan struct{} // pinged on every event that matters to settling
@@ -120,6 +128,14 @@ type tab struct {
 	docType   string
 	docURL    string
 	docErr    string
+}
+
+// issue is a mixed-content issue that named no request: Chromium's outcome, the document
+// that made the request (MainResourceURL) and whether that is a frame's.
+type issue struct {
+	out   string
+	doc   string
+	frame bool
 }
 
 // bodySum is the hash and size of a script body.
@@ -240,7 +256,7 @@ func (t *tab) event(ev any) {
 				return
 			}
 		}
-		t.issues[d.InsecureURL] = out
+		t.issues[d.InsecureURL] = issue{out, d.MainResourceURL, d.Frame != nil && d.Frame.FrameID != t.mainFrame}
 	case *runtime.EventBindingCalled:
 		if ev.Name == mutationBinding {
 			t.last = time.Now()
@@ -309,6 +325,52 @@ func continueWithHeaders(ctx context.Context, o *Options, ev *fetch.EventRequest
 	_, _ = chromedp.Call(ctx, fetch.ContinueRequest, p)
 }
 
+// outerHTML is the expression that reads a document's DOM as HTML.
+const outerHTML = `document.documentElement ? document.documentElement.outerHTML : ""`
+
+// frameDOMs reads the DOM of every frame below the page's main frame, each in an isolated
+// world of its own (the page's scripts cannot see or change what is read). A frame that
+// went away meanwhile is left out.
+func frameDOMs(ctx context.Context) []FrameDOM {
+	tree, err := chromedp.Call(ctx, page.GetFrameTree, cdp.Empty{})
+	if err != nil || tree.FrameTree == nil {
+		return nil
+	}
+	var out []FrameDOM
+	var walk func(ts []*page.FrameTree)
+	walk = func(ts []*page.FrameTree) {
+		for _, ft := range ts {
+			if ft == nil || ft.Frame == nil {
+				continue
+			}
+			if dom, ok := frameDOM(ctx, ft.Frame.ID); ok {
+				out = append(out, FrameDOM{URL: ft.Frame.URL, DOM: dom})
+			}
+			walk(ft.ChildFrames)
+		}
+	}
+	walk(tree.FrameTree.ChildFrames)
+	return out
+}
+
+// frameDOM reads one frame's DOM as HTML.
+func frameDOM(ctx context.Context, id cdp.FrameID) (string, bool) {
+	world, err := chromedp.Call(ctx, page.CreateIsolatedWorld, page.CreateIsolatedWorldParams{FrameID: id, WorldName: "padlock"})
+	if err != nil {
+		return "", false
+	}
+	yes := true
+	ev, err := chromedp.Call(ctx, runtime.Evaluate, runtime.EvaluateParams{Expression: outerHTML, ContextID: world.ExecutionContextID, ReturnByValue: &yes})
+	if err != nil || ev.ExceptionDetails != nil || ev.Result == nil {
+		return "", false
+	}
+	var dom string
+	if json.Unmarshal(ev.Result.Value, &dom) != nil {
+		return "", false
+	}
+	return dom, true
+}
+
 // capturePage renders url in a new incognito context of the browser of bctx.
 func capturePage(ctx context.Context, bctx context.Context, url string, o *Options) *Result {
 	start := time.Now()
@@ -319,7 +381,7 @@ func capturePage(ctx context.Context, bctx context.Context, url string, o *Optio
 	stop := context.AfterFunc(ctx, cancel)
 	defer stop()
 
-	t := &tab{opts: o, pageURL: url, reqs: map[network.RequestID]*Request{}, issues: map[string]string{},
+	t := &tab{opts: o, pageURL: url, reqs: map[network.RequestID]*Request{}, issues: map[string]issue{},
 		sums: map[network.RequestID]bodySum{}, changed: make(chan struct{}, 1), bodyCtx: tctx, last: time.Now()}
 	patterns := headerPatterns(o)
 	err := chromedp.Do(tctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
@@ -404,9 +466,10 @@ func capturePage(ctx context.Context, bctx context.Context, url string, o *Optio
 	// The DOM as it stands, even after a timeout (a little extra time for that).
 	if tctx.Err() == nil {
 		ectx, ecancel := context.WithTimeout(tctx, 3*time.Second)
-		if dom, err := chromedp.Run(ectx, chromedp.Evaluate[string](`document.documentElement ? document.documentElement.outerHTML : ""`)); err == nil {
+		if dom, err := chromedp.Run(ectx, chromedp.Evaluate[string](outerHTML)); err == nil {
 			res.DOM = dom
 		}
+		res.FrameDOMs = frameDOMs(ectx)
 		ecancel()
 	}
 	t.bodies.Wait()
@@ -424,14 +487,14 @@ func capturePage(ctx context.Context, bctx context.Context, url string, o *Optio
 	}
 	// Chromium requests an upgraded URL over https from the start, and its issue may name no
 	// request: the request to the https copy is the one the page asked for over http.
-	for u, out := range t.issues {
+	for u, is := range t.issues {
 		rest, ok := strings.CutPrefix(u, "http://")
 		if !ok {
 			continue
 		}
 		for _, r := range t.order {
 			if r.URL == "https://"+rest && r.Mixed == "" {
-				r.URL, r.Mixed = u, out
+				r.URL, r.Mixed = u, is.out
 				if r.FinalURL == "" {
 					r.FinalURL = "https://" + rest
 				}
@@ -443,7 +506,7 @@ func capturePage(ctx context.Context, bctx context.Context, url string, o *Optio
 	seen := map[string]bool{}
 	for _, r := range t.order {
 		if r.Mixed == "" {
-			r.Mixed = t.issues[r.URL]
+			r.Mixed = t.issues[r.URL].out
 		}
 		seen[r.URL] = true
 		res.Requests = append(res.Requests, *r)
@@ -461,7 +524,8 @@ func capturePage(ctx context.Context, bctx context.Context, url string, o *Optio
 			res.Scripts = append(res.Scripts, s)
 		}
 	}
-	// Issues about URLs no request event named (WebSockets refused before they were created).
+	// Issues about URLs no request event named: WebSockets refused before they were created,
+	// which only a script opens: the document whose script it was is the initiator.
 	var rest []string
 	for u := range t.issues {
 		if !seen[u] {
@@ -470,11 +534,15 @@ func capturePage(ctx context.Context, bctx context.Context, url string, o *Optio
 	}
 	slices.Sort(rest)
 	for _, u := range rest {
-		typ := string(network.ResourceTypeOther)
-		if strings.HasPrefix(u, "ws:") {
-			typ = string(network.ResourceTypeWebSocket)
+		is := t.issues[u]
+		r := Request{URL: u, Type: string(network.ResourceTypeOther), Mixed: is.out, FrameURL: is.doc, Frame: is.frame}
+		if r.FrameURL == "" {
+			r.FrameURL = url
 		}
-		res.Requests = append(res.Requests, Request{URL: u, Type: typ, Mixed: t.issues[u], FrameURL: url})
+		if strings.HasPrefix(u, "ws:") {
+			r.Type, r.InitiatorType, r.Initiator = string(network.ResourceTypeWebSocket), string(network.InitiatorTypeScript), r.FrameURL
+		}
+		res.Requests = append(res.Requests, r)
 	}
 	res.Elapsed = time.Since(start)
 	return res

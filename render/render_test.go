@@ -264,8 +264,8 @@ func TestRender(t *testing.T) {
 		if r := find(res, api); r == nil || r.Mixed != render.MixedBlocked || r.Initiator != page {
 			t.Errorf("fetch: want blocked, initiator %s, got %+v\n%s", page, r, dump(res))
 		}
-		if r := find(res, ws); r == nil || r.Type != "WebSocket" {
-			t.Errorf("WebSocket: want a WebSocket request, got %+v\n%s", r, dump(res))
+		if r := find(res, ws); r == nil || r.Type != "WebSocket" || r.Initiator != page || r.Mixed != render.MixedBlocked {
+			t.Errorf("WebSocket: want a blocked WebSocket opened by the page's script, got %+v\n%s", r, dump(res))
 		}
 		never := "http://cdn.test:" + f.httpPort + "/never.js"
 		if r := find(res, never); r != nil || f.count("cdn.test/never.js") > 0 {
@@ -289,6 +289,14 @@ func TestRender(t *testing.T) {
 		img := "http://cdn.test:" + f.httpPort + "/frame.png"
 		if r := find(res, img); r == nil || !r.Frame || r.FrameURL != card {
 			t.Errorf("the frame's own request: got %+v\n%s", r, dump(res))
+		}
+		// The card field lives in the frame's DOM, not the page's.
+		found := false
+		for _, fd := range res.FrameDOMs {
+			found = found || (fd.URL == card && strings.Contains(fd.DOM, `autocomplete="cc-number"`))
+		}
+		if !found || strings.Contains(res.DOM, "cc-number") {
+			t.Errorf("the card frame's DOM: want the card field in frame %s only, got %+v", card, res.FrameDOMs)
 		}
 	})
 

@@ -38,6 +38,12 @@ func (f *Facts) Payment() (bool, []string) {
 	return f.payment, f.signals
 }
 
+// SetPayment sets the payment verdict instead of computing it from the page: render mode
+// decides it from the rendered DOM and the frames scripts inserted, which the markup lacks.
+func (f *Facts) SetPayment(payment bool, signals []string) {
+	f.payment, f.signals, f.paymentDone = payment, signals, true
+}
+
 // finalURL returns the page's final URL parsed, or nil when it does not parse.
 func (f *Facts) finalURL() *url.URL {
 	if !f.pageURLDone {

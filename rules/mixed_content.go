@@ -233,6 +233,16 @@ func resourceNoun(r *crawler.Resource) string {
 	case crawler.KindPrefetch:
 		return "prefetch"
 	case crawler.KindPreload:
+		switch el { // requests render mode saw a script make
+		case "fetch":
+			return "fetch() request"
+		case "xhr":
+			return "XMLHttpRequest"
+		case "eventsource":
+			return "EventSource stream"
+		case "websocket":
+			return "connection"
+		}
 		if r.As != "" {
 			return "preload (as=" + r.As + ")"
 		}
@@ -240,6 +250,9 @@ func resourceNoun(r *crawler.Resource) string {
 	case crawler.KindDownload:
 		return "download"
 	case crawler.KindPing:
+		if el == "beacon" {
+			return "beacon" // render mode: navigator.sendBeacon
+		}
 		return "ping"
 	case crawler.KindImage:
 		switch {

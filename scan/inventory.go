@@ -35,7 +35,24 @@ func (inv *inventory) add(p *crawler.Page, payment bool) {
 		return
 	}
 	seen := map[string]bool{}
-	note := func(key string, mk func() report.Script) { inv.note(seen, key, p.FinalURL, payment, mk) }
+	inv.eachScript(p, pageURL, func(key string, mk func() report.Script) { inv.note(seen, key, p.FinalURL, payment, mk) })
+}
+
+// markPayment lists p, which add counted as no payment page, among the payment pages of its
+// scripts (render mode found card fields the markup lacks).
+func (inv *inventory) markPayment(p *crawler.Page) {
+	seen := map[string]bool{}
+	inv.eachScript(p, nil, func(key string, _ func() report.Script) {
+		if e := inv.entries[key]; e != nil && !seen[key] {
+			seen[key] = true
+			e.payment = append(e.payment, p.FinalURL)
+		}
+	})
+}
+
+// eachScript calls note with the inventory key of each script of p and a function making its
+// entry (pageURL is p's final URL, parsed; mk needs it).
+func (inv *inventory) eachScript(p *crawler.Page, pageURL *url.URL, note func(key string, mk func() report.Script)) {
 	for i := range p.Resources {
 		r := &p.Resources[i]
 		if r.Kind != crawler.KindScript {

@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
@@ -52,16 +53,23 @@ type RenderOptions struct {
 	Browser render.Options
 }
 
-// renderRules are the rules run over what the browser requested: the ones that judge a request
-// by its URL and kind. Rules that read markup (integrity, forms, links) stay with the static crawl.
-var renderRules = map[string]bool{"mixed-content-blockable": true, "mixed-content-upgradeable": true}
+// requestRules are the rules run over every request the browser made, frames' included: the
+// ones that judge a request by its URL and kind. scriptRules are run over the scripts the page
+// itself ran (a frame's scripts are the frame's). Rules that read markup (integrity, forms,
+// links) stay with the static crawl.
+var (
+	requestRules = map[string]bool{"mixed-content-blockable": true, "mixed-content-upgradeable": true}
+	scriptRules  = map[string]bool{"third-party-script": true}
+)
 
 // renderer renders the pages the mode selects while the crawl goes on and keeps the outcomes
 // until the crawl ends, when merge adds them to the report.
 type renderer struct {
 	mode     string
 	browser  *render.Browser
-	selected []*rules.Rule
+	requests []*rules.Rule // requestRules among the selected
+	scripts  []*rules.Rule // scriptRules among the selected
+	all      []*rules.Rule // every selected rule, run again on a page that rendering made a payment page
 	cfg      *rules.Config
 	pending  chan struct{} // bounds the pages held waiting for a tab
 	wg       sync.WaitGroup
@@ -76,9 +84,16 @@ type rendered struct {
 	page     string
 	payment  bool
 	findings []report.Finding
-	observed map[string]string // URL -> ObservedBlocked...
-	scripts  []render.Script
-	errs     []report.Error
+	// A page the static crawl did not find a payment page, but rendering did: why, its
+	// security headers, the static page and its static findings judged again as a payment page's.
+	newPayment bool
+	signals    []string
+	headers    map[string]string
+	static     *crawler.Page
+	restated   []report.Finding
+	observed   map[string]string // URL -> ObservedBlocked...
+	scripts    []render.Script
+	errs       []report.Error
 }
 
 // startRenderer starts the browser when the mode asks for one; nil when it does not.
@@ -119,18 +134,21 @@ func startRenderer(opt *Options, cfg *crawler.Config, selected []*rules.Rule) (*
 	if err != nil {
 		return nil, err
 	}
-	var rs []*rules.Rule
+	rd := &renderer{mode: opt.Render.Mode, browser: b, all: selected, cfg: &opt.Rules}
 	for _, r := range selected {
-		if renderRules[r.ID] {
-			rs = append(rs, r)
+		switch {
+		case requestRules[r.ID]:
+			rd.requests = append(rd.requests, r)
+		case scriptRules[r.ID]:
+			rd.scripts = append(rd.scripts, r)
 		}
 	}
 	conc := bo.Concurrency
 	if conc <= 0 {
 		conc = render.DefaultConcurrency
 	}
-	return &renderer{mode: opt.Render.Mode, browser: b, selected: rs, cfg: &opt.Rules,
-		pending: make(chan struct{}, 4*conc)}, nil
+	rd.pending = make(chan struct{}, 4*conc)
+	return rd, nil
 }
 
 // startHosts are the host names of the start URLs.
@@ -274,6 +292,7 @@ func (rd *renderer) renderPage(ctx context.Context, p *crawler.Page, payment boo
 	// browser's requests as its references.
 	syn := *p
 	syn.Document = crawler.Document{Base: p.Base, Title: p.Title, Fields: p.Fields}
+	var ran []crawler.Resource // scripts the page's own document ran that the markup did not name
 	initiators := map[string]string{}
 	for i := range res.Requests {
 		q := &res.Requests[i]
@@ -301,6 +320,9 @@ func (rd *renderer) renderPage(ctx context.Context, p *crawler.Page, payment boo
 			r.Imageset = true // Chromium blocked it: fetched the way srcset images are
 		}
 		syn.Resources = append(syn.Resources, r)
+		if kind == crawler.KindScript && !q.Frame {
+			ran = append(ran, r)
+		}
 		// The markup did not name it: a script made it. Chromium names the document for loads
 		// it starts after the script returned (images), as for an inline script.
 		if q.Initiator != "" {
@@ -309,8 +331,37 @@ func (rd *renderer) renderPage(ctx context.Context, p *crawler.Page, payment boo
 			}
 		}
 	}
+	var signals []string
+	if payment {
+		_, signals = rules.IsPaymentPage(p, rd.cfg)
+	} else if payment, signals = renderedPayment(p, res, rd.cfg); payment {
+		// The static verdict was wrong: the page's own findings are judged again as a payment
+		// page's (third-party-script is an error there, payment-csp-missing applies).
+		out.payment, out.newPayment, out.signals, out.static = true, true, signals, p
+		out.headers = report.SecurityHeaders(p.Header)
+		facts := rules.NewFacts(p, rd.cfg)
+		facts.SetPayment(true, signals)
+		out.restated = uniqueFindings(rules.RunFacts(rd.all, facts), nil)
+	}
+	facts := rules.NewFacts(&syn, rd.cfg)
+	facts.SetPayment(payment, signals)
+	fs := rules.RunFacts(rd.requests, facts)
+	top := syn
+	top.Document.Resources = ran
+	facts = rules.NewFacts(&top, rd.cfg)
+	facts.SetPayment(payment, signals)
+	fs = append(fs, rules.RunFacts(rd.scripts, facts)...)
+	out.findings = uniqueFindings(fs, initiators)
+	out.scripts = res.Scripts
+	return out
+}
+
+// uniqueFindings converts findings to the report's, once each (a URL requested twice is one
+// finding), with the initiator of each URL when initiators has one.
+func uniqueFindings(fs []rules.Finding, initiators map[string]string) []report.Finding {
+	var out []report.Finding
 	seen := map[findingKey]bool{}
-	for _, f := range rules.Run(rd.selected, &syn, rd.cfg) {
+	for _, f := range fs {
 		k := findingKey{f.Rule, f.Page, f.URL, f.Element, f.Attribute, f.Line, f.Stylesheet}
 		if seen[k] {
 			continue
@@ -318,10 +369,50 @@ func (rd *renderer) renderPage(ctx context.Context, p *crawler.Page, payment boo
 		seen[k] = true
 		rf := report.FromFinding(f)
 		rf.Initiator = initiators[f.URL]
-		out.findings = append(out.findings, rf)
+		out = append(out, rf)
 	}
-	out.scripts = res.Scripts
 	return out
+}
+
+// renderedPayment decides whether a page the static crawl found no payment page is one once
+// rendered: card fields or a provider's card frame in the rendered DOM (a single-page app's
+// checkout), a provider's frame that a script inserted, or card fields inside any frame (a
+// Stripe Elements-like card frame). Signals name where each was seen; the rendered DOM has no
+// source lines.
+func renderedPayment(p *crawler.Page, res *render.Result, cfg *rules.Config) (bool, []string) {
+	var signals []string
+	judge := func(docURL, dom, where string, frames []string) {
+		u, ok := crawler.ParseURL(docURL)
+		if !ok {
+			return
+		}
+		doc := crawler.ExtractHTML(u, []byte(dom))
+		pg := &crawler.Page{URL: docURL, FinalURL: docURL}
+		for _, f := range doc.Fields {
+			f.Line = 0
+			pg.Fields = append(pg.Fields, f)
+		}
+		for _, r := range doc.Resources {
+			if r.Kind == crawler.KindFrame {
+				r.Line = 0
+				pg.Resources = append(pg.Resources, r)
+			}
+		}
+		for _, f := range frames {
+			pg.Resources = append(pg.Resources, crawler.Resource{URL: f, Raw: f, Element: "iframe", Attribute: "src", Kind: crawler.KindFrame, Source: SourceRender})
+		}
+		_, sig := rules.IsPaymentPage(pg, cfg)
+		for _, s := range sig {
+			if s += where; !slices.Contains(signals, s) {
+				signals = append(signals, s)
+			}
+		}
+	}
+	judge(p.FinalURL, res.DOM, " in the rendered page", res.Frames)
+	for _, fd := range res.FrameDOMs {
+		judge(fd.URL, fd.DOM, " in frame "+fd.URL, nil)
+	}
+	return len(signals) > 0, signals
 }
 
 // requestKind maps a DevTools resource type to the kind of reference that makes the browser
@@ -387,10 +478,31 @@ func (rd *renderer) wait() {
 func (rd *renderer) merge(rep *report.Report, inv *inventory, add func(report.Finding)) {
 	byPage := map[string]*rendered{}
 	for _, o := range rd.done {
-		if o.index >= 0 && o.index < len(rep.Pages) {
-			rep.Pages[o.index].Rendered = true
-		}
 		byPage[o.page] = o
+	}
+	// Pages rendering found to be payment pages: their static findings give way to the same
+	// findings judged as a payment page's.
+	kept := rep.Findings[:0]
+	for _, f := range rep.Findings {
+		if o := byPage[f.Page]; o == nil || !o.newPayment || f.Source == string(SourceRender) {
+			kept = append(kept, f)
+		}
+	}
+	rep.Findings = kept
+	for _, o := range rd.done {
+		if o.index >= 0 && o.index < len(rep.Pages) {
+			pg := &rep.Pages[o.index]
+			pg.Rendered = true
+			if o.newPayment {
+				pg.Payment, pg.PaymentSignals, pg.SecurityHeaders = true, o.signals, o.headers
+			}
+		}
+		if o.newPayment {
+			for _, f := range o.restated {
+				add(f)
+			}
+			inv.markPayment(o.static)
+		}
 		for _, f := range o.findings {
 			add(f)
 		}

@@ -22,6 +22,7 @@ import (
 	"github.com/padlock-scan/padlock/render"
 	"github.com/padlock-scan/padlock/report"
 	"github.com/padlock-scan/padlock/report/schema"
+	"github.com/padlock-scan/padlock/rules"
 	"github.com/padlock-scan/padlock/scan"
 )
 
@@ -57,6 +58,25 @@ func startRenderSite(t *testing.T) *renderSite {
   var s = document.createElement("script"); s.src = "https://tags.test:{{tls}}/gtm.js"; document.head.appendChild(s);
   var never = "http://" + "cdn.test:{{http}}" + "/never.js"; window.notUsed = never;
 </script></body></html>`,
+		// A single-page app: the card form exists only once tags.test's app ran (which also
+		// injects a helper script).
+		"shop.test/spa": `<!doctype html><html><head><meta charset=utf-8><title>checkout</title></head><body>
+<div id="root"></div><script src="https://tags.test:{{tls}}/app.js"></script></body></html>`,
+		"tags.test/app.js": `setTimeout(function () {
+  document.getElementById("root").innerHTML = '<form><input name="pan" autocomplete="cc-number"></form>';
+  var s = document.createElement("script"); s.src = "https://tags.test:{{tls}}/helper.js"; document.head.appendChild(s);
+}, 50);`,
+		"tags.test/helper.js": `window.helper = 1;`,
+		// A Stripe Elements-like provider: its script inserts the frame that holds the card field.
+		"shop.test/provider": `<!doctype html><html><head><meta charset=utf-8><title>pay</title></head><body>
+<p>pay</p><script src="https://pay.test:{{tls}}/sdk.js"></script></body></html>`,
+		"pay.test/sdk.js":    `var f = document.createElement("iframe"); f.src = "https://pay.test:{{tls}}/card.html"; document.body.appendChild(f);`,
+		"pay.test/card.html": `<!doctype html><html><head><meta charset=utf-8></head><body><input name="cardnumber" autocomplete="cc-number"></body></html>`,
+		// fetch and a WebSocket to http: and ws:.
+		"shop.test/calls": `<!doctype html><html><head><meta charset=utf-8><title>calls</title></head><body><p>calls</p><script>
+  fetch("http://cdn.test:{{http}}/data.json").catch(function () {});
+  try { new WebSocket("ws://cdn.test:{{http}}/socket"); } catch (e) {}
+</script></body></html>`,
 		"tags.test/gtm.js":   renderGTM,
 		"tags.test/pixel.js": `window.pixel = 1;`,
 		"cdn.test/static.js": `window.st = 1;`,
@@ -85,12 +105,12 @@ func startRenderSite(t *testing.T) *renderSite {
 		_, _ = w.Write([]byte(strings.NewReplacer("{{tls}}", s.tlsPort, "{{http}}", s.httpPort).Replace(body)))
 	})
 	ca := testnet.NewCA(t, "padlock render root")
-	leaf := ca.ValidLeaf(t, "shop.test", "tags.test")
+	leaf := ca.ValidLeaf(t, "shop.test", "tags.test", "pay.test")
 	sum := sha256.Sum256(leaf.Leaf.RawSubjectPublicKeyInfo)
 	s.spki = base64.StdEncoding.EncodeToString(sum[:])
 	s.tlsPort = testnet.Port(testnet.TLSServer(t, h, leaf))
 	s.httpPort = testnet.Port(testnet.HTTPServer(t, h))
-	resolve := append(testnet.Resolve(s.tlsPort, "shop.test", "tags.test"), testnet.Resolve(s.httpPort, "cdn.test")...)
+	resolve := append(testnet.Resolve(s.tlsPort, "shop.test", "tags.test", "pay.test"), testnet.Resolve(s.httpPort, "cdn.test")...)
 	s.opt = sitetest.CAOptions(ca, testnet.NewGuard(t), []string{s.url("shop.test", "/")}, resolve)
 	s.opt.Crawl.NoFollow = true
 	s.opt.Render = scan.RenderOptions{Mode: scan.RenderAll, Browser: render.Options{
@@ -136,6 +156,12 @@ func TestRenderAll(t *testing.T) {
 		if f.Source != "render" || (f.Initiator != gtm && f.Initiator != c.alt) || f.Page != page || f.Observed != "" {
 			t.Errorf("%s %s: source %q initiator %q page %q observed %q; want render, %s, %s, none",
 				c.rule, c.url, f.Source, f.Initiator, f.Page, f.Observed, gtm, page)
+		}
+	}
+	// third-party-script covers the scripts the browser ran that the markup did not name.
+	for _, c := range []struct{ url, by string }{{gtm, page}, {s.url("tags.test", "/pixel.js"), gtm}} {
+		if f := findingOf(rep, "third-party-script", c.url); f == nil || f.Source != "render" || f.Initiator != c.by || f.Severity != rules.Warning {
+			t.Errorf("injected %s: third-party-script %+v; want a render warning initiated by %s", c.url, f, c.by)
 		}
 	}
 	// The markup's http: script: a static finding the browser blocked.
@@ -197,5 +223,78 @@ func TestRenderNoBrowser(t *testing.T) {
 	rep, err := scan.Run(context.Background(), opt)
 	if rep != nil || err == nil || !strings.Contains(err.Error(), "/nonexistent/chromium") {
 		t.Fatalf("want no report and an error naming the browser tried; got %v", err)
+	}
+}
+
+// TestRenderPaymentPages: --render auto renders script-built pages and judges them on what the
+// browser built: a single-page app's card form and a card field inside a frame a provider's
+// script inserted make payment pages (third-party scripts become errors, injected ones too);
+// fetch and WebSocket calls to http: and ws: are blockable.
+func TestRenderPaymentPages(t *testing.T) {
+	s := startRenderSite(t)
+	s.opt.Render.Mode = scan.RenderAuto
+	spa, provider, calls := s.url("shop.test", "/spa"), s.url("shop.test", "/provider"), s.url("shop.test", "/calls")
+	s.opt.Crawl.StartURLs = []string{spa, provider, calls}
+	rep, err := scan.Run(context.Background(), s.opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := map[string]*report.Page{}
+	for i := range rep.Pages {
+		pages[rep.Pages[i].URL] = &rep.Pages[i]
+	}
+	for _, c := range []struct{ page, signal string }{
+		{spa, `input autocomplete="cc-number" in the rendered page`},
+		{provider, `input autocomplete="cc-number" in frame ` + s.url("pay.test", "/card.html")},
+	} {
+		p := pages[c.page]
+		if p == nil || !p.Rendered || !p.Payment || len(p.PaymentSignals) == 0 || p.PaymentSignals[0] != c.signal {
+			t.Errorf("%s: want a rendered payment page because of %q, got %+v", c.page, c.signal, p)
+		}
+		if f := findingOf(rep, "payment-csp-missing", c.page); f == nil {
+			t.Errorf("%s: no payment-csp-missing finding", c.page)
+		}
+	}
+	// The app's script (in the markup) and the helper it injected: errors on a payment page.
+	app, helper := s.url("tags.test", "/app.js"), s.url("tags.test", "/helper.js")
+	if f := findingOf(rep, "third-party-script", app); f == nil || f.Severity != rules.Error || f.Source != "html" || !strings.Contains(f.Message, "payment page") {
+		t.Errorf("app.js: %+v; want a static error on a payment page", f)
+	}
+	n := 0
+	for _, f := range rep.Findings {
+		if f.Rule == "third-party-script" && f.URL == app {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("app.js: %d third-party-script findings, want the static one restated, once", n)
+	}
+	if f := findingOf(rep, "third-party-script", helper); f == nil || f.Severity != rules.Error || f.Source != "render" || f.Initiator != app {
+		t.Errorf("helper.js: %+v; want a render error initiated by app.js", f)
+	}
+	for _, sc := range rep.Scripts {
+		if sc.URL == app && (len(sc.PaymentPages) != 1 || sc.PaymentPages[0] != spa) {
+			t.Errorf("app.js inventory: payment pages %v, want %s", sc.PaymentPages, spa)
+		}
+		if sc.URL == helper && (sc.InjectedBy != app || len(sc.PaymentPages) != 1) {
+			t.Errorf("helper.js inventory: %+v", sc)
+		}
+	}
+	// The provider's own script is not a payment page's third party here (pay.test is not a
+	// known provider), but it runs on a payment page: an error too.
+	if f := findingOf(rep, "third-party-script", s.url("pay.test", "/sdk.js")); f == nil || f.Severity != rules.Error {
+		t.Errorf("sdk.js: %+v; want an error on a payment page", f)
+	}
+	for _, c := range []struct{ url, element, noun string }{
+		{s.plain("/data.json"), "fetch", "fetch() request loaded over plain HTTP"},
+		{"ws://cdn.test:" + s.httpPort + "/socket", "websocket", "connection loaded over an unencrypted WebSocket"},
+	} {
+		f := findingOf(rep, "mixed-content-blockable", c.url)
+		if f == nil || f.Source != "render" || f.Element != c.element || f.Page != calls || f.Initiator != calls || !strings.HasPrefix(f.Message, c.noun) {
+			t.Errorf("%s: %+v; want a render finding on %s by its inline script", c.url, f, calls)
+		}
+	}
+	if p := pages[calls]; p == nil || p.Payment {
+		t.Errorf("calls: %+v; not a payment page", p)
 	}
 }
