@@ -119,7 +119,8 @@ type (
 		Errors      []htmlError
 		Pages       []htmlPage
 		Scripts     []htmlScript
-		ThirdParty  int // third-party scripts in the inventory
+		ThirdParty  int  // third-party scripts in the inventory
+		Rendered    bool // render mode ran: the inventory holds injected scripts too
 		Origins     []htmlOrigin
 		HasBaseline bool
 		New, Known  int
@@ -175,7 +176,9 @@ type (
 		Where               string // "line 20 · from html"
 		Stylesheet          htmlLink
 		Message, Mitigation string
-		HTTPSAvailable      string // "yes", "no" or "" when not probed
+		HTTPSAvailable      string   // "yes", "no" or "" when not probed
+		Initiator           htmlLink // render mode: the script (or page) that made the request
+		Observed            string   // render mode: what the browser did with a reference of the markup
 		Baseline            BaselineState
 		Suppressed          *Suppression
 		RuleTitle           string
@@ -193,6 +196,7 @@ type (
 		Pages                  []htmlLink
 		MorePages              int // pages counted but not listed
 		PaymentPages           []htmlLink
+		InjectedBy             htmlLink // render mode: the script (or page) that inserted it
 	}
 	htmlOrigin struct {
 		Origin                  string
@@ -385,6 +389,7 @@ func newHTMLView(r *Report) htmlView {
 		v.Errors = append(v.Errors, htmlError{URL: linkFor(e.URL), Error: cleanText(e.Error)})
 	}
 	v.Pages = pagesView(r.Pages, findings)
+	v.Rendered = r.Config != nil && r.Config.Render != ""
 	for _, sc := range r.Scripts {
 		hs := scriptView(sc)
 		if hs.Party == "third" {
@@ -402,7 +407,7 @@ func scriptView(sc Script) htmlScript {
 	hs := htmlScript{
 		Kind: cleanText(sc.Kind), Party: cleanText(sc.Party), AllowedBy: cleanText(sc.AllowedBy), Justification: cleanText(sc.Justification),
 		URL: linkFor(sc.URL), SHA256: cleanText(sc.SHA256), Integrity: cleanText(sc.Integrity),
-		Size: sc.Size, Status: sc.Status, PageCount: sc.PageCount,
+		Size: sc.Size, Status: sc.Status, PageCount: sc.PageCount, InjectedBy: linkFor(sc.InjectedBy),
 	}
 	hs.ShortHash = hs.SHA256
 	if len(hs.ShortHash) > 16 {
@@ -468,6 +473,7 @@ func findingView(f Finding) htmlFinding {
 		Rule: f.Rule, Severity: f.Severity, Page: cleanText(f.Page), PageLink: linkFor(f.Page),
 		URL: linkFor(f.URL), Stylesheet: linkFor(f.Stylesheet), Message: cleanText(f.Message),
 		Mitigation: cleanText(f.Mitigation), Baseline: f.Baseline, RuleTitle: ri.Title,
+		Initiator: linkFor(f.Initiator), Observed: cleanText(f.Observed),
 	}
 	if f.Element != "" {
 		v.ElementTag = "<" + cleanText(f.Element)

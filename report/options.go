@@ -113,5 +113,26 @@ func findingText(f Finding) string {
 	if f.URL != "" && !strings.Contains(msg, f.URL) {
 		msg += ": " + f.URL
 	}
+	if note := browserNote(f); note != "" {
+		msg += " (" + note + ")"
+	}
 	return msg
+}
+
+// browserNote says what render mode saw of a finding: who made a request only the browser
+// saw, or what the browser did with a reference of the markup; "" without render mode.
+func browserNote(f Finding) string {
+	switch {
+	case f.Source == "render" && f.Initiator != "":
+		return "requested in the browser by " + f.Initiator
+	case f.Source == "render":
+		return "requested in the browser"
+	case f.Observed == "blocked":
+		return "the browser blocked it"
+	case f.Observed == "upgraded":
+		return "the browser fetched it over https"
+	case f.Observed == "loaded":
+		return "the browser loaded it"
+	}
+	return ""
 }

@@ -282,6 +282,7 @@ func sarifResultFor(f Finding, ruleIndex int, bases *sarifBases) sarifResult {
 	for k, v := range map[string]string{
 		"element": f.Element, "attribute": f.Attribute, "source": f.Source,
 		"stylesheet": f.Stylesheet, "mitigation": f.Mitigation,
+		"initiator": f.Initiator, "observed": f.Observed,
 	} {
 		if v != "" {
 			props[k] = v
