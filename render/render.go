@@ -262,7 +262,8 @@ func (b *Browser) Render(ctx context.Context, url string) (*Result, error) {
 		return nil, ctx.Err()
 	}
 	defer func() { <-b.slots }()
-	retried := false
+	var crashed *Result // the first attempt, when the browser died under it
+	var startErr error
 	for starts := 0; ; {
 		b.mu.RLock()
 		if b.closed {
@@ -274,30 +275,31 @@ func (b *Browser) Render(ctx context.Context, url string) (*Result, error) {
 		due := b.pages > b.opts.RestartAfter
 		b.mu.RUnlock()
 		if due || !alive(bctx) {
+			// A start can fail under load: three tries, then the page is given up.
 			if starts++; starts > 3 {
-				return nil, errors.New("render: the browser keeps dying at start")
+				if crashed != nil {
+					return crashed, nil
+				}
+				return nil, fmt.Errorf("render: the browser keeps dying at start: %w", startErr)
 			}
 			if err := b.restart(gen); err != nil {
-				return nil, err
+				startErr = err
 			}
 			continue
 		}
 		res := capturePage(ctx, bctx, url, &b.opts)
-		res.Retried = retried
+		res.Retried = crashed != nil
 		if ctx.Err() != nil {
 			return res, ctx.Err()
 		}
 		if alive(bctx) {
 			return res, nil
 		}
-		// The browser died under the page: start another and try the page once more.
+		// The browser died under the page: the loop starts another and tries the page once more.
 		res.Err, res.Crashed = "the browser crashed while rendering the page", true
-		if retried {
+		if crashed != nil {
 			return res, nil
 		}
-		if err := b.restart(gen); err != nil {
-			return res, nil
-		}
-		retried = true
+		crashed = res
 	}
 }
