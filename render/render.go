@@ -154,8 +154,14 @@ func (b *Browser) launch() error {
 		flags = append(flags, chromedp.Flag(name, true))
 	}
 	// Cross-site frames (payment fields, 3-D Secure) stay in the page's renderer, so their
-	// requests reach the page's DevTools session: chromedp does not route the sessions that
-	// Target.setAutoAttach would open for out-of-process frames.
+	// requests reach the page's DevTools session. With site isolation on, each such frame is a
+	// target of its own that Target.setAutoAttach (flatten) opens a session for, and chromedp
+	// 0.23 routes only the sessions it opened itself: that session's events are dropped, and a
+	// frame told to wait for its debugger (so that no early request is missed) can be let go only
+	// on it. Tried: a second session by chromedp.WithTargetID (its first Run fails, the paused
+	// frame has no execution context; Runtime.runIfWaitingForDebugger on it, or detaching the
+	// auto-attached session, does not let the frame go on: the page never settles); without the
+	// wait, attaching takes a dozen round trips and the frame's first requests are gone.
 	flags = append(flags, chromedp.Flag("disable-features", "Translate,IsolateOrigins,site-per-process,MediaRouter,OptimizationHints"))
 	if os.Geteuid() == 0 {
 		flags = append(flags, chromedp.NoSandbox)
