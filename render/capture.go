@@ -109,6 +109,9 @@ const mutationScript = `(function () {
   }).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
 })();`
 
+// mixedRank orders the outcomes of mixed-content issues, weakest first.
+var mixedRank = map[string]int{MixedWarning: 1, MixedUpgraded: 2, MixedBlocked: 3}
+
 // tab holds the events of one page, under a lock.
 type tab struct {
 	mu        sync.Mutex
@@ -136,6 +139,19 @@ type issue struct {
 	out   string
 	doc   string
 	frame bool
+	typ   audits.MixedContentResourceType
+}
+
+// issueTypes maps the resource type of a mixed-content issue to the DevTools resource type of
+// the request it stands for; Resource (fetch, WebSocket...) and the rest stay Other.
+var issueTypes = map[audits.MixedContentResourceType]network.ResourceType{
+	audits.MixedContentResourceTypeAudio: network.ResourceTypeMedia, audits.MixedContentResourceTypeVideo: network.ResourceTypeMedia,
+	audits.MixedContentResourceTypeBeacon: network.ResourceTypePing, audits.MixedContentResourceTypePing: network.ResourceTypePing,
+	audits.MixedContentResourceTypeEventSource: network.ResourceTypeEventSource, audits.MixedContentResourceTypeFont: network.ResourceTypeFont,
+	audits.MixedContentResourceTypeFrame: network.ResourceTypeDocument, audits.MixedContentResourceTypeImage: network.ResourceTypeImage,
+	audits.MixedContentResourceTypeManifest: network.ResourceTypeManifest, audits.MixedContentResourceTypePrefetch: network.ResourceTypePrefetch,
+	audits.MixedContentResourceTypeScript: network.ResourceTypeScript, audits.MixedContentResourceTypeStylesheet: network.ResourceTypeStylesheet,
+	audits.MixedContentResourceTypeTrack: network.ResourceTypeTextTrack, audits.MixedContentResourceTypeXMLHTTPRequest: network.ResourceTypeXHR,
 }
 
 // bodySum is the hash and size of a script body.
@@ -252,11 +268,23 @@ func (t *tab) event(ev any) {
 		}
 		if d.Request != nil {
 			if r := t.reqs[d.Request.RequestID]; r != nil {
-				r.Mixed = out
+				// Chromium can raise two issues for one request (an image preload: blocked and
+				// upgraded): the stronger outcome stands, as for Chromium's own verdict.
+				if mixedRank[out] > mixedRank[r.Mixed] {
+					r.Mixed = out
+				}
 				return
 			}
 		}
-		t.issues[d.InsecureURL] = issue{out, d.MainResourceURL, d.Frame != nil && d.Frame.FrameID != t.mainFrame}
+		if d.ResourceType == audits.MixedContentResourceTypeForm || strings.Contains(d.InsecureURL, "#") {
+			// No request: a form's action is only a warning until submitted, and a URL with a
+			// fragment names an SVG reference Chromium resolves without a request of that name.
+			return
+		}
+		if mixedRank[out] < mixedRank[t.issues[d.InsecureURL].out] {
+			return // two issues about one URL (a preload blocked, its image upgraded): the stronger stands
+		}
+		t.issues[d.InsecureURL] = issue{out, d.MainResourceURL, d.Frame != nil && d.Frame.FrameID != t.mainFrame, d.ResourceType}
 	case *runtime.EventBindingCalled:
 		if ev.Name == mutationBinding {
 			t.last = time.Now()
@@ -505,8 +533,8 @@ func capturePage(ctx context.Context, bctx context.Context, url string, o *Optio
 	}
 	seen := map[string]bool{}
 	for _, r := range t.order {
-		if r.Mixed == "" {
-			r.Mixed = t.issues[r.URL].out
+		if o := t.issues[r.URL].out; mixedRank[o] > mixedRank[r.Mixed] {
+			r.Mixed = o // an issue without a request about the same URL: the stronger outcome stands
 		}
 		seen[r.URL] = true
 		res.Requests = append(res.Requests, *r)
@@ -525,7 +553,8 @@ func capturePage(ctx context.Context, bctx context.Context, url string, o *Optio
 		}
 	}
 	// Issues about URLs no request event named: WebSockets refused before they were created,
-	// which only a script opens: the document whose script it was is the initiator.
+	// frames refused before their navigation started. The document that made the request is
+	// the initiator (a script of it, unless its markup names the URL).
 	var rest []string
 	for u := range t.issues {
 		if !seen[u] {
@@ -539,8 +568,12 @@ func capturePage(ctx context.Context, bctx context.Context, url string, o *Optio
 		if r.FrameURL == "" {
 			r.FrameURL = url
 		}
+		r.Initiator = r.FrameURL
+		if typ, ok := issueTypes[is.typ]; ok {
+			r.Type = string(typ)
+		}
 		if strings.HasPrefix(u, "ws:") {
-			r.Type, r.InitiatorType, r.Initiator = string(network.ResourceTypeWebSocket), string(network.InitiatorTypeScript), r.FrameURL
+			r.Type, r.InitiatorType = string(network.ResourceTypeWebSocket), string(network.InitiatorTypeScript)
 		}
 		res.Requests = append(res.Requests, r)
 	}

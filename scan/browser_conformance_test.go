@@ -19,10 +19,16 @@ package scan_test
 // The http server of cdn.test also answers TLS on the same port, so a request that Chromium
 // upgrades arrives there as https.
 //
+// Render mode is held against the same verdicts: padlock crawls the site again with --render
+// all, and every request only a script makes (confScriptOnly: fetch, XHR, EventSource, beacon,
+// a ws: WebSocket, injected script, stylesheet, image and iframe) must get Chromium's verdict;
+// no other verdict may move away from Chromium's; and what padlock's browser saw of a static
+// finding ("observed") must be what Chromium did.
+//
 // Not covered, for want of a browser verdict: link rel=icon and apple-touch-icon, and
 // rel=manifest (headless Chromium requests none of them); a download (Chromium requests it and
-// handles insecure downloads in its download manager); ws: (only scripts open sockets);
-// redirects to http: (the https-downgrade rule, not these two).
+// handles insecure downloads in its download manager); redirects to http: (the https-downgrade
+// rule, not these two).
 
 import (
 	"bufio"
@@ -56,6 +62,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/padlock-scan/padlock/internal/sitetest"
 	"github.com/padlock-scan/padlock/internal/sitetest/testnet"
+	"github.com/padlock-scan/padlock/render"
 	"github.com/padlock-scan/padlock/report"
 	"github.com/padlock-scan/padlock/scan"
 )
@@ -181,7 +188,21 @@ var confCases = []confCase{
 	{id: "uir-report-only", ext: ".js", where: inDoc, header: "Content-Security-Policy-Report-Only: upgrade-insecure-requests",
 		markup: `<script src="{{u}}"></script>`},
 	{id: "uir-body-meta", ext: ".js", where: inDoc, markup: confUIRMeta + `<script src="{{u}}"></script>`},
+	// Requests only a script makes (confScriptOnly): the static crawl cannot see them, render mode must.
 	{id: "js-fetch", ext: ".json", where: inPage, markup: `<script>fetch("{{u}}").catch(function () {});</script>`},
+	{id: "js-xhr", ext: ".json", where: inPage,
+		markup: `<script>(function () { var x = new XMLHttpRequest(); x.open("GET", "{{u}}"); x.send(); })();</script>`},
+	{id: "js-eventsource", ext: ".txt", where: inPage, markup: `<script>try { new EventSource("{{u}}"); } catch (e) {}</script>`},
+	{id: "js-beacon", ext: ".txt", where: inPage, markup: `<script>navigator.sendBeacon("{{u}}", "x");</script>`},
+	{id: "js-websocket", where: inPage, scheme: "ws", markup: `<script>try { new WebSocket("{{u}}"); } catch (e) {}</script>`},
+	{id: "js-inject-script", ext: ".js", where: inPage,
+		markup: `<script>(function () { var s = document.createElement("script"); s.src = "{{u}}"; document.head.appendChild(s); })();</script>`},
+	{id: "js-inject-stylesheet", ext: ".css", where: inPage,
+		markup: `<script>(function () { var l = document.createElement("link"); l.rel = "stylesheet"; l.href = "{{u}}"; document.head.appendChild(l); })();</script>`},
+	{id: "js-inject-img", ext: ".png", where: inPage,
+		markup: `<script>(function () { var i = new Image(); i.alt = ""; i.src = "{{u}}"; document.body.appendChild(i); })();</script>`},
+	{id: "js-inject-iframe", ext: ".html", where: inPage,
+		markup: `<script>(function () { var f = document.createElement("iframe"); f.src = "{{u}}"; document.body.appendChild(f); })();</script>`},
 	{id: "uir-late-meta", ext: ".js", where: inDoc, head: `<script src="{{u}}"></script>` + confUIRMeta},
 
 	// Upgradeable in SPEC: images, audio and video on a host name.
@@ -253,6 +274,7 @@ var confCases = []confCase{
 	{id: "template", ext: ".png", where: inPage, markup: `<template><img alt="" src="{{u}}"><script src="{{u}}"></script></template>`},
 	{id: "noscript", ext: ".png", where: inPage, markup: `<noscript><img alt="" src="{{u}}"></noscript>`},
 	{id: "comment", ext: ".js", where: inPage, markup: `<!-- <script src="{{u}}"></script> -->`},
+	{id: "js-url-string", ext: ".js", where: inPage, markup: `<script>window.confNever = "{{u}}";</script>`},
 	{id: "script-text-plain", ext: ".js", where: inPage, markup: `<script type="text/plain" src="{{u}}"></script>`},
 	{id: "script-nomodule", ext: ".js", where: inPage, markup: `<script nomodule src="{{u}}"></script>`},
 	{id: "stylesheet-disabled", ext: ".css", where: inPage, markup: `<link rel="stylesheet" disabled href="{{u}}">`},
@@ -326,8 +348,6 @@ var confSpecChoices = map[string]confDiff{
 		"rel=stylesheet (and blocks it over http), Chromium ignores the header"},
 	"script-nomodule": {chromeNotFetched, padBlockable, "a script is blockable; Chromium supports modules and skips " +
 		"nomodule scripts, which only browsers without module support fetch (and block)"},
-	"js-fetch": {chromeBlocked, padNone, "SPEC: URLs in inline script strings are not findings (padlock runs no " +
-		"JavaScript); Chromium blocks the fetch() when the script runs"},
 	"tp-frame-script": {chromeBlocked, padNone, "SPEC scope: pages (frames too) are crawled only on the start " +
 		"URLs' hosts; this https frame is on cdn.test"},
 	"tp-frame-img": {chromeUpgraded, padNone, "SPEC scope: the off-scope frame on cdn.test is not crawled"},
@@ -337,6 +357,14 @@ var confSpecChoices = map[string]confDiff{
 		"Chromium loads the image over http and only notes a MixedContentWarning"},
 	"sublocalhost-img": {chromeWarned, padNone, "SPEC: *.localhost is potentially trustworthy, not a finding; " +
 		"Chromium loads the image over http and only notes a MixedContentWarning"},
+}
+
+// confScriptOnly are the cases only a script requests. The static crawl reports none of them
+// (SPEC: URLs in script strings are not findings; padlock runs no JavaScript without --render),
+// while Chromium blocks or upgrades each; render mode must give Chromium's verdict.
+var confScriptOnly = map[string]bool{
+	"js-fetch": true, "js-xhr": true, "js-eventsource": true, "js-beacon": true, "js-websocket": true,
+	"js-inject-script": true, "js-inject-stylesheet": true, "js-inject-img": true, "js-inject-iframe": true,
 }
 
 // confKnownDisagreements are the cases where padlock is wrong (no SPEC choice covers it) and
@@ -473,6 +501,12 @@ func TestBrowserConformance(t *testing.T) {
 				t.Errorf("URL %s (%s): chromium %d says %s, padlock says %s; confVersionDiffs expects chromium %s, padlock %s (%s)",
 					u, c.id, major, ch, pl, d.chromium, d.padlock, d.why)
 			}
+		} else if confScriptOnly[c.id] {
+			mark = "SCRIPT ONLY"
+			if pl != padNone || confExpected[ch] == "" || confExpected[ch] == padNone {
+				t.Errorf("URL %s (%s): chromium says %s, padlock says %s; a script-only case wants chromium to block or upgrade it and the static crawl to report nothing",
+					u, c.id, ch, pl)
+			}
 		} else if d, ok := confSpecChoices[c.id]; ok {
 			mark = "SPEC choice"
 			if d.chromium != ch || d.padlock != pl {
@@ -513,6 +547,11 @@ func TestBrowserConformance(t *testing.T) {
 			t.Errorf("confSpecChoices names %q, which is no case", id)
 		}
 	}
+	for id := range confScriptOnly {
+		if !ids[id] {
+			t.Errorf("confScriptOnly names %q, which is no case", id)
+		}
+	}
 	for id := range confKnownDisagreements {
 		if !ids[id] {
 			t.Errorf("confKnownDisagreements names %q, which is no case", id)
@@ -524,6 +563,67 @@ func TestBrowserConformance(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d cases agree, in %s\n%s", agree, len(confCases), time.Since(start).Round(time.Millisecond), table.String())
+
+	// Render mode, after the rest (one browser at a time is enough for two cores).
+	rrep, err := confScan(t, startURL, tlsPort, httpPort, ca, confSPKI(leaf))
+	if err != nil {
+		t.Fatalf("scan.Run --render all: %v", err)
+	}
+	confRenderAgrees(t, rrep, padlock, chromium, httpPort, known)
+}
+
+// confRenderAgrees holds render mode's verdicts against Chromium's: script-only cases get
+// Chromium's verdict, no other verdict moves away from the static one unless to Chromium's, and
+// a static finding's observed outcome on a top-level page is what Chromium did.
+func confRenderAgrees(t *testing.T, rep *report.Report, static, chromium map[string]string, httpPort string, known map[string]bool) {
+	t.Helper()
+	rendered := confPadlockVerdicts(t, rep)
+	var table strings.Builder
+	agree := 0
+	for _, c := range confCases {
+		u := c.url(httpPort)
+		ch, st, rv := chromium[u], static[u], rendered[u]
+		if st == "" {
+			st = padNone
+		}
+		if rv == "" {
+			rv = padNone
+		}
+		switch want := confExpected[ch]; {
+		case confScriptOnly[c.id] && rv != want:
+			t.Errorf("URL %s (%s), render mode: chromium says %s, padlock --render says %s (want %s)", u, c.id, ch, rv, want)
+		case rv != st && rv != want:
+			t.Errorf("URL %s (%s), render mode: chromium says %s, padlock says %s statically and %s with --render: render mode moved away from chromium",
+				u, c.id, ch, st, rv)
+		case confScriptOnly[c.id]:
+			agree++
+			fmt.Fprintf(&table, "%-22s %-13s %-14s\n", c.id, ch, rv)
+		}
+	}
+	for u, v := range rendered {
+		if !known[u] {
+			t.Errorf("URL %s: padlock --render says %s, but it is no case of the page", u, v)
+		}
+	}
+	frames := map[string]bool{}
+	for _, p := range rep.Pages {
+		frames[p.FinalURL] = p.Frame
+	}
+	want := map[string][]string{"blocked": {chromeBlocked}, "upgraded": {chromeUpgraded}, "loaded": {chromeLoaded, chromeWarned}}
+	observed := 0
+	for _, f := range rep.Findings {
+		if f.Observed == "" || frames[f.Page] { // a frame rendered on its own is not the frame Chromium embedded
+			continue
+		}
+		observed++
+		if !slices.Contains(want[f.Observed], chromium[f.URL]) {
+			t.Errorf("URL %s on %s: padlock's browser observed %s, chromium says %s", f.URL, f.Page, f.Observed, chromium[f.URL])
+		}
+	}
+	if observed == 0 {
+		t.Error("render mode observed no static finding")
+	}
+	t.Logf("render mode: %d script-only cases get chromium's verdict, %d observed outcomes agree\n%s", agree, observed, table.String())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -778,12 +878,20 @@ func (c *confPeekedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 // ---------------------------------------------------------------------------------------------
 // padlock's side.
 
-func confScan(t *testing.T, startURL, tlsPort, httpPort string, ca *testnet.CA) (*report.Report, error) {
+// With spki (the leaf's, for the browser to trust) it renders every page too (--render all).
+func confScan(t *testing.T, startURL, tlsPort, httpPort string, ca *testnet.CA, spki ...string) (*report.Report, error) {
 	opt := sitetest.Options([]string{startURL},
 		append(testnet.Resolve(tlsPort, "*"), testnet.Resolve(httpPort, "*")...), ca.Pool, testnet.NewGuard(t))
 	opt.Crawl.MaxPages = 100
+	limit := 20 * time.Second
+	if len(spki) > 0 {
+		opt.Render = scan.RenderOptions{Mode: scan.RenderAll, Browser: render.Options{
+			Chrome: confChromium, HostResolverRules: "MAP * 127.0.0.1", SPKIs: spki, Timeout: 30 * time.Second,
+		}}
+		limit = 3 * time.Minute
+	}
 	// Not sitetest.Scan: this runs beside Chromium, off the test's goroutine.
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	return scan.Run(ctx, opt)
 }

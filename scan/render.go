@@ -300,7 +300,9 @@ func (rd *renderer) renderPage(ctx context.Context, p *crawler.Page, payment boo
 			continue // the page itself
 		}
 		if static[q.URL] {
-			if o := observed(q); o != "" && out.observed[q.URL] == "" {
+			// The same URL requested more than once: the strongest outcome (blocked, then
+			// upgraded, then loaded) is what the browser did with it.
+			if o := observed(q); observedRank[o] > observedRank[out.observed[q.URL]] {
 				out.observed[q.URL] = o
 			}
 			continue
@@ -451,6 +453,9 @@ func requestKind(q *render.Request) (kind crawler.Kind, element string, ok bool)
 	}
 	return "", "", false
 }
+
+// observedRank orders observed values: a stronger one wins for a URL requested more than once.
+var observedRank = map[string]int{ObservedLoaded: 1, ObservedUpgraded: 2, ObservedBlocked: 3}
 
 // observed is what the browser did with a request: blocked, upgraded, loaded, or "" when it
 // failed for another reason.
