@@ -86,6 +86,10 @@ type Config struct {
 	IgnoreRobots   bool
 	Sitemaps       []string      // extra sitemap URLs; /sitemap.xml and robots.txt Sitemap: lines are read too
 	Delay          time.Duration // least time between two page requests to one origin (robots.txt Crawl-delay may ask more)
+	// Endpoints are URLs that are not pages (webhook receivers, APIs): their origins get the TLS
+	// probe set like the crawl's, and nothing is fetched from them. With no StartURLs, the crawl
+	// is only that (padlock tls).
+	Endpoints []string
 
 	// DialContext replaces the network dialer (tests); Resolve still applies before it.
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -93,12 +97,13 @@ type Config struct {
 	// Progress, when set, is called after every page with the running counts.
 	Progress func(Progress)
 
-	starts   []*url.URL
-	resolver map[string]string // "host:port" or "*:port" -> addr
-	scope    map[string]bool   // host names in scope
-	moved    *hostSet          // hosts a start URL redirected to (same site), added while crawling
-	scopeDom map[string]bool   // registrable domains in scope (first-party)
-	credOrig map[string]bool   // origins that may receive the user's headers
+	starts    []*url.URL
+	endpoints []*url.URL
+	resolver  map[string]string // "host:port" or "*:port" -> addr
+	scope     map[string]bool   // host names in scope
+	moved     *hostSet          // hosts a start URL redirected to (same site), added while crawling
+	scopeDom  map[string]bool   // registrable domains in scope (first-party)
+	credOrig  map[string]bool   // origins that may receive the user's headers
 }
 
 // Progress is a snapshot of a running crawl.
@@ -137,7 +142,7 @@ func (c *Config) withDefaults() {
 // Every error is a *ConfigError naming the field and the offending value.
 func (c *Config) Validate() error {
 	c.withDefaults()
-	if len(c.StartURLs) == 0 {
+	if len(c.StartURLs) == 0 && len(c.Endpoints) == 0 {
 		return &ConfigError{Field: "StartURLs", Err: errors.New("no start URL given")}
 	}
 	for _, f := range []struct {
@@ -161,6 +166,14 @@ func (c *Config) Validate() error {
 		c.starts = append(c.starts, u)
 		c.scope[strings.ToLower(u.Hostname())] = true
 		c.credOrig[origin(u)] = true
+	}
+	c.endpoints = nil
+	for _, s := range c.Endpoints {
+		u, err := parseStartURL(s)
+		if err != nil {
+			return &ConfigError{Field: "Endpoints", Value: s, Err: err}
+		}
+		c.endpoints = append(c.endpoints, u)
 	}
 	for _, d := range c.FirstParty {
 		dom, err := firstPartyDomain(d)
@@ -218,7 +231,7 @@ func CheckValue(field string, value any) error {
 		if value.(int) < 0 {
 			err = errors.New("must be 0 (unlimited) or more")
 		}
-	case "StartURLs":
+	case "StartURLs", "Endpoints":
 		_, err = parseStartURL(value.(string))
 	case "FirstParty":
 		_, err = firstPartyDomain(value.(string))

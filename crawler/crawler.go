@@ -17,6 +17,9 @@ import (
 // ErrNoStart is returned when none of the start URLs could be fetched.
 var ErrNoStart = errors.New("no start URL could be fetched")
 
+// ErrNoEndpoint is returned by a crawl of endpoints only when none of them could be reached.
+var ErrNoEndpoint = errors.New("no endpoint could be reached")
+
 // Error is a problem met during the crawl that is not a finding: a page that failed, a
 // stylesheet that could not be read, a page cut at the size limit, an unreadable sitemap.
 type Error struct {
@@ -75,11 +78,12 @@ func Crawl(ctx context.Context, cfg *Config, visit func(*Page)) (*Result, error)
 	}
 	cr := &crawl{cfg: cfg, front: newFrontier(cfg.MaxPages)}
 	cr.tr = newTransport(cfg)
-	cr.tr.allowLocal.Store(siteIsLocal(ctx, cfg.starts, cfg.resolver))
+	cr.tr.allowLocal.Store(siteIsLocal(ctx, append(cfg.starts[:len(cfg.starts):len(cfg.starts)], cfg.endpoints...), cfg.resolver))
 	cr.fetch = newFetcher(cfg, cr.tr)
 	cr.coll = newCollector(ctx, cfg, cr.tr)
 	cr.resources.cr = cr
 	cr.origins.cr = cr
+	cr.origins.endpoints(ctx, cfg.endpoints)
 
 	// The start URLs are queued first. robots.txt and the sitemaps of their origins are read
 	// beside the first pages (a sitemap index can take many requests, and a slow robots.txt or
@@ -133,6 +137,9 @@ func Crawl(ctx context.Context, cfg *Config, visit func(*Page)) (*Result, error)
 	if ctx.Err() != nil {
 		res.Stopped = true
 		return res, ctx.Err()
+	}
+	if len(cfg.starts) == 0 {
+		return res, cr.origins.endpointsAnswered(res)
 	}
 	if cr.startOK.Load() == 0 {
 		return res, ErrNoStart

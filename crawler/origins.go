@@ -25,8 +25,9 @@ type origins struct {
 }
 
 type originState struct {
-	o    Origin
-	hsts map[string][]string // first STS value -> pages
+	o        Origin
+	hsts     map[string][]string // first STS value -> pages
+	endpoint string              // the endpoint URL that named the origin, if one did
 }
 
 // touchPage records the origins a processed page made padlock request: the page itself, its
@@ -111,7 +112,7 @@ func (og *origins) touch(ctx context.Context, raw, page string) {
 		og.mu.Lock()
 		first := st.o.FirstPage
 		st.o = res
-		st.o.Origin, st.o.FirstPage, st.o.InScope = key, first, og.cr.cfg.InScope(u)
+		st.o.Origin, st.o.FirstPage, st.o.InScope, st.o.Endpoint = key, first, og.cr.cfg.InScope(u), st.endpoint != ""
 		og.mu.Unlock()
 	}()
 }

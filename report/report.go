@@ -73,6 +73,9 @@ type Settings struct {
 	FailOnCrawlErrors bool `json:"fail_on_crawl_errors,omitempty"`
 	// Render is the --render mode when pages were rendered (auto or all); absent when off.
 	Render string `json:"render,omitempty"`
+	// Endpoints are the endpoints whose TLS was checked besides (or, with padlock tls, instead
+	// of) the crawl: endpoints: in padlock.yml and padlock tls's arguments.
+	Endpoints []string `json:"endpoints,omitempty"`
 	// RulesDisabled names the rules that did not run (--rule, --disable): their absence from
 	// the findings means "not checked", not "fixed".
 	RulesDisabled []string `json:"rules_disabled,omitempty"`
@@ -353,6 +356,9 @@ func (r *Report) Finish() {
 		}
 		return r.Errors[i].Error < r.Errors[j].Error
 	})
+	if r.StartURLs == nil {
+		r.StartURLs = []string{} // padlock tls: endpoints only
+	}
 	if r.Pages == nil {
 		r.Pages = []Page{}
 	}

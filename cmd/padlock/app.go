@@ -97,6 +97,7 @@ func newApp(ctx context.Context, getenv func(string) string, stdout, stderr io.W
 			watchCommand(getenv),
 			historyCommand(),
 			evidenceCommand(),
+			tlsCommand(getenv),
 			{
 				Name:  "version",
 				Usage: "print padlock's version",
@@ -116,7 +117,7 @@ func newApp(ctx context.Context, getenv func(string) string, stdout, stderr io.W
 				if near := closest(typed, names); near != "" {
 					return usageErr("unknown command %q: did you mean %s?", typed, near)
 				}
-				return usageErr("unknown command %q (want crawl, demo, report, diff, rules, watch, history, evidence or version)", typed)
+				return usageErr("unknown command %q (want crawl, demo, report, diff, rules, watch, history, evidence, tls or version)", typed)
 			}
 			_ = cli.ShowAppHelp(c)
 			return &exitError{code: exitTrouble}

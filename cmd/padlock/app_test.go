@@ -73,7 +73,7 @@ func runCLIEnv(t *testing.T, ctx context.Context, getenv func(string) string, ar
 // standard output) against the report's JSON Schema, so every CLI test also tests the contract.
 func validateWrittenReport(t *testing.T, args []string, stdout []byte) {
 	t.Helper()
-	if len(args) == 0 || (args[0] != "crawl" && args[0] != "demo") {
+	if len(args) == 0 || (args[0] != "crawl" && args[0] != "demo" && args[0] != "tls") {
 		return
 	}
 	out, jsonOnly := "", true

@@ -79,7 +79,11 @@ func runCrawl(ctx context.Context, opt scan.Options, out output, stdout, stderr 
 		return &exitError{code: exitTrouble, err: err}
 	}
 	if !out.quiet {
-		fmt.Fprintf(stderr, "padlock: crawling %s\n", strings.Join(opt.Crawl.StartURLs, " "))
+		if len(opt.Crawl.StartURLs) == 0 {
+			fmt.Fprintf(stderr, "padlock: checking the TLS of %s\n", strings.Join(opt.Crawl.Endpoints, " "))
+		} else {
+			fmt.Fprintf(stderr, "padlock: crawling %s\n", strings.Join(opt.Crawl.StartURLs, " "))
+		}
 	}
 	if opt.Render.Browser.Warnf == nil {
 		opt.Render.Browser.Warnf = func(format string, args ...any) { fmt.Fprintf(stderr, "padlock: "+format+"\n", args...) }

@@ -217,6 +217,14 @@ func settingsTable() []setting {
 		{name: "insecure", kind: kindBool, example: "true",
 			usage: "go on past an invalid certificate on the site's own hosts (it is still reported)",
 			set:   func(c *crawlConfig, v value) { c.scan.Crawl.Insecure = v.b }},
+		// endpoints are written in the file (a site's webhook receivers do not change per run);
+		// padlock tls takes them as arguments too.
+		{name: "endpoints", kind: kindList, fileOnly: true, field: "Endpoints", example: "https://127.0.0.1/webhooks/stripe",
+			usage: "`URL`s that are not pages (webhook receivers, APIs): their TLS is checked like the crawled origins', nothing is fetched; an http: one is insecure-endpoint",
+			set: func(c *crawlConfig, v value) {
+				c.scan.Crawl.Endpoints = append(c.scan.Crawl.Endpoints, v.list...)
+				c.scan.Settings.Endpoints = c.scan.Crawl.Endpoints
+			}},
 		{name: "render", kind: kindString, def: value{s: scan.RenderOff}, example: "auto",
 			usage: "also load pages in headless Chromium and report what it really requests (`MODE`): off, auto (payment pages, pages loading a payment provider's script, pages built by script) or all",
 			check: func(v value) error {
@@ -567,8 +575,15 @@ func configure(c *cli.Context) (crawlConfig, *merged, error) {
 	if len(m.vals["urls"].list) == 0 {
 		return crawlConfig{}, nil, usageErr("%s needs at least one start URL (padlock %s https://shop.example/)", c.Command.Name, c.Command.Name)
 	}
+	cfg, err := m.options()
+	return cfg, m, err
+}
+
+// options checks the merged settings and turns them into the audit's options and outputs.
+func (m *merged) options() (crawlConfig, error) {
+	var err error
 	if err := m.check(); err != nil {
-		return crawlConfig{}, nil, err
+		return crawlConfig{}, err
 	}
 	cfg := crawlConfig{scan: scan.Options{Settings: &report.Settings{}}}
 	for _, s := range settingsTable() {
@@ -576,10 +591,10 @@ func configure(c *cli.Context) (crawlConfig, *merged, error) {
 	}
 	opt, out := &cfg.scan, &cfg.out
 	if err := opt.Crawl.Validate(); err != nil {
-		return cfg, m, m.crawlerProblem(err)
+		return cfg, m.crawlerProblem(err)
 	}
 	if opt.Selected, _, err = selectRules(m.vals); err != nil {
-		return cfg, m, err // checkTogether checked the selection
+		return cfg, err // checkTogether checked the selection
 	}
 	if opt.Selected != nil {
 		on := map[string]bool{}
@@ -595,10 +610,10 @@ func configure(c *cli.Context) (crawlConfig, *merged, error) {
 	if cfg.baseline != "" {
 		// read first: a bad baseline must fail before a long crawl, not after it
 		if out.baseline, err = report.ReadFileWithoutResources(cfg.baseline); err != nil {
-			return cfg, m, m.problem("baseline", strconv.Quote(cfg.baseline), err)
+			return cfg, m.problem("baseline", strconv.Quote(cfg.baseline), err)
 		}
 	}
-	return cfg, m, nil
+	return cfg, nil
 }
 
 func atLeast(n, lo int) error {
