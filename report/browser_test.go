@@ -273,6 +273,7 @@ func TestHTMLInBrowser(t *testing.T) {
 			`"><script>window.pwned=1</script>`, hostileLinkURL, hostileJSURL, hostileStyleURL,
 			`</style><b>bold</b> over HTTP`, `<script>window.pwned=6</script>`, `<b>done</b> & "quoted"`,
 			`"><script>window.pwned=7</script>`, `sha384-"><b>x</b>`, `CN=<script>window.pwned=8</script>`,
+			`(the leaf CN=<script>window.pwned=9</script>)`,
 		} {
 			if !strings.Contains(text, s) {
 				t.Errorf("page text lacks %q: crawled strings must show as text", s)

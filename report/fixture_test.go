@@ -141,11 +141,17 @@ func fixtureReport() *Report {
 				Origin: "https://www.shop.test", InScope: true, FirstPage: "https://www.shop.test/", TLSVersion: "TLS 1.3",
 				Cipher: "TLS_AES_128_GCM_SHA256", HSTS: "max-age=63072000; includeSubDomains", HSTSPages: 4,
 				Certificate: &Certificate{Subject: "CN=www.shop.test", Issuer: "CN=Test CA", NotAfter: start.Add(90 * 24 * time.Hour)},
+				Summary: &TLSSummary{Grade: "A+", Versions: []string{"TLS 1.3"}, Suites: []string{"TLS_AES_128_GCM_SHA256"},
+					Key: "ECDSA P-256", OCSPStapled: true, Handshakes: 4},
 			},
 			{
 				Origin: "https://legacy.other.test", FirstPage: "https://www.shop.test/", TLSVersion: "TLS 1.2", LegacyTLS: true,
 				LegacyVersion: "TLS 1.0", HSTSVaries: true,
 				Certificate: &Certificate{Subject: "CN=<script>window.pwned=8</script>", Issuer: "CN=Unknown", Problem: "untrusted"},
+				Summary: &TLSSummary{Grade: "F", Reasons: []string{"F: certificate not trusted",
+					"capped at B: key RSA 1024 bits (the leaf CN=<script>window.pwned=9</script>)", "capped at B: accepts TLS 1.0"},
+					Versions: []string{"TLS 1.2", "TLS 1.0"}, Suites: []string{"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"},
+					Key: "RSA 1024 bits", Handshakes: 4},
 			},
 		},
 		Fixed: []Finding{{

@@ -212,6 +212,12 @@ type (
 		HSTSPages               int
 		HSTSVaries              bool
 		Error                   string
+		// From the origin's TLS summary (origin_summary.go).
+		Endpoint, OCSPStapled bool
+		Grade, GradeClass     string
+		GradeReasons          []string
+		Versions, Suites      []string
+		Key                   string
 	}
 	htmlError struct {
 		URL   htmlLink
@@ -441,6 +447,11 @@ func originView(o Origin) htmlOrigin {
 		Cipher: cleanText(o.Cipher), LegacyTLS: o.LegacyTLS, LegacyVersion: cleanText(o.LegacyVersion),
 		HSTS: cleanText(o.HSTS), HSTSPages: o.HSTSPages, HSTSVaries: o.HSTSVaries, Error: cleanText(o.Error),
 	}
+	ho.Endpoint = o.Endpoint
+	if sm := o.Summary; sm != nil {
+		ho.Grade, ho.GradeClass, ho.OCSPStapled, ho.Key = cleanText(sm.Grade), gradeClass(sm.Grade), sm.OCSPStapled, cleanText(sm.Key)
+		ho.GradeReasons, ho.Versions, ho.Suites = cleanTexts(sm.Reasons), cleanTexts(sm.Versions), cleanTexts(sm.Suites)
+	}
 	if c := o.Certificate; c != nil {
 		ho.HasCert = true
 		ho.CertSubject, ho.CertIssuer = cleanText(c.Subject), cleanText(c.Issuer)
@@ -450,6 +461,28 @@ func originView(o Origin) htmlOrigin {
 		}
 	}
 	return ho
+}
+
+// gradeClass is the class of a TLS grade's label: good for A+ and A, then by how bad.
+func gradeClass(g string) string {
+	switch g {
+	case "A+", "A":
+		return "chip good"
+	case "A-":
+		return "badge sev-info"
+	case "B", "C":
+		return "badge sev-warning"
+	}
+	return "badge sev-error"
+}
+
+// cleanTexts is cleanText of each string.
+func cleanTexts(in []string) []string {
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = cleanText(s)
+	}
+	return out
 }
 
 // mergePageGroups joins groups of the same page, keeping first-seen order.
