@@ -99,7 +99,11 @@ func GradeTLS(o *crawler.Origin) (grade string, reasons []string) {
 		if strings.Contains(o.WeakCipher, "_3DES_") {
 			limit("C", "3DES ("+o.WeakCipher+")")
 		} else {
-			limit("F", rules.WeakSuite(o.WeakCipher)+" ("+o.WeakCipher+")")
+			what := rules.WeakSuite(o.WeakCipher)
+			if what == "" {
+				what = "weak suite"
+			}
+			limit("F", what+" ("+o.WeakCipher+")")
 		}
 	}
 	switch o.CertProblem {

@@ -22,9 +22,7 @@ func insecureEndpoint() *Rule {
 }
 
 func checkInsecureEndpoint(pass *Pass) {
-	o := pass.Origin
-	if !o.Endpoint || schemeOf(o.Origin) != "http" {
-		return
+	if o := pass.Origin; o.Endpoint && schemeOf(o.Origin) == "http" {
+		pass.Report(Finding{Message: o.FirstPage + " is an endpoint over plain HTTP: what is sent to it is readable and changeable on the way; use https:"})
 	}
-	pass.Report(Finding{Message: o.FirstPage + " is an endpoint over plain HTTP: what is sent to it is readable and changeable on the way; use https:"})
 }

@@ -12,8 +12,7 @@ func tls13Missing() *Rule {
 			"TLS 1.3 has only forward-secret, authenticated suites and a faster handshake; " +
 			"payment providers' integration guides ask for it by default and NIST SP 800-52r2 " +
 			"requires it. Not an error: TLS 1.2 with good suites is still accepted.",
-		Fix: "Enable TLS 1.3 on the server, load balancer or CDN (every current server and " +
-			"library supports it). For a third-party origin, tell the provider.",
+		Fix:     "Turn TLS 1.3 on wherever TLS ends (server, load balancer, CDN); ask a third-party provider to.",
 		HelpURL: "https://www.rfc-editor.org/rfc/rfc8446",
 		Check:   checkTLS13Missing,
 	}
@@ -21,17 +20,15 @@ func tls13Missing() *Rule {
 
 func checkTLS13Missing(pass *Pass) {
 	o := pass.Origin
-	if !o.Probed || schemeOf(o.Origin) != "https" || o.Version == "TLS 1.3" {
-		return
-	}
-	v := o.Version
-	for _, w := range []string{o.WeakVersion, o.StaticRSAVersion, o.LegacyVersion} {
-		if v == "" {
-			v = w
+	// The best version a probe handshake got; none when no handshake succeeded (unreachable, or
+	// not TLS at all).
+	best := ""
+	for _, v := range []string{o.Version, o.WeakVersion, o.StaticRSAVersion, o.LegacyVersion} {
+		if best == "" {
+			best = v
 		}
 	}
-	if v == "" {
-		return // no handshake succeeded: unreachable, or not TLS at all
+	if o.Probed && best != "" && best != "TLS 1.3" && schemeOf(o.Origin) == "https" {
+		pass.Report(Finding{Message: o.Origin + " does not offer TLS 1.3 (best version: " + best + ")"})
 	}
-	pass.Report(Finding{Message: o.Origin + " does not offer TLS 1.3 (best version: " + v + ")"})
 }

@@ -16,22 +16,10 @@ func tlsNoForwardSecrecy() *Rule {
 		Fix: "Offer only ECDHE (or DHE) suites at TLS 1.2, and enable TLS 1.3 (Mozilla's " +
 			"\"intermediate\" configuration). For a third-party origin, tell the provider.",
 		HelpURL: "https://www.rfc-editor.org/rfc/rfc7525#section-4.2",
-		Check:   checkTLSNoForwardSecrecy,
+		Check: func(pass *Pass) {
+			reportSuite(pass, pass.Origin.StaticRSACipher, pass.Origin.StaticRSAVersion,
+				"static RSA key exchange without forward secrecy",
+				pass.Origin.Version == "" && pass.Origin.WeakCipher == "", "it accepts no suite with forward secrecy")
+		},
 	}
-}
-
-func checkTLSNoForwardSecrecy(pass *Pass) {
-	o := pass.Origin
-	if !o.Probed || o.StaticRSACipher == "" || schemeOf(o.Origin) != "https" {
-		return
-	}
-	msg := o.Origin + " accepts " + o.StaticRSACipher
-	if o.StaticRSAVersion != "" {
-		msg += " at " + o.StaticRSAVersion
-	}
-	msg += ", static RSA key exchange without forward secrecy"
-	if o.Version == "" && o.WeakCipher == "" {
-		msg += "; it accepts no suite with forward secrecy, so browsers cannot connect"
-	}
-	pass.Report(Finding{Message: msg})
 }

@@ -21,28 +21,37 @@ func tlsWeakCipher() *Rule {
 			"CDN's cipher list; keep ECDHE suites with AES-GCM or ChaCha20-Poly1305 (Mozilla's " +
 			"\"intermediate\" configuration). For a third-party origin, tell the provider.",
 		HelpURL: "https://www.rfc-editor.org/rfc/rfc7465",
-		Check:   checkTLSWeakCipher,
+		Check: func(pass *Pass) {
+			reportSuite(pass, pass.Origin.WeakCipher, pass.Origin.WeakVersion, "a suite browsers and PCI DSS reject",
+				pass.Origin.Version == "" && pass.Origin.StaticRSACipher == "", "it accepts no suite a browser offers")
+		},
 	}
 }
 
-func checkTLSWeakCipher(pass *Pass) {
+// reportSuite reports that a probed https origin accepted suite (when it did) at version, what
+// is wrong with it, and, when the origin accepted nothing better (only), why browsers cannot
+// connect.
+func reportSuite(pass *Pass, suite, version, wrong string, only bool, why string) {
 	o := pass.Origin
-	if !o.Probed || o.WeakCipher == "" || schemeOf(o.Origin) != "https" {
+	if !o.Probed || suite == "" || schemeOf(o.Origin) != "https" {
 		return
 	}
-	msg := o.Origin + " accepts " + o.WeakCipher + " (" + WeakSuite(o.WeakCipher) + ")"
-	if o.WeakVersion != "" {
-		msg += " at " + o.WeakVersion
+	msg := o.Origin + " accepts " + suite
+	if w := WeakSuite(suite); w != "" {
+		msg += " (" + w + ")"
 	}
-	msg += ", a suite browsers and PCI DSS reject"
-	if o.Version == "" && o.StaticRSACipher == "" {
-		msg += "; it accepts no suite a browser offers, so browsers cannot connect"
+	if version != "" {
+		msg += " at " + version
+	}
+	msg += ", " + wrong
+	if only {
+		msg += "; " + why + ", so browsers cannot connect"
 	}
 	pass.Report(Finding{Message: msg})
 }
 
-// WeakSuite names what makes a weak cipher suite weak, as its name says: "RC4", "3DES",
-// "NULL encryption", "export grade", "anonymous", "DES", else "under 128 bits".
+// WeakSuite names what makes a cipher suite weak, as its name says: "RC4", "3DES", "NULL
+// encryption", "export grade", "anonymous" or "DES"; "" for a suite with none of them.
 func WeakSuite(suite string) string {
 	for _, w := range []struct{ part, says string }{
 		{"_RC4_", "RC4"}, {"_3DES_", "3DES"}, {"_NULL_", "NULL encryption"}, {"_EXPORT", "export grade"},
@@ -52,5 +61,5 @@ func WeakSuite(suite string) string {
 			return w.says
 		}
 	}
-	return "under 128 bits"
+	return ""
 }
