@@ -65,7 +65,7 @@ type HeaderChange struct {
 // OriginChange is an origin whose TLS version, certificate or HSTS changed.
 type OriginChange struct {
 	Origin string `json:"origin"`
-	Field  string `json:"field"` // tls_version, hsts, certificate_issuer, certificate_not_after, legacy_tls_accepted
+	Field  string `json:"field"` // tls_version, hsts, certificate_issuer, certificate_not_after, legacy_tls_accepted, tls_grade
 	Old    string `json:"old"`
 	New    string `json:"new"`
 }
@@ -333,6 +333,9 @@ func (c *Changes) diffOrigins(old, cur *Report) {
 		}
 		add("certificate_issuer", oi, ni)
 		add("certificate_not_after", oa, na)
+		if o.Summary != nil && n.Summary != nil { // a report from before grades has none
+			add("tls_grade", o.Summary.Grade, n.Summary.Grade)
+		}
 	}
 }
 

@@ -20,7 +20,8 @@ func TestDiffScriptsHeadersOriginsFindings(t *testing.T) {
 			{Kind: "external", URL: "https://cdn/gone.js", SHA256: "ggg", Pages: []string{"https://s/pay"}},
 			{Kind: "inline", SHA256: "i1", Pages: []string{"https://s/pay"}},
 		},
-		Origins:  []Origin{{Origin: "https://s", TLSVersion: "TLS 1.3", HSTS: "max-age=31536000"}},
+		Origins: []Origin{{Origin: "https://s", TLSVersion: "TLS 1.3", HSTS: "max-age=31536000"},
+			{Origin: "https://graded", Summary: &TLSSummary{Grade: "A"}}, {Origin: "https://old-report", TLSVersion: "TLS 1.3"}},
 		Findings: []Finding{{Rule: "sri-missing", Page: "https://s/pay", URL: "https://cdn/a.js"}},
 	}
 	cur := &Report{
@@ -31,7 +32,9 @@ func TestDiffScriptsHeadersOriginsFindings(t *testing.T) {
 			{Kind: "external", URL: "https://skimmer/x.js", SHA256: "xxx"},
 			{Kind: "inline", SHA256: "i2"},
 		},
-		Origins:  []Origin{{Origin: "https://s", TLSVersion: "TLS 1.2", HSTS: ""}},
+		Origins: []Origin{{Origin: "https://s", TLSVersion: "TLS 1.2", HSTS: ""},
+			{Origin: "https://graded", Summary: &TLSSummary{Grade: "B"}},
+			{Origin: "https://old-report", TLSVersion: "TLS 1.3", Summary: &TLSSummary{Grade: "A"}}},
 		Findings: []Finding{{Rule: "third-party-script", Page: "https://s/pay", URL: "https://skimmer/x.js"}},
 	}
 	c := Diff(old, cur)
@@ -47,8 +50,8 @@ func TestDiffScriptsHeadersOriginsFindings(t *testing.T) {
 	if len(c.CSPChanged) != 1 || c.CSPChanged[0].Page != "https://s/pay" {
 		t.Errorf("csp: %+v", c.CSPChanged)
 	}
-	if len(c.OriginsChanged) != 2 {
-		t.Errorf("origins: %+v (want tls_version and hsts)", c.OriginsChanged)
+	if len(c.OriginsChanged) != 3 || c.OriginsChanged[2] != (OriginChange{Origin: "https://graded", Field: "tls_grade", Old: "A", New: "B"}) {
+		t.Errorf("origins: %+v (want tls_version and hsts, and the grade; not a grade that only the new report has)", c.OriginsChanged)
 	}
 	if len(c.NewFindings) != 1 || len(c.Fixed) != 1 || len(c.PagesAdded) != 1 || len(c.PagesRemoved) != 1 {
 		t.Errorf("findings/pages: %+v", c)
