@@ -39,6 +39,9 @@ type Alert struct {
 	Baseline    *time.Time       `json:"baseline_started_at,omitempty"`
 	Changes     []history.Change `json:"changes"`
 	Tool        string           `json:"tool"`
+	// SettingsChanged: the run's settings that shape results differ from the baseline's (its
+	// config hash), so some changes may come from that rather than from the site.
+	SettingsChanged bool `json:"settings_changed,omitempty"`
 }
 
 // New is the alert of a recorded run.
@@ -52,6 +55,7 @@ func New(run *history.Run, baseline *history.Run) *Alert {
 		a.BaselineRun = baseline.ID
 		t := baseline.StartedAt
 		a.Baseline = &t
+		a.SettingsChanged = baseline.ConfigHash != run.ConfigHash
 	}
 	return a
 }
@@ -75,6 +79,9 @@ func count(n int, what string) string {
 // Lines are the alert for a person: the summary, each problem and each change, one a line.
 func (a *Alert) Lines() []string {
 	lines := []string{a.Summary()}
+	if a.SettingsChanged {
+		lines = append(lines, fmt.Sprintf("note: the settings changed since run %d: some changes may come from that", a.BaselineRun))
+	}
 	for _, r := range a.Reasons {
 		lines = append(lines, "! "+r)
 	}

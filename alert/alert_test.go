@@ -145,3 +145,14 @@ func TestSlackAndTextEscapeTheSite(t *testing.T) {
 		t.Errorf("stderr text:\n%s", b.String())
 	}
 }
+
+func TestSettingsChangedNoted(t *testing.T) {
+	t.Parallel()
+	a := New(&history.Run{ID: 3, ConfigHash: "b", Outcome: history.OutcomeChanged}, &history.Run{ID: 2, ConfigHash: "a"})
+	if !a.SettingsChanged || !strings.Contains(strings.Join(a.Lines(), "\n"), "note: the settings changed since run 2") {
+		t.Errorf("settings change not noted: %q", a.Lines())
+	}
+	if New(&history.Run{ID: 3, ConfigHash: "a"}, &history.Run{ID: 2, ConfigHash: "a"}).SettingsChanged {
+		t.Error("the same settings noted as changed")
+	}
+}
