@@ -302,7 +302,7 @@ func recordObservations(ctx context.Context, tx *sql.Tx, run int64, at time.Time
 
 func compress(rep *report.Report) ([]byte, error) {
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
 	w, err := report.New("json")
 	if err != nil {
 		return nil, err

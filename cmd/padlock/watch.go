@@ -89,6 +89,9 @@ type watcher struct {
 	now     func() time.Time
 	sleep   func(ctx context.Context, d time.Duration) error
 	scanRun func(ctx context.Context, opt scan.Options) (*report.Report, error)
+	// baseline is the report of run baselineRun, the last good one this watcher made.
+	baseline    *report.Report
+	baselineRun int64
 }
 
 func newWatcher(c *cli.Context, getenv func(string) string) (*watcher, error) {
@@ -236,8 +239,11 @@ func (w *watcher) runOnce(ctx context.Context) (*history.Run, error) {
 	}
 	var base *report.Report
 	if baseRun != nil {
-		if base, err = w.store.Report(keep, baseRun.ID); err != nil {
-			return nil, err
+		if base = w.baseline; w.baselineRun != baseRun.ID || base == nil {
+			// the first run since the start: the baseline is read back from the store
+			if base, err = w.store.Report(keep, baseRun.ID); err != nil {
+				return nil, err
+			}
 		}
 		run.BaselineRun = baseRun.ID
 	}
@@ -287,6 +293,11 @@ func (w *watcher) runOnce(ctx context.Context) (*history.Run, error) {
 	run.FinishedAt = w.now().UTC()
 	if _, err := w.store.Record(keep, run, rep); err != nil {
 		return nil, err
+	}
+	if run.Good() {
+		// The next run's baseline, kept rather than read back (its pages' resources, spooled and
+		// gone with Close, are not compared).
+		w.baseline, w.baselineRun = rep, run.ID
 	}
 	if rep != nil && w.out.path != "" {
 		if _, err := writeReports(rep, w.out, w.stdout); err != nil {
