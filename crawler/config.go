@@ -90,6 +90,9 @@ type Config struct {
 	// probe set like the crawl's, and nothing is fetched from them. With no StartURLs, the crawl
 	// is only that (padlock tls).
 	Endpoints []string
+	// NormalizeScripts hashes each script fetched without its comments and white space too
+	// (Fetch.NormSHA256), for a script inventory that authorizes by that hash.
+	NormalizeScripts bool
 
 	// DialContext replaces the network dialer (tests); Resolve still applies before it.
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)

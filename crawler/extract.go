@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	htmltok "golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -669,12 +670,26 @@ func javascriptURL(v []byte) (string, bool) {
 func (e *extractor) inline(kind, attr string, text []byte, line int) {
 	sum := sha256.Sum256(text)
 	e.doc.InlineScripts = append(e.doc.InlineScripts, InlineScript{
-		Kind:   kind,
-		Attr:   attr,
-		Line:   e.lineOf(line),
-		SHA256: hex.EncodeToString(sum[:]),
-		Size:   len(text),
+		Kind:    kind,
+		Attr:    attr,
+		Line:    e.lineOf(line),
+		SHA256:  hex.EncodeToString(sum[:]),
+		Size:    len(text),
+		Snippet: snippet(text),
 	})
+}
+
+// snippet is the start of an inline script's text, at most MaxSnippet bytes, never cutting a
+// UTF-8 sequence in two.
+func snippet(text []byte) string {
+	if len(text) <= MaxSnippet {
+		return string(text)
+	}
+	cut := MaxSnippet
+	for cut > MaxSnippet-utf8.UTFMax && cut > 0 && !utf8.RuneStart(text[cut]) {
+		cut--
+	}
+	return string(text[:cut])
 }
 
 // quickRootRelative resolves the commonest reference, a root-relative path such as

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/padlock-scan/padlock/internal/jsnorm"
 )
 
 // resourceCache requests each sub-resource URL at most once per crawl and shares the outcome
@@ -411,6 +413,9 @@ func (cr *crawl) request(ctx context.Context, u *url.URL, o reqOpts) (*Fetch, *b
 	f.SHA256 = hex.EncodeToString(h256[:])
 	f.SHA384 = base64.StdEncoding.EncodeToString(h384[:])
 	f.SHA512 = base64.StdEncoding.EncodeToString(h512[:])
+	if cr.cfg.NormalizeScripts && !o.keep { // o.keep: a stylesheet, which no inventory hashes
+		f.NormSHA256 = jsnorm.Sum(body)
+	}
 	if !o.keep {
 		r.release()
 		return f, nil, ""

@@ -140,6 +140,7 @@ type Fetch struct {
 	Err         string      // transport error, if any
 	Size        int64       // bytes read (GET only)
 	SHA256      string      // hex SHA-256 of the decoded body (GET only)
+	NormSHA256  string      // hex SHA-256 of a script's body without comments and white space (Config.NormalizeScripts)
 	SHA384      string      // base64 SHA-384 of the decoded body, SRI form (GET only)
 	SHA512      string      // base64 SHA-512 of the decoded body, SRI form (GET only)
 	Truncated   bool        // body was larger than the size limit
@@ -169,7 +170,13 @@ type InlineScript struct {
 	Line   int
 	SHA256 string // hex SHA-256 of the script text as the browser sees it
 	Size   int
+	// Snippet is the start of the text (MaxSnippet bytes at most, cut on a UTF-8 boundary), so a
+	// report can show which inline script it is.
+	Snippet string
 }
+
+// MaxSnippet bounds InlineScript.Snippet: an inline script is shown by its first 200 bytes.
+const MaxSnippet = 200
 
 // Field is a form control, kept so rules can recognise card-data forms.
 type Field struct {

@@ -22,6 +22,8 @@ type Facts struct {
 
 	pageURLDone bool
 	pageURL     *url.URL
+
+	inventory *InventoryFacts // the script inventory's verdicts (SetInventory)
 }
 
 // NewFacts returns the facts of page under cfg (nil: the zero Config), none computed yet.

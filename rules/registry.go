@@ -24,9 +24,13 @@ func All() []*Rule {
 		insecureLink(),            // insecure-link
 		insecurePage(),            // insecure-page
 		insecureRefresh(),         // insecure-refresh
+		inventoryExpired(),        // inventory-expired
 		mixedContentBlockable(),   // mixed-content-blockable
 		mixedContentUpgradeable(), // mixed-content-upgradeable
 		paymentCSPMissing(),       // payment-csp-missing
+		scriptChanged(),           // script-changed
+		scriptRequiredMissing(),   // script-required-missing
+		scriptUnauthorized(),      // script-unauthorized
 		sriCORS(),                 // sri-cors
 		sriMismatch(),             // sri-mismatch
 		sriMissing(),              // sri-missing

@@ -24,7 +24,8 @@ func sriMissing() *Rule {
 			"rel=preload and rel=modulepreload of scripts and styles, in markup and in Link " +
 			"headers; CSS @import cannot carry integrity, and your own hosts (and --first-party " +
 			"domains) need none. Scripts that change by design (analytics, payment SDKs) cannot " +
-			"use integrity: document them in your inventory instead.",
+			"use integrity: document them in your inventory instead; a script the script inventory " +
+			"authorizes with content: any draws this finding as info, saying why SRI cannot apply.",
 		Fix: "Add integrity=\"sha384-...\" with the hash of the exact file, plus crossorigin=\"anonymous\" " +
 			"(for example: curl -s URL | openssl dgst -sha384 -binary | openssl base64 -A), and load " +
 			"a versioned URL so the file cannot change under you. If the vendor changes the file " +
@@ -47,6 +48,14 @@ func checkSRIMissing(pass *Pass) {
 		} else {
 			f.Message = fmt.Sprintf("%s has integrity %q, which names no algorithm browsers check "+
 				"(sha256, sha384 or sha512), so any content is accepted", what, r.Integrity)
+		}
+		if e := pass.facts.Inventory().ContentAny(r); e != nil {
+			// The provider changes the file in place and asks to be loaded from its own URL: a
+			// pinned hash would break the page at its next release. The inventory says so.
+			f.Message += fmt.Sprintf("; SRI cannot apply: inventory entry %s authorizes any content "+
+				"from this URL (content: any), because the provider changes it in place", e.Name)
+			pass.ReportAs(Info, f)
+			continue
 		}
 		pass.Report(f)
 	}

@@ -6,7 +6,6 @@ import (
 	"os"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/padlock-scan/padlock/gate"
+	"github.com/padlock-scan/padlock/internal/yamlsyntax"
 	"github.com/padlock-scan/padlock/rules"
 )
 
@@ -49,7 +49,7 @@ func parseConfig(path string, data []byte) (*configFile, error) {
 	cf := &configFile{path: path, vals: map[string]value{}, set: map[string]bool{}, lines: map[string]int{}}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		line, msg := yamlSyntax(err)
+		line, msg := yamlsyntax.Split(err)
 		return nil, usageErr("config %s:%d: %s", path, line, msg)
 	}
 	if len(root.Content) == 0 {
@@ -308,20 +308,6 @@ func entryError(n *yaml.Node, format string, a ...any) *valueError {
 	e := badValue(n, format, a...)
 	e.key = "ignore entry"
 	return e
-}
-
-// yamlSyntax splits a YAML syntax error into its line and message. The YAML library leaves the
-// line out of errors on the first line ("yaml: found character that cannot start any token").
-func yamlSyntax(err error) (int, string) {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	if rest, ok := strings.CutPrefix(msg, "line "); ok {
-		if n, text, ok := strings.Cut(rest, ": "); ok {
-			if line, err := strconv.Atoi(n); err == nil && line > 0 {
-				return line, text
-			}
-		}
-	}
-	return 1, msg
 }
 
 // yamlReason is a YAML decoding error without its "yaml: unmarshal errors:" wrapping.
