@@ -531,7 +531,7 @@ func sha(s string) string {
 func TestExtractHTMLInlineScripts(t *testing.T) {
 	t.Parallel()
 	script := func(text string, line int) InlineScript {
-		return InlineScript{Kind: "script", Line: line, SHA256: sha(text), Size: len(text)}
+		return InlineScript{Kind: "script", Line: line, SHA256: sha(text), Size: len(text), Snippet: text}
 	}
 	tests := []struct {
 		name string
@@ -552,19 +552,22 @@ func TestExtractHTMLInlineScripts(t *testing.T) {
 			[]InlineScript{script("x<1", 1), script("y<2", 1)}},
 		{"event handlers", `<body onload="init()"><button ONCLICK='go(&quot;x&quot;)' onfocus="">b</button>`,
 			[]InlineScript{
-				{Kind: "handler", Attr: "onload", Line: 1, SHA256: sha("init()"), Size: 6},
-				{Kind: "handler", Attr: "onclick", Line: 1, SHA256: sha(`go("x")`), Size: 7},
+				{Kind: "handler", Attr: "onload", Line: 1, SHA256: sha("init()"), Size: 6, Snippet: "init()"},
+				{Kind: "handler", Attr: "onclick", Line: 1, SHA256: sha(`go("x")`), Size: 7, Snippet: `go("x")`},
 			}},
 		{"javascript URLs", "<a href=\" JavaScript:void(0)\">a</a>\n<iframe src=\"java\nscript:1\"></iframe><form action=\"javascript:send()\"></form>",
 			[]InlineScript{
-				{Kind: "javascript-url", Attr: "href", Line: 1, SHA256: sha("void(0)"), Size: 7},
-				{Kind: "javascript-url", Attr: "src", Line: 2, SHA256: sha("1"), Size: 1},
-				{Kind: "javascript-url", Attr: "action", Line: 3, SHA256: sha("send()"), Size: 6},
+				{Kind: "javascript-url", Attr: "href", Line: 1, SHA256: sha("void(0)"), Size: 7, Snippet: "void(0)"},
+				{Kind: "javascript-url", Attr: "src", Line: 2, SHA256: sha("1"), Size: 1, Snippet: "1"},
+				{Kind: "javascript-url", Attr: "action", Line: 3, SHA256: sha("send()"), Size: 6, Snippet: "send()"},
 			}},
+		{"a long script keeps its first 200 bytes, never half a character",
+			"<script>" + strings.Repeat("a", 199) + "é" + strings.Repeat("b", 300) + "</script>",
+			[]InlineScript{{Kind: "script", Line: 1, SHA256: sha(strings.Repeat("a", 199) + "é" + strings.Repeat("b", 300)), Size: 501, Snippet: strings.Repeat("a", 199)}}},
 		{"srcdoc scripts take the iframe line", "\n<iframe srcdoc=\"<script>s()</script><b onclick=c()>\"></iframe>",
 			[]InlineScript{
 				script("s()", 2),
-				{Kind: "handler", Attr: "onclick", Line: 2, SHA256: sha("c()"), Size: 3},
+				{Kind: "handler", Attr: "onclick", Line: 2, SHA256: sha("c()"), Size: 3, Snippet: "c()"},
 			}},
 	}
 	for _, tt := range tests {
