@@ -30,10 +30,23 @@ func (inv *Inventory) At(now time.Time) *Checker {
 		c.info[i] = rules.InventoryEntry{
 			Name: e.Label(), Match: e.Match(), Identity: e.Identity(),
 			Justification: e.Justification, Owner: e.Owner, Approved: e.Approved, Expires: e.Expires,
-			Expired: e.Expired(now), ContentAny: e.Content == "any", Line: e.Line,
+			Expired: e.Expired(now), ContentAny: e.Content == "any", Required: e.Required, Line: e.Line,
 		}
 	}
 	return c
+}
+
+// Entries are the inventory's entries as the rules see them, in file order.
+func (c *Checker) Entries() []rules.InventoryEntry { return c.info }
+
+// Index is the position in Entries of an entry a verdict names, -1 for another.
+func (c *Checker) Index(e *rules.InventoryEntry) int {
+	for i := range c.info {
+		if &c.info[i] == e {
+			return i
+		}
+	}
+	return -1
 }
 
 // applies says the entry applies to the page: its pages: patterns name the page, or it has

@@ -54,7 +54,8 @@ type Entry struct {
 	// Line is the entry's line in its file.
 	Line int `yaml:"-"`
 
-	url *url.URL // URL parsed
+	url   *url.URL       // URL parsed
+	lines map[string]int // the line of each key, for problems
 }
 
 // Match is how the entry identifies scripts: url, url-pattern, origin or inline-sha256.
@@ -166,10 +167,13 @@ func (ps Problems) Error() string {
 // Is makes Problems match ErrInvalid.
 func (ps Problems) Is(target error) bool { return target == ErrInvalid }
 
+// problem is what is wrong with an entry, and the key it is about ("" for the entry).
+type problem struct{ key, msg string }
+
 // validate checks one entry (its fields decoded) and completes it: URLs normalized, hashes in
 // lower case. It returns what is wrong, in the order of the fields.
-func (e *Entry) validate() []string {
-	var bad []string
+func (e *Entry) validate() []problem {
+	var bad []problem
 	ids := 0
 	for _, v := range []string{e.URL, e.URLPattern, e.Origin, e.InlineSHA256} {
 		if strings.TrimSpace(v) != "" {
@@ -178,24 +182,24 @@ func (e *Entry) validate() []string {
 	}
 	switch {
 	case ids == 0:
-		bad = append(bad, "an entry needs one of url, url-pattern, origin or inline-sha256 (what identifies the script)")
+		bad = append(bad, problem{"", "an entry needs one of url, url-pattern, origin or inline-sha256 (what identifies the script)"})
 	case ids > 1:
-		bad = append(bad, "an entry has one of url, url-pattern, origin or inline-sha256, not several")
+		bad = append(bad, problem{"", "an entry has one of url, url-pattern, origin or inline-sha256, not several"})
 	}
 	if e.URL != "" {
 		u, ok := crawler.ParseURL(strings.TrimSpace(e.URL))
 		if !ok || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			bad = append(bad, fmt.Sprintf("url %q: want an absolute http or https URL", e.URL))
+			bad = append(bad, problem{"url", fmt.Sprintf("url %q: want an absolute http or https URL", e.URL)})
 		} else {
 			e.URL, e.url = crawler.NormalizeURL(u), u
 		}
 	}
 	if e.URLPattern != "" && !strings.Contains(e.URLPattern, "*") {
-		bad = append(bad, fmt.Sprintf("url-pattern %q has no *: use url for one exact URL", e.URLPattern))
+		bad = append(bad, problem{"url-pattern", fmt.Sprintf("url-pattern %q has no *: use url for one exact URL", e.URLPattern)})
 	}
 	if e.Origin != "" {
 		if err := rules.ValidateOriginPattern(e.Origin); err != nil {
-			bad = append(bad, fmt.Sprintf("origin %q: %v", e.Origin, err))
+			bad = append(bad, problem{"origin", fmt.Sprintf("origin %q: %v", e.Origin, err)})
 		}
 	}
 	inline := e.InlineSHA256 != ""
@@ -203,7 +207,7 @@ func (e *Entry) validate() []string {
 		if h, ok := hexHash(e.InlineSHA256); ok {
 			e.InlineSHA256 = h
 		} else {
-			bad = append(bad, fmt.Sprintf("inline-sha256 %q: want 64 hex digits", e.InlineSHA256))
+			bad = append(bad, problem{"inline-sha256", fmt.Sprintf("inline-sha256 %q: want 64 hex digits", e.InlineSHA256)})
 		}
 	}
 	for _, list := range []struct {
@@ -214,46 +218,46 @@ func (e *Entry) validate() []string {
 			if v, ok := hexHash(h); ok {
 				list.hs[i] = v
 			} else {
-				bad = append(bad, fmt.Sprintf("%s %q: want 64 hex digits (openssl dgst -sha256 prints them)", list.key, h))
+				bad = append(bad, problem{list.key, fmt.Sprintf("%s %q: want 64 hex digits (openssl dgst -sha256 prints them)", list.key, h)})
 			}
 		}
 	}
 	hashes := len(e.SHA256) + len(e.NormalizedSHA256)
 	switch {
 	case e.Content != "" && e.Content != "any":
-		bad = append(bad, fmt.Sprintf("content %q: the only value is any", e.Content))
+		bad = append(bad, problem{"content", fmt.Sprintf("content %q: the only value is any", e.Content)})
 	case inline && (hashes > 0 || e.Content != ""):
-		bad = append(bad, "an inline-sha256 entry authorizes exactly that text: it takes no sha256, normalized-sha256 or content")
+		bad = append(bad, problem{"", "an inline-sha256 entry authorizes exactly that text: it takes no sha256, normalized-sha256 or content"})
 	case !inline && ids == 1 && hashes == 0 && e.Content == "":
-		bad = append(bad, "say what content is authorized: sha256, normalized-sha256 (lists of hashes) or content: any")
+		bad = append(bad, problem{"", "say what content is authorized: sha256, normalized-sha256 (lists of hashes) or content: any"})
 	case e.Content == "any" && hashes > 0:
-		bad = append(bad, "content: any authorizes every content: drop sha256 and normalized-sha256, or content")
+		bad = append(bad, problem{"content", "content: any authorizes every content: drop sha256 and normalized-sha256, or content"})
 	}
 	if e.Justification == "" {
-		bad = append(bad, "justification is empty: PCI DSS 6.4.3 asks why each payment-page script is needed")
+		bad = append(bad, problem{"justification", "justification is empty: PCI DSS 6.4.3 asks why each payment-page script is needed"})
 	}
 	if e.Owner == "" {
-		bad = append(bad, "owner is empty: who approved the script and answers for it")
+		bad = append(bad, problem{"owner", "owner is empty: who approved the script and answers for it"})
 	}
 	approved, err := time.Parse(dateLayout, strings.TrimSpace(e.Approved))
 	switch {
 	case strings.TrimSpace(e.Approved) == "":
-		bad = append(bad, "approved is empty: the date the script was approved, such as 2026-11-02")
+		bad = append(bad, problem{"approved", "approved is empty: the date the script was approved, such as 2026-11-02"})
 	case err != nil:
-		bad = append(bad, fmt.Sprintf("approved %q: want a date such as 2026-11-02", e.Approved))
+		bad = append(bad, problem{"approved", fmt.Sprintf("approved %q: want a date such as 2026-11-02", e.Approved)})
 	}
 	if e.Expires != "" {
 		exp, xerr := time.Parse(dateLayout, strings.TrimSpace(e.Expires))
 		switch {
 		case xerr != nil:
-			bad = append(bad, fmt.Sprintf("expires %q: want a date such as 2027-11-02", e.Expires))
+			bad = append(bad, problem{"expires", fmt.Sprintf("expires %q: want a date such as 2027-11-02", e.Expires)})
 		case err == nil && exp.Before(approved):
-			bad = append(bad, fmt.Sprintf("expires %s is before approved %s", e.Expires, e.Approved))
+			bad = append(bad, problem{"expires", fmt.Sprintf("expires %s is before approved %s", e.Expires, e.Approved)})
 		}
 	}
 	for _, p := range e.Pages {
 		if strings.TrimSpace(p) == "" {
-			bad = append(bad, "pages: an empty pattern")
+			bad = append(bad, problem{"pages", "pages: an empty pattern"})
 		}
 	}
 	return bad

@@ -25,16 +25,15 @@ func Parse(file string, data []byte) (*Inventory, error) {
 	}
 	doc := deref(root.Content[0])
 	if doc.Kind == yaml.MappingNode {
+		// padlock.yml: its scripts: key (the other keys are padlock.yml's settings)
 		var list *yaml.Node
 		for i := 0; i+1 < len(doc.Content); i += 2 {
-			k := doc.Content[i]
-			if k.Value != "scripts" {
-				return nil, Problems{{file, k.Line, fmt.Sprintf("unknown key %q: an inventory file holds scripts: (a list of entries)", k.Value)}}
+			if doc.Content[i].Value == "scripts" {
+				list = doc.Content[i+1]
 			}
-			list = doc.Content[i+1]
 		}
 		if list == nil {
-			return nil, Problems{{file, doc.Line, "an inventory file holds scripts: (a list of entries)"}}
+			return nil, Problems{{file, doc.Line, "no scripts: key: an inventory is a list of entries, or a scripts: key holding one"}}
 		}
 		doc = list
 	}
@@ -80,8 +79,12 @@ func ParseNode(file string, n *yaml.Node) (*Inventory, error) {
 		if !ok {
 			continue
 		}
-		for _, msg := range e.validate() {
-			bad(item, "%s", msg)
+		for _, pr := range e.validate() {
+			at := item
+			if l, ok := e.lines[pr.key]; ok {
+				at = &yaml.Node{Line: l}
+			}
+			bad(at, "%s", pr.msg)
 		}
 		key := e.Match() + " " + e.Identity() + " " + strings.Join(e.Pages, " ")
 		if first, dup := seen[key]; dup && e.Identity() != "" {
@@ -100,17 +103,16 @@ func ParseNode(file string, n *yaml.Node) (*Inventory, error) {
 
 // decodeEntry reads one entry's keys, each checked for its type; bad records a problem.
 func decodeEntry(item *yaml.Node, bad func(*yaml.Node, string, ...any)) (Entry, bool) {
-	e := Entry{Line: item.Line}
+	e := Entry{Line: item.Line, lines: map[string]int{}}
 	ok := true
-	given := map[string]bool{}
 	for i := 0; i+1 < len(item.Content); i += 2 {
 		k, v := item.Content[i], deref(item.Content[i+1])
-		if given[k.Value] {
+		if _, twice := e.lines[k.Value]; twice {
 			bad(k, "key %q given twice in one entry", k.Value)
 			ok = false
 			continue
 		}
-		given[k.Value] = true
+		e.lines[k.Value] = v.Line
 		str := func(dst *string) {
 			if v.Kind != yaml.ScalarNode {
 				bad(v, "%s: want a single value, not %s", k.Value, kindName(v))

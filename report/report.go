@@ -38,6 +38,9 @@ type Report struct {
 	// Scripts is the script inventory (PCI DSS 6.4.3): every external script by URL and every
 	// inline script and event handler by the SHA-256 of its text, with the pages it is on.
 	Scripts []Script `json:"scripts"`
+	// Inventory is the script inventory check, when the crawl had an inventory (--inventory,
+	// scripts: in padlock.yml): each checked page's scripts with their status and approval.
+	Inventory *InventoryCheck `json:"inventory,omitempty"`
 	// Interrupted is set when the crawl was stopped (Ctrl-C, SIGTERM) before it finished.
 	Interrupted bool `json:"interrupted,omitempty"`
 	// Warnings are notes on the run that are neither findings nor crawl errors (for instance an
@@ -290,6 +293,10 @@ type Script struct {
 	// InjectedBy is the script (or, for an inline script, the page) that inserted this script
 	// into a page the browser rendered; its SHA256 is then of the body the browser got.
 	InjectedBy string `json:"injected_by,omitempty"`
+	// Line and Snippet show an inline script: its line on the first of its pages by URL, and
+	// the first 200 bytes of its text.
+	Line    int    `json:"line,omitempty"`
+	Snippet string `json:"snippet,omitempty"`
 }
 
 // Error is a crawl problem that is not a finding.
@@ -374,6 +381,7 @@ func (r *Report) Finish() {
 	if r.Scripts == nil {
 		r.Scripts = []Script{}
 	}
+	r.Inventory.sort()
 	r.Recount()
 }
 

@@ -19,9 +19,13 @@ var specIDs = []string{
 	"insecure-link",
 	"insecure-page",
 	"insecure-refresh",
+	"inventory-expired",
 	"mixed-content-blockable",
 	"mixed-content-upgradeable",
 	"payment-csp-missing",
+	"script-changed",
+	"script-required-missing",
+	"script-unauthorized",
 	"sri-cors",
 	"sri-mismatch",
 	"sri-missing",
@@ -115,6 +119,10 @@ func TestAllHasSpecRules(t *testing.T) {
 		"tls-no-forward-secrecy":    Warning,
 		"tls-1.3-missing":           Info,
 		"insecure-endpoint":         Error,
+		"script-unauthorized":       Error,
+		"script-changed":            Error,
+		"script-required-missing":   Error,
+		"inventory-expired":         Warning,
 	}
 	if len(want) != len(specIDs) {
 		t.Fatalf("test tables disagree: %d severities for %d IDs", len(want), len(specIDs))

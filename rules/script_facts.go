@@ -44,6 +44,8 @@ type InventoryEntry struct {
 	Expired bool
 	// ContentAny says the entry authorizes any content (a provider's SDK that must not be pinned).
 	ContentAny bool
+	// Required says the pages the entry applies to must load a script it identifies.
+	Required bool
 	// Line is the entry's line in its file.
 	Line int
 }
@@ -81,7 +83,7 @@ func inventoryFinding(p *crawler.Page, c *ScriptCheck) Finding {
 	if c.Resource != nil {
 		return resourceFinding(p, c.Resource)
 	}
-	f := Finding{Page: p.FinalURL, Line: c.Inline.Line, Source: crawler.SourceHTML, Element: "script"}
+	f := Finding{Page: p.FinalURL, URL: InlineURL(c.Inline.SHA256), Line: c.Inline.Line, Source: crawler.SourceHTML, Element: "script"}
 	if c.Inline.Kind != "script" {
 		f.Attribute = c.Inline.Attr
 		f.Element = ""
@@ -123,4 +125,23 @@ func (f *InventoryFacts) ContentAny(r *crawler.Resource) *InventoryEntry {
 		}
 	}
 	return nil
+}
+
+// InlineURL is how a finding names an inline script in its url: "inline:sha256-" and the hex
+// SHA-256 of its text. Baselines, SARIF fingerprints and diffs tell findings apart by URL, so
+// two inline scripts of one page (a known one and an injected skimmer) must not share one.
+func InlineURL(sha256 string) string { return "inline:sha256-" + sha256 }
+
+// Identifies says an inventory entry identifies the external script r on the page (whatever
+// its content): the inventory approves it, as --allow-script would.
+func (f *InventoryFacts) Identifies(r *crawler.Resource) bool {
+	if f == nil {
+		return false
+	}
+	for i := range f.Scripts {
+		if f.Scripts[i].Resource == r && f.Scripts[i].Entry != nil {
+			return true
+		}
+	}
+	return false
 }

@@ -29,8 +29,9 @@ func checkScriptRequiredMissing(pass *Pass) {
 	}
 	for _, e := range inv.Missing {
 		f := Finding{Page: pass.Page.FinalURL, Element: "script"}
-		if e.Match != "inline-sha256" {
-			f.URL = e.Identity
+		f.URL = e.Identity
+		if e.Match == "inline-sha256" {
+			f.URL = InlineURL(e.Identity)
 		}
 		f.Message = fmt.Sprintf("inventory entry %s marks a script required here (%s %s), and the page loads none", e.Name, e.Match, e.Identity)
 		pass.Report(f)

@@ -37,8 +37,8 @@ func thirdPartyScript() *Rule {
 
 func checkThirdPartyScript(pass *Pass) {
 	for r, u := range pass.thirdParty(isScriptFetch) {
-		if AllowedBy(u, pass.Config) != "" {
-			continue
+		if AllowedBy(u, pass.Config) != "" || pass.facts.Inventory().Identifies(r) {
+			continue // approved by --allow-script, or inventoried (script-changed judges its content)
 		}
 		f := resourceFinding(pass.Page, r)
 		f.Message = fmt.Sprintf("%s from third-party site %s%s, not approved by --allow-script",

@@ -21,9 +21,10 @@ type inventory struct {
 }
 
 type invEntry struct {
-	s       report.Script
-	pages   []string
-	payment []string
+	s        report.Script
+	pages    []string
+	payment  []string
+	linePage string // the page of s.Line (inline scripts)
 }
 
 func (inv *inventory) add(p *crawler.Page, payment bool) {
@@ -75,13 +76,18 @@ func (inv *inventory) eachScript(p *crawler.Page, pageURL *url.URL, note func(ke
 		})
 	}
 	for _, in := range p.InlineScripts {
-		note("i "+in.Kind+" "+in.SHA256, func() report.Script {
+		key := "i " + in.Kind + " " + in.SHA256
+		note(key, func() report.Script {
 			kind := in.Kind
 			if kind == "script" {
 				kind = "inline"
 			}
-			return report.Script{Kind: kind, SHA256: in.SHA256, Size: int64(in.Size), Party: "first"}
+			return report.Script{Kind: kind, SHA256: in.SHA256, Size: int64(in.Size), Party: "first", Snippet: in.Snippet}
 		})
+		// The line on the first page by URL, so two crawls of one site agree.
+		if e := inv.entries[key]; e.linePage == "" || p.FinalURL < e.linePage {
+			e.linePage, e.s.Line = p.FinalURL, in.Line
+		}
 	}
 }
 

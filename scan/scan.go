@@ -12,6 +12,7 @@ import (
 	"github.com/padlock-scan/padlock/internal/version"
 
 	"github.com/padlock-scan/padlock/crawler"
+	scriptinv "github.com/padlock-scan/padlock/inventory"
 	"github.com/padlock-scan/padlock/report"
 	"github.com/padlock-scan/padlock/rules"
 )
@@ -33,6 +34,9 @@ type Options struct {
 	// Spool keeps the pages' resource lists on disk rather than in memory (see report.Spool);
 	// the caller closes the report when done with it.
 	Spool bool
+	// Inventory is the script inventory the payment pages' scripts are checked against (nil:
+	// none); its verdicts go to the rules as facts and to the report's inventory view.
+	Inventory *scriptinv.Inventory
 }
 
 // Progress is a snapshot of a running audit.
@@ -85,6 +89,11 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 	own := ownPages{}
 	var spoolErr error
 	cfg := opt.Crawl
+	checker := opt.Inventory.At(rep.StartedAt)
+	if checker != nil {
+		cfg.NormalizeScripts = cfg.NormalizeScripts || opt.Inventory.NeedsNormalized()
+		rep.Inventory = report.NewInventoryCheck(opt.Inventory.File, checker.Entries())
+	}
 	rd, err := startRenderer(&opt, &cfg, selected)
 	if err != nil {
 		return nil, err
@@ -108,6 +117,11 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 			rp.SecurityHeaders = report.SecurityHeaders(p.Header)
 		}
 		inv.add(p, rp.Payment)
+		if checker != nil {
+			verdicts := checker.Check(p, rp.Payment)
+			facts.SetInventory(verdicts)
+			rep.Inventory.AddPage(p, rp.Payment, verdicts, checker.Index)
+		}
 		own.add(p.FinalURL)
 		rep.Stats.Resources += len(p.Resources)
 		if p.Err != "" {

@@ -98,6 +98,7 @@ func newApp(ctx context.Context, getenv func(string) string, stdout, stderr io.W
 			historyCommand(),
 			evidenceCommand(),
 			tlsCommand(getenv),
+			inventoryCommand(),
 			{
 				Name:  "version",
 				Usage: "print padlock's version",
@@ -117,7 +118,7 @@ func newApp(ctx context.Context, getenv func(string) string, stdout, stderr io.W
 				if near := closest(typed, names); near != "" {
 					return usageErr("unknown command %q: did you mean %s?", typed, near)
 				}
-				return usageErr("unknown command %q (want crawl, demo, report, diff, rules, watch, history, evidence, tls or version)", typed)
+				return usageErr("unknown command %q (want crawl, demo, report, diff, rules, inventory, watch, history, evidence, tls or version)", typed)
 			}
 			_ = cli.ShowAppHelp(c)
 			return &exitError{code: exitTrouble}
@@ -215,8 +216,8 @@ func flagsFirst(app *cli.App, args []string) []string {
 			cmd = c
 		}
 	}
-	if cmd == nil {
-		return args
+	if cmd == nil || len(cmd.Subcommands) > 0 {
+		return args // a subcommand's flags follow the subcommand's name
 	}
 	head := 2 // the program and the command
 	for _, sub := range cmd.Subcommands {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/padlock-scan/padlock/gate"
 	"github.com/padlock-scan/padlock/internal/yamlsyntax"
+	scriptinv "github.com/padlock-scan/padlock/inventory"
 	"github.com/padlock-scan/padlock/rules"
 )
 
@@ -317,4 +318,19 @@ func yamlReason(err error) string {
 		return te.Errors[0]
 	}
 	return err.Error()
+}
+
+// readScripts reads scripts:, the script inventory's entries; a problem names its line (the
+// first of them: padlock inventory check lists every one).
+func readScripts(val *yaml.Node) (value, []*yaml.Node, *valueError) {
+	inv, err := scriptinv.ParseNode("", val)
+	var ps scriptinv.Problems
+	if errors.As(err, &ps) {
+		e := &valueError{line: ps[0].Line, msg: ps[0].Msg}
+		if len(ps) > 1 {
+			e.msg += fmt.Sprintf(" (and %d more problems: padlock inventory check FILE lists them all)", len(ps)-1)
+		}
+		return value{}, nil, e
+	}
+	return value{scripts: inv}, nil, nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/padlock-scan/padlock/crawler"
 	"github.com/padlock-scan/padlock/gate"
 	"github.com/padlock-scan/padlock/history"
+	scriptinv "github.com/padlock-scan/padlock/inventory"
 	"github.com/padlock-scan/padlock/render"
 	"github.com/padlock-scan/padlock/report"
 	"github.com/padlock-scan/padlock/rules"
@@ -43,8 +44,9 @@ type value struct {
 	d       time.Duration
 	s       string
 	list    []string
-	reasons map[string]string // allow-script: the reason given with each pattern (file only)
-	ignores []gate.Ignore     // ignore
+	reasons map[string]string    // allow-script: the reason given with each pattern (file only)
+	ignores []gate.Ignore        // ignore
+	scripts *scriptinv.Inventory // scripts: the script inventory
 }
 
 // setting is one crawl setting. The table below is the only place a setting is spelled: its flag,
@@ -266,6 +268,23 @@ func settingsTable() []setting {
 			usage: "do not run this `RULE` (repeatable), e.g. hsts-missing on a preview host",
 			check: checkRuleID,
 			set:   func(c *crawlConfig, v value) { c.disable = v.list }},
+		// The script inventory (PCI DSS 6.4.3): a file of its own (--inventory, or inventory: in
+		// padlock.yml), or its entries under scripts: in padlock.yml. The file replaces scripts:.
+		{name: "inventory", kind: kindString, whenUsed: true, example: "inventory.yml",
+			usage: "script inventory `FILE`: payment-page scripts must match its entries (URL, pattern, origin or inline hash, with approved hashes, justification, owner, date); replaces scripts: of padlock.yml",
+			check: func(v value) error { _, err := scriptinv.Load(v.s); return err },
+			set: func(c *crawlConfig, v value) {
+				if v.s != "" {
+					c.scan.Inventory, _ = scriptinv.Load(v.s) // checked
+				}
+			}},
+		{name: "scripts", kind: kindEntries, fileOnly: true, example: `[{url: "https://js.pay.test/v3/", content: any, justification: card fields, owner: payments, approved: 2026-11-02}]`,
+			read: readScripts,
+			set: func(c *crawlConfig, v value) {
+				if c.scan.Inventory == nil {
+					c.scan.Inventory = v.scripts
+				}
+			}},
 		// ignore has no flag: an accepted finding needs a written reason, which belongs in a file
 		// under review, not in a command line.
 		{name: "ignore", kind: kindEntries, fileOnly: true, example: `[{url: "http://x.test/*", reason: legacy partner}]`,
@@ -590,6 +609,9 @@ func (m *merged) options() (crawlConfig, error) {
 		s.set(&cfg, m.vals[s.name])
 	}
 	opt, out := &cfg.scan, &cfg.out
+	if opt.Inventory != nil && opt.Inventory.File == "" && m.file != nil {
+		opt.Inventory.File = m.file.path // scripts: of the config file
+	}
 	if err := opt.Crawl.Validate(); err != nil {
 		return cfg, m.crawlerProblem(err)
 	}

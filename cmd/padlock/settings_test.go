@@ -59,7 +59,9 @@ func TestSettingsTable(t *testing.T) {
 	}
 	f.Close()
 	// settings naming a file get a real one
-	files := map[string]string{"ca-file": ca, "baseline": base}
+	inv := filepath.Join(dir, "script-inventory.yml")
+	os.WriteFile(inv, []byte("- url: https://js.pay.test/v3/\n  content: any\n  justification: j\n  owner: o\n  approved: 2026-11-02\n"), 0o600)
+	files := map[string]string{"ca-file": ca, "baseline": base, "inventory": inv}
 	empty := filepath.Join(dir, "empty.yml")
 	os.WriteFile(empty, nil, 0o600)
 	readme, err := os.ReadFile("../../README.md")

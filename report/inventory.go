@@ -1,0 +1,138 @@
+package report
+
+import (
+	"sort"
+
+	"github.com/padlock-scan/padlock/crawler"
+	"github.com/padlock-scan/padlock/rules"
+)
+
+// InventoryCheck is the script inventory check of a crawl (PCI DSS 6.4.3), present when the
+// crawl had an inventory: its entries, and for each payment page (and each page an entry's
+// pages: patterns name) every script with its status and the approval that covers it. It is
+// the table an assessor reads.
+type InventoryCheck struct {
+	// File is where the inventory was read from.
+	File    string                `json:"file"`
+	Entries []InventoryEntryState `json:"entries"`
+	Pages   []InventoryPage       `json:"pages"`
+}
+
+// InventoryEntryState is one entry of the inventory as the crawl found it.
+type InventoryEntryState struct {
+	Name          string `json:"name"`
+	Match         string `json:"match"` // url, url-pattern, origin or inline-sha256
+	Identity      string `json:"identity"`
+	Justification string `json:"justification"`
+	Owner         string `json:"owner"`
+	Approved      string `json:"approved"`
+	Expires       string `json:"expires,omitempty"`
+	Expired       bool   `json:"expired,omitempty"`
+	ContentAny    bool   `json:"content_any,omitempty"`
+	Required      bool   `json:"required,omitempty"`
+	Line          int    `json:"line"`
+	// Pages counts the pages where a script matched the entry.
+	Pages int `json:"pages"`
+}
+
+// InventoryPage is one checked page and its scripts.
+type InventoryPage struct {
+	Page    string            `json:"page"`
+	Payment bool              `json:"payment,omitempty"`
+	Scripts []InventoryScript `json:"scripts"`
+}
+
+// InventoryScript is one script of a checked page, or a required one it lacks.
+type InventoryScript struct {
+	// Status is authorized, unauthorized, changed, unread (it could not be read to be
+	// compared) or missing (required, not on the page).
+	Status string `json:"status"`
+	// Kind is external, inline, handler or javascript-url.
+	Kind string `json:"kind"`
+	URL  string `json:"url,omitempty"`
+	// SHA256 is of the bytes served (external; absent when not read) or of the text (inline).
+	SHA256 string `json:"sha256,omitempty"`
+	Line   int    `json:"line,omitempty"`
+	// Snippet is the first 200 bytes of an inline script's text.
+	Snippet string `json:"snippet,omitempty"`
+	// Entry names the inventory entry that identifies the script; By says how it authorized it
+	// (sha256, normalized-sha256, content-any, inline-sha256); Detail why it is changed or unread.
+	Entry         string `json:"entry,omitempty"`
+	By            string `json:"by,omitempty"`
+	Detail        string `json:"detail,omitempty"`
+	Justification string `json:"justification,omitempty"`
+	Owner         string `json:"owner,omitempty"`
+	Approved      string `json:"approved,omitempty"`
+	Expires       string `json:"expires,omitempty"`
+}
+
+// NewInventoryCheck starts the inventory check of a crawl with the inventory's entries, each
+// as the rules see it.
+func NewInventoryCheck(file string, entries []rules.InventoryEntry) *InventoryCheck {
+	ic := &InventoryCheck{File: file, Entries: make([]InventoryEntryState, len(entries)), Pages: []InventoryPage{}}
+	for i, e := range entries {
+		ic.Entries[i] = InventoryEntryState{
+			Name: e.Name, Match: e.Match, Identity: e.Identity, Justification: e.Justification,
+			Owner: e.Owner, Approved: e.Approved, Expires: e.Expires, Expired: e.Expired,
+			ContentAny: e.ContentAny, Required: e.Required, Line: e.Line,
+		}
+	}
+	return ic
+}
+
+// AddPage records the verdicts on one page (nil: the inventory had nothing to say there).
+// entryIndex maps an entry the verdicts name to its index in Entries.
+func (ic *InventoryCheck) AddPage(p *crawler.Page, payment bool, facts *rules.InventoryFacts, entryIndex func(*rules.InventoryEntry) int) {
+	if ic == nil || facts == nil {
+		return
+	}
+	ip := InventoryPage{Page: p.FinalURL, Payment: payment, Scripts: make([]InventoryScript, 0, len(facts.Scripts)+len(facts.Missing))}
+	counted := map[int]bool{}
+	for i := range facts.Scripts {
+		c := &facts.Scripts[i]
+		s := InventoryScript{Status: string(c.Status), By: c.By, Detail: c.Detail}
+		if r := c.Resource; r != nil {
+			s.Kind, s.URL, s.Line = "external", r.URL, r.Line
+			if r.Fetch != nil {
+				s.SHA256 = r.Fetch.SHA256
+			}
+		} else {
+			s.Kind, s.SHA256, s.Line, s.Snippet = inlineKind(c.Inline.Kind), c.Inline.SHA256, c.Inline.Line, c.Inline.Snippet
+		}
+		if e := c.Entry; e != nil {
+			s.Entry, s.Justification, s.Owner, s.Approved, s.Expires = e.Name, e.Justification, e.Owner, e.Approved, e.Expires
+			if k := entryIndex(e); k >= 0 && !counted[k] {
+				counted[k] = true
+				ic.Entries[k].Pages++
+			}
+		}
+		ip.Scripts = append(ip.Scripts, s)
+	}
+	for _, e := range facts.Missing {
+		s := InventoryScript{Status: string(rules.ScriptMissing), Kind: "external", Entry: e.Name,
+			Justification: e.Justification, Owner: e.Owner, Approved: e.Approved, Expires: e.Expires}
+		if e.Match == "inline-sha256" {
+			s.Kind, s.SHA256 = "inline", e.Identity
+		} else {
+			s.URL = e.Identity
+		}
+		ip.Scripts = append(ip.Scripts, s)
+	}
+	ic.Pages = append(ic.Pages, ip)
+}
+
+// inlineKind is the report's name of an inline script's kind (the crawler's "script" is
+// "inline", as in the scripts list).
+func inlineKind(k string) string {
+	if k == "script" {
+		return "inline"
+	}
+	return k
+}
+
+// sort orders the checked pages by URL, as pages[] is.
+func (ic *InventoryCheck) sort() {
+	if ic != nil {
+		sort.SliceStable(ic.Pages, func(i, j int) bool { return ic.Pages[i].Page < ic.Pages[j].Page })
+	}
+}
