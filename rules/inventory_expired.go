@@ -24,14 +24,9 @@ func inventoryExpired() *Rule {
 }
 
 func checkInventoryExpired(pass *Pass) {
-	inv := pass.facts.Inventory()
-	if inv == nil {
-		return
-	}
 	seen := map[*InventoryEntry]bool{}
-	for i := range inv.Scripts {
-		c := &inv.Scripts[i]
-		if c.Entry == nil || !c.Entry.Expired || seen[c.Entry] {
+	for c := range pass.scriptChecks(func(c *ScriptCheck) bool { return c.Entry != nil && c.Entry.Expired }) {
+		if seen[c.Entry] {
 			continue
 		}
 		seen[c.Entry] = true

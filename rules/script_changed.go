@@ -28,15 +28,8 @@ func scriptChanged() *Rule {
 }
 
 func checkScriptChanged(pass *Pass) {
-	inv := pass.facts.Inventory()
-	if inv == nil {
-		return
-	}
-	for i := range inv.Scripts {
-		c := &inv.Scripts[i]
-		if c.Status != ScriptChanged && c.Status != ScriptUnread {
-			continue
-		}
+	changed := func(c *ScriptCheck) bool { return c.Status == ScriptChanged || c.Status == ScriptUnread }
+	for c := range pass.scriptChecks(changed) {
 		f := inventoryFinding(pass.Page, c)
 		if c.Status == ScriptUnread {
 			f.Message = fmt.Sprintf("%s could not be read (%s), so its content was not checked against inventory entry %s", c.ScriptName(), c.Detail, c.Entry.Name)

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"iter"
 
 	"github.com/padlock-scan/padlock/crawler"
 )
@@ -144,4 +145,20 @@ func (f *InventoryFacts) Identifies(r *crawler.Resource) bool {
 		}
 	}
 	return false
+}
+
+// scriptChecks yields the inventory's checks of the page's scripts that keep accepts; none
+// without an inventory.
+func (p *Pass) scriptChecks(keep func(*ScriptCheck) bool) iter.Seq[*ScriptCheck] {
+	return func(yield func(*ScriptCheck) bool) {
+		inv := p.facts.Inventory()
+		if inv == nil {
+			return
+		}
+		for i := range inv.Scripts {
+			if c := &inv.Scripts[i]; keep(c) && !yield(c) {
+				return
+			}
+		}
+	}
 }

@@ -6,10 +6,10 @@ import "fmt"
 func scriptUnauthorized() *Rule {
 	return &Rule{
 		ID:       "script-unauthorized",
+		Title:    "Payment-page script that the script inventory does not authorize",
 		Severity: Error,
 		Scope:    ScopePage,
 		CWE:      829, // inclusion of functionality from an untrusted control sphere
-		Title:    "Payment-page script that the script inventory does not authorize",
 		Doc: "With a script inventory (scripts: in padlock.yml, or --inventory FILE), every script " +
 			"on a payment page must match an entry: by exact URL, URL pattern, origin, or for inline " +
 			"scripts, event handlers and javascript: URLs by the SHA-256 of their text. PCI DSS 6.4.3 " +
@@ -26,15 +26,7 @@ func scriptUnauthorized() *Rule {
 }
 
 func checkScriptUnauthorized(pass *Pass) {
-	inv := pass.facts.Inventory()
-	if inv == nil {
-		return
-	}
-	for i := range inv.Scripts {
-		c := &inv.Scripts[i]
-		if c.Status != ScriptUnauthorized {
-			continue
-		}
+	for c := range pass.scriptChecks(func(c *ScriptCheck) bool { return c.Status == ScriptUnauthorized }) {
 		f := inventoryFinding(pass.Page, c)
 		f.Message = fmt.Sprintf("%s is on a payment page but no entry of the script inventory authorizes it", c.ScriptName())
 		if c.Inline != nil && c.Inline.Snippet != "" {

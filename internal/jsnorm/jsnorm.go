@@ -159,29 +159,34 @@ func (n *normalizer) word() {
 	n.regexOK = keywordsBeforeRegex[string(n.src[start:n.i])]
 }
 
-// str copies a string literal quoted by q, escapes included; an unescaped line break ends it
-// (a syntax error in JavaScript, kept as it is).
+// str copies a string literal quoted by q, escapes included.
 func (n *normalizer) str(q byte) {
 	start := n.i
-	n.i++
-	for n.i < len(n.src) {
+	broken := n.literal(func(c byte) bool { return c == q })
+	n.emit(n.src[start:n.i])
+	n.regexOK, n.broken = false, broken
+}
+
+// literal moves past a string or regular-expression literal that starts at n.i: escapes are
+// skipped, and done, given each other character, says it closes the literal. An unescaped line
+// break ends it unterminated (a syntax error in JavaScript, kept as it is): broken is then true
+// and the line break is left for the caller.
+func (n *normalizer) literal(done func(c byte) bool) (broken bool) {
+	for n.i++; n.i < len(n.src); {
 		c := n.src[n.i]
-		if c == '\\' {
+		switch {
+		case c == '\\':
 			n.i = min(n.i+2, len(n.src))
-			continue
-		}
-		if c == '\n' || c == '\r' {
-			n.emit(n.src[start:n.i])
-			n.regexOK, n.broken = false, true
-			return
-		}
-		n.i++
-		if c == q {
-			break
+		case c == '\n' || c == '\r':
+			return true
+		default:
+			n.i++
+			if done(c) {
+				return false
+			}
 		}
 	}
-	n.emit(n.src[start:n.i])
-	n.regexOK, n.afterRegex = false, true
+	return false
 }
 
 // template copies a template literal; the code of each ${...} is normalized like any code.
@@ -220,34 +225,24 @@ func (n *normalizer) template() {
 	n.regexOK = false
 }
 
-// regex copies a regular-expression literal and its flags; a line break ends it.
+// regex copies a regular-expression literal and its flags.
 func (n *normalizer) regex() {
 	start := n.i
-	n.i++
 	class := false
-	for n.i < len(n.src) {
-		c := n.src[n.i]
-		if c == '\\' {
-			n.i = min(n.i+2, len(n.src))
-			continue
-		}
-		if c == '\n' || c == '\r' {
-			n.emit(n.src[start:n.i])
-			n.regexOK, n.broken = false, true
-			return
-		}
-		n.i++
-		if c == '[' {
+	broken := n.literal(func(c byte) bool {
+		switch c {
+		case '[':
 			class = true
-		} else if c == ']' {
+		case ']':
 			class = false
-		} else if c == '/' && !class {
-			for n.i < len(n.src) && isWord(n.src[n.i]) {
-				n.i++
-			}
-			break
+		case '/':
+			return !class
 		}
+		return false
+	})
+	for !broken && n.i < len(n.src) && isWord(n.src[n.i]) {
+		n.i++ // the flags
 	}
 	n.emit(n.src[start:n.i])
-	n.regexOK, n.afterRegex = false, true
+	n.regexOK, n.afterRegex, n.broken = false, !broken, broken
 }
