@@ -406,6 +406,7 @@ func newHTMLView(r *Report) htmlView {
 	for _, o := range r.Origins {
 		v.Origins = append(v.Origins, originView(o))
 	}
+	v.Inventory = inventoryView(r.Inventory)
 	return v
 }
 

@@ -136,3 +136,78 @@ func (ic *InventoryCheck) sort() {
 		sort.SliceStable(ic.Pages, func(i, j int) bool { return ic.Pages[i].Page < ic.Pages[j].Page })
 	}
 }
+
+// htmlInventoryMax bounds the rows of the HTML inventory table; the JSON report has every one.
+const htmlInventoryMax = 2000
+
+// htmlInventory is the inventory check as the HTML report shows it.
+type htmlInventory struct {
+	File    string
+	Entries int
+	Expired int
+	Counts  []htmlStatusCount
+	Rows    []htmlInventoryRow
+	Omitted int // rows past htmlInventoryMax
+}
+
+type htmlStatusCount struct {
+	Status string
+	Count  int
+}
+
+type htmlInventoryRow struct {
+	Page                     htmlLink
+	Status, Kind             string
+	URL                      htmlLink
+	SHA256, ShortHash        string
+	Line                     int
+	Snippet                  string
+	Entry, By, Detail        string
+	Justification, Owner     string
+	Approved, Expires        string
+	Problem, PageFirst, Good bool
+}
+
+// inventoryView is the HTML form of the inventory check, nil without one. Every string from
+// the site or the inventory file goes through cleanText (and html/template's escaping).
+func inventoryView(ic *InventoryCheck) *htmlInventory {
+	if ic == nil {
+		return nil
+	}
+	v := &htmlInventory{File: cleanText(ic.File), Entries: len(ic.Entries)}
+	for _, e := range ic.Entries {
+		if e.Expired {
+			v.Expired++
+		}
+	}
+	counts := map[string]int{}
+	for _, p := range ic.Pages {
+		for i, s := range p.Scripts {
+			counts[s.Status]++
+			if len(v.Rows) == htmlInventoryMax {
+				v.Omitted++
+				continue
+			}
+			row := htmlInventoryRow{
+				Page: linkFor(p.Page), PageFirst: i == 0, Status: s.Status, Kind: cleanText(s.Kind),
+				URL: linkFor(s.URL), SHA256: cleanText(s.SHA256), Line: s.Line, Snippet: cleanText(s.Snippet),
+				Entry: cleanText(s.Entry), By: cleanText(s.By), Detail: cleanText(s.Detail),
+				Justification: cleanText(s.Justification), Owner: cleanText(s.Owner),
+				Approved: cleanText(s.Approved), Expires: cleanText(s.Expires),
+				Good: s.Status == string(rules.ScriptAuthorized),
+			}
+			row.Problem = !row.Good
+			row.ShortHash = row.SHA256
+			if len(row.ShortHash) > 16 {
+				row.ShortHash = row.ShortHash[:16] + "…"
+			}
+			v.Rows = append(v.Rows, row)
+		}
+	}
+	for _, st := range []rules.ScriptStatus{rules.ScriptAuthorized, rules.ScriptUnauthorized, rules.ScriptChanged, rules.ScriptUnread, rules.ScriptMissing} {
+		if n := counts[string(st)]; n > 0 {
+			v.Counts = append(v.Counts, htmlStatusCount{string(st), n})
+		}
+	}
+	return v
+}

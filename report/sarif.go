@@ -179,6 +179,14 @@ func writeSARIF(w io.Writer, r *Report) error {
 		// ignores baselineState and would show them as open alerts.
 		run.Properties = map[string]any{"fixedFindings": len(r.Fixed)}
 	}
+	if r.Inventory != nil {
+		// The PCI DSS 6.4.3 table (each payment page's scripts, status and approval) travels
+		// with the results it explains; code scanning keeps run properties as they are.
+		if run.Properties == nil {
+			run.Properties = map[string]any{}
+		}
+		run.Properties["scriptInventory"] = r.Inventory
+	}
 
 	// The results, the bulk of the log, are written one at a time, so the log is never held
 	// whole in memory.
