@@ -124,6 +124,8 @@ type (
 		Origins     []htmlOrigin
 		HasBaseline bool
 		New, Known  int
+		// Inventory is the script inventory check, nil without an inventory.
+		Inventory *htmlInventory
 	}
 	// htmlFix is one row of the fix list.
 	htmlFix struct {
