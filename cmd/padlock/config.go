@@ -327,7 +327,11 @@ func readScripts(val *yaml.Node) (value, []*yaml.Node, *valueError) {
 	var ps scriptinv.Problems
 	if errors.As(err, &ps) {
 		e := &valueError{line: ps[0].Line, msg: ps[0].Msg}
-		if len(ps) > 1 {
+		switch len(ps) {
+		case 1:
+		case 2:
+			e.msg += " (and 1 more problem: padlock inventory check FILE lists both)"
+		default:
 			e.msg += fmt.Sprintf(" (and %d more problems: padlock inventory check FILE lists them all)", len(ps)-1)
 		}
 		return value{}, nil, e

@@ -66,7 +66,11 @@ func inventoryCommand() *cli.Command {
 func inventoryProblem(path string, err error) error {
 	var ps scriptinv.Problems
 	if errors.As(err, &ps) {
-		return &exitError{code: exitTrouble, err: fmt.Errorf("%w\n%d problems in %s", ps, len(ps), path)}
+		noun := "problems"
+		if len(ps) == 1 {
+			noun = "problem"
+		}
+		return &exitError{code: exitTrouble, err: fmt.Errorf("%w\n%d %s in %s", ps, len(ps), noun, path)}
 	}
 	return usageErr("inventory %v", err)
 }

@@ -114,7 +114,7 @@ func TestInventoryProblemsInTheConfigFile(t *testing.T) {
 	cfg := filepath.Join(dir, "padlock.yml")
 	os.WriteFile(cfg, []byte("max-pages: 5\nscripts:\n  - url: https://js.pay.test/v3/\n    content: any\n    owner: payments\n"), 0o600)
 	code, _, stderr := runCLI(t, context.Background(), "crawl", "--config", cfg, "https://127.0.0.1:1/")
-	if code != exitTrouble || !strings.Contains(stderr, cfg+":3: scripts: justification is empty") || !strings.Contains(stderr, "and 1 more problems") {
+	if code != exitTrouble || !strings.Contains(stderr, cfg+":3: scripts: justification is empty") || !strings.Contains(stderr, "and 1 more problem:") {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr)
 	}
 	inv := filepath.Join(dir, "inv.yml")
