@@ -12,7 +12,6 @@ package inventory
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -54,7 +53,6 @@ type Entry struct {
 	// Line is the entry's line in its file.
 	Line int `yaml:"-"`
 
-	url   *url.URL       // URL parsed
 	lines map[string]int // the line of each key, for problems
 }
 
@@ -191,7 +189,7 @@ func (e *Entry) validate() []problem {
 		if !ok || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			bad = append(bad, problem{"url", fmt.Sprintf("url %q: want an absolute http or https URL", e.URL)})
 		} else {
-			e.URL, e.url = crawler.NormalizeURL(u), u
+			e.URL = crawler.NormalizeURL(u)
 		}
 	}
 	if e.URLPattern != "" && !strings.Contains(e.URLPattern, "*") {

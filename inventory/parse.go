@@ -68,6 +68,7 @@ func ParseNode(file string, n *yaml.Node) (*Inventory, error) {
 		bad(n, "want a list of entries (- url: ..., sha256: [...], justification: ..., owner: ..., approved: ...)")
 		return nil, probs
 	}
+	inv.Entries = []Entry{}  // a list, even an empty one, is an inventory: nothing is authorized
 	seen := map[string]int{} // identity and pages -> line of the entry
 	for _, item := range n.Content {
 		item = deref(item)

@@ -336,5 +336,5 @@ func readScripts(val *yaml.Node) (value, []*yaml.Node, *valueError) {
 		}
 		return value{}, nil, e
 	}
-	return value{scripts: inv}, nil, nil
+	return value{scripts: *inv}, nil, nil
 }

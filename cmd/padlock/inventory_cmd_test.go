@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -122,5 +123,21 @@ func TestInventoryProblemsInTheConfigFile(t *testing.T) {
 	code, _, stderr = runCLI(t, context.Background(), "crawl", "--inventory", inv, "https://127.0.0.1:1/")
 	if code != exitTrouble || !strings.Contains(stderr, inv+`:1: origin "https://js.pay.test/path"`) {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+// TestScriptsSettingPrintsItsEntries: watch hashes every setting's value with %#v to tell
+// configurations apart across restarts; scripts: must print its entries, never an address.
+func TestScriptsSettingPrintsItsEntries(t *testing.T) {
+	t.Parallel()
+	data := []byte("scripts:\n  - url: https://js.pay.test/v3/\n    content: any\n    justification: j\n    owner: o\n    approved: 2026-11-02\n")
+	a, err := parseConfig("padlock.yml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := parseConfig("padlock.yml", data)
+	sa, sb := fmt.Sprintf("%#v", a.vals["scripts"]), fmt.Sprintf("%#v", b.vals["scripts"])
+	if sa != sb || !strings.Contains(sa, "https://js.pay.test/v3/") {
+		t.Errorf("two reads of one scripts: print\n%s\n%s", sa, sb)
 	}
 }

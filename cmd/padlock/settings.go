@@ -44,9 +44,11 @@ type value struct {
 	d       time.Duration
 	s       string
 	list    []string
-	reasons map[string]string    // allow-script: the reason given with each pattern (file only)
-	ignores []gate.Ignore        // ignore
-	scripts *scriptinv.Inventory // scripts: the script inventory
+	reasons map[string]string // allow-script: the reason given with each pattern (file only)
+	ignores []gate.Ignore     // ignore
+	// scripts: the script inventory, held by value so that %#v (watch's configHash) shows its
+	// entries, not an address; Entries is nil when the file has none.
+	scripts scriptinv.Inventory
 }
 
 // setting is one crawl setting. The table below is the only place a setting is spelled: its flag,
@@ -281,8 +283,9 @@ func settingsTable() []setting {
 		{name: "scripts", kind: kindEntries, fileOnly: true, example: `[{url: "https://js.pay.test/v3/", content: any, justification: card fields, owner: payments, approved: 2026-11-02}]`,
 			read: readScripts,
 			set: func(c *crawlConfig, v value) {
-				if c.scan.Inventory == nil {
-					c.scan.Inventory = v.scripts
+				if c.scan.Inventory == nil && v.scripts.Entries != nil {
+					inv := v.scripts
+					c.scan.Inventory = &inv
 				}
 			}},
 		// ignore has no flag: an accepted finding needs a written reason, which belongs in a file
