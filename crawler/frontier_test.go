@@ -1,6 +1,7 @@
 package crawler
 
 import (
+	"fmt"
 	"net/url"
 	"testing"
 )
@@ -98,5 +99,31 @@ func TestFrontierClose(t *testing.T) {
 	f.push(job{u: &url.URL{Scheme: "http", Host: "shop.test"}})
 	if _, ok := f.next(); ok {
 		t.Error("a closed frontier hands out no more jobs")
+	}
+}
+
+// The seen-set answers like a set of strings and costs at most 16 bytes a URL once it holds
+// more than a few (issue 13: a map of the URL strings took about 150 bytes a URL).
+func TestSeenSetCompact(t *testing.T) {
+	t.Parallel()
+	var s seenSet
+	const n = 200_000
+	for i := range n {
+		k := fmt.Sprintf("https://shop.test/p/%d.html", i)
+		if !s.add(k) {
+			t.Fatalf("%s: not new", k)
+		}
+		if i >= 1000 && s.bytesPerKey() > 16 {
+			t.Fatalf("%d URLs: %.1f bytes a URL, want at most 16", i+1, s.bytesPerKey())
+		}
+	}
+	for i := range n {
+		k := fmt.Sprintf("https://shop.test/p/%d.html", i)
+		if s.add(k) || !s.has(k) {
+			t.Fatalf("%s: added twice, or not seen", k)
+		}
+		if s.has(k + "?x") {
+			t.Fatalf("%s?x: seen, never added", k)
+		}
 	}
 }
