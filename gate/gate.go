@@ -69,8 +69,19 @@ func Apply(rep *report.Report, baseline *report.Report, ignores []Ignore, now ti
 		}
 		live = append(live, ig)
 	}
-	for i := range rep.Findings {
-		f := &rep.Findings[i]
+	if len(live) == 0 && baseline == nil {
+		return // nothing to mark: the counts and the fix list stand
+	}
+	defer rep.Recount() // the fix list follows the suppressions
+	var cmp *report.Comparison
+	known := map[string]bool{}
+	if baseline != nil {
+		cmp = report.Compare(baseline, rep) // a baseline of production against a preview host too
+		_ = baseline.EachFinding(func(f *report.Finding) error { known[cmp.Key(*f)] = true; return nil })
+	}
+	now2 := map[string]bool{}
+	unchecked := map[string]int{} // findings of rules the baseline's crawl did not run
+	err := rep.UpdateFindings(func(f *report.Finding) {
 		for _, ig := range live {
 			if ig.matches(*f) {
 				match := ig.URL
@@ -81,29 +92,25 @@ func Apply(rep *report.Report, baseline *report.Report, ignores []Ignore, now ti
 				break
 			}
 		}
-	}
-	defer rep.Recount() // the fix list follows the suppressions
-	if baseline == nil {
-		return
-	}
-	cmp := report.Compare(baseline, rep) // a baseline of production against a preview host too
-	known := map[string]bool{}
-	for _, f := range baseline.Findings {
-		known[cmp.Key(f)] = true
-	}
-	now2 := map[string]bool{}
-	unchecked := map[string]int{} // findings of rules the baseline's crawl did not run
-	for i := range rep.Findings {
-		k := cmp.Key(rep.Findings[i])
+		if baseline == nil {
+			return
+		}
+		k := cmp.Key(*f)
 		now2[k] = true
 		if known[k] {
-			rep.Findings[i].Baseline = report.BaselineKnown
+			f.Baseline = report.BaselineKnown
 		} else {
-			rep.Findings[i].Baseline = report.BaselineNew
-			if !baseline.Checked(rep.Findings[i].Rule) {
-				unchecked[rep.Findings[i].Rule]++
+			f.Baseline = report.BaselineNew
+			if !baseline.Checked(f.Rule) {
+				unchecked[f.Rule]++
 			}
 		}
+	})
+	if err != nil {
+		rep.Warnings = append(rep.Warnings, "the findings could not be marked: "+err.Error())
+	}
+	if baseline == nil {
+		return
 	}
 	for _, id := range baseline.Config.RulesDisabledOrNil() {
 		if n := unchecked[id]; n > 0 {
@@ -112,20 +119,22 @@ func Apply(rep *report.Report, baseline *report.Report, ignores []Ignore, now ti
 	}
 	rep.Fixed = nil
 	cov, unseen := rep.Coverage(cmp), 0
-	for _, f := range baseline.Findings {
+	_ = baseline.EachFinding(func(bf *report.Finding) error {
+		f := *bf
 		if now2[cmp.Key(f)] {
-			continue
+			return nil
 		}
 		// a rule that did not run, or a page that failed or was not reached, fixed nothing
 		if !cov.Finding(baseline, f) {
 			if rep.Checked(f.Rule) {
 				unseen++
 			}
-			continue
+			return nil
 		}
 		f.Baseline, f.Suppressed = report.BaselineNone, nil
 		rep.Fixed = append(rep.Fixed, f)
-	}
+		return nil
+	})
 	if unseen > 0 {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d baseline findings are on pages or origins this crawl did not check "+
 			"(failed to load, cut at --max-body, or not reached); they are not counted as fixed", unseen))

@@ -42,10 +42,9 @@ func (r *Report) Coverage(cmp *Comparison) *Coverage {
 	}
 	c := &Coverage{r: r, cmp: cmp, parsed: map[string]bool{}, hops: map[string]bool{}, records: map[string]string{},
 		probed: map[string]bool{}, loaded: map[string]bool{}}
-	for i := range r.Pages {
-		p := &r.Pages[i]
+	_ = r.EachPage(func(p *Page) error { // a spool read error surfaces in the writers (Err)
 		if p.Error != "" {
-			continue
+			return nil
 		}
 		c.hops[cmp.URL(p.URL)] = true
 		for _, h := range p.Redirects {
@@ -63,7 +62,8 @@ func (r *Report) Coverage(cmp *Comparison) *Coverage {
 				c.loaded[u.Scheme+"://"+u.Host] = true
 			}
 		}
-	}
+		return nil
+	})
 	for _, o := range r.Origins {
 		if o.Error == "" {
 			c.probed[cmp.URL(o.Origin)] = true

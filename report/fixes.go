@@ -34,45 +34,62 @@ const maxFixExamples = 5
 // buildFixes groups the unsuppressed mixed-content findings by URL, most severe and most
 // widespread first.
 func buildFixes(fs []Finding) []Fix {
-	type acc struct {
-		fix    Fix
-		pages  map[string]bool
-		sheets map[string]bool
-		avail  *bool
+	b := newFixBuilder()
+	for i := range fs {
+		b.add(&fs[i])
 	}
-	by := map[string]*acc{}
-	var order []string
-	for _, f := range fs {
-		if !fixRules()[f.Rule] || f.Suppressed != nil || f.URL == "" {
-			continue
-		}
-		a := by[f.URL]
-		if a == nil {
-			a = &acc{fix: Fix{URL: f.URL, Rule: f.Rule, Severity: f.Severity}, pages: map[string]bool{}, sheets: map[string]bool{}}
-			by[f.URL] = a
-			order = append(order, f.URL)
-		}
-		if f.Severity > a.fix.Severity {
-			a.fix.Rule, a.fix.Severity = f.Rule, f.Severity
-		}
-		a.fix.Findings++
-		if !a.pages[f.Page] {
-			a.pages[f.Page] = true
-			if len(a.fix.Examples) < maxFixExamples {
-				a.fix.Examples = append(a.fix.Examples, f.Page)
-			}
-		}
-		if f.Stylesheet != "" && !a.sheets[f.Stylesheet] {
-			a.sheets[f.Stylesheet] = true
-			a.fix.Stylesheets = append(a.fix.Stylesheets, f.Stylesheet)
-		}
-		if f.HTTPSAvailable != nil && (a.avail == nil || *f.HTTPSAvailable) {
-			a.avail = f.HTTPSAvailable
+	return b.list()
+}
+
+// fixBuilder groups findings into fixes as they come.
+type fixBuilder struct {
+	by    map[string]*fixAcc
+	order []string
+}
+
+type fixAcc struct {
+	fix    Fix
+	pages  map[string]bool
+	sheets map[string]bool
+	avail  *bool
+}
+
+func newFixBuilder() *fixBuilder { return &fixBuilder{by: map[string]*fixAcc{}} }
+
+func (b *fixBuilder) add(f *Finding) {
+	if !fixRules()[f.Rule] || f.Suppressed != nil || f.URL == "" {
+		return
+	}
+	a := b.by[f.URL]
+	if a == nil {
+		a = &fixAcc{fix: Fix{URL: f.URL, Rule: f.Rule, Severity: f.Severity}, pages: map[string]bool{}, sheets: map[string]bool{}}
+		b.by[f.URL] = a
+		b.order = append(b.order, f.URL)
+	}
+	if f.Severity > a.fix.Severity {
+		a.fix.Rule, a.fix.Severity = f.Rule, f.Severity
+	}
+	a.fix.Findings++
+	if !a.pages[f.Page] {
+		a.pages[f.Page] = true
+		if len(a.fix.Examples) < maxFixExamples {
+			a.fix.Examples = append(a.fix.Examples, f.Page)
 		}
 	}
-	out := make([]Fix, 0, len(order))
-	for _, u := range order {
-		a := by[u]
+	if f.Stylesheet != "" && !a.sheets[f.Stylesheet] {
+		a.sheets[f.Stylesheet] = true
+		a.fix.Stylesheets = append(a.fix.Stylesheets, f.Stylesheet)
+	}
+	if f.HTTPSAvailable != nil && (a.avail == nil || *f.HTTPSAvailable) {
+		a.avail = f.HTTPSAvailable
+	}
+}
+
+// list returns the fixes, most severe and most widespread first.
+func (b *fixBuilder) list() []Fix {
+	out := make([]Fix, 0, len(b.order))
+	for _, u := range b.order {
+		a := b.by[u]
 		a.fix.Pages = len(a.pages)
 		switch {
 		case a.avail == nil:

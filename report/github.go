@@ -27,6 +27,10 @@ type annotation struct{ kind, title, msg string }
 // as plain log lines, so the step's log still lists every one. No file= property: findings
 // point at URLs, not at files of the repository.
 func writeGitHub(w io.Writer, r *Report) error {
+	r, err := r.inMemory()
+	if err != nil {
+		return err
+	}
 	var (
 		byKind = map[string][]annotation{}
 		known  = map[string]int{}

@@ -34,6 +34,10 @@ const cspPlaceholder = "PADLOCK-CSP-PLACEHOLDER"
 // no external resource of any kind, and a Content-Security-Policy that allows exactly the inline
 // blocks it ships (by SHA-256 hash) and nothing else.
 func writeHTML(w io.Writer, r *Report) error {
+	r, err := r.inMemory()
+	if err != nil {
+		return err
+	}
 	var buf bytes.Buffer
 	if err := htmlTemplate.Execute(&buf, newHTMLView(r)); err != nil {
 		return fmt.Errorf("render html: %w", err)
@@ -571,7 +575,7 @@ func pagesView(pages []Page, findings []Finding) []htmlPage {
 	for _, p := range pages {
 		hp := htmlPage{
 			URL: linkFor(p.URL), Status: p.Status, Depth: p.Depth, Title: cleanText(p.Title),
-			Error: cleanText(p.Error), ContentType: cleanText(p.ContentType), Resources: len(p.Resources),
+			Error: cleanText(p.Error), ContentType: cleanText(p.ContentType), Resources: p.ResourceCount(),
 			Redirects: len(p.Redirects), Frame: p.Frame, Payment: p.Payment, Truncated: p.Truncated,
 		}
 		if p.FinalURL != "" && p.FinalURL != p.URL {

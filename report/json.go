@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"io"
 )
 
@@ -10,36 +9,44 @@ const pageIndent = "    "
 
 // writeJSON writes the report as indented JSON, HTML characters left unescaped so URLs read as
 // they are. Pages and findings, the two arrays that grow with the site, are streamed one
-// element at a time (pages straight from the spool when there is one), so a 10,000-page report
-// is never built whole in memory; the bytes are the same as encoding the report in one go.
+// element at a time (pages straight from the spool when there is one, findings merged from its
+// sorted runs), so a report is never built whole in memory; the bytes are the same as encoding the report in one go.
 func writeJSON(w io.Writer, r *Report) error {
 	s := newJSONStream(w)
-	var spooled bytes.Buffer
 	err := s.object(r, "", map[string]func(string) error{
 		"pages": func(indent string) error {
-			if r.Pages == nil {
+			if r.Pages == nil && r.spool == nil {
 				return s.value(r.Pages, indent)
 			}
-			return s.array(len(r.Pages), indent, func(i int, indent string) error {
-				p := &r.Pages[i]
-				if p.spooled == nil {
-					return s.page(p, indent)
+			return s.items(indent, func(item func(func(string) error) error) error {
+				for i := range r.Pages {
+					if err := item(func(indent string) error { return s.page(&r.Pages[i], indent) }); err != nil {
+						return err
+					}
 				}
-				b, err := p.spooled.read(&spooled) // stored at pageIndent, where it goes
-				s.raw(b)
-				return err
+				if r.spool == nil {
+					return nil
+				}
+				return r.spool.eachPageJSON(func(b []byte) error {
+					return item(func(string) error { s.raw(b); return nil }) // stored at pageIndent, where it goes
+				})
 			})
 		},
 		"findings": func(indent string) error {
-			if r.Findings == nil {
+			if r.Findings == nil && r.spool == nil {
 				return s.value(r.Findings, indent)
 			}
-			return s.array(len(r.Findings), indent, func(i int, indent string) error {
-				return s.value(&r.Findings[i], indent)
+			return s.items(indent, func(item func(func(string) error) error) error {
+				return r.EachFinding(func(f *Finding) error {
+					return item(func(indent string) error { return s.value(f, indent) })
+				})
 			})
 		},
 	})
 	if err != nil {
+		return err
+	}
+	if err := r.Err(); err != nil {
 		return err
 	}
 	return s.end()

@@ -44,17 +44,23 @@ func TestJSONStreamingMatchesEncodingWhole(t *testing.T) {
 	}
 }
 
-func TestSpoolKeepsResourcesOutOfMemory(t *testing.T) {
+func TestSpoolKeepsPagesOutOfMemory(t *testing.T) {
 	t.Parallel()
-	spooled := spooledCopy(t, sampleReport(3))
+	spooled := spooledCopy(t, sampleReport(3), 1)
 	defer spooled.Close()
-	if len(spooled.Pages) != 3 {
-		t.Fatalf("%d pages spooled, want 3", len(spooled.Pages))
+	if len(spooled.Pages) != 0 || len(spooled.Findings) != 0 || spooled.NumPages() != 3 || spooled.NumFindings() != 1 {
+		t.Fatalf("%d pages and %d findings in memory, %d and %d in all; want none, and 3 and 1",
+			len(spooled.Pages), len(spooled.Findings), spooled.NumPages(), spooled.NumFindings())
 	}
-	for _, p := range spooled.Pages {
+	n := 0
+	if err := spooled.EachPage(func(p *Page) error {
 		if p.Resources != nil {
-			t.Fatalf("resources kept in memory: %+v", p.Resources)
+			t.Errorf("a spooled page comes back with its resources: %+v", p.Resources)
 		}
+		n++
+		return nil
+	}); err != nil || n != 3 {
+		t.Fatalf("EachPage: %d pages, %v", n, err)
 	}
 }
 

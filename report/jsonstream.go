@@ -154,6 +154,33 @@ func (s *jsonStream) array(n int, indent string, elem func(i int, indent string)
 	return nil
 }
 
+// items writes a JSON array whose elements each produces: each calls item once per element,
+// with a function that writes it at the indentation it is given.
+func (s *jsonStream) items(indent string, each func(item func(write func(indent string) error) error) error) error {
+	inner := indent + "  "
+	n := 0
+	err := each(func(write func(string) error) error {
+		if n == 0 {
+			s.w.WriteByte('[')
+		} else {
+			s.w.WriteByte(',')
+		}
+		n++
+		s.newline(inner)
+		return write(inner)
+	})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		s.w.WriteString("[]")
+		return nil
+	}
+	s.newline(indent)
+	s.w.WriteByte(']')
+	return nil
+}
+
 // newline starts a line indented by indent.
 func (s *jsonStream) newline(indent string) {
 	s.w.WriteByte('\n')

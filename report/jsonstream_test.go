@@ -8,6 +8,7 @@ import (
 	"github.com/padlock-scan/padlock/crawler"
 	"github.com/padlock-scan/padlock/rules"
 	"reflect"
+	"sort"
 )
 
 // streamCases are pages and findings with every optional field set and unset, and strings that
@@ -39,8 +40,9 @@ func streamCases() ([]Page, []Finding) {
 	return pages, findings
 }
 
-// checkStreamed writes r with writeJSON, held in memory and spooled, and wants the bytes of
-// encoding r whole.
+// checkStreamed writes r with writeJSON, held in memory and spooled (with runs on disk and
+// without), and wants the bytes of encoding r whole. A spooled report holds its pages and
+// findings in report order (as Finish sorts them) and always writes them as arrays.
 func checkStreamed(t *testing.T, r *Report) {
 	t.Helper()
 	var want bytes.Buffer
@@ -54,34 +56,44 @@ func checkStreamed(t *testing.T, r *Report) {
 	if got.String() != want.String() {
 		t.Fatalf("streamed JSON differs:\n%s\nwant:\n%s", got.String(), want.String())
 	}
-	spooled := spooledCopy(t, r)
-	defer spooled.Close()
-	got.Reset()
-	if err := writeJSON(&got, spooled); err != nil {
+	sorted := *r
+	sorted.Pages = append([]Page{}, r.Pages...)
+	sort.SliceStable(sorted.Pages, func(i, j int) bool { return sorted.Pages[i].URL < sorted.Pages[j].URL })
+	sorted.Findings = append([]Finding{}, r.Findings...)
+	SortFindings(sorted.Findings)
+	want.Reset()
+	if err := encodeIndented(&want, &sorted, ""); err != nil {
 		t.Fatal(err)
 	}
-	if got.String() != want.String() {
-		t.Fatalf("spooled JSON differs:\n%s\nwant:\n%s", got.String(), want.String())
+	for _, limit := range []int{1, DefaultSpillBytes} {
+		spooled := spooledCopy(t, r, limit)
+		got.Reset()
+		if err := writeJSON(&got, spooled); err != nil {
+			t.Fatal(err)
+		}
+		spooled.Close()
+		if got.String() != want.String() {
+			t.Fatalf("spooled JSON (spill at %d bytes) differs:\n%s\nwant:\n%s", limit, got.String(), want.String())
+		}
 	}
 }
 
-// spooledCopy is r with its pages added through a spool; the caller closes it.
-func spooledCopy(t *testing.T, r *Report) *Report {
+// spooledCopy is r with its pages and findings added through a spool that writes a run out
+// once limit bytes are in memory; the caller closes it.
+func spooledCopy(t *testing.T, r *Report, limit int) *Report {
 	t.Helper()
-	s, err := NewSpool()
-	if err != nil {
-		t.Fatal(err)
-	}
 	spooled := *r
-	spooled.Pages = nil
-	spooled.UseSpool(s)
+	spooled.Pages, spooled.Findings = nil, nil
+	spooled.UseSpool(NewSpoolSize(limit))
 	for _, p := range r.Pages {
 		if err := spooled.AddPage(p); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if r.Pages != nil && spooled.Pages == nil {
-		spooled.Pages = []Page{}
+	for _, f := range r.Findings {
+		if err := spooled.AddFinding(f); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return &spooled
 }
@@ -93,7 +105,7 @@ func TestWriteJSONMatchesEncodingWhole(t *testing.T) {
 		name string
 		r    Report
 	}{
-		{"zero", Report{}},
+		{"zero", Report{Pages: []Page{}, Findings: []Finding{}}},
 		{"empty arrays", Report{Version: Version, Pages: []Page{}, Findings: []Finding{}}},
 		{"pages and findings", Report{Version: Version, Pages: pages, Findings: findings, Warnings: []string{"w"},
 			Config: &Settings{FailOn: "never", RulesDisabled: []string{"x"}}, Interrupted: true, Fixed: findings[:1]}},
@@ -128,11 +140,7 @@ func TestAddCrawledPageMatchesEncodingWhole(t *testing.T) {
 	for _, spool := range []bool{false, true} {
 		r := &Report{Version: Version, Findings: []Finding{}}
 		if spool {
-			s, err := NewSpool()
-			if err != nil {
-				t.Fatal(err)
-			}
-			r.UseSpool(s)
+			r.UseSpool(NewSpoolSize(1))
 		}
 		if err := r.AddCrawledPage(meta, crs); err != nil {
 			t.Fatal(err)

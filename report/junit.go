@@ -20,6 +20,10 @@ type JUnitWriter struct {
 
 // Write implements Writer.
 func (j JUnitWriter) Write(w io.Writer, r *Report) error {
+	r, err := r.inMemory()
+	if err != nil {
+		return err
+	}
 	threshold := j.FailOn
 	// Two passes over the suites: the first only counts (the root element carries the totals),
 	// the second writes each suite as it is built, so a 10,000-page report never holds its
@@ -49,7 +53,7 @@ func (j JUnitWriter) Write(w io.Writer, r *Report) error {
 	if err := enc.Flush(); err != nil {
 		return err
 	}
-	_, err := io.WriteString(w, "\n")
+	_, err = io.WriteString(w, "\n")
 	return err
 }
 

@@ -29,6 +29,10 @@ const markdownCell = 300
 
 // Write writes r's job summary.
 func (mw MarkdownWriter) Write(w io.Writer, r *Report) error {
+	r, err := r.inMemory()
+	if err != nil {
+		return err
+	}
 	bw := bufio.NewWriter(w)
 	compared := len(r.Fixed) > 0 || slices.ContainsFunc(r.Findings, func(f Finding) bool { return f.Baseline != BaselineNone })
 	type counts struct{ all, fresh, known, suppressed int }

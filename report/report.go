@@ -51,7 +51,7 @@ type Report struct {
 	// Config records the settings that shape results, so a saved report explains itself.
 	Config *Settings `json:"config,omitempty"`
 
-	spool *Spool // where AddPage put the pages' resources, if anywhere
+	spool *Spool // where AddPage and AddFinding put pages and findings, if anywhere
 }
 
 // Tool names the program that wrote the report.
@@ -133,8 +133,10 @@ type Page struct {
 	Resources   []Resource `json:"resources"`
 	Payment     bool       `json:"payment,omitempty"`
 	// Rendered says render mode loaded the page in the browser too.
-	Rendered bool      `json:"rendered,omitempty"`
-	spooled  *spoolRef // Resources are in the report's spool
+	Rendered bool `json:"rendered,omitempty"`
+	// spooledResources is how many resources a page read from the spool had (it comes back
+	// without them): see ResourceCount.
+	spooledResources int
 
 	// PaymentSignals says why the page counts as a payment page.
 	PaymentSignals []string `json:"payment_signals,omitempty"`
@@ -143,6 +145,10 @@ type Page struct {
 	// 11.6.1 asks to detect changes to them), by canonical name; absent headers are left out.
 	SecurityHeaders map[string]string `json:"security_headers,omitempty"`
 }
+
+// ResourceCount is how many resources the page has, also when it came from a spool without
+// them.
+func (p *Page) ResourceCount() int { return max(len(p.Resources), p.spooledResources) }
 
 // securityHeaderNames are the response headers recorded for payment pages.
 var securityHeaderNames = []string{
@@ -386,38 +392,39 @@ func (r *Report) Finish() {
 }
 
 // Recount derives the fix list and the counts from the findings and errors (Finish does it;
-// call it again after marking findings suppressed).
+// call it again after marking findings suppressed). A spooled report's findings are read in
+// one pass; a read error is kept for the writers to return (Err).
 func (r *Report) Recount() {
-	r.Fixes = buildFixes(r.Findings)
-	r.Stats.Findings = len(r.Findings)
+	r.Stats.Findings = r.NumFindings()
 	r.Stats.Errors = len(r.Errors)
 	r.Stats.BySeverity = map[string]int{"error": 0, "warning": 0, "info": 0}
 	r.Stats.ByRule = map[string]int{}
-	for _, f := range r.Findings {
+	fb := newFixBuilder()
+	err := r.EachFinding(func(f *Finding) error {
 		r.Stats.BySeverity[f.Severity.String()]++
 		r.Stats.ByRule[f.Rule]++
+		fb.add(f)
+		return nil
+	})
+	r.Fixes = fb.list()
+	if err != nil && r.spool != nil && r.spool.err == nil {
+		r.spool.err = err
 	}
+}
+
+// Err is the first error of the report's spool (a temporary file that could not be written or
+// read back), nil when there is none or no spool.
+func (r *Report) Err() error {
+	if r.spool == nil {
+		return nil
+	}
+	return r.spool.err
 }
 
 // SortFindings orders findings by page, then line, then rule (SPEC.md), then resource URL,
 // element and message.
 func SortFindings(fs []Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		switch {
-		case a.Page != b.Page:
-			return a.Page < b.Page
-		case a.Line != b.Line:
-			return a.Line < b.Line
-		case a.Rule != b.Rule:
-			return a.Rule < b.Rule
-		case a.URL != b.URL:
-			return a.URL < b.URL
-		case a.Element != b.Element:
-			return a.Element < b.Element
-		}
-		return a.Message < b.Message
-	})
+	sort.SliceStable(fs, func(i, j int) bool { return findingLess(&fs[i], &fs[j]) })
 }
 
 // Writer renders a report in one format.

@@ -141,6 +141,10 @@ type (
 // originalUriBaseIds: an absolute https: artifact URI makes GitHub reject the whole upload
 // (github/codeql-action#754).
 func writeSARIF(w io.Writer, r *Report) error {
+	r, err := r.inMemory()
+	if err != nil {
+		return err
+	}
 	findings := sortedFindings(r.Findings)
 	infos := allRules(findings)
 	index := make(map[string]int, len(infos))
@@ -191,7 +195,7 @@ func writeSARIF(w io.Writer, r *Report) error {
 	// The results, the bulk of the log, are written one at a time, so the log is never held
 	// whole in memory.
 	st := newJSONStream(w)
-	err := st.object(sarifLog{Schema: sarifSchemaURI, Version: sarifVersion}, "", map[string]func(string) error{
+	err = st.object(sarifLog{Schema: sarifSchemaURI, Version: sarifVersion}, "", map[string]func(string) error{
 		"runs": func(indent string) error {
 			return st.array(1, indent, func(_ int, indent string) error {
 				return st.object(&run, indent, map[string]func(string) error{

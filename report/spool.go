@@ -1,129 +1,97 @@
 package report
 
 import (
-	"bufio"
 	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
-	"sync"
+	"unsafe"
 
 	"github.com/padlock-scan/padlock/crawler"
+	"github.com/padlock-scan/padlock/rules"
 )
 
-// Spool keeps the pages' resource lists in an unlinked temporary file instead of memory: on a
-// 10,000-page crawl they are most of the report (about 40 references a page), and only the JSON
-// writer needs them. Each page is stored as the exact bytes the JSON report will hold, so
-// writing the report copies them instead of decoding and encoding again. Memory then grows
-// with pages, not with references.
+// Spool keeps the parts of a report that grow with the site out of memory as the crawl goes:
+// the pages (each stored as the exact bytes the JSON report will hold, resources included, so
+// writing the report copies them) and the findings. Each is an external merge sort (sorter):
+// records wait in memory up to a threshold, then go to one unlinked temporary file as sorted
+// runs, and every pass over them (each writer, the counts, the gate) merges the runs in report
+// order. Memory then stays flat however many pages the site has.
 type Spool struct {
-	mu  sync.Mutex
-	f   *os.File
-	w   *bufio.Writer // appends to f; flushed before the first read
-	off int64
+	file     spoolFile
+	pages    *sorter[pageRec]
+	findings *sorter[Finding]
+	err      error // the first error of a pass that could not return it (Recount)
+
 	out bytes.Buffer // reused between pages
 	js  *jsonStream  // writes into out
 	rs  []Resource   // reused between pages: a crawled page's resources in report form
 }
 
-// spoolRef locates one page's resources in the spool.
-type spoolRef struct {
-	s   *Spool
-	off int64
-	n   int
+// pageRec is a spooled page: its URL (the sort key), its error (for the gate, without decoding
+// the rest), the page without resources as JSON, and the page as the JSON report writes it.
+type pageRec struct {
+	url, err  string
+	resources int
+	meta      []byte
+	raw       []byte
 }
 
-// NewSpool creates the spool file in the system's temporary folder. The file is removed at once
-// (it lives while open), so nothing is left behind even if padlock is killed.
-func NewSpool() (*Spool, error) {
-	f, err := os.CreateTemp("", "padlock-spool-*")
-	if err != nil {
-		return nil, fmt.Errorf("resource spool: %w", err)
-	}
-	_ = os.Remove(f.Name()) // best effort: where an open file cannot be removed, Close removes it
-	s := &Spool{f: f, w: bufio.NewWriterSize(f, 256<<10)}
+// NewSpool returns a spool that keeps DefaultSpillBytes of each kind of record in memory.
+func NewSpool() (*Spool, error) { return NewSpoolSize(DefaultSpillBytes), nil }
+
+// NewSpoolSize returns a spool that writes a run out once limit bytes of one kind of record
+// are in memory (tests use a tiny one to spill at once). The file is made at the first run.
+func NewSpoolSize(limit int) *Spool {
+	s := &Spool{}
+	s.pages = newSorter(&s.file, limit, func(a, b *pageRec) bool { return a.url < b.url }, pageCodec)
+	s.findings = newSorter(&s.file, limit, findingLess, findingCodec)
 	s.js = newJSONStreamTo(&s.out)
-	return s, nil
+	return s
 }
 
-// put stores a page as it appears in the JSON report and returns where it is.
-func (s *Spool) put(p *Page) (*spoolRef, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.putLocked(p)
+// Close closes and removes the spool file.
+func (s *Spool) Close() error { return s.file.close() }
+
+// putPage stores p (with its resources) as it appears in the JSON report.
+func (s *Spool) putPage(p *Page) error {
+	res := p.Resources
+	p.Resources = nil
+	meta, err := json.Marshal(p)
+	p.Resources = res
+	if err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	s.out.Reset()
+	if err := s.js.page(p, pageIndent); err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	return s.pages.add(pageRec{url: p.URL, err: p.Error, resources: len(res), meta: meta, raw: bytes.Clone(s.out.Bytes())})
 }
 
-// putCrawled is put for a page whose resources are the crawler's, converted into a reused slice
-// rather than new report values.
-func (s *Spool) putCrawled(p *Page, rs []crawler.Resource) (*spoolRef, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// putCrawled is putPage for a page whose resources are the crawler's, converted into a reused
+// slice rather than new report values.
+func (s *Spool) putCrawled(p *Page, rs []crawler.Resource) error {
+	if s.rs == nil {
+		s.rs = []Resource{} // none is an empty list, as converting them gives
+	}
 	s.rs = s.rs[:0]
 	for i := range rs {
 		s.rs = append(s.rs, fromResource(&rs[i]))
 	}
 	p.Resources = s.rs
-	ref, err := s.putLocked(p)
+	err := s.putPage(p)
 	p.Resources = nil
 	clear(s.rs) // keep no crawled strings alive
-	return ref, err
-}
-
-func (s *Spool) putLocked(p *Page) (*spoolRef, error) {
-	s.out.Reset()
-	if err := s.js.page(p, pageIndent); err != nil {
-		return nil, fmt.Errorf("resource spool: %w", err)
-	}
-	b := s.out.Bytes()
-	if _, err := s.w.Write(b); err != nil {
-		return nil, fmt.Errorf("resource spool: %w", err)
-	}
-	ref := &spoolRef{s: s, off: s.off, n: len(b)}
-	s.off += int64(len(b))
-	return ref, nil
-}
-
-// read returns the page's JSON as stored, in buf's memory (valid until buf is used again).
-func (r *spoolRef) read(buf *bytes.Buffer) ([]byte, error) {
-	if err := r.s.flush(); err != nil {
-		return nil, err
-	}
-	buf.Reset()
-	buf.Grow(r.n)
-	b := buf.AvailableBuffer()[:r.n]
-	if _, err := r.s.f.ReadAt(b, r.off); err != nil {
-		return nil, fmt.Errorf("resource spool: %w", err)
-	}
-	return b, nil
-}
-
-// flush writes out what put has buffered, so reads see it.
-func (s *Spool) flush() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.w.Flush(); err != nil {
-		return fmt.Errorf("resource spool: %w", err)
-	}
-	return nil
-}
-
-// Close closes and removes the spool file.
-func (s *Spool) Close() error {
-	name := s.f.Name()
-	err := s.f.Close()
-	_ = os.Remove(name)
 	return err
 }
 
-// AddPage appends a complete page to the report (later changes to it do not reach the JSON when
-// a spool is in use). With a spool (UseSpool), the page goes to the spool as the JSON report
-// will hold it and Page.Resources stays nil in memory: only the JSON writer needs them.
+// AddPage appends a complete page to the report. With a spool (UseSpool) the page goes to the
+// spool and Pages stays empty: EachPage and the writers read it from there.
 func (r *Report) AddPage(p Page) error {
-	if r.spool != nil && len(p.Resources) > 0 {
-		ref, err := r.spool.put(&p)
-		if err != nil {
-			return err
-		}
-		p.Resources, p.spooled = nil, ref
+	if r.spool != nil {
+		return r.spool.putPage(&p)
 	}
 	r.Pages = append(r.Pages, p)
 	return nil
@@ -133,26 +101,30 @@ func (r *Report) AddPage(p Page) error {
 // written straight from rs, never copied into report values; without, they are converted.
 // p's own Resources are ignored.
 func (r *Report) AddCrawledPage(p Page, rs []crawler.Resource) error {
-	if r.spool == nil || len(rs) == 0 {
-		p.Resources = make([]Resource, len(rs))
-		for i := range rs {
-			p.Resources[i] = fromResource(&rs[i])
-		}
-		return r.AddPage(p)
+	if r.spool != nil {
+		return r.spool.putCrawled(&p, rs)
 	}
-	ref, err := r.spool.putCrawled(&p, rs)
-	if err != nil {
-		return err
+	p.Resources = make([]Resource, len(rs))
+	for i := range rs {
+		p.Resources[i] = fromResource(&rs[i])
 	}
-	p.Resources, p.spooled = nil, ref
 	r.Pages = append(r.Pages, p)
 	return nil
 }
 
-// UseSpool makes AddPage keep resources in s. Close releases it.
+// AddFinding appends a finding: to the spool when there is one, to Findings otherwise.
+func (r *Report) AddFinding(f Finding) error {
+	if r.spool != nil {
+		return r.spool.findings.add(f)
+	}
+	r.Findings = append(r.Findings, f)
+	return nil
+}
+
+// UseSpool makes the report keep its pages and findings in s from now on. Close releases it.
 func (r *Report) UseSpool(s *Spool) { r.spool = s }
 
-// Close releases the report's spool, if any. The report's pages lose their resources.
+// Close releases the report's spool, if any. The spooled pages and findings are gone.
 func (r *Report) Close() error {
 	if r.spool == nil {
 		return nil
@@ -160,4 +132,263 @@ func (r *Report) Close() error {
 	err := r.spool.Close()
 	r.spool = nil
 	return err
+}
+
+// NumPages is the number of pages, in memory or spooled.
+func (r *Report) NumPages() int {
+	if r.spool != nil {
+		return r.spool.pages.len() + len(r.Pages)
+	}
+	return len(r.Pages)
+}
+
+// NumFindings is the number of findings, in memory or spooled.
+func (r *Report) NumFindings() int {
+	if r.spool != nil {
+		return r.spool.findings.len() + len(r.Findings)
+	}
+	return len(r.Findings)
+}
+
+// EachPage calls fn with every page in report order (by URL, once Finish has run), spooled or
+// in memory. A spooled page comes without its resources; changes fn makes are not kept.
+func (r *Report) EachPage(fn func(*Page) error) error {
+	for i := range r.Pages {
+		if err := fn(&r.Pages[i]); err != nil {
+			return err
+		}
+	}
+	if r.spool == nil {
+		return nil
+	}
+	return r.spool.pages.each(func(rec *pageRec) error {
+		var p Page
+		if err := json.Unmarshal(rec.meta, &p); err != nil {
+			return fmt.Errorf("spool: %w", err)
+		}
+		p.spooledResources = rec.resources
+		return fn(&p)
+	})
+}
+
+// EachFinding calls fn with every finding in report order (SortFindings' order, once Finish has
+// run), spooled or in memory. Changes fn makes are not kept: see UpdateFindings.
+func (r *Report) EachFinding(fn func(*Finding) error) error {
+	for i := range r.Findings {
+		if err := fn(&r.Findings[i]); err != nil {
+			return err
+		}
+	}
+	if r.spool == nil {
+		return nil
+	}
+	return r.spool.findings.each(fn)
+}
+
+// UpdateFindings calls fn with every finding, in order, and keeps what it changes (a spooled
+// report's findings are written again, as one run).
+func (r *Report) UpdateFindings(fn func(*Finding)) error {
+	for i := range r.Findings {
+		fn(&r.Findings[i])
+	}
+	if r.spool == nil || r.spool.findings.len() == 0 {
+		return nil
+	}
+	old := r.spool.findings
+	s := newSorter(&r.spool.file, old.limit, findingLess, findingCodec)
+	err := old.each(func(f *Finding) error {
+		fn(f)
+		return s.add(*f)
+	})
+	if err != nil {
+		return err
+	}
+	r.spool.findings = s
+	return nil
+}
+
+// eachPageJSON calls fn with every spooled page as the JSON report writes it.
+func (s *Spool) eachPageJSON(fn func([]byte) error) error {
+	return s.pages.each(func(rec *pageRec) error { return fn(rec.raw) })
+}
+
+var pageCodec = codec[pageRec]{
+	enc: func(dst []byte, v *pageRec) []byte {
+		dst = appendString(dst, v.url)
+		dst = appendString(dst, v.err)
+		dst = binary.AppendUvarint(dst, uint64(v.resources))
+		dst = appendBytes(dst, v.meta)
+		return appendBytes(dst, v.raw)
+	},
+	dec: func(b []byte, v *pageRec) error {
+		d := decoder{b: b}
+		v.url, v.err = d.str(), d.str()
+		v.resources = int(d.uvarint())
+		v.meta, v.raw = d.bytes(), d.bytes()
+		return d.done()
+	},
+	size: func(v *pageRec) int {
+		return int(unsafe.Sizeof(*v)) + len(v.url) + len(v.err) + len(v.meta) + len(v.raw)
+	},
+}
+
+// findingLess is SortFindings' order.
+func findingLess(a, b *Finding) bool {
+	switch {
+	case a.Page != b.Page:
+		return a.Page < b.Page
+	case a.Line != b.Line:
+		return a.Line < b.Line
+	case a.Rule != b.Rule:
+		return a.Rule < b.Rule
+	case a.URL != b.URL:
+		return a.URL < b.URL
+	case a.Element != b.Element:
+		return a.Element < b.Element
+	}
+	return a.Message < b.Message
+}
+
+// findingCodec writes every field of Finding (TestFindingCodecRoundTrip fills each by
+// reflection, so a new field cannot be left out).
+var findingCodec = codec[Finding]{
+	enc: func(dst []byte, f *Finding) []byte {
+		for _, s := range [...]string{f.Rule, f.Page, f.URL, f.Element, f.Attribute, f.Source, f.Message,
+			f.Stylesheet, f.Mitigation, f.Initiator, f.Observed, string(f.Baseline)} {
+			dst = appendString(dst, s)
+		}
+		dst = binary.AppendVarint(dst, int64(f.Severity))
+		dst = binary.AppendVarint(dst, int64(f.Line))
+		switch {
+		case f.HTTPSAvailable == nil:
+			dst = append(dst, 0)
+		case *f.HTTPSAvailable:
+			dst = append(dst, 2)
+		default:
+			dst = append(dst, 1)
+		}
+		if f.Suppressed == nil {
+			return append(dst, 0)
+		}
+		dst = append(dst, 1)
+		dst = appendString(dst, f.Suppressed.Reason)
+		dst = appendString(dst, f.Suppressed.Until)
+		return appendString(dst, f.Suppressed.Match)
+	},
+	dec: func(b []byte, f *Finding) error {
+		d := decoder{b: b}
+		for _, s := range [...]*string{&f.Rule, &f.Page, &f.URL, &f.Element, &f.Attribute, &f.Source, &f.Message,
+			&f.Stylesheet, &f.Mitigation, &f.Initiator, &f.Observed} {
+			*s = d.str()
+		}
+		f.Baseline = BaselineState(d.str())
+		f.Severity = rules.Severity(d.varint())
+		f.Line = int(d.varint())
+		switch d.byte() {
+		case 1:
+			no := false
+			f.HTTPSAvailable = &no
+		case 2:
+			yes := true
+			f.HTTPSAvailable = &yes
+		}
+		if d.byte() == 1 {
+			f.Suppressed = &Suppression{Reason: d.str(), Until: d.str(), Match: d.str()}
+		}
+		return d.done()
+	},
+	size: func(f *Finding) int {
+		n := int(unsafe.Sizeof(*f)) + len(f.Page) + len(f.URL) + len(f.Message) // the other strings are shared
+		if f.Suppressed != nil {
+			n += int(unsafe.Sizeof(*f.Suppressed)) + len(f.Suppressed.Reason)
+		}
+		return n
+	},
+}
+
+func appendString(dst []byte, s string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	return append(dst, s...)
+}
+
+func appendBytes(dst, b []byte) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(b)))
+	return append(dst, b...)
+}
+
+// decoder reads what the codecs append; the first problem sticks.
+type decoder struct {
+	b   []byte
+	err error
+}
+
+var errShortRecord = errors.New("record cut short")
+
+func (d *decoder) bytes() []byte {
+	n, k := binary.Uvarint(d.b)
+	if k <= 0 || uint64(len(d.b)-k) < n {
+		d.err, d.b = errShortRecord, nil
+		return nil
+	}
+	v := d.b[k : k+int(n) : k+int(n)]
+	d.b = d.b[k+int(n):]
+	return v
+}
+
+func (d *decoder) str() string { return string(d.bytes()) }
+
+func (d *decoder) varint() int64 {
+	v, k := binary.Varint(d.b)
+	if k <= 0 {
+		d.err, d.b = errShortRecord, nil
+		return 0
+	}
+	d.b = d.b[k:]
+	return v
+}
+
+func (d *decoder) uvarint() uint64 {
+	v, k := binary.Uvarint(d.b)
+	if k <= 0 {
+		d.err, d.b = errShortRecord, nil
+		return 0
+	}
+	d.b = d.b[k:]
+	return v
+}
+
+func (d *decoder) byte() byte {
+	if len(d.b) == 0 {
+		d.err = errShortRecord
+		return 0
+	}
+	c := d.b[0]
+	d.b = d.b[1:]
+	return c
+}
+
+func (d *decoder) done() error {
+	if d.err == nil && len(d.b) > 0 {
+		return errors.New("record longer than its fields")
+	}
+	return d.err
+}
+
+// inMemory is r with its spooled pages and findings read into Pages and Findings, for a writer
+// that needs them all at once.
+func (r *Report) inMemory() (*Report, error) {
+	if r.spool == nil {
+		return r, nil
+	}
+	c := *r
+	c.spool = nil
+	c.Pages = make([]Page, 0, r.NumPages())
+	if err := r.EachPage(func(p *Page) error { c.Pages = append(c.Pages, *p); return nil }); err != nil {
+		return nil, err
+	}
+	c.Findings = make([]Finding, 0, r.NumFindings())
+	if err := r.EachFinding(func(f *Finding) error { c.Findings = append(c.Findings, *f); return nil }); err != nil {
+		return nil, err
+	}
+	return &c, nil
 }

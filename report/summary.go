@@ -26,7 +26,7 @@ func WriteSummary(w io.Writer, r *Report, baseline bool) error {
 	}
 	type row struct{ total, suppressed, newer int }
 	rows, newer := map[key]*row{}, 0
-	for _, f := range r.Findings {
+	err := r.EachFinding(func(f *Finding) error {
 		k := key{f.Rule, f.Severity}
 		x := rows[k]
 		if x == nil {
@@ -41,6 +41,10 @@ func WriteSummary(w io.Writer, r *Report, baseline bool) error {
 			x.newer++
 			newer++
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if len(rows) > 0 {
 		head := fmt.Sprintf("  %-26s %-8s %7s %10s", "rule", "severity", "count", "suppressed")

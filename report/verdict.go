@@ -128,10 +128,9 @@ func PageFailures(r, baseline *Report, t FailOn, anyPage bool) []PageGateFailure
 		}
 	}
 	var out []PageGateFailure
-	for i := range r.Pages {
-		p := &r.Pages[i]
+	_ = r.EachPage(func(p *Page) error { // a spool read error surfaces in the writers (Err)
 		if p.Error == "" {
-			continue
+			return nil
 		}
 		why := ""
 		switch k := key(p.URL); {
@@ -142,9 +141,10 @@ func PageFailures(r, baseline *Report, t FailOn, anyPage bool) []PageGateFailure
 		case anyPage:
 			why = "page (--fail-on-crawl-errors)"
 		default:
-			continue
+			return nil
 		}
 		out = append(out, PageGateFailure{URL: p.URL, Error: p.Error, Why: why})
-	}
+		return nil
+	})
 	return out
 }

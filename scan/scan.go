@@ -31,12 +31,17 @@ type Options struct {
 	Progress func(Progress)
 	// Render loads pages in headless Chromium too (render mode); its zero value renders none.
 	Render RenderOptions
-	// Spool keeps the pages' resource lists on disk rather than in memory (see report.Spool);
-	// the caller closes the report when done with it.
+	// Spool keeps the pages and findings on disk rather than in memory as the crawl goes, so
+	// memory stays flat however large the site (see report.Spool); the caller closes the report
+	// when done with it. Render mode keeps them in memory (it marks pages and findings after
+	// the crawl).
 	Spool bool
 	// Inventory is the script inventory the payment pages' scripts are checked against (nil:
 	// none); its verdicts go to the rules as facts and to the report's inventory view.
 	Inventory *scriptinv.Inventory
+	// SpillBytes is how much of each kind of record the spool keeps in memory before writing a
+	// sorted run out; 0 means report.DefaultSpillBytes (tests set a tiny one).
+	SpillBytes int
 }
 
 // Progress is a snapshot of a running audit.
@@ -65,12 +70,17 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		Config:    opt.Settings,
 	}
 	var findings atomic.Int64
-	// Findings repeat across pages (a shared stylesheet's http font on every page): the same
-	// message, element and stylesheet strings are kept once.
+	var spoolErr error
+	// Findings repeat across pages (a shared stylesheet's http font on every page): in memory,
+	// the same message, element and stylesheet strings are kept once (a spool writes them out).
 	strs := interner{}
 	addFinding := func(rf report.Finding) {
-		rf.Message, rf.Element, rf.Attribute, rf.Stylesheet = strs.get(rf.Message), strs.get(rf.Element), strs.get(rf.Attribute), strs.get(rf.Stylesheet)
-		rep.Findings = append(rep.Findings, rf)
+		if !opt.Spool {
+			rf.Message, rf.Element, rf.Attribute, rf.Stylesheet = strs.get(rf.Message), strs.get(rf.Element), strs.get(rf.Attribute), strs.get(rf.Stylesheet)
+		}
+		if err := rep.AddFinding(rf); err != nil && spoolErr == nil {
+			spoolErr = err
+		}
 		findings.Add(1)
 	}
 	addFindings := func(fs []rules.Finding) {
@@ -87,7 +97,6 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 	}
 	inv := &inventory{cfg: &opt.Rules}
 	own := ownPages{}
-	var spoolErr error
 	cfg := opt.Crawl
 	checker := opt.Inventory.At(rep.StartedAt)
 	if checker != nil {
@@ -98,15 +107,8 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	if opt.Spool {
-		s, err := report.NewSpool()
-		if err != nil {
-			if rd != nil {
-				rd.wait()
-			}
-			return nil, err
-		}
-		rep.UseSpool(s)
+	if opt.Spool && rd == nil {
+		rep.UseSpool(report.NewSpoolSize(opt.SpillBytes))
 	}
 	visit := func(p *crawler.Page) {
 		rp := report.PageMeta(p)
@@ -131,7 +133,9 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 			rep.Errors = append(rep.Errors, report.Error{URL: p.FinalURL, Error: "page truncated at the size limit (--max-body); references after it were not seen", Kind: crawler.ErrorTooLarge})
 		}
 		if err := rep.AddCrawledPage(rp, p.Resources); err != nil {
-			spoolErr = err
+			if spoolErr == nil {
+				spoolErr = err
+			}
 		} else if rd != nil && rd.wants(p, rp.Payment) {
 			rd.submit(ctx, p, len(rep.Pages)-1, rp.Payment)
 		}
@@ -172,13 +176,16 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 	}
 	// Every record of pages[] (parsed, failed, or a redirect), so the two never disagree;
 	// --max-pages counts only the HTML pages parsed.
-	rep.Stats.Pages = len(rep.Pages)
+	rep.Stats.Pages = rep.NumPages()
 	rep.Stats.Requests = res.Requests
 	rep.Stats.NotCrawled = res.NotCrawled
 	rep.Stats.Skipped = res.Skipped
 	rep.Interrupted = res.Stopped
 	rep.FinishedAt = now().UTC().Truncate(time.Second)
 	rep.Finish()
+	if err == nil {
+		err = rep.Err()
+	}
 	return rep, err
 }
 

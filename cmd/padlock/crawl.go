@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,6 +30,11 @@ func crawlCommand(getenv func(string) string) *cli.Command {
 			opt, out, err := crawlOptions(c)
 			if err != nil {
 				return err
+			}
+			// How much of each kind of record the report keeps in memory before writing a sorted
+			// run to its temporary file: a knob for tests and measurements, not a setting.
+			if n, err := strconv.Atoi(getenv("PADLOCK_SPILL_BYTES")); err == nil && n > 0 {
+				opt.SpillBytes = n
 			}
 			if slices.Contains(out.formats, "markdown") {
 				// Under GitHub Actions the job summary is the Markdown report's place.
@@ -120,10 +126,21 @@ func runCrawl(ctx context.Context, opt scan.Options, out output, stdout, stderr 
 	for _, p := range pages {
 		fmt.Fprintf(stderr, "padlock: gate fails: %s %s did not load: %s\n", p.Why, p.URL, p.Error)
 	}
-	if len(pages) > 0 || slices.ContainsFunc(rep.Findings, func(f report.Finding) bool { return report.Fails(&f, out.failOn) }) {
+	if len(pages) > 0 || anyFails(rep, out.failOn) {
 		return &exitError{code: exitFindings}
 	}
 	return nil
+}
+
+// anyFails reports whether a finding of rep fails the gate.
+func anyFails(rep *report.Report, t report.FailOn) bool {
+	errFound := errors.New("found")
+	return rep.EachFinding(func(f *report.Finding) error {
+		if report.Fails(f, t) {
+			return errFound
+		}
+		return nil
+	}) != nil // a spool read error fails too: the findings could not all be checked
 }
 
 // startProblem says why the start URLs failed, from the report's errors.

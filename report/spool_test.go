@@ -1,0 +1,120 @@
+package report
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"reflect"
+	"slices"
+	"testing"
+)
+
+// Every field of Finding survives the spool: the test fills each by reflection, so a field added
+// to Finding and not to findingCodec fails here.
+func TestFindingCodecRoundTrip(t *testing.T) {
+	t.Parallel()
+	var f Finding
+	v := reflect.ValueOf(&f).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		fv := v.Field(i)
+		switch fv.Kind() {
+		case reflect.String:
+			fv.SetString(fmt.Sprintf("s%d \"é\"\x00", i))
+		case reflect.Int:
+			fv.SetInt(int64(-7 - i))
+		case reflect.Pointer:
+			fv.Set(reflect.New(fv.Type().Elem()))
+			el := fv.Elem()
+			if el.Kind() == reflect.Struct {
+				for j := 0; j < el.NumField(); j++ {
+					el.Field(j).SetString(fmt.Sprintf("p%d", j))
+				}
+			}
+		default:
+			t.Fatalf("field %s: kind %s not filled by the test", v.Type().Field(i).Name, fv.Kind())
+		}
+		if fv.IsZero() {
+			t.Fatalf("field %s left empty", v.Type().Field(i).Name)
+		}
+	}
+	yes := true
+	for _, in := range []Finding{f, {}, {HTTPSAvailable: &yes}} {
+		var out Finding
+		if err := findingCodec.dec(findingCodec.enc(nil, &in), &out); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(in, out) {
+			t.Errorf("round trip:\n got %+v\nwant %+v", out, in)
+		}
+	}
+}
+
+// The external sort gives the order of a stable in-memory sort whatever the spill threshold,
+// across many runs (past maxRuns, so runs are merged into one on the way), and may be read
+// again.
+func TestSorterMatchesStableSort(t *testing.T) {
+	t.Parallel()
+	type rec struct{ k, seq int }
+	c := codec[rec]{
+		enc:  func(dst []byte, v *rec) []byte { return fmt.Appendf(dst, "%d %d", v.k, v.seq) },
+		dec:  func(b []byte, v *rec) error { _, err := fmt.Sscanf(string(b), "%d %d", &v.k, &v.seq); return err },
+		size: func(*rec) int { return 16 },
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	var in []rec
+	for i := range 5000 {
+		in = append(in, rec{rng.IntN(300), i})
+	}
+	want := slices.Clone(in)
+	slices.SortStableFunc(want, func(a, b rec) int { return a.k - b.k })
+	for _, limit := range []int{16, 16 * 50, 1 << 30} {
+		var sf spoolFile
+		s := newSorter(&sf, limit, func(a, b *rec) bool { return a.k < b.k }, c)
+		for _, r := range in {
+			if err := s.add(r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for pass := range 2 {
+			var got []rec
+			if err := s.each(func(r *rec) error { got = append(got, *r); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("limit %d, pass %d: order differs from a stable sort (%d records, %d runs)", limit, pass, len(got), len(s.runs))
+			}
+		}
+		if limit == 16 && len(s.runs) > maxRuns {
+			t.Errorf("%d runs kept, want at most %d", len(s.runs), maxRuns)
+		}
+		if err := sf.close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// The spool file is removed as soon as it is made: nothing is left in the temporary folder
+// while it is in use, or after.
+func TestSpoolLeavesNoFile(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("TMPDIR", dir)
+	r := &Report{}
+	r.UseSpool(NewSpoolSize(1))
+	for i := range 100 {
+		if err := r.AddFinding(Finding{Rule: "r", Page: fmt.Sprint(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r.spool.file.f == nil {
+		t.Fatal("no run was written")
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Errorf("files in the temporary folder during the crawl: %v", ents)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Errorf("files left in the temporary folder: %v", ents)
+	}
+}

@@ -1,0 +1,317 @@
+package report
+
+import (
+	"bufio"
+	"container/heap"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+)
+
+// DefaultSpillBytes is how many bytes of records one sorter keeps in memory before it writes
+// them out as a sorted run (see sorter).
+const DefaultSpillBytes = 4 << 20
+
+// maxRuns is how many runs a sorter merges at once; past it, its runs are merged into one first
+// (each run being merged holds a read buffer).
+const maxRuns = 64
+
+// codec turns a record into bytes and back, and estimates what it costs in memory.
+type codec[T any] struct {
+	enc  func(dst []byte, v *T) []byte
+	dec  func(b []byte, v *T) error
+	size func(v *T) int
+}
+
+// sorter orders records that need not fit in memory: an external merge sort. Records are kept
+// in memory until they pass the spill threshold; then they are sorted and written to the
+// spool's file as one run, and the memory is reused. each merges the runs and what is still in
+// memory, in order; records that compare equal come out in the order they were added. With no
+// run written, nothing touches the disk, and the order is the same either way: a report that
+// spilled is byte for byte the one that did not.
+type sorter[T any] struct {
+	less  func(a, b *T) bool
+	codec codec[T]
+	limit int
+	file  *spoolFile
+
+	mem      []T
+	memBytes int
+	sorted   bool
+	runs     []run
+	n        int
+	buf      []byte
+}
+
+// run is a section of the spool file holding records in order, each a uvarint length and the
+// record's bytes.
+type run struct {
+	off, size int64
+	n         int
+}
+
+func newSorter[T any](file *spoolFile, limit int, less func(a, b *T) bool, c codec[T]) *sorter[T] {
+	if limit <= 0 {
+		limit = DefaultSpillBytes
+	}
+	return &sorter[T]{less: less, codec: c, limit: limit, file: file}
+}
+
+// len is the number of records added.
+func (s *sorter[T]) len() int { return s.n }
+
+// add keeps v, writing a run out when memory passes the threshold.
+func (s *sorter[T]) add(v T) error {
+	s.mem = append(s.mem, v)
+	s.sorted = false
+	s.n++
+	s.memBytes += s.codec.size(&v)
+	if s.memBytes >= s.limit {
+		return s.spill()
+	}
+	return nil
+}
+
+func (s *sorter[T]) sortMem() {
+	if !s.sorted {
+		sort.SliceStable(s.mem, func(i, j int) bool { return s.less(&s.mem[i], &s.mem[j]) })
+		s.sorted = true
+	}
+}
+
+// spill writes what is in memory out as a run.
+func (s *sorter[T]) spill() error {
+	if len(s.mem) == 0 {
+		return nil
+	}
+	s.sortMem()
+	w, err := s.file.begin()
+	if err != nil {
+		return err
+	}
+	for i := range s.mem {
+		if err := s.write(w, &s.mem[i]); err != nil {
+			return err
+		}
+	}
+	r, err := s.file.end(len(s.mem))
+	if err != nil {
+		return err
+	}
+	s.runs = append(s.runs, r)
+	clear(s.mem) // keep no strings alive
+	s.mem, s.memBytes = s.mem[:0], 0
+	if len(s.runs) > maxRuns {
+		return s.compact()
+	}
+	return nil
+}
+
+func (s *sorter[T]) write(w *bufio.Writer, v *T) error {
+	s.buf = s.codec.enc(s.buf[:0], v)
+	var n [binary.MaxVarintLen64]byte
+	if _, err := w.Write(n[:binary.PutUvarint(n[:], uint64(len(s.buf)))]); err != nil {
+		return err
+	}
+	_, err := w.Write(s.buf)
+	return err
+}
+
+// compact merges the runs into one.
+func (s *sorter[T]) compact() error {
+	runs := s.runs
+	s.runs = nil
+	w, err := s.file.begin()
+	if err != nil {
+		return err
+	}
+	n := 0
+	if err := s.merge(runs, nil, func(v *T) error { n++; return s.write(w, v) }); err != nil {
+		return err
+	}
+	r, err := s.file.end(n)
+	if err != nil {
+		return err
+	}
+	s.runs = []run{r}
+	return nil
+}
+
+// each calls fn with every record in order (fn may change the record it is given; the change
+// is not kept). It may be called again.
+func (s *sorter[T]) each(fn func(*T) error) error {
+	s.sortMem()
+	if len(s.runs) == 0 {
+		for i := range s.mem {
+			v := s.mem[i]
+			if err := fn(&v); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return s.merge(s.runs, s.mem, fn)
+}
+
+// merge calls fn with the records of runs and mem (sorted) in order: a k-way merge on a heap.
+func (s *sorter[T]) merge(runs []run, mem []T, fn func(*T) error) error {
+	if err := s.file.flush(); err != nil {
+		return err
+	}
+	h := &cursorHeap[T]{less: s.less}
+	for i, r := range runs {
+		c := &cursor[T]{idx: i, r: bufio.NewReaderSize(io.NewSectionReader(s.file.f, r.off, r.size), 32<<10), dec: s.codec.dec}
+		if ok, err := c.next(); err != nil {
+			return err
+		} else if ok {
+			h.cs = append(h.cs, c)
+		}
+	}
+	if len(mem) > 0 {
+		c := &cursor[T]{idx: len(runs), mem: mem}
+		c.next()
+		h.cs = append(h.cs, c)
+	}
+	heap.Init(h)
+	for len(h.cs) > 0 {
+		c := h.cs[0]
+		v := c.v
+		if err := fn(&v); err != nil {
+			return err
+		}
+		ok, err := c.next()
+		if err != nil {
+			return err
+		}
+		if ok {
+			heap.Fix(h, 0)
+		} else {
+			heap.Pop(h)
+		}
+	}
+	return nil
+}
+
+// cursor reads one run (or the records in memory) in order.
+type cursor[T any] struct {
+	idx int // the run's place: equal records come from the earlier run first
+	v   T
+	r   *bufio.Reader
+	dec func([]byte, *T) error
+	buf []byte
+	mem []T
+}
+
+func (c *cursor[T]) next() (bool, error) {
+	if c.r == nil {
+		if len(c.mem) == 0 {
+			return false, nil
+		}
+		c.v, c.mem = c.mem[0], c.mem[1:]
+		return true, nil
+	}
+	n, err := binary.ReadUvarint(c.r)
+	if errors.Is(err, io.EOF) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("spool: %w", err)
+	}
+	if uint64(cap(c.buf)) < n {
+		c.buf = make([]byte, n)
+	}
+	c.buf = c.buf[:n]
+	if _, err := io.ReadFull(c.r, c.buf); err != nil {
+		return false, fmt.Errorf("spool: %w", err)
+	}
+	var v T
+	if err := c.dec(c.buf, &v); err != nil {
+		return false, fmt.Errorf("spool: %w", err)
+	}
+	c.v = v
+	return true, nil
+}
+
+type cursorHeap[T any] struct {
+	cs   []*cursor[T]
+	less func(a, b *T) bool
+}
+
+func (h *cursorHeap[T]) Len() int { return len(h.cs) }
+func (h *cursorHeap[T]) Less(i, j int) bool {
+	a, b := h.cs[i], h.cs[j]
+	if h.less(&a.v, &b.v) {
+		return true
+	}
+	if h.less(&b.v, &a.v) {
+		return false
+	}
+	return a.idx < b.idx
+}
+func (h *cursorHeap[T]) Swap(i, j int) { h.cs[i], h.cs[j] = h.cs[j], h.cs[i] }
+func (h *cursorHeap[T]) Push(x any)    { h.cs = append(h.cs, x.(*cursor[T])) }
+func (h *cursorHeap[T]) Pop() any {
+	c := h.cs[len(h.cs)-1]
+	h.cs = h.cs[:len(h.cs)-1]
+	return c
+}
+
+// spoolFile is the one temporary file a spool's runs are appended to. It is removed as soon as
+// it is created (it lives while open), so nothing is left behind however padlock ends, Ctrl-C
+// and kill -9 included; where an open file cannot be removed, close removes it.
+type spoolFile struct {
+	f    *os.File
+	w    *bufio.Writer
+	off  int64 // where the file ends, buffered bytes included
+	from int64 // where the run being written began
+}
+
+func (sf *spoolFile) begin() (*bufio.Writer, error) {
+	if sf.f == nil {
+		f, err := os.CreateTemp("", "padlock-spool-*")
+		if err != nil {
+			return nil, fmt.Errorf("spool: %w", err)
+		}
+		_ = os.Remove(f.Name()) // best effort: where an open file cannot be removed, close removes it
+		sf.f = f
+		sf.w = bufio.NewWriterSize(f, 256<<10)
+	}
+	sf.from = sf.off
+	return sf.w, nil
+}
+
+func (sf *spoolFile) end(n int) (run, error) {
+	if err := sf.w.Flush(); err != nil {
+		return run{}, fmt.Errorf("spool: %w", err)
+	}
+	pos, err := sf.f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return run{}, fmt.Errorf("spool: %w", err)
+	}
+	sf.off = pos
+	return run{off: sf.from, size: pos - sf.from, n: n}, nil
+}
+
+func (sf *spoolFile) flush() error {
+	if sf.w == nil {
+		return nil
+	}
+	if err := sf.w.Flush(); err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	return nil
+}
+
+func (sf *spoolFile) close() error {
+	if sf.f == nil {
+		return nil
+	}
+	name := sf.f.Name()
+	err := sf.f.Close()
+	_ = os.Remove(name)
+	sf.f = nil
+	return err
+}

@@ -1,0 +1,125 @@
+package scan_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/padlock-scan/padlock/internal/sitetest"
+	"github.com/padlock-scan/padlock/report"
+	"github.com/padlock-scan/padlock/scan"
+)
+
+// TestSpilledReportMatchesGolden crawls the golden sites with a spool that writes every record
+// out as its own run (a one-byte threshold), so pages and findings come back through the
+// external merge: every format must be byte for byte what the crawl kept in memory writes,
+// and the JSON the golden file.
+func TestSpilledReportMatchesGolden(t *testing.T) {
+	t.Parallel()
+	for _, name := range goldenSites {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := sitetest.Start(t, filepath.Join(sitesDir, name))
+			write := func(spool bool) map[string][]byte {
+				opt := s.Options()
+				opt.Crawl.Concurrency = 1
+				opt.Now = func() time.Time { return sitetest.Clock }
+				opt.Spool, opt.SpillBytes = spool, 1
+				rep, err := scan.Run(context.Background(), opt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer rep.Close()
+				out := map[string][]byte{}
+				for _, f := range report.Formats() {
+					w, _ := report.New(f)
+					var b bytes.Buffer
+					if err := w.Write(&b, rep); err != nil {
+						t.Fatalf("%s: %v", f, err)
+					}
+					out[f] = b.Bytes()
+				}
+				return out
+			}
+			mem, spilled := write(false), write(true)
+			for f, want := range mem {
+				if !bytes.Equal(spilled[f], want) {
+					t.Errorf("%s written from the spilled report differs:\n%s", f, sitetest.LineDiff(string(want), string(spilled[f])))
+				}
+			}
+			got := sitetest.NormalizeReport(spilled["json"], s.TLSPort, "TLSPORT", s.HTTPPort, "HTTPPORT")
+			sitetest.Golden(t, filepath.Join("..", "testdata", "golden", name+".json"), got, false)
+		})
+	}
+}
+
+// An interrupted crawl whose pages and findings were already written out as runs still writes
+// its whole report: what was crawled, in order.
+func TestInterruptedSpilledCrawlWritesItsReport(t *testing.T) {
+	t.Parallel()
+	const links = 12
+	arrived := make(chan struct{}, links)
+	s := sitetest.StartHandler(t, func(s *sitetest.Site, w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		if r.URL.Path == "/" {
+			var b strings.Builder
+			b.WriteString("<!doctype html><title>home</title><img src=\"http://img.test/h.png\">\n")
+			for i := range links {
+				fmt.Fprintf(&b, "<a href=\"/p%d.html\">%d</a>\n", i, i)
+			}
+			w.Write([]byte(b.String()))
+			return
+		}
+		if r.URL.Path == fmt.Sprintf("/p%d.html", links-1) { // the last queued
+			arrived <- struct{}{}
+			<-r.Context().Done() // answers only when the crawl gives up on it
+			return
+		}
+		fmt.Fprintf(w, "<!doctype html><title>%s</title><img src=\"http://img.test%s.png\">", r.URL.Path, r.URL.Path)
+	})
+	opt := s.Options()
+	opt.Crawl.Concurrency = 1
+	opt.Spool, opt.SpillBytes = true, 1
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-arrived
+		cancel() // as Ctrl-C would, while the last page hangs
+	}()
+	rep, err := scan.Run(ctx, opt)
+	if !errors.Is(err, context.Canceled) || rep == nil {
+		t.Fatalf("scan.Run: %v, report %v; want context.Canceled and a report", err, rep != nil)
+	}
+	defer rep.Close()
+	if !rep.Interrupted || rep.Stats.Pages != links || rep.Stats.Findings < rep.Stats.Pages {
+		t.Fatalf("interrupted %v, %d pages, %d findings; want an interrupted report of %d pages, each with a finding", rep.Interrupted, rep.Stats.Pages, rep.Stats.Findings, links)
+	}
+	var b bytes.Buffer
+	w, _ := report.New("json")
+	if err := w.Write(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "r.json")
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	back, err := report.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Pages) != rep.Stats.Pages || len(back.Findings) != rep.Stats.Findings || !back.Interrupted {
+		t.Fatalf("read back %d pages and %d findings, want %d and %d", len(back.Pages), len(back.Findings), rep.Stats.Pages, rep.Stats.Findings)
+	}
+	for i := 1; i < len(back.Pages); i++ {
+		if back.Pages[i-1].URL > back.Pages[i].URL {
+			t.Errorf("pages out of order: %s before %s", back.Pages[i-1].URL, back.Pages[i].URL)
+		}
+	}
+}
