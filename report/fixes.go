@@ -41,37 +41,77 @@ func buildFixes(fs []Finding) []Fix {
 	return b.list()
 }
 
-// fixBuilder groups findings into fixes as they come.
+// fixable reports whether f goes into the fix list.
+func fixable(f *Finding) bool {
+	return fixRules()[f.Rule] && f.Suppressed == nil && f.URL != ""
+}
+
+// fixBuilder groups findings into fixes as they come, in memory.
 type fixBuilder struct {
 	by    map[string]*fixAcc
 	order []string
 }
 
-type fixAcc struct {
-	fix    Fix
-	pages  map[string]bool
-	sheets map[string]bool
-	avail  *bool
-}
-
 func newFixBuilder() *fixBuilder { return &fixBuilder{by: map[string]*fixAcc{}} }
 
 func (b *fixBuilder) add(f *Finding) {
-	if !fixRules()[f.Rule] || f.Suppressed != nil || f.URL == "" {
+	if !fixable(f) {
 		return
 	}
 	a := b.by[f.URL]
 	if a == nil {
-		a = &fixAcc{fix: Fix{URL: f.URL, Rule: f.Rule, Severity: f.Severity}, pages: map[string]bool{}, sheets: map[string]bool{}}
+		a = newFixAcc(f, false)
 		b.by[f.URL] = a
 		b.order = append(b.order, f.URL)
 	}
+	a.add(f)
+}
+
+// list returns the fixes, most severe and most widespread first.
+func (b *fixBuilder) list() []Fix {
+	out := make([]Fix, 0, len(b.order))
+	for _, u := range b.order {
+		out = append(out, b.by[u].done())
+	}
+	sort.SliceStable(out, func(i, j int) bool { return fixBefore(&out[i], &out[j]) })
+	return out
+}
+
+// fixAcc builds the fix of one URL from its findings, taken in report order.
+type fixAcc struct {
+	fix    Fix
+	pages  map[string]bool // the pages seen; nil when the findings come grouped by page
+	last   string          // the page of the last finding, when they come grouped
+	npages int
+	sheets map[string]bool
+	avail  *bool
+}
+
+// newFixAcc starts the fix of f's URL; grouped says the findings will come with each page's
+// together (a spool's merge), so no set of pages is kept.
+func newFixAcc(f *Finding, grouped bool) *fixAcc {
+	a := &fixAcc{fix: Fix{URL: f.URL, Rule: f.Rule, Severity: f.Severity}, sheets: map[string]bool{}}
+	if !grouped {
+		a.pages = map[string]bool{}
+	}
+	return a
+}
+
+func (a *fixAcc) add(f *Finding) {
 	if f.Severity > a.fix.Severity {
 		a.fix.Rule, a.fix.Severity = f.Rule, f.Severity
 	}
 	a.fix.Findings++
-	if !a.pages[f.Page] {
+	newPage := false
+	if a.pages != nil {
+		newPage = !a.pages[f.Page]
 		a.pages[f.Page] = true
+	} else {
+		newPage = a.npages == 0 || f.Page != a.last
+		a.last = f.Page
+	}
+	if newPage {
+		a.npages++
 		if len(a.fix.Examples) < maxFixExamples {
 			a.fix.Examples = append(a.fix.Examples, f.Page)
 		}
@@ -85,35 +125,31 @@ func (b *fixBuilder) add(f *Finding) {
 	}
 }
 
-// list returns the fixes, most severe and most widespread first.
-func (b *fixBuilder) list() []Fix {
-	out := make([]Fix, 0, len(b.order))
-	for _, u := range b.order {
-		a := b.by[u]
-		a.fix.Pages = len(a.pages)
-		switch {
-		case a.avail == nil:
-			a.fix.Action = "check"
-		case *a.avail:
-			a.fix.Action = "use-https"
-		default:
-			a.fix.Action = "self-host-or-remove"
-		}
-		a.fix.HTTPSURL = httpsTwin(u)
-		sort.Strings(a.fix.Stylesheets)
-		out = append(out, a.fix)
+// done returns the finished fix.
+func (a *fixAcc) done() Fix {
+	a.fix.Pages = a.npages
+	switch {
+	case a.avail == nil:
+		a.fix.Action = "check"
+	case *a.avail:
+		a.fix.Action = "use-https"
+	default:
+		a.fix.Action = "self-host-or-remove"
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Severity != b.Severity {
-			return a.Severity > b.Severity
-		}
-		if a.Pages != b.Pages {
-			return a.Pages > b.Pages
-		}
-		return a.URL < b.URL
-	})
-	return out
+	a.fix.HTTPSURL = httpsTwin(a.fix.URL)
+	sort.Strings(a.fix.Stylesheets)
+	return a.fix
+}
+
+// fixBefore is the fix list's order: most severe, then most widespread, then by URL.
+func fixBefore(a, b *Fix) bool {
+	if a.Severity != b.Severity {
+		return a.Severity > b.Severity
+	}
+	if a.Pages != b.Pages {
+		return a.Pages > b.Pages
+	}
+	return a.URL < b.URL
 }
 
 // httpsTwin is the URL browsers' upgrade would fetch: https, with port 80 dropped.

@@ -32,6 +32,26 @@ func writeJSON(w io.Writer, r *Report) error {
 				})
 			})
 		},
+		"fixes": func(indent string) error {
+			if r.Fixes == nil && r.spool == nil {
+				return s.value(r.Fixes, indent)
+			}
+			return s.items(indent, func(item func(func(string) error) error) error {
+				return r.EachFix(func(f *Fix) error {
+					return item(func(indent string) error { return s.value(f, indent) })
+				})
+			})
+		},
+		"scripts": func(indent string) error {
+			if r.Scripts == nil && r.spool == nil {
+				return s.value(r.Scripts, indent)
+			}
+			return s.items(indent, func(item func(func(string) error) error) error {
+				return r.EachScript(func(sc *Script) error {
+					return item(func(indent string) error { return s.value(sc, indent) })
+				})
+			})
+		},
 		"findings": func(indent string) error {
 			if r.Findings == nil && r.spool == nil {
 				return s.value(r.Findings, indent)

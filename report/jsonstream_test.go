@@ -42,7 +42,8 @@ func streamCases() ([]Page, []Finding) {
 
 // checkStreamed writes r with writeJSON, held in memory and spooled (with runs on disk and
 // without), and wants the bytes of encoding r whole. A spooled report holds its pages and
-// findings in report order (as Finish sorts them) and always writes them as arrays.
+// findings in report order (as Finish sorts them) and always writes them, the fix list and the
+// inventory as arrays.
 func checkStreamed(t *testing.T, r *Report) {
 	t.Helper()
 	var want bytes.Buffer
@@ -61,6 +62,8 @@ func checkStreamed(t *testing.T, r *Report) {
 	sort.SliceStable(sorted.Pages, func(i, j int) bool { return sorted.Pages[i].URL < sorted.Pages[j].URL })
 	sorted.Findings = append([]Finding{}, r.Findings...)
 	SortFindings(sorted.Findings)
+	sorted.Fixes = append([]Fix{}, r.Fixes...)
+	sorted.Scripts = append([]Script{}, r.Scripts...)
 	want.Reset()
 	if err := encodeIndented(&want, &sorted, ""); err != nil {
 		t.Fatal(err)
@@ -128,7 +131,7 @@ func TestAddCrawledPageMatchesEncodingWhole(t *testing.T) {
 			Stylesheet: "https://s.test/s.css", Fetch: &crawler.Fetch{Status: 200}},
 	}
 	meta := Page{URL: "https://s.test/", FinalURL: "https://s.test/", Status: 200, Title: "<T>"}
-	whole := &Report{Version: Version, Findings: []Finding{}}
+	whole := &Report{Version: Version, Findings: []Finding{}, Fixes: []Fix{}, Scripts: []Script{}}
 	p := meta
 	p.Resources = []Resource{fromResource(&crs[0]), fromResource(&crs[1])}
 	whole.Pages = []Page{p, meta}
@@ -138,7 +141,7 @@ func TestAddCrawledPageMatchesEncodingWhole(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, spool := range []bool{false, true} {
-		r := &Report{Version: Version, Findings: []Finding{}}
+		r := &Report{Version: Version, Findings: []Finding{}, Fixes: []Fix{}, Scripts: []Script{}}
 		if spool {
 			r.UseSpool(NewSpoolSize(1))
 		}

@@ -399,15 +399,25 @@ func (r *Report) Recount() {
 	r.Stats.Errors = len(r.Errors)
 	r.Stats.BySeverity = map[string]int{"error": 0, "warning": 0, "info": 0}
 	r.Stats.ByRule = map[string]int{}
-	fb := newFixBuilder()
+	if r.spool == nil {
+		for _, f := range r.Findings {
+			r.Stats.BySeverity[f.Severity.String()]++
+			r.Stats.ByRule[f.Rule]++
+		}
+		r.Fixes = buildFixes(r.Findings)
+		return
+	}
+	sf := newSpooledFixes(r.spool)
 	err := r.EachFinding(func(f *Finding) error {
 		r.Stats.BySeverity[f.Severity.String()]++
 		r.Stats.ByRule[f.Rule]++
-		fb.add(f)
-		return nil
+		return sf.add(f)
 	})
-	r.Fixes = fb.list()
-	if err != nil && r.spool != nil && r.spool.err == nil {
+	if err == nil {
+		err = sf.finish()
+	}
+	r.Fixes = nil
+	if err != nil && r.spool.err == nil {
 		r.spool.err = err
 	}
 }

@@ -20,8 +20,15 @@ import (
 // order. Memory then stays flat however many pages the site has.
 type Spool struct {
 	file     spoolFile
+	limit    int
 	pages    *sorter[pageRec]
 	findings *sorter[Finding]
+	// The script inventory and the fix list grow with the site too where scripts or insecure
+	// URLs differ from page to page (a tracker's ?pid= on every page): their sightings are
+	// sorted like the rest, and so are the finished lists.
+	uses    *sorter[scriptUse]
+	scripts *sorter[Script]
+	fixes   *sorter[Fix]
 	err      error // the first error of a pass that could not return it (Recount)
 
 	out bytes.Buffer // reused between pages
@@ -44,9 +51,10 @@ func NewSpool() (*Spool, error) { return NewSpoolSize(DefaultSpillBytes), nil }
 // NewSpoolSize returns a spool that writes a run out once limit bytes of one kind of record
 // are in memory (tests use a tiny one to spill at once). The file is made at the first run.
 func NewSpoolSize(limit int) *Spool {
-	s := &Spool{}
+	s := &Spool{limit: limit}
 	s.pages = newSorter(&s.file, limit, func(a, b *pageRec) bool { return a.url < b.url }, pageCodec)
 	s.findings = newSorter(&s.file, limit, findingLess, findingCodec)
+	s.uses = newSorter(&s.file, limit, scriptUseLess, scriptUseCodec)
 	s.js = newJSONStreamTo(&s.out)
 	return s
 }
@@ -390,5 +398,245 @@ func (r *Report) inMemory() (*Report, error) {
 	if err := r.EachFinding(func(f *Finding) error { c.Findings = append(c.Findings, *f); return nil }); err != nil {
 		return nil, err
 	}
+	c.Scripts = []Script{}
+	if err := r.EachScript(func(s *Script) error { c.Scripts = append(c.Scripts, *s); return nil }); err != nil {
+		return nil, err
+	}
+	c.Fixes = []Fix{}
+	if err := r.EachFix(func(f *Fix) error { c.Fixes = append(c.Fixes, *f); return nil }); err != nil {
+		return nil, err
+	}
 	return &c, nil
+}
+
+// scriptUse is one page's use of one script of the inventory, as the scan saw it.
+type scriptUse struct {
+	key     string // the scan's identity of the script (its URL as written, or kind and hash)
+	page    string
+	payment bool
+	s       Script // the entry as this page makes it
+}
+
+// scriptUseLess orders the uses as the inventory is listed (kind, URL, hash), each script's
+// together and by page.
+func scriptUseLess(a, b *scriptUse) bool {
+	switch {
+	case a.s.Kind != b.s.Kind:
+		return a.s.Kind < b.s.Kind
+	case a.s.URL != b.s.URL:
+		return a.s.URL < b.s.URL
+	case a.s.SHA256 != b.s.SHA256:
+		return a.s.SHA256 < b.s.SHA256
+	case a.key != b.key:
+		return a.key < b.key
+	}
+	return a.page < b.page
+}
+
+var scriptUseCodec = codec[scriptUse]{
+	enc: func(dst []byte, v *scriptUse) []byte {
+		dst = appendString(dst, v.key)
+		dst = appendString(dst, v.page)
+		if v.payment {
+			dst = append(dst, 1)
+		} else {
+			dst = append(dst, 0)
+		}
+		return jsonCodec[Script]().enc(dst, &v.s)
+	},
+	dec: func(b []byte, v *scriptUse) error {
+		d := decoder{b: b}
+		v.key, v.page, v.payment = d.str(), d.str(), d.byte() == 1
+		if d.err != nil {
+			return d.err
+		}
+		return jsonCodec[Script]().dec(d.b, &v.s)
+	},
+	size: func(v *scriptUse) int {
+		return int(unsafe.Sizeof(*v)) + len(v.key) + len(v.page) + len(v.s.URL) + len(v.s.SHA256) + len(v.s.Integrity)
+	},
+}
+
+// jsonCodec stores a record as its JSON (the records that are few next to pages and findings).
+func jsonCodec[T any]() codec[T] {
+	return codec[T]{
+		enc: func(dst []byte, v *T) []byte {
+			b, err := json.Marshal(v)
+			if err != nil {
+				panic(err) // report values always encode
+			}
+			return append(dst, b...)
+		},
+		dec:  func(b []byte, v *T) error { return json.Unmarshal(b, v) },
+		size: func(*T) int { return 256 },
+	}
+}
+
+// AddScriptUse records that page includes the inventory's script s, identified by key: with a
+// spool it goes there, to be listed by ListScripts; without, the caller keeps the inventory.
+func (r *Report) AddScriptUse(key string, s Script, page string, payment bool) error {
+	if r.spool == nil {
+		return errors.New("script uses are spooled only")
+	}
+	return r.spool.uses.add(scriptUse{key: key, page: page, payment: payment, s: s})
+}
+
+// ListScripts makes the script inventory from the uses AddScriptUse recorded, in the inventory's
+// order: each script with the number of pages that include it, the first maxPages of them by
+// URL, and every payment page; the entry itself as the first of those pages makes it.
+func (r *Report) ListScripts(maxPages int) error {
+	s := r.spool
+	if s == nil {
+		return nil
+	}
+	s.scripts = newSorter(&s.file, s.limit, scriptLess, jsonCodec[Script]())
+	var cur *Script
+	var key string
+	flush := func() error {
+		if cur == nil {
+			return nil
+		}
+		if cur.Pages == nil {
+			cur.Pages = []string{}
+		}
+		return s.scripts.add(*cur)
+	}
+	err := s.uses.each(func(u *scriptUse) error {
+		if cur == nil || u.key != key {
+			if err := flush(); err != nil {
+				return err
+			}
+			v := u.s
+			cur, key = &v, u.key
+		}
+		cur.PageCount++
+		if len(cur.Pages) < maxPages {
+			cur.Pages = append(cur.Pages, u.page)
+		}
+		if u.payment {
+			cur.PaymentPages = append(cur.PaymentPages, u.page)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	s.uses = newSorter(&s.file, s.limit, scriptUseLess, scriptUseCodec) // done with: drop
+	r.Scripts = nil
+	return nil
+}
+
+// scriptLess is the inventory's order.
+func scriptLess(a, b *Script) bool {
+	if a.Kind != b.Kind {
+		return a.Kind < b.Kind
+	}
+	if a.URL != b.URL {
+		return a.URL < b.URL
+	}
+	return a.SHA256 < b.SHA256
+}
+
+// EachScript calls fn with every entry of the script inventory, in order.
+func (r *Report) EachScript(fn func(*Script) error) error {
+	for i := range r.Scripts {
+		if err := fn(&r.Scripts[i]); err != nil {
+			return err
+		}
+	}
+	if r.spool == nil || r.spool.scripts == nil {
+		return nil
+	}
+	return r.spool.scripts.each(fn)
+}
+
+// EachFix calls fn with every entry of the fix list, in order.
+func (r *Report) EachFix(fn func(*Fix) error) error {
+	for i := range r.Fixes {
+		if err := fn(&r.Fixes[i]); err != nil {
+			return err
+		}
+	}
+	if r.spool == nil || r.spool.fixes == nil {
+		return nil
+	}
+	return r.spool.fixes.each(fn)
+}
+
+// fixUse is a finding that goes into the fix list, with its place in report order.
+type fixUse struct {
+	seq int
+	f   Finding
+}
+
+var fixUseCodec = codec[fixUse]{
+	enc: func(dst []byte, v *fixUse) []byte {
+		return findingCodec.enc(binary.AppendUvarint(dst, uint64(v.seq)), &v.f)
+	},
+	dec: func(b []byte, v *fixUse) error {
+		d := decoder{b: b}
+		v.seq = int(d.uvarint())
+		if d.err != nil {
+			return d.err
+		}
+		return findingCodec.dec(d.b, &v.f)
+	},
+	size: func(v *fixUse) int { return 8 + findingCodec.size(&v.f) },
+}
+
+// spooledFixes builds the fix list of a spooled report: the fixable findings are sorted by URL
+// (each URL's in report order), grouped, and the fixes sorted into the list's order; a pass
+// over the findings gives them to add.
+type spooledFixes struct {
+	s    *Spool
+	uses *sorter[fixUse]
+	seq  int
+}
+
+func newSpooledFixes(s *Spool) *spooledFixes {
+	return &spooledFixes{s: s, uses: newSorter(&s.file, s.limit, func(a, b *fixUse) bool {
+		if a.f.URL != b.f.URL {
+			return a.f.URL < b.f.URL
+		}
+		return a.seq < b.seq
+	}, fixUseCodec)}
+}
+
+func (sf *spooledFixes) add(f *Finding) error {
+	sf.seq++
+	if !fixable(f) {
+		return nil
+	}
+	return sf.uses.add(fixUse{seq: sf.seq, f: *f})
+}
+
+// finish makes the list and keeps it in the spool.
+func (sf *spooledFixes) finish() error {
+	fixes := newSorter(&sf.s.file, sf.s.limit, fixBefore, jsonCodec[Fix]())
+	var cur *fixAcc
+	err := sf.uses.each(func(u *fixUse) error {
+		if cur == nil || u.f.URL != cur.fix.URL {
+			if cur != nil {
+				if err := fixes.add(cur.done()); err != nil {
+					return err
+				}
+			}
+			cur = newFixAcc(&u.f, true)
+		}
+		cur.add(&u.f)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if cur != nil {
+		if err := fixes.add(cur.done()); err != nil {
+			return err
+		}
+	}
+	sf.s.fixes = fixes
+	return nil
 }

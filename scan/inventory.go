@@ -2,6 +2,7 @@ package scan
 
 import (
 	"net/url"
+	"slices"
 	"sort"
 
 	"github.com/padlock-scan/padlock/crawler"
@@ -9,15 +10,18 @@ import (
 	"github.com/padlock-scan/padlock/rules"
 )
 
-// maxListedPages bounds the pages listed per inventory entry; PageCount has the full number and
-// payment pages are always listed in full.
+// maxListedPages bounds the pages listed per inventory entry (the first by URL); PageCount has
+// the full number and payment pages are always listed in full.
 const maxListedPages = 20
 
 // inventory collects the scripts of every page as pages arrive, keeping one entry per external
-// URL or inline hash, so memory grows with distinct scripts, not with pages.
+// URL or inline hash, so memory grows with distinct scripts, not with pages; with uses set, each
+// page's use of a script goes there instead (the report spools them, for sites where scripts
+// differ from page to page), and the report lists the inventory.
 type inventory struct {
 	cfg     *rules.Config
 	entries map[string]*invEntry
+	uses    func(key string, s report.Script, page string, payment bool)
 }
 
 type invEntry struct {
@@ -98,6 +102,10 @@ func (inv *inventory) note(seen map[string]bool, key, page string, payment bool,
 		return
 	}
 	seen[key] = true
+	if inv.uses != nil {
+		inv.uses(key, mk(), page, payment)
+		return
+	}
 	e := inv.entries[key]
 	if e == nil {
 		e = &invEntry{s: mk()}
@@ -106,6 +114,8 @@ func (inv *inventory) note(seen map[string]bool, key, page string, payment bool,
 	e.s.PageCount++
 	if len(e.pages) < maxListedPages {
 		e.pages = append(e.pages, page)
+	} else if i := slices.Index(e.pages, slices.Max(e.pages)); page < e.pages[i] {
+		e.pages[i] = page // the first pages by URL, whatever order they came in
 	}
 	if payment {
 		e.payment = append(e.payment, page)

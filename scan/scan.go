@@ -109,6 +109,11 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 	}
 	if opt.Spool && rd == nil {
 		rep.UseSpool(report.NewSpoolSize(opt.SpillBytes))
+		inv.uses = func(key string, s report.Script, page string, payment bool) {
+			if err := rep.AddScriptUse(key, s, page, payment); err != nil && spoolErr == nil {
+				spoolErr = err
+			}
+		}
 	}
 	visit := func(p *crawler.Page) {
 		rp := report.PageMeta(p)
@@ -166,7 +171,13 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		rep.Origins = append(rep.Origins, fromOrigin(res.Origins[i]))
 		addFindings(rules.RunOrigin(selected, &res.Origins[i], &opt.Rules))
 	}
-	rep.Scripts = inv.list()
+	if inv.uses != nil {
+		if err := rep.ListScripts(maxListedPages); err != nil && spoolErr == nil {
+			spoolErr = err
+		}
+	} else {
+		rep.Scripts = inv.list()
+	}
 	unreachable := unreachableOrigins(rep.Errors)
 	for _, e := range res.Errors {
 		if e.Kind == crawler.ErrorRobots && unreachable[originOf(e.URL)] {

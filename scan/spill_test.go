@@ -3,11 +3,13 @@ package scan_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -121,5 +123,72 @@ func TestInterruptedSpilledCrawlWritesItsReport(t *testing.T) {
 		if back.Pages[i-1].URL > back.Pages[i].URL {
 			t.Errorf("pages out of order: %s before %s", back.Pages[i-1].URL, back.Pages[i].URL)
 		}
+	}
+}
+
+// A shop whose pages each carry a script and an insecure image of their own, next to ones every
+// page shares (a tracker's ?pid=, a product image): the inventory and the fix list grow with
+// the pages, and are spooled too. The spilled report is byte for byte the one kept in memory, in
+// every format; the inventory lists each script's first pages by URL, not by arrival (the crawl
+// reaches them in link order).
+func TestSpilledInventoryAndFixesMatchInMemory(t *testing.T) {
+	t.Parallel()
+	const pages = 45
+	s := sitetest.StartHandler(t, func(s *sitetest.Site, w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		var i int
+		if _, err := fmt.Sscanf(r.URL.Path, "/p%d.html", &i); err != nil && r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprintf(w, `<!doctype html><title>%d</title>
+<script src="https://cdn.example.test/app.js"></script>
+<script src="https://track.example.test/t.js?pid=%d"></script>
+<script>dataLayer.push({page:%d})</script>
+<img src="http://img.example.test/logo.png"><img src="http://img.example.test/p%d.jpg">
+<a href="/p%d.html">next</a> <a href="/p%d.html">other</a>`, i, i, i, i, (i+1)%pages, (i*7+3)%pages)
+	})
+	write := func(spool bool) map[string][]byte {
+		opt := s.Options()
+		opt.Crawl.Concurrency = 1 // page depths depend on which link is followed first
+		opt.Now = func() time.Time { return sitetest.Clock }
+		opt.Spool, opt.SpillBytes = spool, 1
+		rep, err := scan.Run(context.Background(), opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rep.Close()
+		out := map[string][]byte{}
+		for _, f := range report.Formats() {
+			w, _ := report.New(f)
+			var b bytes.Buffer
+			if err := w.Write(&b, rep); err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			out[f] = b.Bytes()
+		}
+		return out
+	}
+	mem, spilled := write(false), write(true)
+	for f, want := range mem {
+		if !bytes.Equal(spilled[f], want) {
+			t.Errorf("%s written from the spilled report differs:\n%s", f, sitetest.LineDiff(string(want), string(spilled[f])))
+		}
+	}
+	for _, want := range []string{`"url": "https://track.example.test/t.js?pid=44"`, `"page_count": 46`, `"url": "http://img.example.test/p44.jpg"`} {
+		if !bytes.Contains(mem["json"], []byte(want)) {
+			t.Errorf("the report has no %s", want)
+		}
+	}
+	var rep struct{ Scripts []struct{ Pages []string } }
+	if err := json.Unmarshal(mem["json"], &rep); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range rep.Scripts[0].Pages {
+		got = append(got, p[strings.LastIndex(p, "/"):])
+	}
+	if want := []string{"/", "/p0.html", "/p1.html", "/p10.html", "/p11.html"}; len(got) != 20 || !slices.Equal(got[:5], want) {
+		t.Errorf("the inventory lists %v, want the first 20 pages by URL: %v...", got, want)
 	}
 }
