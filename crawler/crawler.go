@@ -77,6 +77,7 @@ func Crawl(ctx context.Context, cfg *Config, visit func(*Page)) (*Result, error)
 		return nil, err
 	}
 	cr := &crawl{cfg: cfg, front: newFrontier(cfg.MaxPages)}
+	defer cr.front.release()
 	cr.tr = newTransport(cfg)
 	cr.tr.allowLocal.Store(siteIsLocal(ctx, append(cfg.starts[:len(cfg.starts):len(cfg.starts)], cfg.endpoints...), cfg.resolver))
 	cr.fetch = newFetcher(cfg, cr.tr)

@@ -1,9 +1,12 @@
 package crawler
 
 import (
+	"cmp"
+	"encoding/binary"
 	"hash/maphash"
 	"math/bits"
 	"net/url"
+	"os"
 	"sync"
 )
 
@@ -26,7 +29,7 @@ type frontier struct {
 
 	mu       sync.Mutex
 	cond     sync.Cond
-	queue    []job
+	queue    jobQueue
 	held     []job // jobs waiting for a --max-pages slot that a fetch in flight may give back
 	active   int   // jobs taken and not done, and other producers (begin)
 	admitted int   // page fetches started and not given back
@@ -140,7 +143,7 @@ func (s *seenSet) bytesPerKey() float64 {
 // push queues a job (its URL claimed first).
 func (f *frontier) push(j job) {
 	f.mu.Lock()
-	f.queue = append(f.queue, j)
+	f.queue.push(j)
 	f.cond.Signal()
 	f.mu.Unlock()
 }
@@ -150,19 +153,20 @@ func (f *frontier) push(j job) {
 func (f *frontier) next() (job, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for len(f.queue) == 0 && f.active > 0 && !f.closed {
-		f.cond.Wait()
+	for {
+		for f.queue.len() == 0 && f.active > 0 && !f.closed {
+			f.cond.Wait()
+		}
+		if f.closed || f.queue.len() == 0 {
+			f.closed = true
+			f.cond.Broadcast()
+			return job{}, false
+		}
+		if j, ok := f.queue.pop(); ok {
+			f.active++
+			return j, true
+		}
 	}
-	if f.closed || len(f.queue) == 0 {
-		f.closed = true
-		f.cond.Broadcast()
-		return job{}, false
-	}
-	j := f.queue[0]
-	f.queue[0] = job{}
-	f.queue = f.queue[1:]
-	f.active++
-	return j, true
 }
 
 // begin counts a producer that is not a job (sitemap discovery) as work in flight; it ends with
@@ -208,7 +212,7 @@ func (f *frontier) giveBack() {
 	f.mu.Lock()
 	f.admitted--
 	if n := len(f.held); n > 0 {
-		f.queue = append(f.queue, f.held[n-1])
+		f.queue.push(f.held[n-1])
 		f.held = f.held[:n-1]
 		f.cond.Signal()
 	}
@@ -227,12 +231,194 @@ func (f *frontier) drop() {
 func (f *frontier) queued() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return len(f.queue)
+	return f.queue.len()
 }
 
 // left is the number of jobs never fetched: waiting, held for a slot, or dropped.
 func (f *frontier) left() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return len(f.queue) + len(f.held) + f.dropped
+	return f.queue.len() + f.queue.lost + len(f.held) + f.dropped
+}
+
+// release frees what the queue holds on disk; the crawl calls it when done.
+func (f *frontier) release() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.queue.release()
+}
+
+// jobQueue is the frontier's FIFO. A site's links are found far faster than its pages are
+// fetched, so on a large site most of it waits here: past queueInMemory jobs, the newest are
+// encoded (URL, depth, parent, flags) and, past queueChunk bytes, written to an unlinked
+// temporary file in chunks that are read back in order. Memory stays flat in pages.
+type jobQueue struct {
+	front []job    // the oldest jobs, ready
+	disk  []qchunk // then these, in order
+	back  []byte   // then these, encoded
+	nback int      // jobs in back
+	file  *os.File // holds disk; nil until a chunk is written
+	off   int64    // where file ends
+	n     int      // jobs in all
+	err   error    // a chunk that could not be written or read: those jobs are lost
+	lost  int      // how many
+	inMem int      // queueInMemory, changed by tests
+	chunk int      // queueChunk, changed by tests
+}
+
+type qchunk struct {
+	off  int64
+	size int
+	n    int
+}
+
+const (
+	queueInMemory = 4096
+	queueChunk    = 1 << 20
+)
+
+func (q *jobQueue) len() int { return q.n }
+
+func (q *jobQueue) push(j job) {
+	q.n++
+	if len(q.disk) == 0 && q.nback == 0 && len(q.front) < cmp.Or(q.inMem, queueInMemory) {
+		q.front = append(q.front, j)
+		return
+	}
+	q.back = appendJob(q.back, j)
+	q.nback++
+	if len(q.back) >= cmp.Or(q.chunk, queueChunk) {
+		q.spill()
+	}
+}
+
+// spill writes back out as a chunk.
+func (q *jobQueue) spill() {
+	if q.file == nil && q.err == nil {
+		f, err := os.CreateTemp("", "padlock-queue-*")
+		if err != nil {
+			q.err = err
+			return // kept in memory
+		}
+		_ = os.Remove(f.Name()) // it lives while open; where it cannot be removed, release does
+		q.file = f
+	}
+	if q.err != nil {
+		return
+	}
+	if _, err := q.file.WriteAt(q.back, q.off); err != nil {
+		q.err = err
+		return
+	}
+	q.disk = append(q.disk, qchunk{off: q.off, size: len(q.back), n: q.nback})
+	q.off += int64(len(q.back))
+	q.back, q.nback = q.back[:0], 0
+}
+
+// pop takes the oldest job; false when the ones left could not be read back (counted lost).
+func (q *jobQueue) pop() (job, bool) {
+	for len(q.front) == 0 && q.n > 0 {
+		q.refill()
+	}
+	if len(q.front) == 0 {
+		return job{}, false
+	}
+	j := q.front[0]
+	q.front[0] = job{}
+	q.front = q.front[1:]
+	q.n--
+	return j, true
+}
+
+// refill moves the next chunk, from disk or from back, into front.
+func (q *jobQueue) refill() {
+	var b []byte
+	want := 0
+	if len(q.disk) > 0 {
+		c := q.disk[0]
+		q.disk = q.disk[1:]
+		b, want = make([]byte, c.size), c.n
+		if _, err := q.file.ReadAt(b, c.off); err != nil {
+			q.n -= c.n
+			q.lost += c.n
+			q.err = err
+			return
+		}
+	} else {
+		b, want = q.back, q.nback
+		q.back, q.nback = nil, 0
+	}
+	q.front = q.front[:0]
+	for len(b) > 0 {
+		var j job
+		var ok bool
+		if j, b, ok = readJob(b); !ok {
+			q.n -= want - len(q.front)
+			q.lost += want - len(q.front)
+			return
+		}
+		q.front = append(q.front, j)
+	}
+}
+
+func (q *jobQueue) release() {
+	if q.file != nil {
+		name := q.file.Name()
+		q.file.Close()
+		_ = os.Remove(name)
+		q.file = nil
+	}
+}
+
+// appendJob encodes j: its URL, depth, flags and parent.
+func appendJob(dst []byte, j job) []byte {
+	dst = appendQString(dst, j.u.String())
+	dst = binary.AppendUvarint(dst, uint64(j.depth))
+	var flags byte
+	if j.frame {
+		flags |= 1
+	}
+	if j.uir {
+		flags |= 2
+	}
+	if j.start {
+		flags |= 4
+	}
+	dst = append(dst, flags)
+	return appendQString(dst, j.parent)
+}
+
+func appendQString(dst []byte, s string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	return append(dst, s...)
+}
+
+func readQString(b []byte) (string, []byte, bool) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || uint64(len(b)-k) < n {
+		return "", nil, false
+	}
+	return string(b[k : k+int(n)]), b[k+int(n):], true
+}
+
+// readJob decodes what appendJob wrote.
+func readJob(b []byte) (job, []byte, bool) {
+	raw, b, ok := readQString(b)
+	if !ok {
+		return job{}, nil, false
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return job{}, nil, false
+	}
+	depth, k := binary.Uvarint(b)
+	if k <= 0 || len(b) <= k {
+		return job{}, nil, false
+	}
+	flags := b[k]
+	parent, b, ok := readQString(b[k+1:])
+	if !ok {
+		return job{}, nil, false
+	}
+	return job{u: u, depth: int(depth), parent: parent, frame: flags&1 != 0, uir: flags&2 != 0, start: flags&4 != 0}, b, true
 }

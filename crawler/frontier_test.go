@@ -127,3 +127,46 @@ func TestSeenSetCompact(t *testing.T) {
 		}
 	}
 }
+
+// The queue keeps a few jobs in memory and writes the rest to its file in chunks: jobs come
+// out first in, first out, each as it went in, however pushes and pops interleave.
+func TestJobQueueSpillsInOrder(t *testing.T) {
+	t.Parallel()
+	q := jobQueue{inMem: 8, chunk: 256}
+	defer q.release()
+	mk := func(i int) job {
+		u, _ := url.Parse(fmt.Sprintf("https://shop.test/p/%d.html?q=%%C3%%A9#x", i))
+		return job{u: u, depth: i % 7, parent: fmt.Sprintf("https://shop.test/from/%d", i/10), frame: i%2 == 0, uir: i%3 == 0, start: i%5 == 0}
+	}
+	next, pushed := 0, 0
+	for round := range 40 {
+		for range 50 + round%13 {
+			q.push(mk(pushed))
+			pushed++
+		}
+		for range 30 + round%7 {
+			j, ok := q.pop()
+			want := mk(next)
+			if !ok || j.u.String() != want.u.String() || j.depth != want.depth || j.parent != want.parent ||
+				j.frame != want.frame || j.uir != want.uir || j.start != want.start {
+				t.Fatalf("pop %d = %+v (%v), want %+v", next, j, ok, want)
+			}
+			next++
+		}
+		if q.len() != pushed-next {
+			t.Fatalf("len %d, want %d", q.len(), pushed-next)
+		}
+	}
+	if q.file == nil || len(q.disk) == 0 {
+		t.Fatal("nothing went to disk")
+	}
+	for q.len() > 0 {
+		if j, ok := q.pop(); !ok || j.u.String() != mk(next).u.String() {
+			t.Fatalf("pop %d = %v (%v)", next, j.u, ok)
+		}
+		next++
+	}
+	if next != pushed || q.lost != 0 || q.err != nil {
+		t.Fatalf("%d of %d jobs out, %d lost (%v)", next, pushed, q.lost, q.err)
+	}
+}
