@@ -26,20 +26,17 @@ type annotation struct{ kind, title, msg string }
 // its last annotation says how many more there are, and those are printed after the commands
 // as plain log lines, so the step's log still lists every one. No file= property: findings
 // point at URLs, not at files of the repository.
+//
+// The findings are read a few times over (counted, then each kind's annotations, then the log
+// lines of those not annotated) rather than held: a spooled report streams from its runs.
 func writeGitHub(w io.Writer, r *Report) error {
-	r, err := r.inMemory()
-	if err != nil {
-		return err
-	}
 	var (
-		byKind = map[string][]annotation{}
+		count  = map[string]int{} // annotations of each kind
 		known  = map[string]int{}
 		nKnown int
 		nSupp  int
 	)
-	fs := sortedFindings(r.Findings)
-	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Severity > fs[j].Severity })
-	for _, f := range fs {
+	err := r.EachFinding(func(f *Finding) error {
 		switch {
 		case f.Suppressed != nil:
 			nSupp++
@@ -47,48 +44,91 @@ func writeGitHub(w io.Writer, r *Report) error {
 			nKnown++
 			known[f.Rule]++
 		default:
-			kind := githubCommand(f.Severity)
-			byKind[kind] = append(byKind[kind], annotation{kind, f.Rule, findingText(f) + " (" + f.where() + ")"})
+			count[githubCommand(f.Severity)]++
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
+	var runWarnings []annotation
 	if r.Interrupted {
-		byKind["warning"] = append(byKind["warning"], annotation{"warning", "padlock", "the crawl was interrupted before it finished; results are partial"})
+		runWarnings = append(runWarnings, annotation{"warning", "padlock", "the crawl was interrupted before it finished; results are partial"})
 	}
 	for _, m := range r.Warnings {
-		byKind["warning"] = append(byKind["warning"], annotation{"warning", "padlock", m})
+		runWarnings = append(runWarnings, annotation{"warning", "padlock", m})
 	}
 	for _, e := range r.Errors {
-		byKind["warning"] = append(byKind["warning"], annotation{"warning", "crawl error", e.URL + ": " + e.Error})
+		runWarnings = append(runWarnings, annotation{"warning", "crawl error", e.URL + ": " + e.Error})
 	}
+	count["warning"] += len(runWarnings)
 	var summary []annotation
 	if nKnown+nSupp > 0 {
 		summary = append(summary, annotation{"notice", "padlock", knownNotice(known, nKnown, nSupp)})
 	}
+	// each calls fn with the annotations of one kind in order: the findings that can fail, most
+	// severe first and in report order, then the run's warnings.
+	each := func(kind string, fn func(i int, a annotation)) error {
+		i := 0
+		err := r.EachFinding(func(f *Finding) error {
+			if f.Suppressed == nil && f.CanFail() && githubCommand(f.Severity) == kind {
+				fn(i, annotation{kind, f.Rule, findingText(*f) + " (" + f.where() + ")"})
+				i++
+			}
+			return nil
+		})
+		if kind == "warning" {
+			for _, a := range runWarnings {
+				fn(i, a)
+				i++
+			}
+		}
+		return err
+	}
 
 	bw := bufio.NewWriter(w)
-	var rest []annotation
-	for _, kind := range []string{"error", "warning", "notice"} {
-		list := byKind[kind]
+	command := func(a annotation) {
+		bw.WriteString("::" + a.kind + " title=" + escapeProperty(a.title) + "::" + escapeData(a.msg) + "\n")
+	}
+	kinds := []string{"error", "warning", "notice"}
+	shown := map[string]int{}
+	for _, kind := range kinds {
 		reserved := 0
 		if kind == "notice" {
 			reserved = len(summary)
 		}
-		if room := annotationsPerKind - reserved; len(list) > room {
-			shown := room - 1 // the last one says how many more there are
-			rest = append(rest, list[shown:]...)
-			list = append(list[:shown:shown], annotation{kind, "padlock",
-				fmt.Sprintf("%d more %ss not annotated (GitHub shows %d of a kind per step): they follow in this log, and every report lists them", len(byKind[kind])-shown, kind, annotationsPerKind)})
+		n := count[kind]
+		shown[kind] = n
+		room := annotationsPerKind - reserved
+		if n > room {
+			shown[kind] = room - 1 // the last one says how many more there are
+		}
+		if err := each(kind, func(i int, a annotation) {
+			if i < shown[kind] {
+				command(a)
+			}
+		}); err != nil {
+			return err
+		}
+		if n > room {
+			command(annotation{kind, "padlock",
+				fmt.Sprintf("%d more %ss not annotated (GitHub shows %d of a kind per step): they follow in this log, and every report lists them", n-shown[kind], kind, annotationsPerKind)})
 		}
 		if kind == "notice" {
-			list = append(list, summary...)
-		}
-		for _, a := range list {
-			bw.WriteString("::" + a.kind + " title=" + escapeProperty(a.title) + "::" + escapeData(a.msg) + "\n")
+			for _, a := range summary {
+				command(a)
+			}
 		}
 	}
-	for _, a := range rest {
-		// A plain line, never a command: the runner reads a line that starts with :: as one.
-		bw.WriteString("padlock: " + a.kind + ": " + a.title + ": " + strings.NewReplacer("\r", " ", "\n", " ").Replace(stripControls(a.msg)) + "\n")
+	for _, kind := range kinds {
+		if err := each(kind, func(i int, a annotation) {
+			if i >= shown[kind] {
+				// A plain line, never a command: the runner reads a line that starts with :: as one.
+				bw.WriteString("padlock: " + a.kind + ": " + a.title + ": " + strings.NewReplacer("\r", " ", "\n", " ").Replace(stripControls(a.msg)) + "\n")
+			}
+		}); err != nil {
+			return err
+		}
 	}
 	return bw.Flush()
 }
