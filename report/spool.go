@@ -29,7 +29,7 @@ type Spool struct {
 	uses    *sorter[scriptUse]
 	scripts *sorter[Script]
 	fixes   *sorter[Fix]
-	err      error // the first error of a pass that could not return it (Recount)
+	err     error // the first error of a pass that could not return it (Recount)
 
 	out bytes.Buffer // reused between pages
 	js  *jsonStream  // writes into out
