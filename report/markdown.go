@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -27,25 +26,26 @@ const markdownRows = 50
 // markdownCell is the longest text a table cell shows, in characters.
 const markdownCell = 300
 
-// Write writes r's job summary.
+// Write writes r's job summary. It shows at most markdownRows rows a table, so it keeps no
+// more than that of the findings, pages and fixes it reads (a spooled report streams).
 func (mw MarkdownWriter) Write(w io.Writer, r *Report) error {
-	r, err := r.inMemory()
-	if err != nil {
-		return err
-	}
 	bw := bufio.NewWriter(w)
-	compared := len(r.Fixed) > 0 || slices.ContainsFunc(r.Findings, func(f Finding) bool { return f.Baseline != BaselineNone })
+	compared := len(r.Fixed) > 0
 	type counts struct{ all, fresh, known, suppressed int }
 	bySev := map[rules.Severity]*counts{}
+	firstOpen := map[rules.Severity][]Finding{} // the first rows of each severity
 	for _, s := range severities {
 		bySev[s] = &counts{}
 	}
-	var open []Finding // the findings that can fail the gate
+	nOpen := 0 // the findings that can fail the gate
 	failing := 0
-	for _, f := range sortedFindings(r.Findings) {
+	err := r.EachFinding(func(f *Finding) error {
+		if f.Baseline != BaselineNone {
+			compared = true
+		}
 		c := bySev[f.Severity]
 		if c == nil {
-			continue
+			return nil
 		}
 		c.all++
 		switch {
@@ -55,13 +55,23 @@ func (mw MarkdownWriter) Write(w io.Writer, r *Report) error {
 			c.known++
 		default:
 			c.fresh++
-			open = append(open, f)
+			nOpen++
+			if len(firstOpen[f.Severity]) < markdownRows {
+				firstOpen[f.Severity] = append(firstOpen[f.Severity], *f)
+			}
 		}
-		if Fails(&f, mw.FailOn) {
+		if Fails(f, mw.FailOn) {
 			failing++
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	slices.SortStableFunc(open, func(a, b Finding) int { return int(b.Severity) - int(a.Severity) })
+	var open []Finding // the first rows of the open findings, most severe first
+	for _, s := range severities {
+		open = append(open, firstOpen[s]...)
+	}
 
 	var head []string
 	for _, s := range severities {
@@ -107,38 +117,64 @@ func (mw MarkdownWriter) Write(w io.Writer, r *Report) error {
 	if compared {
 		title = "New findings"
 	}
-	if len(open) > 0 {
-		fmt.Fprintf(bw, "\n#### %s (%d)\n\n| Severity | Rule | Page | Finding |\n|---|---|---|---|\n", title, len(open))
+	if nOpen > 0 {
+		fmt.Fprintf(bw, "\n#### %s (%d)\n\n| Severity | Rule | Page | Finding |\n|---|---|---|---|\n", title, nOpen)
 		for _, f := range head50(open) {
 			fmt.Fprintf(bw, "| %s | %s | %s | %s |\n", f.Severity, md(f.Rule), mdCell(f.where()), mdCell(findingText(f)))
 		}
-		more(bw, len(open))
+		more(bw, nOpen)
 	}
 
-	var payment []Page
-	for _, p := range r.Pages {
+	var payment []Page // the first rows
+	nPayment := 0
+	if err := r.EachPage(func(p *Page) error {
 		if p.Payment {
-			payment = append(payment, p)
+			nPayment++
+			if len(payment) < markdownRows {
+				payment = append(payment, *p)
+			}
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
-	if len(payment) > 0 {
+	if nPayment > 0 {
 		onPage := map[string]int{}
-		for _, f := range open {
-			onPage[f.Page]++
+		for _, p := range payment {
+			onPage[p.URL] = 0
 		}
-		fmt.Fprintf(bw, "\n#### Payment pages (%d)\n\n| Page | Why | %s |\n|---|---|--:|\n", len(payment), title)
-		for _, p := range head50(payment) {
+		if err := r.EachFinding(func(f *Finding) error {
+			if n, ok := onPage[f.Page]; ok && f.Suppressed == nil && f.Baseline != BaselineKnown {
+				onPage[f.Page] = n + 1
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		fmt.Fprintf(bw, "\n#### Payment pages (%d)\n\n| Page | Why | %s |\n|---|---|--:|\n", nPayment, title)
+		for _, p := range payment {
 			fmt.Fprintf(bw, "| %s | %s | %d |\n", mdCell(p.URL), mdCell(strings.Join(p.PaymentSignals, "; ")), onPage[p.URL])
 		}
-		more(bw, len(payment))
+		more(bw, nPayment)
 	}
 
-	if len(r.Fixes) > 0 {
-		fmt.Fprintf(bw, "\n#### Fix list (%s)\n\n| Insecure URL | What to do | Pages |\n|---|---|--:|\n", plural(len(r.Fixes), "URL"))
-		for _, f := range head50(r.Fixes) {
+	var fixes []Fix // the first rows
+	nFixes := 0
+	if err := r.EachFix(func(f *Fix) error {
+		nFixes++
+		if len(fixes) < markdownRows {
+			fixes = append(fixes, *f)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if nFixes > 0 {
+		fmt.Fprintf(bw, "\n#### Fix list (%s)\n\n| Insecure URL | What to do | Pages |\n|---|---|--:|\n", plural(nFixes, "URL"))
+		for _, f := range fixes {
 			fmt.Fprintf(bw, "| %s | %s | %d |\n", mdCell(f.URL), mdCell(fixAction(f)), f.Pages)
 		}
-		more(bw, len(r.Fixes))
+		more(bw, nFixes)
 	}
 
 	if len(r.Errors) > 0 {
