@@ -252,7 +252,9 @@ func (w *watcher) runOnce(ctx context.Context) (*history.Run, error) {
 	}
 	opt := w.opt
 	opt.Now = w.now
-	opt.Spool = true
+	// Not spooled: the history compares and records the whole report (its Pages, Findings and
+	// Scripts), so the watch keeps it in memory.
+	opt.Spool = false
 	if opt.Render.Browser.Warnf == nil {
 		opt.Render.Browser.Warnf = func(format string, args ...any) { fmt.Fprintf(w.stderr, "padlock: "+format+"\n", args...) }
 	}
