@@ -15,8 +15,10 @@ import (
 // them out as a sorted run (see sorter).
 const DefaultSpillBytes = 4 << 20
 
-// maxRuns is how many runs a sorter merges at once; past it, its runs are merged into one first
-// (each run being merged holds a read buffer).
+// maxRuns is how many runs a sorter merges at once; past it, the newest half of its runs are
+// merged into one first (each run being merged holds a read buffer). Merging the newest rather
+// than all keeps the runs adjacent, so equal records keep their order, and writes each record
+// again only about log(runs) times.
 const maxRuns = 64
 
 // codec turns a record into bytes and back, and estimates what it costs in memory.
@@ -105,7 +107,7 @@ func (s *sorter[T]) spill() error {
 	clear(s.mem) // keep no strings alive
 	s.mem, s.memBytes = s.mem[:0], 0
 	if len(s.runs) > maxRuns {
-		return s.compact()
+		return s.compact(len(s.runs) - maxRuns/2)
 	}
 	return nil
 }
@@ -120,10 +122,9 @@ func (s *sorter[T]) write(w *bufio.Writer, v *T) error {
 	return err
 }
 
-// compact merges the runs into one.
-func (s *sorter[T]) compact() error {
-	runs := s.runs
-	s.runs = nil
+// compact merges the runs from the from-th on into one.
+func (s *sorter[T]) compact(from int) error {
+	runs := s.runs[from:]
 	w, err := s.file.begin()
 	if err != nil {
 		return err
@@ -136,7 +137,7 @@ func (s *sorter[T]) compact() error {
 	if err != nil {
 		return err
 	}
-	s.runs = []run{r}
+	s.runs = append(s.runs[:from:from], r)
 	return nil
 }
 
