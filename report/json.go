@@ -32,36 +32,9 @@ func writeJSON(w io.Writer, r *Report) error {
 				})
 			})
 		},
-		"fixes": func(indent string) error {
-			if r.Fixes == nil && r.spool == nil {
-				return s.value(r.Fixes, indent)
-			}
-			return s.items(indent, func(item func(func(string) error) error) error {
-				return r.EachFix(func(f *Fix) error {
-					return item(func(indent string) error { return s.value(f, indent) })
-				})
-			})
-		},
-		"scripts": func(indent string) error {
-			if r.Scripts == nil && r.spool == nil {
-				return s.value(r.Scripts, indent)
-			}
-			return s.items(indent, func(item func(func(string) error) error) error {
-				return r.EachScript(func(sc *Script) error {
-					return item(func(indent string) error { return s.value(sc, indent) })
-				})
-			})
-		},
-		"findings": func(indent string) error {
-			if r.Findings == nil && r.spool == nil {
-				return s.value(r.Findings, indent)
-			}
-			return s.items(indent, func(item func(func(string) error) error) error {
-				return r.EachFinding(func(f *Finding) error {
-					return item(func(indent string) error { return s.value(f, indent) })
-				})
-			})
-		},
+		"fixes":    func(indent string) error { return streamArray(s, r, indent, r.Fixes, r.EachFix) },
+		"scripts":  func(indent string) error { return streamArray(s, r, indent, r.Scripts, r.EachScript) },
+		"findings": func(indent string) error { return streamArray(s, r, indent, r.Findings, r.EachFinding) },
 	})
 	if err != nil {
 		return err
@@ -70,4 +43,17 @@ func writeJSON(w io.Writer, r *Report) error {
 		return err
 	}
 	return s.end()
+}
+
+// streamArray writes an array member of r whose elements each streams (from memory, then from
+// the spool); null for a nil slice when there is no spool, as encoding/json writes it.
+func streamArray[T any](s *jsonStream, r *Report, indent string, inMemory []T, each func(func(*T) error) error) error {
+	if inMemory == nil && r.spool == nil {
+		return s.value(inMemory, indent)
+	}
+	return s.items(indent, func(item func(func(string) error) error) error {
+		return each(func(v *T) error {
+			return item(func(indent string) error { return s.value(v, indent) })
+		})
+	})
 }

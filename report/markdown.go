@@ -125,17 +125,8 @@ func (mw MarkdownWriter) Write(w io.Writer, r *Report) error {
 		more(bw, nOpen)
 	}
 
-	var payment []Page // the first rows
-	nPayment := 0
-	if err := r.EachPage(func(p *Page) error {
-		if p.Payment {
-			nPayment++
-			if len(payment) < markdownRows {
-				payment = append(payment, *p)
-			}
-		}
-		return nil
-	}); err != nil {
+	payment, nPayment, err := firstRows(r.EachPage, func(p *Page) bool { return p.Payment })
+	if err != nil {
 		return err
 	}
 	if nPayment > 0 {
@@ -158,15 +149,8 @@ func (mw MarkdownWriter) Write(w io.Writer, r *Report) error {
 		more(bw, nPayment)
 	}
 
-	var fixes []Fix // the first rows
-	nFixes := 0
-	if err := r.EachFix(func(f *Fix) error {
-		nFixes++
-		if len(fixes) < markdownRows {
-			fixes = append(fixes, *f)
-		}
-		return nil
-	}); err != nil {
+	fixes, nFixes, err := firstRows(r.EachFix, func(*Fix) bool { return true })
+	if err != nil {
 		return err
 	}
 	if nFixes > 0 {
@@ -211,6 +195,21 @@ func fixAction(f Fix) string {
 // head50 is the first markdownRows items of a list.
 func head50[T any](list []T) []T {
 	return list[:min(len(list), markdownRows)]
+}
+
+// firstRows reads what each gives and keeps the first markdownRows that want takes, with how
+// many it took in all.
+func firstRows[T any](each func(func(*T) error) error, want func(*T) bool) (rows []T, n int, err error) {
+	err = each(func(v *T) error {
+		if want(v) {
+			n++
+			if len(rows) < markdownRows {
+				rows = append(rows, *v)
+			}
+		}
+		return nil
+	})
+	return rows, n, err
 }
 
 // more says how many rows a section left out.

@@ -182,15 +182,11 @@ func (r *Report) EachPage(fn func(*Page) error) error {
 // EachFinding calls fn with every finding in report order (SortFindings' order, once Finish has
 // run), spooled or in memory. Changes fn makes are not kept: see UpdateFindings.
 func (r *Report) EachFinding(fn func(*Finding) error) error {
-	for i := range r.Findings {
-		if err := fn(&r.Findings[i]); err != nil {
-			return err
-		}
+	var spooled *sorter[Finding]
+	if r.spool != nil {
+		spooled = r.spool.findings
 	}
-	if r.spool == nil {
-		return nil
-	}
-	return r.spool.findings.each(fn)
+	return eachOf(r.Findings, spooled, fn)
 }
 
 // UpdateFindings calls fn with every finding, in order, and keeps what it changes (a spooled
@@ -345,18 +341,13 @@ func (d *decoder) bytes() []byte {
 
 func (d *decoder) str() string { return string(d.bytes()) }
 
-func (d *decoder) varint() int64 {
-	v, k := binary.Varint(d.b)
-	if k <= 0 {
-		d.err, d.b = errShortRecord, nil
-		return 0
-	}
-	d.b = d.b[k:]
-	return v
-}
+func (d *decoder) varint() int64 { return number(d, binary.Varint) }
 
-func (d *decoder) uvarint() uint64 {
-	v, k := binary.Uvarint(d.b)
+func (d *decoder) uvarint() uint64 { return number(d, binary.Uvarint) }
+
+// number reads one number with read (binary.Varint or binary.Uvarint).
+func number[T int64 | uint64](d *decoder, read func([]byte) (T, int)) T {
+	v, k := read(d.b)
 	if k <= 0 {
 		d.err, d.b = errShortRecord, nil
 		return 0
@@ -542,28 +533,33 @@ func scriptLess(a, b *Script) bool {
 
 // EachScript calls fn with every entry of the script inventory, in order.
 func (r *Report) EachScript(fn func(*Script) error) error {
-	for i := range r.Scripts {
-		if err := fn(&r.Scripts[i]); err != nil {
-			return err
-		}
+	var spooled *sorter[Script]
+	if r.spool != nil {
+		spooled = r.spool.scripts
 	}
-	if r.spool == nil || r.spool.scripts == nil {
-		return nil
-	}
-	return r.spool.scripts.each(fn)
+	return eachOf(r.Scripts, spooled, fn)
 }
 
 // EachFix calls fn with every entry of the fix list, in order.
 func (r *Report) EachFix(fn func(*Fix) error) error {
-	for i := range r.Fixes {
-		if err := fn(&r.Fixes[i]); err != nil {
+	var spooled *sorter[Fix]
+	if r.spool != nil {
+		spooled = r.spool.fixes
+	}
+	return eachOf(r.Fixes, spooled, fn)
+}
+
+// eachOf calls fn with the records in memory, then the spooled ones (spooled may be nil).
+func eachOf[T any](inMemory []T, spooled *sorter[T], fn func(*T) error) error {
+	for i := range inMemory {
+		if err := fn(&inMemory[i]); err != nil {
 			return err
 		}
 	}
-	if r.spool == nil || r.spool.fixes == nil {
+	if spooled == nil {
 		return nil
 	}
-	return r.spool.fixes.each(fn)
+	return spooled.each(fn)
 }
 
 // fixUse is a finding that goes into the fix list, with its place in report order.
