@@ -86,8 +86,11 @@ func (inv *inventory) eachScript(p *crawler.Page, pageURL *url.URL, note func(ke
 			if kind == "script" {
 				kind = "inline"
 			}
-			return report.Script{Kind: kind, SHA256: in.SHA256, Size: int64(in.Size), Party: "first", Snippet: in.Snippet}
+			return report.Script{Kind: kind, SHA256: in.SHA256, Size: int64(in.Size), Party: "first", Snippet: in.Snippet, Line: in.Line}
 		})
+		if inv.uses != nil {
+			continue // the spool lists each script as the first page by URL makes it, line included
+		}
 		// The line on the first page by URL, so two crawls of one site agree.
 		if e := inv.entries[key]; e.linePage == "" || p.FinalURL < e.linePage {
 			e.linePage, e.s.Line = p.FinalURL, in.Line
