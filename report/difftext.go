@@ -107,6 +107,12 @@ func scriptWhere(s Script) string {
 	if n > 1 {
 		out += " and " + plural(n-1, "other page")
 	}
+	if s.Line > 0 && len(s.Pages) > 0 {
+		out += fmt.Sprintf(", line %d of %s", s.Line, s.Pages[0])
+	}
+	if s.Snippet != "" {
+		out += fmt.Sprintf(": %q", s.Snippet)
+	}
 	return out
 }
 

