@@ -49,10 +49,11 @@ func leafSPKI(b *testing.B, site *benchsite.Site) string {
 	return base64.StdEncoding.EncodeToString(h[:])
 }
 
-// treeRSS sums the resident set of pid and all its descendants, in bytes (0 without /proc).
+// treeRSS sums the proportional set size (PSS: shared pages split among the processes that
+// share them, so the renderers' shared libraries count once) of pid and all its descendants,
+// in bytes (0 without /proc).
 func treeRSS(pid int) uint64 {
 	children := map[int][]int{}
-	rss := map[int]uint64{}
 	dirs, _ := filepath.Glob("/proc/[0-9]*/stat")
 	for _, d := range dirs {
 		data, err := os.ReadFile(d)
@@ -65,25 +66,35 @@ func treeRSS(pid int) uint64 {
 			continue
 		}
 		f := strings.Fields(s[i+1:])
-		if len(f) < 22 {
+		if len(f) < 2 {
 			continue
 		}
 		p, _ := strconv.Atoi(strings.Fields(s)[0])
 		pp, _ := strconv.Atoi(f[1])
-		pages, _ := strconv.ParseUint(f[21], 10, 64)
 		children[pp] = append(children[pp], p)
-		rss[p] = pages * uint64(os.Getpagesize())
 	}
 	var sum uint64
 	var walk func(int)
 	walk = func(p int) {
-		sum += rss[p]
+		sum += pss(p)
 		for _, c := range children[p] {
 			walk(c)
 		}
 	}
 	walk(pid)
 	return sum
+}
+
+// pss reads a process's proportional set size in bytes.
+func pss(pid int) uint64 {
+	data, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/smaps_rollup")
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "Pss:" {
+			kb, _ := strconv.ParseUint(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
 }
 
 func selfHWM() uint64 {
@@ -169,7 +180,7 @@ func BenchmarkRenderBenchsite(b *testing.B) {
 		_ = br.Close()
 		avg := func(d time.Duration) string { return (d / time.Duration(n)).Round(time.Millisecond).String() }
 		b.ReportMetric(float64(n)/elapsed.Seconds(), "pages/s")
-		b.ReportMetric(float64(peak.Load())/(1<<20), "browser-peak-RSS-MB")
+		b.ReportMetric(float64(peak.Load())/(1<<20), "browser-peak-PSS-MB")
 		b.ReportMetric(float64(selfHWM())/(1<<20), "self-peak-RSS-MB")
 		b.ReportMetric(float64(errs), "errors")
 		b.ReportMetric(float64(reqs)/float64(n), "requests/page")

@@ -122,10 +122,14 @@ type tab struct {
 	order     []*Request
 	issues    map[string]issue // by insecure URL, for issues that name no request
 	loaded    bool
-	last      time.Time     // last new request or DOM change
-	changed   chan struct{} // pinged on every event that matters to settling
+	active    map[network.RequestID]bool // scripts, stylesheets and frame documents still loading
+	last      time.Time                  // last new request or DOM change
+	changed   chan struct{}              // pinged on every event that matters to settling
 	bodies    sync.WaitGroup
-	bodyCtx   context.Context
+	bodyCtx   context.Context // the tab's chromedp context
+	cancel    func()          // closes the tab and its incognito context
+	openErr   error           // opening the tab failed
+	opened    time.Duration   // how long opening took
 	sums      map[network.RequestID]bodySum
 	docStatus int
 	docType   string
@@ -220,6 +224,10 @@ func (t *tab) event(ev any) {
 		}
 		t.request(ev.RequestID, ev.Request.URL, ev.Request.Method, string(ev.Type), ev.FrameID, ev.DocumentURL, ev.Initiator)
 		t.last = time.Now()
+		switch ev.Type {
+		case network.ResourceTypeScript, network.ResourceTypeStylesheet, network.ResourceTypeDocument:
+			t.active[ev.RequestID] = true
+		}
 	case *network.EventWebSocketCreated:
 		t.request(ev.RequestID, ev.URL, "GET", string(network.ResourceTypeWebSocket), "", t.pageURL, ev.Initiator)
 		t.last = time.Now()
@@ -233,12 +241,14 @@ func (t *tab) event(ev any) {
 			t.docStatus, t.docType, t.docURL = r.Status, r.MimeType, ev.Response.URL
 		}
 	case *network.EventLoadingFinished:
+		delete(t.active, ev.RequestID)
 		r := t.reqs[ev.RequestID]
 		if r != nil && r.Type == string(network.ResourceTypeScript) {
 			t.bodies.Add(1)
 			go t.body(ev.RequestID)
 		}
 	case *network.EventLoadingFailed:
+		delete(t.active, ev.RequestID)
 		r := t.reqs[ev.RequestID]
 		if r == nil {
 			return
@@ -312,10 +322,16 @@ func (t *tab) body(id network.RequestID) {
 	t.mu.Unlock()
 }
 
-// settled reports whether the load event fired and nothing happened for the quiet window.
+// settled reports whether the load event fired and nothing happened for the quiet window: half
+// of it when no script, stylesheet or frame document is still loading (only a timer can then
+// start more), all of it otherwise. Images, fonts and media still loading do not count: their
+// bodies start nothing.
 func (t *tab) settled(quiet time.Duration) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if len(t.active) == 0 {
+		quiet /= 2
+	}
 	return t.loaded && time.Since(t.last) >= quiet
 }
 
@@ -399,18 +415,15 @@ func frameDOM(ctx context.Context, id cdp.FrameID) (string, bool) {
 	return dom, true
 }
 
-// capturePage renders url in a new incognito context of the browser of bctx.
-func capturePage(ctx context.Context, bctx context.Context, url string, o *Options) *Result {
+// openTab opens a blank tab in a new incognito context of the browser of bctx, listening and
+// with the DevTools domains capture needs enabled, ready for capturePage. Opening (a context,
+// a target, a renderer process, a dozen DevTools round trips) costs about as much as rendering
+// a simple page, so Browser opens the next tab while the current page renders.
+func openTab(bctx context.Context, o *Options) *tab {
 	start := time.Now()
-	res := &Result{URL: url}
 	tctx, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
-	defer cancel()
-	// Stop with the caller too.
-	stop := context.AfterFunc(ctx, cancel)
-	defer stop()
-
-	t := &tab{opts: o, pageURL: url, reqs: map[network.RequestID]*Request{}, issues: map[string]issue{},
-		sums: map[network.RequestID]bodySum{}, changed: make(chan struct{}, 1), bodyCtx: tctx, last: time.Now()}
+	t := &tab{opts: o, reqs: map[network.RequestID]*Request{}, issues: map[string]issue{}, active: map[network.RequestID]bool{},
+		sums: map[network.RequestID]bodySum{}, changed: make(chan struct{}, 1), bodyCtx: tctx, cancel: cancel}
 	patterns := headerPatterns(o)
 	err := chromedp.Do(tctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		t.mainFrame = cdp.FrameID(tg.TargetID)
@@ -451,13 +464,30 @@ func capturePage(ctx context.Context, bctx context.Context, url string, o *Optio
 			return nil
 		}))
 	}
-	if err != nil {
-		res.Err = "render: open a tab: " + err.Error()
+	t.openErr, t.opened = err, time.Since(start)
+	return t
+}
+
+// capturePage renders url in t, a tab openTab opened, and closes it. open is the time spent
+// waiting for the tab.
+func capturePage(ctx context.Context, t *tab, url string, open time.Duration) *Result {
+	start := time.Now().Add(-open)
+	o, tctx := t.opts, t.bodyCtx
+	res := &Result{URL: url}
+	defer t.cancel()
+	// Stop with the caller too.
+	stop := context.AfterFunc(ctx, t.cancel)
+	defer stop()
+	if t.openErr != nil {
+		res.Err = "render: open a tab: " + t.openErr.Error()
 		res.Elapsed = time.Since(start)
 		return res
 	}
+	t.mu.Lock()
+	t.pageURL, t.last, t.loaded = url, time.Now(), false
+	t.mu.Unlock()
 
-	res.Timing.Open = time.Since(start)
+	res.Timing.Open = open
 	mark := time.Now()
 	deadline := time.Now().Add(o.Timeout)
 	dctx, dcancel := context.WithDeadline(tctx, deadline)
@@ -475,7 +505,7 @@ func capturePage(ctx context.Context, bctx context.Context, url string, o *Optio
 	if res.Err == "" {
 		// Page ready: the load event and a quiet window (no new request, no DOM change),
 		// within the page's time.
-		tick := time.NewTicker(o.Quiet / 5)
+		tick := time.NewTicker(o.Quiet / 10)
 	wait:
 		for !t.settled(o.Quiet) {
 			select {

@@ -85,6 +85,10 @@ type Options struct {
 	// Warnf receives notes meant for the user (once each), such as running without the
 	// sandbox. nil discards them.
 	Warnf func(format string, args ...any)
+	// Lazy defers starting the browser process to the first Render, so a crawl that renders
+	// no page (render mode auto on a site without payment pages) costs no browser. Start
+	// still finds the browser, and fails when there is none.
+	Lazy bool
 	// ExtraFlags are more Chromium switches (tests).
 	ExtraFlags map[string]any
 }
@@ -118,7 +122,7 @@ type Browser struct {
 	exec  string
 	slots chan struct{} // the tab pool
 
-	// mu is held for reading by every page in progress and for writing by a restart.
+	// mu guards what follows; a restart holds it for writing while the browser starts.
 	mu       sync.RWMutex
 	gen      int // bumped by each start
 	ctx      context.Context
@@ -126,6 +130,55 @@ type Browser struct {
 	pages    int // pages begun on this browser process
 	restarts int
 	closed   bool
+	// spares are tabs opened ahead for the next pages on the current browser process; opening
+	// counts those being opened. Together at most Concurrency: the tab pool bounds the
+	// renderer processes, spares included.
+	spares  []*tab
+	opening int
+}
+
+// takeTab returns a tab of the browser of generation gen: a spare one when there is, else one
+// opened now; and has another spare opened meanwhile. open is the time the page waited for it.
+func (b *Browser) takeTab(bctx context.Context, gen int) (t *tab, open time.Duration) {
+	start := time.Now()
+	b.mu.Lock()
+	if b.gen == gen && len(b.spares) > 0 {
+		t, b.spares = b.spares[0], b.spares[1:]
+	}
+	b.mu.Unlock()
+	go b.openSpare(bctx, gen)
+	if t == nil {
+		t = openTab(bctx, &b.opts)
+	}
+	return t, time.Since(start)
+}
+
+// openSpare opens a tab for a later page, unless enough are open or opening.
+func (b *Browser) openSpare(bctx context.Context, gen int) {
+	b.mu.Lock()
+	if b.closed || b.gen != gen || len(b.spares)+b.opening >= b.opts.Concurrency {
+		b.mu.Unlock()
+		return
+	}
+	b.opening++
+	b.mu.Unlock()
+	t := openTab(bctx, &b.opts)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.opening--
+	if b.closed || b.gen != gen || t.openErr != nil {
+		t.cancel()
+		return
+	}
+	b.spares = append(b.spares, t)
+}
+
+// dropSpares closes the spare tabs. b.mu is held for writing.
+func (b *Browser) dropSpares() {
+	for _, t := range b.spares {
+		t.cancel()
+	}
+	b.spares = nil
 }
 
 // Start finds and launches the browser.
@@ -139,12 +192,28 @@ func Start(opts Options) (*Browser, error) {
 	if os.Geteuid() == 0 {
 		opts.Warnf("render: running Chromium without its sandbox (--no-sandbox): padlock runs as root, where Chromium's sandbox cannot start")
 	}
+	if opts.Lazy {
+		return b, nil
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if err := b.launch(); err != nil {
 		return nil, err
 	}
 	return b, nil
+}
+
+// startLazily starts the browser of a Lazy Browser, unless another caller did.
+func (b *Browser) startLazily() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return errors.New("render: browser closed")
+	}
+	if b.ctx != nil {
+		return nil
+	}
+	return b.launch()
 }
 
 // launch starts a browser process. b.mu is held for writing.
@@ -186,6 +255,7 @@ func (b *Browser) launch() error {
 		cancelAlloc()
 		return fmt.Errorf("render: start %s: %w", b.exec, err)
 	}
+	b.dropSpares()
 	b.ctx, b.gen, b.pages = ctx, b.gen+1, 0
 	b.cancel = func() { cancelCtx(); cancelAlloc() }
 	return nil
@@ -217,6 +287,7 @@ func (b *Browser) Restarts() int {
 func (b *Browser) Close() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.dropSpares()
 	if b.cancel != nil {
 		b.cancel()
 	}
@@ -271,15 +342,21 @@ func (b *Browser) Render(ctx context.Context, url string) (*Result, error) {
 	var crashed *Result // the first attempt, when the browser died under it
 	var startErr error
 	for starts := 0; ; {
-		b.mu.RLock()
+		b.mu.Lock() // not RLock: pages is counted here
 		if b.closed {
-			b.mu.RUnlock()
+			b.mu.Unlock()
 			return nil, errors.New("render: browser closed")
 		}
 		bctx, gen := b.ctx, b.gen
 		b.pages++
 		due := b.pages > b.opts.RestartAfter
-		b.mu.RUnlock()
+		b.mu.Unlock()
+		if bctx == nil {
+			if err := b.startLazily(); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if due || !alive(bctx) {
 			// A start can fail under load: three tries, then the page is given up.
 			if starts++; starts > 3 {
@@ -293,7 +370,8 @@ func (b *Browser) Render(ctx context.Context, url string) (*Result, error) {
 			}
 			continue
 		}
-		res := capturePage(ctx, bctx, url, &b.opts)
+		t, open := b.takeTab(bctx, gen)
+		res := capturePage(ctx, t, url, open)
 		res.Retried = crashed != nil
 		if ctx.Err() != nil {
 			return res, ctx.Err()

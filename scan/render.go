@@ -130,6 +130,8 @@ func startRenderer(opt *Options, cfg *crawler.Config, selected []*rules.Rule) (*
 		}
 		bo.SPKIs = spkis
 	}
+	// auto may render no page at all: the browser starts with the first page it renders.
+	bo.Lazy = bo.Lazy || opt.Render.Mode == RenderAuto
 	b, err := render.Start(bo)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,90 @@
+package render
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+)
+
+// TestSettledQuietWindow: after the load event, half the quiet window is enough when no script,
+// stylesheet or frame document is loading, the whole window otherwise; never before load.
+func TestSettledQuietWindow(t *testing.T) {
+	const quiet = 500 * time.Millisecond
+	tb := &tab{active: map[network.RequestID]bool{}, loaded: true, last: time.Now().Add(-quiet * 3 / 4)}
+	if !tb.settled(quiet) {
+		t.Error("nothing loading, quiet for 3/4 of the window: want settled")
+	}
+	tb.active["1"] = true // a script still loading can insert more
+	if tb.settled(quiet) {
+		t.Error("a script loading, quiet for 3/4 of the window: want not settled")
+	}
+	tb.last = time.Now().Add(-quiet * 2)
+	if !tb.settled(quiet) {
+		t.Error("a script loading, quiet for twice the window: want settled (never wait for the network alone)")
+	}
+	tb.loaded = false
+	if tb.settled(quiet) {
+		t.Error("before the load event: want not settled")
+	}
+}
+
+// TestSpareTabs: the browser opens the next page's tab while a page renders, keeps at most
+// Concurrency of them, and closes them with the browser.
+func TestSpareTabs(t *testing.T) {
+	if _, err := FindChrome(""); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI must install Debian's chromium package: %v", err)
+		}
+		t.Skipf("no browser: %v", err)
+	}
+	b, err := Start(Options{Concurrency: 1, Timeout: 10 * time.Second, Warnf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spares := func() (n int) {
+		b.mu.RLock()
+		defer b.mu.RUnlock()
+		return len(b.spares) + b.opening
+	}
+	for range 2 {
+		res, err := b.Render(t.Context(), "about:blank")
+		if err != nil || res.Err != "" {
+			t.Fatalf("render about:blank: %v %s", err, res.Err)
+		}
+		if n := spares(); n != 1 {
+			t.Errorf("after a page: %d spare tabs open or opening, want 1 (Concurrency)", n)
+		}
+	}
+	b.Close()
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if n := len(b.spares); n != 0 {
+		t.Errorf("after Close: %d spare tabs", n)
+	}
+}
+
+// TestLazyStart: a Lazy browser starts no process until the first page.
+func TestLazyStart(t *testing.T) {
+	if _, err := FindChrome(""); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI must install Debian's chromium package: %v", err)
+		}
+		t.Skipf("no browser: %v", err)
+	}
+	b, err := Start(Options{Lazy: true, Timeout: 10 * time.Second, Warnf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if pid := b.PID(); pid != 0 {
+		t.Fatalf("a lazy browser runs process %d before any page", pid)
+	}
+	if res, err := b.Render(t.Context(), "about:blank"); err != nil || res.Err != "" {
+		t.Fatalf("render about:blank: %v %+v", err, res)
+	}
+	if b.PID() == 0 || b.Restarts() != 0 {
+		t.Errorf("after the first page: pid %d, restarts %d; want a process and no restart", b.PID(), b.Restarts())
+	}
+}
