@@ -203,19 +203,6 @@ func Start(opts Options) (*Browser, error) {
 	return b, nil
 }
 
-// startLazily starts the browser of a Lazy Browser, unless another caller did.
-func (b *Browser) startLazily() error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closed {
-		return errors.New("render: browser closed")
-	}
-	if b.ctx != nil {
-		return nil
-	}
-	return b.launch()
-}
-
 // launch starts a browser process. b.mu is held for writing.
 func (b *Browser) launch() error {
 	flags := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(b.exec), chromedp.WindowSize(1280, 1024))
@@ -312,7 +299,8 @@ func alive(ctx context.Context) bool {
 	}
 }
 
-// restart replaces the browser of generation gen, unless another caller already did.
+// restart replaces the browser of generation gen, unless another caller already did; it also
+// starts a Lazy browser the first time (which is no restart).
 func (b *Browser) restart(gen int) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -322,10 +310,12 @@ func (b *Browser) restart(gen int) error {
 	if b.gen != gen {
 		return nil
 	}
+	if b.ctx != nil {
+		b.restarts++
+	}
 	if b.cancel != nil {
 		b.cancel()
 	}
-	b.restarts++
 	return b.launch()
 }
 
@@ -351,13 +341,7 @@ func (b *Browser) Render(ctx context.Context, url string) (*Result, error) {
 		b.pages++
 		due := b.pages > b.opts.RestartAfter
 		b.mu.Unlock()
-		if bctx == nil {
-			if err := b.startLazily(); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		if due || !alive(bctx) {
+		if bctx == nil || due || !alive(bctx) {
 			// A start can fail under load: three tries, then the page is given up.
 			if starts++; starts > 3 {
 				if crashed != nil {
