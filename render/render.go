@@ -310,13 +310,17 @@ func (b *Browser) restart(gen int) error {
 	if b.gen != gen {
 		return nil
 	}
-	if b.ctx != nil {
-		b.restarts++
-	}
+	again := b.ctx != nil
 	if b.cancel != nil {
 		b.cancel()
 	}
-	return b.launch()
+	if err := b.launch(); err != nil {
+		return err
+	}
+	if again {
+		b.restarts++ // counted when the new browser runs: a start that failed under load is no restart
+	}
+	return nil
 }
 
 // Render loads url in a fresh incognito tab and returns what the browser did. The error is
