@@ -4,17 +4,16 @@ package crawler
 //
 // colly is the crawler the design card names for pages. padlock keeps it for the requests of
 // pages and for what it does with them: it turns a page URL into a request on the collector's
-// client (the per-request timeout, and one cookie jar shared by every page, as a browser session
-// keeps the site's cookies), and its header callback drops the download of a link that turns
-// out not to be HTML. Its own redirect following, robots.txt, revisit check and URL filters are
+// client (with the per-request timeout, and no cookie jar: the user's cookies and those the site
+// sets under --keep-cookies are the fetcher's, scoped as the user's headers, cookies.go), and its
+// header callback drops the download of a link that turns out not to be HTML. Its own redirect following, robots.txt, revisit check and URL filters are
 // off: the fetcher (fetch.go) follows redirects hop by hop under the crawl's policies, the
 // frontier (frontier.go) de-duplicates, robots.go reads robots.txt. Each page request is one
 // hop of the fetcher, sent by pageCollector.send.
 //
 // How a body gets from the network to padlock without colly copying it: every crawl worker has
-// its own clone of the collector (the clones share the client, so the connection pool and the
-// cookie jar) whose context carries the worker's pageSlot. The collector's transport,
-// pageTransport, reads an HTML or untyped body (decoded, to the limit: transport.go's readBody)
+// its own clone of the collector (the clones share the client, so the connection pool) whose
+// context carries the worker's pageSlot. The collector's transport, pageTransport, reads an HTML or untyped body (decoded, to the limit: transport.go's readBody)
 // into a pooled buffer in that slot as soon as the headers are in, drains a little of any other
 // and closes it, and always hands colly an empty body marked decoded, so colly never reads or
 // inflates one. A worker fetches one page at a time, so the
@@ -45,6 +44,7 @@ func newCollector(ctx context.Context, cfg *Config, tr *transport) collector {
 	)
 	c.WithTransport(pageTransport{tr})
 	c.SetRequestTimeout(cfg.Timeout)
+	c.DisableCookies() // cookies are decided per hop, as the user's headers (cookies.go)
 	// Redirects are hops of the fetcher, so every hop is recorded and the user's headers are
 	// decided per hop (net/http and colly would forward them off-origin).
 	c.SetRedirectHandler(func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse })

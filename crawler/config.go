@@ -94,6 +94,15 @@ type Config struct {
 	// (Fetch.NormSHA256), for a script inventory that authorizes by that hash.
 	NormalizeScripts bool
 
+	// The user's cookies and basic auth (USER:PASS) go where Headers go, and so do the cookies
+	// the site sets when KeepCookies (cookies.go). WaitFor asks the start URLs again until they
+	// answer or it passes, calling Waiting after each miss (wait.go).
+	Cookies     []Cookie
+	BasicAuth   string
+	KeepCookies bool
+	WaitFor     time.Duration
+	Waiting     func(Wait)
+
 	// DialContext replaces the network dialer (tests); Resolve still applies before it.
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 
@@ -210,7 +219,7 @@ func (c *Config) Validate() error {
 			return err
 		}
 	}
-	return nil
+	return c.checkCredentials()
 }
 
 // CheckValue checks one value of the named Config field by the rules Validate applies to it, so
@@ -249,6 +258,12 @@ func CheckValue(field string, value any) error {
 	case "Sitemaps":
 		if u, perr := url.Parse(value.(string)); perr != nil || !u.IsAbs() {
 			err = errors.New("want an absolute URL")
+		}
+	case "BasicAuth":
+		if v := value.(string); v == "" {
+			return nil // none
+		} else if err = checkBasicAuth(v); err != nil {
+			return &ConfigError{Field: field, Err: err} // the value is a secret
 		}
 	}
 	if err != nil {

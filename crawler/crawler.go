@@ -84,6 +84,9 @@ func Crawl(ctx context.Context, cfg *Config, visit func(*Page)) (*Result, error)
 	cr.coll = newCollector(ctx, cfg, cr.tr)
 	cr.resources.cr = cr
 	cr.origins.cr = cr
+	if errs := cr.waitForStarts(ctx); errs != nil {
+		return &Result{Errors: errs, Requests: cr.tr.requests.Load()}, ErrNoStart
+	}
 	cr.origins.endpoints(ctx, cfg.endpoints)
 
 	// The start URLs are queued first. robots.txt and the sitemaps of their origins are read

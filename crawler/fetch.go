@@ -30,12 +30,13 @@ import (
 type fetcher struct {
 	cfg      *Config
 	tr       *transport
-	client   *http.Client // no cookie jar; redirects are left to fetch
+	client   *http.Client // no cookie jar (creds holds the crawl's); redirects are left to fetch
 	throttle throttle
+	creds    *credentials // the user's cookies and basic auth, the jar of --keep-cookies
 }
 
 func newFetcher(cfg *Config, tr *transport) *fetcher {
-	return &fetcher{cfg: cfg, tr: tr, client: &http.Client{
+	return &fetcher{cfg: cfg, tr: tr, creds: newCredentials(cfg), client: &http.Client{
 		Transport:     tr,
 		Timeout:       cfg.Timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -105,9 +106,9 @@ func (f *fetcher) send(ctx context.Context, method string, u *url.URL, h http.He
 	return a
 }
 
-// header is the request header of one hop: the User-Agent, the Accept the caller asked for and,
-// when the hop may carry them, the user's headers.
-func (f *fetcher) header(rq *fetchReq, credentials bool) http.Header {
+// header is the request header of one hop to u: the User-Agent, the Accept the caller asked for
+// and, when the hop may carry them, the user's headers, cookies and basic auth.
+func (f *fetcher) header(rq *fetchReq, u *url.URL, credentials bool) http.Header {
 	h := make(http.Header, 2+len(f.cfg.Headers))
 	h.Set("User-Agent", f.cfg.UserAgent)
 	if rq.accept != "" {
@@ -119,6 +120,7 @@ func (f *fetcher) header(rq *fetchReq, credentials bool) http.Header {
 				h.Add(k, v)
 			}
 		}
+		f.creds.add(h, u)
 	}
 	return h
 }

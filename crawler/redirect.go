@@ -74,7 +74,10 @@ func (f *fetcher) fetch(ctx context.Context, u *url.URL, rq *fetchReq) reply {
 	for cur := u; ; {
 		r.final = cur
 		credentials = credentials && f.cfg.mayCarryCredentials(cur)
-		r.answer = f.retrying(ctx, send, cur, f.header(rq, credentials), rq)
+		r.answer = f.retrying(ctx, send, cur, f.header(rq, cur, credentials), rq)
+		if credentials && r.header != nil {
+			f.creds.keepFrom(cur, r.header)
+		}
 		if r.err != nil || r.status < 300 || r.status >= 400 {
 			return r
 		}

@@ -82,6 +82,16 @@ type Settings struct {
 	// RulesDisabled names the rules that did not run (--rule, --disable): their absence from
 	// the findings means "not checked", not "fixed".
 	RulesDisabled []string `json:"rules_disabled,omitempty"`
+	// What the crawl sent to the site's own origins to reach its pages: the names of the user's
+	// headers and cookies and whether basic auth was set, never a value; --keep-cookies,
+	// --wait-for, the --payment-page patterns and the --flow files.
+	Headers      []string `json:"headers,omitempty"`
+	Cookies      []string `json:"cookies,omitempty"`
+	BasicAuth    bool     `json:"basic_auth,omitempty"`
+	KeepCookies  bool     `json:"keep_cookies,omitempty"`
+	WaitFor      string   `json:"wait_for,omitempty"`
+	PaymentPages []string `json:"payment_pages,omitempty"`
+	Flows        []string `json:"flows,omitempty"`
 }
 
 // RulesDisabledOrNil is s.RulesDisabled, nil for a nil s (a report saved without settings).

@@ -106,13 +106,21 @@ var nonInputTypes = map[string]bool{
 // (cardnumber, card_number, ccnum, cvc, cvv, csc, expiry, exp_month...; case and separators
 // ignored, framework names such as payment[card][number] understood; "exp", "number",
 // "code" alone, search boxes, coupons and e-mail fields never count); (c) an iframe or frame
-// whose host serves a payment provider's card frame (PaymentProviderHost). Hidden inputs and
-// buttons never count.
+// whose host serves a payment provider's card frame (PaymentProviderHost); (d) a URL matching a
+// cfg.PaymentPages pattern. Hidden inputs and buttons never count.
 func IsPaymentPage(p *crawler.Page, cfg *Config) (bool, []string) {
 	if p == nil {
 		return false, nil
 	}
 	var signals []string
+	if cfg != nil {
+		for _, re := range cfg.PaymentPages {
+			if re.MatchString(p.URL) || p.FinalURL != p.URL && re.MatchString(p.FinalURL) {
+				signals = append(signals, fmt.Sprintf("URL matches --payment-page %q", re.String()))
+				break
+			}
+		}
+	}
 	for _, f := range p.Fields {
 		if nonInputTypes[strings.ToLower(f.Type)] {
 			continue

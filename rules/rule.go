@@ -4,6 +4,7 @@ package rules
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -105,6 +106,9 @@ type Config struct {
 	CertExpiryWarning time.Duration
 	// PaymentProviders are extra host patterns of card-frame providers (besides the built-in list).
 	PaymentProviders []string
+	// PaymentPages are page URL patterns (--payment-page): a page whose URL or final URL matches
+	// one is a payment page whatever its content.
+	PaymentPages []*regexp.Regexp
 }
 
 // Scope is what a rule's Check runs over. The zero value is no scope: every rule names one.

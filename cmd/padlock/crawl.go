@@ -36,6 +36,9 @@ func crawlCommand(getenv func(string) string) *cli.Command {
 			if n, err := strconv.Atoi(getenv("PADLOCK_SPILL_BYTES")); err == nil && n > 0 {
 				opt.SpillBytes = n
 			}
+			if err := basicAuthFromEnv(&opt, getenv); err != nil {
+				return err
+			}
 			if slices.Contains(out.formats, "markdown") {
 				// Under GitHub Actions the job summary is the Markdown report's place.
 				out.summary = getenv("GITHUB_STEP_SUMMARY")
@@ -93,6 +96,9 @@ func runCrawl(ctx context.Context, opt scan.Options, out output, stdout, stderr 
 	}
 	if opt.Render.Browser.Warnf == nil {
 		opt.Render.Browser.Warnf = func(format string, args ...any) { fmt.Fprintf(stderr, "padlock: "+format+"\n", args...) }
+	}
+	if opt.Crawl.Waiting == nil {
+		opt.Crawl.Waiting = waitingNote(stderr, out.quiet)
 	}
 	update, finish := newProgress(stderr, out.quiet)
 	opt.Progress = update

@@ -75,6 +75,7 @@ type setting struct {
 	// command names the one command that has the setting besides the crawl's ("watch": the
 	// schedule, the store, the alerts); "" for a crawl setting, which every crawling command has.
 	command string
+	secret  bool // its values are never shown: messages name the setting only
 	// read replaces the kind's reader of the file's value.
 	read func(n *yaml.Node) (value, []*yaml.Node, *valueError)
 	// set puts a checked value where it goes.
@@ -143,6 +144,48 @@ func settingsTable() []setting {
 					name, val, _ := cutHeader(h) // checked
 					c.scan.Crawl.Headers.Add(name, val)
 				}
+				c.scan.Settings.Headers = headerNames(c.scan.Crawl.Headers)
+			}},
+		// What reaches the checkout (reach.go): credentials sent only where -H goes, the report
+		// recording their names, never their values.
+		{name: "cookie", kind: kindList, secret: true, example: "session=abc",
+			usage: "`NAME=VALUE` cookie sent only where -H goes (repeatable)",
+			check: func(v value) error { _, err := crawler.ParseCookie(v.s); return err },
+			set:   setCookies},
+		{name: "cookies", kind: kindString, whenUsed: true, example: "cookies.txt",
+			usage: "Netscape cookies.txt `FILE` (as curl and browser extensions export it): its cookies are sent only where -H goes, by their domain, path, secure flag and expiry",
+			check: func(v value) error { _, err := crawler.ReadCookieFile(v.s); return err },
+			set:   setCookieFile},
+		{name: "basic-auth", kind: kindString, secret: true, example: "preview:pw",
+			usage: "`USER:PASS` for HTTP basic auth, sent only where -H goes (or set PADLOCK_BASIC_AUTH, which keeps it out of shell history and logs)",
+			field: "BasicAuth",
+			set: func(c *crawlConfig, v value) {
+				c.scan.Crawl.BasicAuth, c.scan.Settings.BasicAuth = v.s, v.s != ""
+			}},
+		{name: "keep-cookies", kind: kindBool, example: "true",
+			usage: "keep the cookies the site sets during the crawl (a cart, a session) and send them back, only where -H goes",
+			set: func(c *crawlConfig, v value) {
+				c.scan.Crawl.KeepCookies, c.scan.Settings.KeepCookies = v.b, v.b
+			}},
+		{name: "wait-for", kind: kindDuration, example: "2m",
+			usage: "ask the start URLs again until they answer (2xx or 3xx) or `DURATION` passes, for a preview that comes up after the job starts",
+			check: func(v value) error {
+				if v.d < 0 {
+					return errors.New("must not be negative")
+				}
+				return nil
+			},
+			set: func(c *crawlConfig, v value) {
+				c.scan.Crawl.WaitFor = v.d
+				if v.d > 0 {
+					c.scan.Settings.WaitFor = v.d.String()
+				}
+			}},
+		{name: "payment-page", kind: kindList, example: "/checkout/pay",
+			usage: "page URLs matching `REGEX` are payment pages whatever their content, for card fields padlock cannot see (repeatable)",
+			check: checkRegexp,
+			set: func(c *crawlConfig, v value) {
+				c.scan.Rules.PaymentPages, c.scan.Settings.PaymentPages = compileChecked(v.list), v.list
 			}},
 		{name: "first-party", kind: kindList, field: "FirstParty", example: "static.test",
 			usage: "registrable `DOMAIN` that counts as the site's own besides the start URLs' (repeatable)",
@@ -413,6 +456,9 @@ func (s *setting) checkOne(v value) error {
 
 // text is one value as a message shows it.
 func (s *setting) text(v value) string {
+	if s.secret {
+		return ""
+	}
 	switch s.kind {
 	case kindInt:
 		return strconv.Itoa(v.n)
