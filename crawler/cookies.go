@@ -265,3 +265,8 @@ func checkBasicAuth(s string) error {
 	}
 	return nil
 }
+
+// MayCarryCredentials reports whether the user's headers, cookies and basic auth may be sent to
+// u: the rule of -H, for a caller that sends requests of its own (render mode's browser). Config
+// must be validated.
+func (c *Config) MayCarryCredentials(u *url.URL) bool { return c.mayCarryCredentials(u) }

@@ -338,7 +338,7 @@ func (t *tab) settled(quiet time.Duration) bool {
 // headerPatterns are the Fetch patterns that pause the requests that may carry the user's
 // headers: those to ScopeHosts. InScope decides each one.
 func headerPatterns(o *Options) []*fetch.RequestPattern {
-	if len(o.Headers) == 0 || o.InScope == nil {
+	if len(o.Headers) == 0 && o.BasicAuth == "" || o.InScope == nil {
 		return nil
 	}
 	var out []*fetch.RequestPattern
@@ -435,6 +435,10 @@ func openTab(bctx context.Context, o *Options) *tab {
 				go continueWithHeaders(tctx, o, p)
 				return
 			}
+			if a, ok := ev.(*fetch.EventAuthRequired); ok {
+				go answerAuth(tctx, o, a)
+				return
+			}
 			t.event(ev)
 		})
 	}
@@ -442,6 +446,9 @@ func openTab(bctx context.Context, o *Options) *tab {
 		err = chromedp.Do(tctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 			buf := int64(64 << 20)
 			if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{MaxTotalBufferSize: &buf, MaxResourceBufferSize: &buf}); err != nil {
+				return err
+			}
+			if err := setSiteCookies(ctx, o); err != nil {
 				return err
 			}
 			if _, err := chromedp.Call(ctx, audits.Enable, cdp.Empty{}); err != nil {
@@ -457,7 +464,8 @@ func openTab(bctx context.Context, o *Options) *tab {
 				return err
 			}
 			if len(patterns) > 0 {
-				if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: patterns}); err != nil {
+				auth := o.BasicAuth != ""
+				if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: patterns, HandleAuthRequests: &auth}); err != nil {
 					return err
 				}
 			}

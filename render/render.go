@@ -75,6 +75,11 @@ type Options struct {
 	Headers    http.Header
 	ScopeHosts []string
 	InScope    func(rawURL string) bool
+	// Cookies are set in each page's browser context before it loads (flow_credentials.go): the
+	// user's and a flow's, each for one origin InScope accepts. BasicAuth (USER:PASS) answers the
+	// auth challenges of the origins InScope accepts (Fetch.authRequired), and no other.
+	Cookies   []SiteCookie
+	BasicAuth string
 
 	// HostResolverRules is Chromium's --host-resolver-rules ("MAP shop.test:443 127.0.0.1:8443").
 	HostResolverRules string

@@ -82,16 +82,19 @@ type Settings struct {
 	// RulesDisabled names the rules that did not run (--rule, --disable): their absence from
 	// the findings means "not checked", not "fixed".
 	RulesDisabled []string `json:"rules_disabled,omitempty"`
-	// What the crawl sent to the site's own origins to reach its pages: the names of the user's
-	// headers and cookies and whether basic auth was set, never a value; --keep-cookies,
-	// --wait-for, the --payment-page patterns and the --flow files.
-	Headers      []string `json:"headers,omitempty"`
-	Cookies      []string `json:"cookies,omitempty"`
-	BasicAuth    bool     `json:"basic_auth,omitempty"`
-	KeepCookies  bool     `json:"keep_cookies,omitempty"`
-	WaitFor      string   `json:"wait_for,omitempty"`
+	// Headers and Cookies name what the crawl sent to the site's own origins (-H, --cookie,
+	// --cookies), never a value; BasicAuth says basic auth was set, never to what.
+	Headers   []string `json:"headers,omitempty"`
+	Cookies   []string `json:"cookies,omitempty"`
+	BasicAuth bool     `json:"basic_auth,omitempty"`
+	// KeepCookies: the cookies the site set were sent back (--keep-cookies).
+	KeepCookies bool `json:"keep_cookies,omitempty"`
+	// WaitFor is how long the crawl would wait for the start URLs to answer (--wait-for).
+	WaitFor string `json:"wait_for,omitempty"`
+	// PaymentPages are the --payment-page patterns: pages matching one are payment pages.
 	PaymentPages []string `json:"payment_pages,omitempty"`
-	Flows        []string `json:"flows,omitempty"`
+	// Flows are the titles of the recorded browser flows replayed (--flow).
+	Flows []string `json:"flows,omitempty"`
 }
 
 // RulesDisabledOrNil is s.RulesDisabled, nil for a nil s (a report saved without settings).

@@ -15,6 +15,7 @@ import (
 type seen struct {
 	scheme, host, path  string
 	cookie, auth, token string
+	browser             bool // Chromium made it (it sends Sec-Fetch-Dest)
 }
 
 // shop is a fixture shop: the card form of /checkout shows only with a cart cookie (set by
@@ -23,8 +24,9 @@ type seen struct {
 // third-party host (sitetest.CDNHost) serves a script that sets a tracker cookie. Every request
 // to every host and scheme is recorded.
 type shop struct {
-	mu   sync.Mutex
-	reqs []seen
+	mu       sync.Mutex
+	reqs     []seen
+	needAuth string // when set, the shop's pages answer 401 without this basic auth (USER:PASS)
 }
 
 func (sh *shop) requests() []seen {
@@ -40,8 +42,13 @@ func (sh *shop) serve(s *sitetest.Site, w http.ResponseWriter, r *http.Request) 
 	}
 	host, _, _ := strings.Cut(r.Host, ":")
 	sh.mu.Lock()
-	sh.reqs = append(sh.reqs, seen{scheme, host, r.URL.Path, r.Header.Get("Cookie"), r.Header.Get("Authorization"), r.Header.Get("X-Token")})
+	sh.reqs = append(sh.reqs, seen{scheme, host, r.URL.Path, r.Header.Get("Cookie"), r.Header.Get("Authorization"), r.Header.Get("X-Token"), r.Header.Get("Sec-Fetch-Dest") != ""})
 	sh.mu.Unlock()
+	if user, pass, _ := r.BasicAuth(); sh.needAuth != "" && host == sitetest.SiteHost && user+":"+pass != sh.needAuth {
+		w.Header().Set("WWW-Authenticate", `Basic realm="preview"`)
+		http.Error(w, "sign in", http.StatusUnauthorized)
+		return
+	}
 	page := func(body string) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, s.Expand(`<!doctype html><html><head><title>shop</title></head><body>`+body+`</body></html>`))

@@ -115,11 +115,9 @@ func startRenderer(opt *Options, cfg *crawler.Config, selected []*rules.Rule) (*
 	if bo.Headers == nil && len(cfg.Headers) > 0 {
 		bo.Headers = cfg.Headers
 		bo.ScopeHosts = startHosts(cfg.StartURLs)
-		bo.InScope = func(raw string) bool {
-			u, err := url.Parse(raw)
-			return err == nil && cfg.InScope(u) // cfg is validated by the crawl before any page renders
-		}
+		bo.InScope = credentialScope(cfg)
 	}
+	browserCredentials(&bo, cfg)
 	if bo.HostResolverRules == "" {
 		bo.HostResolverRules = resolverRules(cfg.Resolve)
 	}

@@ -1,0 +1,70 @@
+package render
+
+// The user's credentials in the browser: cookies set in each page's context for the site's own
+// origins only, and basic auth given only to the origins InScope accepts. (The user's headers
+// are added per request by capture.go's Fetch interception, which the auth challenges share.)
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+// SiteCookie is a cookie for one origin of the site: set for URL's host only (never its
+// subdomains), secure when URL is https:, on Cookie.Path ("/" when empty).
+type SiteCookie struct {
+	URL    string
+	Cookie *http.Cookie
+}
+
+// AddCookies adds cookies to those each page's context gets (Options.Cookies): a flow's cookies
+// for the pages audited after it. Call it before the pages that need them are rendered.
+func (b *Browser) AddCookies(cs []SiteCookie) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.opts.Cookies = append(b.opts.Cookies, cs...)
+}
+
+// setSiteCookies sets the cookies of o in the browser context of ctx's target.
+func setSiteCookies(ctx context.Context, o *Options) error {
+	var ps []*network.CookieParam
+	for _, sc := range o.Cookies {
+		u, err := url.Parse(sc.URL)
+		if err != nil || u.Host == "" {
+			continue
+		}
+		c := sc.Cookie
+		p := &network.CookieParam{Name: c.Name, Value: c.Value, URL: u.Scheme + "://" + u.Host + "/",
+			Path: c.Path, Secure: u.Scheme == "https", HTTPOnly: c.HttpOnly}
+		if p.Path == "" {
+			p.Path = "/"
+		}
+		if !c.Expires.IsZero() {
+			p.Expires = cdp.TimeSinceEpoch(float64(c.Expires.Unix()))
+		}
+		ps = append(ps, p)
+	}
+	if len(ps) == 0 {
+		return nil
+	}
+	_, err := chromedp.Call(ctx, network.SetCookies, network.SetCookiesParams{Cookies: ps})
+	return err
+}
+
+// answerAuth answers an HTTP auth challenge: with Options.BasicAuth for a server of an origin
+// InScope accepts, else by cancelling (a headless browser has no one to ask).
+func answerAuth(ctx context.Context, o *Options, ev *fetch.EventAuthRequired) {
+	resp := &fetch.AuthChallengeResponse{Response: fetch.AuthChallengeResponseResponseCancelAuth}
+	if o.BasicAuth != "" && o.InScope != nil && ev.Request != nil && ev.AuthChallenge != nil &&
+		ev.AuthChallenge.Source != fetch.AuthChallengeSourceProxy && o.InScope(ev.Request.URL) {
+		user, pass, _ := strings.Cut(o.BasicAuth, ":")
+		resp = &fetch.AuthChallengeResponse{Response: fetch.AuthChallengeResponseResponseProvideCredentials, Username: user, Password: pass}
+	}
+	_, _ = chromedp.Call(ctx, fetch.ContinueWithAuth, fetch.ContinueWithAuthParams{RequestID: ev.RequestID, AuthChallengeResponse: resp})
+}
