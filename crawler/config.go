@@ -102,6 +102,9 @@ type Config struct {
 	KeepCookies bool
 	WaitFor     time.Duration
 	Waiting     func(Wait)
+	// Entries are pages reached another way (a recorded browser flow): queued after the start
+	// URLs at depth 0, crawled when in scope as links are.
+	Entries []string
 
 	// DialContext replaces the network dialer (tests); Resolve still applies before it.
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)

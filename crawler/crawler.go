@@ -96,6 +96,11 @@ func Crawl(ctx context.Context, cfg *Config, visit func(*Page)) (*Result, error)
 	for _, u := range cfg.starts {
 		cr.enqueue(job{u: u, start: true}, true)
 	}
+	for _, e := range cfg.Entries {
+		if u, ok := ParseURL(e); ok {
+			cr.enqueue(job{u: u}, false)
+		}
+	}
 	var discovery sync.WaitGroup
 	if !cfg.IgnoreRobots || !cfg.NoFollow {
 		cr.front.begin()

@@ -424,19 +424,13 @@ func openTab(bctx context.Context, o *Options) *tab {
 	tctx, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
 	t := &tab{opts: o, reqs: map[network.RequestID]*Request{}, issues: map[string]issue{}, active: map[network.RequestID]bool{},
 		sums: map[network.RequestID]bodySum{}, changed: make(chan struct{}, 1), bodyCtx: tctx, cancel: cancel}
-	patterns := headerPatterns(o)
 	err := chromedp.Do(tctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		t.mainFrame = cdp.FrameID(tg.TargetID)
 		return nil
 	}))
 	if err == nil {
 		err = chromedp.Listen(tctx, func(ev any) {
-			if p, ok := ev.(*fetch.EventRequestPaused); ok {
-				go continueWithHeaders(tctx, o, p)
-				return
-			}
-			if a, ok := ev.(*fetch.EventAuthRequired); ok {
-				go answerAuth(tctx, o, a)
+			if credentialEvent(tctx, o, ev) {
 				return
 			}
 			t.event(ev)
@@ -446,9 +440,6 @@ func openTab(bctx context.Context, o *Options) *tab {
 		err = chromedp.Do(tctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 			buf := int64(64 << 20)
 			if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{MaxTotalBufferSize: &buf, MaxResourceBufferSize: &buf}); err != nil {
-				return err
-			}
-			if err := setSiteCookies(ctx, o); err != nil {
 				return err
 			}
 			if _, err := chromedp.Call(ctx, audits.Enable, cdp.Empty{}); err != nil {
@@ -463,13 +454,7 @@ func openTab(bctx context.Context, o *Options) *tab {
 			if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: mutationScript}); err != nil {
 				return err
 			}
-			if len(patterns) > 0 {
-				auth := o.BasicAuth != ""
-				if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: patterns, HandleAuthRequests: &auth}); err != nil {
-					return err
-				}
-			}
-			return nil
+			return enableCredentials(ctx, o)
 		}))
 	}
 	t.openErr, t.opened = err, time.Since(start)

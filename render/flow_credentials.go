@@ -68,3 +68,33 @@ func answerAuth(ctx context.Context, o *Options, ev *fetch.EventAuthRequired) {
 	}
 	_, _ = chromedp.Call(ctx, fetch.ContinueWithAuth, fetch.ContinueWithAuthParams{RequestID: ev.RequestID, AuthChallengeResponse: resp})
 }
+
+// credentialEvent handles the Fetch events of a tab: a paused request goes on, with the user's
+// headers where they may go (continueWithHeaders), an auth challenge is answered (answerAuth).
+// It reports whether ev was one of them.
+func credentialEvent(tctx context.Context, o *Options, ev any) bool {
+	switch ev := ev.(type) {
+	case *fetch.EventRequestPaused:
+		go continueWithHeaders(tctx, o, ev)
+	case *fetch.EventAuthRequired:
+		go answerAuth(tctx, o, ev)
+	default:
+		return false
+	}
+	return true
+}
+
+// enableCredentials sets the tab's cookies and pauses the requests that may carry the user's
+// headers or meet an auth challenge (headerPatterns), for credentialEvent.
+func enableCredentials(ctx context.Context, o *Options) error {
+	if err := setSiteCookies(ctx, o); err != nil {
+		return err
+	}
+	patterns := headerPatterns(o)
+	if len(patterns) == 0 {
+		return nil
+	}
+	auth := o.BasicAuth != ""
+	_, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: patterns, HandleAuthRequests: &auth})
+	return err
+}

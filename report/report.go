@@ -151,6 +151,11 @@ type Page struct {
 	// without them): see ResourceCount.
 	spooledResources int
 
+	// Flow and FlowStep name the recorded flow (--flow) that reached the page, and the step
+	// (1-based) after which it was there.
+	Flow     string `json:"flow,omitempty"`
+	FlowStep int    `json:"flow_step,omitempty"`
+
 	// PaymentSignals says why the page counts as a payment page.
 	PaymentSignals []string `json:"payment_signals,omitempty"`
 	CSP            []string `json:"csp,omitempty"`

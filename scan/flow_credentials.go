@@ -12,9 +12,10 @@ import (
 // browserCredentials gives the browser the crawl's cookies and basic auth, under the rule the
 // crawl follows (crawler.Config.MayCarryCredentials): each cookie is set for the start URLs'
 // origins it belongs to, host-only (a domain cookie never reaches the domain's other hosts), and
-// basic auth answers only those origins' challenges. cfg is validated.
-func browserCredentials(bo *render.Options, cfg *crawler.Config) {
-	if len(cfg.Cookies) == 0 && cfg.BasicAuth == "" || cfg.Validate() != nil {
+// basic auth answers only those origins' challenges. With flows, the scope is set even without
+// credentials: a flow's cookies are kept for those origins only.
+func browserCredentials(bo *render.Options, cfg *crawler.Config, flows bool) {
+	if len(cfg.Cookies) == 0 && cfg.BasicAuth == "" && !flows || cfg.Validate() != nil {
 		return // (the crawl reports a Config it cannot run with)
 	}
 	if bo.InScope == nil {

@@ -117,7 +117,7 @@ func startRenderer(opt *Options, cfg *crawler.Config, selected []*rules.Rule) (*
 		bo.ScopeHosts = startHosts(cfg.StartURLs)
 		bo.InScope = credentialScope(cfg)
 	}
-	browserCredentials(&bo, cfg)
+	browserCredentials(&bo, cfg, len(opt.Flows.Flows) > 0)
 	if bo.HostResolverRules == "" {
 		bo.HostResolverRules = resolverRules(cfg.Resolve)
 	}

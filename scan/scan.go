@@ -42,6 +42,8 @@ type Options struct {
 	// SpillBytes is how much of each kind of record the spool keeps in memory before writing a
 	// sorted run out; 0 means report.DefaultSpillBytes (tests set a tiny one).
 	SpillBytes int
+	// Flows are recorded browser flows replayed before the crawl (flow.go).
+	Flows FlowOptions
 }
 
 // Progress is a snapshot of a running audit.
@@ -103,10 +105,12 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		cfg.NormalizeScripts = cfg.NormalizeScripts || opt.Inventory.NeedsNormalized()
 		rep.Inventory = report.NewInventoryCheck(opt.Inventory.File, checker.Entries())
 	}
+	flowsNeedBrowser(&opt)
 	rd, err := startRenderer(&opt, &cfg, selected)
 	if err != nil {
 		return nil, err
 	}
+	flows := runFlows(ctx, &opt, &cfg, rd)
 	if opt.Spool && rd == nil {
 		rep.UseSpool(report.NewSpoolSize(opt.SpillBytes))
 		inv.uses = func(key string, s report.Script, page string, payment bool) {
@@ -120,6 +124,7 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		rp.ContentType = strs.get(rp.ContentType)
 		facts := rules.NewFacts(p, &opt.Rules) // the payment verdict, computed once for the report and the rules
 		rp.Payment, rp.PaymentSignals = facts.Payment()
+		rp.Flow, rp.FlowStep = flows.mark(p)
 		if rp.Payment {
 			rp.SecurityHeaders = report.SecurityHeaders(p.Header)
 		}
@@ -141,7 +146,7 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 			if spoolErr == nil {
 				spoolErr = err
 			}
-		} else if rd != nil && rd.wants(p, rp.Payment) {
+		} else if rd != nil && (rd.wants(p, rp.Payment) || rp.Flow != "") {
 			rd.submit(ctx, p, len(rep.Pages)-1, rp.Payment)
 		}
 		addFindings(rules.RunFacts(selected, facts))
@@ -165,6 +170,10 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 	}
 	if spoolErr != nil && err == nil {
 		err = spoolErr
+	}
+	rep.Errors = append(rep.Errors, flows.errs...)
+	if err == nil {
+		err = flows.failed
 	}
 	for i := range res.Origins {
 		own.attribute(&res.Origins[i])

@@ -99,6 +99,7 @@ func newApp(ctx context.Context, getenv func(string) string, stdout, stderr io.W
 			evidenceCommand(),
 			tlsCommand(getenv),
 			inventoryCommand(),
+			flowCommand(),
 			{
 				Name:  "version",
 				Usage: "print padlock's version",

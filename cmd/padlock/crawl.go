@@ -39,6 +39,7 @@ func crawlCommand(getenv func(string) string) *cli.Command {
 			if err := basicAuthFromEnv(&opt, getenv); err != nil {
 				return err
 			}
+			opt.Flows.Env, opt.Flows.Shots = getenv, flowShots(out)
 			if slices.Contains(out.formats, "markdown") {
 				// Under GitHub Actions the job summary is the Markdown report's place.
 				out.summary = getenv("GITHUB_STEP_SUMMARY")

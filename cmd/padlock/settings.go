@@ -187,6 +187,17 @@ func settingsTable() []setting {
 			set: func(c *crawlConfig, v value) {
 				c.scan.Rules.PaymentPages, c.scan.Settings.PaymentPages = compileChecked(v.list), v.list
 			}},
+		{name: "flows", aliases: []string{"flow"}, kind: kindList, whenUsed: true, example: "checkout.json",
+			usage: "Chrome DevTools Recorder export `FILE` replayed in the browser before the crawl: the pages it reaches are audited as rendered pages, and a step that fails is exit 2 (repeatable; --flow too)",
+			check: func(v value) error { _, err := render.ReadFlow(v.s); return err },
+			set: func(c *crawlConfig, v value) {
+				c.scan.Flows.Flows, c.scan.Settings.Flows = nil, nil
+				for _, file := range v.list {
+					f, _ := render.ReadFlow(file) // checked
+					c.scan.Flows.Flows = append(c.scan.Flows.Flows, f)
+					c.scan.Settings.Flows = append(c.scan.Settings.Flows, f.Name())
+				}
+			}},
 		{name: "first-party", kind: kindList, field: "FirstParty", example: "static.test",
 			usage: "registrable `DOMAIN` that counts as the site's own besides the start URLs' (repeatable)",
 			set: func(c *crawlConfig, v value) {

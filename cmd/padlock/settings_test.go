@@ -59,15 +59,11 @@ func TestSettingsTable(t *testing.T) {
 	}
 	f.Close()
 	// settings naming a file get a real one
-<<<<<<< HEAD
 	inv := filepath.Join(dir, "script-inventory.yml")
 	os.WriteFile(inv, []byte("- url: https://js.pay.test/v3/\n  content: any\n  justification: j\n  owner: o\n  approved: 2026-11-02\n"), 0o600)
-	files := map[string]string{"ca-file": ca, "baseline": base, "inventory": inv}
-=======
 	cookies := filepath.Join(dir, "cookies.txt")
 	os.WriteFile(cookies, []byte("127.0.0.1\tFALSE\t/\tTRUE\t0\tsession\tabc\n"), 0o600)
-	files := map[string]string{"ca-file": ca, "baseline": base, "cookies": cookies}
->>>>>>> c1029a0 (Reach the checkout, static crawl: --cookie, --cookies (cookies.txt with file:line errors), --basic-auth and PADLOCK_BASIC_AUTH, --keep-cookies (colly's own jar is off: site cookies are no longer kept by default), all under the rule -H follows; --wait-for; --payment-page; the report's config names headers and cookies, never values)
+	files := map[string]string{"ca-file": ca, "baseline": base, "inventory": inv, "cookies": cookies, "flows": "../../scan/testdata/flows/checkout.json"}
 	empty := filepath.Join(dir, "empty.yml")
 	os.WriteFile(empty, nil, 0o600)
 	readme, err := os.ReadFile("../../README.md")
