@@ -114,3 +114,34 @@ func TestBasicAuthErrorsHideTheValue(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// FuzzCookieFile: any cookies.txt is read without a panic; every cookie kept can be sent (a valid
+// name and value, a domain, a path from /), and every error is a *CookieFileError naming a line
+// of the file.
+func FuzzCookieFile(f *testing.F) {
+	for _, s := range []string{
+		"# Netscape HTTP Cookie File\n.shop.test\tTRUE\t/\tTRUE\t0\tsession\tabc\n",
+		"#HttpOnly_www.shop.test\tFALSE\t/cart\tFALSE\t4102444800\tcart\t42\r\n\n",
+		"shop.test\tTRUE\t/\tFALSE\t1\told\tx\nshop.test\tTRUE\t/\tFALSE\tx\ta\tb\n",
+		".\tTRUE\t/\tFALSE\t0\ta\tb\n#HttpOnly_\n#HttpOnly_#x\tTRUE\t/\tFALSE\t0\ta\tb",
+		"shop.test\tTRUE\t/\tFALSE\t0\ta\t\"quoted\"\nshop.test\tTRUE\t/\tFALSE\t-1\ta\tb",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cs, err := ParseCookieFile(strings.NewReader(string(data)), "c.txt")
+		if err != nil {
+			var fe *CookieFileError
+			lines := strings.Count(string(data), "\n") + 1
+			if errors.As(err, &fe) && (fe.File != "c.txt" || fe.Line < 1 || fe.Line > lines) {
+				t.Fatalf("error at line %d of %d: %v", fe.Line, lines, err)
+			}
+			return
+		}
+		for _, c := range cs {
+			if !c.valid() || c.Domain == "" || strings.ContainsAny(c.Domain, "/: ") || !strings.HasPrefix(c.Path, "/") {
+				t.Fatalf("kept a cookie that cannot be sent: %+v", c)
+			}
+		}
+	})
+}

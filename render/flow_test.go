@@ -1,6 +1,10 @@
 package render
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -33,4 +37,56 @@ func TestParseFlowReadsRecorderSelectors(t *testing.T) {
 	if f.Name() != "t" || (&Flow{File: "dir/checkout.json"}).Name() != "checkout" {
 		t.Errorf("names")
 	}
+}
+
+// FuzzParseFlow: any file is read without a panic; a flow read has steps of known types with the
+// fields they need and their lines in the file; every problem names a line of the file.
+func FuzzParseFlow(f *testing.F) {
+	for _, name := range []string{"checkout.json", "signin.json", "broken.json"} {
+		b, err := os.ReadFile(filepath.Join("..", "scan", "testdata", "flows", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	for _, s := range []string{
+		`{"title": "t", "steps": [{"type": "click", "selectors": ["#a", ["#b", "pierce/#c"]]}]}`,
+		`{"steps": [{"type": "teleport"}, {"type": "keyDown"}, {"type": "change", "selectors": [[]]}]}`,
+		`{"steps": [{"type": "waitForElement", "selectors": [["aria/x[role=\"button\"]"]], "operator": "<", "count": "2"}]}`,
+		"{\"steps\": [\n{,}]}", `[]`, `{"title": 1}`, `{"steps": {}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		lines := strings.Count(string(data), "\n") + 1
+		fl, err := ParseFlow(data, "f.json")
+		if err != nil {
+			if fl != nil {
+				t.Fatal("a flow with an error")
+			}
+			for _, line := range strings.Split(err.Error(), "\n") {
+				if !strings.HasPrefix(line, "f.json:") {
+					t.Fatalf("a problem that names no file: %q", line)
+				}
+			}
+			var fe *FlowFileError
+			if errors.As(err, &fe) && fe.Line > lines {
+				t.Fatalf("line %d of %d: %v", fe.Line, lines, err)
+			}
+			return
+		}
+		if len(fl.Steps) == 0 {
+			t.Fatal("a flow without steps")
+		}
+		for _, s := range fl.Steps {
+			if _, ok := stepNeeds[s.Type]; !ok || s.Line < 1 || s.Line > lines {
+				t.Fatalf("step %+v of a %d-line file", s, lines)
+			}
+			for _, need := range stepNeeds[s.Type] {
+				if need == "selectors" && len(s.Selectors) == 0 || need == "value" && s.Value == nil {
+					t.Fatalf("step without %s: %+v", need, s)
+				}
+			}
+		}
+	})
 }
