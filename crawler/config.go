@@ -119,6 +119,7 @@ type Config struct {
 	moved     *hostSet          // hosts a start URL redirected to (same site), added while crawling
 	scopeDom  map[string]bool   // registrable domains in scope (first-party)
 	credOrig  map[string]bool   // origins that may receive the user's headers
+	waited    *waited           // WaitForStarts ran (wait.go)
 }
 
 // Progress is a snapshot of a running crawl.

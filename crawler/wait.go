@@ -16,6 +16,27 @@ type Wait struct {
 	Last   string        // why the last try failed: an error, or "HTTP 503"
 }
 
+// WaitForStarts waits for the start URLs as Crawl does before it begins (Config.WaitFor), for a
+// caller that needs the site up before the crawl (a recorded flow replayed first): it returns an
+// error for each start URL that did not answer. Crawl with the same cfg then does not wait again
+// and ends at once with ErrNoStart and these errors when there were any.
+func WaitForStarts(ctx context.Context, cfg *Config) ([]Error, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cr := &crawl{cfg: cfg}
+	cr.tr = newTransport(cfg)
+	cr.tr.allowLocal.Store(siteIsLocal(ctx, cfg.starts, cfg.resolver))
+	cr.fetch = newFetcher(cfg, cr.tr)
+	defer cr.tr.base.CloseIdleConnections()
+	errs := cr.waitForStarts(ctx)
+	cfg.waited = &waited{errs: errs}
+	return errs, nil
+}
+
+// waited is the outcome of WaitForStarts, kept for Crawl.
+type waited struct{ errs []Error }
+
 // waitPause is the pause after the first miss; it doubles up to waitPauseMax.
 var waitPause, waitPauseMax = 250 * time.Millisecond, 2 * time.Second
 
@@ -25,6 +46,9 @@ var waitPause, waitPauseMax = 250 * time.Millisecond, 2 * time.Second
 // not answer before cfg.WaitFor passed, nil when all did or there is no WaitFor.
 func (cr *crawl) waitForStarts(ctx context.Context) []Error {
 	cfg := cr.cfg
+	if cfg.waited != nil {
+		return cfg.waited.errs // WaitForStarts did
+	}
 	if cfg.WaitFor <= 0 {
 		return nil
 	}

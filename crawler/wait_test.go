@@ -58,3 +58,25 @@ func TestWaitForGivesUp(t *testing.T) {
 		t.Errorf("error: %+v", e)
 	}
 }
+
+// TestWaitForStartsBeforeTheCrawl: a caller that waits first (flows) makes the crawl report that
+// wait, without waiting again.
+func TestWaitForStartsBeforeTheCrawl(t *testing.T) {
+	var h hits
+	srv := serveSite(t, &h, func(string) routes {
+		return routes{"/": func(w http.ResponseWriter, r *http.Request) { http.Error(w, "no", http.StatusServiceUnavailable) }}
+	})
+	cfg := &Config{StartURLs: []string{srv.URL + "/"}, IgnoreRobots: true, WaitFor: 300 * time.Millisecond}
+	errs, err := WaitForStarts(context.Background(), cfg)
+	if err != nil || len(errs) != 1 {
+		t.Fatalf("got %v, %v", errs, err)
+	}
+	asked := h.count("GET", strings.TrimPrefix(srv.URL, "http://")+"/")
+	res, err := Crawl(context.Background(), cfg, func(*Page) { t.Error("no page may be visited") })
+	if !errors.Is(err, ErrNoStart) || len(res.Errors) != 1 || res.Errors[0] != errs[0] {
+		t.Errorf("crawl: %v, %+v", err, res)
+	}
+	if again := h.count("GET", strings.TrimPrefix(srv.URL, "http://")+"/"); again != asked || asked == 0 {
+		t.Errorf("the start URL was asked %d times by the wait, %d after the crawl", asked, again)
+	}
+}

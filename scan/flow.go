@@ -57,6 +57,12 @@ func runFlows(ctx context.Context, opt *Options, cfg *crawler.Config, rd *render
 	if len(opt.Flows.Flows) == 0 || rd == nil {
 		return fp
 	}
+	if cfg.WaitFor > 0 {
+		// The flows need the site up too: wait first (the crawl then does not wait again).
+		if errs, err := crawler.WaitForStarts(ctx, cfg); err != nil || errs != nil {
+			return fp // the crawl reports why
+		}
+	}
 	env := opt.Flows.Env
 	if env == nil {
 		env = os.Getenv
