@@ -67,6 +67,8 @@ type crawl struct {
 	// inherited the policy, delivered at the end (see runJob).
 	uirQueued, plainReach sync.Map
 	deferred              []*Page
+
+	entries map[string]bool // normalised Config.Entries, written before the workers start
 }
 
 // Crawl walks the site from cfg.StartURLs and calls visit once per fetched page (HTML or failed),
@@ -96,9 +98,10 @@ func Crawl(ctx context.Context, cfg *Config, visit func(*Page)) (*Result, error)
 	for _, u := range cfg.starts {
 		cr.enqueue(job{u: u, start: true}, true)
 	}
+	cr.entries = map[string]bool{}
 	for _, e := range cfg.Entries {
-		if u, ok := ParseURL(e); ok {
-			cr.enqueue(job{u: u}, false)
+		if u, ok := ParseURL(e); ok && cr.enqueue(job{u: u}, false) {
+			cr.entries[NormalizeURL(u)] = true // asked for, as a start URL is: robots.txt does not keep it out
 		}
 	}
 	var discovery sync.WaitGroup
@@ -291,7 +294,7 @@ func (cr *crawl) runJob(ctx context.Context, pc *pageCollector, j job, visit fun
 	delay := cr.cfg.Delay
 	if !cr.cfg.IgnoreRobots {
 		e := cr.robotsFor(ctx, j.u)
-		if !e.allowed(j.u) && !j.start {
+		if !e.allowed(j.u) && !j.start && !cr.entries[NormalizeURL(j.u)] {
 			cr.front.giveBack()
 			cr.skipped.Add(1)
 			return

@@ -80,3 +80,27 @@ func TestWaitForStartsBeforeTheCrawl(t *testing.T) {
 		t.Errorf("the start URL was asked %d times by the wait, %d after the crawl", asked, again)
 	}
 }
+
+// TestEntriesAreCrawledDespiteRobots: pages a flow reached (Config.Entries) are crawled as start
+// URLs are, even where robots.txt disallows them; their links still obey it.
+func TestEntriesAreCrawledDespiteRobots(t *testing.T) {
+	var h hits
+	srv := serveSite(t, &h, func(string) routes {
+		return routes{
+			"/":              html(`<p>home</p>`),
+			"/robots.txt":    typed("text/plain", "User-agent: *\nDisallow: /checkout\n"),
+			"/checkout":      html(`<a href="/checkout/done">done</a>`),
+			"/checkout/done": html(`done`),
+			"/elsewhere":     html(`<p>off scope</p>`),
+		}
+	})
+	cfg := &Config{StartURLs: []string{srv.URL + "/"}, Entries: []string{srv.URL + "/checkout", "https://other.test/elsewhere"}}
+	pages, res := crawlAll(t, cfg)
+	var got []string
+	for _, p := range pages {
+		got = append(got, strings.TrimPrefix(p.URL, srv.URL))
+	}
+	if strings.Join(got, " ") != "/ /checkout" || res.Skipped != 1 {
+		t.Errorf("pages %v, skipped %d", got, res.Skipped)
+	}
+}
