@@ -345,26 +345,30 @@ func (r *flowRun) scroll(ctx context.Context, s *Step) error {
 	return err
 }
 
-// cookies are the cookies the tab holds for the origins of the pages reached that InScope
-// accepts, each for its origin.
+// cookies are the cookies the tab holds for the pages reached on origins InScope accepts, each
+// for its origin (a cookie on a path is asked for with the pages under it).
 func (r *flowRun) cookies(landings []Landing) []SiteCookie {
 	if r.o.InScope == nil {
 		return nil
 	}
-	var out []SiteCookie
-	seen := map[string]bool{}
+	urls := map[string][]string{} // origin -> its pages reached
+	var origins []string
 	for _, l := range landings {
 		u, err := url.Parse(l.URL)
 		if err != nil || !r.o.InScope(l.URL) {
 			continue
 		}
 		origin := u.Scheme + "://" + u.Host
-		if seen[origin] {
-			continue
+		if urls[origin] == nil {
+			origins = append(origins, origin)
+			urls[origin] = []string{origin + "/"}
 		}
-		seen[origin] = true
+		urls[origin] = append(urls[origin], l.URL)
+	}
+	var out []SiteCookie
+	for _, origin := range origins {
 		get := func(ctx context.Context, _ *chromedp.Target) (network.GetCookiesResult, error) {
-			return chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{origin + "/"}})
+			return chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: urls[origin]})
 		}
 		got, err := shortCall(r.tctx, chromedp.Action[network.GetCookiesResult](get))
 		if err != nil {
