@@ -201,6 +201,10 @@ func ParseFlow(data []byte, file string) (*Flow, error) {
 			var skip json.RawMessage
 			err2 = dec.Decode(&skip)
 		}
+		var fe *FlowFileError
+		if errors.As(err2, &fe) {
+			return nil, errors.Join(append(errs, fe)...)
+		}
 		if err2 != nil {
 			return nil, problems(lineAt(data, offsetOf(err2, dec)), "%s: %v", key, jsonErr(err2))
 		}
@@ -224,10 +228,17 @@ func (f *Flow) readSteps(dec *json.Decoder, data []byte, problem func(int, strin
 	}
 	var errs []error
 	for n := 1; dec.More(); n++ {
-		line := lineAt(data, skipSpace(data, dec.InputOffset()))
+		start := skipSpace(data, dec.InputOffset())
+		line := lineAt(data, start)
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return errs, err
+			// The stream decoder's offsets are not the file's: read the step alone to place it.
+			at := start
+			var se *json.SyntaxError
+			if errors.As(json.NewDecoder(bytes.NewReader(data[start:])).Decode(new(json.RawMessage)), &se) {
+				at += max(se.Offset-1, 0)
+			}
+			return errs, problem(lineAt(data, at), "step %d: %v", n, jsonErr(err))
 		}
 		var s Step
 		if err := json.Unmarshal(raw, &s); err != nil {

@@ -90,3 +90,14 @@ func FuzzParseFlow(f *testing.F) {
 		}
 	})
 }
+
+func TestParseFlowPlacesSyntaxErrors(t *testing.T) {
+	for _, tc := range []struct{ file, want string }{
+		{"{\"steps\": [\n{,}]}", "f.json:2: step 1: invalid character ','"},
+		{"{\"steps\": [\n  {\"type\": \"navigate\", \"url\": \"https://x/\"},\n\n  {\"type\": \"click\",, }\n]}", "f.json:4: step 2: invalid character ','"},
+	} {
+		if _, err := ParseFlow([]byte(tc.file), "f.json"); err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%q: got %v, want %s", tc.file, err, tc.want)
+		}
+	}
+}
