@@ -99,6 +99,10 @@ func newWatcher(c *cli.Context, getenv func(string) string) (*watcher, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := basicAuthFromEnv(&cfg.scan, getenv); err != nil {
+		return nil, err
+	}
+	cfg.scan.Flows.Env, cfg.scan.Flows.Shots = getenv, flowShots(cfg.out)
 	ws := cfg.watch
 	set := 0
 	for _, b := range []bool{ws.every > 0, ws.cron != "", ws.once} {
