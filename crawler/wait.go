@@ -57,10 +57,15 @@ func (cr *crawl) waitForStarts(ctx context.Context) []Error {
 	var errs []Error
 	for _, u := range cfg.starts {
 		pause := waitPause
+		var last string
+		var kind ErrorKind
 		for {
-			last, kind := cr.tryStart(ctx, u, deadline)
-			if last == "" {
+			why, k := cr.tryStart(ctx, u, deadline)
+			if why == "" {
 				break
+			}
+			if why != errCutShort || last == "" {
+				last, kind = why, k // a try the wait's end cut short says less than the one before
 			}
 			if ctx.Err() != nil {
 				return nil // interrupted: the crawl reports it
@@ -84,6 +89,9 @@ func (cr *crawl) waitForStarts(ctx context.Context) []Error {
 	return errs
 }
 
+// errCutShort is why a try failed when the wait's end cut it short.
+const errCutShort = "no answer before --wait-for ended"
+
 // tryStart asks u once, by deadline at the latest: "" when it answered 2xx or 3xx, else why not.
 func (cr *crawl) tryStart(ctx context.Context, u *url.URL, deadline time.Time) (string, ErrorKind) {
 	tctx, cancel := context.WithDeadline(ctx, deadline)
@@ -92,6 +100,8 @@ func (cr *crawl) tryStart(ctx context.Context, u *url.URL, deadline time.Time) (
 	r := cr.fetch.fetch(tctx, u, &fetchReq{method: http.MethodGet, policy: stop})
 	r.release()
 	switch {
+	case r.err != nil && ctx.Err() == nil && tctx.Err() != nil:
+		return errCutShort, ErrorTimeout
 	case r.err != nil:
 		return describeErr(r.err, cr.cfg.Timeout), errorKind(r.err)
 	case r.status >= 400 || r.status < 200:

@@ -155,13 +155,13 @@ func TestWaitForGivesUpWithExitTwo(t *testing.T) {
 	t.Parallel()
 	srv, ca := guardedSite(t, "a:b", "")
 	out := filepath.Join(t.TempDir(), "r.json")
-	code, _, stderr := runCLI(t, context.Background(), "crawl", "--ca-file", ca, "--ignore-robots", "--wait-for", "1s", "-o", out, srv.URL+"/")
+	code, _, stderr := runCLI(t, context.Background(), "crawl", "--ca-file", ca, "--ignore-robots", "--wait-for", "2s", "-o", out, srv.URL+"/")
 	if code != exitTrouble {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
 	for _, want := range []string{
-		"padlock: waiting for " + srv.URL + "/ to answer (0s of --wait-for 1s; last try: HTTP 401)",
-		"did not answer within --wait-for 1s (last try: HTTP 401)",
+		"padlock: waiting for " + srv.URL + "/ to answer (0s of --wait-for 2s; last try: HTTP 401)",
+		"did not answer within --wait-for 2s (last try: HTTP 401)",
 	} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
