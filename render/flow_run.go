@@ -65,9 +65,18 @@ func (b *Browser) RunFlow(ctx context.Context, f *Flow, getenv func(string) stri
 	}
 	defer func() { <-b.slots }()
 	b.mu.RLock()
-	bctx, closed, o := b.ctx, b.closed, b.opts
+	bctx, gen, closed, o := b.ctx, b.gen, b.closed, b.opts
 	b.mu.RUnlock()
-	if closed || !alive(bctx) {
+	if !closed && (bctx == nil || !alive(bctx)) {
+		// (the browser starts with the first page, or died: start it)
+		if err := b.restart(gen); err != nil {
+			return nil, err
+		}
+		b.mu.RLock()
+		bctx, closed = b.ctx, b.closed
+		b.mu.RUnlock()
+	}
+	if closed || bctx == nil || !alive(bctx) {
 		return nil, errors.New("render: the browser is not running")
 	}
 	tctx, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
