@@ -112,6 +112,10 @@ type Config struct {
 	// Progress, when set, is called after every page with the running counts.
 	Progress func(Progress)
 
+	// Shared, when set, makes this crawl one process's part of a crawl several share
+	// (crawler/redisq); nil crawls in this process alone.
+	Shared *Shared
+
 	starts    []*url.URL
 	endpoints []*url.URL
 	resolver  map[string]string // "host:port" or "*:port" -> addr

@@ -46,27 +46,25 @@ type crawl struct {
 	tr        *transport
 	fetch     *fetcher
 	coll      collector // the page collector the workers clone (collector.go)
-	front     *frontier
+	front     Frontier  // newLocalFrontier, or the shared one (Config.Shared)
 	robots    robots
 	resources resourceCache
 	origins   origins
-
-	skippedSet sync.Map // normalised URLs kept out by --max-depth, --include, --exclude (counted once)
 
 	mu      sync.Mutex // errs, deferred
 	errs    []Error
 	visitMu sync.Mutex
 
 	pages    atomic.Int64
-	skipped  atomic.Int64
 	startOK  atomic.Int64
 	errCount atomic.Int64
 
-	// uirQueued holds the URLs first queued as frames under upgrade-insecure-requests (few);
-	// plainReach, those of them the crawl also reached another way; deferred, the pages that
-	// inherited the policy, delivered at the end (see runJob).
-	uirQueued, plainReach sync.Map
-	deferred              []*Page
+	// deferred are the pages that inherited upgrade-insecure-requests, delivered at the end
+	// (see runJob).
+	deferred []*Page
+
+	emitted  int   // errs already handed on with a Part (shared crawls)
+	emitReqs int64 // requests already handed on with a Part
 
 	entries map[string]bool // normalised Config.Entries, written before the workers start
 }
@@ -78,8 +76,15 @@ func Crawl(ctx context.Context, cfg *Config, visit func(*Page)) (*Result, error)
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	cr := &crawl{cfg: cfg, front: newFrontier(cfg.MaxPages)}
-	defer cr.front.release()
+	cr := &crawl{cfg: cfg}
+	if cfg.Shared != nil {
+		cr.front = cfg.Shared.Frontier
+		cr.origins.share = true
+	} else {
+		lf := newLocalFrontier(cfg.MaxPages)
+		defer lf.release()
+		cr.front = lf
+	}
 	cr.tr = newTransport(cfg)
 	cr.tr.allowLocal.Store(siteIsLocal(ctx, append(cfg.starts[:len(cfg.starts):len(cfg.starts)], cfg.endpoints...), cfg.resolver))
 	cr.fetch = newFetcher(cfg, cr.tr)
@@ -95,22 +100,32 @@ func Crawl(ctx context.Context, cfg *Config, visit func(*Page)) (*Result, error)
 	// beside the first pages (a sitemap index can take many requests, and a slow robots.txt or
 	// sitemap must not hold the start page back); their URLs join the queue as they come, and
 	// the crawl is not over while they are being read (they count as work in flight).
+	join := cfg.Shared != nil && cfg.Shared.Join
 	for _, u := range cfg.starts {
-		cr.enqueue(job{u: u, start: true}, true)
+		if !join {
+			cr.enqueue(job{u: u, start: true}, true)
+		}
 	}
 	cr.entries = map[string]bool{}
 	for _, e := range cfg.Entries {
-		if u, ok := ParseURL(e); ok && cr.enqueue(job{u: u}, false) {
-			cr.entries[NormalizeURL(u)] = true // asked for, as a start URL is: robots.txt does not keep it out
+		u, ok := ParseURL(e)
+		if !ok {
+			continue
+		}
+		if jb, ok := cr.candidate(job{u: u}, false); ok {
+			cr.entries[jb.Key] = true // asked for, as a start URL is: robots.txt does not keep it out
+			if !join {
+				cr.front.Add([]Job{jb})
+			}
 		}
 	}
 	var discovery sync.WaitGroup
-	if !cfg.IgnoreRobots || !cfg.NoFollow {
-		cr.front.begin()
+	if (!cfg.IgnoreRobots || !cfg.NoFollow) && !join {
+		end := cr.front.Begin()
 		discovery.Add(1)
 		go func() {
 			defer discovery.Done()
-			defer cr.front.done()
+			defer end()
 			cr.discover(ctx)
 		}()
 	}
@@ -123,18 +138,21 @@ func Crawl(ctx context.Context, cfg *Config, visit func(*Page)) (*Result, error)
 			cr.worker(ctx, visit)
 		}()
 	}
-	stop := context.AfterFunc(ctx, cr.front.close)
+	stop := context.AfterFunc(ctx, cr.front.Close)
 	wg.Wait()
 	discovery.Wait() // ends with ctx too: its requests are bound to it
 	for _, p := range cr.deferred {
 		if u, err := url.Parse(p.URL); err == nil {
-			if _, plain := cr.plainReach.Load(NormalizeURL(u)); plain {
+			if cr.front.Plain(NormalizeURL(u)) {
 				p.dropInheritedUpgrade() // also reached outside such a frame: judged on its own
 			}
 		}
 		visit(p)
 	}
 	stop()
+	if cfg.Shared != nil {
+		cr.emitPart(nil) // the errors, probes and requests since the last page
+	}
 	defer cr.tr.base.CloseIdleConnections() // a library caller may crawl again: leave no sockets behind
 
 	origins := cr.origins.list()
@@ -143,8 +161,8 @@ func Crawl(ctx context.Context, cfg *Config, visit func(*Page)) (*Result, error)
 		Errors:     cr.errs,
 		Requests:   cr.tr.requests.Load(),
 		Pages:      int(cr.pages.Load()),
-		NotCrawled: cr.front.left(),
-		Skipped:    int(cr.skipped.Load()),
+		NotCrawled: cr.front.Left(),
+		Skipped:    cr.front.Skipped(),
 	}
 	if ctx.Err() != nil {
 		res.Stopped = true
@@ -167,37 +185,27 @@ func (cr *crawl) addError(e Error) {
 }
 
 // enqueue adds a page job unless its URL was seen before. Start URLs bypass scope filters.
-func (cr *crawl) enqueue(j job, start bool) bool {
+func (cr *crawl) enqueue(j job, start bool) {
+	if jb, ok := cr.candidate(j, start); ok {
+		cr.front.Add([]Job{jb})
+	}
+}
+
+// candidate is j as the frontier takes it, unless scope, --max-depth, --include or --exclude
+// keep it out. Start URLs bypass scope filters.
+func (cr *crawl) candidate(j job, start bool) (Job, bool) {
 	if !start {
 		if !cr.cfg.InScope(j.u) {
-			return false
+			return Job{}, false
 		}
 		if (cr.cfg.MaxDepth > 0 && j.depth > cr.cfg.MaxDepth) || !cr.filtersAllow(j.u) {
 			// Counted once, but not marked seen: a shallower link to the same URL may come
 			// later from a slower page and must still be crawled.
-			cr.skip(NormalizeURL(j.u))
-			return false
+			cr.front.Skip(NormalizeURL(j.u))
+			return Job{}, false
 		}
 	}
-	key := NormalizeURL(j.u)
-	if !cr.front.claim(key) {
-		if !j.uir {
-			cr.reachedPlain(key)
-		}
-		return false
-	}
-	if j.uir {
-		cr.uirQueued.Store(key, struct{}{})
-	}
-	cr.front.push(j)
-	return true
-}
-
-// skip counts an in-scope URL kept out by --max-depth, --include, --exclude or robots.txt, once.
-func (cr *crawl) skip(key string) {
-	if _, loaded := cr.skippedSet.LoadOrStore(key, struct{}{}); !loaded {
-		cr.skipped.Add(1)
-	}
+	return Job{URL: j.u, Key: NormalizeURL(j.u), Depth: j.depth, Parent: j.parent, Frame: j.frame, UIR: j.uir, Start: j.start}, true
 }
 
 func (cr *crawl) filtersAllow(u *url.URL) bool {
@@ -216,15 +224,6 @@ func (cr *crawl) filtersAllow(u *url.URL) bool {
 		}
 	}
 	return false
-}
-
-// reachedPlain notes that the crawl reached key (a normalised URL already seen) other than as a
-// frame under upgrade-insecure-requests. Only URLs first queued as such frames are kept: the
-// rest never inherit anything (one lookup in a near-empty map on the hot path).
-func (cr *crawl) reachedPlain(key string) {
-	if _, ok := cr.uirQueued.Load(key); ok {
-		cr.plainReach.Store(key, struct{}{})
-	}
 }
 
 // dropInheritedUpgrade judges the page without its parent's upgrade-insecure-requests.
@@ -264,52 +263,60 @@ func (cr *crawl) discover(ctx context.Context) {
 	for _, e := range errs {
 		cr.addError(e)
 	}
+	var batch []Job
 	for _, p := range pages {
 		if u, ok := Resolve(nil, p); ok {
-			cr.enqueue(job{u: u}, false)
+			if jb, ok := cr.candidate(job{u: u}, false); ok {
+				batch = append(batch, jb)
+			}
 		}
 	}
+	cr.front.Add(batch)
 }
 
 func (cr *crawl) worker(ctx context.Context, visit func(*Page)) {
 	pc := cr.coll.forWorker(ctx)
 	for {
-		j, ok := cr.front.next()
+		jb, ok := cr.front.Next()
 		if !ok {
 			return
 		}
-		if ctx.Err() == nil {
-			cr.runJob(ctx, pc, j, visit)
-		} else {
-			cr.front.drop() // taken after the interruption, before the frontier closed
+		for _, h := range cr.front.Moved() {
+			cr.cfg.moved.add(h)
 		}
-		cr.front.done()
+		j := job{u: jb.URL, depth: jb.Depth, parent: jb.Parent, frame: jb.Frame, uir: jb.UIR, start: jb.Start}
+		if ctx.Err() == nil {
+			cr.runJob(ctx, pc, j, jb, visit)
+		} else {
+			cr.front.Drop(jb) // taken after the interruption, before the frontier closed
+		}
+		cr.front.Done(jb)
 	}
 }
 
-func (cr *crawl) runJob(ctx context.Context, pc *pageCollector, j job, visit func(*Page)) {
-	if !cr.front.admit(j) {
+func (cr *crawl) runJob(ctx context.Context, pc *pageCollector, j job, jb Job, visit func(*Page)) {
+	if !cr.front.Admit(jb) {
 		return
 	}
 	delay := cr.cfg.Delay
 	if !cr.cfg.IgnoreRobots {
 		e := cr.robotsFor(ctx, j.u)
 		if !e.allowed(j.u) && !j.start && !cr.entries[NormalizeURL(j.u)] {
-			cr.front.giveBack()
-			cr.skipped.Add(1)
+			cr.front.GiveBack(jb)
+			cr.front.SkipJob(jb)
 			return
 		}
 		delay = max(delay, e.crawlDelay())
 	}
 	p := cr.fetchPage(ctx, pc, j, delay)
 	if ctx.Err() != nil && p.Err != "" {
-		cr.front.giveBack()
-		cr.front.drop()
+		cr.front.GiveBack(jb)
+		cr.front.Drop(jb)
 		return // interrupted mid-fetch: not a page failure, a page not crawled
 	}
 	html := p.Err == "" && isHTML(p.ContentType) && p.Status < 300
 	if !html {
-		cr.front.giveBack() // only HTML pages count against --max-pages
+		cr.front.GiveBack(jb) // only HTML pages count against --max-pages
 		if p.Err == "" && p.Status < 300 {
 			return // a PDF or image link is not a page at all
 		}
@@ -325,7 +332,9 @@ func (cr *crawl) runJob(ctx context.Context, pc *pageCollector, j job, visit fun
 		cr.follow(p, j)
 	}
 	cr.origins.touchPage(ctx, p)
-	if p.InheritsUIR {
+	if cr.cfg.Shared != nil {
+		cr.emit(p)
+	} else if p.InheritsUIR {
 		// Judged at the end: whether the frame keeps its parent's upgrade-insecure-requests
 		// depends on every way the crawl reaches it, not on which came first.
 		cr.mu.Lock()
@@ -337,7 +346,7 @@ func (cr *crawl) runJob(ctx context.Context, pc *pageCollector, j job, visit fun
 		cr.visitMu.Unlock()
 	}
 	if cr.cfg.Progress != nil {
-		cr.cfg.Progress(Progress{Pages: int(cr.pages.Load()), Queued: cr.front.queued(), Errors: int(cr.errCount.Load()), Requests: int(cr.tr.requests.Load())})
+		cr.cfg.Progress(Progress{Pages: int(cr.pages.Load()), Queued: cr.front.Queued(), Errors: int(cr.errCount.Load()), Requests: int(cr.tr.requests.Load())})
 	}
 }
 
@@ -346,6 +355,7 @@ func (cr *crawl) follow(p *Page, j job) {
 	if cr.cfg.NoFollow {
 		return
 	}
+	var batch []Job
 	for i := range p.Resources {
 		r := &p.Resources[i]
 		if r.Kind != KindLink && r.Kind != KindFrame && r.Kind != KindRefresh {
@@ -353,26 +363,29 @@ func (cr *crawl) follow(p *Page, j job) {
 		}
 		frame := r.Kind == KindFrame
 		uir := frame && r.UpgradedByCSP
-		if cr.front.has(r.URL) {
+		if cr.front.Seen(r.URL) {
 			// most links on a site point at pages already queued (r.URL is normalised)
-			if !uir {
-				cr.reachedPlain(r.URL)
-			}
+			cr.front.Reached(r.URL, uir)
 			continue
 		}
 		u, err := url.Parse(r.URL)
 		if err != nil {
 			continue
 		}
-		cr.enqueue(job{u: u, depth: j.depth + 1, parent: p.FinalURL, frame: frame, uir: uir}, false)
+		if jb, ok := cr.candidate(job{u: u, depth: j.depth + 1, parent: p.FinalURL, frame: frame, uir: uir}, false); ok {
+			batch = append(batch, jb)
+		}
 	}
 	for _, h := range p.Redirects {
 		if h.Via != "http" { // refresh hops: the target is a page of its own
 			if u, err := url.Parse(h.To); err == nil {
-				cr.enqueue(job{u: u, depth: j.depth + 1, parent: p.FinalURL}, false)
+				if jb, ok := cr.candidate(job{u: u, depth: j.depth + 1, parent: p.FinalURL}, false); ok {
+					batch = append(batch, jb)
+				}
 			}
 		}
 	}
+	cr.front.Add(batch) // one step for the page's links (one round trip to a shared frontier)
 }
 
 // pageAccept is the Accept header of page requests.
@@ -443,13 +456,14 @@ func (cr *crawl) pagePolicy(ctx context.Context, j job) hopPolicy {
 			// A start URL moving to another host of its site (shop.test -> www.shop.test) takes
 			// the crawl there: that host is the site.
 			cr.cfg.moved.add(strings.ToLower(next.Hostname()))
+			cr.front.MoveHost(strings.ToLower(next.Hostname()))
 		}
 		key := NormalizeURL(next)
 		if !j.start && (!cr.filtersAllow(next) || !cr.cfg.IgnoreRobots && !cr.robotsFor(ctx, next).allowed(next)) {
-			cr.skip(key)
+			cr.front.Skip(key)
 			return errStop
 		}
-		if !cr.front.claim(key) {
+		if !cr.front.Claim(key) {
 			// The target is (or will be) a page of its own: this record stops at the redirect
 			// (FinalURL stays the last URL fetched; the hop names the target).
 			return errStop

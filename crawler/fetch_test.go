@@ -59,7 +59,7 @@ func newTestCrawl(t *testing.T, cfg *Config) *crawl {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	cr := &crawl{cfg: cfg, front: newFrontier(cfg.MaxPages)}
+	cr := &crawl{cfg: cfg, front: newLocalFrontier(cfg.MaxPages)}
 	cr.tr = newTransport(cfg)
 	cr.tr.allowLocal.Store(true)
 	cr.fetch = newFetcher(cfg, cr.tr)
@@ -155,7 +155,7 @@ func TestRedirectPoliciesThroughTheOneLoop(t *testing.T) {
 			site.log, site.header = nil, nil
 			site.mu.Unlock()
 			cr := newTestCrawl(t, &Config{StartURLs: cfg.StartURLs, Headers: cfg.Headers, Resolve: cfg.Resolve, IgnoreRobots: true, MaxRedirects: cfg.MaxRedirects})
-			cr.front.claim(at("shop.test", "/seen"))
+			cr.front.Claim(at("shop.test", "/seen"))
 			u, _ := url.Parse(at("shop.test", tc.path))
 			var r reply
 			switch tc.policy {

@@ -22,12 +22,17 @@ type origins struct {
 	mu sync.Mutex
 	m  map[string]*originState
 	wg sync.WaitGroup
+
+	share  bool     // a shared crawl: probes are also kept in fresh until handed on (shared.go)
+	fresh  []Origin // probes finished and not handed on yet
+	ledger bool     // no probes: their results come from other processes (OriginLedger)
 }
 
 type originState struct {
 	o        Origin
 	hsts     map[string][]string // first STS value -> pages
 	endpoint string              // the endpoint URL that named the origin, if one did
+	ready    chan struct{}       // closed when the probe is over
 }
 
 // touchPage records the origins a processed page made padlock request: the page itself, its
@@ -103,13 +108,22 @@ func (og *origins) touch(ctx context.Context, raw, page string) {
 		}
 		return
 	}
-	st := &originState{o: Origin{Origin: key, FirstPage: page, InScope: og.cr.cfg.InScope(u)}, hsts: map[string][]string{}}
+	st := &originState{o: Origin{Origin: key, FirstPage: page, InScope: og.cr.cfg.InScope(u)}, hsts: map[string][]string{}, ready: make(chan struct{})}
 	og.m[key] = st
+	if og.ledger {
+		return
+	}
 	og.wg.Add(1)
 	go func() {
 		defer og.wg.Done()
+		defer close(st.ready)
 		res := og.cr.probe(ctx, u)
 		og.mu.Lock()
+		if og.share {
+			r := res
+			r.Origin = key
+			og.fresh = append(og.fresh, r)
+		}
 		first := st.o.FirstPage
 		st.o = res
 		st.o.Origin, st.o.FirstPage, st.o.InScope, st.o.Endpoint = key, first, og.cr.cfg.InScope(u), st.endpoint != ""

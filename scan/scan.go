@@ -44,6 +44,8 @@ type Options struct {
 	SpillBytes int
 	// Flows are recorded browser flows replayed before the crawl (flow.go).
 	Flows FlowOptions
+	// Crawler runs the crawl; nil means crawler.Crawl (crawler/redisq shares one over Redis).
+	Crawler func(ctx context.Context, cfg *crawler.Config, visit func(*crawler.Page)) (*crawler.Result, error)
 }
 
 // Progress is a snapshot of a running audit.
@@ -157,7 +159,11 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 			opt.Progress(Progress{Pages: p.Pages, Queued: p.Queued, Findings: int(findings.Load()), Errors: p.Errors, Requests: p.Requests, Elapsed: time.Since(start)})
 		}
 	}
-	res, err := crawler.Crawl(ctx, &cfg, visit)
+	crawl := opt.Crawler
+	if crawl == nil {
+		crawl = crawler.Crawl
+	}
+	res, err := crawl(ctx, &cfg, visit)
 	if rd != nil {
 		rd.wait()
 		if res != nil {
