@@ -307,6 +307,9 @@ func (cr *crawl) runJob(ctx context.Context, pc *pageCollector, j job, jb Job, v
 			return
 		}
 		delay = max(delay, e.crawlDelay())
+		if cr.cfg.Shared != nil && e.crawlDelay() > 0 {
+			cr.front.Delay(origin(j.u), e.crawlDelay()) // so that every process spaces its requests
+		}
 	}
 	p := cr.fetchPage(ctx, pc, j, delay)
 	if ctx.Err() != nil && p.Err != "" {

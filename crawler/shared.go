@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Job is one page to fetch, as a Frontier holds it.
@@ -66,6 +67,8 @@ type Frontier interface {
 	// the hosts other processes recorded since it was last called.
 	MoveHost(host string)
 	Moved() []string
+	// Delay records the Crawl-delay robots.txt asks of an origin (scheme://host[:port]).
+	Delay(origin string, d time.Duration)
 }
 
 // Shared makes a crawl one process's part of a crawl that several processes share through
@@ -175,6 +178,9 @@ func (f *localFrontier) Plain(key string) bool {
 
 func (f *localFrontier) MoveHost(string) {}
 func (f *localFrontier) Moved() []string { return nil }
+
+func (f *localFrontier) Delay(string, time.Duration) {} // the throttle spaces this process's requests
+
 
 // emit hands a page of a shared crawl on, with the errors met and the probes finished since the
 // part before. The probes of the origins the page touched are waited for first: once the page is

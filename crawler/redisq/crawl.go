@@ -1,0 +1,267 @@
+package redisq
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/padlock-scan/padlock/crawler"
+)
+
+// Crawler returns a crawl function for scan.Options.Crawler: it records crawl id (NewID when
+// empty) with the settings of the crawl it is given, takes part in it like any worker, and
+// merges the pages every worker streams, handing each to visit once. announce, when set, is
+// told the ID once the crawl is recorded (so that workers can be pointed at it).
+func (c *Client) Crawler(id string, announce func(id string)) func(ctx context.Context, cfg *crawler.Config, visit func(*crawler.Page)) (*crawler.Result, error) {
+	return func(ctx context.Context, cfg *crawler.Config, visit func(*crawler.Page)) (*crawler.Result, error) {
+		if id == "" {
+			id = NewID()
+		}
+		return c.start(ctx, id, cfg, visit, announce)
+	}
+}
+
+func (c *Client) start(ctx context.Context, id string, cfg *crawler.Config, visit func(*crawler.Page), announce func(string)) (*crawler.Result, error) {
+	if err := validID(id); err != nil {
+		return nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	rec, err := recordOf(cfg, c.opt.Lease)
+	if err != nil {
+		return nil, err
+	}
+	b, _ := json.Marshal(rec)
+	p := prefix(id)
+	var created bool
+	if err := c.retry(ctx, func(ctx context.Context) error {
+		var err error
+		created, err = c.rdb.SetNX(ctx, p+"rec", b, c.opt.TTL).Result()
+		if err == nil && created {
+			err = c.rdb.ZAdd(ctx, crawlsKey, redis.Z{Score: float64(time.Now().UnixMilli()), Member: id}).Err()
+		}
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if !created {
+		return nil, fmt.Errorf("crawl %q exists on redis %s: choose another --crawl-id", id, c.addr)
+	}
+	if announce != nil {
+		announce(id)
+	}
+	f := newFrontier(c, id, workerID(), rec)
+	defer f.stop()
+
+	// This process's part: a crawl like any worker's, whose pages go to the stream too.
+	local := *cfg
+	local.Shared = &crawler.Shared{Frontier: f, Emit: c.publisher(ctx, f, p)}
+	local.Progress = nil
+	type outcome struct {
+		res *crawler.Result
+		err error
+	}
+	part := make(chan outcome, 1)
+	go func() {
+		res, err := crawler.Crawl(ctx, &local, nil)
+		part <- outcome{res, err}
+	}()
+
+	m := crawler.NewMerge(cfg, visit)
+	last := "0"
+	var localDone, sawEnd, stopped bool
+	for {
+		// Read what the workers streamed; block briefly so that the loop also notices the end.
+		var streams []redis.XStream
+		err := c.retry(ctx, func(ctx context.Context) error {
+			var err error
+			streams, err = c.rdb.XRead(ctx, &redis.XReadArgs{Streams: []string{p + "results", last}, Count: 64, Block: 200 * time.Millisecond}).Result()
+			return err
+		})
+		if err != nil && !errors.Is(err, redis.Nil) {
+			if ctx.Err() != nil {
+				stopped = true
+				break
+			}
+			f.fail(err)
+			<-part
+			c.finish(id, true)
+			return nil, err
+		}
+		n := 0
+		for _, s := range streams {
+			for _, msg := range s.Messages {
+				last = msg.ID
+				n++
+				raw, _ := msg.Values["part"].(string)
+				var pt crawler.Part
+				if err := json.Unmarshal([]byte(raw), &pt); err != nil {
+					continue // not a part this padlock wrote
+				}
+				m.Add(pt)
+				if cfg.Progress != nil && pt.Page != nil {
+					cfg.Progress(crawler.Progress{Pages: m.Pages(), Queued: f.Queued()})
+				}
+			}
+		}
+		if n > 0 {
+			c.retry(ctx, func(ctx context.Context) error {
+				return c.rdb.XTrimMinID(ctx, p+"results", last).Err()
+			})
+			continue
+		}
+		if !localDone {
+			select {
+			case o := <-part:
+				localDone = true
+				if ferr := f.Err(); ferr != nil {
+					c.finish(id, true)
+					return nil, ferr
+				}
+				if ctx.Err() != nil {
+					stopped = true
+				}
+				_ = o
+			default:
+			}
+		}
+		if stopped || sawEnd {
+			break
+		}
+		// Every page was streamed before its job was done: once the crawl is over, one more
+		// read that finds nothing new and the stream is through.
+		sawEnd = localDone && f.finishedCrawl()
+	}
+	if !localDone {
+		<-part
+	}
+	f.Close()
+	res, err := m.Finish(f, stopped || ctx.Err() != nil)
+	if stopped && ctx.Err() != nil {
+		err = ctx.Err()
+	}
+	if ferr := f.Err(); ferr != nil {
+		c.finish(id, true)
+		return nil, ferr
+	}
+	c.finish(id, stopped)
+	return res, err
+}
+
+// finishedCrawl reports whether Redis said the crawl is over.
+func (f *Frontier) finishedCrawl() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.finished
+}
+
+// finish closes the crawl: workers still on it stop, and its keys go (the done marker lives on
+// a little, for workers that ask late).
+func (c *Client) finish(id string, interrupted bool) {
+	p := prefix(id)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	keys := []string{p + "rec", p + "seen", p + "ready", p + "nextat", p + "delays", p + "leases", p + "ldata", p + "admitted",
+		p + "held", p + "skipped", p + "skipjobs", p + "uir", p + "plain", p + "moved", p + "stats", p + "idle", p + "results", p + "workers"}
+	hosts, _ := c.rdb.SMembers(ctx, p+"hosts").Result()
+	for _, h := range hosts {
+		keys = append(keys, p+"q:"+h)
+	}
+	keys = append(keys, p+"hosts")
+	pipe := c.rdb.TxPipeline()
+	pipe.Set(ctx, p+"done", "1", 10*time.Minute)
+	pipe.ZRem(ctx, crawlsKey, id)
+	for i := 0; i < len(keys); i += 256 {
+		pipe.Del(ctx, keys[i:min(i+256, len(keys))]...)
+	}
+	pipe.Exec(ctx)
+	_ = interrupted
+}
+
+// publisher is Shared.Emit: each part goes to the crawl's stream, before its job is done.
+func (c *Client) publisher(ctx context.Context, f *Frontier, p string) func(crawler.Part) {
+	return func(pt crawler.Part) {
+		b, err := json.Marshal(pt)
+		if err != nil {
+			f.fail(fmt.Errorf("a page does not encode: %w", err))
+			return
+		}
+		f.run(func(ctx context.Context) error {
+			return publishScript.Run(ctx, c.rdb, nil, p, b).Err()
+		})
+	}
+}
+
+// publishScript adds a part to the stream of a crawl still recorded (a worker's last part may
+// come after the crawl was closed).
+var publishScript = redis.NewScript(`
+if redis.call('EXISTS', ARGV[1]..'rec') == 0 then return 0 end
+redis.call('XADD', ARGV[1]..'results', '*', 'part', ARGV[2])
+return 1
+`)
+
+// Join takes part in crawl id as a worker until it is over; with an empty id, in the oldest
+// crawl open, waiting for one. local gives what is the worker's own (see Record.config). It
+// returns the crawl's ID.
+func (c *Client) Join(ctx context.Context, id string, local *crawler.Config) (string, error) {
+	if id == "" {
+		for {
+			ids, err := c.Open(ctx)
+			if err != nil {
+				return "", err
+			}
+			if len(ids) > 0 {
+				id = ids[0]
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return "", ctx.Err()
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+	}
+	if err := validID(id); err != nil {
+		return id, err
+	}
+	var rec *Record
+	for {
+		// The workers may be started before the crawl: wait for its record.
+		var err error
+		rec, err = c.load(ctx, id)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, errNoCrawl) {
+			return id, err
+		}
+		if done, _ := c.rdb.Exists(ctx, prefix(id)+"done").Result(); done == 1 {
+			return id, nil // over already
+		}
+		select {
+		case <-ctx.Done():
+			return id, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	cfg, err := rec.config(local)
+	if err != nil {
+		return id, fmt.Errorf("crawl %q: %v", id, err)
+	}
+	f := newFrontier(c, id, workerID(), rec)
+	defer f.stop()
+	cfg.Shared = &crawler.Shared{Frontier: f, Join: true, Emit: c.publisher(ctx, f, prefix(id))}
+	_, err = crawler.Crawl(ctx, cfg, nil)
+	if ferr := f.Err(); ferr != nil {
+		return id, ferr
+	}
+	if errors.Is(err, crawler.ErrNoStart) {
+		err = nil // a worker fetches no start URL of its own
+	}
+	return id, err
+}

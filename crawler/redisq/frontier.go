@@ -1,0 +1,486 @@
+package redisq
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/padlock-scan/padlock/crawler"
+)
+
+// Frontier is a crawler.Frontier kept in Redis and shared by every worker of one crawl: the
+// seen-set holds 8-byte URL hashes; each host has its queue and a next allowed fetch time, so
+// --delay and robots.txt Crawl-delay hold across workers; every job handed out is leased, the
+// lease renewed by a heartbeat and reclaimed when it lapses (the worker stopped); the crawl is
+// over when nothing was queued or leased for a whole lease period. Redis errors are retried for
+// Options.Retry, then the frontier closes and Err says why.
+type Frontier struct {
+	c      *Client
+	p      string // key prefix: padlock:{ID}:
+	worker string
+	lease  time.Duration
+	delay  time.Duration
+	max    int
+
+	mu        sync.Mutex
+	known     map[uint64]struct{} // hashes this worker added or saw as seen, not as frames under upgrade-insecure-requests
+	leased    map[string]struct{} // lease ids in flight
+	skips     []string            // skip hashes not sent yet
+	skipSent  map[uint64]struct{}
+	delays    map[string]bool
+	queued    int
+	movedN    int64
+	moved     map[string]bool
+	finished  bool
+	err       error
+	closed    chan struct{}
+	closeOnce sync.Once
+	stopBeat  chan struct{}
+	beatDone  chan struct{}
+}
+
+// maxKnown bounds the worker's local memory of seen URLs: past it, the memory starts again
+// (Redis stays the truth; the cost is a round trip per link seen again).
+const maxKnown = 1 << 20
+
+func newFrontier(c *Client, id, worker string, rec *Record) *Frontier {
+	f := &Frontier{c: c, p: prefix(id), worker: worker, lease: rec.Lease, delay: rec.Delay, max: rec.MaxPages,
+		known: map[uint64]struct{}{}, leased: map[string]struct{}{}, skipSent: map[uint64]struct{}{},
+		delays: map[string]bool{}, moved: map[string]bool{}, closed: make(chan struct{}),
+		stopBeat: make(chan struct{}), beatDone: make(chan struct{})}
+	if f.max <= 0 {
+		f.max = crawler.DefaultMaxPages
+	}
+	go f.heartbeat()
+	return f
+}
+
+func prefix(id string) string { return "padlock:{" + id + "}:" }
+
+func hash(key string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	return h.Sum64()
+}
+
+func hashBytes(h uint64) string {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], h)
+	return string(b[:])
+}
+
+// wireJob is a job as queued: after the 8-byte hash of its key.
+type wireJob struct {
+	U string `json:"u"`
+	D int    `json:"d,omitempty"`
+	P string `json:"p,omitempty"`
+	F bool   `json:"f,omitempty"`
+	X bool   `json:"x,omitempty"`
+	S bool   `json:"s,omitempty"`
+}
+
+func encodeJob(j crawler.Job) (h uint64, host, entry string) {
+	h = hash(j.Key)
+	b, _ := json.Marshal(wireJob{U: j.URL.String(), D: j.Depth, P: j.Parent, F: j.Frame, X: j.UIR, S: j.Start})
+	return h, hostKey(j.URL), hashBytes(h) + string(b)
+}
+
+// hostKey is a host's queue: its origin, as the throttle spaces requests.
+func hostKey(u *url.URL) string { return u.Scheme + "://" + u.Host }
+
+func decodeJob(entry string) (crawler.Job, error) {
+	if len(entry) < 8 {
+		return crawler.Job{}, errors.New("short job")
+	}
+	var w wireJob
+	if err := json.Unmarshal([]byte(entry[8:]), &w); err != nil {
+		return crawler.Job{}, err
+	}
+	u, err := url.Parse(w.U)
+	if err != nil {
+		return crawler.Job{}, err
+	}
+	return crawler.Job{URL: u, Key: crawler.NormalizeURL(u), Depth: w.D, Parent: w.P, Frame: w.F, UIR: w.X, Start: w.S}, nil
+}
+
+// run runs fn until it succeeds, retrying Redis errors for the client's retry period. A
+// failure past it closes the frontier.
+func (f *Frontier) run(fn func(ctx context.Context) error) error {
+	if err := f.Err(); err != nil {
+		return err
+	}
+	err := f.c.retry(context.Background(), fn)
+	if err != nil {
+		f.fail(err)
+	}
+	return err
+}
+
+func (f *Frontier) fail(err error) {
+	f.mu.Lock()
+	if f.err == nil {
+		f.err = err
+	}
+	f.mu.Unlock()
+	f.Close()
+}
+
+// Err is why the frontier failed (Redis unreachable past the retry period), or nil.
+func (f *Frontier) Err() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.err
+}
+
+func (f *Frontier) Seen(key string) bool {
+	f.mu.Lock()
+	_, ok := f.known[hash(key)]
+	f.mu.Unlock()
+	return ok
+}
+
+// Reached: a key Seen reports was sent to Redis as reached plainly already.
+func (f *Frontier) Reached(string, bool) {}
+
+func (f *Frontier) remember(h uint64) {
+	if len(f.known) >= maxKnown {
+		clear(f.known)
+	}
+	f.known[h] = struct{}{}
+}
+
+func (f *Frontier) Add(jobs []crawler.Job) {
+	f.mu.Lock()
+	skips := f.skips
+	f.skips = nil
+	f.mu.Unlock()
+	if len(jobs) == 0 && len(skips) == 0 {
+		return
+	}
+	args := make([]any, 0, 3+4*len(jobs)+len(skips))
+	args = append(args, f.p, len(jobs))
+	hs := make([]uint64, len(jobs))
+	for i, j := range jobs {
+		h, host, entry := encodeJob(j)
+		hs[i] = h
+		uir := "0"
+		if j.UIR {
+			uir = "1"
+		}
+		args = append(args, hashBytes(h), host, uir, entry)
+	}
+	args = append(args, len(skips))
+	for _, s := range skips {
+		args = append(args, s)
+	}
+	if f.run(func(ctx context.Context) error { return addScript.Run(ctx, f.c.rdb, nil, args...).Err() }) != nil {
+		return
+	}
+	f.mu.Lock()
+	for i, j := range jobs {
+		if !j.UIR {
+			f.remember(hs[i])
+		}
+	}
+	f.mu.Unlock()
+}
+
+func (f *Frontier) Claim(key string) bool {
+	h := hash(key)
+	var added int64
+	if f.run(func(ctx context.Context) error {
+		var err error
+		added, err = f.c.rdb.SAdd(ctx, f.p+"seen", hashBytes(h)).Result()
+		return err
+	}) != nil {
+		return false
+	}
+	f.mu.Lock()
+	f.remember(h)
+	f.mu.Unlock()
+	return added == 1
+}
+
+func (f *Frontier) Skip(key string) {
+	h := hash(key)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.skipSent[h]; ok {
+		return
+	}
+	if len(f.skipSent) >= maxKnown {
+		clear(f.skipSent)
+	}
+	f.skipSent[h] = struct{}{}
+	f.skips = append(f.skips, hashBytes(h))
+}
+
+func (f *Frontier) SkipJob(j crawler.Job) {
+	f.run(func(ctx context.Context) error {
+		return f.c.rdb.SAdd(ctx, f.p+"skipjobs", hashBytes(hash(j.Key))).Err()
+	})
+}
+
+// Next polls Redis for a job: at once when one is due, else after the time the next host may be
+// fetched, at most 50ms later.
+func (f *Frontier) Next() (crawler.Job, bool) {
+	for {
+		select {
+		case <-f.closed:
+			return crawler.Job{}, false
+		default:
+		}
+		var res []any
+		err := f.run(func(ctx context.Context) error {
+			var err error
+			res, err = nextScript.Run(ctx, f.c.rdb, nil, f.p, f.worker, f.lease.Milliseconds(), f.delay.Milliseconds()).Slice()
+			return err
+		})
+		if err != nil {
+			return crawler.Job{}, false
+		}
+		kind, _ := res[0].(string)
+		if kind == "done" {
+			f.mu.Lock()
+			f.finished = true
+			f.mu.Unlock()
+			f.Close()
+			return crawler.Job{}, false
+		}
+		queued, _ := res[3].(int64)
+		moved, _ := res[4].(int64)
+		f.mu.Lock()
+		f.queued, f.movedN = int(queued), moved
+		f.mu.Unlock()
+		if kind == "wait" {
+			ms, _ := res[1].(int64)
+			d := min(max(time.Duration(ms)*time.Millisecond, time.Millisecond), 50*time.Millisecond)
+			select {
+			case <-f.closed:
+			case <-time.After(d):
+			}
+			continue
+		}
+		entry, _ := res[2].(string)
+		j, err := decodeJob(entry)
+		if err != nil {
+			f.fail(fmt.Errorf("redis frontier: a queued job does not decode: %w", err))
+			return crawler.Job{}, false
+		}
+		f.mu.Lock()
+		f.leased[entry[:8]] = struct{}{}
+		f.mu.Unlock()
+		return j, true
+	}
+}
+
+// Begin leases the producer's work (reading sitemaps) like a job: the crawl is not over while
+// it runs, and its lease lapses if this worker stops.
+func (f *Frontier) Begin() func() {
+	id := "p:" + f.worker + ":" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	f.run(func(ctx context.Context) error {
+		pipe := f.c.rdb.TxPipeline()
+		pipe.ZAdd(ctx, f.p+"leases", redis.Z{Score: float64(time.Now().Add(f.lease).UnixMilli()), Member: id})
+		pipe.HSet(ctx, f.p+"ldata", id, f.worker+"\n\n")
+		_, err := pipe.Exec(ctx)
+		return err
+	})
+	f.mu.Lock()
+	f.leased[id] = struct{}{}
+	f.mu.Unlock()
+	// The lease's first deadline is this machine's clock; the heartbeat moves it to Redis's.
+	return func() { f.ack(id) }
+}
+
+func (f *Frontier) ack(id string) {
+	f.mu.Lock()
+	delete(f.leased, id)
+	skips := f.skips
+	f.skips = nil
+	f.mu.Unlock()
+	args := []any{f.p, f.worker, 1, id, len(skips)}
+	for _, s := range skips {
+		args = append(args, s)
+	}
+	f.run(func(ctx context.Context) error { return ackScript.Run(ctx, f.c.rdb, nil, args...).Err() })
+}
+
+func (f *Frontier) Done(j crawler.Job) { f.ack(hashBytes(hash(j.Key))) }
+
+func (f *Frontier) Close() {
+	f.closeOnce.Do(func() { close(f.closed) })
+}
+
+func (f *Frontier) Admit(j crawler.Job) bool {
+	h, host, entry := encodeJob(j)
+	var ok int64
+	if f.run(func(ctx context.Context) error {
+		var err error
+		ok, err = admitScript.Run(ctx, f.c.rdb, nil, f.p, hashBytes(h), f.max, host, entry).Int64()
+		return err
+	}) != nil {
+		return false
+	}
+	return ok == 1
+}
+
+func (f *Frontier) GiveBack(j crawler.Job) {
+	f.run(func(ctx context.Context) error {
+		return giveBackScript.Run(ctx, f.c.rdb, nil, f.p, hashBytes(hash(j.Key))).Err()
+	})
+}
+
+func (f *Frontier) Drop(crawler.Job) {
+	f.run(func(ctx context.Context) error { return f.c.rdb.HIncrBy(ctx, f.p+"stats", "dropped", 1).Err() })
+}
+
+func (f *Frontier) Queued() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.queued
+}
+
+// Left counts the jobs queued, held for a --max-pages slot and dropped.
+func (f *Frontier) Left() int {
+	var n int64
+	f.run(func(ctx context.Context) error {
+		pipe := f.c.rdb.Pipeline()
+		st := pipe.HMGet(ctx, f.p+"stats", "queued", "dropped")
+		held := pipe.LLen(ctx, f.p+"held")
+		if _, err := pipe.Exec(ctx); err != nil {
+			return err
+		}
+		n = held.Val()
+		for _, v := range st.Val() {
+			if s, ok := v.(string); ok {
+				x, _ := strconv.ParseInt(s, 10, 64)
+				n += x
+			}
+		}
+		return nil
+	})
+	return int(n)
+}
+
+func (f *Frontier) Skipped() int {
+	var n int64
+	f.run(func(ctx context.Context) error {
+		pipe := f.c.rdb.Pipeline()
+		a := pipe.SCard(ctx, f.p+"skipped")
+		b := pipe.SCard(ctx, f.p+"skipjobs")
+		if _, err := pipe.Exec(ctx); err != nil {
+			return err
+		}
+		n = a.Val() + b.Val()
+		return nil
+	})
+	return int(n)
+}
+
+func (f *Frontier) Plain(key string) bool {
+	var ok bool
+	f.run(func(ctx context.Context) error {
+		var err error
+		ok, err = f.c.rdb.SIsMember(ctx, f.p+"plain", hashBytes(hash(key))).Result()
+		return err
+	})
+	return ok
+}
+
+func (f *Frontier) MoveHost(host string) {
+	f.mu.Lock()
+	f.moved[host] = true
+	f.mu.Unlock()
+	f.run(func(ctx context.Context) error { return f.c.rdb.SAdd(ctx, f.p+"moved", host).Err() })
+}
+
+// Moved returns the hosts other workers' start URLs moved the crawl to, once each.
+func (f *Frontier) Moved() []string {
+	f.mu.Lock()
+	stale := f.movedN > int64(len(f.moved)) || f.finished
+	f.mu.Unlock()
+	if !stale {
+		return nil
+	}
+	var all []string
+	if f.run(func(ctx context.Context) error {
+		var err error
+		all, err = f.c.rdb.SMembers(ctx, f.p+"moved").Result()
+		return err
+	}) != nil {
+		return nil
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, h := range all {
+		if !f.moved[h] {
+			f.moved[h] = true
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+func (f *Frontier) Delay(origin string, d time.Duration) {
+	f.mu.Lock()
+	sent := f.delays[origin]
+	f.delays[origin] = true
+	f.mu.Unlock()
+	if !sent {
+		f.run(func(ctx context.Context) error {
+			return f.c.rdb.HSet(ctx, f.p+"delays", origin, d.Milliseconds()).Err()
+		})
+	}
+}
+
+// heartbeat renews this worker's leases every third of a lease period, and the keys' TTL every
+// minute or so.
+func (f *Frontier) heartbeat() {
+	defer close(f.beatDone)
+	tick := time.NewTicker(max(f.lease/3, 10*time.Millisecond))
+	defer tick.Stop()
+	var lastTTL time.Time
+	for {
+		select {
+		case <-f.stopBeat:
+			return
+		case <-tick.C:
+		}
+		f.mu.Lock()
+		args := []any{f.p, f.worker, f.lease.Milliseconds(), 0}
+		for id := range f.leased {
+			args = append(args, id)
+		}
+		f.mu.Unlock()
+		if time.Since(lastTTL) > time.Minute {
+			args[3] = int64(f.c.opt.TTL / time.Second)
+			lastTTL = time.Now()
+		}
+		// One try: a heartbeat that fails is retried by the next tick; the jobs' own calls
+		// decide when Redis is gone for good.
+		ctx, cancel := context.WithTimeout(context.Background(), f.lease)
+		renewScript.Run(ctx, f.c.rdb, nil, args...)
+		cancel()
+	}
+}
+
+// stop ends the heartbeat (the worker is through with this crawl).
+func (f *Frontier) stop() {
+	f.Close()
+	select {
+	case <-f.stopBeat:
+	default:
+		close(f.stopBeat)
+	}
+	<-f.beatDone
+}

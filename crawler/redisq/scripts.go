@@ -1,0 +1,186 @@
+package redisq
+
+import "github.com/redis/go-redis/v9"
+
+// The frontier's steps, each one Lua script (atomic in Redis). Every script takes the crawl's
+// key prefix as ARGV[1] and reads the time from Redis (TIME), so that every worker shares one
+// clock. Keys under the prefix:
+//
+//	rec       the crawl's record (settings, lease period)        seen      SET of 8-byte URL hashes
+//	q:HOST    LIST of queued jobs of a host (hash + job JSON)    ready     ZSET host -> next allowed fetch (ms)
+//	nextat    HASH host -> next allowed fetch, of hosts with an empty queue
+//	delays    HASH host -> robots.txt Crawl-delay (ms)           hosts     SET of hosts ever queued
+//	leases    ZSET lease id -> deadline (ms)                     ldata     HASH lease id -> worker \n host \n job
+//	admitted  SET of the hashes holding a --max-pages slot       held      LIST of jobs waiting for a slot
+//	skipped   SET of hashes kept out by depth/include/exclude    skipjobs  SET of hashes kept out by robots.txt
+//	uir, plain  SETs: frames first queued under upgrade-insecure-requests, and those reached another way
+//	moved     SET of hosts a start URL moved the crawl to        stats     HASH queued, dropped, reclaimed
+//	idle      time (ms) since when nothing was queued or leased  done      set when the crawl is over
+//	results   STREAM of the pages (crawler.Part JSON)            workers   ZSET worker -> last heartbeat
+
+const luaPrelude = `
+local p = ARGV[1]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local function ready(host)
+  if redis.call('ZSCORE', p..'ready', host) == false then
+    local at = tonumber(redis.call('HGET', p..'nextat', host) or '0')
+    if at < now then at = now end
+    redis.call('ZADD', p..'ready', at, host)
+  end
+end
+local function queue(host, entry, front)
+  if front then
+    redis.call('LPUSH', p..'q:'..host, entry)
+  else
+    redis.call('RPUSH', p..'q:'..host, entry)
+  end
+  redis.call('SADD', p..'hosts', host)
+  ready(host)
+  redis.call('HINCRBY', p..'stats', 'queued', 1)
+  redis.call('DEL', p..'idle')
+end
+local function split(s)
+  local a = string.find(s, '\n', 1, true)
+  local b = string.find(s, '\n', a + 1, true)
+  return string.sub(s, 1, a - 1), string.sub(s, a + 1, b - 1), string.sub(s, b + 1)
+end
+`
+
+// addScript: ARGV[2] n, then n times (hash, host, uir 0/1, entry), then m and m skip hashes.
+// A new hash is claimed and its job queued in the same step (two workers never both fetch a
+// page); a seen one reached other than as a frame under upgrade-insecure-requests is noted.
+var addScript = redis.NewScript(luaPrelude + `
+local n = tonumber(ARGV[2])
+local out = {}
+for i = 0, n - 1 do
+  local h, host, uir, entry = ARGV[3+i*4], ARGV[4+i*4], ARGV[5+i*4], ARGV[6+i*4]
+  if redis.call('SADD', p..'seen', h) == 1 then
+    queue(host, entry, false)
+    if uir == '1' then redis.call('SADD', p..'uir', h) end
+    out[#out+1] = 1
+  else
+    if uir ~= '1' and redis.call('SISMEMBER', p..'uir', h) == 1 then redis.call('SADD', p..'plain', h) end
+    out[#out+1] = 0
+  end
+end
+local m = tonumber(ARGV[3+n*4])
+for i = 1, m do redis.call('SADD', p..'skipped', ARGV[3+n*4+i]) end
+return out
+`)
+
+// nextScript: ARGV[2] worker, ARGV[3] lease (ms), ARGV[4] --delay (ms). Reclaims expired
+// leases, then leases the next job of the host whose next allowed fetch is earliest, if due.
+// Returns {"job", host, entry, queued, moved}, {"wait", ms, "", queued, moved} or {"done"}.
+// The crawl is over when nothing was queued or leased for a whole lease period.
+var nextScript = redis.NewScript(luaPrelude + `
+if redis.call('EXISTS', p..'done') == 1 then return {'done'} end
+local lease = tonumber(ARGV[3])
+local exp = redis.call('ZRANGEBYSCORE', p..'leases', '-inf', now, 'LIMIT', 0, 100)
+for _, id in ipairs(exp) do
+  local d = redis.call('HGET', p..'ldata', id)
+  redis.call('ZREM', p..'leases', id)
+  redis.call('HDEL', p..'ldata', id)
+  if d then
+    local _, host, entry = split(d)
+    if host ~= '' then
+      queue(host, entry, true)
+      redis.call('HINCRBY', p..'stats', 'reclaimed', 1)
+    end
+  end
+end
+local queued = tonumber(redis.call('HGET', p..'stats', 'queued') or '0')
+local moved = redis.call('SCARD', p..'moved')
+local r = redis.call('ZRANGE', p..'ready', 0, 0, 'WITHSCORES')
+if #r == 0 then
+  if redis.call('ZCARD', p..'leases') == 0 then
+    local idle = redis.call('GET', p..'idle')
+    if not idle then
+      redis.call('SET', p..'idle', now)
+    elseif now - tonumber(idle) >= lease then
+      redis.call('SET', p..'done', '1')
+      return {'done'}
+    end
+  else
+    redis.call('DEL', p..'idle')
+  end
+  return {'wait', 50, '', queued, moved}
+end
+local host, at = r[1], tonumber(r[2])
+if at > now then return {'wait', at - now, '', queued, moved} end
+local entry = redis.call('LPOP', p..'q:'..host)
+local delay = math.max(tonumber(ARGV[4]), tonumber(redis.call('HGET', p..'delays', host) or '0'))
+if redis.call('LLEN', p..'q:'..host) == 0 then
+  redis.call('ZREM', p..'ready', host)
+else
+  redis.call('ZADD', p..'ready', now + delay, host)
+end
+redis.call('HSET', p..'nextat', host, now + delay)
+if not entry then return {'wait', 1, '', queued, moved} end
+redis.call('HINCRBY', p..'stats', 'queued', -1)
+local id = string.sub(entry, 1, 8)
+redis.call('ZADD', p..'leases', now + lease, id)
+redis.call('HSET', p..'ldata', id, ARGV[2]..'\n'..host..'\n'..entry)
+return {'job', host, entry, queued - 1, moved}
+`)
+
+// ackScript: ARGV[2] worker, ARGV[3] n, n lease ids, then m and m skip hashes. Ends the
+// worker's leases (a lease reclaimed and handed to another worker is that worker's).
+var ackScript = redis.NewScript(luaPrelude + `
+local n = tonumber(ARGV[3])
+for i = 1, n do
+  local id = ARGV[3+i]
+  local d = redis.call('HGET', p..'ldata', id)
+  if d and string.sub(d, 1, #ARGV[2] + 1) == ARGV[2]..'\n' then
+    redis.call('ZREM', p..'leases', id)
+    redis.call('HDEL', p..'ldata', id)
+  end
+end
+local m = tonumber(ARGV[4+n])
+for i = 1, m do redis.call('SADD', p..'skipped', ARGV[4+n+i]) end
+return n
+`)
+
+// renewScript: ARGV[2] worker, ARGV[3] lease (ms), ARGV[4] ttl (s, 0: leave), then lease ids.
+// The heartbeat: pushes the worker's leases a lease period on, and the keys' TTL.
+var renewScript = redis.NewScript(luaPrelude + `
+local lease = tonumber(ARGV[3])
+for i = 5, #ARGV do
+  local d = redis.call('HGET', p..'ldata', ARGV[i])
+  if d and string.sub(d, 1, #ARGV[2] + 1) == ARGV[2]..'\n' then
+    redis.call('ZADD', p..'leases', 'XX', now + lease, ARGV[i])
+  end
+end
+redis.call('ZADD', p..'workers', now, ARGV[2])
+local ttl = tonumber(ARGV[4])
+if ttl > 0 then
+  for _, k in ipairs({'rec','seen','ready','nextat','delays','hosts','leases','ldata','admitted','held','skipped','skipjobs','uir','plain','moved','stats','idle','done','results','workers'}) do
+    redis.call('EXPIRE', p..k, ttl)
+  end
+  for _, h in ipairs(redis.call('SMEMBERS', p..'hosts')) do redis.call('EXPIRE', p..'q:'..h, ttl) end
+end
+return 1
+`)
+
+// admitScript: ARGV[2] hash, ARGV[3] --max-pages, ARGV[4] host, ARGV[5] entry. A page fetched
+// again after its lease expired keeps its slot.
+var admitScript = redis.NewScript(luaPrelude + `
+if redis.call('SISMEMBER', p..'admitted', ARGV[2]) == 1 then return 1 end
+if redis.call('SCARD', p..'admitted') >= tonumber(ARGV[3]) then
+  redis.call('RPUSH', p..'held', '\n'..ARGV[4]..'\n'..ARGV[5])
+  return 0
+end
+redis.call('SADD', p..'admitted', ARGV[2])
+return 1
+`)
+
+// giveBackScript: ARGV[2] hash. Returns the slot and queues the last held job again.
+var giveBackScript = redis.NewScript(luaPrelude + `
+if redis.call('SREM', p..'admitted', ARGV[2]) == 0 then return 0 end
+local d = redis.call('RPOP', p..'held')
+if d then
+  local _, host, entry = split(d)
+  queue(host, entry, false)
+end
+return 1
+`)
