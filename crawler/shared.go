@@ -181,7 +181,6 @@ func (f *localFrontier) Moved() []string { return nil }
 
 func (f *localFrontier) Delay(string, time.Duration) {} // the throttle spaces this process's requests
 
-
 // emit hands a page of a shared crawl on, with the errors met and the probes finished since the
 // part before. The probes of the origins the page touched are waited for first: once the page is
 // handed on its job is done, and a probe lost with this process would be lost for the crawl.
