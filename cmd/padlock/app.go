@@ -90,6 +90,7 @@ func newApp(ctx context.Context, getenv func(string) string, stdout, stderr io.W
 		ExitErrHandler: func(*cli.Context, error) {},
 		Commands: []*cli.Command{
 			crawlCommand(getenv),
+			workerCommand(),
 			demoCommand(),
 			reportCommand(),
 			diffCommand(),
@@ -119,7 +120,7 @@ func newApp(ctx context.Context, getenv func(string) string, stdout, stderr io.W
 				if near := closest(typed, names); near != "" {
 					return usageErr("unknown command %q: did you mean %s?", typed, near)
 				}
-				return usageErr("unknown command %q (want crawl, demo, report, diff, rules, inventory, watch, history, evidence, tls or version)", typed)
+				return usageErr("unknown command %q (want crawl, worker, demo, report, diff, rules, inventory, watch, history, evidence, tls or version)", typed)
 			}
 			_ = cli.ShowAppHelp(c)
 			return &exitError{code: exitTrouble}

@@ -63,6 +63,8 @@ type output struct {
 	// summary is the job summary file ($GITHUB_STEP_SUMMARY) the markdown report is appended
 	// to; "" writes it where --output says, as the other formats.
 	summary string
+	// frontier, when set, shares the crawl over Redis under crawlID (worker_cmd.go).
+	frontier, crawlID string
 }
 
 // toStdout is the format written to standard output whatever --output says: GitHub reads
@@ -100,6 +102,13 @@ func runCrawl(ctx context.Context, opt scan.Options, out output, stdout, stderr 
 	}
 	if opt.Crawl.Waiting == nil {
 		opt.Crawl.Waiting = waitingNote(stderr, out.quiet)
+	}
+	if out.frontier != "" {
+		closeFrontier, err := shareCrawl(&opt, out, stderr)
+		if err != nil {
+			return &exitError{code: exitTrouble, err: err}
+		}
+		defer closeFrontier()
 	}
 	update, finish := newProgress(stderr, out.quiet)
 	opt.Progress = update

@@ -197,6 +197,27 @@ func (c *Client) publisher(ctx context.Context, f *Frontier, p string) func(craw
 	}
 }
 
+// WaitOpen waits for a crawl to be open on this Redis, other than those in served, and
+// returns the oldest.
+func (c *Client) WaitOpen(ctx context.Context, served map[string]bool) (string, error) {
+	for {
+		ids, err := c.Open(ctx)
+		if err != nil {
+			return "", err
+		}
+		for _, id := range ids {
+			if !served[id] {
+				return id, nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
 // publishScript adds a part to the stream of a crawl still recorded (a worker's last part may
 // come after the crawl was closed).
 var publishScript = redis.NewScript(`
@@ -210,20 +231,9 @@ return 1
 // returns the crawl's ID.
 func (c *Client) Join(ctx context.Context, id string, local *crawler.Config) (string, error) {
 	if id == "" {
-		for {
-			ids, err := c.Open(ctx)
-			if err != nil {
-				return "", err
-			}
-			if len(ids) > 0 {
-				id = ids[0]
-				break
-			}
-			select {
-			case <-ctx.Done():
-				return "", ctx.Err()
-			case <-time.After(200 * time.Millisecond):
-			}
+		var err error
+		if id, err = c.WaitOpen(ctx, nil); err != nil {
+			return "", err
 		}
 	}
 	if err := validID(id); err != nil {

@@ -249,6 +249,10 @@ func (f *Frontier) Next() (crawler.Job, bool) {
 			return crawler.Job{}, false
 		}
 		kind, _ := res[0].(string)
+		if kind == "lost" {
+			f.fail(fmt.Errorf("the crawl is gone from redis %s (restarted without its data, or expired): its frontier is lost", f.c.addr))
+			return crawler.Job{}, false
+		}
 		if kind == "done" {
 			f.mu.Lock()
 			f.finished = true

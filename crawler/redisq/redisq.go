@@ -262,3 +262,15 @@ func workerID() string {
 	h, _ := os.Hostname()
 	return fmt.Sprintf("%s-%d-%s", h, os.Getpid(), NewID())
 }
+
+// Check checks a frontier URL without connecting.
+func Check(raw string) error {
+	c, err := Open(raw)
+	if err != nil {
+		return err
+	}
+	return c.Close()
+}
+
+// CheckID checks a crawl ID.
+func CheckID(id string) error { return validID(id) }

@@ -71,10 +71,12 @@ return out
 
 // nextScript: ARGV[2] worker, ARGV[3] lease (ms), ARGV[4] --delay (ms). Reclaims expired
 // leases, then leases the next job of the host whose next allowed fetch is earliest, if due.
-// Returns {"job", host, entry, queued, moved}, {"wait", ms, "", queued, moved} or {"done"}.
+// Returns {"job", host, entry, queued, moved}, {"wait", ms, "", queued, moved}, {"done"}, or
+// {"lost"} when the crawl's record is gone (Redis restarted without its data).
 // The crawl is over when nothing was queued or leased for a whole lease period.
 var nextScript = redis.NewScript(luaPrelude + `
 if redis.call('EXISTS', p..'done') == 1 then return {'done'} end
+if redis.call('EXISTS', p..'rec') == 0 then return {'lost'} end
 local lease = tonumber(ARGV[3])
 local exp = redis.call('ZRANGEBYSCORE', p..'leases', '-inf', now, 'LIMIT', 0, 100)
 for _, id in ipairs(exp) do
