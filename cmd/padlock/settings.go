@@ -308,7 +308,7 @@ func settingsTable() []setting {
 				}
 				return redisq.Check(v.s)
 			},
-			set:   func(c *crawlConfig, v value) { c.out.frontier = v.s }},
+			set: func(c *crawlConfig, v value) { c.out.frontier = v.s }},
 		{name: "crawl-id", kind: kindString, example: "nightly-1",
 			usage: "the shared crawl's `ID` (default: a new random one, printed), which padlock worker --crawl-id names",
 			check: func(v value) error {
@@ -317,7 +317,7 @@ func settingsTable() []setting {
 				}
 				return redisq.CheckID(v.s)
 			},
-			set:   func(c *crawlConfig, v value) { c.out.crawlID = v.s }},
+			set: func(c *crawlConfig, v value) { c.out.crawlID = v.s }},
 		{name: "chrome", kind: kindString, example: "/usr/bin/chromium",
 			usage: "the Chromium `PATH` of --render (default: chromium, chromium-browser, google-chrome or chrome-headless-shell on PATH)",
 			set:   func(c *crawlConfig, v value) { c.scan.Render.Browser.Chrome = v.s }},

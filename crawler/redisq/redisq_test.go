@@ -3,6 +3,8 @@ package redisq_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"sync/atomic"
@@ -77,5 +79,41 @@ func TestSameReport(t *testing.T) {
 				t.Errorf("the distributed report differs from the single-process one:\n%s", sitetest.LineDiff(string(want), string(got)))
 			}
 		})
+	}
+}
+
+// TestMemoryPerURL measures what Redis holds per URL: 100,000 page URLs queued (the seen-set
+// and the queued jobs), then the seen-set alone (every job fetched), from INFO memory.
+func TestMemoryPerURL(t *testing.T) {
+	srv := redistest.Start(t)
+	c, err := redisq.Open(srv.URL(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	const n = 100_000
+	f, err := c.TestFrontier(context.Background(), "mem", &crawler.Config{StartURLs: []string{"https://shop.test/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := srv.UsedMemory()
+	batch := make([]crawler.Job, 0, 1000)
+	for i := range n {
+		u, _ := url.Parse(fmt.Sprintf("https://shop.test/catalog/category-%d/product-%d.html", i%100, i))
+		batch = append(batch, crawler.Job{URL: u, Key: crawler.NormalizeURL(u), Depth: 3, Parent: "https://shop.test/catalog/category-1/"})
+		if len(batch) == cap(batch) {
+			f.Add(batch)
+			batch = batch[:0]
+		}
+	}
+	queued := srv.UsedMemory()
+	if _, err := srv.Do("DEL", "padlock:{mem}:q:https://shop.test"); err != nil {
+		t.Fatal(err)
+	}
+	seen := srv.UsedMemory()
+	perQueued, perSeen := float64(queued-before)/n, float64(seen-before)/n
+	t.Logf("Redis memory per URL: %.0f bytes queued (seen-set and job), %.0f bytes seen only (%.0f MB per million URLs)", perQueued, perSeen, perSeen*1e6/1e6)
+	if perSeen > 120 {
+		t.Errorf("the seen-set takes %.0f bytes a URL; 8-byte hashes should need well under 120", perSeen)
 	}
 }
