@@ -31,6 +31,9 @@ func crawlCommand(getenv func(string) string) *cli.Command {
 			if err != nil {
 				return err
 			}
+			if out.sitesFile != "" {
+				return runFleet(c.Context, out, c.App.ErrWriter)
+			}
 			// How much of each kind of record the report keeps in memory before writing a sorted
 			// run to its temporary file: a knob for tests and measurements, not a setting.
 			if n, err := strconv.Atoi(getenv("PADLOCK_SPILL_BYTES")); err == nil && n > 0 {
@@ -65,6 +68,11 @@ type output struct {
 	summary string
 	// frontier, when set, shares the crawl over Redis under crawlID (worker_cmd.go).
 	frontier, crawlID string
+	// sitesFile, when set, is a fleet (fleet.go): sites, read from it, crawled sitesAtOnce at a
+	// time.
+	sitesFile   string
+	sitesAtOnce int
+	sites       []siteRun
 }
 
 // toStdout is the format written to standard output whatever --output says: GitHub reads

@@ -299,6 +299,21 @@ func settingsTable() []setting {
 					c.scan.Settings.Render = v.s
 				}
 			}},
+		// Fleet mode (fleet.go): many sites, one audit each.
+		{name: "sites", kind: kindString, whenUsed: true, example: "sites.txt",
+			usage: "crawl every site of `FILE` as its own audit (one start URL a line, optional settings after it: https://a.example max-pages=50 render=auto), one report each in --output's folder, with an index",
+			check: func(v value) error {
+				if v.s == "" {
+					return nil
+				}
+				_, err := os.Stat(v.s)
+				return err
+			},
+			set: func(c *crawlConfig, v value) { c.out.sitesFile = v.s }},
+		{name: "sites-at-once", kind: kindInt, def: value{n: 4}, example: "8",
+			usage: "with --sites: `N` sites crawled at once",
+			check: func(v value) error { return between(v.n, 1, 256) },
+			set:   func(c *crawlConfig, v value) { c.out.sitesAtOnce = v.n }},
 		// A crawl shared over Redis (crawler/redisq, worker_cmd.go).
 		{name: "frontier", kind: kindString, example: "redis://127.0.0.1:6379/0",
 			usage: "share the crawl over Redis (`URL` redis://HOST:PORT/DB[?lease=10s&retry=30s&ttl=24h]): this process starts it, takes part and writes the report; padlock worker joins it",
@@ -671,7 +686,8 @@ func configure(c *cli.Context) (crawlConfig, *merged, error) {
 		return crawlConfig{}, nil, err
 	}
 	m := mergeSettings(c, file)
-	if len(m.vals["urls"].list) == 0 {
+	fleet := m.vals["sites"].s != "" && c.Command.Name == "crawl"
+	if len(m.vals["urls"].list) == 0 && !fleet {
 		return crawlConfig{}, nil, usageErr("%s needs at least one start URL (padlock %s https://shop.example/)", c.Command.Name, c.Command.Name)
 	}
 	cfg, err := m.options()
@@ -684,6 +700,20 @@ func (m *merged) options() (crawlConfig, error) {
 	if err := m.check(); err != nil {
 		return crawlConfig{}, err
 	}
+	if m.vals["sites"].s != "" {
+		if !fleet {
+			return crawlConfig{}, nil, usageErr("--sites is for padlock crawl")
+		}
+		opt, out, err := fleetOptions(m) // fleet.go
+		return crawlConfig{scan: opt, out: out}, m, err
+	}
+	cfg, err := m.options()
+	return cfg, m, err
+}
+
+// options turns the merged settings into the typed configuration.
+func (m *merged) options() (crawlConfig, error) {
+	var err error
 	cfg := crawlConfig{scan: scan.Options{Settings: &report.Settings{}}}
 	for _, s := range settingsTable() {
 		s.set(&cfg, m.vals[s.name])

@@ -100,6 +100,9 @@ func TestSettingsTable(t *testing.T) {
 			t.Errorf("%s: no set or no example", s.name)
 			continue
 		}
+		if s.name == "sites" {
+			continue // it replaces the start URLs this test gives: TestFleet and TestSitesFileErrors cover it
+		}
 		if !s.whenUsed {
 			for _, v := range s.each(s.def) {
 				if err := s.checkOne(v); err != nil {
