@@ -274,3 +274,11 @@ func Check(raw string) error {
 
 // CheckID checks a crawl ID.
 func CheckID(id string) error { return validID(id) }
+
+// quiet drops go-redis's own log lines (a failed dial while Redis restarts): the retries decide,
+// and a crawl that fails says why in its error.
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}
+
+func init() { redis.SetLogger(quiet{}) }
