@@ -200,27 +200,24 @@ func fleetOptions(m *merged) (scan.Options, output, error) {
 func parseSiteValue(s *setting, text string) (value, error) {
 	switch s.kind {
 	case kindInt:
-		n, err := strconv.Atoi(text)
-		if err != nil {
-			return value{}, errors.New("want a whole number")
-		}
-		return value{n: n}, nil
+		return parseAs(text, strconv.Atoi, "a whole number", func(n int) value { return value{n: n} })
 	case kindBool:
-		b, err := strconv.ParseBool(text)
-		if err != nil {
-			return value{}, errors.New("want true or false")
-		}
-		return value{b: b}, nil
+		return parseAs(text, strconv.ParseBool, "true or false", func(b bool) value { return value{b: b} })
 	case kindDuration:
-		d, err := time.ParseDuration(text)
-		if err != nil {
-			return value{}, errors.New("want a duration such as 15s or 1m")
-		}
-		return value{d: d}, nil
+		return parseAs(text, time.ParseDuration, "a duration such as 15s or 1m", func(d time.Duration) value { return value{d: d} })
 	case kindList:
 		return value{list: []string{text}}, nil
 	}
 	return value{s: text}, nil
+}
+
+// parseAs reads text with parse and puts the result in a value; want says what text must be.
+func parseAs[T any](text string, parse func(string) (T, error), want string, put func(T) value) (value, error) {
+	x, err := parse(text)
+	if err != nil {
+		return value{}, errors.New("want " + want)
+	}
+	return put(x), nil
 }
 
 // fleetEntry is one site in the fleet's index.

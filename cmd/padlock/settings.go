@@ -317,22 +317,12 @@ func settingsTable() []setting {
 		// A crawl shared over Redis (crawler/redisq, worker_cmd.go).
 		{name: "frontier", kind: kindString, example: "redis://127.0.0.1:6379/0",
 			usage: "share the crawl over Redis (`URL` redis://HOST:PORT/DB[?lease=10s&retry=30s&ttl=24h]): this process starts it, takes part and writes the report; padlock worker joins it",
-			check: func(v value) error {
-				if v.s == "" {
-					return nil
-				}
-				return redisq.Check(v.s)
-			},
-			set: func(c *crawlConfig, v value) { c.out.frontier = v.s }},
+			check: unlessEmpty(redisq.Check),
+			set:   func(c *crawlConfig, v value) { c.out.frontier = v.s }},
 		{name: "crawl-id", kind: kindString, example: "nightly-1",
 			usage: "the shared crawl's `ID` (default: a new random one, printed), which padlock worker --crawl-id names",
-			check: func(v value) error {
-				if v.s == "" {
-					return nil
-				}
-				return redisq.CheckID(v.s)
-			},
-			set: func(c *crawlConfig, v value) { c.out.crawlID = v.s }},
+			check: unlessEmpty(redisq.CheckID),
+			set:   func(c *crawlConfig, v value) { c.out.crawlID = v.s }},
 		{name: "chrome", kind: kindString, example: "/usr/bin/chromium",
 			usage: "the Chromium `PATH` of --render (default: chromium, chromium-browser, google-chrome or chrome-headless-shell on PATH)",
 			set:   func(c *crawlConfig, v value) { c.scan.Render.Browser.Chrome = v.s }},

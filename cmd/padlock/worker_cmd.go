@@ -29,13 +29,25 @@ func shareCrawl(opt *scan.Options, out output, stderr io.Writer) (func(), error)
 	return func() { c.Close() }, nil
 }
 
+// unlessEmpty is a setting's check that lets the empty value (not set) pass.
+func unlessEmpty(check func(string) error) func(value) error {
+	return func(v value) error {
+		if v.s == "" {
+			return nil
+		}
+		return check(v.s)
+	}
+}
+
+const workerHelp = `A worker reads every setting from the crawl's record in Redis, fetches pages from the shared
+frontier and streams them to the process that started the crawl, which writes the report.
+Without --crawl-id it joins the oldest open crawl, then the next, until none opens for --wait.`
+
 func workerCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "worker",
-		Usage: "take part in crawls shared over Redis (padlock crawl --frontier)",
-		Description: "A worker reads every setting from the crawl's record in Redis, fetches pages from the shared\n" +
-			"frontier and streams them to the process that started the crawl, which writes the report.\n" +
-			"Without --crawl-id it joins the oldest open crawl, then the next, until none opens for --wait.",
+		Name:        "worker",
+		Usage:       "take part in crawls shared over Redis (padlock crawl --frontier)",
+		Description: workerHelp,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "frontier", Usage: "the Redis `URL` of the crawl (redis://HOST:PORT/DB)", Required: true},
 			&cli.StringFlag{Name: "crawl-id", Usage: "the crawl's `ID` (default: the open crawls, oldest first)"},

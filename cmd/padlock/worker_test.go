@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/padlock-scan/padlock/internal/redistest"
+	"github.com/padlock-scan/padlock/internal/sitetest"
 )
 
 // slowShop is a TLS site of n pages in a tree (p0 under /, pI over p3I+1..p3I+3), each with an http: image (a
@@ -178,7 +179,7 @@ func TestWorkerKilled(t *testing.T) {
 		t.Logf("fetched again after the kill: %s", strings.Join(twice, " "))
 	}
 	if got, want := normalReport(t, shared), normalReport(t, single); got != want {
-		t.Errorf("the shared crawl's report differs from the single-process one:\n%s", lineDiff(want, got))
+		t.Errorf("the shared crawl's report differs from the single-process one:\n%s", sitetest.LineDiff(want, got))
 	}
 }
 
@@ -215,7 +216,7 @@ func TestRedisPausedAndRestarted(t *testing.T) {
 			t.Fatalf("exit %d\n%s", code, stderr)
 		}
 		if got, want := normalReport(t, out), normalReport(t, single); got != want {
-			t.Errorf("after a pause the report differs from the single-process one:\n%s", lineDiff(want, got))
+			t.Errorf("after a pause the report differs from the single-process one:\n%s", sitetest.LineDiff(want, got))
 		}
 	})
 	t.Run("restarted", func(t *testing.T) {
@@ -235,22 +236,4 @@ func TestRedisPausedAndRestarted(t *testing.T) {
 			t.Errorf("exit %d, want 2 and the crawl gone from Redis named:\n%s", code, stderr)
 		}
 	})
-}
-
-// lineDiff names the first line that differs.
-func lineDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < len(w) || i < len(g); i++ {
-		var a, b string
-		if i < len(w) {
-			a = w[i]
-		}
-		if i < len(g) {
-			b = g[i]
-		}
-		if a != b {
-			return fmt.Sprintf("line %d:\nwant %s\ngot  %s", i+1, a, b)
-		}
-	}
-	return "(same lines)"
 }
