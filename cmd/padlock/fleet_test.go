@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -42,6 +44,7 @@ func TestFleet(t *testing.T) {
 				http.NotFound(w, r)
 			}
 		}))
+		srv.Config.ErrorLog = log.New(io.Discard, "", 0) // padlock's TLS probes make the server log refusals
 		t.Cleanup(srv.Close)
 		good = append(good, srv)
 	}
@@ -59,6 +62,7 @@ func TestFleet(t *testing.T) {
 		w.Header().Set("Content-Type", "text/html")
 		fmt.Fprint(w, `<title>slow</title>`)
 	}))
+	hanging.Config.ErrorLog = log.New(io.Discard, "", 0)
 	t.Cleanup(hanging.Close)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -34,6 +34,7 @@ type Frontier struct {
 	mu        sync.Mutex
 	known     map[uint64]struct{} // hashes this worker added or saw as seen, not as frames under upgrade-insecure-requests
 	leased    map[string]struct{} // lease ids in flight
+	acks      []string            // leases done, ended with the next call to Redis
 	skips     []string            // skip hashes not sent yet
 	skipSent  map[uint64]struct{}
 	delays    map[string]bool
@@ -240,9 +241,10 @@ func (f *Frontier) Next() (crawler.Job, bool) {
 		default:
 		}
 		var res []any
+		args := f.ackArgs([]any{f.p, f.worker, f.lease.Milliseconds(), f.delay.Milliseconds()})
 		err := f.run(func(ctx context.Context) error {
 			var err error
-			res, err = nextScript.Run(ctx, f.c.rdb, nil, f.p, f.worker, f.lease.Milliseconds(), f.delay.Milliseconds()).Slice()
+			res, err = nextScript.Run(ctx, f.c.rdb, nil, args...).Slice()
 			return err
 		})
 		if err != nil {
@@ -305,20 +307,49 @@ func (f *Frontier) Begin() func() {
 	return func() { f.ack(id) }
 }
 
+// ackArgs appends the leases done and the skips not sent yet to args, as ackLua reads them.
+func (f *Frontier) ackArgs(args []any) []any {
+	f.mu.Lock()
+	acks, skips := f.acks, f.skips
+	f.acks, f.skips = nil, nil
+	f.mu.Unlock()
+	args = append(args, len(acks))
+	for _, id := range acks {
+		args = append(args, id)
+	}
+	args = append(args, len(skips))
+	for _, s := range skips {
+		args = append(args, s)
+	}
+	return args
+}
+
+// ack ends the lease id now, with the leases done before it.
 func (f *Frontier) ack(id string) {
 	f.mu.Lock()
 	delete(f.leased, id)
-	skips := f.skips
-	f.skips = nil
+	f.acks = append(f.acks, id)
 	f.mu.Unlock()
-	args := []any{f.p, f.worker, 1, id, len(skips)}
-	for _, s := range skips {
-		args = append(args, s)
+	f.flush()
+}
+
+// flush ends the leases done and sends the skips.
+func (f *Frontier) flush() {
+	args := f.ackArgs([]any{f.p, f.worker})
+	if len(args) == 4 && args[2] == 0 && args[3] == 0 {
+		return
 	}
 	f.run(func(ctx context.Context) error { return ackScript.Run(ctx, f.c.rdb, nil, args...).Err() })
 }
 
-func (f *Frontier) Done(j crawler.Job) { f.ack(hashBytes(hash(j.Key))) }
+// Done ends j's lease with the next call to Redis (the worker asks for its next job at once).
+func (f *Frontier) Done(j crawler.Job) {
+	id := hashBytes(hash(j.Key))
+	f.mu.Lock()
+	delete(f.leased, id)
+	f.acks = append(f.acks, id)
+	f.mu.Unlock()
+}
 
 func (f *Frontier) Close() {
 	f.closeOnce.Do(func() { close(f.closed) })
@@ -478,9 +509,12 @@ func (f *Frontier) heartbeat() {
 	}
 }
 
-// stop ends the heartbeat (the worker is through with this crawl).
+// stop ends the leases done and the heartbeat (the worker is through with this crawl).
 func (f *Frontier) stop() {
 	f.Close()
+	if f.Err() == nil {
+		f.flush()
+	}
 	select {
 	case <-f.stopBeat:
 	default:

@@ -69,12 +69,34 @@ for i = 1, m do redis.call('SADD', p..'skipped', ARGV[3+n*4+i]) end
 return out
 `)
 
-// nextScript: ARGV[2] worker, ARGV[3] lease (ms), ARGV[4] --delay (ms). Reclaims expired
-// leases, then leases the next job of the host whose next allowed fetch is earliest, if due.
+// ackLua ends the worker's leases given from ARGV[at] on (a count, then the ids; a lease
+// reclaimed and handed to another worker is that worker's), then adds the skip hashes after them
+// (a count, then the hashes).
+const ackLua = `
+local function ack(at)
+  local n = tonumber(ARGV[at])
+  for i = 1, n do
+    local id = ARGV[at+i]
+    local d = redis.call('HGET', p..'ldata', id)
+    if d and string.sub(d, 1, #ARGV[2] + 1) == ARGV[2]..'\n' then
+      redis.call('ZREM', p..'leases', id)
+      redis.call('HDEL', p..'ldata', id)
+    end
+  end
+  local m = tonumber(ARGV[at+n+1])
+  for i = 1, m do redis.call('SADD', p..'skipped', ARGV[at+n+1+i]) end
+end
+`
+
+// nextScript: ARGV[2] worker, ARGV[3] lease (ms), ARGV[4] --delay (ms), then the leases done
+// and the skips as ackLua reads them (the worker's last job ends in the call that asks for the
+// next). Reclaims expired leases, then leases the next job of the host whose next allowed fetch
+// is earliest, if due.
 // Returns {"job", host, entry, queued, moved}, {"wait", ms, "", queued, moved}, {"done"}, or
 // {"lost"} when the crawl's record is gone (Redis restarted without its data).
 // The crawl is over when nothing was queued or leased for a whole lease period.
-var nextScript = redis.NewScript(luaPrelude + `
+var nextScript = redis.NewScript(luaPrelude + ackLua + `
+ack(5)
 if redis.call('EXISTS', p..'done') == 1 then return {'done'} end
 if redis.call('EXISTS', p..'rec') == 0 then return {'lost'} end
 local lease = tonumber(ARGV[3])
@@ -126,21 +148,10 @@ redis.call('HSET', p..'ldata', id, ARGV[2]..'\n'..host..'\n'..entry)
 return {'job', host, entry, queued - 1, moved}
 `)
 
-// ackScript: ARGV[2] worker, ARGV[3] n, n lease ids, then m and m skip hashes. Ends the
-// worker's leases (a lease reclaimed and handed to another worker is that worker's).
-var ackScript = redis.NewScript(luaPrelude + `
-local n = tonumber(ARGV[3])
-for i = 1, n do
-  local id = ARGV[3+i]
-  local d = redis.call('HGET', p..'ldata', id)
-  if d and string.sub(d, 1, #ARGV[2] + 1) == ARGV[2]..'\n' then
-    redis.call('ZREM', p..'leases', id)
-    redis.call('HDEL', p..'ldata', id)
-  end
-end
-local m = tonumber(ARGV[4+n])
-for i = 1, m do redis.call('SADD', p..'skipped', ARGV[4+n+i]) end
-return n
+// ackScript: ARGV[2] worker, then the leases and skips as ackLua reads them.
+var ackScript = redis.NewScript(luaPrelude + ackLua + `
+ack(3)
+return 1
 `)
 
 // renewScript: ARGV[2] worker, ARGV[3] lease (ms), ARGV[4] ttl (s, 0: leave), then lease ids.
