@@ -187,3 +187,48 @@ func writeCA(t *testing.T, srv *httptest.Server) string {
 	}
 	return ca
 }
+
+// BenchmarkFleet crawls a fleet of 200 small loopback sites (3 pages each, --check-resources
+// none), 8 at a time, and reports sites/s.
+//
+//	go test ./cmd/padlock -run '^$' -bench Fleet -benchtime 1x
+func BenchmarkFleet(b *testing.B) {
+	const n = 200
+	var lines []string
+	var first *httptest.Server
+	for i := range n {
+		srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			switch r.URL.Path {
+			case "/":
+				fmt.Fprintf(w, `<title>shop %d</title><a href="/a">a</a><a href="/b">b</a>`, i)
+			case "/a", "/b":
+				fmt.Fprint(w, `<img src="http://img.shop.test/a.png"><script src="https://cdn.third.test/x.js"></script>`)
+			default:
+				http.NotFound(w, r)
+			}
+		}))
+		srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+		b.Cleanup(srv.Close)
+		if first == nil {
+			first = srv
+		}
+		lines = append(lines, srv.URL+"/")
+	}
+	dir := b.TempDir()
+	sites := filepath.Join(dir, "sites.txt")
+	os.WriteFile(sites, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
+	ca := filepath.Join(dir, "ca.pem")
+	os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: first.Certificate().Raw}), 0o600)
+	for i := 0; i < b.N; i++ {
+		out := filepath.Join(dir, fmt.Sprint("out", i))
+		start := time.Now()
+		var stdout, stderr strings.Builder
+		code := runWith(context.Background(), []string{"padlock", "crawl", "-q", "--sites", sites, "--sites-at-once", "8",
+			"--ignore-robots", "--check-resources", "none", "--fail-on", "never", "--ca-file", ca, "-o", out}, noEnv, &stdout, &stderr)
+		if code != exitOK {
+			b.Fatalf("exit %d: %s", code, stderr.String())
+		}
+		b.ReportMetric(float64(n)/time.Since(start).Seconds(), "sites/s")
+	}
+}
