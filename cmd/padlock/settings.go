@@ -680,6 +680,16 @@ func configure(c *cli.Context) (crawlConfig, *merged, error) {
 	if len(m.vals["urls"].list) == 0 && !fleet {
 		return crawlConfig{}, nil, usageErr("%s needs at least one start URL (padlock %s https://shop.example/)", c.Command.Name, c.Command.Name)
 	}
+	if m.vals["sites"].s != "" {
+		if !fleet {
+			return crawlConfig{}, nil, usageErr("--sites is for padlock crawl")
+		}
+		if err := m.check(); err != nil {
+			return crawlConfig{}, nil, err
+		}
+		opt, out, err := fleetOptions(m) // fleet.go
+		return crawlConfig{scan: opt, out: out}, m, err
+	}
 	cfg, err := m.options()
 	return cfg, m, err
 }
@@ -690,20 +700,6 @@ func (m *merged) options() (crawlConfig, error) {
 	if err := m.check(); err != nil {
 		return crawlConfig{}, err
 	}
-	if m.vals["sites"].s != "" {
-		if !fleet {
-			return crawlConfig{}, nil, usageErr("--sites is for padlock crawl")
-		}
-		opt, out, err := fleetOptions(m) // fleet.go
-		return crawlConfig{scan: opt, out: out}, m, err
-	}
-	cfg, err := m.options()
-	return cfg, m, err
-}
-
-// options turns the merged settings into the typed configuration.
-func (m *merged) options() (crawlConfig, error) {
-	var err error
 	cfg := crawlConfig{scan: scan.Options{Settings: &report.Settings{}}}
 	for _, s := range settingsTable() {
 		s.set(&cfg, m.vals[s.name])
