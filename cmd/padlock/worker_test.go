@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/pem"
@@ -153,10 +154,34 @@ func TestWorkerKilled(t *testing.T) {
 	}
 
 	frontier := srv.URL("lease=1s")
-	a, _ := startWorker(t, bin, "--frontier", frontier, "--crawl-id", "kill", "-c", "4")
+	a := exec.Command(bin, "worker", "--frontier", frontier, "--crawl-id", "kill", "-c", "4")
+	aErr, err := a.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Process.Kill() })
+	joined := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(aErr)
+		once := false
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "joining crawl") && !once {
+				once = true
+				close(joined)
+			}
+		}
+	}()
 	b, bErr := startWorker(t, bin, "--frontier", frontier, "--crawl-id", "kill", "-c", "2")
 	go func() {
-		// Once a few pages are in, the first worker dies holding its leases.
+		// Once the first worker has joined and a few more pages are in, it dies holding its
+		// leases (pages of 100 ms, four at a time).
+		<-joined
+		for len(shop.served) > 0 {
+			<-shop.served
+		}
 		for range 8 {
 			<-shop.served
 		}
