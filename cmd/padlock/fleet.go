@@ -325,8 +325,7 @@ func runFleet(ctx context.Context, out output, stderr io.Writer) error {
 func runSite(ctx context.Context, s siteRun, i int, dir string, client *redisq.Client, id string) fleetEntry {
 	start := time.Now()
 	e := fleetEntry{Site: s.url, Line: s.line, Findings: map[string]int{"error": 0, "warning": 0, "info": 0}, Gate: "error"}
-	opt := s.opt
-	opt.Spool = true
+	opt := s.opt // not spooled: the index counts the report's findings and payment pages
 	if client != nil {
 		opt.Crawler = client.Crawler(id, nil)
 	}
