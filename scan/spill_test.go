@@ -29,33 +29,7 @@ func TestSpilledReportMatchesGolden(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			s := sitetest.Start(t, filepath.Join(sitesDir, name))
-			write := func(spool bool) map[string][]byte {
-				opt := s.Options()
-				opt.Crawl.Concurrency = 1
-				opt.Now = func() time.Time { return sitetest.Clock }
-				opt.Spool, opt.SpillBytes = spool, 1
-				rep, err := scan.Run(context.Background(), opt)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer rep.Close()
-				out := map[string][]byte{}
-				for _, f := range report.Formats() {
-					w, _ := report.New(f)
-					var b bytes.Buffer
-					if err := w.Write(&b, rep); err != nil {
-						t.Fatalf("%s: %v", f, err)
-					}
-					out[f] = b.Bytes()
-				}
-				return out
-			}
-			mem, spilled := write(false), write(true)
-			for f, want := range mem {
-				if !bytes.Equal(spilled[f], want) {
-					t.Errorf("%s written from the spilled report differs:\n%s", f, sitetest.LineDiff(string(want), string(spilled[f])))
-				}
-			}
+			spilled := sameWhenSpilled(t, s)
 			got := sitetest.NormalizeReport(spilled["json"], s.TLSPort, "TLSPORT", s.HTTPPort, "HTTPPORT")
 			sitetest.Golden(t, filepath.Join("..", "testdata", "golden", name+".json"), got, false)
 		})
@@ -148,9 +122,33 @@ func TestSpilledInventoryAndFixesMatchInMemory(t *testing.T) {
 <img src="http://img.example.test/logo.png"><img src="http://img.example.test/p%d.jpg">
 <a href="/p%d.html">next</a> <a href="/p%d.html">other</a>`, i, i, i, i, (i+1)%pages, (i*7+3)%pages)
 	})
+	spilled := sameWhenSpilled(t, s) // page depths depend on which link is followed first: one worker
+	for _, want := range []string{`"url": "https://track.example.test/t.js?pid=44"`, `"page_count": 46`, `"url": "http://img.example.test/p44.jpg"`} {
+		if !bytes.Contains(spilled["json"], []byte(want)) {
+			t.Errorf("the report has no %s", want)
+		}
+	}
+	var rep struct{ Scripts []struct{ Pages []string } }
+	if err := json.Unmarshal(spilled["json"], &rep); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range rep.Scripts[0].Pages {
+		got = append(got, p[strings.LastIndex(p, "/"):])
+	}
+	if want := []string{"/", "/p0.html", "/p1.html", "/p10.html", "/p11.html"}; len(got) != 20 || !slices.Equal(got[:5], want) {
+		t.Errorf("the inventory lists %v, want the first 20 pages by URL: %v...", got, want)
+	}
+}
+
+// sameWhenSpilled crawls s twice with one worker, once in memory and once through a spool that
+// spills every record (a 1-byte threshold), checks that every format is written byte for byte
+// the same both ways, and returns the spilled run's outputs by format.
+func sameWhenSpilled(t *testing.T, s *sitetest.Site) map[string][]byte {
+	t.Helper()
 	write := func(spool bool) map[string][]byte {
 		opt := s.Options()
-		opt.Crawl.Concurrency = 1 // page depths depend on which link is followed first
+		opt.Crawl.Concurrency = 1
 		opt.Now = func() time.Time { return sitetest.Clock }
 		opt.Spool, opt.SpillBytes = spool, 1
 		rep, err := scan.Run(context.Background(), opt)
@@ -175,20 +173,5 @@ func TestSpilledInventoryAndFixesMatchInMemory(t *testing.T) {
 			t.Errorf("%s written from the spilled report differs:\n%s", f, sitetest.LineDiff(string(want), string(spilled[f])))
 		}
 	}
-	for _, want := range []string{`"url": "https://track.example.test/t.js?pid=44"`, `"page_count": 46`, `"url": "http://img.example.test/p44.jpg"`} {
-		if !bytes.Contains(mem["json"], []byte(want)) {
-			t.Errorf("the report has no %s", want)
-		}
-	}
-	var rep struct{ Scripts []struct{ Pages []string } }
-	if err := json.Unmarshal(mem["json"], &rep); err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, p := range rep.Scripts[0].Pages {
-		got = append(got, p[strings.LastIndex(p, "/"):])
-	}
-	if want := []string{"/", "/p0.html", "/p1.html", "/p10.html", "/p11.html"}; len(got) != 20 || !slices.Equal(got[:5], want) {
-		t.Errorf("the inventory lists %v, want the first 20 pages by URL: %v...", got, want)
-	}
+	return spilled
 }
