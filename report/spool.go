@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"unsafe"
 
 	"github.com/padlock-scan/padlock/crawler"
@@ -20,6 +21,7 @@ import (
 // order. Memory then stays flat however many pages the site has.
 type Spool struct {
 	file     spoolFile
+	blobs    spoolFile // the pages' report bytes, written once when their record spills
 	limit    int
 	pages    *sorter[pageRec]
 	findings *sorter[Finding]
@@ -37,12 +39,16 @@ type Spool struct {
 }
 
 // pageRec is a spooled page: its URL (the sort key), its error (for the gate, without decoding
-// the rest), the page without resources as JSON, and the page as the JSON report writes it.
+// the rest), the page without resources as JSON, and the page as the JSON report writes it:
+// raw while the record is in memory; once it spills, raw goes to the spool's blobs once and
+// the record keeps where (off, size), so merging the runs moves small records, not pages.
 type pageRec struct {
 	url, err  string
 	resources int
 	meta      []byte
 	raw       []byte
+	off       int64
+	size      int
 }
 
 // NewSpool returns a spool that keeps DefaultSpillBytes of each kind of record in memory.
@@ -52,15 +58,15 @@ func NewSpool() (*Spool, error) { return NewSpoolSize(DefaultSpillBytes), nil }
 // are in memory (tests use a tiny one to spill at once). The file is made at the first run.
 func NewSpoolSize(limit int) *Spool {
 	s := &Spool{limit: limit}
-	s.pages = newSorter(&s.file, limit, func(a, b *pageRec) bool { return a.url < b.url }, pageCodec)
+	s.pages = newSorter(&s.file, limit, func(a, b *pageRec) bool { return a.url < b.url }, s.pageCodec())
 	s.findings = newSorter(&s.file, limit, findingLess, findingCodec)
 	s.uses = newSorter(&s.file, limit, scriptUseLess, scriptUseCodec)
 	s.js = newJSONStreamTo(&s.out)
 	return s
 }
 
-// Close closes and removes the spool file.
-func (s *Spool) Close() error { return s.file.close() }
+// Close closes and removes the spool files.
+func (s *Spool) Close() error { return errors.Join(s.file.close(), s.blobs.close()) }
 
 // putPage stores p (with its resources) as it appears in the JSON report.
 func (s *Spool) putPage(p *Page) error {
@@ -213,27 +219,51 @@ func (r *Report) UpdateFindings(fn func(*Finding)) error {
 
 // eachPageJSON calls fn with every spooled page as the JSON report writes it.
 func (s *Spool) eachPageJSON(fn func([]byte) error) error {
-	return s.pages.each(func(rec *pageRec) error { return fn(rec.raw) })
+	if err := s.blobs.flush(); err != nil {
+		return err
+	}
+	var buf []byte
+	return s.pages.each(func(rec *pageRec) error {
+		if rec.raw != nil {
+			return fn(rec.raw)
+		}
+		buf = slices.Grow(buf[:0], rec.size)[:rec.size]
+		if _, err := s.blobs.f.ReadAt(buf, rec.off); err != nil {
+			return fmt.Errorf("spool: %w", err)
+		}
+		return fn(buf)
+	})
 }
 
-var pageCodec = codec[pageRec]{
-	enc: func(dst []byte, v *pageRec) []byte {
-		dst = appendString(dst, v.url)
-		dst = appendString(dst, v.err)
-		dst = binary.AppendUvarint(dst, uint64(v.resources))
-		dst = appendBytes(dst, v.meta)
-		return appendBytes(dst, v.raw)
-	},
-	dec: func(b []byte, v *pageRec) error {
-		d := decoder{b: b}
-		v.url, v.err = d.str(), d.str()
-		v.resources = int(d.uvarint())
-		v.meta, v.raw = d.bytes(), d.bytes()
-		return d.done()
-	},
-	size: func(v *pageRec) int {
-		return int(unsafe.Sizeof(*v)) + len(v.url) + len(v.err) + len(v.meta) + len(v.raw)
-	},
+// pageCodec writes a page record; a page's raw bytes go to s.blobs the first time (when its
+// record spills), and the record keeps their place.
+func (s *Spool) pageCodec() codec[pageRec] {
+	return codec[pageRec]{
+		enc: func(dst []byte, v *pageRec) []byte {
+			if v.raw != nil {
+				v.off, v.size = s.blobs.appendBlob(v.raw)
+				v.raw = nil
+			}
+			dst = appendString(dst, v.url)
+			dst = appendString(dst, v.err)
+			dst = binary.AppendUvarint(dst, uint64(v.resources))
+			dst = appendBytes(dst, v.meta)
+			dst = binary.AppendUvarint(dst, uint64(v.off))
+			return binary.AppendUvarint(dst, uint64(v.size))
+		},
+		dec: func(b []byte, v *pageRec) error {
+			d := decoder{b: b}
+			v.url, v.err = d.str(), d.str()
+			v.resources = int(d.uvarint())
+			v.meta = d.bytes()
+			v.off, v.size = int64(d.uvarint()), int(d.uvarint())
+			return d.done()
+		},
+		size: func(v *pageRec) int {
+			return int(unsafe.Sizeof(*v)) + len(v.url) + len(v.err) + len(v.meta) + len(v.raw)
+		},
+		flush: s.blobs.flush,
+	}
 }
 
 // findingLess is SortFindings' order.

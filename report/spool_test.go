@@ -50,7 +50,7 @@ func TestFindingCodecRoundTrip(t *testing.T) {
 }
 
 // The external sort gives the order of a stable in-memory sort whatever the spill threshold,
-// across many runs (past maxRuns, so runs are merged into one on the way), and may be read
+// across many runs (runs are merged fanIn at a time on the way), and may be read
 // again.
 func TestSorterMatchesStableSort(t *testing.T) {
 	t.Parallel()
@@ -84,8 +84,25 @@ func TestSorterMatchesStableSort(t *testing.T) {
 				t.Fatalf("limit %d, pass %d: order differs from a stable sort (%d records, %d runs)", limit, pass, len(got), len(s.runs))
 			}
 		}
-		if limit == 16 && len(s.runs) > maxRuns {
-			t.Errorf("%d runs kept, want at most %d", len(s.runs), maxRuns)
+		if limit == 16 {
+			// Runs are merged fanIn at a time, a tier at a time: fewer than fanIn wait at each
+			// level, and each record was written once per level, not again at every merge.
+			perLevel := map[int]int{}
+			for _, r := range s.runs {
+				perLevel[r.level]++
+			}
+			for level, n := range perLevel {
+				if n >= fanIn {
+					t.Errorf("%d runs of level %d kept, want fewer than %d", n, level, fanIn)
+				}
+			}
+			var once int64
+			for _, r := range in {
+				once += int64(len(c.enc(nil, &r)) + 1)
+			}
+			if levels := int64(len(perLevel)); sf.off > (levels+1)*once {
+				t.Errorf("the sort wrote %d bytes, %.1f times the records' %d (want at most once per level, %d)", sf.off, float64(sf.off)/float64(once), once, levels+1)
+			}
 		}
 		if err := sf.close(); err != nil {
 			t.Fatal(err)
