@@ -74,12 +74,12 @@ func Apply(rep *report.Report, baseline *report.Report, ignores []Ignore, now ti
 	}
 	defer rep.Recount() // the fix list follows the suppressions
 	var cmp *report.Comparison
-	known := map[string]bool{}
+	known := report.KeySet{} // hashed: a few bytes a finding, however large the baseline
 	if baseline != nil {
 		cmp = report.Compare(baseline, rep) // a baseline of production against a preview host too
-		_ = baseline.EachFinding(func(f *report.Finding) error { known[cmp.Key(*f)] = true; return nil })
+		_ = baseline.EachFinding(func(f *report.Finding) error { known.Add(cmp.Key(*f)); return nil })
 	}
-	now2 := map[string]bool{}
+	now2 := report.KeySet{}
 	unchecked := map[string]int{} // findings of rules the baseline's crawl did not run
 	err := rep.UpdateFindings(func(f *report.Finding) {
 		for _, ig := range live {
@@ -96,8 +96,8 @@ func Apply(rep *report.Report, baseline *report.Report, ignores []Ignore, now ti
 			return
 		}
 		k := cmp.Key(*f)
-		now2[k] = true
-		if known[k] {
+		now2.Add(k)
+		if known.Has(k) {
 			f.Baseline = report.BaselineKnown
 		} else {
 			f.Baseline = report.BaselineNew
@@ -121,7 +121,7 @@ func Apply(rep *report.Report, baseline *report.Report, ignores []Ignore, now ti
 	cov, unseen := rep.Coverage(cmp), 0
 	_ = baseline.EachFinding(func(bf *report.Finding) error {
 		f := *bf
-		if now2[cmp.Key(f)] {
+		if now2.Has(cmp.Key(f)) {
 			return nil
 		}
 		// a rule that did not run, or a page that failed or was not reached, fixed nothing

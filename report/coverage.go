@@ -16,39 +16,50 @@ var originRules = rulesWhere(func(r *rules.Rule) bool { return r.Scope == rules.
 // apart from one that was fixed. A page that failed to load, was cut at --max-body, now
 // redirects elsewhere, or was never reached (--max-pages, an interrupted crawl, another scope)
 // proves nothing about the findings it used to have.
+//
+// The URLs are kept as 64-bit hashes (keyHash), so the index of a 100,000-page report is a few
+// megabytes and the report itself can stay on disk (a spooled report is read page by page).
 type Coverage struct {
 	r   *Report
 	cmp *Comparison // every URL below is in its terms
 	// parsed: final URLs of records whose page was fetched whole with a 2xx answer and parsed.
-	parsed map[string]bool
+	parsed KeySet
 	// hops: URLs whose answer the crawl saw without a transport error (record URLs and the
 	// sources of redirect hops), for findings about the redirect itself.
-	hops map[string]bool
+	hops KeySet
 	// records: record URL -> final URL of a parsed record.
-	records map[string]string
+	records map[uint64]finalURL
 	// probed: origins whose TLS probe succeeded; loaded: origins with a parsed page.
 	probed, loaded map[string]bool
 
 	// moved indexes the old report of the last Finding call: final URL -> URLs of its records
 	// that were redirected there.
 	old   *Report
-	moved map[string][]string
+	moved map[uint64][]uint64
 }
+
+// finalURL is a record's final URL as hashes: whole, and as sameButScheme compares it.
+type finalURL struct{ exact, loose uint64 }
+
+func finalOf(u string) finalURL { return finalURL{keyHash(u), looseHash(u)} }
+
+// same is sameButScheme on the hashes.
+func (a finalURL) same(b finalURL) bool { return a.exact == b.exact || a.loose == b.loose }
 
 // Coverage indexes what r checked, in the terms of cmp (nil: r compared with itself).
 func (r *Report) Coverage(cmp *Comparison) *Coverage {
 	if cmp == nil {
 		cmp = &Comparison{}
 	}
-	c := &Coverage{r: r, cmp: cmp, parsed: map[string]bool{}, hops: map[string]bool{}, records: map[string]string{},
+	c := &Coverage{r: r, cmp: cmp, parsed: KeySet{}, hops: KeySet{}, records: map[uint64]finalURL{},
 		probed: map[string]bool{}, loaded: map[string]bool{}}
 	_ = r.EachPage(func(p *Page) error { // a spool read error surfaces in the writers (Err)
 		if p.Error != "" {
 			return nil
 		}
-		c.hops[cmp.URL(p.URL)] = true
+		c.hops.Add(cmp.URL(p.URL))
 		for _, h := range p.Redirects {
-			c.hops[cmp.URL(h.From)] = true
+			c.hops.Add(cmp.URL(h.From))
 		}
 		final := p.FinalURL
 		if final == "" {
@@ -56,8 +67,8 @@ func (r *Report) Coverage(cmp *Comparison) *Coverage {
 		}
 		if p.Status >= 200 && p.Status < 300 && !p.Truncated {
 			final = cmp.URL(final)
-			c.parsed[final] = true
-			c.records[cmp.URL(p.URL)] = final
+			c.parsed.Add(final)
+			c.records[keyHash(cmp.URL(p.URL))] = finalOf(final)
 			if u, err := url.Parse(final); err == nil {
 				c.loaded[u.Scheme+"://"+u.Host] = true
 			}
@@ -72,10 +83,10 @@ func (r *Report) Coverage(cmp *Comparison) *Coverage {
 	return c
 }
 
-// Record returns the final URL (in the comparison's terms) the crawl parsed for the record
-// that started at u.
-func (c *Coverage) Record(u string) (final string, ok bool) {
-	final, ok = c.records[c.cmp.URL(u)]
+// record returns the final URL (in the comparison's terms, hashed) the crawl parsed for the
+// record that started at u.
+func (c *Coverage) record(u string) (final finalURL, ok bool) {
+	final, ok = c.records[keyHash(c.cmp.URL(u))]
 	return final, ok
 }
 
@@ -97,20 +108,22 @@ func (c *Coverage) Finding(old *Report, f Finding) bool {
 		}
 		return c.loaded[res]
 	}
-	if c.parsed[page] || f.Source == "redirect" && c.hops[page] {
+	if c.parsed.Has(page) || f.Source == "redirect" && c.hops.Has(page) {
 		return true
 	}
 	if c.old != old {
-		c.old, c.moved = old, map[string][]string{}
-		for i := range old.Pages {
-			if p := &old.Pages[i]; p.FinalURL != "" && p.FinalURL != p.URL {
-				final := c.cmp.URL(p.FinalURL)
-				c.moved[final] = append(c.moved[final], c.cmp.URL(p.URL))
+		c.old, c.moved = old, map[uint64][]uint64{}
+		_ = old.EachPage(func(p *Page) error { // a spool read error surfaces in the writers (Err)
+			if p.FinalURL != "" && p.FinalURL != p.URL {
+				final := keyHash(c.cmp.URL(p.FinalURL))
+				c.moved[final] = append(c.moved[final], keyHash(c.cmp.URL(p.URL)))
 			}
-		}
+			return nil
+		})
 	}
-	for _, u := range c.moved[page] {
-		if final, ok := c.records[u]; ok && sameButScheme(final, page) {
+	want := finalOf(page)
+	for _, u := range c.moved[want.exact] {
+		if final, ok := c.records[u]; ok && final.same(want) {
 			return true
 		}
 	}
@@ -118,4 +131,4 @@ func (c *Coverage) Finding(old *Report, f Finding) bool {
 }
 
 // Parsed reports whether the crawl parsed a page whose final URL is u.
-func (c *Coverage) Parsed(u string) bool { return c.parsed[c.cmp.URL(u)] }
+func (c *Coverage) Parsed(u string) bool { return c.parsed.Has(c.cmp.URL(u)) }

@@ -89,6 +89,10 @@ func scriptKey(cmp *Comparison, s Script) string {
 // Diff compares an old and a new report. A finding or script missing from the new report
 // counts as fixed or removed only where the new crawl looked: its page loaded whole (or its
 // origin was probed) and its rule ran; the rest is counted in Warnings.
+//
+// Either report may be spooled (OpenFile): Diff reads their pages and findings a few times each,
+// one at a time, and keeps only hashed keys of them (a few bytes a page and a finding) and what
+// changed, never either report whole.
 func Diff(old, cur *Report) *Changes {
 	cmp := Compare(old, cur)
 	c := &Changes{
@@ -129,32 +133,34 @@ func Diff(old, cur *Report) *Changes {
 	if a, b := scopeOf(cmp, old), scopeOf(cmp, cur); a != b {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("the crawls had a different scope (old: %s; new: %s): pages added or removed may come from that", a, b))
 	}
-	oldF := map[string]bool{}
-	for _, f := range old.Findings {
-		oldF[cmp.Key(f)] = true
-	}
-	curF := map[string]bool{}
-	for _, f := range cur.Findings {
+	oldF := KeySet{}
+	_ = old.EachFinding(func(f *Finding) error { oldF.Add(cmp.Key(*f)); return nil }) // read errors: see Err
+	curF := KeySet{}
+	_ = cur.EachFinding(func(f *Finding) error {
 		if skip[f.Rule] {
-			continue
+			return nil
 		}
-		k := cmp.Key(f)
-		curF[k] = true
-		if !oldF[k] {
-			c.NewFindings = append(c.NewFindings, f)
+		k := cmp.Key(*f)
+		curF.Add(k)
+		if !oldF.Has(k) {
+			c.NewFindings = append(c.NewFindings, *f)
 		}
-	}
+		return nil
+	})
+	oldF = nil
 	cov, unseen := cur.Coverage(cmp), 0
-	for _, f := range old.Findings {
-		if skip[f.Rule] || curF[cmp.Key(f)] {
-			continue
+	_ = old.EachFinding(func(f *Finding) error {
+		if skip[f.Rule] || curF.Has(cmp.Key(*f)) {
+			return nil
 		}
-		if !cov.Finding(old, f) {
+		if !cov.Finding(old, *f) {
 			unseen++
-			continue
+			return nil
 		}
-		c.Fixed = append(c.Fixed, f)
-	}
+		c.Fixed = append(c.Fixed, *f)
+		return nil
+	})
+	curF = nil
 	if unseen > 0 {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%d findings of the old report are on pages or origins the new crawl did not check; not counted as fixed", unseen))
 	}
@@ -167,17 +173,17 @@ func Diff(old, cur *Report) *Changes {
 		c.PagesRemoved = []string{}
 	}
 	oldCov := old.Coverage(cmp)
-	for i := range cur.Pages {
-		p := &cur.Pages[i]
-		was, ok := oldCov.Record(p.URL)
+	_ = cur.EachPage(func(p *Page) error {
+		was, ok := oldCov.record(p.URL)
 		if !ok {
-			continue
+			return nil
 		}
-		if now, ok := cov.Record(p.URL); ok && sameButScheme(now, was) {
-			continue
+		if now, ok := cov.record(p.URL); ok && now.same(was) {
+			return nil
 		}
 		c.PagesFailed = append(c.PagesFailed, PageFailure{URL: p.URL, Error: whyNotParsed(p)})
-	}
+		return nil
+	})
 	sort.Slice(c.PagesFailed, func(i, j int) bool { return c.PagesFailed[i].URL < c.PagesFailed[j].URL })
 	SortFindings(c.NewFindings)
 	SortFindings(c.Fixed)
@@ -207,27 +213,43 @@ func whyNotParsed(p *Page) string {
 	return "now ends at " + p.FinalURL
 }
 
+// diffScripts compares the inventories. A site with an inline script of its own on every page
+// has as many entries as pages: the old one is kept as hashes (script -> its SHA-256), and the
+// old hashes of the scripts that changed are read again after.
 func (c *Changes) diffScripts(cmp *Comparison, old, cur *Report, cov *Coverage) {
-	oldS := map[string]Script{}
-	for _, s := range old.Scripts {
-		oldS[scriptKey(cmp, s)] = s
-	}
-	curS := map[string]Script{}
-	for _, s := range cur.Scripts {
-		k := scriptKey(cmp, s)
-		curS[k] = s
+	oldS := map[uint64]uint64{} // key -> hash of the SHA-256, 0 when there is none
+	_ = old.EachScript(func(s *Script) error {
+		var sha uint64
+		if s.SHA256 != "" {
+			sha = keyHash(s.SHA256) | 1
+		}
+		oldS[keyHash(scriptKey(cmp, *s))] = sha
+		return nil
+	})
+	curS := KeySet{}
+	changed := map[uint64][]int{} // key -> its entries in ScriptsChanged, whose OldSHA256 is filled in below
+	_ = cur.EachScript(func(s *Script) error {
+		k := keyHash(scriptKey(cmp, *s))
+		curS[k] = struct{}{}
 		o, ok := oldS[k]
 		switch {
 		case !ok:
-			c.ScriptsAdded = append(c.ScriptsAdded, s)
-		case s.Kind == "external" && o.SHA256 != "" && s.SHA256 != "" && o.SHA256 != s.SHA256:
-			c.ScriptsChanged = append(c.ScriptsChanged, ScriptChange{URL: s.URL, OldSHA256: o.SHA256, NewSHA256: s.SHA256, PaymentPages: s.PaymentPages})
+			c.ScriptsAdded = append(c.ScriptsAdded, *s)
+		case s.Kind == "external" && o != 0 && s.SHA256 != "" && o != keyHash(s.SHA256)|1:
+			changed[k] = append(changed[k], len(c.ScriptsChanged))
+			c.ScriptsChanged = append(c.ScriptsChanged, ScriptChange{URL: s.URL, NewSHA256: s.SHA256, PaymentPages: s.PaymentPages})
 		}
-	}
+		return nil
+	})
+	oldS = nil
 	unseen := 0
-	for _, s := range old.Scripts {
-		if _, ok := curS[scriptKey(cmp, s)]; ok {
-			continue
+	_ = old.EachScript(func(s *Script) error {
+		k := keyHash(scriptKey(cmp, *s))
+		for _, i := range changed[k] { // the last entry of a key wins, as in oldS
+			c.ScriptsChanged[i].OldSHA256 = s.SHA256
+		}
+		if _, ok := curS[k]; ok {
+			return nil
 		}
 		// removed only if the new crawl loaded a page it was on
 		seen := false
@@ -238,15 +260,18 @@ func (c *Changes) diffScripts(cmp *Comparison, old, cur *Report, cov *Coverage) 
 		}
 		if !seen {
 			unseen++
-			continue
+			return nil
 		}
-		c.ScriptsRemoved = append(c.ScriptsRemoved, s)
-	}
+		c.ScriptsRemoved = append(c.ScriptsRemoved, *s)
+		return nil
+	})
 	if unseen > 0 {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%d scripts of the old report are only on pages the new crawl did not check; not counted as removed", unseen))
 	}
 }
 
+// diffCSP compares the policies of pages that loaded both times. The old report's are kept as
+// hashes (page -> policy); the old policies of the pages that changed are read again after.
 func (c *Changes) diffCSP(cmp *Comparison, old, cur *Report) {
 	nonNil := func(v []string) []string {
 		if v == nil {
@@ -254,17 +279,33 @@ func (c *Changes) diffCSP(cmp *Comparison, old, cur *Report) {
 		}
 		return v
 	}
-	oldP := map[string][]string{}
-	for _, p := range old.Pages {
+	oldP := map[uint64]uint64{}
+	_ = old.EachPage(func(p *Page) error {
 		if p.Error == "" {
-			oldP[cmp.URL(p.URL)] = nonNil(p.CSP)
+			oldP[keyHash(cmp.URL(p.URL))] = keyHash(strings.Join(p.CSP, "\n"))
 		}
-	}
-	for _, p := range cur.Pages {
-		o, ok := oldP[cmp.URL(p.URL)]
-		if ok && p.Error == "" && strings.Join(o, "\n") != strings.Join(p.CSP, "\n") {
-			c.CSPChanged = append(c.CSPChanged, HeaderChange{Page: p.URL, Old: o, New: nonNil(p.CSP)})
+		return nil
+	})
+	changed := map[uint64][]int{} // page -> its entries in CSPChanged, whose Old is filled in below
+	_ = cur.EachPage(func(p *Page) error {
+		k := keyHash(cmp.URL(p.URL))
+		o, ok := oldP[k]
+		if ok && p.Error == "" && o != keyHash(strings.Join(p.CSP, "\n")) {
+			changed[k] = append(changed[k], len(c.CSPChanged))
+			c.CSPChanged = append(c.CSPChanged, HeaderChange{Page: p.URL, New: nonNil(p.CSP)})
 		}
+		return nil
+	})
+	oldP = nil
+	if len(changed) > 0 {
+		_ = old.EachPage(func(p *Page) error { // the last record of a URL wins, as in oldP
+			if p.Error == "" {
+				for _, i := range changed[keyHash(cmp.URL(p.URL))] {
+					c.CSPChanged[i].Old = nonNil(p.CSP)
+				}
+			}
+			return nil
+		})
 	}
 	sort.Slice(c.CSPChanged, func(i, j int) bool { return c.CSPChanged[i].Page < c.CSPChanged[j].Page })
 }
@@ -273,23 +314,27 @@ func (c *Changes) diffCSP(cmp *Comparison, old, cur *Report) {
 // (only those have them recorded) and that loaded both times. A Content-Security-Policy header
 // whose change diffCSP found already is left out.
 func (c *Changes) diffHeaders(cmp *Comparison, old, cur *Report) {
-	oldP := map[string]*Page{}
-	for i := range old.Pages {
-		if p := &old.Pages[i]; p.Payment && p.Error == "" {
-			oldP[cmp.URL(p.URL)] = p
+	oldP := map[string]*Page{} // payment pages only: a few
+	_ = old.EachPage(func(p *Page) error {
+		if p.Payment && p.Error == "" {
+			v := *p
+			oldP[cmp.URL(p.URL)] = &v
 		}
-	}
+		return nil
+	})
 	list := func(v string, ok bool) []string {
 		if !ok {
 			return []string{}
 		}
 		return []string{v}
 	}
-	for i := range cur.Pages {
-		p := &cur.Pages[i]
+	_ = cur.EachPage(func(p *Page) error {
+		if !p.Payment || p.Error != "" {
+			return nil
+		}
 		o := oldP[cmp.URL(p.URL)]
-		if o == nil || !p.Payment || p.Error != "" {
-			continue
+		if o == nil {
+			return nil
 		}
 		cspChanged := slices.ContainsFunc(c.CSPChanged, func(h HeaderChange) bool { return h.Page == p.URL })
 		for _, name := range securityHeaderNames {
@@ -302,7 +347,8 @@ func (c *Changes) diffHeaders(cmp *Comparison, old, cur *Report) {
 				c.HeadersChanged = append(c.HeadersChanged, HeaderChange{Page: p.URL, Header: name, Old: list(a, aok), New: list(b, bok)})
 			}
 		}
-	}
+		return nil
+	})
 	sort.SliceStable(c.HeadersChanged, func(i, j int) bool { return c.HeadersChanged[i].Page < c.HeadersChanged[j].Page })
 }
 
@@ -373,50 +419,29 @@ func boolText(b bool) string {
 }
 
 // pagesDiff lists the pages only in cur (added) and only in old (removed), each under its own
-// report's URL.
+// report's URL (the last record's, where several compare equal).
 func pagesDiff(cmp *Comparison, old, cur *Report) (added, removed []string) {
-	urls := func(r *Report) map[string]string {
-		m := map[string]string{}
-		for _, p := range r.Pages {
-			m[cmp.URL(p.URL)] = p.URL
+	urls := func(r *Report) KeySet {
+		s := KeySet{}
+		_ = r.EachPage(func(p *Page) error { s.Add(cmp.URL(p.URL)); return nil })
+		return s
+	}
+	only := func(r *Report, other KeySet) []string {
+		m := map[uint64]string{}
+		_ = r.EachPage(func(p *Page) error {
+			if k := cmp.URL(p.URL); !other.Has(k) {
+				m[keyHash(k)] = p.URL
+			}
+			return nil
+		})
+		out := make([]string, 0, len(m))
+		for _, u := range m {
+			out = append(out, u)
 		}
-		return m
+		sort.Strings(out)
+		return out
 	}
-	o, n := urls(old), urls(cur)
-	a, r := setDiff(keys(o), keys(n))
-	for i := range a {
-		a[i] = n[a[i]]
-	}
-	for i := range r {
-		r[i] = o[r[i]]
-	}
-	sort.Strings(a)
-	sort.Strings(r)
-	return a, r
-}
-
-func keys(m map[string]string) map[string]bool {
-	out := make(map[string]bool, len(m))
-	for k := range m {
-		out[k] = true
-	}
-	return out
-}
-
-// setDiff returns the keys only in b (added) and only in a (removed), sorted (empty, not nil).
-func setDiff(a, b map[string]bool) (added, removed []string) {
-	added, removed = []string{}, []string{}
-	for k := range b {
-		if !a[k] {
-			added = append(added, k)
-		}
-	}
-	for k := range a {
-		if !b[k] {
-			removed = append(removed, k)
-		}
-	}
-	sort.Strings(added)
-	sort.Strings(removed)
+	added = only(cur, urls(old))
+	removed = only(old, urls(cur))
 	return added, removed
 }

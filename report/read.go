@@ -28,6 +28,23 @@ func ReadFile(path string) (*Report, error) { return readFile(path, true) }
 // a fraction of the memory. It accepts and refuses exactly the reports ReadFile does.
 func ReadFileWithoutResources(path string) (*Report, error) { return readFile(path, false) }
 
+// OpenFile reads a JSON report as ReadFile does (without resources: as
+// ReadFileWithoutResources), but its pages and findings go to a spool (see Spool) as they are
+// read rather than into Pages and Findings: EachPage, EachFinding, Diff, gate.Apply and the
+// writers read them from there, so memory stays flat however large the report. The caller
+// closes the report when done with it.
+func OpenFile(path string, resources bool) (*Report, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readInto(f, resources, NewSpoolSize(spillBytes))
+}
+
+// spillBytes is the spool threshold of OpenFile (tests make it tiny).
+var spillBytes = DefaultSpillBytes
+
 func readFile(path string, resources bool) (*Report, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -65,15 +82,25 @@ var errRange = errors.New("out of range")
 // schema.Validate does (and, beyond it, values no Go type holds: see errRange), with one error
 // naming the JSON path; without resources it skips nothing the check sees. json.Decoder.Decode
 // of the whole report would buffer 100 MB of bytes next to the structs made from them.
-func read(r io.Reader, resources bool) (*Report, error) {
+func read(r io.Reader, resources bool) (*Report, error) { return readInto(r, resources, nil) }
+
+// readInto is read with the pages and findings going to spool when it is not nil.
+func readInto(r io.Reader, resources bool, spool *Spool) (*Report, error) {
 	rd := reader{dec: json.NewDecoder(bufio.NewReaderSize(r, 64<<10)), resources: resources}
-	return rd.report()
+	rd.rep.spool = spool
+	rep, err := rd.report()
+	if err != nil {
+		rd.rep.Close()
+		return nil, err
+	}
+	return rep, nil
 }
 
 type reader struct {
 	dec       *json.Decoder
 	resources bool
 	head      map[string]json.RawMessage // every key but pages and findings
+	rep       Report                     // the pages and findings read, in memory or spooled
 }
 
 func (rd *reader) report() (*Report, error) {
@@ -85,6 +112,14 @@ func (rd *reader) report() (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	scriptSchema, err := schema.Def("script")
+	if err != nil {
+		return nil, err
+	}
+	fixSchema, err := schema.Def("fix")
+	if err != nil {
+		return nil, err
+	}
 	tok, err := rd.dec.Token()
 	if err != nil {
 		return nil, syntaxError("", err)
@@ -92,7 +127,7 @@ func (rd *reader) report() (*Report, error) {
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
 		return nil, &ReadError{Msg: "got " + tokenType(tok) + ", want object"}
 	}
-	var rep Report
+	rep := &rd.rep
 	rd.head = map[string]json.RawMessage{}
 	arrays := map[string]bool{}
 	for rd.dec.More() {
@@ -104,16 +139,26 @@ func (rd *reader) report() (*Report, error) {
 		switch key {
 		case "pages":
 			arrays[key] = true
-			rep.Pages, err = readArray(rd, key, "page", pageSchema, func(raw []byte, inst any, path string) (Page, error) {
+			rep.Pages = []Page{}
+			err = readArray(rd, key, "page", pageSchema, func(raw []byte, inst any, path string) (Page, error) {
 				if rd.resources {
 					return decodeChecked[Page](raw, inst, path)
 				}
 				p, err := decodeChecked[pageWithoutResources](raw, inst, path)
 				return p.Page, err
-			})
+			}, rep.AddPage)
 		case "findings":
 			arrays[key] = true
-			rep.Findings, err = readArray(rd, key, "finding", findingSchema, decodeChecked[Finding])
+			rep.Findings = []Finding{}
+			err = readArray(rd, key, "finding", findingSchema, decodeChecked[Finding], rep.AddFinding)
+		case "scripts": // the inventory and the fix list can grow with the site too
+			arrays[key] = true
+			rep.Scripts = []Script{}
+			err = readArray(rd, key, "script", scriptSchema, decodeChecked[Script], rep.addScript)
+		case "fixes":
+			arrays[key] = true
+			rep.Fixes = []Fix{}
+			err = readArray(rd, key, "fix", fixSchema, decodeChecked[Fix], rep.addFix)
 		default:
 			var raw json.RawMessage
 			if err = rd.dec.Decode(&raw); err != nil {
@@ -146,7 +191,10 @@ func (rd *reader) report() (*Report, error) {
 			return nil, err
 		}
 	}
-	head.Pages, head.Findings = rep.Pages, rep.Findings
+	head.Pages, head.Findings, head.Scripts, head.Fixes, head.spool = rep.Pages, rep.Findings, rep.Scripts, rep.Fixes, rep.spool
+	if head.spool != nil {
+		head.Pages, head.Findings, head.Scripts, head.Fixes = nil, nil, nil, nil // as a spooled crawl's report has them
+	}
 	return &head, nil
 }
 
@@ -194,38 +242,40 @@ func (rd *reader) checkHead(arrays map[string]bool) (Report, error) {
 }
 
 // readArray reads the array at key one element at a time: each is checked against sch, the
-// schema's definition def, then decoded.
-func readArray[T any](rd *reader, key, def string, sch *jsonschema.Schema, decode func(raw []byte, inst any, path string) (T, error)) ([]T, error) {
+// schema's definition def, decoded, and given to add.
+func readArray[T any](rd *reader, key, def string, sch *jsonschema.Schema, decode func(raw []byte, inst any, path string) (T, error), add func(T) error) error {
 	tok, err := rd.dec.Token()
 	if err != nil {
-		return nil, syntaxError(key, err)
+		return syntaxError(key, err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return nil, &ReadError{Path: key, Msg: "got " + tokenType(tok) + ", want array"}
+		return &ReadError{Path: key, Msg: "got " + tokenType(tok) + ", want array"}
 	}
-	out := []T{}
+	var raw json.RawMessage // reused: decode copies what it keeps
 	for i := 0; rd.dec.More(); i++ {
 		path := key + "[" + strconv.Itoa(i) + "]"
-		var raw json.RawMessage
+		raw = raw[:0]
 		if err := rd.dec.Decode(&raw); err != nil {
-			return nil, syntaxError(path, err)
+			return syntaxError(path, err)
 		}
 		var inst any // the schema library's reading, when quickValid is not sure
 		if !quickValid(def, raw) {
 			if inst, err = check(raw, sch, path); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		v, err := decode(raw, inst, path)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, v)
+		if err := add(v); err != nil {
+			return err
+		}
 	}
 	if _, err := rd.dec.Token(); err != nil {
-		return nil, syntaxError(key, err)
+		return syntaxError(key, err)
 	}
-	return out, nil
+	return nil
 }
 
 // check validates raw, one well-formed JSON value at path, against sch and returns it as the

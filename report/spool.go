@@ -561,6 +561,31 @@ func scriptLess(a, b *Script) bool {
 	return a.SHA256 < b.SHA256
 }
 
+// addScript appends an entry of the script inventory, read from a report: to the spool when
+// there is one.
+func (r *Report) addScript(sc Script) error {
+	if s := r.spool; s != nil {
+		if s.scripts == nil {
+			s.scripts = newSorter(&s.file, s.limit, scriptLess, jsonCodec[Script]())
+		}
+		return s.scripts.add(sc)
+	}
+	r.Scripts = append(r.Scripts, sc)
+	return nil
+}
+
+// addFix appends an entry of the fix list, read from a report: to the spool when there is one.
+func (r *Report) addFix(f Fix) error {
+	if s := r.spool; s != nil {
+		if s.fixes == nil {
+			s.fixes = newSorter(&s.file, s.limit, fixBefore, jsonCodec[Fix]())
+		}
+		return s.fixes.add(f)
+	}
+	r.Fixes = append(r.Fixes, f)
+	return nil
+}
+
 // EachScript calls fn with every entry of the script inventory, in order.
 func (r *Report) EachScript(fn func(*Script) error) error {
 	var spooled *sorter[Script]

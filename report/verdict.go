@@ -118,14 +118,15 @@ func PageFailures(r, baseline *Report, t FailOn, anyPage bool) []PageGateFailure
 	}
 	payment := map[string]bool{}
 	if baseline != nil {
-		for i := range baseline.Pages {
-			if p := &baseline.Pages[i]; p.Payment {
+		_ = baseline.EachPage(func(p *Page) error { // payment pages: a few
+			if p.Payment {
 				payment[key(p.URL)] = true
 				if p.FinalURL != "" {
 					payment[key(p.FinalURL)] = true
 				}
 			}
-		}
+			return nil
+		})
 	}
 	var out []PageGateFailure
 	_ = r.EachPage(func(p *Page) error { // a spool read error surfaces in the writers (Err)

@@ -23,10 +23,11 @@ func reportCommand() *cli.Command {
 			if c.NArg() != 1 {
 				return usageErr("report needs exactly one JSON report (padlock report padlock.json -f html -o report.html)")
 			}
-			rep, err := report.ReadFile(c.Args().First())
+			rep, err := report.OpenFile(c.Args().First(), true) // spooled: flat in the report's size
 			if err != nil {
 				return usageErr("report %s: %v", c.Args().First(), err)
 			}
+			defer rep.Close()
 			formats := c.StringSlice("format")
 			if len(formats) == 0 {
 				return usageErr("report needs --format (%s)", strings.Join(report.Formats(), ", "))
@@ -72,14 +73,17 @@ func diffCommand() *cli.Command {
 			if c.NArg() != 2 {
 				return usageErr("diff needs two JSON reports (padlock diff old.json new.json)")
 			}
-			old, err := report.ReadFileWithoutResources(c.Args().Get(0))
+			// Both spooled: Diff keeps hashed keys and the changes, not the reports.
+			old, err := report.OpenFile(c.Args().Get(0), false)
 			if err != nil {
 				return usageErr("diff %s: %v", c.Args().Get(0), err)
 			}
-			cur, err := report.ReadFileWithoutResources(c.Args().Get(1))
+			defer old.Close()
+			cur, err := report.OpenFile(c.Args().Get(1), false)
 			if err != nil {
 				return usageErr("diff %s: %v", c.Args().Get(1), err)
 			}
+			defer cur.Close()
 			ch := report.Diff(old, cur)
 			if c.Bool("json") {
 				err = ch.WriteJSON(c.App.Writer)

@@ -727,7 +727,7 @@ func (m *merged) options() (crawlConfig, error) {
 	}
 	if cfg.baseline != "" {
 		// read first: a bad baseline must fail before a long crawl, not after it
-		if out.baseline, err = report.ReadFileWithoutResources(cfg.baseline); err != nil {
+		if out.baseline, err = report.OpenFile(cfg.baseline, false); err != nil { // spooled: flat in its size
 			return cfg, m.problem("baseline", strconv.Quote(cfg.baseline), err)
 		}
 	}
