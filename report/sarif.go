@@ -3,6 +3,7 @@ package report
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -140,13 +141,15 @@ type (
 // reference ("/checkout?step=2") against a uriBaseId whose absolute root sits in
 // originalUriBaseIds: an absolute https: artifact URI makes GitHub reject the whole upload
 // (github/codeql-action#754).
-func writeSARIF(w io.Writer, r *Report) error {
-	r, err := r.inMemory()
+func writeSARIF(w io.Writer, r *Report) error { return writeSARIFMax(w, r, sarifMaxResults) }
+
+// writeSARIFMax is writeSARIF with at most max results. It holds those results, never more of
+// a spooled report's findings.
+func writeSARIFMax(w io.Writer, r *Report, max int) error {
+	findings, infos, left, err := sarifFindings(r, max)
 	if err != nil {
 		return err
 	}
-	findings := sortedFindings(r.Findings)
-	infos := allRules(findings)
 	index := make(map[string]int, len(infos))
 	descs := make([]sarifRule, len(infos))
 	for i, ri := range infos {
@@ -154,8 +157,10 @@ func writeSARIF(w io.Writer, r *Report) error {
 		descs[i] = sarifRuleFor(ri)
 	}
 
-	bases := newSARIFBases(r)
-	findings, left := withinResultLimit(findings, sarifMaxResults)
+	bases, err := newSARIFBases(r)
+	if err != nil {
+		return err
+	}
 	for _, f := range findings {
 		bases.locate(f.Page) // every base id must be known before the run's head is written
 	}
@@ -219,21 +224,71 @@ func writeSARIF(w io.Writer, r *Report) error {
 // taken whole (github/docs sarif-limits).
 const sarifMaxResults = 25000
 
+// sarifFindings are the findings the log holds (withinResultLimit's choice, in report order),
+// the rules of every finding, and how many findings were left out. A spooled report's
+// findings are read twice, one at a time: once to count them by rank, once to keep the chosen.
+func sarifFindings(r *Report, max int) (kept []Finding, infos []ruleInfo, left int, err error) {
+	if r.spool == nil {
+		all := sortedFindings(r.Findings)
+		kept, left = withinResultLimit(all, max)
+		return kept, allRules(all), left, nil
+	}
+	var firsts []Finding // each rule's first finding, for allRules
+	seen := map[string]bool{}
+	var perRank [20]int
+	err = r.EachFinding(func(f *Finding) error {
+		if !seen[f.Rule] {
+			seen[f.Rule] = true
+			firsts = append(firsts, *f)
+		}
+		perRank[resultRank(f)]++
+		return nil
+	})
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	// Ranks below cut are kept whole; of rank cut, the first room in report order.
+	cut, room := len(perRank), 0
+	for rank, total := 0, 0; rank < len(perRank); rank++ {
+		if total+perRank[rank] > max {
+			cut, room = rank, max-total
+			break
+		}
+		total += perRank[rank]
+	}
+	err = r.EachFinding(func(f *Finding) error {
+		switch rank := resultRank(f); {
+		case rank < cut:
+		case rank == cut && room > 0:
+			room--
+		default:
+			left++
+			return nil
+		}
+		kept = append(kept, *f)
+		return nil
+	})
+	return kept, allRules(firsts), left, err
+}
+
+// resultRank orders findings for the result limit: unsuppressed before suppressed, then
+// errors, warnings and notes.
+func resultRank(f *Finding) int {
+	r := 0
+	if f.Suppressed != nil {
+		r = 10
+	}
+	return r + rules.Pick(f.Severity, 0, 1, 2)
+}
+
 // withinResultLimit keeps at most max findings: unsuppressed before suppressed, then errors,
 // warnings and notes, each group in report order. It returns how many it left out.
 func withinResultLimit(fs []Finding, max int) ([]Finding, int) {
 	if len(fs) <= max {
 		return fs, 0
 	}
-	rank := func(f Finding) int {
-		r := 0
-		if f.Suppressed != nil {
-			r = 10
-		}
-		return r + rules.Pick(f.Severity, 0, 1, 2)
-	}
 	kept := append([]Finding(nil), fs...)
-	sort.SliceStable(kept, func(i, j int) bool { return rank(kept[i]) < rank(kept[j]) })
+	sort.SliceStable(kept, func(i, j int) bool { return resultRank(&kept[i]) < resultRank(&kept[j]) })
 	kept = kept[:max]
 	SortFindings(kept)
 	return kept, len(fs) - max
@@ -423,12 +478,19 @@ type sarifBases struct {
 	roots map[string]sarifArtifactLocation // uriBaseId -> root
 }
 
-func newSARIFBases(r *Report) *sarifBases {
+func newSARIFBases(r *Report) (*sarifBases, error) {
 	b := &sarifBases{ids: map[string]string{}, roots: map[string]sarifArtifactLocation{}}
 	root := r.siteRoot()
-	if root == "" && len(r.Pages) > 0 {
-		if o := originOf(r.Pages[0].URL); o != "" {
-			root = o + "/"
+	if root == "" {
+		first := errors.New("first page")
+		err := r.EachPage(func(p *Page) error {
+			if o := originOf(p.URL); o != "" {
+				root = o + "/"
+			}
+			return first
+		})
+		if err != nil && err != first {
+			return nil, err
 		}
 	}
 	if o := originOf(root); o != "" {
@@ -436,7 +498,7 @@ func newSARIFBases(r *Report) *sarifBases {
 		b.ids[o] = sarifSiteBase
 		b.roots[sarifSiteBase] = sarifArtifactLocation{URI: root}
 	}
-	return b
+	return b, nil
 }
 
 // siteHost is the host of SITE, for runAutomationDetails.

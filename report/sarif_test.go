@@ -265,7 +265,7 @@ func TestSARIFLocations(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			b := newSARIFBases(&Report{StartURLs: []string{"https://www.shop.test/"}})
+			b, _ := newSARIFBases(&Report{StartURLs: []string{"https://www.shop.test/"}}) // no page to read: no error
 			uri, base := b.locate(tt.page)
 			if uri != tt.wantURI || base != tt.wantBase {
 				t.Errorf("locate(%q) = %q, %q; want %q, %q", tt.page, uri, base, tt.wantURI, tt.wantBase)
@@ -488,5 +488,36 @@ func TestSARIFCarriesWarnings(t *testing.T) {
 	out := string(renderSARIF(t, r))
 	if !strings.Contains(out, `"text": "rule hsts-missing was off in the baseline: its 2 findings count as new"`) {
 		t.Errorf("warning not among the tool execution notifications:\n%s", out)
+	}
+}
+
+// A spooled report's log holds only the results it keeps (two passes over the findings): at
+// the result limit it is byte for byte the log of the same report in memory.
+func TestSARIFOfSpooledReportAtTheResultLimit(t *testing.T) {
+	t.Parallel()
+	r := fixtureReport()
+	r.StartURLs = nil // the site's root from the first page
+	for i := 0; i < 40; i++ {
+		sev := []rules.Severity{rules.Info, rules.Warning, rules.Error}[i%3]
+		f := Finding{Rule: "mixed-content-blockable", Severity: sev, Page: "https://s.test/" + strconv.Itoa(i%7), URL: "http://x.test/" + strconv.Itoa(i), Line: i}
+		if i%5 == 0 {
+			f.Suppressed = &Suppression{Reason: "r"}
+		}
+		r.Findings = append(r.Findings, f)
+	}
+	r.Finish()
+	for _, max := range []int{5, 17, 30, 1000} {
+		var want, got bytes.Buffer
+		if err := writeSARIFMax(&want, r, max); err != nil {
+			t.Fatal(err)
+		}
+		spooled := spooledCopy(t, r, 1)
+		if err := writeSARIFMax(&got, spooled, max); err != nil {
+			t.Fatal(err)
+		}
+		spooled.Close()
+		if got.String() != want.String() {
+			t.Errorf("max %d: the spooled report's log differs:\n%s\nwant:\n%s", max, got.String(), want.String())
+		}
 	}
 }

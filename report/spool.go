@@ -564,26 +564,31 @@ func scriptLess(a, b *Script) bool {
 // addScript appends an entry of the script inventory, read from a report: to the spool when
 // there is one.
 func (r *Report) addScript(sc Script) error {
-	if s := r.spool; s != nil {
-		if s.scripts == nil {
-			s.scripts = newSorter(&s.file, s.limit, scriptLess, jsonCodec[Script]())
-		}
-		return s.scripts.add(sc)
+	if r.spool == nil {
+		return addRecord(r, nil, scriptLess, &r.Scripts, sc)
 	}
-	r.Scripts = append(r.Scripts, sc)
-	return nil
+	return addRecord(r, &r.spool.scripts, scriptLess, &r.Scripts, sc)
 }
 
 // addFix appends an entry of the fix list, read from a report: to the spool when there is one.
 func (r *Report) addFix(f Fix) error {
-	if s := r.spool; s != nil {
-		if s.fixes == nil {
-			s.fixes = newSorter(&s.file, s.limit, fixBefore, jsonCodec[Fix]())
-		}
-		return s.fixes.add(f)
+	if r.spool == nil {
+		return addRecord(r, nil, fixBefore, &r.Fixes, f)
 	}
-	r.Fixes = append(r.Fixes, f)
-	return nil
+	return addRecord(r, &r.spool.fixes, fixBefore, &r.Fixes, f)
+}
+
+// addRecord adds v to *spooled (made at the first record) when r has a spool, to *inMemory
+// otherwise.
+func addRecord[T any](r *Report, spooled **sorter[T], less func(a, b *T) bool, inMemory *[]T, v T) error {
+	if r.spool == nil {
+		*inMemory = append(*inMemory, v)
+		return nil
+	}
+	if *spooled == nil {
+		*spooled = newSorter(&r.spool.file, r.spool.limit, less, jsonCodec[T]())
+	}
+	return (*spooled).add(v)
 }
 
 // EachScript calls fn with every entry of the script inventory, in order.
