@@ -78,9 +78,11 @@ type Shared struct {
 	// Join: take part only. The process that started the crawl queued the start URLs and reads
 	// robots.txt and the sitemaps.
 	Join bool
-	// Emit is called, one call at a time, instead of the visit callback, with each page and
-	// what came with it. A page that inherits upgrade-insecure-requests is emitted at once (the
-	// process that writes the report settles it with Frontier.Plain).
+	// Emit is called instead of the visit callback, with each page and what came with it, by
+	// the goroutine that fetched the page, before its job is done: calls come at once (a page's
+	// send must not wait for another's), in no particular order. A page that inherits
+	// upgrade-insecure-requests is emitted at once (the process that writes the report settles
+	// it with Frontier.Plain).
 	Emit func(Part)
 }
 
@@ -196,10 +198,10 @@ func (cr *crawl) emitPart(p *Page) {
 	cr.emitted = len(cr.errs)
 	cr.mu.Unlock()
 	cr.visitMu.Lock()
-	defer cr.visitMu.Unlock()
 	reqs := cr.tr.requests.Load()
 	part := Part{Page: p, Errors: errs, Origins: probes, Requests: reqs - cr.emitReqs}
 	cr.emitReqs = reqs
+	cr.visitMu.Unlock()
 	cr.cfg.Shared.Emit(part)
 }
 

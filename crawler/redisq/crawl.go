@@ -41,24 +41,25 @@ func (c *Client) start(ctx context.Context, id string, cfg *crawler.Config, visi
 	}
 	b, _ := json.Marshal(rec)
 	p := prefix(id)
-	var created bool
+	worker := workerID()
+	start := "s:" + worker
+	var created int64
 	if err := c.retry(ctx, func(ctx context.Context) error {
 		var err error
-		created, err = c.rdb.SetNX(ctx, p+"rec", b, c.opt.TTL).Result()
-		if err == nil && created {
-			err = c.rdb.ZAdd(ctx, crawlsKey, redis.Z{Score: float64(time.Now().UnixMilli()), Member: id}).Err()
-		}
+		created, err = createScript.Run(ctx, c.rdb, nil, p, worker, c.opt.Lease.Milliseconds(), start, b,
+			int64(c.opt.TTL/time.Millisecond), crawlsKey, id).Int64()
 		return err
 	}); err != nil {
 		return nil, err
 	}
-	if !created {
+	if created == 0 {
 		return nil, fmt.Errorf("crawl %q exists on redis %s: choose another --crawl-id", id, c.addr)
 	}
 	if announce != nil {
 		announce(id)
 	}
-	f := newFrontier(c, id, workerID(), rec)
+	f := newFrontier(c, id, worker, rec)
+	f.holdStart(start)
 	defer f.stop()
 
 	// This process's part: a crawl like any worker's, whose pages go to the stream too.
@@ -120,7 +121,7 @@ func (c *Client) start(ctx context.Context, id string, cfg *crawler.Config, visi
 		}
 		if !localDone {
 			select {
-			case o := <-part:
+			case <-part:
 				localDone = true
 				if ferr := f.Err(); ferr != nil {
 					c.finish(id, true)
@@ -129,7 +130,6 @@ func (c *Client) start(ctx context.Context, id string, cfg *crawler.Config, visi
 				if ctx.Err() != nil {
 					stopped = true
 				}
-				_ = o
 			default:
 			}
 		}
@@ -137,8 +137,10 @@ func (c *Client) start(ctx context.Context, id string, cfg *crawler.Config, visi
 			break
 		}
 		// Every page was streamed before its job was done: once the crawl is over, one more
-		// read that finds nothing new and the stream is through.
-		sawEnd = localDone && f.finishedCrawl()
+		// read that finds nothing new and the stream is through. A local part that ended
+		// without asking for work never queued its start URLs (--wait-for gave up): the crawl
+		// is over too.
+		sawEnd = localDone && (f.finishedCrawl() || !f.askedNext())
 	}
 	if !localDone {
 		<-part
@@ -154,6 +156,22 @@ func (c *Client) start(ctx context.Context, id string, cfg *crawler.Config, visi
 	}
 	c.finish(id, stopped)
 	return res, err
+}
+
+// askedNext reports whether Next was called.
+func (f *Frontier) askedNext() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.asked
+}
+
+// holdStart takes over the lease the crawl's record was created with (createScript): the
+// heartbeat renews it until the first Next.
+func (f *Frontier) holdStart(id string) {
+	f.mu.Lock()
+	f.start = id
+	f.leased[id] = struct{}{}
+	f.mu.Unlock()
 }
 
 // finishedCrawl reports whether Redis said the crawl is over.
@@ -194,9 +212,45 @@ func (c *Client) publisher(ctx context.Context, f *Frontier, p string) func(craw
 			f.fail(fmt.Errorf("a page does not encode: %w", err))
 			return
 		}
-		f.run(func(ctx context.Context) error {
-			return publishScript.Run(ctx, c.rdb, nil, p, b).Err()
-		})
+		var backlog int64
+		if f.run(func(ctx context.Context) error {
+			var err error
+			backlog, err = publishScript.Run(ctx, c.rdb, nil, p, b).Int64()
+			return err
+		}) != nil {
+			return
+		}
+		if backlog > maxBacklog {
+			c.drain(f, p, backlog)
+		}
+	}
+}
+
+// maxBacklog is how many parts the stream may hold before a worker waits for the starting
+// process to read them (its merge, the rules and the report are slower than many workers'
+// fetches): Redis then holds a few megabytes of pages, not the crawl's.
+var maxBacklog int64 = 1024
+
+// drain waits until the stream is down to half maxBacklog. It waits no longer once nobody has
+// read from it for a lease period (the starting process is gone: the workers end the crawl).
+func (c *Client) drain(f *Frontier, p string, n int64) {
+	last, since := n, time.Now()
+	for n > maxBacklog/2 && time.Since(since) < f.lease {
+		select {
+		case <-f.closed:
+			return
+		case <-time.After(20 * time.Millisecond):
+		}
+		if f.run(func(ctx context.Context) error {
+			var err error
+			n, err = c.rdb.XLen(ctx, p+"results").Result()
+			return err
+		}) != nil {
+			return
+		}
+		if n < last {
+			last, since = n, time.Now()
+		}
 	}
 }
 
@@ -221,12 +275,24 @@ func (c *Client) WaitOpen(ctx context.Context, served map[string]bool) (string, 
 	}
 }
 
+// createScript: ARGV[2] worker, ARGV[3] lease (ms), ARGV[4] lease id, ARGV[5] the record,
+// ARGV[6] its TTL (ms), ARGV[7] the key of the open crawls, ARGV[8] the crawl's ID. Records the
+// crawl unless it exists (returns 0), with the starting process's lease on its start: workers
+// that join before the start URLs are queued (--wait-for, a slow first answer) wait for them.
+var createScript = redis.NewScript(luaPrelude + `
+if redis.call('SET', p..'rec', ARGV[5], 'NX', 'PX', ARGV[6]) == false then return 0 end
+redis.call('ZADD', ARGV[7], now, ARGV[8])
+redis.call('ZADD', p..'leases', now + tonumber(ARGV[3]), ARGV[4])
+redis.call('HSET', p..'ldata', ARGV[4], ARGV[2]..'\n\n')
+return 1
+`)
+
 // publishScript adds a part to the stream of a crawl still recorded (a worker's last part may
-// come after the crawl was closed).
+// come after the crawl was closed) and returns the stream's length.
 var publishScript = redis.NewScript(`
 if redis.call('EXISTS', ARGV[1]..'rec') == 0 then return 0 end
 redis.call('XADD', ARGV[1]..'results', '*', 'part', ARGV[2])
-return 1
+return redis.call('XLEN', ARGV[1]..'results')
 `)
 
 // Join takes part in crawl id as a worker until it is over; with an empty id, in the oldest

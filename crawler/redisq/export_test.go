@@ -21,3 +21,10 @@ func (c *Client) TestFrontier(ctx context.Context, id string, cfg *crawler.Confi
 	f := newFrontier(c, id, "test", rec)
 	return f, nil
 }
+
+// SetMaxBacklog sets how many parts the stream holds before workers wait, for tests.
+func SetMaxBacklog(n int64) (restore func()) {
+	old := maxBacklog
+	maxBacklog = n
+	return func() { maxBacklog = old }
+}

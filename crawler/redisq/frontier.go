@@ -12,8 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/padlock-scan/padlock/crawler"
 )
 
@@ -28,6 +26,7 @@ type Frontier struct {
 	p      string // key prefix: padlock:{ID}:
 	worker string
 	lease  time.Duration
+	idle   time.Duration // how long nothing queued or leased ends the crawl
 	delay  time.Duration
 	max    int
 
@@ -35,6 +34,9 @@ type Frontier struct {
 	known     map[uint64]struct{} // hashes this worker added or saw as seen, not as frames under upgrade-insecure-requests
 	leased    map[string]struct{} // lease ids in flight
 	acks      []string            // leases done, ended with the next call to Redis
+	start     string              // the starting process's lease until its start URLs are queued
+	slots     map[string]bool     // jobs Next handed out -> whether they got a --max-pages slot
+	asked     bool                // Next was called
 	skips     []string            // skip hashes not sent yet
 	skipSent  map[uint64]struct{}
 	delays    map[string]bool
@@ -49,13 +51,17 @@ type Frontier struct {
 	beatDone  chan struct{}
 }
 
+// idleWindow is how long a crawl must have nothing queued or leased to be over: all work that
+// can queue more holds a lease (see nextScript), so it only rides out a worker between two calls.
+const idleWindow = 500 * time.Millisecond
+
 // maxKnown bounds the worker's local memory of seen URLs: past it, the memory starts again
 // (Redis stays the truth; the cost is a round trip per link seen again).
 const maxKnown = 1 << 20
 
 func newFrontier(c *Client, id, worker string, rec *Record) *Frontier {
-	f := &Frontier{c: c, p: prefix(id), worker: worker, lease: rec.Lease, delay: rec.Delay, max: rec.MaxPages,
-		known: map[uint64]struct{}{}, leased: map[string]struct{}{}, skipSent: map[uint64]struct{}{},
+	f := &Frontier{c: c, p: prefix(id), worker: worker, lease: rec.Lease, idle: min(rec.Lease, idleWindow), delay: rec.Delay, max: rec.MaxPages,
+		known: map[uint64]struct{}{}, leased: map[string]struct{}{}, slots: map[string]bool{}, skipSent: map[uint64]struct{}{},
 		delays: map[string]bool{}, moved: map[string]bool{}, closed: make(chan struct{}),
 		stopBeat: make(chan struct{}), beatDone: make(chan struct{})}
 	if f.max <= 0 {
@@ -241,7 +247,17 @@ func (f *Frontier) Next() (crawler.Job, bool) {
 		default:
 		}
 		var res []any
-		args := f.ackArgs([]any{f.p, f.worker, f.lease.Milliseconds(), f.delay.Milliseconds()})
+		f.mu.Lock()
+		f.asked = true
+		if f.start != "" {
+			// This process asks for work: its start URLs are queued, and its lease on the
+			// start ends with this call.
+			delete(f.leased, f.start)
+			f.acks = append(f.acks, f.start)
+			f.start = ""
+		}
+		f.mu.Unlock()
+		args := f.ackArgs([]any{f.p, f.worker, f.lease.Milliseconds(), f.delay.Milliseconds(), f.idle.Milliseconds(), f.max})
 		err := f.run(func(ctx context.Context) error {
 			var err error
 			res, err = nextScript.Run(ctx, f.c.rdb, nil, args...).Slice()
@@ -282,8 +298,12 @@ func (f *Frontier) Next() (crawler.Job, bool) {
 			f.fail(fmt.Errorf("redis frontier: a queued job does not decode: %w", err))
 			return crawler.Job{}, false
 		}
+		admitted, _ := res[5].(int64)
 		f.mu.Lock()
-		f.leased[entry[:8]] = struct{}{}
+		if admitted == 1 {
+			f.leased[entry[:8]] = struct{}{}
+		}
+		f.slots[entry[:8]] = admitted == 1
 		f.mu.Unlock()
 		return j, true
 	}
@@ -294,16 +314,11 @@ func (f *Frontier) Next() (crawler.Job, bool) {
 func (f *Frontier) Begin() func() {
 	id := "p:" + f.worker + ":" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	f.run(func(ctx context.Context) error {
-		pipe := f.c.rdb.TxPipeline()
-		pipe.ZAdd(ctx, f.p+"leases", redis.Z{Score: float64(time.Now().Add(f.lease).UnixMilli()), Member: id})
-		pipe.HSet(ctx, f.p+"ldata", id, f.worker+"\n\n")
-		_, err := pipe.Exec(ctx)
-		return err
+		return beginScript.Run(ctx, f.c.rdb, nil, f.p, f.worker, f.lease.Milliseconds(), id).Err()
 	})
 	f.mu.Lock()
 	f.leased[id] = struct{}{}
 	f.mu.Unlock()
-	// The lease's first deadline is this machine's clock; the heartbeat moves it to Redis's.
 	return func() { f.ack(id) }
 }
 
@@ -346,6 +361,7 @@ func (f *Frontier) flush() {
 func (f *Frontier) Done(j crawler.Job) {
 	id := hashBytes(hash(j.Key))
 	f.mu.Lock()
+	delete(f.slots, id) // dropped before Admit
 	delete(f.leased, id)
 	f.acks = append(f.acks, id)
 	f.mu.Unlock()
@@ -355,8 +371,17 @@ func (f *Frontier) Close() {
 	f.closeOnce.Do(func() { close(f.closed) })
 }
 
+// Admit: Next took the job's slot already (or held the job); a job that did not come from Next
+// asks Redis.
 func (f *Frontier) Admit(j crawler.Job) bool {
 	h, host, entry := encodeJob(j)
+	f.mu.Lock()
+	slot, took := f.slots[hashBytes(h)]
+	delete(f.slots, hashBytes(h))
+	f.mu.Unlock()
+	if took {
+		return slot
+	}
 	var ok int64
 	if f.run(func(ctx context.Context) error {
 		var err error

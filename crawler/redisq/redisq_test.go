@@ -3,10 +3,15 @@ package redisq_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -116,4 +121,162 @@ func TestMemoryPerURL(t *testing.T) {
 	if perSeen > 120 {
 		t.Errorf("the seen-set takes %.0f bytes a URL; 8-byte hashes should need well under 120", perSeen)
 	}
+}
+
+// TestWorkerBeforeTheStart: a worker that joins while the starting process still waits for its
+// start URL (--wait-for: the site is not up yet) does not end the crawl as idle; the crawl goes
+// on when the site answers, and every page is crawled.
+func TestWorkerBeforeTheStart(t *testing.T) {
+	srv := redistest.Start(t)
+	var up atomic.Bool
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !up.Load() {
+			http.Error(w, "starting", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		switch r.URL.Path {
+		case "/":
+			fmt.Fprint(w, `<a href="/a">a</a> <a href="/b">b</a>`)
+		case "/a", "/b":
+			fmt.Fprint(w, `<a href="/">home</a>`)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer site.Close()
+	const lease = 300 * time.Millisecond
+	c, err := redisq.Open(srv.URL("lease=" + lease.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	joined := make(chan error, 1)
+	go func() {
+		_, err := c.Join(ctx, "early", &crawler.Config{Concurrency: 2})
+		joined <- err
+	}()
+	go func() {
+		time.Sleep(10 * lease) // the worker has polled an empty frontier for many lease periods
+		up.Store(true)
+	}()
+	cfg := &crawler.Config{StartURLs: []string{site.URL + "/"}, WaitFor: 30 * time.Second, Concurrency: 2, IgnoreRobots: true}
+	var pages []string
+	var mu sync.Mutex
+	res, err := c.Crawler("early", nil)(ctx, cfg, func(p *crawler.Page) {
+		mu.Lock()
+		pages = append(pages, p.URL)
+		mu.Unlock()
+	})
+	if err != nil {
+		t.Fatalf("crawl: %v", err)
+	}
+	if err := <-joined; err != nil {
+		t.Errorf("worker: %v", err)
+	}
+	if len(pages) != 3 || res.Pages != 3 {
+		t.Errorf("pages %v (result: %d), want the 3 pages of the site", pages, res.Pages)
+	}
+}
+
+// TestStartNeverAnswers: when the starting process gives up waiting for its start URL, the
+// shared crawl ends with ErrNoStart (it does not wait for a frontier nobody will fill).
+func TestStartNeverAnswers(t *testing.T) {
+	srv := redistest.Start(t)
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "down", http.StatusServiceUnavailable)
+	}))
+	defer site.Close()
+	c, err := redisq.Open(srv.URL("lease=300ms"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cfg := &crawler.Config{StartURLs: []string{site.URL + "/"}, WaitFor: time.Second, Concurrency: 2}
+	_, err = c.Crawler("never", nil)(ctx, cfg, func(*crawler.Page) {})
+	if !errors.Is(err, crawler.ErrNoStart) {
+		t.Errorf("err = %v, want ErrNoStart", err)
+	}
+}
+
+// TestBacklogBounded: workers that fetch faster than the starting process merges wait for it
+// once the stream holds maxBacklog parts, so Redis never holds the crawl's pages at once.
+func TestBacklogBounded(t *testing.T) {
+	const backlog, pages, workers, conc = 8, 300, 2, 4
+	defer redisq.SetMaxBacklog(backlog)()
+	srv := redistest.Start(t)
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var i int
+		if _, err := fmt.Sscanf(r.URL.Path, "/p/%d", &i); err != nil && r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		for k := 1; k <= 3; k++ {
+			if n := 3*i + k; n < pages {
+				fmt.Fprintf(w, `<a href="/p/%d">%d</a>`, n, n)
+			}
+		}
+	}))
+	defer site.Close()
+	c, err := redisq.Open(srv.URL("lease=2s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	joined := make(chan error, workers)
+	for range workers {
+		go func() {
+			_, err := c.Join(ctx, "backlog", &crawler.Config{Concurrency: conc})
+			joined <- err
+		}()
+	}
+	var peak atomic.Int64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+			if n, err := srv.Do("XLEN", "padlock:{backlog}:results"); err == nil {
+				if x, err := strconv.ParseInt(n, 10, 64); err == nil && x > peak.Load() {
+					peak.Store(x)
+				}
+			}
+		}
+	}()
+	cfg := &crawler.Config{StartURLs: []string{site.URL + "/"}, Concurrency: conc, IgnoreRobots: true, MaxPages: 1000}
+	got := 0
+	_, err = c.Crawler("backlog", nil)(ctx, cfg, func(*crawler.Page) {
+		got++
+		time.Sleep(3 * time.Millisecond) // the rules and the report, slower than the fetches
+	})
+	close(stop)
+	<-sampled
+	if err != nil {
+		t.Fatalf("crawl: %v", err)
+	}
+	for range workers {
+		if err := <-joined; err != nil {
+			t.Errorf("worker: %v", err)
+		}
+	}
+	if got != pages {
+		t.Errorf("%d pages merged, want %d", got, pages)
+	}
+	// Every process's goroutines may each add one part past the mark before they see it.
+	if limit := int64(backlog + (workers+1)*conc); peak.Load() > limit {
+		t.Errorf("the stream held %d parts at once; the workers should wait at %d (+%d in flight)", peak.Load(), backlog, (workers+1)*conc)
+	}
+	t.Logf("peak stream length %d", peak.Load())
 }

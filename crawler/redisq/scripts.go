@@ -88,18 +88,25 @@ local function ack(at)
 end
 `
 
-// nextScript: ARGV[2] worker, ARGV[3] lease (ms), ARGV[4] --delay (ms), then the leases done
-// and the skips as ackLua reads them (the worker's last job ends in the call that asks for the
-// next). Reclaims expired leases, then leases the next job of the host whose next allowed fetch
-// is earliest, if due.
-// Returns {"job", host, entry, queued, moved}, {"wait", ms, "", queued, moved}, {"done"}, or
+// nextScript: ARGV[2] worker, ARGV[3] lease (ms), ARGV[4] --delay (ms), ARGV[5] idle window
+// (ms), ARGV[6] --max-pages, then the leases done and the skips as ackLua reads them (the
+// worker's last job ends in the call that asks for the next). Reclaims expired leases, then
+// takes the next job of the host whose next allowed fetch is earliest, if due, with its
+// --max-pages slot (as admitScript does, one round trip less a page): leased when it has one,
+// held when none is left.
+// Returns {"job", host, entry, queued, moved, admitted 1/0}, {"wait", ms, "", queued, moved},
+// {"done"}, or
 // {"lost"} when the crawl's record is gone (Redis restarted without its data).
-// The crawl is over when nothing was queued or leased for a whole lease period.
+// The crawl is over when nothing was queued or leased for the idle window. All work that can
+// queue more is leased: a page's links are queued before its lease ends, the sitemaps are read
+// under a lease (Begin), and the starting process holds one from the crawl's record until its
+// start URLs are queued (beginScript), so that a worker joined early does not end the crawl.
 var nextScript = redis.NewScript(luaPrelude + ackLua + `
-ack(5)
+ack(7)
 if redis.call('EXISTS', p..'done') == 1 then return {'done'} end
 if redis.call('EXISTS', p..'rec') == 0 then return {'lost'} end
 local lease = tonumber(ARGV[3])
+local window = tonumber(ARGV[5])
 local exp = redis.call('ZRANGEBYSCORE', p..'leases', '-inf', now, 'LIMIT', 0, 100)
 for _, id in ipairs(exp) do
   local d = redis.call('HGET', p..'ldata', id)
@@ -121,7 +128,7 @@ if #r == 0 then
     local idle = redis.call('GET', p..'idle')
     if not idle then
       redis.call('SET', p..'idle', now)
-    elseif now - tonumber(idle) >= lease then
+    elseif now - tonumber(idle) >= window then
       redis.call('SET', p..'done', '1')
       return {'done'}
     end
@@ -143,9 +150,25 @@ redis.call('HSET', p..'nextat', host, now + delay)
 if not entry then return {'wait', 1, '', queued, moved} end
 redis.call('HINCRBY', p..'stats', 'queued', -1)
 local id = string.sub(entry, 1, 8)
+if redis.call('SISMEMBER', p..'admitted', id) == 0 then
+  if redis.call('SCARD', p..'admitted') >= tonumber(ARGV[6]) then
+    redis.call('RPUSH', p..'held', '\n'..host..'\n'..entry)
+    return {'job', host, entry, queued - 1, moved, 0}
+  end
+  redis.call('SADD', p..'admitted', id)
+end
 redis.call('ZADD', p..'leases', now + lease, id)
 redis.call('HSET', p..'ldata', id, ARGV[2]..'\n'..host..'\n'..entry)
-return {'job', host, entry, queued - 1, moved}
+return {'job', host, entry, queued - 1, moved, 1}
+`)
+
+// beginScript: ARGV[2] worker, ARGV[3] lease (ms), ARGV[4] lease id. Leases work that is not
+// a job (no host, no entry: reclaimed, it is dropped), on Redis's clock.
+var beginScript = redis.NewScript(luaPrelude + `
+redis.call('ZADD', p..'leases', now + tonumber(ARGV[3]), ARGV[4])
+redis.call('HSET', p..'ldata', ARGV[4], ARGV[2]..'\n\n')
+redis.call('DEL', p..'idle')
+return 1
 `)
 
 // ackScript: ARGV[2] worker, then the leases and skips as ackLua reads them.
