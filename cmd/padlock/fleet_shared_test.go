@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/padlock-scan/padlock/internal/redistest"
+	"github.com/padlock-scan/padlock/internal/sitetest"
+)
+
+var secondsRE = regexp.MustCompile(`"seconds": [0-9.e+-]+`)
+
+// TestFleetShared runs one fleet twice: in one process, then with --frontier beside a worker
+// process that serves the fleet's crawls (no --crawl-id). The sites: four small shops, one that
+// hangs until the shops' reports are written, one that refuses connections. Every site's report
+// and the index (times aside) are the same both ways.
+func TestFleetShared(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	bin := buildPadlock(t)
+	dir := t.TempDir()
+	var outDir atomic.Value // the run's -o, which the hanging site watches
+	var shops []*httptest.Server
+	for i := range 4 {
+		s := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			var n int
+			switch _, err := fmt.Sscanf(r.URL.Path, "/p%d", &n); {
+			case r.URL.Path == "/":
+			case err != nil || n >= 12:
+				http.NotFound(w, r)
+				return
+			}
+			fmt.Fprintf(w, `<title>shop %d p%d</title><img src="http://img.shop.test/%d.png">`, i, n, n)
+			for k := 2*n + 1; k <= 2*n+2 && k < 12; k++ {
+				fmt.Fprintf(w, `<a href="/p%d">%d</a>`, k, k)
+			}
+			if i == 0 && n == 3 {
+				fmt.Fprint(w, `<form action="/pay"><input autocomplete="cc-number" name="card"></form><script src="https://cdn.third.test/x.js"></script>`)
+			}
+		}))
+		s.Config.ErrorLog = log.New(io.Discard, "", 0)
+		t.Cleanup(s.Close)
+		shops = append(shops, s)
+	}
+	hanging := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for {
+			n, _ := filepath.Glob(filepath.Join(outDir.Load().(string), "*", "padlock.json"))
+			if len(n) >= len(shops)+1 { // the shops' and the refusing site's
+				break
+			}
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, `<title>slow</title>`)
+	}))
+	hanging.Config.ErrorLog = log.New(io.Discard, "", 0)
+	t.Cleanup(hanging.Close)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refusing := "https://" + l.Addr().String() + "/"
+	l.Close()
+	lines := []string{hanging.URL + "/", refusing + " max-pages=5"}
+	for i, s := range shops {
+		extra := ""
+		if i == 1 {
+			extra = " max-pages=4"
+		}
+		lines = append(lines, s.URL+"/"+extra)
+	}
+	sites := filepath.Join(dir, "sites.txt")
+	os.WriteFile(sites, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
+	caFile := writeCA(t, shops[0])
+	common := []string{"crawl", "-q", "--sites", sites, "--sites-at-once", "2", "--ignore-robots",
+		"--check-resources", "none", "--ca-file", caFile, "-c", "2", "-f", "json"}
+
+	run := func(name string, extra ...string) string {
+		out := filepath.Join(dir, name)
+		outDir.Store(out)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		code, _, stderr := runCLI(t, ctx, append(append(common, extra...), "-o", out)...)
+		if code != exitTrouble {
+			t.Fatalf("%s: exit %d, want 2 (the refusing site)\n%s", name, code, stderr)
+		}
+		return out
+	}
+	one := run("one")
+	frontier := srv.URL("lease=1s")
+	w, wErr := startWorker(t, bin, "--frontier", frontier, "--wait", "3s", "-c", "2")
+	shared := run("shared", "--frontier", frontier, "--crawl-id", "fleet")
+	if err := w.Wait(); err != nil {
+		t.Errorf("worker: %v\n%s", err, wErr)
+	}
+	if n := strings.Count(wErr.String(), "joining crawl fleet-"); n == 0 {
+		t.Errorf("the worker joined no crawl of the fleet:\n%s", wErr)
+	}
+
+	index := func(out string) string {
+		return secondsRE.ReplaceAllString(normalReport(t, filepath.Join(out, "index.json")), `"seconds": S`)
+	}
+	if got, want := index(shared), index(one); got != want {
+		t.Errorf("the shared fleet's index differs from the one-process fleet's:\n%s", sitetest.LineDiff(want, got))
+	}
+	reports, _ := filepath.Glob(filepath.Join(one, "*", "padlock.json"))
+	if len(reports) != len(lines) {
+		t.Fatalf("%d reports in the one-process fleet, want %d", len(reports), len(lines))
+	}
+	for _, r := range reports {
+		rel, _ := filepath.Rel(one, r)
+		if got, want := normalReport(t, filepath.Join(shared, rel)), normalReport(t, r); got != want {
+			t.Errorf("%s differs:\n%s", rel, sitetest.LineDiff(want, got))
+		}
+	}
+}
