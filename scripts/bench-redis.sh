@@ -29,9 +29,12 @@ TIMEOUT=${TIMEOUT:-1800}
 command -v redis-server >/dev/null || { echo "need redis-server: apt-get install -y redis-server" >&2; exit 1; }
 mkdir -p "$OUT/bin"
 
-(cd "$ROOT" && go build -trimpath -o "$OUT/bin/padlock" ./cmd/padlock)
+if [ -z "${PADLOCK:-}" ]; then   # PADLOCK=/path/to/padlock: that binary, not one built from this tree
+  (cd "$ROOT" && go build -trimpath -o "$OUT/bin/padlock" ./cmd/padlock)
+  PADLOCK=$OUT/bin/padlock
+  echo "padlock built from $(cd "$ROOT" && git describe --always --dirty 2>/dev/null)"
+fi
 (cd "$BENCH/site" && go build -trimpath -o "$OUT/bin/site" .)
-PADLOCK=$OUT/bin/padlock
 CA=$OUT/site-cert.pem
 URL="https://127.0.0.1:$TLS_PORT/"
 FRONTIER="redis://127.0.0.1:$REDIS_PORT/0"
@@ -72,7 +75,7 @@ for w in $WORKERS; do
     if [ "$w" != single ]; then
       args+=(--frontier "$FRONTIER" --crawl-id "$id")
       for k in $(seq 1 "$w"); do
-        /usr/bin/time -v -o "$OUT/worker$k.time" "$PADLOCK" worker -q --frontier "$FRONTIER" --crawl-id "$id" -c "$CONC" \
+        /usr/bin/time -v -o "$OUT/worker$k-$w-$rep.time" "$PADLOCK" worker -q --frontier "$FRONTIER" --crawl-id "$id" -c "$CONC" \
           >"$OUT/worker$k.out" 2>&1 &
         wpids+=($!)
       done
@@ -84,7 +87,7 @@ for w in $WORKERS; do
     sampler=$!
     t0=$EPOCHREALTIME
     set +e
-    timeout "$TIMEOUT" /usr/bin/time -v -o "$OUT/starter.time" "$PADLOCK" "${args[@]}" "$URL" >"$OUT/starter.out" 2>&1
+    timeout "$TIMEOUT" /usr/bin/time -v -o "$OUT/starter-$w-$rep.time" "$PADLOCK" "${args[@]}" "$URL" >"$OUT/starter.out" 2>&1
     rc=$?
     t1=$EPOCHREALTIME
     for p in "${wpids[@]}"; do wait "$p" || rc=$((rc ? rc : 100)); done
@@ -95,12 +98,12 @@ for w in $WORKERS; do
     dups=$(stat duplicate_page_gets)
     pps=$(awk -v p="$pages" -v w="$wall" 'BEGIN{printf "%.0f", p/w}')
     wr=""
-    for k in $(seq 1 "$w" 2>/dev/null); do [ "$w" = single ] && break; wr="$wr${wr:+,}$(rss "$OUT/worker$k.time")"; done
+    for k in $(seq 1 "$w" 2>/dev/null); do [ "$w" = single ] && break; wr="$wr${wr:+,}$(rss "$OUT/worker$k-$w-$rep.time")"; done
     peak=$(( $(cat "$peakf") - base ))
     [ "$w" = single ] && peak=0
-    printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" "$w" "$rep" "$wall" "$pages" "$pps" "$dups" "$(rss "$OUT/starter.time")" "${wr:--}" "$peak" "$load" "$rc" >>"$TSV"
+    printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" "$w" "$rep" "$wall" "$pages" "$pps" "$dups" "$(rss "$OUT/starter-$w-$rep.time")" "${wr:--}" "$peak" "$load" "$rc" >>"$TSV"
     printf "  %-7s rep %s: %7.2f s  %6s pages  %5s p/s  dup GETs %s  starter %s KB  workers %s KB  redis peak %s B  load %s  exit %s\n" \
-      "$w" "$rep" "$wall" "$pages" "$pps" "$dups" "$(rss "$OUT/starter.time")" "${wr:--}" "$peak" "$load" "$rc"
+      "$w" "$rep" "$wall" "$pages" "$pps" "$dups" "$(rss "$OUT/starter-$w-$rep.time")" "${wr:--}" "$peak" "$load" "$rc"
   done
 done
 echo "runs: $TSV"

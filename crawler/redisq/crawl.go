@@ -146,6 +146,7 @@ func (c *Client) start(ctx context.Context, id string, cfg *crawler.Config, visi
 		<-part
 	}
 	f.Close()
+	f.releasePending()
 	res, err := m.Finish(f, stopped || ctx.Err() != nil)
 	if stopped && ctx.Err() != nil {
 		err = ctx.Err()

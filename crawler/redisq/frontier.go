@@ -36,6 +36,7 @@ type Frontier struct {
 	acks      []string            // leases done, ended with the next call to Redis
 	start     string              // the starting process's lease until its start URLs are queued
 	slots     map[string]bool     // jobs Next handed out -> whether they got a --max-pages slot
+	pending   []pendingJob        // jobs taken from Redis with the last call, not handed out yet
 	asked     bool                // Next was called
 	skips     []string            // skip hashes not sent yet
 	skipSent  map[uint64]struct{}
@@ -50,6 +51,17 @@ type Frontier struct {
 	stopBeat  chan struct{}
 	beatDone  chan struct{}
 }
+
+// pendingJob is a job Next took from Redis for a later call.
+type pendingJob struct {
+	job   crawler.Job
+	entry string
+	slot  bool
+}
+
+// nextBatch is how many jobs one call to Redis takes at most: the next calls to Next hand them
+// out without a round trip (each is leased, and renewed by the heartbeat, from the start).
+const nextBatch = 4
 
 // idleWindow is how long a crawl must have nothing queued or leased to be over: all work that
 // can queue more holds a lease (see nextScript), so it only rides out a worker between two calls.
@@ -248,6 +260,13 @@ func (f *Frontier) Next() (crawler.Job, bool) {
 		}
 		var res []any
 		f.mu.Lock()
+		if len(f.pending) > 0 {
+			pj := f.pending[0]
+			f.pending = f.pending[1:]
+			f.slots[pj.entry[:8]] = pj.slot
+			f.mu.Unlock()
+			return pj.job, true
+		}
 		f.asked = true
 		if f.start != "" {
 			// This process asks for work: its start URLs are queued, and its lease on the
@@ -257,7 +276,7 @@ func (f *Frontier) Next() (crawler.Job, bool) {
 			f.start = ""
 		}
 		f.mu.Unlock()
-		args := f.ackArgs([]any{f.p, f.worker, f.lease.Milliseconds(), f.delay.Milliseconds(), f.idle.Milliseconds(), f.max})
+		args := f.ackArgs([]any{f.p, f.worker, f.lease.Milliseconds(), f.delay.Milliseconds(), f.idle.Milliseconds(), f.max, nextBatch})
 		err := f.run(func(ctx context.Context) error {
 			var err error
 			res, err = nextScript.Run(ctx, f.c.rdb, nil, args...).Slice()
@@ -292,20 +311,48 @@ func (f *Frontier) Next() (crawler.Job, bool) {
 			}
 			continue
 		}
-		entry, _ := res[2].(string)
-		j, err := decodeJob(entry)
-		if err != nil {
-			f.fail(fmt.Errorf("redis frontier: a queued job does not decode: %w", err))
-			return crawler.Job{}, false
+		var jobs []pendingJob
+		for i := 5; i+1 < len(res); i += 2 {
+			entry, _ := res[i].(string)
+			slot, _ := res[i+1].(int64)
+			j, err := decodeJob(entry)
+			if err != nil {
+				f.fail(fmt.Errorf("redis frontier: a queued job does not decode: %w", err))
+				return crawler.Job{}, false
+			}
+			jobs = append(jobs, pendingJob{job: j, entry: entry, slot: slot == 1})
 		}
-		admitted, _ := res[5].(int64)
+		if len(jobs) == 0 {
+			continue
+		}
 		f.mu.Lock()
-		if admitted == 1 {
-			f.leased[entry[:8]] = struct{}{}
+		for _, pj := range jobs {
+			if pj.slot {
+				f.leased[pj.entry[:8]] = struct{}{}
+			}
 		}
-		f.slots[entry[:8]] = admitted == 1
+		f.pending = append(f.pending, jobs[1:]...)
+		f.slots[jobs[0].entry[:8]] = jobs[0].slot
 		f.mu.Unlock()
-		return j, true
+		return jobs[0].job, true
+	}
+}
+
+// releasePending queues the jobs taken from Redis and never handed out again (this process stops
+// before the crawl is over, or the crawl was cut short: they count as not crawled).
+func (f *Frontier) releasePending() {
+	f.mu.Lock()
+	args := []any{f.p, f.worker}
+	for _, pj := range f.pending {
+		if pj.slot { // a job held for a --max-pages slot is in the held list already
+			delete(f.leased, pj.entry[:8])
+			args = append(args, pj.entry[:8])
+		}
+	}
+	f.pending = nil
+	f.mu.Unlock()
+	if len(args) > 2 {
+		f.run(func(ctx context.Context) error { return releaseScript.Run(ctx, f.c.rdb, nil, args...).Err() })
 	}
 }
 
@@ -537,6 +584,7 @@ func (f *Frontier) heartbeat() {
 // stop ends the leases done and the heartbeat (the worker is through with this crawl).
 func (f *Frontier) stop() {
 	f.Close()
+	f.releasePending()
 	if f.Err() == nil {
 		f.flush()
 	}

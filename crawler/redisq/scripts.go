@@ -89,20 +89,21 @@ end
 `
 
 // nextScript: ARGV[2] worker, ARGV[3] lease (ms), ARGV[4] --delay (ms), ARGV[5] idle window
-// (ms), ARGV[6] --max-pages, then the leases done and the skips as ackLua reads them (the
-// worker's last job ends in the call that asks for the next). Reclaims expired leases, then
-// takes the next job of the host whose next allowed fetch is earliest, if due, with its
+// (ms), ARGV[6] --max-pages, ARGV[7] how many jobs at most, then the leases done and the skips
+// as ackLua reads them (the worker's last job ends in the call that asks for the next).
+// Reclaims expired leases, then takes the next job of the host whose next allowed fetch is
+// earliest, while one is due (a host's delay holds between two of its jobs), each with its
 // --max-pages slot (as admitScript does, one round trip less a page): leased when it has one,
 // held when none is left.
-// Returns {"job", host, entry, queued, moved, admitted 1/0}, {"wait", ms, "", queued, moved},
-// {"done"}, or
+// Returns {"jobs", 0, "", queued, moved, entry, slot 1/0, entry, slot ...}, {"wait", ms, "",
+// queued, moved}, {"done"}, or
 // {"lost"} when the crawl's record is gone (Redis restarted without its data).
 // The crawl is over when nothing was queued or leased for the idle window. All work that can
 // queue more is leased: a page's links are queued before its lease ends, the sitemaps are read
 // under a lease (Begin), and the starting process holds one from the crawl's record until its
-// start URLs are queued (beginScript), so that a worker joined early does not end the crawl.
+// start URLs are queued (createScript), so that a worker joined early does not end the crawl.
 var nextScript = redis.NewScript(luaPrelude + ackLua + `
-ack(7)
+ack(8)
 if redis.call('EXISTS', p..'done') == 1 then return {'done'} end
 if redis.call('EXISTS', p..'rec') == 0 then return {'lost'} end
 local lease = tonumber(ARGV[3])
@@ -139,27 +140,47 @@ if #r == 0 then
 end
 local host, at = r[1], tonumber(r[2])
 if at > now then return {'wait', at - now, '', queued, moved} end
-local entry = redis.call('LPOP', p..'q:'..host)
-local delay = math.max(tonumber(ARGV[4]), tonumber(redis.call('HGET', p..'delays', host) or '0'))
-if redis.call('LLEN', p..'q:'..host) == 0 then
-  redis.call('ZREM', p..'ready', host)
-else
-  redis.call('ZADD', p..'ready', now + delay, host)
-end
-redis.call('HSET', p..'nextat', host, now + delay)
-if not entry then return {'wait', 1, '', queued, moved} end
-redis.call('HINCRBY', p..'stats', 'queued', -1)
-local id = string.sub(entry, 1, 8)
-if redis.call('SISMEMBER', p..'admitted', id) == 0 then
-  if redis.call('SCARD', p..'admitted') >= tonumber(ARGV[6]) then
-    redis.call('RPUSH', p..'held', '\n'..host..'\n'..entry)
-    return {'job', host, entry, queued - 1, moved, 0}
+local out = {'jobs', 0, '', queued, moved}
+local want, max = tonumber(ARGV[7]), tonumber(ARGV[6])
+for i = 1, 2 * want do
+  if i > 1 then
+    r = redis.call('ZRANGE', p..'ready', 0, 0, 'WITHSCORES')
+    if #r == 0 or tonumber(r[2]) > now then break end
+    host = r[1]
   end
-  redis.call('SADD', p..'admitted', id)
+  local entry = redis.call('LPOP', p..'q:'..host)
+  local delay = math.max(tonumber(ARGV[4]), tonumber(redis.call('HGET', p..'delays', host) or '0'))
+  if redis.call('LLEN', p..'q:'..host) == 0 then
+    redis.call('ZREM', p..'ready', host)
+  else
+    redis.call('ZADD', p..'ready', now + delay, host)
+  end
+  redis.call('HSET', p..'nextat', host, now + delay)
+  if entry then
+    redis.call('HINCRBY', p..'stats', 'queued', -1)
+    queued = queued - 1
+    local id = string.sub(entry, 1, 8)
+    local slot = 1
+    if redis.call('SISMEMBER', p..'admitted', id) == 0 then
+      if redis.call('SCARD', p..'admitted') >= max then
+        redis.call('RPUSH', p..'held', '\n'..host..'\n'..entry)
+        slot = 0
+      else
+        redis.call('SADD', p..'admitted', id)
+      end
+    end
+    if slot == 1 then
+      redis.call('ZADD', p..'leases', now + lease, id)
+      redis.call('HSET', p..'ldata', id, ARGV[2]..'\n'..host..'\n'..entry)
+    end
+    out[#out+1] = entry
+    out[#out+1] = slot
+    if #out >= 5 + 2 * want then break end
+  end
 end
-redis.call('ZADD', p..'leases', now + lease, id)
-redis.call('HSET', p..'ldata', id, ARGV[2]..'\n'..host..'\n'..entry)
-return {'job', host, entry, queued - 1, moved, 1}
+if #out == 5 then return {'wait', 1, '', queued, moved} end
+out[4] = queued
+return out
 `)
 
 // beginScript: ARGV[2] worker, ARGV[3] lease (ms), ARGV[4] lease id. Leases work that is not
@@ -168,6 +189,21 @@ var beginScript = redis.NewScript(luaPrelude + `
 redis.call('ZADD', p..'leases', now + tonumber(ARGV[3]), ARGV[4])
 redis.call('HSET', p..'ldata', ARGV[4], ARGV[2]..'\n\n')
 redis.call('DEL', p..'idle')
+return 1
+`)
+
+// releaseScript: ARGV[2] worker, then lease ids. Queues the worker's leased jobs again, at the
+// front of their hosts' queues (jobs it took and will not fetch: it stops).
+var releaseScript = redis.NewScript(luaPrelude + `
+for i = 3, #ARGV do
+  local d = redis.call('HGET', p..'ldata', ARGV[i])
+  if d and string.sub(d, 1, #ARGV[2] + 1) == ARGV[2]..'\n' then
+    redis.call('ZREM', p..'leases', ARGV[i])
+    redis.call('HDEL', p..'ldata', ARGV[i])
+    local _, host, entry = split(d)
+    if host ~= '' then queue(host, entry, true) end
+  end
+end
 return 1
 `)
 
