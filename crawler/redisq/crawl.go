@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -62,9 +63,23 @@ func (c *Client) start(ctx context.Context, id string, cfg *crawler.Config, visi
 	f.holdStart(start)
 	defer f.stop()
 
-	// This process's part: a crawl like any worker's, whose pages go to the stream too.
+	// The merge takes this process's own pages as they come (a page is merged before its job is
+	// done, as a worker's is streamed: were this process to die, there would be no report
+	// anyway) and the workers' from the stream.
+	m := crawler.NewMerge(cfg, visit)
+	var mergeMu sync.Mutex
+	merge := func(pt crawler.Part) {
+		mergeMu.Lock()
+		defer mergeMu.Unlock()
+		m.Add(pt)
+		if cfg.Progress != nil && pt.Page != nil {
+			cfg.Progress(crawler.Progress{Pages: m.Pages(), Queued: f.Queued()})
+		}
+	}
+
+	// This process's part: a crawl like any worker's.
 	local := *cfg
-	local.Shared = &crawler.Shared{Frontier: f, Emit: c.publisher(ctx, f, p)}
+	local.Shared = &crawler.Shared{Frontier: f, Emit: merge}
 	local.Progress = nil
 	type outcome struct {
 		res *crawler.Result
@@ -76,7 +91,6 @@ func (c *Client) start(ctx context.Context, id string, cfg *crawler.Config, visi
 		part <- outcome{res, err}
 	}()
 
-	m := crawler.NewMerge(cfg, visit)
 	last := "0"
 	var localDone, sawEnd, stopped bool
 	for {
@@ -107,10 +121,7 @@ func (c *Client) start(ctx context.Context, id string, cfg *crawler.Config, visi
 				if err := json.Unmarshal([]byte(raw), &pt); err != nil {
 					continue // not a part this padlock wrote
 				}
-				m.Add(pt)
-				if cfg.Progress != nil && pt.Page != nil {
-					cfg.Progress(crawler.Progress{Pages: m.Pages(), Queued: f.Queued()})
-				}
+				merge(pt)
 			}
 		}
 		if n > 0 {
