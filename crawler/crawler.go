@@ -301,15 +301,15 @@ func (cr *crawl) runJob(ctx context.Context, pc *pageCollector, j job, jb Job, v
 	delay := cr.cfg.Delay
 	if !cr.cfg.IgnoreRobots {
 		e := cr.robotsFor(ctx, j.u)
+		if cr.cfg.Shared != nil {
+			cr.front.Delay(origin(j.u), e.crawlDelay()) // so that every process spaces its requests
+		}
 		if !e.allowed(j.u) && !j.start && !cr.entries[NormalizeURL(j.u)] {
 			cr.front.GiveBack(jb)
 			cr.front.SkipJob(jb)
 			return
 		}
 		delay = max(delay, e.crawlDelay())
-		if cr.cfg.Shared != nil && e.crawlDelay() > 0 {
-			cr.front.Delay(origin(j.u), e.crawlDelay()) // so that every process spaces its requests
-		}
 	}
 	p := cr.fetchPage(ctx, pc, j, delay)
 	if ctx.Err() != nil && p.Err != "" {

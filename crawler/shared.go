@@ -67,7 +67,9 @@ type Frontier interface {
 	// the hosts other processes recorded since it was last called.
 	MoveHost(host string)
 	Moved() []string
-	// Delay records the Crawl-delay robots.txt asks of an origin (scheme://host[:port]).
+	// Delay records the Crawl-delay robots.txt asks of an origin (scheme://host:port), 0 for
+	// none. A shared crawl calls it for each origin whose robots.txt it read, before the job's
+	// fetch: a shared frontier hands out one job of a host until then.
 	Delay(origin string, d time.Duration)
 }
 

@@ -200,7 +200,7 @@ func (c *Client) finish(id string, interrupted bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	keys := []string{p + "rec", p + "seen", p + "ready", p + "nextat", p + "delays", p + "leases", p + "ldata", p + "admitted",
-		p + "held", p + "skipped", p + "skipjobs", p + "uir", p + "plain", p + "moved", p + "stats", p + "idle", p + "results", p + "workers"}
+		p + "held", p + "skipped", p + "skipjobs", p + "uir", p + "plain", p + "moved", p + "stats", p + "idle", p + "results", p + "workers", p + "rwait"}
 	hosts, _ := c.rdb.SMembers(ctx, p+"hosts").Result()
 	for _, h := range hosts {
 		keys = append(keys, p+"q:"+h)

@@ -9,6 +9,7 @@ import (
 	"hash/fnv"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +28,7 @@ type Frontier struct {
 	worker string
 	lease  time.Duration
 	idle   time.Duration // how long nothing queued or leased ends the crawl
+	robots int           // 1: robots.txt is read (each host waits for its record), 0: --ignore-robots
 	delay  time.Duration
 	max    int
 
@@ -79,6 +81,9 @@ func newFrontier(c *Client, id, worker string, rec *Record) *Frontier {
 	if f.max <= 0 {
 		f.max = crawler.DefaultMaxPages
 	}
+	if !rec.IgnoreRobots {
+		f.robots = 1
+	}
 	go f.heartbeat()
 	return f
 }
@@ -113,8 +118,18 @@ func encodeJob(j crawler.Job) (h uint64, host, entry string) {
 	return h, hostKey(j.URL), hashBytes(h) + string(b)
 }
 
-// hostKey is a host's queue: its origin, as the throttle spaces requests.
-func hostKey(u *url.URL) string { return u.Scheme + "://" + u.Host }
+// hostKey is a host's queue: its origin, as the throttle spaces requests and as the crawler
+// names it to Delay (scheme://host:port, the port always given).
+func hostKey(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if strings.EqualFold(u.Scheme, "https") {
+			port = "443"
+		}
+	}
+	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Hostname()) + ":" + port
+}
 
 func decodeJob(entry string) (crawler.Job, error) {
 	if len(entry) < 8 {
@@ -276,7 +291,7 @@ func (f *Frontier) Next() (crawler.Job, bool) {
 			f.start = ""
 		}
 		f.mu.Unlock()
-		args := f.ackArgs([]any{f.p, f.worker, f.lease.Milliseconds(), f.delay.Milliseconds(), f.idle.Milliseconds(), f.max, nextBatch})
+		args := f.ackArgs([]any{f.p, f.worker, f.lease.Milliseconds(), f.delay.Milliseconds(), f.idle.Milliseconds(), f.max, nextBatch, f.robots})
 		err := f.run(func(ctx context.Context) error {
 			var err error
 			res, err = nextScript.Run(ctx, f.c.rdb, nil, args...).Slice()
@@ -538,6 +553,9 @@ func (f *Frontier) Moved() []string {
 	return out
 }
 
+// Delay records the host's robots.txt record (its Crawl-delay, 0 for none): the crawler calls it
+// for every origin once it has read robots.txt, before its first page there. Until a host's
+// record is in Redis, Next hands out one job of it at a time (see nextScript).
 func (f *Frontier) Delay(origin string, d time.Duration) {
 	f.mu.Lock()
 	sent := f.delays[origin]
@@ -545,7 +563,7 @@ func (f *Frontier) Delay(origin string, d time.Duration) {
 	f.mu.Unlock()
 	if !sent {
 		f.run(func(ctx context.Context) error {
-			return f.c.rdb.HSet(ctx, f.p+"delays", origin, d.Milliseconds()).Err()
+			return delayScript.Run(ctx, f.c.rdb, nil, f.p, origin, max(d, f.delay).Milliseconds()).Err()
 		})
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -279,4 +280,61 @@ func TestBacklogBounded(t *testing.T) {
 		t.Errorf("the stream held %d parts at once; the workers should wait at %d (+%d in flight)", peak.Load(), backlog, (workers+1)*conc)
 	}
 	t.Logf("peak stream length %d", peak.Load())
+}
+
+// TestCrawlDelayFromTheFirstPage: a site whose robots.txt asks for a Crawl-delay of 2s, five
+// start URLs on it, crawled by the starting process and a worker: its pages are fetched about
+// 2s apart from the first one on (each host gets one job out until its robots.txt record is in
+// Redis). The gap asked is half the delay: a lower bound that load only widens.
+func TestCrawlDelayFromTheFirstPage(t *testing.T) {
+	srv := redistest.Start(t)
+	var mu sync.Mutex
+	var at []time.Time
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/robots.txt":
+			fmt.Fprint(w, "User-agent: *\nCrawl-delay: 2\n")
+			return
+		}
+		mu.Lock()
+		at = append(at, time.Now())
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, `<title>page</title>`)
+	}))
+	defer site.Close()
+	c, err := redisq.Open(srv.URL("lease=10s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	joined := make(chan error, 1)
+	go func() {
+		_, err := c.Join(ctx, "delay", &crawler.Config{Concurrency: 4})
+		joined <- err
+	}()
+	var starts []string
+	for _, p := range []string{"/", "/a", "/b", "/c", "/d"} {
+		starts = append(starts, site.URL+p)
+	}
+	// --no-follow: no sitemap read beside the first pages (its request would take the first
+	// slot of the starting process's own spacing and hide the workers' first pages).
+	cfg := &crawler.Config{StartURLs: starts, Concurrency: 4, CheckResources: crawler.CheckNone, NoFollow: true}
+	if _, err := c.Crawler("delay", nil)(ctx, cfg, func(*crawler.Page) {}); err != nil {
+		t.Fatalf("crawl: %v", err)
+	}
+	if err := <-joined; err != nil {
+		t.Errorf("worker: %v", err)
+	}
+	if len(at) != 5 {
+		t.Fatalf("%d page requests, want 5", len(at))
+	}
+	slices.SortFunc(at, func(a, b time.Time) int { return a.Compare(b) })
+	for i := 1; i < len(at); i++ {
+		if gap := at[i].Sub(at[i-1]); gap < time.Second {
+			t.Errorf("pages %d and %d fetched %s apart; robots.txt asks for 2s", i, i+1, gap.Round(time.Millisecond))
+		}
+	}
 }

@@ -10,6 +10,7 @@ import "github.com/redis/go-redis/v9"
 //	q:HOST    LIST of queued jobs of a host (hash + job JSON)    ready     ZSET host -> next allowed fetch (ms)
 //	nextat    HASH host -> next allowed fetch, of hosts with an empty queue
 //	delays    HASH host -> robots.txt Crawl-delay (ms)           hosts     SET of hosts ever queued
+//	rwait     SET of hosts waiting for their robots.txt record
 //	leases    ZSET lease id -> deadline (ms)                     ldata     HASH lease id -> worker \n host \n job
 //	admitted  SET of the hashes holding a --max-pages slot       held      LIST of jobs waiting for a slot
 //	skipped   SET of hashes kept out by depth/include/exclude    skipjobs  SET of hashes kept out by robots.txt
@@ -89,12 +90,14 @@ end
 `
 
 // nextScript: ARGV[2] worker, ARGV[3] lease (ms), ARGV[4] --delay (ms), ARGV[5] idle window
-// (ms), ARGV[6] --max-pages, ARGV[7] how many jobs at most, then the leases done and the skips
-// as ackLua reads them (the worker's last job ends in the call that asks for the next).
+// (ms), ARGV[6] --max-pages, ARGV[7] how many jobs at most, ARGV[8] 1 when robots.txt is read,
+// then the leases done and the skips as ackLua reads them (the worker's last job ends in the call that asks for the next).
 // Reclaims expired leases, then takes the next job of the host whose next allowed fetch is
 // earliest, while one is due (a host's delay holds between two of its jobs), each with its
 // --max-pages slot (as admitScript does, one round trip less a page): leased when it has one,
-// held when none is left.
+// held when none is left. A host whose robots.txt record (delays) is not in yet gets one job out
+// and waits for it (at most a lease period: its fetcher may die), so that its Crawl-delay holds
+// from its first page on (delayScript ends the wait).
 // Returns {"jobs", 0, "", queued, moved, entry, slot 1/0, entry, slot ...}, {"wait", ms, "",
 // queued, moved}, {"done"}, or
 // {"lost"} when the crawl's record is gone (Redis restarted without its data).
@@ -103,7 +106,7 @@ end
 // under a lease (Begin), and the starting process holds one from the crawl's record until its
 // start URLs are queued (createScript), so that a worker joined early does not end the crawl.
 var nextScript = redis.NewScript(luaPrelude + ackLua + `
-ack(8)
+ack(9)
 if redis.call('EXISTS', p..'done') == 1 then return {'done'} end
 if redis.call('EXISTS', p..'rec') == 0 then return {'lost'} end
 local lease = tonumber(ARGV[3])
@@ -149,7 +152,12 @@ for i = 1, 2 * want do
     host = r[1]
   end
   local entry = redis.call('LPOP', p..'q:'..host)
-  local delay = math.max(tonumber(ARGV[4]), tonumber(redis.call('HGET', p..'delays', host) or '0'))
+  local known = redis.call('HGET', p..'delays', host)
+  local delay = math.max(tonumber(ARGV[4]), tonumber(known or '0'))
+  if not known and ARGV[8] == '1' then
+    delay = lease
+    redis.call('SADD', p..'rwait', host)
+  end
   if redis.call('LLEN', p..'q:'..host) == 0 then
     redis.call('ZREM', p..'ready', host)
   else
@@ -192,6 +200,18 @@ redis.call('DEL', p..'idle')
 return 1
 `)
 
+// delayScript: ARGV[2] host, ARGV[3] delay (ms): the larger of its Crawl-delay and --delay.
+// Records the host's robots.txt record; a host waiting for it (nextScript) is due after the delay.
+var delayScript = redis.NewScript(luaPrelude + `
+redis.call('HSET', p..'delays', ARGV[2], ARGV[3])
+if redis.call('SREM', p..'rwait', ARGV[2]) == 1 then
+  local at = now + tonumber(ARGV[3])
+  if redis.call('ZSCORE', p..'ready', ARGV[2]) then redis.call('ZADD', p..'ready', at, ARGV[2]) end
+  redis.call('HSET', p..'nextat', ARGV[2], at)
+end
+return 1
+`)
+
 // releaseScript: ARGV[2] worker, then lease ids. Queues the worker's leased jobs again, at the
 // front of their hosts' queues (jobs it took and will not fetch: it stops).
 var releaseScript = redis.NewScript(luaPrelude + `
@@ -226,7 +246,7 @@ end
 redis.call('ZADD', p..'workers', now, ARGV[2])
 local ttl = tonumber(ARGV[4])
 if ttl > 0 then
-  for _, k in ipairs({'rec','seen','ready','nextat','delays','hosts','leases','ldata','admitted','held','skipped','skipjobs','uir','plain','moved','stats','idle','done','results','workers'}) do
+  for _, k in ipairs({'rec','seen','ready','nextat','delays','hosts','leases','ldata','admitted','held','skipped','skipjobs','uir','plain','moved','stats','idle','done','results','workers','rwait'}) do
     redis.call('EXPIRE', p..k, ttl)
   end
   for _, h in ipairs(redis.call('SMEMBERS', p..'hosts')) do redis.call('EXPIRE', p..'q:'..h, ttl) end
