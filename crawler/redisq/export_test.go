@@ -11,7 +11,7 @@ func (c *Client) TestFrontier(ctx context.Context, id string, cfg *crawler.Confi
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	rec, err := recordOf(cfg, c.opt.Lease)
+	rec, err := recordOf(cfg, c.opt.Lease, id, c.key)
 	if err != nil {
 		return nil, err
 	}

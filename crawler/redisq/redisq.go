@@ -6,7 +6,10 @@ package redisq
 
 import (
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
@@ -36,7 +39,14 @@ type Client struct {
 	rdb  *redis.Client
 	opt  Options
 	addr string
+	key  []byte // from KeyEnv: seals the crawl's secrets in its record (nil: none given)
 }
+
+// KeyEnv names the environment variable that holds the key sealing a crawl's headers, cookies
+// and basic auth in Redis (AES-256-GCM; any string of 16 bytes or more, hashed to the key: use
+// a random one, such as the output of openssl rand -base64 32). The starting process and every
+// worker need the same.
+const KeyEnv = "PADLOCK_FRONTIER_KEY"
 
 // Open connects to a frontier URL: redis://[:PASSWORD@]HOST:PORT/DB, or rediss:// for TLS.
 func Open(raw string) (*Client, error) {
@@ -70,7 +80,15 @@ func Open(raw string) (*Client, error) {
 	ro.DialTimeout = 2 * time.Second
 	ro.ReadTimeout = 2 * time.Second
 	ro.WriteTimeout = 2 * time.Second
-	return &Client{rdb: redis.NewClient(ro), opt: opt, addr: ro.Addr}, nil
+	c := &Client{rdb: redis.NewClient(ro), opt: opt, addr: ro.Addr}
+	if k := os.Getenv(KeyEnv); k != "" {
+		if len(k) < 16 {
+			return nil, fmt.Errorf("%s is %d bytes: want 16 or more (openssl rand -base64 32)", KeyEnv, len(k))
+		}
+		sum := sha256.Sum256([]byte(k))
+		c.key = sum[:]
+	}
+	return c, nil
 }
 
 // Close closes the connections.
@@ -125,7 +143,8 @@ type Record struct {
 	MaxRedirects   int                 `json:"max_redirects"`
 	MaxRefsPerPage int                 `json:"max_refs_per_page"`
 	UserAgent      string              `json:"user_agent"`
-	Headers        map[string][]string `json:"headers,omitempty"`
+	Sealed         []byte              `json:"sealed,omitempty"` // the secrets, sealed with the key (AES-256-GCM: nonce, then sealed JSON)
+	KeepCookies    bool                `json:"keep_cookies,omitempty"`
 	Resolve        []string            `json:"resolve,omitempty"`
 	CAPEM          string              `json:"ca_pem,omitempty"` // the --ca-file's contents
 	Insecure       bool                `json:"insecure,omitempty"`
@@ -135,18 +154,47 @@ type Record struct {
 	IgnoreRobots   bool                `json:"ignore_robots,omitempty"`
 	Sitemaps       []string            `json:"sitemaps,omitempty"`
 	Delay          time.Duration       `json:"delay,omitempty"`
+	Entries        []string            `json:"entries,omitempty"`
+	NormScripts    bool                `json:"normalize_scripts,omitempty"`
 	Lease          time.Duration       `json:"lease"`
 	Created        time.Time           `json:"created"`
+
+	secrets secrets // Sealed, opened
 }
 
-const recordVersion = 1
+// secrets are the settings that are never stored in clear: they go into Record.Sealed.
+type secrets struct {
+	Headers   map[string][]string `json:"headers,omitempty"`
+	Cookies   []crawler.Cookie    `json:"cookies,omitempty"`
+	BasicAuth string              `json:"basic_auth,omitempty"`
+}
 
-func recordOf(cfg *crawler.Config, lease time.Duration) (*Record, error) {
+func (s *secrets) empty() bool { return len(s.Headers) == 0 && len(s.Cookies) == 0 && s.BasicAuth == "" }
+
+// version 2: the secrets sealed, cookies, basic auth, entries (a version 1 worker would crawl
+// without them).
+const recordVersion = 2
+
+// recordOf is cfg's record for crawl id; its secrets are sealed with key (an error without one).
+func recordOf(cfg *crawler.Config, lease time.Duration, id string, key []byte) (*Record, error) {
 	r := &Record{Version: recordVersion, StartURLs: cfg.StartURLs, MaxPages: cfg.MaxPages, MaxDepth: cfg.MaxDepth,
 		NoFollow: cfg.NoFollow, CheckResources: cfg.CheckResources, Timeout: cfg.Timeout, MaxBody: cfg.MaxBody,
 		MaxRedirects: cfg.MaxRedirects, MaxRefsPerPage: cfg.MaxRefsPerPage, UserAgent: cfg.UserAgent,
-		Headers: cfg.Headers, Resolve: cfg.Resolve, Insecure: cfg.Insecure, FirstParty: cfg.FirstParty,
-		IgnoreRobots: cfg.IgnoreRobots, Sitemaps: cfg.Sitemaps, Delay: cfg.Delay, Lease: lease, Created: time.Now().UTC()}
+		KeepCookies: cfg.KeepCookies, Resolve: cfg.Resolve, Insecure: cfg.Insecure, FirstParty: cfg.FirstParty,
+		IgnoreRobots: cfg.IgnoreRobots, Sitemaps: cfg.Sitemaps, Delay: cfg.Delay, Entries: cfg.Entries,
+		NormScripts: cfg.NormalizeScripts, Lease: lease, Created: time.Now().UTC()}
+	r.secrets = secrets{Headers: cfg.Headers, Cookies: cfg.Cookies, BasicAuth: cfg.BasicAuth}
+	if !r.secrets.empty() {
+		if key == nil {
+			return nil, fmt.Errorf("the crawl's headers, cookies or basic auth would be stored in Redis in clear: set %s (a random key, such as the output of openssl rand -base64 32) here and for every worker", KeyEnv)
+		}
+		b, _ := json.Marshal(r.secrets)
+		sealed, err := seal(key, id, b)
+		if err != nil {
+			return nil, err
+		}
+		r.Sealed = sealed
+	}
 	for _, re := range cfg.Include {
 		r.Include = append(r.Include, re.String())
 	}
@@ -168,8 +216,10 @@ func recordOf(cfg *crawler.Config, lease time.Duration) (*Record, error) {
 func (r *Record) config(local *crawler.Config) (*crawler.Config, error) {
 	cfg := &crawler.Config{StartURLs: r.StartURLs, MaxPages: r.MaxPages, MaxDepth: r.MaxDepth, NoFollow: r.NoFollow,
 		CheckResources: r.CheckResources, Timeout: r.Timeout, MaxBody: r.MaxBody, MaxRedirects: r.MaxRedirects,
-		MaxRefsPerPage: r.MaxRefsPerPage, UserAgent: r.UserAgent, Headers: r.Headers, Resolve: r.Resolve,
-		Insecure: r.Insecure, FirstParty: r.FirstParty, IgnoreRobots: r.IgnoreRobots, Sitemaps: r.Sitemaps, Delay: r.Delay}
+		MaxRefsPerPage: r.MaxRefsPerPage, UserAgent: r.UserAgent, Headers: r.secrets.Headers, Resolve: r.Resolve,
+		Insecure: r.Insecure, FirstParty: r.FirstParty, IgnoreRobots: r.IgnoreRobots, Sitemaps: r.Sitemaps, Delay: r.Delay,
+		Cookies: r.secrets.Cookies, BasicAuth: r.secrets.BasicAuth, KeepCookies: r.KeepCookies, Entries: r.Entries,
+		NormalizeScripts: r.NormScripts}
 	if local != nil {
 		cfg.Concurrency, cfg.DialContext, cfg.RootCAs, cfg.Progress = local.Concurrency, local.DialContext, local.RootCAs, local.Progress
 	}
@@ -244,7 +294,53 @@ func (c *Client) load(ctx context.Context, id string) (*Record, error) {
 	if r.Version != recordVersion {
 		return nil, fmt.Errorf("crawl %q: record version %d; this padlock reads %d", id, r.Version, recordVersion)
 	}
+	if len(r.Sealed) > 0 {
+		if c.key == nil {
+			return nil, fmt.Errorf("crawl %q holds sealed headers, cookies or basic auth: set %s to the key of the process that started it", id, KeyEnv)
+		}
+		b, err := open(c.key, id, r.Sealed)
+		if err == nil {
+			err = json.Unmarshal(b, &r.secrets)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("crawl %q: its sealed headers, cookies and basic auth do not open with this %s (not the starting process's key)", id, KeyEnv)
+		}
+	}
 	return &r, nil
+}
+
+// seal encrypts b with key (AES-256-GCM), bound to crawl id: a random nonce, then the sealed
+// bytes.
+func seal(key []byte, id string, b []byte) ([]byte, error) {
+	gcm, err := newGCM(key)
+	if err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, gcm.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	return gcm.Seal(nonce, nonce, b, []byte(id)), nil
+}
+
+// open reverses seal.
+func open(key []byte, id string, b []byte) ([]byte, error) {
+	gcm, err := newGCM(key)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) < gcm.NonceSize() {
+		return nil, errors.New("short")
+	}
+	return gcm.Open(nil, b[:gcm.NonceSize()], b[gcm.NonceSize():], []byte(id))
+}
+
+func newGCM(key []byte) (cipher.AEAD, error) {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
 }
 
 // Open lists the crawls open on this Redis, oldest first.

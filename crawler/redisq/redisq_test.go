@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -113,7 +114,7 @@ func TestMemoryPerURL(t *testing.T) {
 		}
 	}
 	queued := srv.UsedMemory()
-	if _, err := srv.Do("DEL", "padlock:{mem}:q:https://shop.test"); err != nil {
+	if _, err := srv.Do("DEL", "padlock:{mem}:q:https://shop.test:443"); err != nil {
 		t.Fatal(err)
 	}
 	seen := srv.UsedMemory()
@@ -336,5 +337,99 @@ func TestCrawlDelayFromTheFirstPage(t *testing.T) {
 		if gap := at[i].Sub(at[i-1]); gap < time.Second {
 			t.Errorf("pages %d and %d fetched %s apart; robots.txt asks for 2s", i, i+1, gap.Round(time.Millisecond))
 		}
+	}
+}
+
+// TestSealedSecrets: a crawl's -H headers, cookies and basic auth are sealed in its record with
+// PADLOCK_FRONTIER_KEY: the raw record in Redis holds none of them, the workers that have the
+// key send them, a worker without the key or with another one says so, and a crawl with
+// secrets and no key is refused.
+func TestSealedSecrets(t *testing.T) {
+	srv := redistest.Start(t)
+	const header, cookie, user, pass = "h3ader-s3cret", "c00kie-s3cret", "auditor", "pa55-s3cret"
+	var bare atomic.Int64 // page requests without the secrets
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			http.NotFound(w, r)
+			return
+		}
+		c, _ := r.Cookie("session")
+		u, p, _ := r.BasicAuth()
+		if r.Header.Get("X-Audit") != header || c == nil || c.Value != cookie || u != user || p != pass {
+			bare.Add(1)
+		}
+		w.Header().Set("Content-Type", "text/html")
+		var n int
+		fmt.Sscanf(r.URL.Path, "/p%d", &n)
+		for k := 2*n + 1; k <= 2*n+2 && k < 20; k++ {
+			fmt.Fprintf(w, `<a href="/p%d">%d</a>`, k, k)
+		}
+	}))
+	defer site.Close()
+	cfg := func() *crawler.Config {
+		return &crawler.Config{StartURLs: []string{site.URL + "/"}, Concurrency: 2, CheckResources: crawler.CheckNone,
+			Headers: http.Header{"X-Audit": {header}}, Cookies: []crawler.Cookie{{Name: "session", Value: cookie}},
+			BasicAuth: user + ":" + pass}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	keyless, err := redisq.Open(srv.URL("lease=1s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer keyless.Close()
+	if _, err := keyless.Crawler("clear", nil)(ctx, cfg(), func(*crawler.Page) {}); err == nil || !strings.Contains(err.Error(), redisq.KeyEnv) {
+		t.Errorf("a crawl with secrets and no key: %v, want an error naming %s", err, redisq.KeyEnv)
+	}
+
+	t.Setenv(redisq.KeyEnv, "a key of the right length, for the test")
+	c, err := redisq.Open(srv.URL("lease=1s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	t.Setenv(redisq.KeyEnv, "another key, not the crawl's one")
+	wrong, err := redisq.Open(srv.URL("lease=1s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wrong.Close()
+	joined := make(chan error, 1)
+	go func() {
+		_, err := c.Join(ctx, "sealed", &crawler.Config{Concurrency: 2})
+		joined <- err
+	}()
+	var raw string
+	var refusals []error
+	pages := 0
+	_, err = c.Crawler("sealed", nil)(ctx, cfg(), func(*crawler.Page) {
+		if pages++; pages == 1 {
+			raw, _ = srv.Do("GET", "padlock:{sealed}:rec")
+			for _, w := range []*redisq.Client{keyless, wrong} {
+				_, err := w.Join(ctx, "sealed", &crawler.Config{Concurrency: 1})
+				refusals = append(refusals, err)
+			}
+		}
+	})
+	if err != nil {
+		t.Fatalf("crawl: %v", err)
+	}
+	if err := <-joined; err != nil {
+		t.Errorf("worker with the key: %v", err)
+	}
+	if raw == "" || !strings.Contains(raw, `"sealed"`) {
+		t.Errorf("the record read from Redis has no sealed secrets: %q", raw)
+	}
+	for _, s := range []string{header, cookie, user, pass} {
+		if strings.Contains(raw, s) {
+			t.Errorf("the record in Redis holds %q in clear:\n%s", s, raw)
+		}
+	}
+	if pages != 20 || bare.Load() != 0 {
+		t.Errorf("%d pages, %d requests without the secrets; want 20 and 0", pages, bare.Load())
+	}
+	if len(refusals) != 2 || refusals[0] == nil || !strings.Contains(refusals[0].Error(), "set "+redisq.KeyEnv) ||
+		refusals[1] == nil || !strings.Contains(refusals[1].Error(), "do not open") {
+		t.Errorf("a worker without the key and one with another key: %v", refusals)
 	}
 }
