@@ -132,32 +132,32 @@ func (c *Client) retry(ctx context.Context, fn func(ctx context.Context) error) 
 // Record is a crawl's settings as Redis keeps them: what every worker crawls with, except what
 // is local to a machine (concurrency, Chromium).
 type Record struct {
-	Version        int                 `json:"version"`
-	StartURLs      []string            `json:"start_urls"`
-	MaxPages       int                 `json:"max_pages"`
-	MaxDepth       int                 `json:"max_depth,omitempty"`
-	NoFollow       bool                `json:"no_follow,omitempty"`
-	CheckResources string              `json:"check_resources"`
-	Timeout        time.Duration       `json:"timeout"`
-	MaxBody        int64               `json:"max_body"`
-	MaxRedirects   int                 `json:"max_redirects"`
-	MaxRefsPerPage int                 `json:"max_refs_per_page"`
-	UserAgent      string              `json:"user_agent"`
-	Sealed         []byte              `json:"sealed,omitempty"` // the secrets, sealed with the key (AES-256-GCM: nonce, then sealed JSON)
-	KeepCookies    bool                `json:"keep_cookies,omitempty"`
-	Resolve        []string            `json:"resolve,omitempty"`
-	CAPEM          string              `json:"ca_pem,omitempty"` // the --ca-file's contents
-	Insecure       bool                `json:"insecure,omitempty"`
-	FirstParty     []string            `json:"first_party,omitempty"`
-	Include        []string            `json:"include,omitempty"`
-	Exclude        []string            `json:"exclude,omitempty"`
-	IgnoreRobots   bool                `json:"ignore_robots,omitempty"`
-	Sitemaps       []string            `json:"sitemaps,omitempty"`
-	Delay          time.Duration       `json:"delay,omitempty"`
-	Entries        []string            `json:"entries,omitempty"`
-	NormScripts    bool                `json:"normalize_scripts,omitempty"`
-	Lease          time.Duration       `json:"lease"`
-	Created        time.Time           `json:"created"`
+	Version        int           `json:"version"`
+	StartURLs      []string      `json:"start_urls"`
+	MaxPages       int           `json:"max_pages"`
+	MaxDepth       int           `json:"max_depth,omitempty"`
+	NoFollow       bool          `json:"no_follow,omitempty"`
+	CheckResources string        `json:"check_resources"`
+	Timeout        time.Duration `json:"timeout"`
+	MaxBody        int64         `json:"max_body"`
+	MaxRedirects   int           `json:"max_redirects"`
+	MaxRefsPerPage int           `json:"max_refs_per_page"`
+	UserAgent      string        `json:"user_agent"`
+	Sealed         []byte        `json:"sealed,omitempty"` // the secrets, sealed with the key (AES-256-GCM: nonce, then sealed JSON)
+	KeepCookies    bool          `json:"keep_cookies,omitempty"`
+	Resolve        []string      `json:"resolve,omitempty"`
+	CAPEM          string        `json:"ca_pem,omitempty"` // the --ca-file's contents
+	Insecure       bool          `json:"insecure,omitempty"`
+	FirstParty     []string      `json:"first_party,omitempty"`
+	Include        []string      `json:"include,omitempty"`
+	Exclude        []string      `json:"exclude,omitempty"`
+	IgnoreRobots   bool          `json:"ignore_robots,omitempty"`
+	Sitemaps       []string      `json:"sitemaps,omitempty"`
+	Delay          time.Duration `json:"delay,omitempty"`
+	Entries        []string      `json:"entries,omitempty"`
+	NormScripts    bool          `json:"normalize_scripts,omitempty"`
+	Lease          time.Duration `json:"lease"`
+	Created        time.Time     `json:"created"`
 
 	secrets secrets // Sealed, opened
 }
@@ -169,7 +169,9 @@ type secrets struct {
 	BasicAuth string              `json:"basic_auth,omitempty"`
 }
 
-func (s *secrets) empty() bool { return len(s.Headers) == 0 && len(s.Cookies) == 0 && s.BasicAuth == "" }
+func (s *secrets) empty() bool {
+	return len(s.Headers) == 0 && len(s.Cookies) == 0 && s.BasicAuth == ""
+}
 
 // version 2: the secrets sealed, cookies, basic auth, entries (a version 1 worker would crawl
 // without them).
