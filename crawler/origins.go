@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -30,9 +31,9 @@ type origins struct {
 
 type originState struct {
 	o        Origin
-	hsts     map[string][]string // first STS value -> pages
-	endpoint string              // the endpoint URL that named the origin, if one did
-	ready    chan struct{}       // closed when the probe is over
+	hsts     map[string]*HSTSSeen // first STS value -> the pages that sent it (the first few, and a count)
+	endpoint string               // the endpoint URL that named the origin, if one did
+	ready    chan struct{}        // closed when the probe is over
 }
 
 // touchPage records the origins a processed page made padlock request: the page itself, its
@@ -69,7 +70,19 @@ func (og *origins) touchPage(ctx context.Context, p *Page) {
 		og.mu.Lock()
 		if st := og.m[OriginKey(u)]; st != nil {
 			v := p.Header.Get("Strict-Transport-Security") // only the first header counts (RFC 6797 §8.1)
-			st.hsts[v] = append(st.hsts[v], page)
+			seen := st.hsts[v]
+			if seen == nil {
+				seen = &HSTSSeen{Header: v}
+				st.hsts[v] = seen
+			}
+			seen.Count++
+			// keep the first HSTSExamples pages by URL: the list stays bounded however many pages
+			if i, found := slices.BinarySearch(seen.Pages, page); !found && i < HSTSExamples {
+				seen.Pages = slices.Insert(seen.Pages, i, page)
+				if len(seen.Pages) > HSTSExamples {
+					seen.Pages = seen.Pages[:HSTSExamples]
+				}
+			}
 		}
 		og.mu.Unlock()
 	}
@@ -108,7 +121,7 @@ func (og *origins) touch(ctx context.Context, raw, page string) {
 		}
 		return
 	}
-	st := &originState{o: Origin{Origin: key, FirstPage: page, InScope: og.cr.cfg.InScope(u)}, hsts: map[string][]string{}, ready: make(chan struct{})}
+	st := &originState{o: Origin{Origin: key, FirstPage: page, InScope: og.cr.cfg.InScope(u)}, hsts: map[string]*HSTSSeen{}, ready: make(chan struct{})}
 	og.m[key] = st
 	if og.ledger {
 		return
@@ -140,10 +153,8 @@ func (og *origins) list() []Origin {
 	for _, st := range og.m {
 		o := st.o
 		o.HSTS = nil
-		for v, pages := range st.hsts {
-			ps := append([]string(nil), pages...)
-			sort.Strings(ps)
-			o.HSTS = append(o.HSTS, HSTSSeen{Header: v, Pages: ps})
+		for _, seen := range st.hsts {
+			o.HSTS = append(o.HSTS, HSTSSeen{Header: seen.Header, Pages: slices.Clone(seen.Pages), Count: seen.Count})
 		}
 		sort.Slice(o.HSTS, func(i, j int) bool { return o.HSTS[i].Pages[0] < o.HSTS[j].Pages[0] })
 		out = append(out, o)

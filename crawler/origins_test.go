@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -174,5 +175,39 @@ func TestHSTSRecordedPerOrigin(t *testing.T) {
 	}
 	if len(byHeader) != 2 || len(byHeader[""]) != 2 || len(byHeader["max-age=31536000"]) != 1 {
 		t.Errorf("HSTS per origin (first header only, pages grouped by value): %+v", res.Origins[0].HSTS)
+	}
+}
+
+// Every page of a large site sends HSTS: the origin keeps the first pages by URL and a count,
+// not every page.
+func TestHSTSPagesAreBounded(t *testing.T) {
+	t.Parallel()
+	ca := testnet.NewCA(t, "root CA")
+	cert := ca.Leaf(t, []string{"127.0.0.1"}, time.Now().Add(-time.Hour), time.Now().Add(90*24*time.Hour))
+	const n = 3 * HSTSExamples
+	srv := testnet.TLSServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+		if r.URL.Path != "/" {
+			html(`<p>a page</p>`)(w, r)
+			return
+		}
+		var links strings.Builder
+		for i := range n {
+			fmt.Fprintf(&links, `<a href="/p/%02d">p</a>`, n-1-i) // found in reverse order
+		}
+		html(links.String())(w, r)
+	}), cert)
+	res, err := Crawl(context.Background(), &Config{StartURLs: []string{srv.URL + "/"}, RootCAs: ca.Pool, IgnoreRobots: true, Concurrency: 4}, func(*Page) {})
+	if err != nil || len(res.Origins) != 1 || len(res.Origins[0].HSTS) != 1 {
+		t.Fatalf("crawl: %v %+v", err, res)
+	}
+	h := res.Origins[0].HSTS[0]
+	var want []string
+	want = append(want, srv.URL+"/")
+	for i := range HSTSExamples - 1 {
+		want = append(want, fmt.Sprintf("%s/p/%02d", srv.URL, i))
+	}
+	if h.NumPages() != n+1 || !slices.Equal(h.Pages, want) {
+		t.Errorf("HSTS seen on %d pages, kept %q; want %d pages, the first %d by URL %q", h.NumPages(), h.Pages, n+1, HSTSExamples, want)
 	}
 }

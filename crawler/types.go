@@ -296,5 +296,13 @@ type Origin struct {
 // HSTSSeen is one Strict-Transport-Security value and the pages that sent it.
 type HSTSSeen struct {
 	Header string   // the first Strict-Transport-Security header value; "" when absent
-	Pages  []string // sorted
+	Pages  []string // the first pages by URL that sent it, at most HSTSExamples, sorted
+	Count  int      // how many pages sent it (0: len(Pages))
 }
+
+// HSTSExamples is how many of the pages that sent an HSTS value are kept: every page of a large
+// site sends one, and the rules need the first page and the count.
+const HSTSExamples = 10
+
+// NumPages is how many pages sent the value.
+func (h HSTSSeen) NumPages() int { return max(h.Count, len(h.Pages)) }

@@ -82,7 +82,7 @@ func hstsFinding(o *crawler.Origin, seen crawler.HSTSSeen, msg string) Finding {
 		URL:     o.Origin,
 		Element: "Strict-Transport-Security",
 		Source:  crawler.SourceHeader,
-		Message: msg + pagesSuffix(len(seen.Pages)),
+		Message: msg + pagesSuffix(seen.NumPages()),
 	}
 	if len(seen.Pages) > 0 {
 		f.Page = seen.Pages[0]

@@ -181,7 +181,7 @@ func fromOrigin(o crawler.Origin) report.Origin {
 		out.HSTS = o.HSTS[0].Header
 		out.HSTSVaries = len(o.HSTS) > 1
 		for _, h := range o.HSTS {
-			out.HSTSPages += len(h.Pages)
+			out.HSTSPages += h.NumPages()
 		}
 	}
 	if o.ModernErr != "" && out.Error == "" && o.Version == "" && !o.LegacyTLS {
