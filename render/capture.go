@@ -11,12 +11,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/chromedp/cdproto"
 	"github.com/chromedp/cdproto/audits"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
 
@@ -126,7 +128,8 @@ type tab struct {
 	last      time.Time                  // last new request or DOM change
 	changed   chan struct{}              // pinged on every event that matters to settling
 	bodies    sync.WaitGroup
-	bodyCtx   context.Context // the tab's chromedp context
+	ctx       context.Context // ends when the tab closes
+	s         session         // the tab's DevTools session
 	cancel    func()          // closes the tab and its incognito context
 	openErr   error           // opening the tab failed
 	opened    time.Duration   // how long opening took
@@ -310,9 +313,9 @@ func (t *tab) event(ev any) {
 // body reads a script's body the browser got and hashes it.
 func (t *tab) body(id network.RequestID) {
 	defer t.bodies.Done()
-	ctx, cancel := context.WithTimeout(t.bodyCtx, 5*time.Second)
+	ctx, cancel := context.WithTimeout(t.ctx, 5*time.Second)
 	defer cancel()
-	res, err := chromedp.Call(ctx, network.GetResponseBody, network.GetResponseBodyParams{RequestID: id})
+	res, err := cdp.Call(ctx, t.s, network.GetResponseBody, network.GetResponseBodyParams{RequestID: id})
 	if err != nil {
 		return
 	}
@@ -352,7 +355,7 @@ func headerPatterns(o *Options) []*fetch.RequestPattern {
 
 // continueWithHeaders lets a paused request go on, with the user's headers when InScope
 // accepts its URL.
-func continueWithHeaders(ctx context.Context, o *Options, ev *fetch.EventRequestPaused) {
+func continueWithHeaders(s cdp.Session, o *Options, ev *fetch.EventRequestPaused) {
 	p := fetch.ContinueRequestParams{RequestID: ev.RequestID}
 	if ev.Request != nil && o.InScope(ev.Request.URL) {
 		seen := map[string]bool{}
@@ -366,7 +369,9 @@ func continueWithHeaders(ctx context.Context, o *Options, ev *fetch.EventRequest
 			}
 		}
 	}
-	_, _ = chromedp.Call(ctx, fetch.ContinueRequest, p)
+	ctx, cancel := context.WithTimeout(context.Background(), answerTime)
+	defer cancel()
+	_, _ = cdp.Call(ctx, s, fetch.ContinueRequest, p)
 }
 
 // outerHTML is the expression that reads a document's DOM as HTML.
@@ -375,8 +380,8 @@ const outerHTML = `document.documentElement ? document.documentElement.outerHTML
 // frameDOMs reads the DOM of every frame below the page's main frame, each in an isolated
 // world of its own (the page's scripts cannot see or change what is read). A frame that
 // went away meanwhile is left out.
-func frameDOMs(ctx context.Context) []FrameDOM {
-	tree, err := chromedp.Call(ctx, page.GetFrameTree, cdp.Empty{})
+func frameDOMs(ctx context.Context, s cdp.Session) []FrameDOM {
+	tree, err := cdp.Call(ctx, s, page.GetFrameTree, cdp.Empty{})
 	if err != nil || tree.FrameTree == nil {
 		return nil
 	}
@@ -387,7 +392,7 @@ func frameDOMs(ctx context.Context) []FrameDOM {
 			if ft == nil || ft.Frame == nil {
 				continue
 			}
-			if dom, ok := frameDOM(ctx, ft.Frame.ID); ok {
+			if dom, ok := frameDOM(ctx, s, ft.Frame.ID); ok {
 				out = append(out, FrameDOM{URL: ft.Frame.URL, DOM: dom})
 			}
 			walk(ft.ChildFrames)
@@ -398,13 +403,13 @@ func frameDOMs(ctx context.Context) []FrameDOM {
 }
 
 // frameDOM reads one frame's DOM as HTML.
-func frameDOM(ctx context.Context, id cdp.FrameID) (string, bool) {
-	world, err := chromedp.Call(ctx, page.CreateIsolatedWorld, page.CreateIsolatedWorldParams{FrameID: id, WorldName: "padlock"})
+func frameDOM(ctx context.Context, s cdp.Session, id cdp.FrameID) (string, bool) {
+	world, err := cdp.Call(ctx, s, page.CreateIsolatedWorld, page.CreateIsolatedWorldParams{FrameID: id, WorldName: "padlock"})
 	if err != nil {
 		return "", false
 	}
 	yes := true
-	ev, err := chromedp.Call(ctx, runtime.Evaluate, runtime.EvaluateParams{Expression: outerHTML, ContextID: world.ExecutionContextID, ReturnByValue: &yes})
+	ev, err := cdp.Call(ctx, s, runtime.Evaluate, runtime.EvaluateParams{Expression: outerHTML, ContextID: world.ExecutionContextID, ReturnByValue: &yes})
 	if err != nil || ev.ExceptionDetails != nil || ev.Result == nil {
 		return "", false
 	}
@@ -415,57 +420,93 @@ func frameDOM(ctx context.Context, id cdp.FrameID) (string, bool) {
 	return dom, true
 }
 
-// openTab opens a blank tab in a new incognito context of the browser of bctx, listening and
-// with the DevTools domains capture needs enabled, ready for capturePage. Opening (a context,
-// a target, a renderer process, a dozen DevTools round trips) costs about as much as rendering
-// a simple page, so Browser opens the next tab while the current page renders.
-func openTab(bctx context.Context, o *Options) *tab {
+// openTab opens a blank tab in a new incognito context of the browser of m, listening and with
+// the DevTools domains capture needs enabled, ready for capturePage. Opening costs three round
+// trips (context, target, session) and one batch of Enable calls, plus a renderer process;
+// Browser opens the next tab while the current page renders.
+func openTab(bctx context.Context, m *mux, o *Options) *tab {
 	start := time.Now()
-	tctx, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
+	ctx, cancelCtx := context.WithCancel(bctx)
 	t := &tab{opts: o, reqs: map[network.RequestID]*Request{}, issues: map[string]issue{}, active: map[network.RequestID]bool{},
-		sums: map[network.RequestID]bodySum{}, changed: make(chan struct{}, 1), bodyCtx: tctx, cancel: cancel}
-	err := chromedp.Do(tctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		t.mainFrame = cdp.FrameID(tg.TargetID)
-		return nil
-	}))
-	if err == nil {
-		err = chromedp.Listen(tctx, func(ev any) {
-			if credentialEvent(tctx, o, ev) {
-				return
+		sums: map[network.RequestID]bodySum{}, changed: make(chan struct{}, 1), ctx: ctx}
+	var bc cdp.BrowserContextID
+	var once sync.Once
+	t.cancel = func() {
+		once.Do(func() {
+			cancelCtx()
+			if t.s.id != "" {
+				m.forget(t.s.id)
 			}
-			t.event(ev)
+			if bc != "" {
+				// Disposing of the context closes its tab and ends its renderer.
+				dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				_, _ = cdp.Call(dctx, session{m: m}, target.DisposeBrowserContext, target.DisposeBrowserContextParams{BrowserContextID: bc})
+				cancel()
+			}
 		})
 	}
-	if err == nil {
-		err = chromedp.Do(tctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-			buf := int64(64 << 20)
-			if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{MaxTotalBufferSize: &buf, MaxResourceBufferSize: &buf}); err != nil {
-				return err
-			}
-			if _, err := chromedp.Call(ctx, audits.Enable, cdp.Empty{}); err != nil {
-				return err
-			}
-			if _, err := chromedp.Call(ctx, page.Enable, page.EnableParams{}); err != nil {
-				return err
-			}
-			if _, err := chromedp.Call(ctx, runtime.AddBinding, runtime.AddBindingParams{Name: mutationBinding}); err != nil {
-				return err
-			}
-			if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: mutationScript}); err != nil {
-				return err
-			}
-			return enableCredentials(ctx, o)
-		}))
-	}
-	t.openErr, t.opened = err, time.Since(start)
+	t.openErr = func() error {
+		if m == nil {
+			return errLost
+		}
+		browser := session{m: m}
+		res, err := cdp.Call(ctx, browser, target.CreateBrowserContext, target.CreateBrowserContextParams{})
+		if err != nil {
+			return err
+		}
+		bc = res.BrowserContextID
+		window := true // a new context has no window to put a tab in
+		tg, err := cdp.Call(ctx, browser, target.CreateTarget, target.CreateTargetParams{URL: "about:blank", BrowserContextID: bc, NewWindow: &window})
+		if err != nil {
+			return err
+		}
+		t.mainFrame = cdp.FrameID(tg.TargetID)
+		if t.s, err = m.attach(ctx, tg.TargetID, t.message); err != nil {
+			return err
+		}
+		buf := int64(64 << 20)
+		err = t.s.batch(ctx,
+			call{network.Enable.Method, network.EnableParams{MaxTotalBufferSize: &buf, MaxResourceBufferSize: &buf}},
+			call{audits.Enable.Method, cdp.Empty{}},
+			call{page.Enable.Method, page.EnableParams{}},
+			call{runtime.Enable.Method, cdp.Empty{}}, // the binding calls the page makes are events of Runtime
+			call{runtime.AddBinding.Method, runtime.AddBindingParams{Name: mutationBinding}},
+			call{page.AddScriptToEvaluateOnNewDocument.Method, page.AddScriptToEvaluateOnNewDocumentParams{Source: mutationScript}})
+		if err != nil {
+			return err
+		}
+		return enableCredentials(ctx, t.s, o)
+	}()
+	t.opened = time.Since(start)
 	return t
+}
+
+// captured are the events capture reads; the session's other events are not decoded.
+var captured = map[cdproto.MethodType]bool{
+	cdproto.MethodType(network.RequestWillBeSent.Method): true, cdproto.MethodType(network.WebSocketCreated.Method): true,
+	cdproto.MethodType(network.ResponseReceived.Method): true, cdproto.MethodType(network.LoadingFinished.Method): true,
+	cdproto.MethodType(network.LoadingFailed.Method): true, cdproto.MethodType(audits.IssueAdded.Method): true,
+	cdproto.MethodType(runtime.BindingCalled.Method): true, cdproto.MethodType(page.LoadEventFired.Method): true,
+	cdproto.MethodType(fetch.RequestPaused.Method): true, cdproto.MethodType(fetch.AuthRequired.Method): true,
+}
+
+// message handles an event of the tab's session (on the mux's reader: it does not block).
+func (t *tab) message(msg *cdproto.Message) {
+	if !captured[msg.Method] {
+		return
+	}
+	ev, err := cdproto.UnmarshalMessage(msg, chromedp.DefaultUnmarshalOptions)
+	if err != nil || credentialEvent(t.s, t.opts, ev) {
+		return
+	}
+	t.event(ev)
 }
 
 // capturePage renders url in t, a tab openTab opened, and closes it. open is the time spent
 // waiting for the tab.
 func capturePage(ctx context.Context, t *tab, url string, open time.Duration) *Result {
 	start := time.Now().Add(-open)
-	o, tctx := t.opts, t.bodyCtx
+	o, tctx := t.opts, t.ctx
 	res := &Result{URL: url}
 	defer t.cancel()
 	// Stop with the caller too.
@@ -485,7 +526,7 @@ func capturePage(ctx context.Context, t *tab, url string, open time.Duration) *R
 	deadline := time.Now().Add(o.Timeout)
 	dctx, dcancel := context.WithDeadline(tctx, deadline)
 	defer dcancel()
-	nav, err := chromedp.Call(dctx, page.Navigate, page.NavigateParams{URL: url})
+	nav, err := cdp.Call(dctx, t.s, page.Navigate, page.NavigateParams{URL: url})
 	switch {
 	case err != nil && dctx.Err() != nil && tctx.Err() == nil:
 		res.Err, res.TimedOut = fmt.Sprintf("the page did not load within %s", o.Timeout), true
@@ -517,10 +558,10 @@ func capturePage(ctx context.Context, t *tab, url string, open time.Duration) *R
 	// The DOM as it stands, even after a timeout (a little extra time for that).
 	if tctx.Err() == nil {
 		ectx, ecancel := context.WithTimeout(tctx, 3*time.Second)
-		if dom, err := chromedp.Run(ectx, chromedp.Evaluate[string](outerHTML)); err == nil {
+		if dom, ok := frameDOM(ectx, t.s, t.mainFrame); ok {
 			res.DOM = dom
 		}
-		res.FrameDOMs = frameDOMs(ectx)
+		res.FrameDOMs = frameDOMs(ectx, t.s)
 		ecancel()
 	}
 	t.bodies.Wait()

@@ -9,12 +9,16 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/chromedp"
 )
+
+// answerTime bounds the answer to a paused request or an auth challenge (the tab may close
+// meanwhile, and the answer then never comes).
+const answerTime = 10 * time.Second
 
 // SiteCookie is a cookie for one origin of the site: set for URL's host only (never its
 // subdomains), secure when URL is https:, on Cookie.Path ("/" when empty).
@@ -31,8 +35,8 @@ func (b *Browser) AddCookies(cs []SiteCookie) {
 	b.opts.Cookies = append(b.opts.Cookies, cs...)
 }
 
-// setSiteCookies sets the cookies of o in the browser context of ctx's target.
-func setSiteCookies(ctx context.Context, o *Options) error {
+// setSiteCookies sets the cookies of o in the browser context of the tab of s.
+func setSiteCookies(ctx context.Context, s cdp.Session, o *Options) error {
 	var ps []*network.CookieParam
 	for _, sc := range o.Cookies {
 		u, err := url.Parse(sc.URL)
@@ -53,31 +57,33 @@ func setSiteCookies(ctx context.Context, o *Options) error {
 	if len(ps) == 0 {
 		return nil
 	}
-	_, err := chromedp.Call(ctx, network.SetCookies, network.SetCookiesParams{Cookies: ps})
+	_, err := cdp.Call(ctx, s, network.SetCookies, network.SetCookiesParams{Cookies: ps})
 	return err
 }
 
 // answerAuth answers an HTTP auth challenge: with Options.BasicAuth for a server of an origin
 // InScope accepts, else by cancelling (a headless browser has no one to ask).
-func answerAuth(ctx context.Context, o *Options, ev *fetch.EventAuthRequired) {
+func answerAuth(s cdp.Session, o *Options, ev *fetch.EventAuthRequired) {
 	resp := &fetch.AuthChallengeResponse{Response: fetch.AuthChallengeResponseResponseCancelAuth}
 	if o.BasicAuth != "" && o.InScope != nil && ev.Request != nil && ev.AuthChallenge != nil &&
 		ev.AuthChallenge.Source != fetch.AuthChallengeSourceProxy && o.InScope(ev.Request.URL) {
 		user, pass, _ := strings.Cut(o.BasicAuth, ":")
 		resp = &fetch.AuthChallengeResponse{Response: fetch.AuthChallengeResponseResponseProvideCredentials, Username: user, Password: pass}
 	}
-	_, _ = chromedp.Call(ctx, fetch.ContinueWithAuth, fetch.ContinueWithAuthParams{RequestID: ev.RequestID, AuthChallengeResponse: resp})
+	ctx, cancel := context.WithTimeout(context.Background(), answerTime)
+	defer cancel()
+	_, _ = cdp.Call(ctx, s, fetch.ContinueWithAuth, fetch.ContinueWithAuthParams{RequestID: ev.RequestID, AuthChallengeResponse: resp})
 }
 
 // credentialEvent handles the Fetch events of a tab: a paused request goes on, with the user's
 // headers where they may go (continueWithHeaders), an auth challenge is answered (answerAuth).
-// It reports whether ev was one of them.
-func credentialEvent(tctx context.Context, o *Options, ev any) bool {
+// It reports whether ev was one of them. s is the tab's session.
+func credentialEvent(s cdp.Session, o *Options, ev any) bool {
 	switch ev := ev.(type) {
 	case *fetch.EventRequestPaused:
-		go continueWithHeaders(tctx, o, ev)
+		go continueWithHeaders(s, o, ev)
 	case *fetch.EventAuthRequired:
-		go answerAuth(tctx, o, ev)
+		go answerAuth(s, o, ev)
 	default:
 		return false
 	}
@@ -86,8 +92,8 @@ func credentialEvent(tctx context.Context, o *Options, ev any) bool {
 
 // enableCredentials sets the tab's cookies and pauses the requests that may carry the user's
 // headers or meet an auth challenge (headerPatterns), for credentialEvent.
-func enableCredentials(ctx context.Context, o *Options) error {
-	if err := setSiteCookies(ctx, o); err != nil {
+func enableCredentials(ctx context.Context, s cdp.Session, o *Options) error {
+	if err := setSiteCookies(ctx, s, o); err != nil {
 		return err
 	}
 	patterns := headerPatterns(o)
@@ -95,6 +101,6 @@ func enableCredentials(ctx context.Context, o *Options) error {
 		return nil
 	}
 	auth := o.BasicAuth != ""
-	_, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: patterns, HandleAuthRequests: &auth})
+	_, err := cdp.Call(ctx, s, fetch.Enable, fetch.EnableParams{Patterns: patterns, HandleAuthRequests: &auth})
 	return err
 }

@@ -85,14 +85,15 @@ func (b *Browser) RunFlow(ctx context.Context, f *Flow, getenv func(string) stri
 	defer stop()
 	err := chromedp.Do(tctx)
 	if err == nil {
-		err = chromedp.Listen(tctx, func(ev any) { credentialEvent(tctx, &o, ev) })
+		tg := chromedp.FromContext(tctx).Target
+		err = chromedp.Listen(tctx, func(ev any) { credentialEvent(tg, &o, ev) })
 	}
 	if err == nil {
-		err = chromedp.Do(tctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		err = chromedp.Do(tctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 			if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
 				return err
 			}
-			return enableCredentials(ctx, &o)
+			return enableCredentials(ctx, tg, &o)
 		}))
 	}
 	if err != nil {

@@ -131,6 +131,7 @@ type Browser struct {
 	mu       sync.RWMutex
 	gen      int // bumped by each start
 	ctx      context.Context
+	mux      *mux // the browser's DevTools pipe, shared with chromedp (mux.go)
 	cancel   func()
 	pages    int // pages begun on this browser process
 	restarts int
@@ -144,22 +145,22 @@ type Browser struct {
 
 // takeTab returns a tab of the browser of generation gen: a spare one when there is, else one
 // opened now; and has another spare opened meanwhile. open is the time the page waited for it.
-func (b *Browser) takeTab(bctx context.Context, gen int) (t *tab, open time.Duration) {
+func (b *Browser) takeTab(bctx context.Context, m *mux, gen int) (t *tab, open time.Duration) {
 	start := time.Now()
 	b.mu.Lock()
 	if b.gen == gen && len(b.spares) > 0 {
 		t, b.spares = b.spares[0], b.spares[1:]
 	}
 	b.mu.Unlock()
-	go b.openSpare(bctx, gen)
+	go b.openSpare(bctx, m, gen)
 	if t == nil {
-		t = openTab(bctx, &b.opts)
+		t = openTab(bctx, m, &b.opts)
 	}
 	return t, time.Since(start)
 }
 
 // openSpare opens a tab for a later page, unless enough are open or opening.
-func (b *Browser) openSpare(bctx context.Context, gen int) {
+func (b *Browser) openSpare(bctx context.Context, m *mux, gen int) {
 	b.mu.Lock()
 	if b.closed || b.gen != gen || len(b.spares)+b.opening >= b.opts.Concurrency {
 		b.mu.Unlock()
@@ -167,7 +168,7 @@ func (b *Browser) openSpare(bctx context.Context, gen int) {
 	}
 	b.opening++
 	b.mu.Unlock()
-	t := openTab(bctx, &b.opts)
+	t := openTab(bctx, m, &b.opts)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.opening--
@@ -239,16 +240,26 @@ func (b *Browser) launch() error {
 	for k, v := range b.opts.ExtraFlags {
 		flags = append(flags, chromedp.Flag(k, v))
 	}
+	var m *mux
+	var merr error
+	flags = append(flags, chromedp.ModifyCmdFunc(func(cmd *exec.Cmd) { m, merr = interpose(cmd) }))
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), flags...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
 	// No deadline on the first run: it would bound the browser's whole life.
-	if err := chromedp.Do(ctx); err != nil {
+	err := chromedp.Do(ctx)
+	if m != nil {
+		m.started()
+	}
+	if err == nil {
+		err = merr
+	}
+	if err != nil {
 		cancelCtx()
 		cancelAlloc()
 		return fmt.Errorf("render: start %s: %w", b.exec, err)
 	}
 	b.dropSpares()
-	b.ctx, b.gen, b.pages = ctx, b.gen+1, 0
+	b.ctx, b.mux, b.gen, b.pages = ctx, m, b.gen+1, 0
 	b.cancel = func() { cancelCtx(); cancelAlloc() }
 	return nil
 }
@@ -346,7 +357,7 @@ func (b *Browser) Render(ctx context.Context, url string) (*Result, error) {
 			b.mu.Unlock()
 			return nil, errors.New("render: browser closed")
 		}
-		bctx, gen := b.ctx, b.gen
+		bctx, m, gen := b.ctx, b.mux, b.gen
 		b.pages++
 		due := b.pages > b.opts.RestartAfter
 		b.mu.Unlock()
@@ -363,7 +374,7 @@ func (b *Browser) Render(ctx context.Context, url string) (*Result, error) {
 			}
 			continue
 		}
-		t, open := b.takeTab(bctx, gen)
+		t, open := b.takeTab(bctx, m, gen)
 		res := capturePage(ctx, t, url, open)
 		res.Retried = crashed != nil
 		if ctx.Err() != nil {
