@@ -86,6 +86,11 @@ type Config struct {
 	IgnoreRobots   bool
 	Sitemaps       []string      // extra sitemap URLs; /sitemap.xml and robots.txt Sitemap: lines are read too
 	Delay          time.Duration // least time between two page requests to one origin (robots.txt Crawl-delay may ask more)
+
+	// VerifiedChain, when set, gets each chain a server of host presented once it verified
+	// against RootCAs (render mode pins the leaves --ca-file vouches for in its browser).
+	VerifiedChain func(host string, chain []*x509.Certificate)
+
 	// Endpoints are URLs that are not pages (webhook receivers, APIs): their origins get the TLS
 	// probe set like the crawl's, and nothing is fetched from them. With no StartURLs, the crawl
 	// is only that (padlock tls).

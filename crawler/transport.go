@@ -29,7 +29,8 @@ type transport struct {
 	requests atomic.Int64
 	tlsInfo  sync.Map // origin -> *TLSInfo (first handshake seen)
 	roots    *x509.CertPool
-	verify   sync.Map // host -> verification error string (with --insecure)
+	verified func(host string, chain []*x509.Certificate) // Config.VerifiedChain
+	verify   sync.Map                                     // host -> verification error string (with --insecure)
 	dial     func(ctx context.Context, network, addr string) (net.Conn, error)
 	// insecureOK says whether a host's invalid certificate is tolerated (--insecure, own hosts).
 	insecureOK func(host string) bool
@@ -39,7 +40,7 @@ type transport struct {
 }
 
 func newTransport(cfg *Config) *transport {
-	t := &transport{sem: make(chan struct{}, cfg.Concurrency), roots: cfg.RootCAs}
+	t := &transport{sem: make(chan struct{}, cfg.Concurrency), roots: cfg.RootCAs, verified: cfg.VerifiedChain}
 	t.insecureOK = func(host string) bool {
 		return cfg.Insecure && cfg.InScope(&url.URL{Scheme: "https", Host: host})
 	}
@@ -100,6 +101,9 @@ func (t *transport) verifyChain(host string, cs tls.ConnectionState) error {
 	}
 	_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{DNSName: host, Roots: t.roots, Intermediates: inter})
 	if err == nil {
+		if t.verified != nil {
+			t.verified(host, cs.PeerCertificates)
+		}
 		return nil
 	}
 	if t.insecureOK(host) {

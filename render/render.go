@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -136,6 +137,11 @@ type Browser struct {
 	pages    int // pages begun on this browser process
 	restarts int
 	closed   bool
+	stale    bool // Trust added keys the running browser was not started with
+	// inflight counts the pages in progress on each browser generation; a browser replaced
+	// while some are (retired) ends when its last one is done.
+	inflight map[int]int
+	retired  map[int]func()
 	// spares are tabs opened ahead for the next pages on the current browser process; opening
 	// counts those being opened. Together at most Concurrency: the tab pool bounds the
 	// renderer processes, spares included.
@@ -194,7 +200,8 @@ func Start(opts Options) (*Browser, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Browser{opts: opts, exec: p, slots: make(chan struct{}, opts.Concurrency)}
+	opts.SPKIs = slices.Clone(opts.SPKIs)
+	b := &Browser{opts: opts, exec: p, slots: make(chan struct{}, opts.Concurrency), inflight: map[int]int{}, retired: map[int]func(){}}
 	if os.Geteuid() == 0 {
 		opts.Warnf("render: running Chromium without its sandbox (--no-sandbox): padlock runs as root, where Chromium's sandbox cannot start")
 	}
@@ -259,7 +266,7 @@ func (b *Browser) launch() error {
 		return fmt.Errorf("render: start %s: %w", b.exec, err)
 	}
 	b.dropSpares()
-	b.ctx, b.mux, b.gen, b.pages = ctx, m, b.gen+1, 0
+	b.ctx, b.mux, b.gen, b.pages, b.stale = ctx, m, b.gen+1, 0, false
 	b.cancel = func() { cancelCtx(); cancelAlloc() }
 	return nil
 }
@@ -294,8 +301,53 @@ func (b *Browser) Close() error {
 	if b.cancel != nil {
 		b.cancel()
 	}
+	for gen, cancel := range b.retired {
+		cancel()
+		delete(b.retired, gen)
+	}
 	b.closed = true
 	return nil
+}
+
+// Trust adds base64 SHA-256 hashes of public keys to those the browser trusts (Options.SPKIs):
+// the leaf certificates the crawl verified against --ca-file, for servers that send no chain up
+// to the CA (Chromium matches the list against the chain a server sends). Chromium reads the
+// list at start, so a running browser is replaced before its next page; pages in progress on it
+// finish there.
+func (b *Browser) Trust(spkis ...string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, k := range spkis {
+		if !slices.Contains(b.opts.SPKIs, k) {
+			b.opts.SPKIs = append(b.opts.SPKIs, k)
+			b.stale = b.ctx != nil
+		}
+	}
+}
+
+// retire ends the browser of generation gen (its cancel) now when no page is in progress on it
+// or it is dead, else when its last page is done (pageDone). b.mu is held for writing.
+func (b *Browser) retire(gen int, ctx context.Context, cancel func()) {
+	if b.inflight[gen] == 0 || !alive(ctx) {
+		cancel()
+		return
+	}
+	b.retired[gen] = cancel
+}
+
+// pageDone counts a page of generation gen done, and ends that browser when it was retired and
+// this was its last page.
+func (b *Browser) pageDone(gen int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.inflight[gen]--; b.inflight[gen] > 0 {
+		return
+	}
+	delete(b.inflight, gen)
+	if cancel := b.retired[gen]; cancel != nil {
+		delete(b.retired, gen)
+		cancel()
+	}
 }
 
 // alive reports whether the browser of ctx still answers.
@@ -328,7 +380,8 @@ func (b *Browser) restart(gen int) error {
 	}
 	again := b.ctx != nil
 	if b.cancel != nil {
-		b.cancel()
+		b.retire(b.gen, b.ctx, b.cancel)
+		b.cancel = nil
 	}
 	if err := b.launch(); err != nil {
 		return err
@@ -359,9 +412,12 @@ func (b *Browser) Render(ctx context.Context, url string) (*Result, error) {
 		}
 		bctx, m, gen := b.ctx, b.mux, b.gen
 		b.pages++
-		due := b.pages > b.opts.RestartAfter
+		ready := bctx != nil && b.pages <= b.opts.RestartAfter && !b.stale && alive(bctx)
+		if ready {
+			b.inflight[gen]++ // before the lock is let go: a restart now retires this browser, not ends it
+		}
 		b.mu.Unlock()
-		if bctx == nil || due || !alive(bctx) {
+		if !ready {
 			// A start can fail under load: three tries, then the page is given up.
 			if starts++; starts > 3 {
 				if crashed != nil {
@@ -376,11 +432,13 @@ func (b *Browser) Render(ctx context.Context, url string) (*Result, error) {
 		}
 		t, open := b.takeTab(bctx, m, gen)
 		res := capturePage(ctx, t, url, open)
+		live := alive(bctx) // before pageDone, which may end a retired browser
+		b.pageDone(gen)
 		res.Retried = crashed != nil
 		if ctx.Err() != nil {
 			return res, ctx.Err()
 		}
-		if alive(bctx) {
+		if live {
 			return res, nil
 		}
 		// The browser died under the page: the loop starts another and tries the page once more.

@@ -121,20 +121,34 @@ func startRenderer(opt *Options, cfg *crawler.Config, selected []*rules.Rule) (*
 	if bo.HostResolverRules == "" {
 		bo.HostResolverRules = resolverRules(cfg.Resolve)
 	}
-	if bo.SPKIs == nil && cfg.CAFile != "" {
-		spkis, err := fileSPKIs(cfg.CAFile)
-		if err != nil {
+	var pins *leafPins
+	if cfg.CAFile != "" {
+		var err error
+		if pins, err = newLeafPins(cfg.CAFile); err != nil {
 			return nil, err
 		}
-		bo.SPKIs = spkis
+		if bo.SPKIs == nil {
+			bo.SPKIs = pins.ca
+		}
 	}
 	// auto may render no page at all: the browser starts with the first page it renders.
-	bo.Lazy = bo.Lazy || opt.Render.Mode == RenderAuto
+	// With --ca-file it starts with the first page too, once the crawl verified (and Trust pinned)
+	// that page's leaf: one restart fewer.
+	bo.Lazy = bo.Lazy || opt.Render.Mode == RenderAuto || pins != nil
 	b, err := render.Start(bo)
 	if err != nil {
 		return nil, err
 	}
 	rd := &renderer{mode: opt.Render.Mode, browser: b, all: selected, cfg: &opt.Rules}
+	if pins != nil {
+		// A server that sends only its leaf: Chromium sees no chain up to the CA, so the leaves
+		// the crawl verified against it are trusted by their keys too.
+		cfg.VerifiedChain = func(host string, chain []*x509.Certificate) {
+			if k, ok := pins.leaf(host, chain); ok {
+				b.Trust(k)
+			}
+		}
+	}
 	for _, r := range selected {
 		switch {
 		case requestRules[r.ID]:
@@ -181,13 +195,20 @@ func resolverRules(resolve []string) string {
 	return strings.Join(out, ",")
 }
 
-// fileSPKIs are the base64 SHA-256 hashes of the public keys of the certificates in a PEM file.
-func fileSPKIs(path string) ([]string, error) {
+// leafPins knows the certificates of --ca-file and which leaves they vouch for.
+type leafPins struct {
+	ca    []string       // the key hashes of the file's certificates
+	roots *x509.CertPool // the file's certificates alone
+	seen  sync.Map       // key hash of a leaf -> whether it chains to roots
+}
+
+// newLeafPins reads the certificates of a PEM file.
+func newLeafPins(path string) (*leafPins, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	var out []string
+	p := &leafPins{roots: x509.NewCertPool()}
 	for {
 		var b *pem.Block
 		b, data = pem.Decode(data)
@@ -198,15 +219,44 @@ func fileSPKIs(path string) ([]string, error) {
 		if err != nil {
 			continue
 		}
-		h := sha256.Sum256(c.RawSubjectPublicKeyInfo)
-		out = append(out, base64.StdEncoding.EncodeToString(h[:]))
+		p.roots.AddCert(c)
+		p.ca = append(p.ca, spkiHash(c))
 	}
-	return out, nil
+	return p, nil
+}
+
+// spkiHash is the base64 SHA-256 hash of a certificate's public key.
+func spkiHash(c *x509.Certificate) string {
+	h := sha256.Sum256(c.RawSubjectPublicKeyInfo)
+	return base64.StdEncoding.EncodeToString(h[:])
+}
+
+// leaf returns the key hash of the leaf of a chain a server of host sent, and whether the
+// file's certificates vouch for it for host (public sites' leaves are left to the browser's
+// own roots).
+func (p *leafPins) leaf(host string, chain []*x509.Certificate) (string, bool) {
+	if len(chain) == 0 {
+		return "", false
+	}
+	k := spkiHash(chain[0])
+	if ok, done := p.seen.Load(k); done {
+		return k, ok.(bool)
+	}
+	inter := x509.NewCertPool()
+	for _, c := range chain[1:] {
+		inter.AddCert(c)
+	}
+	_, err := chain[0].Verify(x509.VerifyOptions{DNSName: host, Roots: p.roots, Intermediates: inter})
+	p.seen.Store(k, err == nil)
+	return k, err == nil
 }
 
 // wants says whether the mode renders p.
 func (rd *renderer) wants(p *crawler.Page, payment bool) bool {
-	if p.Err != "" || !strings.Contains(strings.ToLower(p.ContentType), "html") {
+	if p.Err != "" || !strings.Contains(strings.ToLower(p.ContentType), "html") || p.Status/100 == 3 {
+		// (A redirect the crawl did not follow, such as https to http: the browser would follow
+		// it, and the HSTS it sent turns an http: target on another port into a TLS error. Its
+		// target, when crawled, is a page of its own.)
 		return false
 	}
 	if rd.mode == RenderAll || payment {

@@ -11,8 +11,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/pem"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +35,7 @@ import (
 type renderSite struct {
 	tlsPort, httpPort string
 	spki              string
+	caPEM             []byte // the CA's certificate, for --ca-file
 	opt               scan.Options
 }
 
@@ -77,13 +80,21 @@ func startRenderSite(t *testing.T) *renderSite {
   fetch("http://cdn.test:{{http}}/data.json").catch(function () {});
   try { new WebSocket("ws://cdn.test:{{http}}/socket"); } catch (e) {}
 </script></body></html>`,
-		"tags.test/gtm.js":   renderGTM,
-		"tags.test/pixel.js": `window.pixel = 1;`,
-		"cdn.test/static.js": `window.st = 1;`,
+		"tags.test/gtm.js":      renderGTM,
+		"tags.test/pixel.js":    `window.pixel = 1;`,
+		"cdn.test/static.js":    `window.st = 1;`,
+		"shop.test/links":       `<!doctype html><html><head><meta charset=utf-8><title>links</title></head><body><a href="http://shop.test:{{http}}/legacy.html">old</a></body></html>`,
+		"shop.test/legacy.html": `<!doctype html><html><head><meta charset=utf-8><title>legacy</title></head><body><a href="https://shop.test:{{tls}}/moved">moved</a></body></html>`,
 	}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host, _, _ := strings.Cut(r.Host, ":")
 		key := host + r.URL.Path
+		if key == "shop.test/moved" {
+			// An https page moved to http (another port here), sending HSTS on the way.
+			w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+			http.Redirect(w, r, "http://shop.test:"+s.httpPort+"/legacy.html", http.StatusMovedPermanently)
+			return
+		}
 		body, ok := pages[key]
 		switch {
 		case strings.HasSuffix(key, ".js"):
@@ -105,12 +116,13 @@ func startRenderSite(t *testing.T) *renderSite {
 		_, _ = w.Write([]byte(strings.NewReplacer("{{tls}}", s.tlsPort, "{{http}}", s.httpPort).Replace(body)))
 	})
 	ca := testnet.NewCA(t, "padlock render root")
-	leaf := ca.ValidLeaf(t, "shop.test", "tags.test", "pay.test")
+	s.caPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Cert.Raw})
+	leaf := ca.ValidLeaf(t, "shop.test", "tags.test", "pay.test") // sent alone, without the CA
 	sum := sha256.Sum256(leaf.Leaf.RawSubjectPublicKeyInfo)
 	s.spki = base64.StdEncoding.EncodeToString(sum[:])
 	s.tlsPort = testnet.Port(testnet.TLSServer(t, h, leaf))
 	s.httpPort = testnet.Port(testnet.HTTPServer(t, h))
-	resolve := append(testnet.Resolve(s.tlsPort, "shop.test", "tags.test", "pay.test"), testnet.Resolve(s.httpPort, "cdn.test")...)
+	resolve := append(testnet.Resolve(s.tlsPort, "shop.test", "tags.test", "pay.test"), testnet.Resolve(s.httpPort, "cdn.test", "shop.test")...)
 	s.opt = sitetest.CAOptions(ca, testnet.NewGuard(t), []string{s.url("shop.test", "/")}, resolve)
 	s.opt.Crawl.NoFollow = true
 	s.opt.Render = scan.RenderOptions{Mode: scan.RenderAll, Browser: render.Options{
@@ -194,6 +206,53 @@ func TestRenderAll(t *testing.T) {
 	}
 	if err := schema.Validate(buf.Bytes()); err != nil {
 		t.Errorf("the report does not match the schema: %v", err)
+	}
+}
+
+// TestRenderCAFileLeafOnly: with --ca-file (and --resolve), as the CLI sets them, against a
+// server that sends only its leaf: Chromium sees no chain up to the CA, so the browser trusts
+// the leaves the crawl verified against the file, and the page renders without a certificate
+// error.
+func TestRenderCAFileLeafOnly(t *testing.T) {
+	s := startRenderSite(t)
+	s.opt.Crawl.CAFile = filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(s.opt.Crawl.CAFile, s.caPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.opt.Render.Browser.SPKIs, s.opt.Render.Browser.HostResolverRules = nil, ""
+	rep, err := scan.Run(context.Background(), s.opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range rep.Errors {
+		t.Errorf("error %s: %s", e.URL, e.Error)
+	}
+	if len(rep.Pages) != 1 || !rep.Pages[0].Rendered {
+		t.Fatalf("want the one page rendered: %+v", rep.Pages)
+	}
+	if f := findingOf(rep, "mixed-content-upgradeable", s.plain("/pixel.png")); f == nil || f.Source != "render" {
+		t.Errorf("the injected http: image: %+v; want a render finding (the page's scripts ran)", f)
+	}
+}
+
+// TestRenderSkipsRedirects: a page the crawl recorded as a redirect it did not follow (https to
+// http) is not rendered: the browser would follow it, and the HSTS the redirect sent turns the
+// http: target into https: on the http port (ERR_SSL_PROTOCOL_ERROR, the demo's /catalog). The
+// target, when crawled, is a page of its own.
+func TestRenderSkipsRedirects(t *testing.T) {
+	s := startRenderSite(t)
+	s.opt.Crawl.StartURLs, s.opt.Crawl.NoFollow = []string{s.url("shop.test", "/links")}, false
+	rep, err := scan.Run(context.Background(), s.opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range rep.Errors {
+		t.Errorf("error %s: %s", e.URL, e.Error)
+	}
+	for _, p := range rep.Pages {
+		if p.Status/100 == 3 && p.Rendered {
+			t.Errorf("a redirect was rendered: %+v", p)
+		}
 	}
 }
 
