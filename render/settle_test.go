@@ -1,7 +1,11 @@
 package render
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,4 +91,80 @@ func TestLazyStart(t *testing.T) {
 	if b.PID() == 0 || b.Restarts() != 0 {
 		t.Errorf("after the first page: pid %d, restarts %d; want a process and no restart", b.PID(), b.Restarts())
 	}
+}
+
+// TestTrustReplacesTheBrowserBetweenPages: keys Trust adds take a new browser (Chromium reads
+// them at start), started before the next page; a page in progress on the old browser finishes
+// there, and the old browser ends after it.
+func TestTrustReplacesTheBrowserBetweenPages(t *testing.T) {
+	if _, err := FindChrome(""); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI must install Debian's chromium package: %v", err)
+		}
+		t.Skipf("no browser: %v", err)
+	}
+	b, err := Start(Options{Concurrency: 2, Timeout: 20 * time.Second, Warnf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	old := b.PID()
+	// A page that keeps changing its DOM for a while: it settles well after the next page.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = w.Write([]byte(`<!doctype html><body><p id="p"></p><script>
+  var n = 0, i = setInterval(function () { document.getElementById("p").textContent += "x"; if (++n > 20) clearInterval(i); }, 100);
+</script></body>`))
+	}))
+	defer srv.Close()
+	slow := srv.URL + "/slow"
+	done := make(chan *Result, 1)
+	go func() {
+		res, err := b.Render(t.Context(), slow)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- res
+	}()
+	for b.busy(old) == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	b.Trust("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+	b.Trust("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=") // known: nothing to do
+	if res, err := b.Render(t.Context(), "about:blank"); err != nil || res.Err != "" {
+		t.Fatalf("the next page: %v %+v", err, res)
+	}
+	if b.PID() == old || b.Restarts() != 1 {
+		t.Errorf("after Trust: pid %d (was %d), restarts %d; want a new browser, one restart", b.PID(), old, b.Restarts())
+	}
+	res := <-done
+	if res == nil || res.Err != "" || res.Crashed || res.Retried || !strings.Contains(res.DOM, "xxxxx") {
+		t.Errorf("the page in progress on the old browser: %+v; want it finished there", res)
+	}
+	for start := time.Now(); processAlive(old); time.Sleep(20 * time.Millisecond) {
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("the old browser %d still runs after its last page", old)
+		}
+	}
+}
+
+// busy is the number of pages in progress on the browser process pid.
+func (b *Browser) busy(pid int) int {
+	if b.PID() != pid {
+		return 0
+	}
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.inflight[b.gen]
+}
+
+// processAlive says whether process pid still runs (and is not a zombie).
+func processAlive(pid int) bool {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	return i > 0 && len(s) > i+2 && s[i+2] != 'Z'
 }
