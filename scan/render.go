@@ -21,6 +21,7 @@ import (
 	"sync"
 
 	"github.com/padlock-scan/padlock/crawler"
+	scriptinv "github.com/padlock-scan/padlock/inventory"
 	"github.com/padlock-scan/padlock/render"
 	"github.com/padlock-scan/padlock/report"
 	"github.com/padlock-scan/padlock/rules"
@@ -60,6 +61,9 @@ type RenderOptions struct {
 var (
 	requestRules = map[string]bool{"mixed-content-blockable": true, "mixed-content-upgradeable": true}
 	scriptRules  = map[string]bool{"third-party-script": true}
+	// inventoryRules judge a page's scripts against the script inventory: on a rendered page,
+	// the scripts the browser ran count as the markup's do, so their findings are judged again.
+	inventoryRules = map[string]bool{"script-unauthorized": true, "script-changed": true, "script-required-missing": true}
 )
 
 // renderer renders the pages the mode selects while the crawl goes on and keeps the outcomes
@@ -67,9 +71,11 @@ var (
 type renderer struct {
 	mode     string
 	browser  *render.Browser
-	requests []*rules.Rule // requestRules among the selected
-	scripts  []*rules.Rule // scriptRules among the selected
-	all      []*rules.Rule // every selected rule, run again on a page that rendering made a payment page
+	requests []*rules.Rule      // requestRules among the selected
+	scripts  []*rules.Rule      // scriptRules among the selected
+	invRules []*rules.Rule      // inventoryRules among the selected
+	checker  *scriptinv.Checker // the script inventory (nil: none)
+	all      []*rules.Rule      // every selected rule, run again on a page that rendering made a payment page
 	cfg      *rules.Config
 	pending  chan struct{} // bounds the pages held waiting for a tab
 	wg       sync.WaitGroup
@@ -93,11 +99,15 @@ type rendered struct {
 	restated   []report.Finding
 	observed   map[string]string // URL -> ObservedBlocked...
 	scripts    []render.Script
-	errs       []report.Error
+	// With a script inventory: the page's inventory findings judged with the scripts the
+	// browser ran, which replace the static ones (reinventory).
+	reinventory bool
+	inventory   []report.Finding
+	errs        []report.Error
 }
 
 // startRenderer starts the browser when the mode asks for one; nil when it does not.
-func startRenderer(opt *Options, cfg *crawler.Config, selected []*rules.Rule) (*renderer, error) {
+func startRenderer(opt *Options, cfg *crawler.Config, selected []*rules.Rule, checker *scriptinv.Checker) (*renderer, error) {
 	switch opt.Render.Mode {
 	case "", RenderOff:
 		return nil, nil
@@ -139,7 +149,7 @@ func startRenderer(opt *Options, cfg *crawler.Config, selected []*rules.Rule) (*
 	if err != nil {
 		return nil, err
 	}
-	rd := &renderer{mode: opt.Render.Mode, browser: b, all: selected, cfg: &opt.Rules}
+	rd := &renderer{mode: opt.Render.Mode, browser: b, all: selected, cfg: &opt.Rules, checker: checker}
 	if pins != nil {
 		// A server that sends only its leaf: Chromium sees no chain up to the CA, so the leaves
 		// the crawl verified against it are trusted by their keys too.
@@ -155,6 +165,8 @@ func startRenderer(opt *Options, cfg *crawler.Config, selected []*rules.Rule) (*
 			rd.requests = append(rd.requests, r)
 		case scriptRules[r.ID]:
 			rd.scripts = append(rd.scripts, r)
+		case inventoryRules[r.ID]:
+			rd.invRules = append(rd.invRules, r)
 		}
 	}
 	conc := bo.Concurrency
@@ -393,18 +405,62 @@ func (rd *renderer) renderPage(ctx context.Context, p *crawler.Page, payment boo
 		out.headers = report.SecurityHeaders(p.Header)
 		facts := rules.NewFacts(p, rd.cfg)
 		facts.SetPayment(true, signals)
+		facts.SetInventory(rd.checker.Check(p, true))
 		out.restated = uniqueFindings(rules.RunFacts(rd.all, facts), nil)
 	}
 	facts := rules.NewFacts(&syn, rd.cfg)
 	facts.SetPayment(payment, signals)
 	fs := rules.RunFacts(rd.requests, facts)
 	top := syn
-	top.Document.Resources = ran
+	top.Document.Resources = withBodies(ran, res.Scripts)
 	facts = rules.NewFacts(&top, rd.cfg)
 	facts.SetPayment(payment, signals)
+	facts.SetInventory(rd.checker.Check(&top, payment)) // an injected script the inventory names is approved
 	fs = append(fs, rules.RunFacts(rd.scripts, facts)...)
 	out.findings = uniqueFindings(fs, initiators)
 	out.scripts = res.Scripts
+	if rd.checker != nil && len(rd.invRules) > 0 {
+		// The inventory checks the scripts the browser ran beside the markup's: an injected
+		// script is authorized, changed or unauthorized as a static one is, and a required
+		// script only a loader adds is there.
+		all := *p
+		all.Document.Resources = append(slices.Clip(p.Resources), top.Resources...)
+		facts := rules.NewFacts(&all, rd.cfg)
+		facts.SetPayment(payment, signals)
+		facts.SetInventory(rd.checker.Check(&all, payment))
+		out.reinventory, out.inventory = true, uniqueFindings(rules.RunFacts(rd.invRules, facts), initiators)
+		if out.newPayment {
+			kept := out.restated[:0]
+			for _, f := range out.restated {
+				if !inventoryRules[f.Rule] {
+					kept = append(kept, f)
+				}
+			}
+			out.restated = kept
+		}
+	}
+	return out
+}
+
+// withBodies gives the scripts the browser ran what the inventory compares: the status and the
+// SHA-256 of the body the browser got.
+func withBodies(ran []crawler.Resource, scripts []render.Script) []crawler.Resource {
+	got := map[string]*render.Script{}
+	for i := range scripts {
+		if !scripts[i].Frame {
+			got[scripts[i].URL] = &scripts[i]
+		}
+	}
+	out := slices.Clone(ran)
+	for i := range out {
+		f := &crawler.Fetch{URL: out[i].URL, Method: "GET", Status: 200, FinalURL: out[i].URL}
+		if s := got[out[i].URL]; s != nil && s.SHA256 != "" {
+			f.SHA256, f.Size = s.SHA256, int64(s.Size)
+		} else {
+			f.Err = "the browser's copy of it could not be read"
+		}
+		out[i].Fetch = f
+	}
 	return out
 }
 
@@ -539,7 +595,8 @@ func (rd *renderer) merge(rep *report.Report, inv *inventory, add func(report.Fi
 	// findings judged as a payment page's.
 	kept := rep.Findings[:0]
 	for _, f := range rep.Findings {
-		if o := byPage[f.Page]; o == nil || !o.newPayment || f.Source == string(SourceRender) {
+		o := byPage[f.Page]
+		if o == nil || f.Source == string(SourceRender) || !o.newPayment && !(o.reinventory && inventoryRules[f.Rule]) {
 			kept = append(kept, f)
 		}
 	}
@@ -559,6 +616,9 @@ func (rd *renderer) merge(rep *report.Report, inv *inventory, add func(report.Fi
 			inv.markPayment(o.static)
 		}
 		for _, f := range o.findings {
+			add(f)
+		}
+		for _, f := range o.inventory {
 			add(f)
 		}
 		rep.Errors = append(rep.Errors, o.errs...)

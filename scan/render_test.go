@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/pem"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/padlock-scan/padlock/internal/sitetest"
 	"github.com/padlock-scan/padlock/internal/sitetest/testnet"
+	"github.com/padlock-scan/padlock/inventory"
 	"github.com/padlock-scan/padlock/render"
 	"github.com/padlock-scan/padlock/report"
 	"github.com/padlock-scan/padlock/report/schema"
@@ -253,6 +255,51 @@ func TestRenderSkipsRedirects(t *testing.T) {
 		if p.Status/100 == 3 && p.Rendered {
 			t.Errorf("a redirect was rendered: %+v", p)
 		}
+	}
+}
+
+// TestRenderInventory: scripts injected at run time are checked against the script inventory as
+// the markup's are: gtm.js, which only the page's loader adds, is authorized by its hash (and,
+// required, is no longer missing); pixel.js, which gtm.js adds, serves another body than the
+// inventory authorizes (script-changed, a render finding injected by gtm.js).
+func TestRenderInventory(t *testing.T) {
+	s := startRenderSite(t)
+	page, gtm, pixel := s.url("shop.test", "/"), s.url("tags.test", "/gtm.js"), s.url("tags.test", "/pixel.js")
+	sum := sha256.Sum256([]byte(strings.NewReplacer("{{tls}}", s.tlsPort, "{{http}}", s.httpPort).Replace(renderGTM)))
+	yml := fmt.Sprintf(`scripts:
+  - url: %q
+    sha256: [%x]
+    required: true
+    pages: [%q]
+    justification: tag manager
+    owner: marketing
+    approved: 2026-01-10
+  - url: %q
+    sha256: [%s]
+    pages: [%q]
+    justification: pixel
+    owner: marketing
+    approved: 2026-01-10
+`, gtm, sum, page, pixel, strings.Repeat("0", 64), page)
+	inv, err := inventory.Parse("inventory.yml", []byte(yml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.opt.Inventory = inv
+	rep, err := scan.Run(context.Background(), s.opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range rep.Findings {
+		switch {
+		case f.Rule == "script-required-missing":
+			t.Errorf("a required script the loader injects is missing: %+v", f)
+		case f.Rule == "script-unauthorized" && f.URL == gtm:
+			t.Errorf("gtm.js is authorized by its hash: %+v", f)
+		}
+	}
+	if f := findingOf(rep, "script-changed", pixel); f == nil || f.Source != "render" || f.Initiator != gtm {
+		t.Errorf("pixel.js serves another body than authorized: %+v; want script-changed, source render, initiator gtm.js", f)
 	}
 }
 

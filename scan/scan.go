@@ -108,7 +108,7 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		rep.Inventory = report.NewInventoryCheck(opt.Inventory.File, checker.Entries())
 	}
 	flowsNeedBrowser(&opt)
-	rd, err := startRenderer(&opt, &cfg, selected)
+	rd, err := startRenderer(&opt, &cfg, selected, checker)
 	if err != nil {
 		return nil, err
 	}
