@@ -230,7 +230,10 @@ func (b *Browser) launch() error {
 	// on it. Tried: a second session by chromedp.WithTargetID (its first Run fails, the paused
 	// frame has no execution context; Runtime.runIfWaitingForDebugger on it, or detaching the
 	// auto-attached session, does not let the frame go on: the page never settles); without the
-	// wait, attaching takes a dozen round trips and the frame's first requests are gone.
+	// wait, attaching takes a dozen round trips and the frame's first requests are gone. The mux
+	// (mux.go) now routes capture's own sessions, an auto-attached frame's included; what is left
+	// is capture per session (a frame's script bodies and DOM read on its session) and the
+	// conformance test with site isolation on.
 	flags = append(flags, chromedp.Flag("disable-features", "Translate,IsolateOrigins,site-per-process,MediaRouter,OptimizationHints"))
 	if os.Geteuid() == 0 {
 		flags = append(flags, chromedp.NoSandbox)
