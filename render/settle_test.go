@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -103,42 +104,47 @@ func TestTrustReplacesTheBrowserBetweenPages(t *testing.T) {
 		}
 		t.Skipf("no browser: %v", err)
 	}
-	b, err := Start(Options{Concurrency: 2, Timeout: 20 * time.Second, Warnf: t.Logf})
+	// A page whose image the server holds: it cannot reach its load event until let go.
+	asked, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/held.png" {
+			once.Do(func() { close(asked) })
+			<-release
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = w.Write([]byte(`<!doctype html><body><p>slow</p><img src="/held.png"></body>`))
+	}))
+	defer srv.Close()
+	defer close(release)
+	b, err := Start(Options{Concurrency: 2, Timeout: 60 * time.Second, Warnf: t.Logf})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.Close()
 	old := b.PID()
-	// A page that keeps changing its DOM for a while: it settles well after the next page.
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html")
-		_, _ = w.Write([]byte(`<!doctype html><body><p id="p"></p><script>
-  var n = 0, i = setInterval(function () { document.getElementById("p").textContent += "x"; if (++n > 20) clearInterval(i); }, 100);
-</script></body>`))
-	}))
-	defer srv.Close()
-	slow := srv.URL + "/slow"
 	done := make(chan *Result, 1)
 	go func() {
-		res, err := b.Render(t.Context(), slow)
+		res, err := b.Render(t.Context(), srv.URL+"/slow")
 		if err != nil {
 			t.Error(err)
 		}
 		done <- res
 	}()
-	for b.busy(old) == 0 {
-		time.Sleep(10 * time.Millisecond)
-	}
+	<-asked
 	b.Trust("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
 	b.Trust("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=") // known: nothing to do
 	if res, err := b.Render(t.Context(), "about:blank"); err != nil || res.Err != "" {
 		t.Fatalf("the next page: %v %+v", err, res)
 	}
-	if b.PID() == old || b.Restarts() != 1 {
-		t.Errorf("after Trust: pid %d (was %d), restarts %d; want a new browser, one restart", b.PID(), old, b.Restarts())
+	if b.PID() == old || b.Restarts() != 1 || !processAlive(old) {
+		t.Errorf("after Trust: pid %d (was %d, alive %v), restarts %d; want a new browser, one restart, the old one still running its page",
+			b.PID(), old, processAlive(old), b.Restarts())
 	}
+	release <- struct{}{}
 	res := <-done
-	if res == nil || res.Err != "" || res.Crashed || res.Retried || !strings.Contains(res.DOM, "xxxxx") {
+	if res == nil || res.Err != "" || res.Crashed || res.Retried || !strings.Contains(res.DOM, "slow") {
 		t.Errorf("the page in progress on the old browser: %+v; want it finished there", res)
 	}
 	for start := time.Now(); processAlive(old); time.Sleep(20 * time.Millisecond) {
@@ -146,16 +152,6 @@ func TestTrustReplacesTheBrowserBetweenPages(t *testing.T) {
 			t.Fatalf("the old browser %d still runs after its last page", old)
 		}
 	}
-}
-
-// busy is the number of pages in progress on the browser process pid.
-func (b *Browser) busy(pid int) int {
-	if b.PID() != pid {
-		return 0
-	}
-	b.mu.RLock()
-	defer b.mu.RUnlock()
-	return b.inflight[b.gen]
 }
 
 // processAlive says whether process pid still runs (and is not a zombie).
