@@ -463,7 +463,7 @@ var scriptUseCodec = codec[scriptUse]{
 		} else {
 			dst = append(dst, 0)
 		}
-		return jsonCodec[Script]().enc(dst, &v.s)
+		return scriptCodec.enc(dst, &v.s)
 	},
 	dec: func(b []byte, v *scriptUse) error {
 		d := decoder{b: b}
@@ -471,11 +471,75 @@ var scriptUseCodec = codec[scriptUse]{
 		if d.err != nil {
 			return d.err
 		}
-		return jsonCodec[Script]().dec(d.b, &v.s)
+		return scriptCodec.dec(d.b, &v.s)
 	},
 	size: func(v *scriptUse) int {
 		return int(unsafe.Sizeof(*v)) + len(v.key) + len(v.page) + len(v.s.URL) + len(v.s.SHA256) + len(v.s.Integrity)
 	},
+}
+
+// scriptCodec writes every field of Script: one is recorded for each page's use of each script
+// (json.Marshal of each cost about 4% of a large crawl). TestScriptCodecRoundTrip fills each
+// field by reflection, so a new field cannot be left out.
+var scriptCodec = codec[Script]{
+	enc: func(dst []byte, s *Script) []byte {
+		for _, v := range [...]string{s.Kind, s.URL, s.SHA256, s.Party, s.Integrity, s.AllowedBy, s.Justification, s.InjectedBy, s.Snippet} {
+			dst = appendString(dst, v)
+		}
+		for _, n := range [...]int64{s.Size, int64(s.Status), int64(s.PageCount), int64(s.Line)} {
+			dst = binary.AppendVarint(dst, n)
+		}
+		switch {
+		case s.IntegrityValid == nil:
+			dst = append(dst, 0)
+		case *s.IntegrityValid:
+			dst = append(dst, 2)
+		default:
+			dst = append(dst, 1)
+		}
+		for _, list := range [...][]string{s.Pages, s.PaymentPages} {
+			if list == nil { // nil and empty differ in JSON (null, [])
+				dst = append(dst, 0)
+				continue
+			}
+			dst = binary.AppendUvarint(dst, uint64(len(list))+1)
+			for _, v := range list {
+				dst = appendString(dst, v)
+			}
+		}
+		return dst
+	},
+	dec: func(b []byte, s *Script) error {
+		d := decoder{b: b}
+		for _, v := range [...]*string{&s.Kind, &s.URL, &s.SHA256, &s.Party, &s.Integrity, &s.AllowedBy, &s.Justification, &s.InjectedBy, &s.Snippet} {
+			*v = d.str()
+		}
+		s.Size = d.varint()
+		s.Status, s.PageCount, s.Line = int(d.varint()), int(d.varint()), int(d.varint())
+		switch d.byte() {
+		case 1:
+			no := false
+			s.IntegrityValid = &no
+		case 2:
+			yes := true
+			s.IntegrityValid = &yes
+		}
+		for _, list := range [...]*[]string{&s.Pages, &s.PaymentPages} {
+			n := d.uvarint()
+			if n == 0 || d.err != nil {
+				continue
+			}
+			if n-1 > uint64(len(d.b)) { // each entry takes a byte at least
+				return errShortRecord
+			}
+			*list = make([]string, n-1)
+			for i := range *list {
+				(*list)[i] = d.str()
+			}
+		}
+		return d.done()
+	},
+	size: func(s *Script) int { return 256 },
 }
 
 // jsonCodec stores a record as its JSON (the records that are few next to pages and findings).
