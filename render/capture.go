@@ -66,6 +66,7 @@ type Script struct {
 	// the page's markup did.
 	InjectedBy string
 	SHA256     string // hex SHA-256 of the body the browser got; "" when it could not be read
+	Digest     string // Options.ScriptDigest of that body, when set
 	Size       int
 	Frame      bool // loaded by a frame's document
 }
@@ -163,8 +164,8 @@ var issueTypes = map[audits.MixedContentResourceType]network.ResourceType{
 
 // bodySum is the hash and size of a script body.
 type bodySum struct {
-	sha256 string
-	size   int
+	sha256, digest string
+	size           int
 }
 
 func (t *tab) ping() {
@@ -320,8 +321,12 @@ func (t *tab) body(id network.RequestID) {
 		return
 	}
 	sum := sha256.Sum256(res.Body)
+	bs := bodySum{sha256: hex.EncodeToString(sum[:]), size: len(res.Body)}
+	if t.opts.ScriptDigest != nil {
+		bs.digest = t.opts.ScriptDigest(res.Body)
+	}
 	t.mu.Lock()
-	t.sums[id] = bodySum{hex.EncodeToString(sum[:]), len(res.Body)}
+	t.sums[id] = bs
 	t.mu.Unlock()
 }
 
@@ -611,7 +616,7 @@ func capturePage(ctx context.Context, t *tab, url string, open time.Duration) *R
 				s.InjectedBy = r.Initiator
 			}
 			if sum, ok := t.sums[r.id]; ok {
-				s.SHA256, s.Size = sum.sha256, sum.size
+				s.SHA256, s.Digest, s.Size = sum.sha256, sum.digest, sum.size
 			}
 			res.Scripts = append(res.Scripts, s)
 		}

@@ -95,6 +95,9 @@ type Options struct {
 	// no page (render mode auto on a site without payment pages) costs no browser. Start
 	// still finds the browser, and fails when there is none.
 	Lazy bool
+	// ScriptDigest, when set, gives a second digest of each script body the browser got
+	// (Script.Digest): scan's normalized SHA-256, for inventory entries that authorize it.
+	ScriptDigest func(body []byte) string
 	// ExtraFlags are more Chromium switches (tests).
 	ExtraFlags map[string]any
 }

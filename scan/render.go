@@ -21,6 +21,7 @@ import (
 	"sync"
 
 	"github.com/padlock-scan/padlock/crawler"
+	"github.com/padlock-scan/padlock/internal/jsnorm"
 	scriptinv "github.com/padlock-scan/padlock/inventory"
 	"github.com/padlock-scan/padlock/render"
 	"github.com/padlock-scan/padlock/report"
@@ -128,6 +129,9 @@ func startRenderer(opt *Options, cfg *crawler.Config, selected []*rules.Rule, ch
 		bo.InScope = credentialScope(cfg)
 	}
 	browserCredentials(&bo, cfg, len(opt.Flows.Flows) > 0)
+	if cfg.NormalizeScripts && bo.ScriptDigest == nil {
+		bo.ScriptDigest = jsnorm.Sum // for normalized-sha256 entries of the inventory
+	}
 	if bo.HostResolverRules == "" {
 		bo.HostResolverRules = resolverRules(cfg.Resolve)
 	}
@@ -455,7 +459,7 @@ func withBodies(ran []crawler.Resource, scripts []render.Script) []crawler.Resou
 	for i := range out {
 		f := &crawler.Fetch{URL: out[i].URL, Method: "GET", Status: 200, FinalURL: out[i].URL}
 		if s := got[out[i].URL]; s != nil && s.SHA256 != "" {
-			f.SHA256, f.Size = s.SHA256, int64(s.Size)
+			f.SHA256, f.NormSHA256, f.Size = s.SHA256, s.Digest, int64(s.Size)
 		} else {
 			f.Err = "the browser's copy of it could not be read"
 		}

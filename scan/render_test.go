@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/padlock-scan/padlock/internal/jsnorm"
 	"github.com/padlock-scan/padlock/internal/sitetest"
 	"github.com/padlock-scan/padlock/internal/sitetest/testnet"
 	"github.com/padlock-scan/padlock/inventory"
@@ -300,6 +301,35 @@ func TestRenderInventory(t *testing.T) {
 	}
 	if f := findingOf(rep, "script-changed", pixel); f == nil || f.Source != "render" || f.Initiator != gtm {
 		t.Errorf("pixel.js serves another body than authorized: %+v; want script-changed, source render, initiator gtm.js", f)
+	}
+}
+
+// TestRenderInventoryNormalized: an injected script is authorized by a normalized-sha256 entry
+// too, from the body the browser got (without comments and white space).
+func TestRenderInventoryNormalized(t *testing.T) {
+	s := startRenderSite(t)
+	page, pixel := s.url("shop.test", "/"), s.url("tags.test", "/pixel.js")
+	yml := fmt.Sprintf(`scripts:
+  - url: %q
+    normalized-sha256: [%s]
+    pages: [%q]
+    justification: pixel
+    owner: marketing
+    approved: 2026-01-10
+`, pixel, jsnorm.Sum([]byte("window.pixel=1;")), page)
+	inv, err := inventory.Parse("inventory.yml", []byte(yml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.opt.Inventory = inv
+	rep, err := scan.Run(context.Background(), s.opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range rep.Findings {
+		if f.URL == pixel && strings.HasPrefix(f.Rule, "script-") {
+			t.Errorf("pixel.js is authorized by its normalized hash: %+v", f)
+		}
 	}
 }
 
