@@ -293,14 +293,7 @@ var findingCodec = codec[Finding]{
 		}
 		dst = binary.AppendVarint(dst, int64(f.Severity))
 		dst = binary.AppendVarint(dst, int64(f.Line))
-		switch {
-		case f.HTTPSAvailable == nil:
-			dst = append(dst, 0)
-		case *f.HTTPSAvailable:
-			dst = append(dst, 2)
-		default:
-			dst = append(dst, 1)
-		}
+		dst = appendOptBool(dst, f.HTTPSAvailable)
 		if f.Suppressed == nil {
 			return append(dst, 0)
 		}
@@ -318,14 +311,7 @@ var findingCodec = codec[Finding]{
 		f.Baseline = BaselineState(d.str())
 		f.Severity = rules.Severity(d.varint())
 		f.Line = int(d.varint())
-		switch d.byte() {
-		case 1:
-			no := false
-			f.HTTPSAvailable = &no
-		case 2:
-			yes := true
-			f.HTTPSAvailable = &yes
-		}
+		f.HTTPSAvailable = d.optBool()
 		if d.byte() == 1 {
 			f.Suppressed = &Suppression{Reason: d.str(), Until: d.str(), Match: d.str()}
 		}
@@ -343,6 +329,17 @@ var findingCodec = codec[Finding]{
 func appendString(dst []byte, s string) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(s)))
 	return append(dst, s...)
+}
+
+// appendOptBool writes a *bool as one byte: 0 for nil, 1 for false, 2 for true.
+func appendOptBool(dst []byte, b *bool) []byte {
+	switch {
+	case b == nil:
+		return append(dst, 0)
+	case *b:
+		return append(dst, 2)
+	}
+	return append(dst, 1)
 }
 
 func appendBytes(dst, b []byte) []byte {
@@ -394,6 +391,19 @@ func (d *decoder) byte() byte {
 	c := d.b[0]
 	d.b = d.b[1:]
 	return c
+}
+
+// optBool reads what appendOptBool wrote.
+func (d *decoder) optBool() *bool {
+	switch d.byte() {
+	case 1:
+		no := false
+		return &no
+	case 2:
+		yes := true
+		return &yes
+	}
+	return nil
 }
 
 func (d *decoder) done() error {
@@ -489,14 +499,7 @@ var scriptCodec = codec[Script]{
 		for _, n := range [...]int64{s.Size, int64(s.Status), int64(s.PageCount), int64(s.Line)} {
 			dst = binary.AppendVarint(dst, n)
 		}
-		switch {
-		case s.IntegrityValid == nil:
-			dst = append(dst, 0)
-		case *s.IntegrityValid:
-			dst = append(dst, 2)
-		default:
-			dst = append(dst, 1)
-		}
+		dst = appendOptBool(dst, s.IntegrityValid)
 		for _, list := range [...][]string{s.Pages, s.PaymentPages} {
 			if list == nil { // nil and empty differ in JSON (null, [])
 				dst = append(dst, 0)
@@ -516,14 +519,7 @@ var scriptCodec = codec[Script]{
 		}
 		s.Size = d.varint()
 		s.Status, s.PageCount, s.Line = int(d.varint()), int(d.varint()), int(d.varint())
-		switch d.byte() {
-		case 1:
-			no := false
-			s.IntegrityValid = &no
-		case 2:
-			yes := true
-			s.IntegrityValid = &yes
-		}
+		s.IntegrityValid = d.optBool()
 		for _, list := range [...]*[]string{&s.Pages, &s.PaymentPages} {
 			n := d.uvarint()
 			if n == 0 || d.err != nil {
