@@ -238,7 +238,8 @@ func (og *origins) settle() []Origin {
 type Merge struct {
 	cfg     *Config
 	visit   func(*Page)
-	pages   map[string]bool
+	pages   seenSet // the page URLs taken, as hashes (bounded memory a page, as the frontier's)
+	npages  int
 	origins origins
 	probes  map[string]Origin
 	errs    map[Error]bool
@@ -251,8 +252,9 @@ type Merge struct {
 
 // NewMerge starts the merge of a shared crawl of cfg (validated) that hands pages to visit.
 func NewMerge(cfg *Config, visit func(*Page)) *Merge {
-	m := &Merge{cfg: cfg, visit: visit, pages: map[string]bool{}, probes: map[string]Origin{}, errs: map[Error]bool{}, starts: map[string]bool{}}
+	m := &Merge{cfg: cfg, visit: visit, probes: map[string]Origin{}, errs: map[Error]bool{}, starts: map[string]bool{}}
 	m.origins = origins{cr: &crawl{cfg: cfg}, ledger: true}
+	m.origins.endpoints(context.Background(), cfg.endpoints) // recorded here, probed by the starting process
 	for _, u := range cfg.starts {
 		m.starts[u.String()] = true
 	}
@@ -269,10 +271,10 @@ func (m *Merge) Add(pt Part) bool {
 		}
 	}
 	p := pt.Page
-	if p == nil || m.pages[p.URL] {
+	if p == nil || !m.pages.add(p.URL) {
 		return false
 	}
-	m.pages[p.URL] = true
+	m.npages++
 	if m.starts[p.URL] && p.Err == "" && p.Status < 400 {
 		m.startOK++
 	}
@@ -295,7 +297,7 @@ func (m *Merge) addErrors(es []Error) {
 }
 
 // Pages is the number of pages taken.
-func (m *Merge) Pages() int { return len(m.pages) }
+func (m *Merge) Pages() int { return m.npages }
 
 // Finish delivers the pages held back, settled with the frontier f, and returns the crawl's
 // outcome; stopped says the crawl was cut short.
@@ -310,7 +312,7 @@ func (m *Merge) Finish(f Frontier, stopped bool) (*Result, error) {
 		m.visit(p)
 	}
 	m.uir = nil
-	res := &Result{Requests: m.reqs, NotCrawled: f.Left(), Skipped: f.Skipped(), Stopped: stopped, Pages: len(m.pages)}
+	res := &Result{Requests: m.reqs, NotCrawled: f.Left(), Skipped: f.Skipped(), Stopped: stopped, Pages: m.npages}
 	res.Errors = m.errList
 	m.origins.mu.Lock()
 	for key, st := range m.origins.m {
@@ -319,13 +321,16 @@ func (m *Merge) Finish(f Frontier, stopped bool) (*Result, error) {
 			st.o = pr
 		}
 		u, _ := url.Parse(key)
-		st.o.Origin, st.o.FirstPage = key, first
+		st.o.Origin, st.o.FirstPage, st.o.Endpoint = key, first, st.endpoint != ""
 		st.o.InScope = u != nil && m.cfg.InScope(u)
 	}
 	m.origins.mu.Unlock()
 	res.Origins = m.origins.list()
 	if stopped {
 		return res, context.Canceled
+	}
+	if len(m.cfg.starts) == 0 {
+		return res, m.origins.endpointsAnswered(res)
 	}
 	if m.startOK == 0 {
 		return res, ErrNoStart

@@ -33,9 +33,6 @@ func (c *Client) start(ctx context.Context, id string, cfg *crawler.Config, visi
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if len(cfg.Endpoints) > 0 {
-		return nil, errors.New("TLS endpoints (padlock tls, endpoints:) are not probed in a crawl shared over Redis: run them without --frontier")
-	}
 	rec, err := recordOf(cfg, c.opt.Lease, id, c.key)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -431,5 +433,44 @@ func TestSealedSecrets(t *testing.T) {
 	if len(refusals) != 2 || refusals[0] == nil || !strings.Contains(refusals[0].Error(), "set "+redisq.KeyEnv) ||
 		refusals[1] == nil || !strings.Contains(refusals[1].Error(), "do not open") {
 		t.Errorf("a worker without the key and one with another key: %v", refusals)
+	}
+}
+
+// TestSameReportWithEndpoints: a crawl with TLS endpoints of its own (padlock.yml endpoints:)
+// shared over Redis: the starting process probes them, and the report equals the
+// single-process one, the endpoints' origins and grades included.
+func TestSameReportWithEndpoints(t *testing.T) {
+	srv := redistest.Start(t)
+	api := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	api.Config.ErrorLog = log.New(io.Discard, "", 0)
+	defer api.Close()
+	s := sitetest.Start(t, filepath.Join(sitesDir, "links"))
+	base := s.Options()
+	base.Crawl.Endpoints = []string{api.URL + "/", "http://127.0.0.1:1/"}
+	want := normal(t, s, base)
+	if n := bytes.Count(want, []byte(`"endpoint": true`)); n != 2 {
+		t.Fatalf("the single-process report has %d endpoint origins, want 2:\n%s", n, want)
+	}
+	c, err := redisq.Open(srv.URL("lease=1s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	joined := make(chan error, 1)
+	go func() {
+		local := base.Crawl
+		_, err := c.Join(ctx, "endpoints", &local)
+		joined <- err
+	}()
+	opt := base
+	opt.Crawler = c.Crawler("endpoints", nil)
+	got := normal(t, s, opt)
+	if err := <-joined; err != nil {
+		t.Errorf("worker: %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("the distributed report differs from the single-process one:\n%s", sitetest.LineDiff(string(want), string(got)))
 	}
 }
