@@ -131,3 +131,36 @@ func TestFleetShared(t *testing.T) {
 		}
 	}
 }
+
+// TestWatchShared: padlock watch --frontier shares each run's crawl over Redis (crawl ID-TIME),
+// which a worker process without --crawl-id serves; the run is recorded with every page.
+func TestWatchShared(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	bin := buildPadlock(t)
+	const pages = 12
+	shop := newSlowShop(t, pages, 20*time.Millisecond)
+	dir := t.TempDir()
+	frontier := srv.URL("lease=1s")
+	w, wErr := startWorker(t, bin, "--frontier", frontier, "--wait", "3s", "-c", "2")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	code, _, stderr := runCLI(t, ctx, "watch", "--once", "--store", filepath.Join(dir, "h.db"), "--ca-file", shop.caFile,
+		"--check-resources", "scripts", "--ignore-robots", "-c", "2", "--frontier", frontier, "--crawl-id", "weekly", shop.srv.URL+"/")
+	if code != exitOK {
+		t.Fatalf("watch: exit %d\n%s", code, stderr)
+	}
+	sitetest.Contains(t, "stderr", stderr, "padlock: crawl weekly-", "shared over Redis")
+	if err := w.Wait(); err != nil {
+		t.Errorf("worker: %v\n%s", err, wErr)
+	}
+	if !strings.Contains(wErr.String(), "joining crawl weekly-") {
+		t.Errorf("the worker did not join the watch's crawl:\n%s", wErr)
+	}
+	// One http: image a page: the findings count the pages.
+	code, stdout, stderr := runCLI(t, ctx, "history", "--store", filepath.Join(dir, "h.db"))
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if f := strings.Fields(lines[len(lines)-1]); code != exitOK || len(lines) != 2 || len(f) < 9 || f[5] != "ok" || f[8] != fmt.Sprint(pages+1) {
+		t.Errorf("history: exit %d, want one ok run with %d findings:\n%s%s", code, pages+1, stdout, stderr)
+	}
+}

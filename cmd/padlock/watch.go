@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/padlock-scan/padlock/alert"
+	"github.com/padlock-scan/padlock/crawler/redisq"
 	"github.com/padlock-scan/padlock/history"
 	"github.com/padlock-scan/padlock/internal/pause"
 	"github.com/padlock-scan/padlock/internal/version"
@@ -92,6 +93,10 @@ type watcher struct {
 	// baseline is the report of run baselineRun, the last good one this watcher made.
 	baseline    *report.Report
 	baselineRun int64
+	// frontier, with --frontier, shares each run's crawl over Redis as crawl crawlID-UNIXTIME
+	// (crawlID: a new random one each run when not given); workers without --crawl-id serve them.
+	frontier *redisq.Client
+	crawlID  string
 }
 
 func newWatcher(c *cli.Context, getenv func(string) string) (*watcher, error) {
@@ -145,12 +150,20 @@ func newWatcher(c *cli.Context, getenv func(string) string) (*watcher, error) {
 	if ws.slack != "" {
 		w.channels = append(w.channels, &alert.Slack{URL: ws.slack})
 	}
+	if cfg.out.frontier != "" {
+		if w.frontier, err = redisq.Open(cfg.out.frontier); err != nil {
+			return nil, usageErr("--frontier: %v", err)
+		}
+		w.crawlID = cfg.out.crawlID
+	}
 	if w.store, err = history.Open(ws.store); err != nil {
+		w.closeFrontier()
 		return nil, &exitError{code: exitTrouble, err: err}
 	}
 	took, err := w.store.Lock(c.Context, time.Now())
 	if err != nil {
 		w.store.Close()
+		w.closeFrontier()
 		return nil, &exitError{code: exitTrouble, err: err}
 	}
 	if took != nil {
@@ -163,6 +176,13 @@ func newWatcher(c *cli.Context, getenv func(string) string) (*watcher, error) {
 func (w *watcher) close() {
 	w.store.Unlock(context.Background())
 	w.store.Close()
+	w.closeFrontier()
+}
+
+func (w *watcher) closeFrontier() {
+	if w.frontier != nil {
+		w.frontier.Close()
+	}
 }
 
 // configHash identifies the settings that shape a run's results (not where reports go, nor the
@@ -261,6 +281,18 @@ func (w *watcher) runOnce(ctx context.Context) (*history.Run, error) {
 	opt.Spool = false
 	if opt.Render.Browser.Warnf == nil {
 		opt.Render.Browser.Warnf = func(format string, args ...any) { fmt.Fprintf(w.stderr, "padlock: "+format+"\n", args...) }
+	}
+	if w.frontier != nil {
+		id := w.crawlID
+		if id == "" {
+			id = redisq.NewID()
+		}
+		id = fmt.Sprintf("%s-%d", id, run.StartedAt.Unix())
+		opt.Crawler = w.frontier.Crawler(id, func(id string) {
+			if !w.quiet {
+				fmt.Fprintf(w.stderr, "padlock: crawl %s shared over Redis: padlock worker --frontier URL serves it\n", id)
+			}
+		})
 	}
 	rep, scanErr := w.scanRun(ctx, opt)
 	if rep != nil {
