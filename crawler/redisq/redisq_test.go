@@ -149,7 +149,7 @@ func TestWorkerBeforeTheStart(t *testing.T) {
 		}
 	}))
 	defer site.Close()
-	const lease = 300 * time.Millisecond
+	const lease = time.Second // renewed every third of it: more than a loaded machine's delays
 	c, err := redisq.Open(srv.URL("lease=" + lease.String()))
 	if err != nil {
 		t.Fatal(err)
@@ -163,7 +163,7 @@ func TestWorkerBeforeTheStart(t *testing.T) {
 		joined <- err
 	}()
 	go func() {
-		time.Sleep(10 * lease) // the worker has polled an empty frontier for many lease periods
+		time.Sleep(4 * lease) // the worker has polled an empty frontier for several lease periods
 		up.Store(true)
 	}()
 	cfg := &crawler.Config{StartURLs: []string{site.URL + "/"}, WaitFor: 30 * time.Second, Concurrency: 2, IgnoreRobots: true}
