@@ -60,8 +60,8 @@ func parseSites(name string, data []byte) ([]siteLine, error) {
 		}
 		for _, f := range fields[1:] {
 			k, v, ok := strings.Cut(f, "=")
-			if k == "" {
-				return nil, fmt.Errorf("%s:%d: %s: want key=value", name, n, strconv.Quote(f))
+			if !isSettingName(k) {
+				return nil, fmt.Errorf("%s:%d: %s: want key=value, the key a setting's name", name, n, strconv.Quote(f))
 			}
 			if !ok {
 				v = "true"
@@ -78,6 +78,20 @@ func parseSites(name string, data []byte) ([]siteLine, error) {
 		return nil, fmt.Errorf("%s: no site in it", name)
 	}
 	return out, nil
+}
+
+// isSettingName: a key is a setting's name (letters, digits, '-', '_', '.'), so a quote or a
+// space never ends up in a key, where writing the line back could not keep it.
+func isSettingName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for _, r := range k {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // splitFields cuts a line at spaces outside double quotes.

@@ -139,6 +139,7 @@ func TestSitesFileErrors(t *testing.T) {
 		{"https://a.test/ output=x\n", `:1: "output" is not a setting a site can have`},
 		{"\n\nhttps://a.test/ header=\"X: a\n", ":3: a quote is not closed"},
 		{"max-pages=3 https://a.test/\n", ":1: the line starts with"},
+		{"https://a.test/ \"=\" x\n", `:1: "\"=\"": want key=value, the key a setting's name`},
 		{"https://a.test/ check-resources=some\n", ":1: check-resources="},
 		{"ftp://a.test/\n", ":1:"},
 		{"# nothing\n", "no site in it"},
