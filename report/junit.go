@@ -4,7 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
-	"sort"
+	"iter"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -20,15 +20,19 @@ type JUnitWriter struct {
 
 // Write implements Writer.
 func (j JUnitWriter) Write(w io.Writer, r *Report) error {
-	r, err := r.inMemory()
+	threshold := j.FailOn
+	plan, err := planJUnit(r)
 	if err != nil {
 		return err
 	}
-	threshold := j.FailOn
+	defer plan.close()
 	// Two passes over the suites: the first only counts (the root element carries the totals),
 	// the second writes each suite as it is built, so a 10,000-page report never holds its
 	// 170,000 test cases in memory at once.
-	totals := buildJUnit(r, threshold, func(junitSuite) error { return nil })
+	totals, err := buildJUnit(plan, threshold, func(junitSuite) error { return nil })
+	if err != nil {
+		return err
+	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}
@@ -46,7 +50,9 @@ func (j JUnitWriter) Write(w io.Writer, r *Report) error {
 		return err
 	}
 	suite := xml.StartElement{Name: xml.Name{Local: "testsuite"}}
-	buildJUnit(r, threshold, func(s junitSuite) error { return enc.EncodeElement(s, suite) })
+	if _, err := buildJUnit(plan, threshold, func(s junitSuite) error { return enc.EncodeElement(s, suite) }); err != nil {
+		return err
+	}
 	if err := enc.EncodeToken(root.End()); err != nil {
 		return err
 	}
@@ -98,34 +104,10 @@ type (
 )
 
 // buildJUnit lays out the suites, handing each to emit, and returns the totals (Suites left
-// empty). Everything iterates slices in report order (pages sorted by URL, rules by ID), never
-// maps, so the output is deterministic.
-func buildJUnit(r *Report, threshold FailOn, emit func(junitSuite) error) junitSuites {
-	findings := sortedFindings(r.Findings)
-	infos := allRules(findings)
-
-	// Findings carry the page's final URL; match them to pages by either URL.
-	pageOf := map[string]int{}
-	for i, p := range r.Pages {
-		for _, u := range []string{p.URL, p.FinalURL} {
-			if _, ok := pageOf[u]; !ok && u != "" {
-				pageOf[u] = i
-			}
-		}
-	}
-	byPage := make([][]Finding, len(r.Pages))
-	var orphans []string // finding pages that are not in Pages, in sorted order
-	orphanFindings := map[string][]Finding{}
-	for _, f := range findings {
-		if i, ok := pageOf[f.Page]; ok {
-			byPage[i] = append(byPage[i], f)
-			continue
-		}
-		if _, ok := orphanFindings[f.Page]; !ok {
-			orphans = append(orphans, f.Page)
-		}
-		orphanFindings[f.Page] = append(orphanFindings[f.Page], f)
-	}
+// empty). Everything iterates in report order (pages sorted by URL, rules by ID), never maps,
+// so the output is deterministic. It holds one page's findings at a time.
+func buildJUnit(plan *junitPlan, threshold FailOn, emit func(junitSuite) error) (junitSuites, error) {
+	r, infos := plan.r, plan.infos
 	errs := map[string]string{}
 	var errURLs []string
 	for _, e := range r.Errors {
@@ -165,7 +147,22 @@ func buildJUnit(r *Report, threshold FailOn, emit func(junitSuite) error) junitS
 		_ = emit(s) // a write error surfaces at the encoder's Flush
 	}
 
-	for i, p := range r.Pages {
+	next, stop := iter.Pull2(plan.byPage.all())
+	defer stop()
+	pending, perr, more := next()
+	// findingsOf returns the findings filed under page index i (they come in that order).
+	var fs []Finding
+	findingsOf := func(i int) ([]Finding, error) {
+		clear(fs)
+		fs = fs[:0]
+		for more && perr == nil && pending.page == i {
+			fs = append(fs, pending.f)
+			pending, perr, more = next()
+		}
+		return fs, perr
+	}
+	i := 0
+	err := r.EachPage(func(p *Page) error {
 		fetchErr := p.Error
 		for _, u := range []string{p.URL, p.FinalURL} {
 			if e, ok := errs[u]; ok && !used[u] {
@@ -182,14 +179,30 @@ func buildJUnit(r *Report, threshold FailOn, emit func(junitSuite) error) junitS
 				Error: &junitOutcome{Message: xmlText(fetchErr), Type: "crawl-error", Text: xmlText(fetchErr)},
 			})
 		}
-		suite.Cases = append(suite.Cases, ruleCases(r, infos, byPage[i], threshold, fetchErr != "")...)
+		fs, err := findingsOf(i)
+		if err != nil {
+			return err
+		}
+		i++
+		suite.Cases = append(suite.Cases, ruleCases(r, infos, fs, threshold, fetchErr != "")...)
+		add(suite)
+		return nil
+	})
+	if err != nil {
+		return out, err
+	}
+	// Findings of pages that are not in Pages, each page's together, in sorted order.
+	for more && perr == nil {
+		fs, err := findingsOf(pending.page)
+		if err != nil {
+			return out, err
+		}
+		suite := junitSuite{Name: xmlText(fs[0].Page)}
+		suite.Cases = ruleCases(r, infos, fs, threshold, false)
 		add(suite)
 	}
-	sort.Strings(orphans)
-	for _, page := range orphans {
-		suite := junitSuite{Name: xmlText(page)}
-		suite.Cases = ruleCases(r, infos, orphanFindings[page], threshold, false)
-		add(suite)
+	if perr != nil {
+		return out, perr
 	}
 	// Crawl errors that belong to no page (a sitemap, robots.txt, a start URL that never
 	// answered) get a suite of their own so CI shows them.
@@ -217,7 +230,7 @@ func buildJUnit(r *Report, threshold FailOn, emit func(junitSuite) error) junitS
 			},
 		}}})
 	}
-	return out
+	return out, nil
 }
 
 // ruleCases makes one test case per rule for one page's findings. A rule that did not run

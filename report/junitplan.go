@@ -1,0 +1,164 @@
+package report
+
+import (
+	"encoding/binary"
+	"errors"
+	"iter"
+	"math"
+	"unsafe"
+)
+
+// junitPlan is what the JUnit writer reads besides the pages: the rules to list, and the
+// findings sorted by the page they are filed under (its place in report order; a finding of no
+// page comes after every page, each such page's together, in sorted order).
+//
+// Findings carry the page's final URL, so they are matched to pages by either URL, the first
+// page in report order that has it: pages are sorted by URL, findings by their page's final
+// URL, and a merge of the two streams does not pair them. The pages' URLs are sorted instead
+// (keys, URL then page), merged with the findings, and each finding is sorted again by its
+// page's place: two runs of the external sort, so only a threshold of records is in memory.
+type junitPlan struct {
+	r      *Report
+	infos  []ruleInfo
+	file   spoolFile // its own: removed when the report is written
+	byPage *sorter[pagedFinding]
+}
+
+// pagedFinding is a finding with the place of the page it is filed under.
+type pagedFinding struct {
+	page int
+	f    Finding
+}
+
+// pageKey is one of a page's URLs (URL or final URL) with the page's place.
+type pageKey struct {
+	url  string
+	page int
+}
+
+func planJUnit(r *Report) (*junitPlan, error) {
+	limit := math.MaxInt // an in-memory report: no need to spill
+	if r.spool != nil {
+		limit = r.spool.limit
+	}
+	plan := &junitPlan{r: r}
+	keys := newSorter(&plan.file, limit, func(a, b *pageKey) bool {
+		if a.url != b.url {
+			return a.url < b.url
+		}
+		return a.page < b.page
+	}, pageKeyCodec)
+	pages := 0
+	err := r.EachPage(func(p *Page) error {
+		for _, u := range []string{p.URL, p.FinalURL} {
+			if u != "" {
+				if err := keys.add(pageKey{url: u, page: pages}); err != nil {
+					return err
+				}
+			}
+		}
+		pages++
+		return nil
+	})
+	if err != nil {
+		plan.close()
+		return nil, err
+	}
+	plan.byPage = newSorter(&plan.file, limit, func(a, b *pagedFinding) bool { return a.page < b.page }, pagedFindingCodec)
+	next, stop := iter.Pull2(keys.all())
+	defer stop()
+	key, kerr, more := next()
+	var firsts []Finding // each rule's first finding, for allRules
+	seen := map[string]bool{}
+	orphans, orphanPage := 0, ""
+	err = eachSortedFinding(r, func(f *Finding) error {
+		if !seen[f.Rule] {
+			seen[f.Rule] = true
+			firsts = append(firsts, *f)
+		}
+		for more && kerr == nil && key.url < f.Page {
+			key, kerr, more = next()
+		}
+		if kerr != nil {
+			return kerr
+		}
+		page := 0
+		switch {
+		case more && key.url == f.Page: // the first of a URL's keys has the first page
+			page = key.page
+		default:
+			if orphans == 0 || f.Page != orphanPage {
+				orphans++
+				orphanPage = f.Page
+			}
+			page = pages + orphans - 1
+		}
+		return plan.byPage.add(pagedFinding{page: page, f: *f})
+	})
+	if err != nil {
+		plan.close()
+		return nil, err
+	}
+	plan.infos = allRules(firsts)
+	return plan, nil
+}
+
+func (p *junitPlan) close() { _ = p.file.close() }
+
+// eachSortedFinding calls fn with every finding in report order, sorting those in memory.
+func eachSortedFinding(r *Report, fn func(*Finding) error) error {
+	if r.spool != nil {
+		return r.EachFinding(fn)
+	}
+	for _, f := range sortedFindings(r.Findings) {
+		if err := fn(&f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// all is each as an iterator, for a merge with another stream (iter.Pull2): a record and nil,
+// or at the end an error if the pass failed.
+func (s *sorter[T]) all() iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		errStopped := errors.New("stopped")
+		err := s.each(func(v *T) error {
+			if !yield(*v, nil) {
+				return errStopped
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errStopped) {
+			var zero T
+			yield(zero, err)
+		}
+	}
+}
+
+var pageKeyCodec = codec[pageKey]{
+	enc: func(dst []byte, v *pageKey) []byte {
+		return binary.AppendUvarint(appendString(dst, v.url), uint64(v.page))
+	},
+	dec: func(b []byte, v *pageKey) error {
+		d := decoder{b: b}
+		v.url, v.page = d.str(), int(d.uvarint())
+		return d.done()
+	},
+	size: func(v *pageKey) int { return int(unsafe.Sizeof(*v)) + len(v.url) },
+}
+
+var pagedFindingCodec = codec[pagedFinding]{
+	enc: func(dst []byte, v *pagedFinding) []byte {
+		return findingCodec.enc(binary.AppendUvarint(dst, uint64(v.page)), &v.f)
+	},
+	dec: func(b []byte, v *pagedFinding) error {
+		d := decoder{b: b}
+		v.page = int(d.uvarint())
+		if d.err != nil {
+			return d.err
+		}
+		return findingCodec.dec(d.b, &v.f)
+	},
+	size: func(v *pagedFinding) int { return 8 + findingCodec.size(&v.f) },
+}
