@@ -1,19 +1,25 @@
 package report
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	_ "embed" // the HTML template
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"html/template"
 	"io"
+	"iter"
+	"math"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/padlock-scan/padlock/rules"
 )
@@ -33,29 +39,81 @@ const cspPlaceholder = "PADLOCK-CSP-PLACEHOLDER"
 // writeHTML writes the report as one self-contained HTML file: inline CSS and JavaScript only,
 // no external resource of any kind, and a Content-Security-Policy that allows exactly the inline
 // blocks it ships (by SHA-256 hash) and nothing else.
+//
+// The file is written as the template runs: the pages and scripts tables range over the report
+// (spooled or not) one row at a time, and the findings are listed up to htmlMaxPerRule a rule,
+// so a spooled report is never read into memory.
 func writeHTML(w io.Writer, r *Report) error {
-	r, err := r.inMemory()
+	csp, err := htmlCSP()
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if err := htmlTemplate.Execute(&buf, newHTMLView(r)); err != nil {
+	v, st, err := newHTMLView(r)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	bw := bufio.NewWriterSize(w, 64<<10)
+	cw := &cspWriter{w: bw, csp: csp}
+	if err := htmlTemplate.Execute(cw, v); err != nil {
 		return fmt.Errorf("render html: %w", err)
+	}
+	if st.err != nil {
+		return st.err
+	}
+	if !cw.done {
+		return errors.New("render html: no Content-Security-Policy placeholder")
+	}
+	return bw.Flush()
+}
+
+// htmlCSP is the Content-Security-Policy of every HTML report: the hashes of its inline blocks,
+// which hold no template action (crawled text cannot open one: the template escapes "<" in
+// it), so they are found once, in a report of nothing. TestHTMLInlineBlocksAreFixed holds a
+// full report's blocks to these.
+var htmlCSP = sync.OnceValues(func() (string, error) {
+	var buf bytes.Buffer
+	v := htmlView{CSP: cspPlaceholder, Pages: func(func(htmlPage) bool) {}, Scripts: func(func(htmlScript) bool) {}}
+	if err := htmlTemplate.Execute(&buf, v); err != nil {
+		return "", fmt.Errorf("render html: %w", err)
 	}
 	out := buf.String()
 	styles, err := inlineBlocks(out, "style")
 	if err != nil {
-		return err
+		return "", err
 	}
 	scripts, err := inlineBlocks(out, "script")
 	if err != nil {
-		return err
+		return "", err
 	}
-	csp := "default-src 'none'; style-src " + cspHashes(styles) + "; script-src " + cspHashes(scripts) +
-		"; img-src data:; base-uri 'none'; form-action 'none'"
-	out = strings.Replace(out, cspPlaceholder, csp, 1)
-	_, err = io.WriteString(w, out)
-	return err
+	return "default-src 'none'; style-src " + cspHashes(styles) + "; script-src " + cspHashes(scripts) +
+		"; img-src data:; base-uri 'none'; form-action 'none'", nil
+})
+
+// cspWriter holds the output back until the CSP placeholder has gone by (the first thing in
+// <head>), puts the policy in its place, and passes the rest through.
+type cspWriter struct {
+	w    *bufio.Writer
+	csp  string
+	head []byte
+	done bool
+}
+
+func (c *cspWriter) Write(b []byte) (int, error) {
+	if c.done {
+		return c.w.Write(b)
+	}
+	c.head = append(c.head, b...)
+	i := bytes.Index(c.head, []byte(cspPlaceholder))
+	if i < 0 {
+		return len(b), nil
+	}
+	c.done = true
+	c.w.Write(c.head[:i])
+	c.w.WriteString(c.csp)
+	_, err := c.w.Write(c.head[i+len(cspPlaceholder):])
+	c.head = nil
+	return len(b), err
 }
 
 // inlineBlocks returns the exact text of every <tag>…</tag> block in a rendered report. Crawled
@@ -121,8 +179,10 @@ type (
 		FixCount    int // fixes in the report; Fixes lists the first htmlMaxPerRule
 		Fixed       []htmlFinding
 		Errors      []htmlError
-		Pages       []htmlPage
-		Scripts     []htmlScript
+		Pages       iter.Seq[htmlPage] // one row at a time, from the report
+		PageTotal   int                // rows Pages yields
+		Scripts     iter.Seq[htmlScript]
+		ScriptTotal int
 		ThirdParty  int  // third-party scripts in the inventory
 		Rendered    bool // render mode ran: the inventory holds injected scripts too
 		Origins     []htmlOrigin
@@ -266,10 +326,52 @@ func countSeverity(by []htmlSevStat, f Finding) []htmlSevStat {
 	return by
 }
 
-func newHTMLView(r *Report) htmlView {
+// htmlStream is what the view's iterators read besides the report: the findings' counts per
+// page, sorted by the page's place, in a file of its own; and the first error of a pass the
+// template ran (it cannot return one).
+type htmlStream struct {
+	file   spoolFile
+	counts *sorter[pageCounts]
+	err    error
+}
+
+func (st *htmlStream) close() { _ = st.file.close() }
+
+// pageCounts is the findings of one of a page's URLs, by severity, with the page's place.
+type pageCounts struct {
+	page    int
+	e, w, i int
+}
+
+var pageCountsCodec = codec[pageCounts]{
+	enc: func(dst []byte, v *pageCounts) []byte {
+		for _, n := range [...]int{v.page, v.e, v.w, v.i} {
+			dst = binary.AppendUvarint(dst, uint64(n))
+		}
+		return dst
+	},
+	dec: func(b []byte, v *pageCounts) error {
+		d := decoder{b: b}
+		v.page, v.e, v.w, v.i = int(d.uvarint()), int(d.uvarint()), int(d.uvarint()), int(d.uvarint())
+		return d.done()
+	},
+	size: func(v *pageCounts) int { return int(unsafe.Sizeof(*v)) },
+}
+
+// newHTMLView makes the view: the summary from one pass over the findings (the rule groups
+// keep htmlMaxPerRule findings each), the pages and scripts as iterators over the report. A
+// page's counts are those of the findings filed under its URL or its final URL: the pages'
+// URLs are sorted (pageKey) and merged with the findings, and each URL's counts sorted again
+// by the page's place, so the pages table merges them in as it goes.
+func newHTMLView(r *Report) (htmlView, *htmlStream, error) {
 	v := htmlView{
 		CSP: cspPlaceholder, Tool: r.Tool, Interrupted: r.Interrupted, Warnings: r.Warnings, Config: r.Config,
 		Stats: r.Stats, Started: formatTime(r.StartedAt), Finished: formatTime(r.FinishedAt),
+	}
+	st := &htmlStream{}
+	fail := func(err error) (htmlView, *htmlStream, error) {
+		st.close()
+		return htmlView{}, nil, err
 	}
 	if v.Tool.Name == "" {
 		v.Tool.Name = "padlock"
@@ -286,13 +388,61 @@ func newHTMLView(r *Report) htmlView {
 			v.Site = u.Host
 		}
 	}
+	v.PageTotal = r.NumPages()
 	v.PageCount = r.Stats.Pages
 	if v.PageCount == 0 {
-		v.PageCount = len(r.Pages)
+		v.PageCount = v.PageTotal
 	}
 
-	findings := sortedFindings(r.Findings)
-	v.Total = len(findings)
+	limit := math.MaxInt // an in-memory report: no need to spill
+	if r.spool != nil {
+		limit = r.spool.limit
+	}
+	keys := newSorter(&st.file, limit, func(a, b *pageKey) bool {
+		if a.url != b.url {
+			return a.url < b.url
+		}
+		return a.page < b.page
+	}, pageKeyCodec)
+	pages := 0
+	err := r.EachPage(func(p *Page) error {
+		if err := keys.add(pageKey{url: p.URL, page: pages}); err != nil {
+			return err
+		}
+		if p.FinalURL != p.URL {
+			if err := keys.add(pageKey{url: p.FinalURL, page: pages}); err != nil {
+				return err
+			}
+		}
+		pages++
+		return nil
+	})
+	if err != nil {
+		return fail(err)
+	}
+	st.counts = newSorter(&st.file, limit, func(a, b *pageCounts) bool { return a.page < b.page }, pageCountsCodec)
+	nextKey, stopKeys := iter.Pull2(keys.all())
+	defer stopKeys()
+	key, kerr, moreKeys := nextKey()
+	var cur pageCounts // the counts of the findings of page curPage
+	curPage, started := "", false
+	flushCounts := func() error {
+		if !started {
+			return nil
+		}
+		for moreKeys && kerr == nil && key.url < curPage {
+			key, kerr, moreKeys = nextKey()
+		}
+		for moreKeys && kerr == nil && key.url == curPage {
+			cur.page = key.page
+			if err := st.counts.add(cur); err != nil {
+				return err
+			}
+			key, kerr, moreKeys = nextKey()
+		}
+		return kerr
+	}
+
 	sevCount := map[rules.Severity]*htmlSevStat{}
 	for _, sev := range severities {
 		v.Severities = append(v.Severities, htmlSevStat{Name: sev})
@@ -303,7 +453,22 @@ func newHTMLView(r *Report) htmlView {
 	hosts := map[string]int{}
 	groups := map[string]*htmlRuleGroup{}
 	var order []string
-	for _, f := range findings {
+	err = eachSortedFinding(r, func(f *Finding) error {
+		if !started || f.Page != curPage {
+			if err := flushCounts(); err != nil {
+				return err
+			}
+			cur, curPage, started = pageCounts{}, f.Page, true
+		}
+		switch f.Severity {
+		case rules.Error:
+			cur.e++
+		case rules.Warning:
+			cur.w++
+		default:
+			cur.i++
+		}
+		v.Total++
 		s := sevCount[f.Severity]
 		s.Count++
 		if f.Suppressed != nil {
@@ -332,17 +497,24 @@ func newHTMLView(r *Report) htmlView {
 			order = append(order, f.Rule)
 		}
 		g.Severity = max(g.Severity, f.Severity)
-		g.BySeverity = countSeverity(g.BySeverity, f)
+		g.BySeverity = countSeverity(g.BySeverity, *f)
 		g.Count++
 		if g.Count > htmlMaxPerRule {
 			g.Omitted++
-			continue
+			return nil
 		}
 		if n := len(g.Pages); n == 0 || g.Pages[n-1].Page.Text != f.Page {
 			g.Pages = append(g.Pages, htmlPageGroup{Page: linkFor(f.Page)})
 		}
 		pg := &g.Pages[len(g.Pages)-1]
-		pg.Findings = append(pg.Findings, findingView(f))
+		pg.Findings = append(pg.Findings, findingView(*f))
+		return nil
+	})
+	if err == nil {
+		err = flushCounts()
+	}
+	if err != nil {
+		return fail(err)
 	}
 	// Rules: highest severity first, then by ID. Pages within a rule keep the findings' order
 	// (page, line), but one page may appear twice if its findings are interleaved; merge them.
@@ -372,14 +544,10 @@ func newHTMLView(r *Report) htmlView {
 		v.Hosts = v.Hosts[:10]
 	}
 
-	fixes := r.Fixes
-	if fixes == nil { // a report read from an older file: derive the list
-		fixes = buildFixes(r.Findings)
-	}
-	v.FixCount = len(fixes)
-	for i, fx := range fixes {
-		if i == htmlMaxPerRule {
-			break
+	addFix := func(fx *Fix) error {
+		v.FixCount++
+		if len(v.Fixes) == htmlMaxPerRule {
+			return nil
 		}
 		hf := htmlFix{
 			URL: linkFor(fx.URL), HTTPSURL: linkFor(fx.HTTPSURL), Rule: cleanText(fx.Rule),
@@ -393,6 +561,14 @@ func newHTMLView(r *Report) htmlView {
 			hf.Examples = append(hf.Examples, linkFor(p))
 		}
 		v.Fixes = append(v.Fixes, hf)
+		return nil
+	}
+	if r.spool == nil && r.Fixes == nil { // a report read from an older file: derive the list
+		for _, fx := range buildFixes(r.Findings) {
+			_ = addFix(&fx)
+		}
+	} else if err := r.EachFix(addFix); err != nil {
+		return fail(err)
 	}
 	for _, f := range sortedFindings(r.Fixed) {
 		v.Fixed = append(v.Fixed, findingView(f))
@@ -400,20 +576,34 @@ func newHTMLView(r *Report) htmlView {
 	for _, e := range r.Errors {
 		v.Errors = append(v.Errors, htmlError{URL: linkFor(e.URL), Error: cleanText(e.Error)})
 	}
-	v.Pages = pagesView(r.Pages, findings)
+	v.Pages = st.pages(r)
 	v.Rendered = r.Config != nil && r.Config.Render != ""
-	for _, sc := range r.Scripts {
-		hs := scriptView(sc)
-		if hs.Party == "third" {
+	err = r.EachScript(func(sc *Script) error {
+		v.ScriptTotal++
+		if cleanText(sc.Party) == "third" {
 			v.ThirdParty++
 		}
-		v.Scripts = append(v.Scripts, hs)
+		return nil
+	})
+	if err != nil {
+		return fail(err)
+	}
+	v.Scripts = func(yield func(htmlScript) bool) {
+		err := r.EachScript(func(sc *Script) error {
+			if !yield(scriptView(*sc)) {
+				return errStopped
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errStopped) && st.err == nil {
+			st.err = err
+		}
 	}
 	for _, o := range r.Origins {
 		v.Origins = append(v.Origins, originView(o))
 	}
 	v.Inventory = inventoryView(r.Inventory)
-	return v
+	return v, st, nil
 }
 
 func scriptView(sc Script) htmlScript {
@@ -553,58 +743,60 @@ func cleanText(s string) string {
 	}, s)
 }
 
-func pagesView(pages []Page, findings []Finding) []htmlPage {
-	type counts struct{ e, w, i int }
-	per := map[string]*counts{}
-	for _, f := range findings {
-		c := per[f.Page]
-		if c == nil {
-			c = &counts{}
-			per[f.Page] = c
-		}
-		switch f.Severity {
-		case rules.Error:
-			c.e++
-		case rules.Warning:
-			c.w++
-		default:
-			c.i++
-		}
-	}
-	out := make([]htmlPage, 0, len(pages))
-	for _, p := range pages {
-		hp := htmlPage{
-			URL: linkFor(p.URL), Status: p.Status, Depth: p.Depth, Title: cleanText(p.Title),
-			Error: cleanText(p.Error), ContentType: cleanText(p.ContentType), Resources: p.ResourceCount(),
-			Redirects: len(p.Redirects), Frame: p.Frame, Payment: p.Payment, Truncated: p.Truncated,
-		}
-		if p.FinalURL != "" && p.FinalURL != p.URL {
-			hp.Final = linkFor(p.FinalURL)
-		}
-		if p.Payment && p.Error == "" {
-			for _, name := range securityHeaderNames {
-				v, sent := p.SecurityHeaders[name]
-				hp.Headers = append(hp.Headers, htmlHeader{Name: name, Value: cleanText(v), Sent: sent})
-			}
-		}
-		if p.Parent != "" {
-			hp.Parent = linkFor(p.Parent)
-		}
-		if p.TLS != nil {
-			hp.TLS = cleanText(p.TLS.Version)
-		}
-		seen := map[string]bool{}
-		for _, u := range []string{p.URL, p.FinalURL} {
-			if c := per[u]; c != nil && !seen[u] {
-				seen[u] = true
+// pages yields the pages table's rows in report order, each page's counts merged in from
+// st.counts.
+func (st *htmlStream) pages(r *Report) iter.Seq[htmlPage] {
+	return func(yield func(htmlPage) bool) {
+		next, stop := iter.Pull2(st.counts.all())
+		defer stop()
+		c, cerr, more := next()
+		i := 0
+		err := r.EachPage(func(p *Page) error {
+			hp := pageView(p)
+			for more && cerr == nil && c.page == i {
 				hp.Errors += c.e
 				hp.Warnings += c.w
 				hp.Info += c.i
+				c, cerr, more = next()
 			}
+			if cerr != nil {
+				return cerr
+			}
+			i++
+			if !yield(hp) {
+				return errStopped
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errStopped) && st.err == nil {
+			st.err = err
 		}
-		out = append(out, hp)
 	}
-	return out
+}
+
+// pageView is a page's row of the pages table, without its findings' counts.
+func pageView(p *Page) htmlPage {
+	hp := htmlPage{
+		URL: linkFor(p.URL), Status: p.Status, Depth: p.Depth, Title: cleanText(p.Title),
+		Error: cleanText(p.Error), ContentType: cleanText(p.ContentType), Resources: p.ResourceCount(),
+		Redirects: len(p.Redirects), Frame: p.Frame, Payment: p.Payment, Truncated: p.Truncated,
+	}
+	if p.FinalURL != "" && p.FinalURL != p.URL {
+		hp.Final = linkFor(p.FinalURL)
+	}
+	if p.Payment && p.Error == "" {
+		for _, name := range securityHeaderNames {
+			v, sent := p.SecurityHeaders[name]
+			hp.Headers = append(hp.Headers, htmlHeader{Name: name, Value: cleanText(v), Sent: sent})
+		}
+	}
+	if p.Parent != "" {
+		hp.Parent = linkFor(p.Parent)
+	}
+	if p.TLS != nil {
+		hp.TLS = cleanText(p.TLS.Version)
+	}
+	return hp
 }
 
 // linkFor shows s as text, with an href only for an http(s) URL without control characters or

@@ -118,11 +118,14 @@ func eachSortedFinding(r *Report, fn func(*Finding) error) error {
 	return nil
 }
 
+// errStopped ends a pass over the report early: its reader stopped (an iterator's yield said
+// so).
+var errStopped = errors.New("stopped")
+
 // all is each as an iterator, for a merge with another stream (iter.Pull2): a record and nil,
 // or at the end an error if the pass failed.
 func (s *sorter[T]) all() iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
-		errStopped := errors.New("stopped")
 		err := s.each(func(v *T) error {
 			if !yield(*v, nil) {
 				return errStopped
