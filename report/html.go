@@ -12,7 +12,6 @@ import (
 	"html/template"
 	"io"
 	"iter"
-	"math"
 	"net/url"
 	"sort"
 	"strconv"
@@ -394,16 +393,8 @@ func newHTMLView(r *Report) (htmlView, *htmlStream, error) {
 		v.PageCount = v.PageTotal
 	}
 
-	limit := math.MaxInt // an in-memory report: no need to spill
-	if r.spool != nil {
-		limit = r.spool.limit
-	}
-	keys := newSorter(&st.file, limit, func(a, b *pageKey) bool {
-		if a.url != b.url {
-			return a.url < b.url
-		}
-		return a.page < b.page
-	}, pageKeyCodec)
+	limit := spillLimit(r)
+	keys := newPageKeys(&st.file, limit)
 	pages := 0
 	err := r.EachPage(func(p *Page) error {
 		if err := keys.add(pageKey{url: p.URL, page: pages}); err != nil {

@@ -155,7 +155,7 @@ func buildJUnit(plan *junitPlan, threshold FailOn, emit func(junitSuite) error) 
 	findingsOf := func(i int) ([]Finding, error) {
 		clear(fs)
 		fs = fs[:0]
-		for more && perr == nil && pending.page == i {
+		for more && perr == nil && pending.seq == i {
 			fs = append(fs, pending.f)
 			pending, perr, more = next()
 		}
@@ -193,7 +193,7 @@ func buildJUnit(plan *junitPlan, threshold FailOn, emit func(junitSuite) error) 
 	}
 	// Findings of pages that are not in Pages, each page's together, in sorted order.
 	for more && perr == nil {
-		fs, err := findingsOf(pending.page)
+		fs, err := findingsOf(pending.seq)
 		if err != nil {
 			return out, err
 		}

@@ -20,14 +20,8 @@ import (
 type junitPlan struct {
 	r      *Report
 	infos  []ruleInfo
-	file   spoolFile // its own: removed when the report is written
-	byPage *sorter[pagedFinding]
-}
-
-// pagedFinding is a finding with the place of the page it is filed under.
-type pagedFinding struct {
-	page int
-	f    Finding
+	file   spoolFile       // its own: removed when the report is written
+	byPage *sorter[fixUse] // seq: the place of the page a finding is filed under
 }
 
 // pageKey is one of a page's URLs (URL or final URL) with the page's place.
@@ -36,18 +30,29 @@ type pageKey struct {
 	page int
 }
 
-func planJUnit(r *Report) (*junitPlan, error) {
-	limit := math.MaxInt // an in-memory report: no need to spill
+// spillLimit is the spill threshold of a writer's own sorters: the spool's, or none for a report
+// in memory.
+func spillLimit(r *Report) int {
 	if r.spool != nil {
-		limit = r.spool.limit
+		return r.spool.limit
 	}
-	plan := &junitPlan{r: r}
-	keys := newSorter(&plan.file, limit, func(a, b *pageKey) bool {
+	return math.MaxInt
+}
+
+// newPageKeys is a sorter of pages' URLs: by URL, then by the page's place.
+func newPageKeys(file *spoolFile, limit int) *sorter[pageKey] {
+	return newSorter(file, limit, func(a, b *pageKey) bool {
 		if a.url != b.url {
 			return a.url < b.url
 		}
 		return a.page < b.page
 	}, pageKeyCodec)
+}
+
+func planJUnit(r *Report) (*junitPlan, error) {
+	limit := spillLimit(r)
+	plan := &junitPlan{r: r}
+	keys := newPageKeys(&plan.file, limit)
 	pages := 0
 	err := r.EachPage(func(p *Page) error {
 		for _, u := range []string{p.URL, p.FinalURL} {
@@ -64,7 +69,7 @@ func planJUnit(r *Report) (*junitPlan, error) {
 		plan.close()
 		return nil, err
 	}
-	plan.byPage = newSorter(&plan.file, limit, func(a, b *pagedFinding) bool { return a.page < b.page }, pagedFindingCodec)
+	plan.byPage = newSorter(&plan.file, limit, func(a, b *fixUse) bool { return a.seq < b.seq }, fixUseCodec)
 	next, stop := iter.Pull2(keys.all())
 	defer stop()
 	key, kerr, more := next()
@@ -93,7 +98,7 @@ func planJUnit(r *Report) (*junitPlan, error) {
 			}
 			page = pages + orphans - 1
 		}
-		return plan.byPage.add(pagedFinding{page: page, f: *f})
+		return plan.byPage.add(fixUse{seq: page, f: *f})
 	})
 	if err != nil {
 		plan.close()
@@ -149,19 +154,4 @@ var pageKeyCodec = codec[pageKey]{
 		return d.done()
 	},
 	size: func(v *pageKey) int { return int(unsafe.Sizeof(*v)) + len(v.url) },
-}
-
-var pagedFindingCodec = codec[pagedFinding]{
-	enc: func(dst []byte, v *pagedFinding) []byte {
-		return findingCodec.enc(binary.AppendUvarint(dst, uint64(v.page)), &v.f)
-	},
-	dec: func(b []byte, v *pagedFinding) error {
-		d := decoder{b: b}
-		v.page = int(d.uvarint())
-		if d.err != nil {
-			return d.err
-		}
-		return findingCodec.dec(d.b, &v.f)
-	},
-	size: func(v *pagedFinding) int { return 8 + findingCodec.size(&v.f) },
 }
