@@ -413,33 +413,6 @@ func (d *decoder) done() error {
 	return d.err
 }
 
-// inMemory is r with its spooled pages and findings read into Pages and Findings, for a writer
-// that needs them all at once.
-func (r *Report) inMemory() (*Report, error) {
-	if r.spool == nil {
-		return r, nil
-	}
-	c := *r
-	c.spool = nil
-	c.Pages = make([]Page, 0, r.NumPages())
-	if err := r.EachPage(func(p *Page) error { c.Pages = append(c.Pages, *p); return nil }); err != nil {
-		return nil, err
-	}
-	c.Findings = make([]Finding, 0, r.NumFindings())
-	if err := r.EachFinding(func(f *Finding) error { c.Findings = append(c.Findings, *f); return nil }); err != nil {
-		return nil, err
-	}
-	c.Scripts = []Script{}
-	if err := r.EachScript(func(s *Script) error { c.Scripts = append(c.Scripts, *s); return nil }); err != nil {
-		return nil, err
-	}
-	c.Fixes = []Fix{}
-	if err := r.EachFix(func(f *Fix) error { c.Fixes = append(c.Fixes, *f); return nil }); err != nil {
-		return nil, err
-	}
-	return &c, nil
-}
-
 // scriptUse is one page's use of one script of the inventory, as the scan saw it.
 type scriptUse struct {
 	key     string // the scan's identity of the script (its URL as written, or kind and hash)
