@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"io"
 	"runtime"
 	"strconv"
 	"sync"
@@ -148,17 +149,25 @@ func TestJUnitStreamsSpooledReport(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes a 20,000-page report")
 	}
+	writesStreaming(t, 20<<20, func(w io.Writer, r *Report) error { return (JUnitWriter{}).Write(w, r) })
+}
+
+// writesStreaming writes a spooled 20,000-page report (8 findings a page) with write and fails
+// if it wrote less than minBytes or the live heap grew by more than 24 MB meanwhile (reading the
+// report in takes over 100 MB).
+func writesStreaming(t *testing.T, minBytes uint64, write func(io.Writer, *Report) error) {
+	t.Helper()
 	r := spooledBigReport(t, 20000, 8)
 	defer r.Close()
 	before := liveHeap()
 	out := &heapSampler{}
 	out.start()
-	err := (JUnitWriter{}).Write(out, r)
+	err := write(out, r)
 	out.stop()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.n < 20<<20 {
+	if out.n < minBytes {
 		t.Fatalf("wrote only %d bytes", out.n)
 	}
 	const bound = 24 << 20 // reading the report in: over 100 MB
