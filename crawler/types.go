@@ -4,6 +4,7 @@
 package crawler
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"time"
@@ -229,6 +230,9 @@ type Page struct {
 	Fetched     time.Time
 	Document
 	CSP []CSP // header policies followed by meta policies
+	// Rendered is, in a shared crawl, what the worker that fetched the page saw when it rendered
+	// it (scan's render outcome, opaque here); nil when it did not.
+	Rendered json.RawMessage `json:",omitempty"`
 }
 
 // Origin is what padlock learnt about one HTTPS origin the crawl touched (pages or

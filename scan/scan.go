@@ -148,7 +148,8 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 			if spoolErr == nil {
 				spoolErr = err
 			}
-		} else if rd != nil && (rd.wants(p, rp.Payment) || rp.Flow != "") {
+		} else if rd != nil && !rd.adopt(p, len(rep.Pages)-1) && (rd.wants(p, rp.Payment) || rp.Flow != "") {
+			// (adopt takes the outcome a worker of a shared crawl sent with p: shared_render.go)
 			rd.submit(ctx, p, len(rep.Pages)-1, rp.Payment)
 		}
 		addFindings(rules.RunFacts(selected, facts))

@@ -341,7 +341,7 @@ func runSite(ctx context.Context, s siteRun, i int, dir string, client *redisq.C
 	e := fleetEntry{Site: s.url, Line: s.line, Findings: map[string]int{"error": 0, "warning": 0, "info": 0}, Gate: "error"}
 	opt := s.opt // not spooled: the index counts the report's findings and payment pages
 	if client != nil {
-		opt.Crawler = client.Crawler(id, nil)
+		opt.Crawler = client.Crawler(id, nil, scan.SharedRender(&opt))
 	}
 	rep, err := scan.Run(ctx, opt)
 	e.Seconds = time.Since(start).Round(time.Millisecond).Seconds()

@@ -292,7 +292,7 @@ func (w *watcher) runOnce(ctx context.Context) (*history.Run, error) {
 			if !w.quiet {
 				fmt.Fprintf(w.stderr, "padlock: crawl %s shared over Redis: padlock worker --frontier URL serves it\n", id)
 			}
-		})
+		}, scan.SharedRender(&opt))
 	}
 	rep, scanErr := w.scanRun(ctx, opt)
 	if rep != nil {

@@ -2,15 +2,18 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/padlock-scan/padlock/crawler"
 	"github.com/padlock-scan/padlock/crawler/redisq"
+	"github.com/padlock-scan/padlock/render"
 	"github.com/padlock-scan/padlock/scan"
 )
 
@@ -25,7 +28,7 @@ func shareCrawl(opt *scan.Options, out output, stderr io.Writer) (func(), error)
 		if !out.quiet {
 			fmt.Fprintf(stderr, "padlock: crawl %s on %s; join it with: padlock worker --frontier %s --crawl-id %s\n", id, out.frontier, out.frontier, id)
 		}
-	})
+	}, scan.SharedRender(opt))
 	return func() { c.Close() }, nil
 }
 
@@ -41,7 +44,8 @@ func unlessEmpty(check func(string) error) func(value) error {
 
 const workerHelp = `A worker reads every setting from the crawl's record in Redis, fetches pages from the shared
 frontier and streams them to the process that started the crawl, which writes the report.
-Without --crawl-id it joins the oldest open crawl, then the next, until none opens for --wait.`
+Without --crawl-id it joins the oldest open crawl, then the next, until none opens for --wait.
+In a crawl with --render, it renders the pages it fetches in its own Chromium (--chrome).`
 
 func workerCommand() *cli.Command {
 	return &cli.Command{
@@ -53,11 +57,20 @@ func workerCommand() *cli.Command {
 			&cli.StringFlag{Name: "crawl-id", Usage: "the crawl's `ID` (default: the open crawls, oldest first)"},
 			&cli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Value: crawler.DefaultConcurrency, Usage: "`N` parallel requests"},
 			&cli.DurationFlag{Name: "wait", Value: time.Minute, Usage: "without --crawl-id: how long to wait for a crawl to open (`DURATION`)"},
+			&cli.StringFlag{Name: "chrome", Usage: "the Chromium `PATH` for crawls with --render (default: chromium, chromium-browser, google-chrome or chrome-headless-shell on PATH)"},
+			&cli.IntFlag{Name: "render-concurrency", Value: render.DefaultConcurrency, Usage: "`N` browser tabs at once in crawls with --render"},
+			&cli.DurationFlag{Name: "render-timeout", Value: render.DefaultTimeout, Usage: "how long a page may take to settle in crawls with --render (`DURATION`)"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no messages on standard error"},
 		},
 		Action: func(c *cli.Context) error {
 			if n := c.Int("concurrency"); n < 1 || n > 256 {
 				return usageErr("--concurrency: must be between 1 and 256")
+			}
+			if n := c.Int("render-concurrency"); n < 1 || n > 64 {
+				return usageErr("--render-concurrency: must be between 1 and 64")
+			}
+			if c.Duration("render-timeout") <= 0 {
+				return usageErr("--render-timeout: must be positive")
 			}
 			if id := c.String("crawl-id"); id != "" {
 				if err := redisq.CheckID(id); err != nil {
@@ -69,25 +82,49 @@ func workerCommand() *cli.Command {
 				return usageErr("--frontier: %v", err)
 			}
 			defer cl.Close()
-			return runWorker(c.Context, cl, c.String("crawl-id"), c.Int("concurrency"), c.Duration("wait"), c.Bool("quiet"), c.App.ErrWriter)
+			browser := render.Options{Chrome: c.String("chrome"), Concurrency: c.Int("render-concurrency"), Timeout: c.Duration("render-timeout")}
+			return runWorker(c.Context, cl, c.String("crawl-id"), c.Int("concurrency"), browser, c.Duration("wait"), c.Bool("quiet"), c.App.ErrWriter)
 		},
 	}
 }
 
-// runWorker takes part in crawl id, or in the open crawls one after the other.
-func runWorker(ctx context.Context, cl *redisq.Client, id string, concurrency int, wait time.Duration, quiet bool, stderr io.Writer) error {
+// runWorker takes part in crawl id, or in the open crawls one after the other; browser is its
+// own for the crawls that render.
+func runWorker(ctx context.Context, cl *redisq.Client, id string, concurrency int, browser render.Options, wait time.Duration, quiet bool, stderr io.Writer) error {
 	say := func(format string, a ...any) {
 		if !quiet {
 			fmt.Fprintf(stderr, "padlock: "+format+"\n", a...)
 		}
 	}
+	browser.Warnf = say
 	local := &crawler.Config{Concurrency: concurrency}
+	var rendered atomic.Int64 // pages of the crawl rendered here
+	renderer := func(rec json.RawMessage, cfg *crawler.Config) (func(context.Context, *crawler.Page) json.RawMessage, func(), error) {
+		wr, err := scan.StartWorkerRenderer(rec, cfg, browser)
+		if err != nil || wr == nil {
+			return nil, nil, err
+		}
+		return func(ctx context.Context, p *crawler.Page) json.RawMessage {
+			out := wr.Render(ctx, p)
+			if out != nil {
+				rendered.Add(1)
+			}
+			return out
+		}, wr.Close, nil
+	}
+	over := func(id string) {
+		if n := rendered.Swap(0); n > 0 {
+			say("crawl %s is over (%d pages rendered here)", id, n)
+		} else {
+			say("crawl %s is over", id)
+		}
+	}
 	if id != "" {
 		say("joining crawl %s", id)
-		if _, err := cl.Join(ctx, id, local); err != nil {
+		if _, err := cl.Join(ctx, id, local, renderer); err != nil {
 			return workerErr(ctx, err)
 		}
-		say("crawl %s is over", id)
+		over(id)
 		return nil
 	}
 	served := map[string]bool{}
@@ -104,10 +141,10 @@ func runWorker(ctx context.Context, cl *redisq.Client, id string, concurrency in
 		}
 		served[open] = true
 		say("joining crawl %s", open)
-		if _, err := cl.Join(ctx, open, local); err != nil {
+		if _, err := cl.Join(ctx, open, local, renderer); err != nil {
 			return workerErr(ctx, err)
 		}
-		say("crawl %s is over", open)
+		over(open)
 	}
 }
 

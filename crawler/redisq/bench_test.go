@@ -41,11 +41,11 @@ func BenchmarkShared(b *testing.B) {
 					b.Fatal(err)
 				}
 				id := fmt.Sprintf("bench-%d-%d", workers, i)
-				opt.Crawler = c.Crawler(id, nil)
+				opt.Crawler = c.Crawler(id, nil, nil)
 				for range workers {
 					go func() {
 						local := cfg
-						c.Join(ctx, id, &local)
+						c.Join(ctx, id, &local, nil)
 					}()
 				}
 			}

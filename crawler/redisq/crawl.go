@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -16,17 +18,18 @@ import (
 // Crawler returns a crawl function for scan.Options.Crawler: it records crawl id (NewID when
 // empty) with the settings of the crawl it is given, takes part in it like any worker, and
 // merges the pages every worker streams, handing each to visit once. announce, when set, is
-// told the ID once the crawl is recorded (so that workers can be pointed at it).
-func (c *Client) Crawler(id string, announce func(id string)) func(ctx context.Context, cfg *crawler.Config, visit func(*crawler.Page)) (*crawler.Result, error) {
+// told the ID once the crawl is recorded (so that workers can be pointed at it). render goes
+// into the record for the workers (Record.Render).
+func (c *Client) Crawler(id string, announce func(id string), render json.RawMessage) func(ctx context.Context, cfg *crawler.Config, visit func(*crawler.Page)) (*crawler.Result, error) {
 	return func(ctx context.Context, cfg *crawler.Config, visit func(*crawler.Page)) (*crawler.Result, error) {
 		if id == "" {
 			id = NewID()
 		}
-		return c.start(ctx, id, cfg, visit, announce)
+		return c.start(ctx, id, cfg, visit, announce, render)
 	}
 }
 
-func (c *Client) start(ctx context.Context, id string, cfg *crawler.Config, visit func(*crawler.Page), announce func(string)) (*crawler.Result, error) {
+func (c *Client) start(ctx context.Context, id string, cfg *crawler.Config, visit func(*crawler.Page), announce func(string), render json.RawMessage) (*crawler.Result, error) {
 	if err := validID(id); err != nil {
 		return nil, err
 	}
@@ -37,6 +40,7 @@ func (c *Client) start(ctx context.Context, id string, cfg *crawler.Config, visi
 	if err != nil {
 		return nil, err
 	}
+	rec.Render = render
 	b, _ := json.Marshal(rec)
 	p := prefix(id)
 	worker := workerID()
@@ -304,10 +308,16 @@ redis.call('XADD', ARGV[1]..'results', '*', 'part', ARGV[2])
 return redis.call('XLEN', ARGV[1]..'results')
 `)
 
+// Renderer starts, on a worker, what renders the pages it fetches as the crawl's record asks
+// (rec is Record.Render; cfg, the config the worker crawls with): render is called with each page
+// before it is streamed, by the goroutine that fetched it, and returns what goes with it
+// (Page.Rendered); stop is called when the worker's part is over.
+type Renderer func(rec json.RawMessage, cfg *crawler.Config) (render func(context.Context, *crawler.Page) json.RawMessage, stop func(), err error)
+
 // Join takes part in crawl id as a worker until it is over; with an empty id, in the oldest
-// crawl open, waiting for one. local gives what is the worker's own (see Record.config). It
-// returns the crawl's ID.
-func (c *Client) Join(ctx context.Context, id string, local *crawler.Config) (string, error) {
+// crawl open, waiting for one. local gives what is the worker's own (see Record.config);
+// renderer, when set, renders the pages of a crawl that renders. It returns the crawl's ID.
+func (c *Client) Join(ctx context.Context, id string, local *crawler.Config, renderer Renderer) (string, error) {
 	if id == "" {
 		var err error
 		if id, err = c.WaitOpen(ctx, nil); err != nil {
@@ -343,7 +353,39 @@ func (c *Client) Join(ctx context.Context, id string, local *crawler.Config) (st
 	}
 	f := newFrontier(c, id, workerID(), rec)
 	defer f.stop()
-	cfg.Shared = &crawler.Shared{Frontier: f, Join: true, Emit: c.publisher(ctx, f, prefix(id))}
+	emit := c.publisher(ctx, f, prefix(id))
+	if len(rec.Render) > 0 && renderer != nil {
+		if rec.CAPEM != "" {
+			// The browser trusts the leaves the crawl verifies against the CA file (scan's
+			// leaf pins read it from a file).
+			dir, err := os.MkdirTemp("", "padlock-worker-")
+			if err != nil {
+				return id, err
+			}
+			defer os.RemoveAll(dir)
+			cfg.CAFile = filepath.Join(dir, "ca.pem")
+			if err := os.WriteFile(cfg.CAFile, []byte(rec.CAPEM), 0o600); err != nil {
+				return id, err
+			}
+		}
+		render, stop, err := renderer(rec.Render, cfg)
+		if err != nil {
+			return id, fmt.Errorf("crawl %q renders pages: %w", id, err)
+		}
+		if render != nil {
+			defer stop()
+			publish := emit
+			emit = func(pt crawler.Part) {
+				// The page's lease is held while it renders: a worker that dies rendering loses
+				// nothing, and the worker keeps no outcome once it is streamed.
+				if pt.Page != nil {
+					pt.Page.Rendered = render(ctx, pt.Page)
+				}
+				publish(pt)
+			}
+		}
+	}
+	cfg.Shared = &crawler.Shared{Frontier: f, Join: true, Emit: emit}
 	_, err = crawler.Crawl(ctx, cfg, nil)
 	if ferr := f.Err(); ferr != nil {
 		return id, ferr

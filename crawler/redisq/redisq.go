@@ -156,8 +156,12 @@ type Record struct {
 	Delay          time.Duration `json:"delay,omitempty"`
 	Entries        []string      `json:"entries,omitempty"`
 	NormScripts    bool          `json:"normalize_scripts,omitempty"`
-	Lease          time.Duration `json:"lease"`
-	Created        time.Time     `json:"created"`
+	// Render is what the workers render with (scan.SharedRender: the mode, rules and script
+	// inventory; opaque here); none when the crawl renders no page. A worker that cannot read it
+	// streams its pages unrendered and the starting process renders them.
+	Render  json.RawMessage `json:"render,omitempty"`
+	Lease   time.Duration   `json:"lease"`
+	Created time.Time       `json:"created"`
 
 	secrets secrets // Sealed, opened
 }

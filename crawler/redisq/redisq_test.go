@@ -71,12 +71,12 @@ func TestSameReport(t *testing.T) {
 				go func() {
 					local := base.Crawl
 					local.Progress = func(crawler.Progress) { workerPages.Add(1) }
-					_, err := c.Join(ctx, id, &local)
+					_, err := c.Join(ctx, id, &local, nil)
 					joined <- err
 				}()
 			}
 			opt := base
-			opt.Crawler = c.Crawler(id, nil)
+			opt.Crawler = c.Crawler(id, nil, nil)
 			got := normal(t, s, opt)
 			for range 2 {
 				if err := <-joined; err != nil {
@@ -159,7 +159,7 @@ func TestWorkerBeforeTheStart(t *testing.T) {
 	defer cancel()
 	joined := make(chan error, 1)
 	go func() {
-		_, err := c.Join(ctx, "early", &crawler.Config{Concurrency: 2})
+		_, err := c.Join(ctx, "early", &crawler.Config{Concurrency: 2}, nil)
 		joined <- err
 	}()
 	go func() {
@@ -169,7 +169,7 @@ func TestWorkerBeforeTheStart(t *testing.T) {
 	cfg := &crawler.Config{StartURLs: []string{site.URL + "/"}, WaitFor: 30 * time.Second, Concurrency: 2, IgnoreRobots: true}
 	var pages []string
 	var mu sync.Mutex
-	res, err := c.Crawler("early", nil)(ctx, cfg, func(p *crawler.Page) {
+	res, err := c.Crawler("early", nil, nil)(ctx, cfg, func(p *crawler.Page) {
 		mu.Lock()
 		pages = append(pages, p.URL)
 		mu.Unlock()
@@ -201,7 +201,7 @@ func TestStartNeverAnswers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cfg := &crawler.Config{StartURLs: []string{site.URL + "/"}, WaitFor: time.Second, Concurrency: 2}
-	_, err = c.Crawler("never", nil)(ctx, cfg, func(*crawler.Page) {})
+	_, err = c.Crawler("never", nil, nil)(ctx, cfg, func(*crawler.Page) {})
 	if !errors.Is(err, crawler.ErrNoStart) {
 		t.Errorf("err = %v, want ErrNoStart", err)
 	}
@@ -237,7 +237,7 @@ func TestBacklogBounded(t *testing.T) {
 	joined := make(chan error, workers)
 	for range workers {
 		go func() {
-			_, err := c.Join(ctx, "backlog", &crawler.Config{Concurrency: conc})
+			_, err := c.Join(ctx, "backlog", &crawler.Config{Concurrency: conc}, nil)
 			joined <- err
 		}()
 	}
@@ -261,7 +261,7 @@ func TestBacklogBounded(t *testing.T) {
 	}()
 	cfg := &crawler.Config{StartURLs: []string{site.URL + "/"}, Concurrency: conc, IgnoreRobots: true, MaxPages: 1000}
 	got := 0
-	_, err = c.Crawler("backlog", nil)(ctx, cfg, func(*crawler.Page) {
+	_, err = c.Crawler("backlog", nil, nil)(ctx, cfg, func(*crawler.Page) {
 		got++
 		time.Sleep(3 * time.Millisecond) // the rules and the report, slower than the fetches
 	})
@@ -315,7 +315,7 @@ func TestCrawlDelayFromTheFirstPage(t *testing.T) {
 	defer cancel()
 	joined := make(chan error, 1)
 	go func() {
-		_, err := c.Join(ctx, "delay", &crawler.Config{Concurrency: 4})
+		_, err := c.Join(ctx, "delay", &crawler.Config{Concurrency: 4}, nil)
 		joined <- err
 	}()
 	var starts []string
@@ -325,7 +325,7 @@ func TestCrawlDelayFromTheFirstPage(t *testing.T) {
 	// --no-follow: no sitemap read beside the first pages (its request would take the first
 	// slot of the starting process's own spacing and hide the workers' first pages).
 	cfg := &crawler.Config{StartURLs: starts, Concurrency: 4, CheckResources: crawler.CheckNone, NoFollow: true}
-	if _, err := c.Crawler("delay", nil)(ctx, cfg, func(*crawler.Page) {}); err != nil {
+	if _, err := c.Crawler("delay", nil, nil)(ctx, cfg, func(*crawler.Page) {}); err != nil {
 		t.Fatalf("crawl: %v", err)
 	}
 	if err := <-joined; err != nil {
@@ -380,7 +380,7 @@ func TestSealedSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer keyless.Close()
-	if _, err := keyless.Crawler("clear", nil)(ctx, cfg(), func(*crawler.Page) {}); err == nil || !strings.Contains(err.Error(), redisq.KeyEnv) {
+	if _, err := keyless.Crawler("clear", nil, nil)(ctx, cfg(), func(*crawler.Page) {}); err == nil || !strings.Contains(err.Error(), redisq.KeyEnv) {
 		t.Errorf("a crawl with secrets and no key: %v, want an error naming %s", err, redisq.KeyEnv)
 	}
 
@@ -398,17 +398,17 @@ func TestSealedSecrets(t *testing.T) {
 	defer wrong.Close()
 	joined := make(chan error, 1)
 	go func() {
-		_, err := c.Join(ctx, "sealed", &crawler.Config{Concurrency: 2})
+		_, err := c.Join(ctx, "sealed", &crawler.Config{Concurrency: 2}, nil)
 		joined <- err
 	}()
 	var raw string
 	var refusals []error
 	pages := 0
-	_, err = c.Crawler("sealed", nil)(ctx, cfg(), func(*crawler.Page) {
+	_, err = c.Crawler("sealed", nil, nil)(ctx, cfg(), func(*crawler.Page) {
 		if pages++; pages == 1 {
 			raw, _ = srv.Do("GET", "padlock:{sealed}:rec")
 			for _, w := range []*redisq.Client{keyless, wrong} {
-				_, err := w.Join(ctx, "sealed", &crawler.Config{Concurrency: 1})
+				_, err := w.Join(ctx, "sealed", &crawler.Config{Concurrency: 1}, nil)
 				refusals = append(refusals, err)
 			}
 		}
@@ -461,11 +461,11 @@ func TestSameReportWithEndpoints(t *testing.T) {
 	joined := make(chan error, 1)
 	go func() {
 		local := base.Crawl
-		_, err := c.Join(ctx, "endpoints", &local)
+		_, err := c.Join(ctx, "endpoints", &local, nil)
 		joined <- err
 	}()
 	opt := base
-	opt.Crawler = c.Crawler("endpoints", nil)
+	opt.Crawler = c.Crawler("endpoints", nil, nil)
 	got := normal(t, s, opt)
 	if err := <-joined; err != nil {
 		t.Errorf("worker: %v", err)
