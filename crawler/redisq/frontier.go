@@ -463,8 +463,17 @@ func (f *Frontier) GiveBack(j crawler.Job) {
 	})
 }
 
-func (f *Frontier) Drop(crawler.Job) {
-	f.run(func(ctx context.Context) error { return f.c.rdb.HIncrBy(ctx, f.p+"stats", "dropped", 1).Err() })
+// Drop puts a job this process took and will not fetch (it stops: interrupted before or during
+// the fetch) back at the front of its host's queue at once, for the other processes: its lease
+// would keep it from them for a lease period, and Done would end it with the job lost. A crawl
+// that is cut short counts it as not crawled, as any job queued. A job held for a --max-pages
+// slot has no lease, and stays held.
+func (f *Frontier) Drop(j crawler.Job) {
+	id := hashBytes(hash(j.Key))
+	f.mu.Lock()
+	delete(f.leased, id)
+	f.mu.Unlock()
+	f.run(func(ctx context.Context) error { return releaseScript.Run(ctx, f.c.rdb, nil, f.p, f.worker, id).Err() })
 }
 
 func (f *Frontier) Queued() int {
@@ -473,12 +482,12 @@ func (f *Frontier) Queued() int {
 	return f.queued
 }
 
-// Left counts the jobs queued, held for a --max-pages slot and dropped.
+// Left counts the jobs queued and held for a --max-pages slot.
 func (f *Frontier) Left() int {
 	var n int64
 	f.run(func(ctx context.Context) error {
 		pipe := f.c.rdb.Pipeline()
-		st := pipe.HMGet(ctx, f.p+"stats", "queued", "dropped")
+		st := pipe.HMGet(ctx, f.p+"stats", "queued")
 		held := pipe.LLen(ctx, f.p+"held")
 		if _, err := pipe.Exec(ctx); err != nil {
 			return err

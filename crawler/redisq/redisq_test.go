@@ -474,3 +474,77 @@ func TestSameReportWithEndpoints(t *testing.T) {
 		t.Errorf("the distributed report differs from the single-process one:\n%s", sitetest.LineDiff(string(want), string(got)))
 	}
 }
+
+// TestStoppedWorkerGivesBack: a worker that stops (its context cancelled, as on SIGTERM) while
+// it holds jobs, some being fetched and some not started, puts them back on the queue at once:
+// the others crawl them long before the lease (a minute here) would have lapsed, and every page
+// is in the crawl once.
+func TestStoppedWorkerGivesBack(t *testing.T) {
+	const pages = 12
+	srv := redistest.Start(t)
+	release := make(chan struct{})
+	var inFlight atomic.Int64
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		if r.URL.Path == "/" {
+			for k := 1; k < pages; k++ {
+				fmt.Fprintf(w, `<a href="/p/%d">%d</a>`, k, k)
+			}
+			return
+		}
+		if !strings.HasPrefix(r.URL.Path, "/p/") {
+			http.NotFound(w, r) // sitemap.xml
+			return
+		}
+		// Every other page waits until the test lets go of them: the worker is stopped while
+		// it fetches two and holds two more.
+		inFlight.Add(1)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+			inFlight.Add(-1)
+			return
+		}
+		inFlight.Add(-1)
+		fmt.Fprint(w, `<a href="/">home</a>`)
+	}))
+	defer site.Close()
+	const lease = time.Minute
+	c, err := redisq.Open(srv.URL("lease=" + lease.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), lease/2)
+	defer cancel()
+	wctx, stopWorker := context.WithCancel(ctx)
+	joined := make(chan error, 1)
+	go func() {
+		_, err := c.Join(wctx, "stop", &crawler.Config{Concurrency: 2}, nil)
+		joined <- err
+	}()
+	go func() {
+		// The starting process fetches one page at a time: with three pages in flight, the
+		// worker fetches two (and took two more with them).
+		for inFlight.Load() < 3 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		stopWorker()
+		<-joined
+		close(release)
+	}()
+	cfg := &crawler.Config{StartURLs: []string{site.URL + "/"}, Concurrency: 1, IgnoreRobots: true}
+	got := map[string]int{}
+	res, err := c.Crawler("stop", nil, nil)(ctx, cfg, func(p *crawler.Page) { got[p.URL]++ })
+	if err != nil {
+		t.Fatalf("crawl: %v", err)
+	}
+	if len(got) != pages || res.Pages != pages || res.NotCrawled != 0 {
+		t.Errorf("%d pages merged (result: %d, not crawled %d), want the %d pages of the site: %v", len(got), res.Pages, res.NotCrawled, pages, got)
+	}
+	for p, n := range got {
+		if n != 1 {
+			t.Errorf("%s merged %d times", p, n)
+		}
+	}
+}

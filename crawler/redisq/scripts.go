@@ -15,7 +15,7 @@ import "github.com/redis/go-redis/v9"
 //	admitted  SET of the hashes holding a --max-pages slot       held      LIST of jobs waiting for a slot
 //	skipped   SET of hashes kept out by depth/include/exclude    skipjobs  SET of hashes kept out by robots.txt
 //	uir, plain  SETs: frames first queued under upgrade-insecure-requests, and those reached another way
-//	moved     SET of hosts a start URL moved the crawl to        stats     HASH queued, dropped, reclaimed
+//	moved     SET of hosts a start URL moved the crawl to        stats     HASH queued, reclaimed
 //	idle      time (ms) since when nothing was queued or leased  done      set when the crawl is over
 //	results   STREAM of the pages (crawler.Part JSON)            workers   ZSET worker -> last heartbeat
 
