@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,13 +25,15 @@ import (
 )
 
 // slowShop is a TLS site of n pages in a tree (p0 under /, pI over p3I+1..p3I+3), each with an http: image (a
-// finding), each answered after delay; it counts the requests of each path.
+// finding), each answered after delay; it counts the requests of each path, and the page
+// requests being answered.
 type slowShop struct {
-	srv    *httptest.Server
-	caFile string
-	mu     sync.Mutex
-	hits   map[string]int
-	served chan string
+	srv      *httptest.Server
+	caFile   string
+	mu       sync.Mutex
+	hits     map[string]int
+	served   chan string
+	inFlight atomic.Int64
 }
 
 func newSlowShop(t *testing.T, n int, delay time.Duration) *slowShop {
@@ -46,6 +49,8 @@ func newSlowShop(t *testing.T, n int, delay time.Duration) *slowShop {
 				return
 			}
 		}
+		s.inFlight.Add(1)
+		defer s.inFlight.Add(-1)
 		select {
 		case <-time.After(delay):
 		case <-r.Context().Done():
@@ -130,7 +135,7 @@ func normalReport(t *testing.T, path string) string {
 }
 
 // TestWorkerKilled shares a crawl between this process and two worker processes, kills one
-// worker (SIGKILL) while it holds pages, and checks that the report equals the single-process
+// worker (SIGKILL) while it fetches pages, and checks that the report equals the single-process
 // report of the site: the pages it held were fetched again by the others (nothing lost) and
 // are in the report once (nothing twice).
 func TestWorkerKilled(t *testing.T) {
@@ -140,7 +145,9 @@ func TestWorkerKilled(t *testing.T) {
 	const pages = 40
 	shop := newSlowShop(t, pages, 100*time.Millisecond)
 	dir := t.TempDir()
-	common := []string{"-q", "--ignore-robots", "--check-resources", "none", "--fail-on", "never", "--ca-file", shop.caFile, "-c", "2"}
+	// One request at a time here and in worker b (-c is a bound on requests in flight), four
+	// in worker a: with three page requests in flight, a is fetching.
+	common := []string{"-q", "--ignore-robots", "--check-resources", "none", "--fail-on", "never", "--ca-file", shop.caFile, "-c", "1"}
 
 	single := filepath.Join(dir, "single.json")
 	if code, _, stderr := runCLI(t, context.Background(), append(append([]string{"crawl"}, common...), "-o", single, shop.srv.URL+"/")...); code != exitOK {
@@ -174,18 +181,19 @@ func TestWorkerKilled(t *testing.T) {
 			}
 		}
 	}()
-	b, bErr := startWorker(t, bin, "--frontier", frontier, "--crawl-id", "kill", "-c", "2")
+	b, bErr := startWorker(t, bin, "--frontier", frontier, "--crawl-id", "kill", "-c", "1")
+	killed := make(chan struct{})
 	go func() {
-		// Once the first worker has joined and a few more pages are in, it dies holding its
-		// leases (pages of 100 ms, four at a time).
+		// Once the first worker has joined and is fetching (more page requests in flight than
+		// this process and worker b can make), it dies holding their leases. Waiting for a number
+		// of pages served instead (as this test did) killed it, under load, between two calls
+		// for jobs or holding only jobs it had not requested: nothing was fetched twice.
 		<-joined
-		for len(shop.served) > 0 {
-			<-shop.served
-		}
-		for range 8 {
-			<-shop.served
+		for shop.inFlight.Load() < 3 {
+			time.Sleep(time.Millisecond)
 		}
 		a.Process.Kill()
+		close(killed)
 	}()
 	shared := filepath.Join(dir, "shared.json")
 	args := append(append([]string{"crawl"}, common...), "--frontier", frontier, "--crawl-id", "kill", "-o", shared, shop.srv.URL+"/")
@@ -198,6 +206,11 @@ func TestWorkerKilled(t *testing.T) {
 		t.Errorf("the other worker: %v\n%s", err, bErr)
 	}
 	a.Wait()
+	select {
+	case <-killed:
+	default:
+		t.Fatalf("worker a never had a page request in flight: it fetched nothing")
+	}
 	if twice := shop.twice(); len(twice) == 0 {
 		t.Errorf("no page was fetched again: the killed worker held no lease, and the test proves nothing")
 	} else {
