@@ -7,7 +7,9 @@ package render_test
 //	go test ./render -run '^$' -bench RenderBenchsite -benchtime 1x
 //
 // PADLOCK_RENDER_BENCH_PAGES (default 200) and PADLOCK_RENDER_BENCH_TABS (default 2) set the
-// size and the tab pool.
+// size and the tab pool; PADLOCK_RENDER_BENCH_CHROME names the browser (default: the lookup of
+// FindChrome) and PADLOCK_RENDER_BENCH_FLAGS adds Chromium switches (name or name=value, by
+// spaces), to compare browsers and switches.
 
 import (
 	"context"
@@ -108,6 +110,19 @@ func selfHWM() uint64 {
 	return 0
 }
 
+// benchFlags reads PADLOCK_RENDER_BENCH_FLAGS.
+func benchFlags() map[string]any {
+	out := map[string]any{}
+	for _, f := range strings.Fields(os.Getenv("PADLOCK_RENDER_BENCH_FLAGS")) {
+		if k, v, ok := strings.Cut(f, "="); ok {
+			out[k] = v
+		} else {
+			out[f] = true
+		}
+	}
+	return out
+}
+
 func BenchmarkRenderBenchsite(b *testing.B) {
 	if _, err := render.FindChrome(""); err != nil {
 		b.Skip(err)
@@ -117,7 +132,7 @@ func BenchmarkRenderBenchsite(b *testing.B) {
 	defer site.Close()
 	for b.Loop() {
 		br, err := render.Start(render.Options{HostResolverRules: "MAP * 127.0.0.1", SPKIs: []string{leafSPKI(b, site)},
-			Concurrency: tabs})
+			Concurrency: tabs, Chrome: os.Getenv("PADLOCK_RENDER_BENCH_CHROME"), ExtraFlags: benchFlags()})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -324,7 +324,7 @@ func settingsTable() []setting {
 			check: unlessEmpty(redisq.CheckID),
 			set:   func(c *crawlConfig, v value) { c.out.crawlID = v.s }},
 		{name: "chrome", kind: kindString, example: "/usr/bin/chromium",
-			usage: "the Chromium `PATH` of --render (default: chromium, chromium-browser, google-chrome or chrome-headless-shell on PATH)",
+			usage: "the Chromium `PATH` of --render (default: chromium-headless-shell, chrome-headless-shell, chromium, chromium-browser or google-chrome on PATH)",
 			set:   func(c *crawlConfig, v value) { c.scan.Render.Browser.Chrome = v.s }},
 		{name: "render-concurrency", kind: kindInt, def: value{n: render.DefaultConcurrency}, example: "4",
 			usage: "`N` browser tabs at once in --render",
