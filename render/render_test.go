@@ -18,7 +18,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -350,7 +349,9 @@ func TestRenderBrowserCrash(t *testing.T) {
 	}
 	go func() {
 		<-f.slowHit
-		_ = syscall.Kill(pid, syscall.SIGKILL) // the browser this test started
+		if p, err := os.FindProcess(pid); err == nil {
+			_ = p.Kill() // the browser this test started
+		}
 	}()
 	res, err := b.Render(context.Background(), f.url("shop.test", "/slow"))
 	if err != nil {
