@@ -315,6 +315,20 @@ func checkSelector(sel string) string {
 // unknownKind is a selector that looks like KIND/... of a kind padlock does not know.
 var unknownKind = regexp.MustCompile(`^([a-z]+)/`)
 
+// NavigateURLs are the URLs of f's navigate steps, {{env.NAME}} filled by getenv; a URL naming
+// a variable that is not set is left out (the step fails when the flow runs).
+func (f *Flow) NavigateURLs(getenv func(string) string) []string {
+	var out []string
+	for i := range f.Steps {
+		if s := &f.Steps[i]; s.Type == "navigate" {
+			if u, err := expandEnv(s.URL, getenv); err == nil && u != "" {
+				out = append(out, u)
+			}
+		}
+	}
+	return out
+}
+
 // envRef is a {{env.NAME}} reference in a step's value.
 var envRef = regexp.MustCompile(`\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`)
 

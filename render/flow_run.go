@@ -65,10 +65,11 @@ func (b *Browser) RunFlow(ctx context.Context, f *Flow, getenv func(string) stri
 	}
 	defer func() { <-b.slots }()
 	b.mu.RLock()
-	bctx, gen, closed, o := b.ctx, b.gen, b.closed, b.opts
+	bctx, gen, closed, stale, o := b.ctx, b.gen, b.closed, b.stale, b.opts
 	b.mu.RUnlock()
-	if !closed && (bctx == nil || !alive(bctx)) {
-		// (the browser starts with the first page, or died: start it)
+	if !closed && (bctx == nil || stale || !alive(bctx)) {
+		// (the browser starts with the first page, died, or does not trust keys Trust added:
+		// start it)
 		if err := b.restart(gen); err != nil {
 			return nil, err
 		}

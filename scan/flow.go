@@ -9,12 +9,15 @@ package scan
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/padlock-scan/padlock/crawler"
 	"github.com/padlock-scan/padlock/render"
@@ -68,6 +71,7 @@ func runFlows(ctx context.Context, opt *Options, cfg *crawler.Config, rd *render
 		env = os.Getenv
 	}
 	for _, f := range opt.Flows.Flows {
+		rd.pinLeaves(ctx, cfg, f.NavigateURLs(env))
 		res, err := rd.browser.RunFlow(ctx, f, env)
 		if res != nil {
 			for _, l := range res.Landings {
@@ -162,4 +166,63 @@ func writeShot(name string, png []byte) error {
 		return err
 	}
 	return os.WriteFile(name, png, 0o644)
+}
+
+// pinLeaves has the browser trust, under --ca-file, the leaves of the https hosts in urls that
+// the file's certificates vouch for, as the crawl's pages have the leaves it verified trusted
+// (startRenderer): the flows run before the crawl verified any. It shakes hands with each host
+// (through --resolve and the crawl's dialer) and checks the chain as the crawl would; a host
+// that does not answer is left to fail in the browser.
+func (rd *renderer) pinLeaves(ctx context.Context, cfg *crawler.Config, urls []string) {
+	if rd.pins == nil {
+		return
+	}
+	dial := cfg.DialContext
+	if dial == nil {
+		dial = (&net.Dialer{}).DialContext
+	}
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	seen := map[string]bool{}
+	for _, raw := range urls {
+		u, err := url.Parse(raw)
+		if err != nil || u.Scheme != "https" || u.Hostname() == "" || seen[u.Host] {
+			continue
+		}
+		seen[u.Host] = true
+		host, port := u.Hostname(), u.Port()
+		if port == "" {
+			port = "443"
+		}
+		dctx, cancel := context.WithTimeout(ctx, timeout)
+		c, err := dial(dctx, "tcp", net.JoinHostPort(resolvedAddr(cfg.Resolve, host, port), port))
+		if err == nil {
+			tc := tls.Client(c, &tls.Config{ServerName: host, InsecureSkipVerify: true}) // checked by pins.leaf
+			if tc.HandshakeContext(dctx) == nil {
+				if k, ok := rd.pins.leaf(host, tc.ConnectionState().PeerCertificates); ok {
+					rd.browser.Trust(k)
+				}
+			}
+			tc.Close()
+		}
+		cancel()
+	}
+}
+
+// resolvedAddr is the address --resolve (HOST:PORT:ADDR, HOST may be "*") gives host:port, or
+// host itself.
+func resolvedAddr(resolve []string, host, port string) string {
+	for _, r := range resolve {
+		h, rest, ok := strings.Cut(r, ":")
+		if !ok {
+			continue
+		}
+		p, addr, ok := strings.Cut(rest, ":")
+		if ok && p == port && (h == "*" || strings.EqualFold(h, host)) {
+			return strings.Trim(addr, "[]")
+		}
+	}
+	return host
 }

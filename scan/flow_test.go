@@ -104,3 +104,35 @@ func TestBrokenFlow(t *testing.T) {
 		t.Errorf("/cart, reached before the failure: flow %q step %d", p.Flow, p.FlowStep)
 	}
 }
+
+// TestFlowCAFileLeafOnly: under --ca-file, a flow's hosts whose servers send only their leaf are
+// trusted by the leaf's key, as the crawl's pages are: the flows run before the crawl verified
+// any leaf, so padlock checks the flow's hosts itself first.
+func TestFlowCAFileLeafOnly(t *testing.T) {
+	s := startRenderSite(t)
+	s.opt.Crawl.CAFile = filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(s.opt.Crawl.CAFile, s.caPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.opt.Render.Browser.SPKIs, s.opt.Render.Browser.HostResolverRules = nil, ""
+	s.opt.Render.Mode = scan.RenderOff // the flow brings the browser
+	f, err := render.ParseFlow([]byte(`{"title": "SPA", "steps": [
+  {"type": "navigate", "url": "{{env.SHOP}}/spa"},
+  {"type": "waitForElement", "selectors": [["input[name=pan]"]]}]}`), "spa.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.opt.Flows = scan.FlowOptions{Flows: []*render.Flow{f}, Env: func(k string) string {
+		return map[string]string{"SHOP": s.url("shop.test", "")}[k]
+	}}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	rep, err := scan.Run(ctx, s.opt)
+	if err != nil {
+		t.Fatalf("%v\nerrors: %+v", err, rep.Errors)
+	}
+	defer rep.Close()
+	if p := sitetest.PageOf(t, rep, s.url("shop.test", "/spa")); p.Flow != "SPA" || !p.Rendered || !p.Payment {
+		t.Errorf("/spa: flow %q rendered %v payment %v", p.Flow, p.Rendered, p.Payment)
+	}
+}

@@ -76,6 +76,7 @@ type renderer struct {
 	scripts  []*rules.Rule      // scriptRules among the selected
 	invRules []*rules.Rule      // inventoryRules among the selected
 	checker  *scriptinv.Checker // the script inventory (nil: none)
+	pins     *leafPins          // the certificates of --ca-file (nil: none)
 	all      []*rules.Rule      // every selected rule, run again on a page that rendering made a payment page
 	cfg      *rules.Config
 	pending  chan struct{} // bounds the pages held waiting for a tab
@@ -153,7 +154,7 @@ func startRenderer(opt *Options, cfg *crawler.Config, selected []*rules.Rule, ch
 	if err != nil {
 		return nil, err
 	}
-	rd := &renderer{mode: opt.Render.Mode, browser: b, all: selected, cfg: &opt.Rules, checker: checker}
+	rd := &renderer{mode: opt.Render.Mode, browser: b, all: selected, cfg: &opt.Rules, checker: checker, pins: pins}
 	if pins != nil {
 		// A server that sends only its leaf: Chromium sees no chain up to the CA, so the leaves
 		// the crawl verified against it are trusted by their keys too.
