@@ -309,7 +309,9 @@ func TestRender(t *testing.T) {
 
 func TestRenderTimeout(t *testing.T) {
 	f := newFixture(t)
-	b := f.browser(t, func(o *render.Options) { o.Timeout = 2 * time.Second })
+	// The page changes its DOM every 100 ms. A quiet window of 1 s (half of Quiet: nothing is
+	// loading) keeps a renderer starved by a busy machine from passing for a settled page.
+	b := f.browser(t, func(o *render.Options) { o.Timeout, o.Quiet = 4*time.Second, 2*time.Second })
 	res, err := b.Render(context.Background(), f.url("shop.test", "/busy"))
 	if err != nil {
 		t.Fatal(err)
