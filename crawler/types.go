@@ -48,42 +48,42 @@ const (
 
 // Resource is one reference made by a page: a URL the browser fetches or navigates to.
 type Resource struct {
-	URL       string // absolute, resolved against the base URL in force (or the stylesheet's URL)
-	Raw       string // the attribute or url() value as written, entities decoded
-	Element   string // tag name ("img"), CSS property or at-rule ("background-image", "@import"), or header name
-	Attribute string // attribute name ("src"), "url" for CSS, "" for headers
-	Kind      Kind
-	Line      int // 1-based line in the page or stylesheet source (the first, when made more than once); 0 when not known
-	Source    Source
+	URL       string `json:",omitempty"` // absolute, resolved against the base URL in force (or the stylesheet's URL)
+	Raw       string `json:",omitempty"` // the attribute or url() value as written, entities decoded
+	Element   string `json:",omitempty"` // tag name ("img"), CSS property or at-rule ("background-image", "@import"), or header name
+	Attribute string `json:",omitempty"` // attribute name ("src"), "url" for CSS, "" for headers
+	Kind      Kind   `json:",omitempty"`
+	Line      int    `json:",omitempty"` // 1-based line in the page or stylesheet source (the first, when made more than once); 0 when not known
+	Source    Source `json:",omitempty"`
 	// Count is how many times the page (or stylesheet) makes this same reference; the
 	// extractor records each once. 0 means once (a reference made by hand).
-	Count int
+	Count int `json:",omitempty"`
 
 	// Stylesheet is the URL of the external stylesheet the reference was found in (Source css);
 	// empty for <style> blocks and style attributes.
-	Stylesheet string
+	Stylesheet string `json:",omitempty"`
 
-	Rel         string // link rel, lower-cased, for link elements and Link headers
-	As          string // link as=, lower-cased
-	Imageset    bool   // fetched as part of srcset or <picture> (blockable even for img src)
-	Integrity   string // integrity attribute, as written
-	CrossOrigin string // crossorigin attribute value ("" when absent; "anonymous" for a bare attribute)
+	Rel         string `json:",omitempty"` // link rel, lower-cased, for link elements and Link headers
+	As          string `json:",omitempty"` // link as=, lower-cased
+	Imageset    bool   `json:",omitempty"` // fetched as part of srcset or <picture> (blockable even for img src)
+	Integrity   string `json:",omitempty"` // integrity attribute, as written
+	CrossOrigin string `json:",omitempty"` // crossorigin attribute value ("" when absent; "anonymous" for a bare attribute)
 	// HasCrossOrigin is set when the crossorigin attribute is present at all.
-	HasCrossOrigin bool
-	Method         string // form method, lower-cased (forms only)
-	RefreshDelay   int    // seconds before a refresh navigates (refresh only)
+	HasCrossOrigin bool   `json:",omitempty"`
+	Method         string `json:",omitempty"` // form method, lower-cased (forms only)
+	RefreshDelay   int    `json:",omitempty"` // seconds before a refresh navigates (refresh only)
 
 	// UpgradedByCSP is set when an enforced Content-Security-Policy with upgrade-insecure-requests
 	// was in force where the reference appears (a meta policy before it, or a response header),
 	// or the page is a frame of a page under such a policy (frames inherit it).
-	UpgradedByCSP bool
+	UpgradedByCSP bool `json:",omitempty"`
 	// UpgradeInherited says UpgradedByCSP comes only from the embedding page's policy: the same
 	// document opened on its own would have the reference blocked.
-	UpgradeInherited bool
+	UpgradeInherited bool `json:",omitempty"`
 
 	// Fetch is what padlock saw when it requested this URL itself (shared by every reference to
 	// the same URL in one crawl); nil when the URL was not requested.
-	Fetch *Fetch
+	Fetch *Fetch `json:",omitempty"`
 
 	// parsed is URL parsed: kept by the extractor when it resolved the reference with the full
 	// parser, or parsed on the first call to Parsed.
@@ -131,24 +131,24 @@ type Hop struct {
 // answer to a HEAD check (no redirect, no error) is shared by every URL that got the same status
 // and type: its URL and FinalURL are then empty, meaning the reference's own URL.
 type Fetch struct {
-	URL         string
-	Method      string // HEAD or GET
-	Status      int    // status of the last response (after redirects)
-	ContentType string
-	FinalURL    string
-	Redirects   []Hop
-	Header      http.Header // response headers of the last response
-	Err         string      // transport error, if any
-	Size        int64       // bytes read (GET only)
-	SHA256      string      // hex SHA-256 of the decoded body (GET only)
-	NormSHA256  string      // hex SHA-256 of a script's body without comments and white space (Config.NormalizeScripts)
-	SHA384      string      // base64 SHA-384 of the decoded body, SRI form (GET only)
-	SHA512      string      // base64 SHA-512 of the decoded body, SRI form (GET only)
-	Truncated   bool        // body was larger than the size limit
+	URL         string      `json:",omitempty"`
+	Method      string      `json:",omitempty"` // HEAD or GET
+	Status      int         `json:",omitempty"` // status of the last response (after redirects)
+	ContentType string      `json:",omitempty"`
+	FinalURL    string      `json:",omitempty"`
+	Redirects   []Hop       `json:",omitempty"`
+	Header      http.Header `json:",omitempty"` // response headers of the last response
+	Err         string      `json:",omitempty"` // transport error, if any
+	Size        int64       `json:",omitempty"` // bytes read (GET only)
+	SHA256      string      `json:",omitempty"` // hex SHA-256 of the decoded body (GET only)
+	NormSHA256  string      `json:",omitempty"` // hex SHA-256 of a script's body without comments and white space (Config.NormalizeScripts)
+	SHA384      string      `json:",omitempty"` // base64 SHA-384 of the decoded body, SRI form (GET only)
+	SHA512      string      `json:",omitempty"` // base64 SHA-512 of the decoded body, SRI form (GET only)
+	Truncated   bool        `json:",omitempty"` // body was larger than the size limit
 
 	// HTTPSAvailable records, for an http: URL, whether its https: copy answered with a success
 	// and the same content type; nil when not probed.
-	HTTPSAvailable *bool
+	HTTPSAvailable *bool `json:",omitempty"`
 }
 
 // TLSInfo is what the crawler's own connection negotiated.

@@ -2,6 +2,7 @@ package redisq_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"strconv"
@@ -73,4 +74,32 @@ func BenchmarkShared(b *testing.B) {
 	for _, w := range []int{0, 1, 3} {
 		b.Run(fmt.Sprintf("shared-%d-processes", w+1), func(b *testing.B) { run(b, w) })
 	}
+}
+
+// BenchmarkPartDecode decodes the parts of the generated shop's pages as the starting process
+// reads them from the stream (one op: one part), and reports their size.
+//
+//	go test ./crawler/redisq -run '^$' -bench PartDecode
+func BenchmarkPartDecode(b *testing.B) {
+	site := benchsite.Start(200)
+	defer site.Close()
+	cfg := crawler.Config{StartURLs: []string{site.StartURL}, Resolve: site.Resolve, RootCAs: site.RootCAs,
+		Concurrency: 4, MaxPages: 200, CheckResources: crawler.CheckNone}
+	var parts [][]byte
+	size := 0
+	if _, err := crawler.Crawl(context.Background(), &cfg, func(p *crawler.Page) {
+		pt, _ := json.Marshal(crawler.Part{Page: p})
+		parts = append(parts, pt)
+		size += len(pt)
+	}); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var pt crawler.Part
+		if err := json.Unmarshal(parts[i%len(parts)], &pt); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(size)/float64(len(parts)), "bytes/part")
 }
