@@ -5,6 +5,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,10 +14,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/padlock-scan/padlock/crawler"
+	"github.com/padlock-scan/padlock/crawler/redisq"
 	"github.com/padlock-scan/padlock/internal/redistest"
 	"github.com/padlock-scan/padlock/internal/sitetest"
 	"github.com/padlock-scan/padlock/internal/sitetest/testnet"
 	"github.com/padlock-scan/padlock/render"
+	"github.com/padlock-scan/padlock/scan"
 )
 
 // renderShop is a TLS shop.test of n pages (/ links to /p1 ... /p(n-1)) with tags.test beside
@@ -157,4 +161,38 @@ func TestWorkerRenders(t *testing.T) {
 			t.Errorf("the report has no %s: the fixture does not test what it should", s)
 		}
 	}
+}
+
+// TestWorkerWithoutBrowser: a worker that joins a crawl with --render and finds no Chromium
+// stops at once with exit 2, naming the browser it tried, rather than fetch pages it cannot
+// render.
+func TestWorkerWithoutBrowser(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done() // the crawl waits on its start page while the worker joins
+	}))
+	defer site.Close()
+	c, err := redisq.Open(srv.URL(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	started := make(chan struct{})
+	crawled := make(chan struct{})
+	go func() {
+		defer close(crawled)
+		opt := scan.Options{Render: scan.RenderOptions{Mode: scan.RenderAll}}
+		cfg := &crawler.Config{StartURLs: []string{site.URL + "/"}, Concurrency: 1, IgnoreRobots: true}
+		c.Crawler("nobrowser", func(string) { close(started) }, scan.SharedRender(&opt))(ctx, cfg, func(*crawler.Page) {})
+	}()
+	<-started
+	code, _, stderr := runCLI(t, ctx, "worker", "--frontier", srv.URL(""), "--crawl-id", "nobrowser", "--chrome", "/nonexistent/chromium")
+	if code != exitTrouble || !strings.Contains(stderr, "/nonexistent/chromium") || !strings.Contains(stderr, "no Chromium browser found") {
+		t.Errorf("exit %d, stderr %q; want exit 2 naming the browser tried", code, stderr)
+	}
+	cancel()
+	<-crawled
 }
