@@ -14,6 +14,8 @@ import (
 	"github.com/chromedp/cdproto"
 	"github.com/chromedp/cdproto/audits"
 	"github.com/chromedp/cdproto/cdp"
+	jsonv2 "github.com/chromedp/cdproto/cdp/jsonv2"
+	"github.com/chromedp/cdproto/debugger"
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -59,9 +61,13 @@ type Request struct {
 	id network.RequestID
 }
 
-// Script is a script the browser loaded from a URL.
+// Script is a script the browser loaded from a URL, or an inline script a script inserted.
 type Script struct {
-	URL string
+	URL string // "" for an inline script (Inline)
+	// Inline is a script element with text and no src that a script (or, for a loader inline
+	// itself, the page) inserted: its SHA256 is of the text the browser ran. The inline scripts
+	// of the markup are not listed (the static crawl reads them).
+	Inline bool
 	// InjectedBy is the script (or, for an inline script, the page) that inserted it; "" when
 	// the page's markup did.
 	InjectedBy string
@@ -69,6 +75,8 @@ type Script struct {
 	Digest     string // Options.ScriptDigest of that body, when set
 	Size       int
 	Frame      bool // loaded by a frame's document
+
+	sum [32]byte // an Inline script's SHA-256, to match it with the script elements added
 }
 
 // FrameDOM is the DOM of one frame of the page (a payment provider's card fields, say).
@@ -103,14 +111,28 @@ type Result struct {
 const mutationBinding = "__padlockDOMChanged"
 
 // mutationScript runs in every document before its own scripts: it reports DOM changes, at
-// most one call per 50 ms, so the quiet window can wait for the DOM to settle.
+// most one call per 50 ms, so the quiet window can wait for the DOM to settle; and the text of
+// each script element without src added to the document (scriptTextPrefix), which tells an
+// injected inline script from eval'd code (scriptParsed).
 const mutationScript = `(function () {
   var b = window.` + mutationBinding + `; if (!b) return; var due = false;
-  new MutationObserver(function () {
+  function text(n) { try { b("` + scriptTextPrefix + `" + n.text); } catch (e) {} }
+  new MutationObserver(function (recs) {
+    for (var i = 0; i < recs.length; i++) {
+      for (var j = 0, ns = recs[i].addedNodes; j < ns.length; j++) {
+        var n = ns[j];
+        if (n.nodeName === "SCRIPT" && !n.hasAttribute("src")) text(n);
+        else if (n.querySelectorAll) { var ss = n.querySelectorAll("script:not([src])"); for (var k = 0; k < ss.length; k++) text(ss[k]); }
+      }
+    }
     if (due) return; due = true;
     setTimeout(function () { due = false; try { b(""); } catch (e) {} }, 50);
   }).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
 })();`
+
+// scriptTextPrefix starts a binding call that carries the text of a script element added to
+// a document.
+const scriptTextPrefix = "script:"
 
 // mixedRank orders the outcomes of mixed-content issues, weakest first.
 var mixedRank = map[string]int{MixedWarning: 1, MixedUpgraded: 2, MixedBlocked: 3}
@@ -131,10 +153,13 @@ type tab struct {
 	bodies    sync.WaitGroup
 	ctx       context.Context // ends when the tab closes
 	s         session         // the tab's DevTools session
+	frames    []session       // the sessions of its out-of-process frames (attachFrame)
 	cancel    func()          // closes the tab and its incognito context
 	openErr   error           // opening the tab failed
 	opened    time.Duration   // how long opening took
 	sums      map[network.RequestID]bodySum
+	inline    []Script          // injected inline scripts, their text hashed (inlineScript)
+	elements  map[[32]byte]bool // SHA-256 of the texts of script elements added to a document
 	docStatus int
 	docType   string
 	docURL    string
@@ -211,7 +236,8 @@ func (t *tab) request(id network.RequestID, url, method, typ string, frame cdp.F
 	return r
 }
 
-func (t *tab) event(ev any) {
+// event records an event of s, the tab's session or one of its frames'.
+func (t *tab) event(s session, ev any) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	switch ev := ev.(type) {
@@ -249,7 +275,7 @@ func (t *tab) event(ev any) {
 		r := t.reqs[ev.RequestID]
 		if r != nil && r.Type == string(network.ResourceTypeScript) {
 			t.bodies.Add(1)
-			go t.body(ev.RequestID)
+			go t.body(s, ev.RequestID)
 		}
 	case *network.EventLoadingFailed:
 		delete(t.active, ev.RequestID)
@@ -302,8 +328,17 @@ func (t *tab) event(ev any) {
 	case *runtime.EventBindingCalled:
 		if ev.Name == mutationBinding {
 			t.last = time.Now()
+			if text, ok := strings.CutPrefix(ev.Payload, scriptTextPrefix); ok {
+				t.elements[sha256.Sum256([]byte(text))] = true
+			}
 		}
+	case *debugger.EventScriptParsed:
+		t.scriptParsed(s, ev)
+		return
 	case *page.EventLoadEventFired:
+		if s.id != t.s.id {
+			return // a frame's load: the page is ready at its own
+		}
 		t.loaded = true
 	default:
 		return
@@ -311,12 +346,61 @@ func (t *tab) event(ev any) {
 	t.ping()
 }
 
-// body reads a script's body the browser got and hashes it.
-func (t *tab) body(id network.RequestID) {
+// scriptParsed notes a script V8 compiled while another script ran (the stack names that one)
+// and that has no URL: an inline script element a script inserted, or eval'd code; its text is
+// read and hashed (inlineScript), and capturePage keeps it when a script element of the same
+// text was added to a document (mutationScript). t.mu is held.
+func (t *tab) scriptParsed(s session, ev *debugger.EventScriptParsed) {
+	if ev.URL != "" || ev.StackTrace == nil || ev.HasSourceURL {
+		return
+	}
+	by := ""
+	for st := ev.StackTrace; st != nil && by == ""; st = st.Parent {
+		for _, f := range st.CallFrames {
+			if f.URL != "" {
+				by = f.URL
+				break
+			}
+		}
+	}
+	if by == "" {
+		return
+	}
+	var aux struct {
+		FrameID cdp.FrameID `json:"frameId"`
+	}
+	_ = json.Unmarshal(ev.ExecutionContextAuxData, &aux)
+	frame := aux.FrameID != "" && aux.FrameID != t.mainFrame
+	t.bodies.Add(1)
+	go t.inlineScript(s, ev.ScriptID, Script{InjectedBy: by, Inline: true, Frame: frame})
+}
+
+// inlineScript reads the text of an injected inline script and hashes it.
+func (t *tab) inlineScript(s session, id cdp.ScriptID, sc Script) {
 	defer t.bodies.Done()
 	ctx, cancel := context.WithTimeout(t.ctx, 5*time.Second)
 	defer cancel()
-	res, err := cdp.Call(ctx, t.s, network.GetResponseBody, network.GetResponseBodyParams{RequestID: id})
+	res, err := cdp.Call(ctx, s, debugger.GetScriptSource, debugger.GetScriptSourceParams{ScriptID: id})
+	if err != nil {
+		return
+	}
+	sum := sha256.Sum256([]byte(res.ScriptSource))
+	sc.SHA256, sc.Size, sc.sum = hex.EncodeToString(sum[:]), len(res.ScriptSource), sum
+	if t.opts.ScriptDigest != nil {
+		sc.Digest = t.opts.ScriptDigest([]byte(res.ScriptSource))
+	}
+	t.mu.Lock()
+	t.inline = append(t.inline, sc)
+	t.mu.Unlock()
+}
+
+// body reads a script's body the browser got (on s, the session whose request it was) and
+// hashes it.
+func (t *tab) body(s session, id network.RequestID) {
+	defer t.bodies.Done()
+	ctx, cancel := context.WithTimeout(t.ctx, 5*time.Second)
+	defer cancel()
+	res, err := cdp.Call(ctx, s, network.GetResponseBody, network.GetResponseBodyParams{RequestID: id})
 	if err != nil {
 		return
 	}
@@ -382,10 +466,11 @@ func continueWithHeaders(s cdp.Session, o *Options, ev *fetch.EventRequestPaused
 // outerHTML is the expression that reads a document's DOM as HTML.
 const outerHTML = `document.documentElement ? document.documentElement.outerHTML : ""`
 
-// frameDOMs reads the DOM of every frame below the page's main frame, each in an isolated
-// world of its own (the page's scripts cannot see or change what is read). A frame that
-// went away meanwhile is left out.
-func frameDOMs(ctx context.Context, s cdp.Session) []FrameDOM {
+// frameDOMs reads the DOM of every frame of session s, below its root frame (the page's main
+// frame) or with it (an out-of-process frame's session: root), each in an isolated world of
+// its own (the page's scripts cannot see or change what is read). A frame that went away
+// meanwhile is left out.
+func frameDOMs(ctx context.Context, s cdp.Session, root bool) []FrameDOM {
 	tree, err := cdp.Call(ctx, s, page.GetFrameTree, cdp.Empty{})
 	if err != nil || tree.FrameTree == nil {
 		return nil
@@ -403,7 +488,11 @@ func frameDOMs(ctx context.Context, s cdp.Session) []FrameDOM {
 			walk(ft.ChildFrames)
 		}
 	}
-	walk(tree.FrameTree.ChildFrames)
+	if root {
+		walk([]*page.FrameTree{tree.FrameTree})
+	} else {
+		walk(tree.FrameTree.ChildFrames)
+	}
 	return out
 }
 
@@ -433,7 +522,7 @@ func openTab(bctx context.Context, m *mux, o *Options) *tab {
 	start := time.Now()
 	ctx, cancelCtx := context.WithCancel(bctx)
 	t := &tab{opts: o, reqs: map[network.RequestID]*Request{}, issues: map[string]issue{}, active: map[network.RequestID]bool{},
-		sums: map[network.RequestID]bodySum{}, changed: make(chan struct{}, 1), ctx: ctx}
+		sums: map[network.RequestID]bodySum{}, elements: map[[32]byte]bool{}, changed: make(chan struct{}, 1), ctx: ctx}
 	var bc cdp.BrowserContextID
 	var once sync.Once
 	t.cancel = func() {
@@ -442,6 +531,11 @@ func openTab(bctx context.Context, m *mux, o *Options) *tab {
 			if t.s.id != "" {
 				m.forget(t.s.id)
 			}
+			t.mu.Lock()
+			for _, fs := range t.frames {
+				m.forget(fs.id)
+			}
+			t.mu.Unlock()
 			if bc != "" {
 				// Disposing of the context closes its tab and ends its renderer.
 				dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -474,9 +568,11 @@ func openTab(bctx context.Context, m *mux, o *Options) *tab {
 			call{network.Enable.Method, network.EnableParams{MaxTotalBufferSize: &buf, MaxResourceBufferSize: &buf}},
 			call{audits.Enable.Method, cdp.Empty{}},
 			call{page.Enable.Method, page.EnableParams{}},
-			call{runtime.Enable.Method, cdp.Empty{}}, // the binding calls the page makes are events of Runtime
+			call{runtime.Enable.Method, cdp.Empty{}},              // the binding calls the page makes are events of Runtime
+			call{debugger.Enable.Method, debugger.EnableParams{}}, // scriptParsed: injected inline scripts
 			call{runtime.AddBinding.Method, runtime.AddBindingParams{Name: mutationBinding}},
-			call{page.AddScriptToEvaluateOnNewDocument.Method, page.AddScriptToEvaluateOnNewDocumentParams{Source: mutationScript}})
+			call{page.AddScriptToEvaluateOnNewDocument.Method, page.AddScriptToEvaluateOnNewDocumentParams{Source: mutationScript}},
+			autoAttach)
 		if err != nil {
 			return err
 		}
@@ -493,18 +589,64 @@ var captured = map[cdproto.MethodType]bool{
 	cdproto.MethodType(network.LoadingFailed.Method): true, cdproto.MethodType(audits.IssueAdded.Method): true,
 	cdproto.MethodType(runtime.BindingCalled.Method): true, cdproto.MethodType(page.LoadEventFired.Method): true,
 	cdproto.MethodType(fetch.RequestPaused.Method): true, cdproto.MethodType(fetch.AuthRequired.Method): true,
+	cdproto.MethodType(debugger.ScriptParsed.Method): true,
 }
 
 // message handles an event of the tab's session (on the mux's reader: it does not block).
-func (t *tab) message(msg *cdproto.Message) {
+func (t *tab) message(msg *cdproto.Message) { t.sessionMessage(t.s, msg) }
+
+// sessionMessage handles an event of s, the tab's session or a frame's.
+func (t *tab) sessionMessage(s session, msg *cdproto.Message) {
+	if string(msg.Method) == target.AttachedToTarget.Method {
+		t.attachFrame(s, msg)
+		return
+	}
 	if !captured[msg.Method] {
 		return
 	}
 	ev, err := cdproto.UnmarshalMessage(msg, chromedp.DefaultUnmarshalOptions)
-	if err != nil || credentialEvent(t.s, t.opts, ev) {
+	if err != nil || credentialEvent(s, t.opts, ev) {
 		return
 	}
-	t.event(ev)
+	t.event(s, ev)
+}
+
+// autoAttach has a session report the out-of-process frames of its document (cross-site
+// frames, with site isolation on: card fields, 3-D Secure) as sessions of their own, each
+// paused until attachFrame let it go, so that none of its requests is missed.
+var autoAttach = call{target.SetAutoAttach.Method, target.SetAutoAttachParams{AutoAttach: true, WaitForDebuggerOnStart: true,
+	Flatten: func() *bool { yes := true; return &yes }(), Filter: target.Filter{{Type: "iframe"}, {Exclude: true}}}}
+
+// attachFrame takes the session of an out-of-process frame of parent (Target.attachedToTarget):
+// its events go to the tab as the page's do (from the first, the handler being in place before
+// the reader routes another message), and once the domains capture reads are on, the frame runs.
+func (t *tab) attachFrame(parent session, msg *cdproto.Message) {
+	var ev target.EventAttachedToTarget
+	if jsonv2.Unmarshal(msg.Params, &ev, chromedp.DefaultUnmarshalOptions) != nil || ev.SessionID == "" {
+		return
+	}
+	fs := session{m: parent.m, id: ev.SessionID}
+	if !parent.m.adopt(ev.SessionID, func(msg *cdproto.Message) { t.sessionMessage(fs, msg) }) {
+		return
+	}
+	t.mu.Lock()
+	t.frames = append(t.frames, fs)
+	t.mu.Unlock()
+	go func() { // not on the reader: these wait for replies
+		ctx, cancel := context.WithTimeout(t.ctx, answerTime)
+		defer cancel()
+		buf := int64(64 << 20)
+		_ = fs.batch(ctx,
+			call{network.Enable.Method, network.EnableParams{MaxTotalBufferSize: &buf, MaxResourceBufferSize: &buf}},
+			call{audits.Enable.Method, cdp.Empty{}},
+			call{runtime.Enable.Method, cdp.Empty{}},
+			call{debugger.Enable.Method, debugger.EnableParams{}},
+			call{runtime.AddBinding.Method, runtime.AddBindingParams{Name: mutationBinding}},
+			call{page.AddScriptToEvaluateOnNewDocument.Method, page.AddScriptToEvaluateOnNewDocumentParams{Source: mutationScript}},
+			autoAttach)
+		_ = enableFetch(ctx, fs, t.opts)
+		_ = fs.Call(ctx, runtime.RunIfWaitingForDebugger.Method, nil, nil)
+	}()
 }
 
 // capturePage renders url in t, a tab openTab opened, and closes it. open is the time spent
@@ -566,7 +708,13 @@ func capturePage(ctx context.Context, t *tab, url string, open time.Duration) *R
 		if dom, ok := frameDOM(ectx, t.s, t.mainFrame); ok {
 			res.DOM = dom
 		}
-		res.FrameDOMs = frameDOMs(ectx, t.s)
+		res.FrameDOMs = frameDOMs(ectx, t.s, false)
+		t.mu.Lock()
+		frames := slices.Clone(t.frames)
+		t.mu.Unlock()
+		for _, fs := range frames {
+			res.FrameDOMs = append(res.FrameDOMs, frameDOMs(ectx, fs, true)...)
+		}
 		ecancel()
 	}
 	t.bodies.Wait()
@@ -621,6 +769,18 @@ func capturePage(ctx context.Context, t *tab, url string, open time.Duration) *R
 			res.Scripts = append(res.Scripts, s)
 		}
 	}
+	// Injected inline scripts (not eval'd code: a script element of that text was added), once
+	// each, in a stable order (their texts were read concurrently).
+	var inl []Script
+	for _, sc := range t.inline {
+		if t.elements[sc.sum] && !slices.ContainsFunc(inl, func(o Script) bool { return o.sum == sc.sum && o.InjectedBy == sc.InjectedBy }) {
+			inl = append(inl, sc)
+		}
+	}
+	slices.SortStableFunc(inl, func(a, b Script) int {
+		return strings.Compare(a.InjectedBy+" "+a.SHA256, b.InjectedBy+" "+b.SHA256)
+	})
+	res.Scripts = append(res.Scripts, inl...)
 	// Issues about URLs no request event named: WebSockets refused before they were created,
 	// frames refused before their navigation started. The document that made the request is
 	// the initiator (a script of it, unless its markup names the URL).

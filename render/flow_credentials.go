@@ -96,6 +96,13 @@ func enableCredentials(ctx context.Context, s cdp.Session, o *Options) error {
 	if err := setSiteCookies(ctx, s, o); err != nil {
 		return err
 	}
+	return enableFetch(ctx, s, o)
+}
+
+// enableFetch pauses the requests of s that may carry the user's headers or meet an auth
+// challenge (headerPatterns), for credentialEvent: a tab's, and each of its out-of-process
+// frames' (a frame's requests pause only in its own session).
+func enableFetch(ctx context.Context, s cdp.Session, o *Options) error {
 	patterns := headerPatterns(o)
 	if len(patterns) == 0 {
 		return nil

@@ -139,6 +139,19 @@ func (m *mux) route(msg *cdproto.Message) bool {
 		return true
 	case msg.ID != 0 || msg.Method == "":
 		return false
+	case msg.SessionID != "" && string(msg.Method) == target.DetachedFromTarget.Method:
+		// A frame's session detached (reported on its parent's session): keep the map small.
+		var ev target.EventDetachedFromTarget
+		m.mu.Lock()
+		h, ours := m.sessions[msg.SessionID]
+		if jsonv2.Unmarshal(msg.Params, &ev, chromedp.DefaultUnmarshalOptions) == nil && ours {
+			delete(m.sessions, ev.SessionID)
+		}
+		m.mu.Unlock()
+		if h != nil {
+			h(msg)
+		}
+		return ours
 	case msg.SessionID != "":
 		m.mu.Lock()
 		h, ours := m.sessions[msg.SessionID]
@@ -300,6 +313,19 @@ func (m *mux) attach(ctx context.Context, id target.ID, handle func(*cdproto.Mes
 	}
 	sid = res.SessionID
 	return session{m: m, id: sid}, nil
+}
+
+// adopt handles the events of a session the browser attached by itself (an auto-attached
+// frame's), unless the mux has ended. Called on the reader (from a session's handler), it is in
+// place before the reader routes the next message.
+func (m *mux) adopt(sid target.SessionID, handle func(*cdproto.Message)) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return false
+	}
+	m.sessions[sid] = handle
+	return true
 }
 
 // forget stops handling a session's events; they are dropped until the browser reports the

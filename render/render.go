@@ -124,9 +124,11 @@ func orDefault[T int | time.Duration](v *T, def T) {
 
 // crawlSwitches are the Chromium switches of every render: headless, no GPU, nothing the
 // browser would fetch for itself (updates, sync, first-run pages), no QUIC (the crawl's
-// servers speak TCP), no sound, and cross-site frames kept in the page's process.
+// servers speak TCP), no sound, and every site in a process of its own (site isolation, which
+// the headless shell leaves off by default): a cross-site frame is then a target of its own.
 var crawlSwitches = []string{"headless", "disable-gpu", "no-first-run", "disable-background-networking",
-	"disable-component-update", "disable-sync", "disable-quic", "mute-audio", "disable-site-isolation-trials"}
+	"disable-component-update", "disable-sync", "disable-quic", "mute-audio",
+	"site-per-process"}
 
 // Browser is one Chromium process and its pool of tabs. Safe for concurrent use.
 type Browser struct {
@@ -228,19 +230,12 @@ func (b *Browser) launch() error {
 	for _, name := range crawlSwitches {
 		flags = append(flags, chromedp.Flag(name, true))
 	}
-	// Cross-site frames (payment fields, 3-D Secure) stay in the page's renderer, so their
-	// requests reach the page's DevTools session. With site isolation on, each such frame is a
-	// target of its own that Target.setAutoAttach (flatten) opens a session for, and chromedp
-	// 0.23 routes only the sessions it opened itself: that session's events are dropped, and a
-	// frame told to wait for its debugger (so that no early request is missed) can be let go only
-	// on it. Tried: a second session by chromedp.WithTargetID (its first Run fails, the paused
-	// frame has no execution context; Runtime.runIfWaitingForDebugger on it, or detaching the
-	// auto-attached session, does not let the frame go on: the page never settles); without the
-	// wait, attaching takes a dozen round trips and the frame's first requests are gone. The mux
-	// (mux.go) now routes capture's own sessions, an auto-attached frame's included; what is left
-	// is capture per session (a frame's script bodies and DOM read on its session) and the
-	// conformance test with site isolation on.
-	flags = append(flags, chromedp.Flag("disable-features", "Translate,IsolateOrigins,site-per-process,MediaRouter,OptimizationHints"))
+	// Site isolation stays on: a cross-site frame (payment fields, 3-D Secure) is a target of its
+	// own, which capture's session reports (Target.setAutoAttach, flatten) and holds until the
+	// frame's session is listening (capture.go's attachFrame). No spare renderer: with site
+	// isolation Chromium keeps one started ahead that no fresh context uses (3.4 renderer
+	// processes a benchsite page with it, 1.1 without).
+	flags = append(flags, chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints,SpareRendererForSitePerProcess"))
 	if os.Geteuid() == 0 {
 		flags = append(flags, chromedp.NoSandbox)
 	}

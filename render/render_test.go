@@ -48,6 +48,10 @@ const sdkBody = `(function () {
   var f = document.createElement("iframe"); f.src = "https://pay.test:{{tls}}/card.html"; document.body.appendChild(f);
 })();`
 
+const fieldsBody = `window.fields = 1;`
+
+const inlineByPage, inlineByTM = `window.byPage = 1;`, `window.byTM = 2;`
+
 func (f *fixture) expand(s string) string {
 	return strings.NewReplacer("{{tls}}", f.httpsPort, "{{http}}", f.httpPort).Replace(s)
 }
@@ -75,6 +79,18 @@ func (f *fixture) pages() map[string]string {
 		"shop.test/provider": html(`<script src="https://pay.test:{{tls}}/sdk.js"></script>`),
 		"pay.test/sdk.js":    sdkBody,
 		"pay.test/card.html": html(`<input autocomplete="cc-number"><img src="http://cdn.test:{{http}}/frame.png">`),
+		// A cross-site frame in the page's markup, out of the page's process (site isolation),
+		// whose own document loads a script of its site and http: ones.
+		"shop.test/framed": html(`<p>pay</p><iframe src="https://pay.test:{{tls}}/mixed.html"></iframe>`),
+		"pay.test/mixed.html": html(`<input autocomplete="cc-number"><script src="https://pay.test:{{tls}}/fields.js"></script>` +
+			`<script src="http://cdn.test:{{http}}/frame.js"></script><img src="http://cdn.test:{{http}}/frame2.png">`),
+		"pay.test/fields.js": fieldsBody,
+		// Inline scripts injected: by the page's inline loader, and by a tag manager's script.
+		"shop.test/inline": html(`<p>shop</p><script>
+  var s = document.createElement("script"); s.text = "` + inlineByPage + `"; document.head.appendChild(s);
+  eval("window.evaled = 3;"); // eval'd code is no script element
+</script><script src="https://tags.test:{{tls}}/tm.js"></script>`),
+		"tags.test/tm.js": `var s = document.createElement("script"); s.textContent = "` + inlineByTM + `"; document.head.appendChild(s);`,
 		"shop.test/busy": html(`<div id="n"></div><script>
   setInterval(function () { document.getElementById("n").textContent = String(Date.now()); }, 100);
 </script>`),
@@ -296,6 +312,62 @@ func TestRender(t *testing.T) {
 		}
 		if !found || strings.Contains(res.DOM, "cc-number") {
 			t.Errorf("the card frame's DOM: want the card field in frame %s only, got %+v", card, res.FrameDOMs)
+		}
+	})
+
+	t.Run("a cross-site frame out of the page's process", func(t *testing.T) {
+		// Site isolation is on: the browser runs with --site-per-process, and no switch keeps
+		// cross-site frames in the page's process.
+		if cmd, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", b.PID())); err == nil {
+			args := strings.Split(string(cmd), "\x00")
+			if !slices.Contains(args, "--site-per-process") || strings.Contains(string(cmd), "disable-site-isolation-trials") ||
+				strings.Contains(string(cmd), "IsolateOrigins") {
+				t.Errorf("site isolation is not on: %q", args)
+			}
+		}
+		res := renderOK(t, b, f.url("shop.test", "/framed"))
+		frame := f.url("pay.test", "/mixed.html")
+		script, img := "http://cdn.test:"+f.httpPort+"/frame.js", "http://cdn.test:"+f.httpPort+"/frame2.png"
+		if r := find(res, script); r == nil || !r.Frame || r.FrameURL != frame || r.Mixed != render.MixedBlocked || r.Initiator != frame {
+			t.Errorf("the frame's http: script: want blocked, made by the frame's document, got %+v\n%s", r, dump(res))
+		}
+		if r := find(res, img); r == nil || !r.Frame || r.FrameURL != frame || r.Mixed != render.MixedUpgraded {
+			t.Errorf("the frame's http: image: want upgraded, in the frame, got %+v\n%s", r, dump(res))
+		}
+		fields := f.url("pay.test", "/fields.js")
+		sum := sha256.Sum256([]byte(fieldsBody))
+		i := slices.IndexFunc(res.Scripts, func(s render.Script) bool { return s.URL == fields })
+		if i < 0 || !res.Scripts[i].Frame || res.Scripts[i].SHA256 != hex.EncodeToString(sum[:]) {
+			t.Errorf("the frame's script: want its body's hash, in the frame, got %+v", res.Scripts)
+		}
+		found := false
+		for _, fd := range res.FrameDOMs {
+			found = found || (fd.URL == frame && strings.Contains(fd.DOM, `autocomplete="cc-number"`))
+		}
+		if !found || !slices.Contains(res.Frames, frame) {
+			t.Errorf("the frame's DOM and URL: frames %v, DOMs %+v", res.Frames, res.FrameDOMs)
+		}
+	})
+
+	t.Run("inline scripts injected by the page and by a script", func(t *testing.T) {
+		page := f.url("shop.test", "/inline")
+		res := renderOK(t, b, page)
+		want := map[string]string{}
+		for by, text := range map[string]string{page: inlineByPage, f.url("tags.test", "/tm.js"): inlineByTM} {
+			sum := sha256.Sum256([]byte(text))
+			want[hex.EncodeToString(sum[:])] = by
+		}
+		for _, s := range res.Scripts {
+			if !s.Inline {
+				continue
+			}
+			if by, ok := want[s.SHA256]; !ok || s.InjectedBy != by || s.URL != "" || s.Frame {
+				t.Errorf("inline script %+v: want one of %v (sha256: injected by)", s, want)
+			}
+			delete(want, s.SHA256)
+		}
+		if len(want) > 0 {
+			t.Errorf("injected inline scripts missing: %v (scripts %+v)", want, res.Scripts)
 		}
 	})
 
