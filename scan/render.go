@@ -452,7 +452,7 @@ func (rd *renderer) renderPage(ctx context.Context, p *crawler.Page, payment boo
 func withBodies(ran []crawler.Resource, scripts []render.Script) []crawler.Resource {
 	got := map[string]*render.Script{}
 	for i := range scripts {
-		if !scripts[i].Frame {
+		if !scripts[i].Frame && !scripts[i].Inline {
 			got[scripts[i].URL] = &scripts[i]
 		}
 	}
@@ -650,6 +650,13 @@ func (inv *inventory) addRendered(page string, payment bool, scripts []render.Sc
 	seen := map[string]bool{}
 	for _, s := range scripts {
 		if s.InjectedBy == "" || s.Frame {
+			continue
+		}
+		if s.Inline {
+			// Keyed as the markup's inline scripts are: the same text in a page's markup is one entry.
+			inv.note(seen, "i script "+s.SHA256, page, payment, func() report.Script {
+				return report.Script{Kind: "inline", SHA256: s.SHA256, Size: int64(s.Size), Party: "first", InjectedBy: s.InjectedBy}
+			})
 			continue
 		}
 		u, err := url.Parse(s.URL)

@@ -83,7 +83,12 @@ func startRenderSite(t *testing.T) *renderSite {
   fetch("http://cdn.test:{{http}}/data.json").catch(function () {});
   try { new WebSocket("ws://cdn.test:{{http}}/socket"); } catch (e) {}
 </script></body></html>`,
-		"tags.test/gtm.js":      renderGTM,
+		"tags.test/gtm.js": renderGTM,
+		// A loader that inserts an inline script (text, no src), and a script that evals code.
+		"shop.test/inline": `<!doctype html><html><head><meta charset=utf-8><title>inline</title></head><body><p>inline</p>
+<script src="https://tags.test:{{tls}}/inliner.js"></script></body></html>`,
+		"tags.test/inliner.js": `var s = document.createElement("script"); s.text = "` + renderInlineText + `"; document.head.appendChild(s);
+eval("window.evaled = 1;");`,
 		"tags.test/pixel.js":    `window.pixel = 1;`,
 		"cdn.test/static.js":    `window.st = 1;`,
 		"shop.test/links":       `<!doctype html><html><head><meta charset=utf-8><title>links</title></head><body><a href="http://shop.test:{{http}}/legacy.html">old</a></body></html>`,
@@ -209,6 +214,41 @@ func TestRenderAll(t *testing.T) {
 	}
 	if err := schema.Validate(buf.Bytes()); err != nil {
 		t.Errorf("the report does not match the schema: %v", err)
+	}
+}
+
+const renderInlineText = `window.injectedInline = 1;`
+
+// TestRenderInlineInjected: an inline script a loader inserted (text, no src) is in the scripts
+// inventory as an inline script injected by the loader, by the SHA-256 of the text the browser
+// ran; eval'd code is not; the HTML inventory says "injected by".
+func TestRenderInlineInjected(t *testing.T) {
+	s := startRenderSite(t)
+	page, inliner := s.url("shop.test", "/inline"), s.url("tags.test", "/inliner.js")
+	s.opt.Crawl.StartURLs = []string{page}
+	rep, err := scan.Run(context.Background(), s.opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rep.Close()
+	sum := sha256.Sum256([]byte(renderInlineText))
+	var got []report.Script
+	for _, sc := range rep.Scripts {
+		if sc.Kind == "inline" {
+			got = append(got, sc)
+		}
+	}
+	if len(got) != 1 || got[0].SHA256 != hex.EncodeToString(sum[:]) || got[0].InjectedBy != inliner || got[0].PageCount != 1 ||
+		len(got[0].Pages) != 1 || got[0].Pages[0] != page {
+		t.Errorf("inline scripts %+v; want one, sha256 %x, injected by %s, on %s", got, sum, inliner, page)
+	}
+	var buf bytes.Buffer
+	w, _ := report.New("html")
+	if err := w.Write(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	if html := buf.String(); !strings.Contains(html, "injected by") || !strings.Contains(html, hex.EncodeToString(sum[:])) {
+		t.Errorf("the HTML inventory lacks the injected inline script")
 	}
 }
 
