@@ -570,6 +570,7 @@ func openTab(bctx context.Context, m *mux, o *Options) *tab {
 			call{page.Enable.Method, page.EnableParams{}},
 			call{runtime.Enable.Method, cdp.Empty{}},              // the binding calls the page makes are events of Runtime
 			call{debugger.Enable.Method, debugger.EnableParams{}}, // scriptParsed: injected inline scripts
+			skipPauses,
 			call{runtime.AddBinding.Method, runtime.AddBindingParams{Name: mutationBinding}},
 			call{page.AddScriptToEvaluateOnNewDocument.Method, page.AddScriptToEvaluateOnNewDocumentParams{Source: mutationScript}},
 			autoAttach)
@@ -617,6 +618,10 @@ func (t *tab) sessionMessage(s session, msg *cdproto.Message) {
 var autoAttach = call{target.SetAutoAttach.Method, target.SetAutoAttachParams{AutoAttach: true, WaitForDebuggerOnStart: true,
 	Flatten: func() *bool { yes := true; return &yes }(), Filter: target.Filter{{Type: "iframe"}, {Exclude: true}}}}
 
+// skipPauses keeps the Debugger domain, enabled for scriptParsed, from ever pausing the page (a
+// debugger statement, anti-debugging loops).
+var skipPauses = call{debugger.SetSkipAllPauses.Method, debugger.SetSkipAllPausesParams{Skip: true}}
+
 // attachFrame takes the session of an out-of-process frame of parent (Target.attachedToTarget):
 // its events go to the tab as the page's do (from the first, the handler being in place before
 // the reader routes another message), and once the domains capture reads are on, the frame runs.
@@ -641,6 +646,7 @@ func (t *tab) attachFrame(parent session, msg *cdproto.Message) {
 			call{audits.Enable.Method, cdp.Empty{}},
 			call{runtime.Enable.Method, cdp.Empty{}},
 			call{debugger.Enable.Method, debugger.EnableParams{}},
+			skipPauses,
 			call{runtime.AddBinding.Method, runtime.AddBindingParams{Name: mutationBinding}},
 			call{page.AddScriptToEvaluateOnNewDocument.Method, page.AddScriptToEvaluateOnNewDocumentParams{Source: mutationScript}},
 			autoAttach)

@@ -89,6 +89,7 @@ func (f *fixture) pages() map[string]string {
 		"shop.test/inline": html(`<p>shop</p><script>
   var s = document.createElement("script"); s.text = "` + inlineByPage + `"; document.head.appendChild(s);
   eval("window.evaled = 3;"); // eval'd code is no script element
+  debugger; // the Debugger domain capture enables must not pause the page here
 </script><script src="https://tags.test:{{tls}}/tm.js"></script>`),
 		"tags.test/tm.js": `var s = document.createElement("script"); s.textContent = "` + inlineByTM + `"; document.head.appendChild(s);`,
 		"shop.test/busy": html(`<div id="n"></div><script>
