@@ -13,6 +13,7 @@ const pageIndent = "    "
 // sorted runs), so a report is never built whole in memory; the bytes are the same as encoding the report in one go.
 func writeJSON(w io.Writer, r *Report) error {
 	s := newJSONStream(w)
+	defer s.close()
 	err := s.object(r, "", map[string]func(string) error{
 		"pages": func(indent string) error {
 			if r.Pages == nil && r.spool == nil {

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -34,8 +33,17 @@ type jsonSink interface {
 	io.StringWriter
 }
 
+// newJSONStream writes to w through a pipeWriter: the caller closes the stream when done.
 func newJSONStream(w io.Writer) *jsonStream {
-	return newJSONStreamTo(bufio.NewWriterSize(w, 64<<10))
+	return newJSONStreamTo(newPipeWriter(w))
+}
+
+// close stops the stream's writing goroutine, if it has one (see pipeWriter); after end, or
+// instead of it when the document is abandoned.
+func (s *jsonStream) close() {
+	if c, ok := s.w.(interface{ Close() }); ok {
+		c.Close()
+	}
 }
 
 func newJSONStreamTo(w jsonSink) *jsonStream {

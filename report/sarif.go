@@ -200,6 +200,7 @@ func writeSARIFMax(w io.Writer, r *Report, max int) error {
 	// The results, the bulk of the log, are written one at a time, so the log is never held
 	// whole in memory.
 	st := newJSONStream(w)
+	defer st.close()
 	err = st.object(sarifLog{Schema: sarifSchemaURI, Version: sarifVersion}, "", map[string]func(string) error{
 		"runs": func(indent string) error {
 			return st.array(1, indent, func(_ int, indent string) error {

@@ -16,6 +16,7 @@ func main() {
 	stopProfile := startCPUProfile(os.Getenv("PADLOCK_CPUPROFILE"))
 	code := run(ctx, os.Args, os.Stdout, os.Stderr)
 	stopProfile()
+	writeAllocProfile(os.Getenv("PADLOCK_MEMPROFILE"))
 	stop()
 	os.Exit(code)
 }
@@ -35,4 +36,22 @@ func startCPUProfile(path string) (stop func()) {
 		return func() {}
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }
+}
+
+// writeAllocProfile writes the run's allocation profile to path (PADLOCK_MEMPROFILE, for
+// performance work: `go tool pprof -sample_index=alloc_space` reads it); nothing when path is empty.
+func writeAllocProfile(path string) {
+	if path == "" {
+		return
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.Lookup("allocs").WriteTo(f, 0)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "padlock: PADLOCK_MEMPROFILE:", err)
+	}
 }
