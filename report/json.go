@@ -35,7 +35,7 @@ func writeJSON(w io.Writer, r *Report) error {
 		},
 		"fixes":    func(indent string) error { return streamArray(s, r, indent, r.Fixes, r.EachFix) },
 		"scripts":  func(indent string) error { return streamArray(s, r, indent, r.Scripts, r.EachScript) },
-		"findings": func(indent string) error { return streamArray(s, r, indent, r.Findings, r.EachFinding) },
+		"findings": func(indent string) error { return streamArrayWith(s, r, indent, r.Findings, r.EachFinding, s.finding) },
 	})
 	if err != nil {
 		return err
@@ -49,12 +49,17 @@ func writeJSON(w io.Writer, r *Report) error {
 // streamArray writes an array member of r whose elements each streams (from memory, then from
 // the spool); null for a nil slice when there is no spool, as encoding/json writes it.
 func streamArray[T any](s *jsonStream, r *Report, indent string, inMemory []T, each func(func(*T) error) error) error {
+	return streamArrayWith(s, r, indent, inMemory, each, func(v *T, indent string) error { return s.value(v, indent) })
+}
+
+// streamArrayWith is streamArray with each element written by write.
+func streamArrayWith[T any](s *jsonStream, r *Report, indent string, inMemory []T, each func(func(*T) error) error, write func(*T, string) error) error {
 	if inMemory == nil && r.spool == nil {
 		return s.value(inMemory, indent)
 	}
 	return s.items(indent, func(item func(func(string) error) error) error {
 		return each(func(v *T) error {
-			return item(func(indent string) error { return s.value(v, indent) })
+			return item(func(indent string) error { return write(v, indent) })
 		})
 	})
 }

@@ -233,15 +233,30 @@ func (s *jsonStream) resources(rs []Resource, indent string) error {
 	})
 }
 
+// appendKey appends the key of an object's member at the nesting indentation indent: after the
+// opening brace for the first member, after a comma for the others.
+func appendKey(dst []byte, indent, key string, first bool) []byte {
+	if first {
+		dst = append(dst, "{\n"...)
+	} else {
+		dst = append(dst, ",\n"...)
+	}
+	dst = append(dst, indent...)
+	dst = append(dst, "  \""...)
+	dst = append(dst, key...)
+	return append(dst, "\": "...)
+}
+
+// appendClose appends an object's closing brace at the nesting indentation indent.
+func appendClose(dst []byte, indent string) []byte {
+	dst = append(dst, '\n')
+	dst = append(dst, indent...)
+	return append(dst, '}')
+}
+
 // appendResource appends r as encoding/json writes it at the nesting indentation indent.
 func (s *jsonStream) appendResource(dst []byte, r *Resource, indent string) []byte {
-	field := func(dst []byte, key string) []byte {
-		dst = append(dst, ",\n"...)
-		dst = append(dst, indent...)
-		dst = append(dst, "  \""...)
-		dst = append(dst, key...)
-		return append(dst, "\": "...)
-	}
+	field := func(dst []byte, key string) []byte { return appendKey(dst, indent, key, false) }
 	// The omitempty fields: written when set, in the order of Resource's fields.
 	str := func(dst []byte, key, v string) []byte {
 		if v == "" {
@@ -255,10 +270,7 @@ func (s *jsonStream) appendResource(dst []byte, r *Resource, indent string) []by
 		}
 		return strconv.AppendInt(field(dst, key), int64(v), 10)
 	}
-	dst = append(dst, "{\n"...)
-	dst = append(dst, indent...)
-	dst = append(dst, `  "url": `...)
-	dst = s.appendString(dst, r.URL)
+	dst = s.appendString(appendKey(dst, indent, "url", true), r.URL)
 	dst = field(dst, "element")
 	dst = s.appendString(dst, r.Element)
 	dst = field(dst, "attribute")
@@ -272,9 +284,45 @@ func (s *jsonStream) appendResource(dst []byte, r *Resource, indent string) []by
 	dst = num(dst, "status", r.Status)
 	dst = str(dst, "error", r.Error)
 	dst = num(dst, "count", r.Count)
-	dst = append(dst, '\n')
-	dst = append(dst, indent...)
-	return append(dst, '}')
+	return appendClose(dst, indent)
+}
+
+// finding writes f as encoding/json writes it at indent. Findings are, after the pages, the
+// bulk of a large report: they are written by hand, but for the rare suppressed one.
+func (s *jsonStream) finding(f *Finding, indent string) error {
+	if f.Suppressed != nil {
+		return s.value(f, indent)
+	}
+	s.scratch = s.appendFinding(s.scratch[:0], f, indent)
+	s.w.Write(s.scratch)
+	return nil
+}
+
+// appendFinding appends f, but for its Suppressed member, as encoding/json writes it at indent.
+func (s *jsonStream) appendFinding(dst []byte, f *Finding, indent string) []byte {
+	str := func(key, v string, omitEmpty bool) {
+		if v != "" || !omitEmpty {
+			dst = s.appendString(appendKey(dst, indent, key, false), v)
+		}
+	}
+	dst = s.appendString(appendKey(dst, indent, "rule", true), f.Rule)
+	str("severity", f.Severity.String(), false) // its MarshalText
+	str("page", f.Page, false)
+	str("url", f.URL, false)
+	str("element", f.Element, false)
+	str("attribute", f.Attribute, false)
+	dst = strconv.AppendInt(appendKey(dst, indent, "line", false), int64(f.Line), 10)
+	str("source", f.Source, false)
+	str("message", f.Message, false)
+	str("stylesheet", f.Stylesheet, true)
+	str("mitigation", f.Mitigation, true)
+	if f.HTTPSAvailable != nil {
+		dst = strconv.AppendBool(appendKey(dst, indent, "https_available", false), *f.HTTPSAvailable)
+	}
+	str("initiator", f.Initiator, true)
+	str("observed", f.Observed, true)
+	str("baseline", string(f.Baseline), true)
+	return appendClose(dst, indent)
 }
 
 // appendString appends v as a JSON string. Printable ASCII without quotes or backslashes, which

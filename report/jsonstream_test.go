@@ -195,7 +195,8 @@ func stringsReport(s string) *Report {
 		Version: Version, StartURLs: []string{s}, Warnings: []string{s},
 		Pages: []Page{{URL: s, Title: s, Resources: []Resource{{URL: s, Element: s, Kind: s}},
 			SecurityHeaders: map[string]string{s: s, "X": s}, CSP: []string{s}}},
-		Findings: []Finding{{Rule: s, Page: s, URL: s, Message: s, Mitigation: s}},
+		Findings: []Finding{{Rule: s, Page: s, URL: s, Message: s, Mitigation: s, Element: s, Attribute: s, Source: s,
+			Stylesheet: s, Initiator: s, Observed: s, Baseline: BaselineState(s)}},
 	}
 }
 
@@ -295,6 +296,79 @@ func TestResourceFieldsAllWritten(t *testing.T) {
 			}
 			if got.String() != want.String() {
 				t.Errorf("indent %q: resources written as\n%s\nwant:\n%s", indent, got.String(), want.String())
+			}
+		}
+	}
+}
+
+// Findings are written by hand too (appendFinding). Each field of Finding set alone, then all
+// together (with plain and escaping strings), must give encoding/json's bytes, so a field added
+// to Finding and not to appendFinding fails here.
+func TestFindingFieldsAllWritten(t *testing.T) {
+	t.Parallel()
+	typ := reflect.TypeOf(Finding{})
+	yes, no := true, false
+	set := func(f *Finding, i int, s string, flip bool) {
+		v := reflect.ValueOf(f).Elem().Field(i)
+		switch {
+		case v.Type() == reflect.TypeOf(rules.Severity(0)):
+			v.SetInt(int64(rules.Error))
+			if flip {
+				v.SetInt(42) // not a known severity: encoding/json writes its String too
+			}
+		case v.Kind() == reflect.String:
+			v.SetString(s)
+		case v.Kind() == reflect.Int:
+			v.SetInt(int64(7 + i))
+			if flip {
+				v.SetInt(-3)
+			}
+		case v.Type() == reflect.TypeOf(&yes):
+			v.Set(reflect.ValueOf(&yes))
+			if flip {
+				v.Set(reflect.ValueOf(&no))
+			}
+		case v.Type() == reflect.TypeOf(&Suppression{}):
+			v.Set(reflect.ValueOf(&Suppression{Reason: s, Until: "2027-01-01"}))
+		default:
+			t.Fatalf("Finding.%s is a %s: teach appendFinding and this test about it", typ.Field(i).Name, v.Type())
+		}
+	}
+	cases := []Finding{{}}
+	for i := 0; i < typ.NumField(); i++ {
+		for _, flip := range []bool{false, true} {
+			var f Finding
+			set(&f, i, "https://s.test/"+typ.Field(i).Name, flip)
+			cases = append(cases, f)
+		}
+	}
+	for _, s := range []string{"plain", "q\"<&>\\\x01\u2028\xff é"} {
+		for _, suppressed := range []bool{false, true} {
+			var f Finding
+			for i := 0; i < typ.NumField(); i++ {
+				if typ.Field(i).Name != "Suppressed" || suppressed {
+					set(&f, i, s+typ.Field(i).Name, false)
+				}
+			}
+			cases = append(cases, f)
+		}
+	}
+	for _, indent := range []string{"", "    "} {
+		for _, f := range cases {
+			var want, got bytes.Buffer
+			if err := encodeIndented(&want, &f, indent); err != nil {
+				t.Fatal(err)
+			}
+			s := newJSONStream(&got)
+			if err := s.finding(&f, indent); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.end(); err != nil {
+				t.Fatal(err)
+			}
+			s.close()
+			if got.String() != want.String() {
+				t.Errorf("indent %q: finding written as\n%s\nwant:\n%s", indent, got.String(), want.String())
 			}
 		}
 	}
