@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -426,6 +427,81 @@ func TestResourceChecksRecordRedirectsAndHTTPSCopies(t *testing.T) {
 	// it is not available to browsers either.
 	if r := res["/img.png"]; r == nil || r.Fetch == nil || r.Fetch.HTTPSAvailable == nil || *r.Fetch.HTTPSAvailable {
 		t.Errorf("img.png: want https_available=false (certificate for another host), got %+v", r.Fetch)
+	}
+}
+
+// tlsSniffer counts the connections of a listener whose first byte opens a TLS handshake.
+type tlsSniffer struct {
+	net.Listener
+	tls atomic.Int64
+}
+
+func (l *tlsSniffer) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &sniffedConn{Conn: c, l: l}, nil
+}
+
+type sniffedConn struct {
+	net.Conn
+	l    *tlsSniffer
+	seen bool
+}
+
+func (c *sniffedConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	if n > 0 && !c.seen {
+		c.seen = true
+		if b[0] == 0x16 { // a TLS handshake record
+			c.l.tls.Add(1)
+		}
+	}
+	return n, err
+}
+
+// An origin whose https copy does not speak TLS (a plain HTTP port, as http://cdn:8080 upgraded
+// to https://cdn:8080) is tried once: its other http: URLs get the same verdict without another
+// handshake. A crawl with many such images used to spend a quarter of its CPU on handshakes
+// that could only fail.
+func TestHTTPSCopyOfADeadOriginTriedOnce(t *testing.T) {
+	t.Parallel()
+	var h hits
+	imgs := routes{}
+	var page strings.Builder
+	plain := httptest.NewUnstartedServer(nil)
+	sn := &tlsSniffer{Listener: plain.Listener}
+	plain.Listener = sn
+	plain.Start()
+	defer plain.Close()
+	for i := range 12 {
+		path := fmt.Sprintf("/i%d.png", i)
+		imgs[path] = typed("image/png", "png")
+		fmt.Fprintf(&page, `<img src="%s%s">`, plain.URL, path)
+	}
+	plain.Config.Handler = serve(imgs, &h)
+	site := httptest.NewTLSServer(serve(routes{"/": html(page.String())}, &h))
+	defer site.Close()
+	pool := x509.NewCertPool()
+	pool.AddCert(site.Certificate())
+	pages, _ := crawlAll(t, &Config{StartURLs: []string{site.URL + "/"}, RootCAs: pool, IgnoreRobots: true, Concurrency: 1})
+	if len(pages) != 1 {
+		t.Fatalf("got %d pages", len(pages))
+	}
+	checked := 0
+	for _, r := range pages[0].Resources {
+		if r.Fetch == nil || r.Fetch.Status != 200 || r.Fetch.HTTPSAvailable == nil || *r.Fetch.HTTPSAvailable {
+			t.Errorf("%s: want a 200 over http and https_available=false, got %+v", r.URL, r.Fetch)
+			continue
+		}
+		checked++
+	}
+	if checked != 12 {
+		t.Errorf("%d images checked, want 12", checked)
+	}
+	if n := sn.tls.Load(); n != 1 {
+		t.Errorf("%d TLS handshakes tried on the plain port, want 1", n)
 	}
 }
 

@@ -32,6 +32,9 @@ const (
 	ErrorSitemap     ErrorKind = "sitemap" // a sitemap the user named could not be read
 )
 
+// errHTTPOnHTTPS is how net/http reports an https: request answered in plain HTTP.
+const errHTTPOnHTTPS = "server gave HTTP response to HTTPS client"
+
 // errorKind classifies a fetch error.
 func errorKind(err error) ErrorKind {
 	var re *redirectError
@@ -64,6 +67,8 @@ func errorKind(err error) ErrorKind {
 		return ErrorTLS
 	case errors.As(err, &alert), errors.As(err, &rec):
 		return ErrorTLS
+	case strings.Contains(err.Error(), errHTTPOnHTTPS):
+		return ErrorTLS // no TLS on that port: net/http turns the RecordHeaderError into words
 	}
 	return ErrorNetwork
 }

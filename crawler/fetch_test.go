@@ -319,6 +319,7 @@ func TestErrorKinds(t *testing.T) {
 		{&tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}, ErrorUntrusted},
 		{&tls.CertificateVerificationError{Err: x509.HostnameError{Host: "x.test", Certificate: &x509.Certificate{}}}, ErrorTLS},
 		{tls.AlertError(40), ErrorTLS},
+		{&url.Error{Op: "Get", URL: "u", Err: errors.New("http: server gave HTTP response to HTTPS client")}, ErrorTLS},
 		{errors.New("something else"), ErrorNetwork},
 		{nil, ""},
 	}

@@ -28,6 +28,11 @@ type resourceCache struct {
 	checks map[string]*checkEntry // by normalised URL
 	types  sync.Map               // interned Content-Type values
 	plain  sync.Map               // status and type -> *Fetch of a plain answer, shared by all
+	// noHTTPS holds the origins (scheme://host:port) whose https copy failed before any answer:
+	// nothing listens, the name does not resolve, or the TLS handshake failed (no TLS on that
+	// port, a bad certificate). Every URL of such an origin fails the same way, so its other
+	// http: URLs are not probed again (one origin, one entry).
+	noHTTPS sync.Map
 }
 
 type sheetEntry struct {
@@ -320,15 +325,33 @@ func (rc *resourceCache) intern(s string) string {
 // the http answer had one, the same media type.
 func (cr *crawl) httpsCopy(ctx context.Context, u *url.URL, plain *Fetch) bool {
 	s := upgraded(u)
-	f, _, _ := cr.request(ctx, s, reqOpts{})
+	o := origin(s)
+	if _, down := cr.resources.noHTTPS.Load(o); down {
+		return false
+	}
+	f, _, kind := cr.request(ctx, s, reqOpts{})
 	if f.Status == http.StatusMethodNotAllowed || f.Status == http.StatusNotImplemented {
-		f, _, _ = cr.request(ctx, s, reqOpts{get: true})
+		f, _, kind = cr.request(ctx, s, reqOpts{get: true})
+	}
+	if f.Status == 0 && originDown(kind) {
+		cr.resources.noHTTPS.Store(o, true)
 	}
 	if f.Err != "" || f.Status < 200 || f.Status >= 300 {
 		return false
 	}
 	want, got := mediaType(plain.ContentType), mediaType(f.ContentType)
 	return want == "" || plain.Status >= 300 || want == got
+}
+
+// originDown reports whether a request that got no answer failed for a reason shared by every
+// URL of its origin: name, address, connection or TLS handshake (not a timeout, which may be
+// one slow URL).
+func originDown(kind ErrorKind) bool {
+	switch kind {
+	case ErrorDNS, ErrorRefused, ErrorBlocked, ErrorTLS, ErrorUntrusted:
+		return true
+	}
+	return false
 }
 
 // leftTrust reports whether a fetch was redirected through a URL that is not potentially
