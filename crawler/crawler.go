@@ -451,7 +451,7 @@ func (cr *crawl) fetchPage(ctx context.Context, pc *pageCollector, j job, delay 
 // redirect keeps the depth of the page), and not a page of its own already; a start URL's own
 // chain is followed as the user asked, and may move the crawl to another host of its site.
 func (cr *crawl) pagePolicy(ctx context.Context, j job) hopPolicy {
-	return func(_, next *url.URL) error {
+	return func(cur, next *url.URL) error {
 		if !cr.cfg.InScope(next) {
 			if !j.start || !webURL(next) || !sameSite(j.u.Hostname(), next.Hostname()) {
 				return errStop // off scope: the hop is recorded, the target is not crawled as a page
@@ -466,6 +466,16 @@ func (cr *crawl) pagePolicy(ctx context.Context, j job) hopPolicy {
 			cr.front.Skip(key)
 			return errStop
 		}
+		if !j.start && upgradeOf(cur, next) {
+			// http://shop/p -> https://shop/p: the https page is a page of its own, queued as a
+			// link is (at this page's depth), and this record is the http URL's redirect.
+			// Following it whenever no job had claimed the https page yet made the records
+			// depend on which job got there first: two crawls of one unchanged site listed
+			// different pages, and padlock diff reported pages that "no longer load".
+			target := *next
+			cr.front.Add([]Job{{URL: &target, Key: key, Depth: j.depth, Parent: cur.String(), Frame: j.frame, UIR: j.uir}})
+			return errStop
+		}
 		if !cr.front.Claim(key) {
 			// The target is (or will be) a page of its own: this record stops at the redirect
 			// (FinalURL stays the last URL fetched; the hop names the target).
@@ -473,6 +483,13 @@ func (cr *crawl) pagePolicy(ctx context.Context, j job) hopPolicy {
 		}
 		return nil
 	}
+}
+
+// upgradeOf reports whether next is the https: copy of the http: URL cur (same host, path and
+// query; the port may change, as 80 to 443).
+func upgradeOf(cur, next *url.URL) bool {
+	return cur.Scheme == "http" && next.Scheme == "https" && strings.EqualFold(cur.Hostname(), next.Hostname()) &&
+		cur.EscapedPath() == next.EscapedPath() && cur.RawQuery == next.RawQuery
 }
 
 // extract fills the page's document: markup, headers, stylesheets and sub-resource checks.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -264,6 +265,48 @@ func TestRedirectChainsLoopsAndHopCap(t *testing.T) {
 	}
 	if _, ok := byURL["/c"]; ok {
 		t.Errorf("/c was crawled a second time as a page of its own")
+	}
+}
+
+// An http: link whose URL redirects to its https: copy gets the same records whichever job
+// reaches the https page first: the http URL's record is its redirect, and the https page is
+// a page of its own. It used to follow the redirect when it came first, so two crawls of one
+// site listed different pages.
+func TestUpgradeRedirectRecordsDoNotDependOnOrder(t *testing.T) {
+	t.Parallel()
+	records := func(httpFirst bool) []string {
+		var h hits
+		site := httptest.NewTLSServer(nil)
+		defer site.Close()
+		plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, site.URL+r.URL.RequestURI(), http.StatusMovedPermanently)
+		}))
+		defer plain.Close()
+		httpLink := fmt.Sprintf(`<a href="%s/x">x</a>`, plain.URL)
+		first, deep := httpLink, `<a href="/x">x</a>`
+		if !httpFirst {
+			first, deep = deep, httpLink
+		}
+		site.Config.Handler = serve(routes{
+			"/":     html(first + `<a href="/deep">d</a>`),
+			"/deep": html(deep),
+			"/x":    html(`<p>x</p>`),
+		}, &h)
+		pool := x509.NewCertPool()
+		pool.AddCert(site.Certificate())
+		pages, _ := crawlAll(t, &Config{StartURLs: []string{site.URL + "/"}, RootCAs: pool, IgnoreRobots: true, Concurrency: 1})
+		var got []string
+		for _, p := range pages {
+			got = append(got, fmt.Sprintf("%s -> %s %d", strings.NewReplacer(plain.URL, "http", site.URL, "https").Replace(p.URL),
+				strings.NewReplacer(plain.URL, "http", site.URL, "https").Replace(p.FinalURL), p.Status))
+		}
+		sort.Strings(got)
+		return got
+	}
+	a, b := records(true), records(false)
+	want := []string{"http/x -> http/x 301", "https/ -> https/ 200", "https/deep -> https/deep 200", "https/x -> https/x 200"}
+	if !slices.Equal(a, want) || !slices.Equal(b, want) {
+		t.Errorf("records with the http link met first:\n%s\nmet last:\n%s\nwant:\n%s", strings.Join(a, "\n"), strings.Join(b, "\n"), strings.Join(want, "\n"))
 	}
 }
 
