@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"net/http"
 	"net/url"
 	"strings"
@@ -90,6 +91,7 @@ func Crawl(ctx context.Context, cfg *Config, visit func(*Page)) (*Result, error)
 	cr.fetch = newFetcher(cfg, cr.tr)
 	cr.coll = newCollector(ctx, cfg, cr.tr)
 	cr.resources.cr = cr
+	cr.resources.seed = maphash.MakeSeed()
 	cr.origins.cr = cr
 	if errs := cr.waitForStarts(ctx); errs != nil {
 		return &Result{Errors: errs, Requests: cr.tr.requests.Load()}, ErrNoStart

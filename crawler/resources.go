@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"hash/maphash"
 	"mime"
 	"net/http"
 	"net/url"
@@ -25,9 +26,15 @@ type resourceCache struct {
 	cr     *crawl
 	mu     sync.Mutex
 	sheets map[string]*sheetEntry // by normalised URL
-	checks map[string]*checkEntry // by normalised URL
-	types  sync.Map               // interned Content-Type values
-	plain  sync.Map               // status and type -> *Fetch of a plain answer, shared by all
+	// checks are keyed by a 64-bit hash of the normalised URL (and what the check asks), not
+	// the URL: a full check meets a million distinct sub-resources on a 100,000-page shop, and
+	// their keys were most of its memory. Two URLs share an entry only if their hashes collide
+	// (about 1 in 36 million at a million URLs; the seed is random per run, so a site cannot
+	// aim at it).
+	checks map[uint64]*checkEntry
+	seed   maphash.Seed
+	types  sync.Map // interned Content-Type values
+	plain  sync.Map // status and type -> *Fetch of a plain answer, shared by all
 	// noHTTPS holds the origins (scheme://host:port) whose https copy failed before any answer:
 	// nothing listens, the name does not resolve, or the TLS handshake failed (no TLS on that
 	// port, a bad certificate). Every URL of such an origin fails the same way, so its other
@@ -48,11 +55,11 @@ type checkEntry struct {
 }
 
 // entryFor returns m's entry for key, creating it under the cache's lock.
-func entryFor[T any](rc *resourceCache, m *map[string]*T, key string) *T {
+func entryFor[K comparable, T any](rc *resourceCache, m *map[K]*T, key K) *T {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	if *m == nil {
-		*m = map[string]*T{}
+		*m = map[K]*T{}
 	}
 	e, ok := (*m)[key]
 	if !ok {
@@ -273,7 +280,7 @@ func (rc *resourceCache) check(ctx context.Context, u *url.URL, key string, n ne
 	case n.headers:
 		ckey += "\x00headers"
 	}
-	e := entryFor(rc, &rc.checks, ckey)
+	e := entryFor(rc, &rc.checks, maphash.String(rc.seed, ckey))
 	e.once.Do(func() {
 		f, _, _ := rc.cr.request(ctx, u, reqOpts{get: n.body, headers: n.headers || n.body})
 		if !n.body && (f.Status == http.StatusMethodNotAllowed || f.Status == http.StatusNotImplemented) && !n.form {
@@ -290,17 +297,28 @@ func (rc *resourceCache) check(ctx context.Context, u *url.URL, key string, n ne
 }
 
 // compact keeps what a check found in little memory: a plain answer (HEAD, no redirect, no
-// error, no https probe) is shared by every URL that got the same status and type, with URL
+// error; its https copy's verdict, when probed, is part of the answer) is shared by every URL that got the same status and type, with URL
 // and FinalURL left empty (they are the reference's own URL); other answers share the key.
 // A 10,000-page shop has some 250,000 such URLs.
 func (rc *resourceCache) compact(f *Fetch, key string) *Fetch {
-	if f.Method == http.MethodHead && f.Err == "" && len(f.Redirects) == 0 && f.HTTPSAvailable == nil && f.Header == nil {
+	if f.Method == http.MethodHead && f.Err == "" && len(f.Redirects) == 0 && f.Header == nil {
 		type plainKey struct {
 			status int
 			ct     string
+			https  int8 // the https copy: 0 not probed, 1 not available, 2 available
 		}
-		plain := &Fetch{Method: f.Method, Status: f.Status, ContentType: f.ContentType}
-		v, _ := rc.plain.LoadOrStore(plainKey{f.Status, f.ContentType}, plain)
+		k := plainKey{f.Status, f.ContentType, 0}
+		if f.HTTPSAvailable != nil {
+			k.https = 1
+			if *f.HTTPSAvailable {
+				k.https = 2
+			}
+		}
+		if v, ok := rc.plain.Load(k); ok {
+			return v.(*Fetch)
+		}
+		plain := &Fetch{Method: f.Method, Status: f.Status, ContentType: f.ContentType, HTTPSAvailable: f.HTTPSAvailable}
+		v, _ := rc.plain.LoadOrStore(k, plain)
 		return v.(*Fetch)
 	}
 	if f.FinalURL == key {
