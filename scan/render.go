@@ -428,12 +428,26 @@ func (rd *renderer) renderPage(ctx context.Context, p *crawler.Page, payment boo
 		// The inventory checks the scripts the browser ran beside the markup's: an injected
 		// script is authorized, changed or unauthorized as a static one is, and a required
 		// script only a loader adds is there.
+		// Inline scripts a script inserted count as the markup's inline scripts do (by the hash
+		// of their text); their findings are the browser's, initiated by what inserted them.
 		all := *p
 		all.Document.Resources = append(slices.Clip(p.Resources), top.Resources...)
+		injected := map[string]string{} // inline URL -> what inserted it
+		for _, sc := range res.Scripts {
+			if sc.Inline && !sc.Frame && sc.SHA256 != "" {
+				all.Document.InlineScripts = append(slices.Clip(all.Document.InlineScripts), crawler.InlineScript{Kind: "script", SHA256: sc.SHA256, Size: sc.Size})
+				injected[rules.InlineURL(sc.SHA256)] = sc.InjectedBy
+			}
+		}
 		facts := rules.NewFacts(&all, rd.cfg)
 		facts.SetPayment(payment, signals)
 		facts.SetInventory(rd.checker.Check(&all, payment))
 		out.reinventory, out.inventory = true, uniqueFindings(rules.RunFacts(rd.invRules, facts), initiators)
+		for i := range out.inventory {
+			if f := &out.inventory[i]; f.Line == 0 && injected[f.URL] != "" {
+				f.Source, f.Initiator = string(SourceRender), injected[f.URL]
+			}
+		}
 		if out.newPayment {
 			kept := out.restated[:0]
 			for _, f := range out.restated {

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -249,6 +250,48 @@ func TestRenderInlineInjected(t *testing.T) {
 	}
 	if html := buf.String(); !strings.Contains(html, "injected by") || !strings.Contains(html, hex.EncodeToString(sum[:])) {
 		t.Errorf("the HTML inventory lacks the injected inline script")
+	}
+}
+
+// TestRenderInlineInjectedInventory: the script inventory sees an inline script a loader
+// inserted: a required entry for its text is not missing, and on a payment page another injected
+// text is unauthorized, a finding of the browser's initiated by the loader.
+func TestRenderInlineInjectedInventory(t *testing.T) {
+	s := startRenderSite(t)
+	page, inliner := s.url("shop.test", "/inline"), s.url("tags.test", "/inliner.js")
+	s.opt.Crawl.StartURLs = []string{page}
+	sum := sha256.Sum256([]byte(renderInlineText))
+	yml := fmt.Sprintf(`scripts:
+  - inline-sha256: %x
+    required: true
+    pages: [%q]
+    justification: the loader's settings
+    owner: marketing
+    approved: 2026-01-10
+`, sum, page)
+	inv, err := inventory.Parse("inventory.yml", []byte(yml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.opt.Inventory = inv
+	rep, err := scan.Run(context.Background(), s.opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rep.Close()
+	for _, f := range rep.Findings {
+		if f.Rule == "script-required-missing" || f.Rule == "script-unauthorized" && strings.HasPrefix(f.URL, "inline:") {
+			t.Errorf("the injected inline script is authorized by its hash: %+v", f)
+		}
+	}
+	s.opt.Rules.PaymentPages = []*regexp.Regexp{regexp.MustCompile(`/inline$`)}
+	s.opt.Inventory, _ = inventory.Parse("inventory.yml", []byte("scripts: []\n"))
+	if rep, err = scan.Run(context.Background(), s.opt); err != nil {
+		t.Fatal(err)
+	}
+	defer rep.Close()
+	if f := findingOf(rep, "script-unauthorized", "inline:sha256-"+hex.EncodeToString(sum[:])); f == nil || f.Source != "render" || f.Initiator != inliner {
+		t.Errorf("an injected inline script the inventory does not name, on a payment page: %+v; want script-unauthorized, source render, initiator %s", f, inliner)
 	}
 }
 
