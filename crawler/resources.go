@@ -12,6 +12,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -35,6 +36,8 @@ type resourceCache struct {
 	seed   maphash.Seed
 	types  sync.Map // interned Content-Type values
 	plain  sync.Map // status and type -> *Fetch of a plain answer, shared by all
+	// headers are the kept header sets without a Location, shared (keepHeaders).
+	headers sync.Map
 	// noHTTPS holds the origins (scheme://host:port) whose https copy failed before any answer:
 	// nothing listens, the name does not resolve, or the TLS handshake failed (no TLS on that
 	// port, a bad certificate). Every URL of such an origin fails the same way, so its other
@@ -430,7 +433,7 @@ func (cr *crawl) request(ctx context.Context, u *url.URL, o reqOpts) (*Fetch, *b
 	if header != nil {
 		f.ContentType = header.Get("Content-Type")
 		if o.headers {
-			f.Header = keepHeaders(header) // CORS and type headers matter for SRI
+			f.Header = cr.resources.keepHeaders(header) // CORS and type headers matter for SRI
 		}
 	}
 	err := r.failure()
@@ -466,15 +469,40 @@ func (cr *crawl) request(ctx context.Context, u *url.URL, o reqOpts) (*Fetch, *b
 	return f, buf, ""
 }
 
+// keptHeaders are the response headers of a sub-resource that rules look at.
+var keptHeaders = []string{"Access-Control-Allow-Origin", "Access-Control-Allow-Credentials", "Content-Type", "Strict-Transport-Security", "Location"}
+
 // keepHeaders keeps the response headers rules look at, not every header of every resource.
-func keepHeaders(h http.Header) http.Header {
-	out := http.Header{}
-	for _, k := range []string{"Access-Control-Allow-Origin", "Access-Control-Allow-Credentials", "Content-Type", "Strict-Transport-Security", "Location"} {
-		if v := h.Values(k); len(v) > 0 {
-			out[k] = v
+// The values are copied (a value slice of the response shares one array with all its other
+// headers), and equal sets without a Location, which most scripts and stylesheets of a site
+// answer with, are one shared map: a Fetch's Header is read, never written.
+func (rc *resourceCache) keepHeaders(h http.Header) http.Header {
+	var key strings.Builder
+	for _, k := range keptHeaders {
+		for _, v := range h.Values(k) {
+			key.WriteString(k)
+			key.WriteByte(0)
+			key.WriteString(v)
+			key.WriteByte(0)
 		}
 	}
-	return out
+	shareable := len(h.Values("Location")) == 0
+	if shareable {
+		if v, ok := rc.headers.Load(key.String()); ok {
+			return v.(http.Header)
+		}
+	}
+	out := http.Header{}
+	for _, k := range keptHeaders {
+		if v := h.Values(k); len(v) > 0 {
+			out[k] = slices.Clone(v)
+		}
+	}
+	if !shareable {
+		return out
+	}
+	v, _ := rc.headers.LoadOrStore(key.String(), out)
+	return v.(http.Header)
 }
 
 func fetchProblem(f *Fetch) string {

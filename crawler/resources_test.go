@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"net/http"
+	"reflect"
 	"runtime"
 	"testing"
 )
@@ -48,4 +49,37 @@ func TestCheckCacheBytesPerURL(t *testing.T) {
 		t.Errorf("the shared answer lost its https verdict: %+v", shared)
 	}
 	runtime.KeepAlive(rc)
+}
+
+// keepHeaders copies the values it keeps (the response's value slices share one array with all
+// its headers) and shares equal sets, but never one with a Location (a redirect's own target).
+func TestKeepHeadersSharesEqualSets(t *testing.T) {
+	rc := &resourceCache{}
+	resp := func(extra ...string) http.Header {
+		h := http.Header{"Content-Type": {"text/javascript"}, "Access-Control-Allow-Origin": {"*"}, "Server": {"x"}}
+		for i := 0; i+1 < len(extra); i += 2 {
+			h.Add(extra[i], extra[i+1])
+		}
+		return h
+	}
+	r1, r2 := resp(), resp()
+	a, b := rc.keepHeaders(r1), rc.keepHeaders(r2)
+	if reflect.ValueOf(a).UnsafePointer() != reflect.ValueOf(b).UnsafePointer() {
+		t.Errorf("equal kept headers are two maps, want one shared")
+	}
+	if a.Get("Server") != "" || a.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("kept %v", a)
+	}
+	r1["Content-Type"][0] = "changed"
+	if a.Get("Content-Type") != "text/javascript" {
+		t.Errorf("the kept value aliases the response's slice")
+	}
+	c := rc.keepHeaders(resp("Access-Control-Allow-Credentials", "true"))
+	if reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(c).UnsafePointer() || c.Get("Access-Control-Allow-Credentials") != "true" {
+		t.Errorf("different kept headers must not be shared: %v", c)
+	}
+	l1, l2 := rc.keepHeaders(resp("Location", "/x")), rc.keepHeaders(resp("Location", "/x"))
+	if reflect.ValueOf(l1).UnsafePointer() == reflect.ValueOf(l2).UnsafePointer() {
+		t.Errorf("headers with a Location are not shared (they are one per redirect)")
+	}
 }
