@@ -64,7 +64,12 @@ func (p *pipeWriter) send() {
 	p.buf = <-p.free
 }
 
-func (p *pipeWriter) Write(b []byte) (int, error) {
+func (p *pipeWriter) Write(b []byte) (int, error) { return pipeAppend(p, b), nil }
+
+func (p *pipeWriter) WriteString(s string) (int, error) { return pipeAppend(p, s), nil }
+
+// pipeAppend copies b into p's buffers, sending each one that fills.
+func pipeAppend[T ~string | ~[]byte](p *pipeWriter, b T) int {
 	n := len(b)
 	for len(b) > 0 {
 		if len(p.buf) == cap(p.buf) {
@@ -74,20 +79,7 @@ func (p *pipeWriter) Write(b []byte) (int, error) {
 		p.buf = append(p.buf, b[:c]...)
 		b = b[c:]
 	}
-	return n, nil
-}
-
-func (p *pipeWriter) WriteString(s string) (int, error) {
-	n := len(s)
-	for len(s) > 0 {
-		if len(p.buf) == cap(p.buf) {
-			p.send()
-		}
-		c := min(len(s), cap(p.buf)-len(p.buf))
-		p.buf = append(p.buf, s[:c]...)
-		s = s[c:]
-	}
-	return n, nil
+	return n
 }
 
 func (p *pipeWriter) WriteByte(c byte) error {
