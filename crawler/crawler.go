@@ -450,8 +450,10 @@ func (cr *crawl) fetchPage(ctx context.Context, pc *pageCollector, j job, delay 
 
 // pagePolicy is the hop policy of a page's redirects: a redirect may not take the crawl where a
 // link could not. Its target must be in scope, allowed by --include/--exclude and robots.txt (a
-// redirect keeps the depth of the page), and not a page of its own already; a start URL's own
-// chain is followed as the user asked, and may move the crawl to another host of its site.
+// redirect keeps the depth of the page), and not a page of its own already; an http: page's
+// redirect to its own https: copy always stops there, the copy queued as a page of its own. A
+// start URL's own chain is followed as the user asked, and may move the crawl to another host
+// of its site.
 func (cr *crawl) pagePolicy(ctx context.Context, j job) hopPolicy {
 	return func(cur, next *url.URL) error {
 		if !cr.cfg.InScope(next) {

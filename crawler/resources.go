@@ -35,7 +35,7 @@ type resourceCache struct {
 	checks map[uint64]*checkEntry
 	seed   maphash.Seed
 	types  sync.Map // interned Content-Type values
-	plain  sync.Map // status and type -> *Fetch of a plain answer, shared by all
+	plain  sync.Map // status, type and https verdict -> *Fetch of a plain answer, shared by all
 	// headers are the kept header sets without a Location, shared (keepHeaders).
 	headers sync.Map
 	// noHTTPS holds the origins (scheme://host:port) whose https copy failed before any answer:
@@ -300,7 +300,7 @@ func (rc *resourceCache) check(ctx context.Context, u *url.URL, key string, n ne
 }
 
 // compact keeps what a check found in little memory: a plain answer (HEAD, no redirect, no
-// error; its https copy's verdict, when probed, is part of the answer) is shared by every URL that got the same status and type, with URL
+// error) is shared by every URL that got the same status, type and https-copy verdict, with URL
 // and FinalURL left empty (they are the reference's own URL); other answers share the key.
 // A 10,000-page shop has some 250,000 such URLs.
 func (rc *resourceCache) compact(f *Fetch, key string) *Fetch {
