@@ -22,19 +22,45 @@ import (
 // sharedRender is what a worker needs to render as the starting process would: everything
 // renderPage judges with. The browser's local settings (Chromium, tabs, timeout) are the worker's.
 type sharedRender struct {
-	Mode     string   `json:"mode"`
-	Selected []string `json:"selected,omitempty"` // rule IDs; none: every rule
-	Rules    struct {
-		FirstParty           []string          `json:"first_party,omitempty"`
-		AllowScript          []string          `json:"allow_script,omitempty"`
-		ScriptJustifications map[string]string `json:"script_justifications,omitempty"`
-		Now                  time.Time         `json:"now,omitzero"`
-		CertExpiryWarning    time.Duration     `json:"cert_expiry_warning,omitempty"`
-		PaymentProviders     []string          `json:"payment_providers,omitempty"`
-		PaymentPages         []string          `json:"payment_pages,omitempty"`
-	} `json:"rules"`
+	Mode        string               `json:"mode"`
+	Selected    []string             `json:"selected,omitempty"` // rule IDs; none: every rule
+	Rules       sharedRules          `json:"rules"`
 	Inventory   *scriptinv.Inventory `json:"inventory,omitempty"`
 	InventoryAt time.Time            `json:"inventory_at,omitzero"` // the report's started_at, which the inventory's expiries are judged at
+}
+
+// sharedRules is rules.Config as it travels in the crawl's record (its patterns as text).
+type sharedRules struct {
+	FirstParty           []string          `json:"first_party,omitempty"`
+	AllowScript          []string          `json:"allow_script,omitempty"`
+	ScriptJustifications map[string]string `json:"script_justifications,omitempty"`
+	Now                  time.Time         `json:"now,omitzero"`
+	CertExpiryWarning    time.Duration     `json:"cert_expiry_warning,omitempty"`
+	PaymentProviders     []string          `json:"payment_providers,omitempty"`
+	PaymentPages         []string          `json:"payment_pages,omitempty"`
+}
+
+func rulesWire(rc *rules.Config) sharedRules {
+	w := sharedRules{FirstParty: rc.FirstParty, AllowScript: rc.AllowScript, ScriptJustifications: rc.ScriptJustifications,
+		Now: rc.Now, CertExpiryWarning: rc.CertExpiryWarning, PaymentProviders: rc.PaymentProviders}
+	for _, re := range rc.PaymentPages {
+		w.PaymentPages = append(w.PaymentPages, re.String())
+	}
+	return w
+}
+
+// config is the rules.Config w carries.
+func (w sharedRules) config() (rules.Config, error) {
+	rc := rules.Config{FirstParty: w.FirstParty, AllowScript: w.AllowScript, ScriptJustifications: w.ScriptJustifications,
+		Now: w.Now, CertExpiryWarning: w.CertExpiryWarning, PaymentProviders: w.PaymentProviders}
+	for _, s := range w.PaymentPages {
+		re, err := regexp.Compile(s)
+		if err != nil {
+			return rules.Config{}, err
+		}
+		rc.PaymentPages = append(rc.PaymentPages, re)
+	}
+	return rc, nil
 }
 
 // SharedRender encodes what the workers of a shared crawl of opt need to render the pages they
@@ -50,12 +76,7 @@ func SharedRender(opt *Options) json.RawMessage {
 	for _, r := range opt.Selected {
 		sr.Selected = append(sr.Selected, r.ID)
 	}
-	rc := &opt.Rules
-	sr.Rules.FirstParty, sr.Rules.AllowScript, sr.Rules.ScriptJustifications = rc.FirstParty, rc.AllowScript, rc.ScriptJustifications
-	sr.Rules.Now, sr.Rules.CertExpiryWarning, sr.Rules.PaymentProviders = rc.Now, rc.CertExpiryWarning, rc.PaymentProviders
-	for _, re := range rc.PaymentPages {
-		sr.Rules.PaymentPages = append(sr.Rules.PaymentPages, re.String())
-	}
+	sr.Rules = rulesWire(&opt.Rules)
 	if opt.Inventory != nil {
 		now := time.Now
 		if opt.Now != nil {
@@ -82,17 +103,11 @@ func StartWorkerRenderer(rec json.RawMessage, cfg *crawler.Config, browser rende
 	if err := json.Unmarshal(rec, &sr); err != nil {
 		return nil, err
 	}
-	opt := Options{Render: RenderOptions{Mode: sr.Mode, Browser: browser}, Inventory: sr.Inventory}
-	r := &opt.Rules
-	r.FirstParty, r.AllowScript, r.ScriptJustifications = sr.Rules.FirstParty, sr.Rules.AllowScript, sr.Rules.ScriptJustifications
-	r.Now, r.CertExpiryWarning, r.PaymentProviders = sr.Rules.Now, sr.Rules.CertExpiryWarning, sr.Rules.PaymentProviders
-	for _, s := range sr.Rules.PaymentPages {
-		re, err := regexp.Compile(s)
-		if err != nil {
-			return nil, err
-		}
-		r.PaymentPages = append(r.PaymentPages, re)
+	rc, err := sr.Rules.config()
+	if err != nil {
+		return nil, err
 	}
+	opt := Options{Render: RenderOptions{Mode: sr.Mode, Browser: browser}, Inventory: sr.Inventory, Rules: rc}
 	selected := rules.All()
 	if len(sr.Selected) > 0 {
 		selected = nil
