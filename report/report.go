@@ -52,6 +52,11 @@ type Report struct {
 	Config *Settings `json:"config,omitempty"`
 
 	spool *Spool // where AddPage and AddFinding put pages and findings, if anywhere
+
+	// canFail counts the findings that count for the gate (CanFail), by severity, as the last
+	// Recount saw them; counted says it ran. A spooled report's gate reads these, not the spool.
+	canFail map[rules.Severity]int
+	counted bool
 }
 
 // Tool names the program that wrote the report.
@@ -417,10 +422,14 @@ func (r *Report) Recount() {
 	r.Stats.Errors = len(r.Errors)
 	r.Stats.BySeverity = map[string]int{"error": 0, "warning": 0, "info": 0}
 	r.Stats.ByRule = map[string]int{}
+	r.canFail, r.counted = map[rules.Severity]int{}, true
 	if r.spool == nil {
 		for _, f := range r.Findings {
 			r.Stats.BySeverity[f.Severity.String()]++
 			r.Stats.ByRule[f.Rule]++
+			if f.CanFail() {
+				r.canFail[f.Severity]++
+			}
 		}
 		r.Fixes = buildFixes(r.Findings)
 		return
@@ -429,6 +438,9 @@ func (r *Report) Recount() {
 	err := r.EachFinding(func(f *Finding) error {
 		r.Stats.BySeverity[f.Severity.String()]++
 		r.Stats.ByRule[f.Rule]++
+		if f.CanFail() {
+			r.canFail[f.Severity]++
+		}
 		return sf.add(f)
 	})
 	if err == nil {

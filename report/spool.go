@@ -33,6 +33,8 @@ type Spool struct {
 	fixes   *sorter[Fix]
 	err     error // the first error of a pass that could not return it (Recount)
 
+	failedPages int // pages put with an error: none, and the gate reads no page back
+
 	out bytes.Buffer // reused between pages
 	js  *jsonStream  // writes into out
 	rs  []Resource   // reused between pages: a crawled page's resources in report form
@@ -76,6 +78,9 @@ func (s *Spool) putPage(p *Page) error {
 	p.Resources = res
 	if err != nil {
 		return fmt.Errorf("spool: %w", err)
+	}
+	if p.Error != "" {
+		s.failedPages++
 	}
 	s.out.Reset()
 	if err := s.js.page(p, pageIndent); err != nil {

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -90,6 +91,34 @@ func Fails(f *Finding, t FailOn) bool {
 	return f.CanFail() && t.reached(f.Severity)
 }
 
+// AnyFails reports whether a finding of r fails a run whose threshold is t (Fails). A spooled
+// report answers from the counts of its last Recount (Finish and gate marking run one) instead
+// of reading every finding back; a spool read error fails too (the findings could not all be
+// checked).
+func (r *Report) AnyFails(t FailOn) bool {
+	if t == FailNever {
+		return false
+	}
+	if r.spool != nil && r.counted {
+		if r.spool.err != nil {
+			return true
+		}
+		for sev, n := range r.canFail {
+			if n > 0 && t.reached(sev) {
+				return true
+			}
+		}
+		return false
+	}
+	errFound := errors.New("found")
+	return r.EachFinding(func(f *Finding) error {
+		if Fails(f, t) {
+			return errFound
+		}
+		return nil
+	}) != nil
+}
+
 // PageGateFailure is a page that failed to load (pages[].error: an error status, a timeout, a
 // refused handshake) and fails the gate for it.
 type PageGateFailure struct {
@@ -104,8 +133,8 @@ type PageGateFailure struct {
 // nil) always count; with anyPage every page that failed does. A threshold of never fails
 // nothing.
 func PageFailures(r, baseline *Report, t FailOn, anyPage bool) []PageGateFailure {
-	if t == FailNever {
-		return nil
+	if t == FailNever || r.spool != nil && r.spool.failedPages == 0 && len(r.Pages) == 0 {
+		return nil // (a spool knows it holds no failed page: none is read back)
 	}
 	cmp := &Comparison{}
 	if baseline != nil {

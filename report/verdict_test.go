@@ -132,6 +132,89 @@ func TestPageFailures(t *testing.T) {
 			if got, want := show(PageFailures(&r, tc.baseline, tc.t, tc.anyPage)), strings.Join(tc.want, "\n"); got != want {
 				t.Errorf("page failures:\n%s\nwant:\n%s", got, want)
 			}
+			// The same pages in a spool that spills (the gate reads its failed pages back).
+			sp := Report{StartURLs: cur.StartURLs}
+			sp.UseSpool(NewSpoolSize(1))
+			defer sp.Close()
+			for _, p := range cur.Pages {
+				if err := sp.AddPage(p); err != nil {
+					t.Fatal(err)
+				}
+			}
+			sp.Finish()
+			if got, want := show(PageFailures(&sp, tc.baseline, tc.t, tc.anyPage)), strings.Join(tc.want, "\n"); got != want {
+				t.Errorf("spooled page failures:\n%s\nwant:\n%s", got, want)
+			}
 		})
+	}
+}
+
+// AnyFails answers from the counts Recount keeps: the same answer as reading every finding,
+// before and after the gate marks findings suppressed or known, and without reading a spilled
+// spool back (the spool's file is gone when it is asked).
+func TestAnyFailsCounts(t *testing.T) {
+	t.Parallel()
+	fs := []Finding{
+		{Rule: "mixed-content-blockable", Severity: rules.Error, Page: "https://s.test/", URL: "http://cdn.test/a.js"},
+		{Rule: "sri-missing", Severity: rules.Warning, Page: "https://s.test/", URL: "https://cdn.test/b.js"},
+		{Rule: "sri-missing", Severity: rules.Warning, Page: "https://s.test/2", URL: "https://cdn.test/b.js"},
+		{Rule: "hsts-short", Severity: rules.Info, Page: "https://s.test/", URL: "https://s.test/"},
+	}
+	iterate := func(r *Report, th FailOn) bool {
+		for _, f := range r.Findings {
+			if Fails(&f, th) {
+				return true
+			}
+		}
+		return false
+	}
+	thresholds := []FailOn{FailOnError, FailOnWarning, FailOnInfo, FailNever}
+	for _, mark := range []struct {
+		name string
+		fn   func(*Finding)
+	}{
+		{"unmarked", func(*Finding) {}},
+		{"error suppressed", func(f *Finding) {
+			if f.Severity == rules.Error {
+				f.Suppressed = &Suppression{Reason: "accepted"}
+			}
+		}},
+		{"error and warnings known", func(f *Finding) {
+			if f.Severity >= rules.Warning {
+				f.Baseline = BaselineKnown
+			}
+		}},
+	} {
+		mem := Report{Findings: append([]Finding(nil), fs...)}
+		for i := range mem.Findings {
+			mark.fn(&mem.Findings[i])
+		}
+		mem.Finish()
+		sp := Report{}
+		sp.UseSpool(NewSpoolSize(1))
+		for _, f := range fs {
+			if err := sp.AddFinding(f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sp.Finish()
+		if err := sp.UpdateFindings(mark.fn); err != nil {
+			t.Fatal(err)
+		}
+		sp.Recount()
+		defer sp.Close()
+		if sp.spool.file.f == nil {
+			t.Fatal("the findings did not spill: the test reads nothing back")
+		}
+		sp.spool.file.f.Close() // the findings can no longer be read back: the counts must answer
+		for _, th := range thresholds {
+			want := iterate(&mem, th)
+			if got := mem.AnyFails(th); got != want {
+				t.Errorf("%s, in memory, fail-on %v: AnyFails %v, want %v", mark.name, th, got, want)
+			}
+			if got := sp.AnyFails(th); got != want {
+				t.Errorf("%s, spooled, fail-on %v: AnyFails %v, want %v", mark.name, th, got, want)
+			}
+		}
 	}
 }

@@ -150,21 +150,10 @@ func runCrawl(ctx context.Context, opt scan.Options, out output, stdout, stderr 
 	for _, p := range pages {
 		fmt.Fprintf(stderr, "padlock: gate fails: %s %s did not load: %s\n", p.Why, p.URL, p.Error)
 	}
-	if len(pages) > 0 || anyFails(rep, out.failOn) {
+	if len(pages) > 0 || rep.AnyFails(out.failOn) {
 		return &exitError{code: exitFindings}
 	}
 	return nil
-}
-
-// anyFails reports whether a finding of rep fails the gate.
-func anyFails(rep *report.Report, t report.FailOn) bool {
-	errFound := errors.New("found")
-	return rep.EachFinding(func(f *report.Finding) error {
-		if report.Fails(f, t) {
-			return errFound
-		}
-		return nil
-	}) != nil // a spool read error fails too: the findings could not all be checked
 }
 
 // startProblem says why the start URLs failed, from the report's errors.
