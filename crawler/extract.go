@@ -306,6 +306,10 @@ func containsFold(b []byte, s string) bool {
 // readAttrs loads the current tag's attributes into e.attrs. Their bytes stay valid until
 // the next call of Next.
 func (e *extractor) readAttrs() {
+	var ok bool
+	if e.attrs, ok = rawAttrs(e.attrs[:0], e.z.Raw()); ok {
+		return // no copies: slices of the tag's bytes
+	}
 	e.attrs = e.attrs[:0]
 	for {
 		k, v, more := e.z.TagAttr()

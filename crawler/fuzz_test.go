@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	htmltok "golang.org/x/net/html"
 )
 
 // addFileSeeds adds every file matching pattern under testdata as one seed.
@@ -386,6 +388,58 @@ func FuzzSitemap(f *testing.F) {
 		zpages, zsitemaps, zerr := parseSitemap(zipped.Bytes())
 		if (err == nil) != (zerr == nil) || !reflect.DeepEqual(pages, zpages) || !reflect.DeepEqual(sitemaps, zsitemaps) {
 			t.Fatalf("gzipped: %q %q %v; plain: %q %q %v", zpages, zsitemaps, zerr, pages, sitemaps, err)
+		}
+	})
+}
+
+// FuzzRawAttrs holds rawAttrs to x/net/html's TagAttr: for every start tag of any input, where
+// rawAttrs answers, it gives the same keys and values in the same order.
+func FuzzRawAttrs(f *testing.F) {
+	for _, s := range []string{
+		`<a href="/x" class=y id='z'>`, `<img src=a.png srcset="b.png 2x, c.png 3x"/>`, `<br/>`,
+		`<a =x href=y>`, `<a href = "x" href="dup">`, `<a b c=d e = 'f g' h=i/j k=>`, `<p a/b=c>`,
+		`<x a="unterminated>`, `<x a='q"'b>`, "<x a=b\tc=d\fe\nf>", `<x A=1 a=2>`, `<x a=&amp;>`,
+		"<x a=\"\r\n\">", "<x a=\x00>", `<script src=/s.js async defer></script>`, `<x/ a=b / c>`,
+		`<x a="b"c=d>`, `<x ==a>`, `<x a=>`, `<x a= >`, `<x a=/>`, `<x a='>'>`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		z := htmltok.NewTokenizer(bytes.NewReader(in))
+		var dst []htmlAttr
+		for {
+			tt := z.Next()
+			if tt == htmltok.ErrorToken {
+				return
+			}
+			if tt != htmltok.StartTagToken && tt != htmltok.SelfClosingTagToken {
+				continue
+			}
+			raw := bytes.Clone(z.Raw())
+			var ok bool
+			dst, ok = rawAttrs(dst[:0], raw)
+			var want []htmlAttr
+			for {
+				k, v, more := z.TagAttr()
+				if k == nil {
+					break
+				}
+				want = append(want, htmlAttr{k, v})
+				if !more {
+					break
+				}
+			}
+			if !ok {
+				continue
+			}
+			if len(dst) != len(want) {
+				t.Fatalf("%q: rawAttrs %d attributes %q, TagAttr %d %q", raw, len(dst), dst, len(want), want)
+			}
+			for i := range want {
+				if !bytes.Equal(dst[i].key, want[i].key) || !bytes.Equal(dst[i].val, want[i].val) {
+					t.Fatalf("%q: attribute %d: rawAttrs %q=%q, TagAttr %q=%q", raw, i, dst[i].key, dst[i].val, want[i].key, want[i].val)
+				}
+			}
 		}
 	})
 }
