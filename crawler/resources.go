@@ -22,7 +22,8 @@ import (
 
 // resourceCache requests each sub-resource URL at most once per crawl and shares the outcome
 // between every page that references it. Stylesheets are fetched and parsed once. Entries stay
-// small (a 10,000-page shop has some 250,000 distinct image URLs): HEAD answers keep no headers.
+// small (a 100,000-page shop has some 930,000 distinct sub-resource URLs): 12 bytes of table a
+// URL, plain HEAD answers shared, the others on disk (resources_store.go).
 type resourceCache struct {
 	cr     *crawl
 	mu     sync.Mutex
@@ -31,11 +32,12 @@ type resourceCache struct {
 	// the URL: a full check meets a million distinct sub-resources on a 100,000-page shop, and
 	// their keys were most of its memory. Two URLs share an entry only if their hashes collide
 	// (about 1 in 36 million at a million URLs; the seed is random per run, so a site cannot
-	// aim at it).
-	checks map[uint64]*checkEntry
-	seed   maphash.Seed
-	types  sync.Map // interned Content-Type values
-	plain  sync.Map // status, type and https verdict -> *Fetch of a plain answer, shared by all
+	// aim at it). The table keeps a number per hash; answers numbers the answers
+	// (resources_store.go).
+	checks  checkTable
+	answers answerStore
+	seed    maphash.Seed
+	types   sync.Map // interned Content-Type values
 	// headers are the kept header sets without a Location, shared (keepHeaders).
 	headers sync.Map
 	// noHTTPS holds the origins (scheme://host:port) whose https copy failed before any answer:
@@ -50,11 +52,6 @@ type sheetEntry struct {
 	fetch *Fetch
 	refs  []Resource // the references written in the sheet, each once
 	cut   int        // references beyond --max-refs-per-page, not kept
-}
-
-type checkEntry struct {
-	once  sync.Once
-	fetch *Fetch
 }
 
 // entryFor returns m's entry for key, creating it under the cache's lock.
@@ -283,7 +280,25 @@ func (rc *resourceCache) check(ctx context.Context, u *url.URL, key string, n ne
 	case n.headers:
 		ckey += "\x00headers"
 	}
-	e := entryFor(rc, &rc.checks, maphash.String(rc.seed, ckey))
+	h := maphash.String(rc.seed, ckey)
+	if h == 0 {
+		h = 1 // 0 marks an empty slot
+	}
+	sh := rc.checks.shard(h)
+	sh.mu.Lock()
+	if n, ok := sh.get(h); ok {
+		sh.mu.Unlock()
+		return rc.answers.get(n)
+	}
+	e := sh.inflight[h]
+	if e == nil {
+		if sh.inflight == nil {
+			sh.inflight = map[uint64]*checkEntry{}
+		}
+		e = &checkEntry{}
+		sh.inflight[h] = e
+	}
+	sh.mu.Unlock()
 	e.once.Do(func() {
 		f, _, _ := rc.cr.request(ctx, u, reqOpts{get: n.body, headers: n.headers || n.body})
 		if !n.body && (f.Status == http.StatusMethodNotAllowed || f.Status == http.StatusNotImplemented) && !n.form {
@@ -293,43 +308,22 @@ func (rc *resourceCache) check(ctx context.Context, u *url.URL, key string, n ne
 			ok := rc.cr.httpsCopy(ctx, u, f)
 			f.HTTPSAvailable = &ok
 		}
-		f.ContentType = rc.intern(f.ContentType)
-		e.fetch = rc.compact(f, key)
+		e.fetch = rc.record(h, f, key)
 	})
 	return e.fetch
 }
 
-// compact keeps what a check found in little memory: a plain answer (HEAD, no redirect, no
-// error) is shared by every URL that got the same status, type and https-copy verdict, with URL
-// and FinalURL left empty (they are the reference's own URL); other answers share the key.
-// A 10,000-page shop has some 250,000 such URLs.
-func (rc *resourceCache) compact(f *Fetch, key string) *Fetch {
-	if f.Method == http.MethodHead && f.Err == "" && len(f.Redirects) == 0 && f.Header == nil {
-		type plainKey struct {
-			status int
-			ct     string
-			https  int8 // the https copy: 0 not probed, 1 not available, 2 available
-		}
-		k := plainKey{f.Status, f.ContentType, 0}
-		if f.HTTPSAvailable != nil {
-			k.https = 1
-			if *f.HTTPSAvailable {
-				k.https = 2
-			}
-		}
-		if v, ok := rc.plain.Load(k); ok {
-			return v.(*Fetch)
-		}
-		plain := &Fetch{Method: f.Method, Status: f.Status, ContentType: f.ContentType, HTTPSAvailable: f.HTTPSAvailable}
-		v, _ := rc.plain.LoadOrStore(k, plain)
-		return v.(*Fetch)
-	}
-	if f.FinalURL == key {
-		f.FinalURL = key
-	}
-	if f.URL == key {
-		f.URL = key
-	}
+// record keeps f as the answer for the check hashed h (of the URL key) and returns the Fetch
+// to hand to pages: a plain answer is shared by every URL that got the same status, type and
+// https verdict, with URL and FinalURL left empty (they are the reference's own URL).
+func (rc *resourceCache) record(h uint64, f *Fetch, key string) *Fetch {
+	f.ContentType = rc.intern(f.ContentType)
+	num, f := rc.answers.add(f, key)
+	sh := rc.checks.shard(h)
+	sh.mu.Lock()
+	sh.put(h, num)
+	delete(sh.inflight, h)
+	sh.mu.Unlock()
 	return f
 }
 

@@ -1,0 +1,369 @@
+package crawler
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/bits"
+	"net/http"
+	"os"
+	"slices"
+	"sync"
+)
+
+// The resource checks' memory. A full check of a 100,000-page shop meets about a million
+// distinct sub-resource URLs; what is kept for each is 12 bytes in an open-addressing table
+// (checkTable: the URL's 64-bit hash and a 32-bit answer number), 14-21 bytes a URL with the
+// table's slack. The answers are numbered by answerStore: a plain answer (HEAD, no redirect,
+// no error) is one shared Fetch in memory, any other answer (a script's hashes, its CORS
+// headers, redirects, errors) is written to a temporary file and read back when a page meets
+// the URL again, the last few hundred read kept decoded.
+
+// checkShards splits the table so that growing one part copies a sixty-fourth of it, and the
+// workers rarely wait on each other's lock.
+const checkShards = 64
+
+// checkTable maps a check's key hash to its answer number. A check being made sits in inflight
+// until it is answered, so the pages that meet it meanwhile wait for that one request.
+type checkTable struct {
+	shards [checkShards]checkShard
+}
+
+type checkShard struct {
+	mu       sync.Mutex
+	keys     []uint64 // 0: empty slot (a hash of 0 is kept as 1)
+	vals     []uint32
+	n        int
+	inflight map[uint64]*checkEntry
+}
+
+type checkEntry struct {
+	once  sync.Once
+	fetch *Fetch
+}
+
+func (t *checkTable) shard(h uint64) *checkShard { return &t.shards[h>>58] }
+
+// slot is where h lives in keys, or the empty slot where it would go.
+func (s *checkShard) slot(h uint64) int {
+	i, _ := bits.Mul64(h<<6, uint64(len(s.keys))) // the hash's other bits, scaled to the table
+	for s.keys[i] != 0 && s.keys[i] != h {
+		if i++; int(i) == len(s.keys) {
+			i = 0
+		}
+	}
+	return int(i)
+}
+
+// get returns h's answer number; the shard's lock is held.
+func (s *checkShard) get(h uint64) (uint32, bool) {
+	if s.n == 0 {
+		return 0, false
+	}
+	i := s.slot(h)
+	return s.vals[i], s.keys[i] == h
+}
+
+// put sets h's answer number; the shard's lock is held. The table is at most 7/8 full and grows
+// by half: between 58% and 88% of its 12-byte slots are used.
+func (s *checkShard) put(h uint64, v uint32) {
+	if (s.n+1)*8 > len(s.keys)*7 {
+		old, oldVals := s.keys, s.vals
+		size := max(len(old)+len(old)/2, 16)
+		s.keys, s.vals = make([]uint64, size), make([]uint32, size)
+		for i, k := range old {
+			if k != 0 {
+				j := s.slot(k)
+				s.keys[j], s.vals[j] = k, oldVals[i]
+			}
+		}
+	}
+	i := s.slot(h)
+	if s.keys[i] == 0 {
+		s.n++
+	}
+	s.keys[i], s.vals[i] = h, v
+}
+
+// plainAnswer marks an answer number that indexes answerStore.plain.
+const plainAnswer = 1 << 31
+
+// answerStore numbers the checks' answers: shared plain answers in memory, the others on disk.
+type answerStore struct {
+	mu      sync.Mutex
+	plain   []*Fetch
+	plainOf map[plainKey]uint32
+	// The other answers, each appended to file at offs[i] (offs[i+1] or end is where it ends);
+	// -1 when it could not be written, and it is kept in kept instead.
+	file *os.File
+	offs []int64
+	end  int64
+	err  error // the file could not be made or written: answers stay in memory
+	kept map[uint32]*Fetch
+	// recent are the answers last read back, by number modulo its size: the script every
+	// page links is read once.
+	recent [512]struct {
+		n uint32
+		f *Fetch
+	}
+}
+
+type plainKey struct {
+	status int
+	ct     string
+	https  int8 // the https copy: 0 not probed, 1 not available, 2 available
+}
+
+// isPlain says whether f is an answer every URL that got the same status, type and https
+// verdict can share (its URL and FinalURL are the reference's own).
+func isPlain(f *Fetch) bool {
+	return f.Method == http.MethodHead && f.Err == "" && len(f.Redirects) == 0 && f.Header == nil
+}
+
+// add numbers f, key being the URL it answers for.
+func (st *answerStore) add(f *Fetch, key string) (uint32, *Fetch) {
+	if isPlain(f) {
+		k := plainKey{f.Status, f.ContentType, 0}
+		if f.HTTPSAvailable != nil {
+			k.https = 1
+			if *f.HTTPSAvailable {
+				k.https = 2
+			}
+		}
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		if n, ok := st.plainOf[k]; ok {
+			return n, st.plain[n&^plainAnswer]
+		}
+		if st.plainOf == nil {
+			st.plainOf = map[plainKey]uint32{}
+		}
+		n := uint32(len(st.plain)) | plainAnswer
+		p := &Fetch{Method: f.Method, Status: f.Status, ContentType: f.ContentType, HTTPSAvailable: f.HTTPSAvailable}
+		st.plain = append(st.plain, p)
+		st.plainOf[k] = n
+		return n, p
+	}
+	if f.FinalURL == key {
+		f.FinalURL = key
+	}
+	if f.URL == key {
+		f.URL = key
+	}
+	b := appendFetch(nil, f)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	n := uint32(len(st.offs))
+	if st.file == nil && st.err == nil {
+		st.file, st.err = os.CreateTemp("", "padlock-answers-*")
+		if st.err == nil {
+			_ = os.Remove(st.file.Name()) // it lives while open; where it cannot be removed, release does
+		}
+	}
+	if st.err == nil {
+		_, st.err = st.file.WriteAt(b, st.end)
+	}
+	if st.err != nil {
+		if st.kept == nil {
+			st.kept = map[uint32]*Fetch{}
+		}
+		st.kept[n] = f
+		st.offs = append(st.offs, -1)
+		return n, f
+	}
+	st.offs = append(st.offs, st.end)
+	st.end += int64(len(b))
+	st.remember(n, f)
+	return n, f
+}
+
+func (st *answerStore) remember(n uint32, f *Fetch) {
+	r := &st.recent[n%uint32(len(st.recent))]
+	r.n, r.f = n, f
+}
+
+// get returns answer n; answers read from disk are shared read-only, like the plain ones.
+func (st *answerStore) get(n uint32) *Fetch {
+	st.mu.Lock()
+	if n&plainAnswer != 0 {
+		f := st.plain[n&^plainAnswer]
+		st.mu.Unlock()
+		return f
+	}
+	if r := st.recent[n%uint32(len(st.recent))]; r.f != nil && r.n == n {
+		st.mu.Unlock()
+		return r.f
+	}
+	off, end, file := st.offs[n], st.end, st.file
+	if int(n)+1 < len(st.offs) {
+		end = st.offs[n+1]
+	}
+	if off < 0 {
+		f := st.kept[n]
+		st.mu.Unlock()
+		return f
+	}
+	st.mu.Unlock()
+	b := make([]byte, end-off)
+	var f *Fetch
+	_, err := file.ReadAt(b, off)
+	if err == nil {
+		var ok bool
+		if f, ok = readFetch(b); !ok {
+			err = errors.New("unreadable record")
+		}
+	}
+	if err != nil {
+		return &Fetch{Err: fmt.Sprintf("padlock could not read this check back from its temporary file: %v", err)}
+	}
+	st.mu.Lock()
+	st.remember(n, f)
+	st.mu.Unlock()
+	return f
+}
+
+// release closes and removes the answers' file.
+func (st *answerStore) release() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.file != nil {
+		name := st.file.Name()
+		st.file.Close()
+		_ = os.Remove(name)
+		st.file = nil
+		st.err = os.ErrClosed
+	}
+}
+
+// appendFetch encodes f for readFetch: every field, nil and empty lists and maps told apart.
+func appendFetch(b []byte, f *Fetch) []byte {
+	for _, s := range []string{f.URL, f.Method, f.ContentType, f.FinalURL, f.Err, f.SHA256, f.NormSHA256, f.SHA384, f.SHA512} {
+		b = appendQString(b, s)
+	}
+	b = binary.AppendVarint(b, int64(f.Status))
+	b = binary.AppendVarint(b, f.Size)
+	var flags byte
+	if f.Truncated {
+		flags |= 1
+	}
+	if f.HTTPSAvailable != nil {
+		flags |= 2
+		if *f.HTTPSAvailable {
+			flags |= 4
+		}
+	}
+	b = append(b, flags)
+	b = appendCount(b, f.Redirects == nil, len(f.Redirects))
+	for _, h := range f.Redirects {
+		b = appendQString(b, h.From)
+		b = appendQString(b, h.To)
+		b = appendQString(b, h.Via)
+		b = binary.AppendVarint(b, int64(h.Status))
+		b = binary.AppendVarint(b, int64(h.Delay))
+		b = binary.AppendVarint(b, int64(h.Line))
+	}
+	keys := make([]string, 0, len(f.Header))
+	for k := range f.Header {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b = appendCount(b, f.Header == nil, len(keys))
+	for _, k := range keys {
+		v := f.Header[k]
+		b = appendQString(b, k)
+		b = appendCount(b, v == nil, len(v))
+		for _, s := range v {
+			b = appendQString(b, s)
+		}
+	}
+	return b
+}
+
+// appendCount writes a list's length, 0 for a nil list.
+func appendCount(b []byte, isNil bool, n int) []byte {
+	if isNil {
+		return binary.AppendUvarint(b, 0)
+	}
+	return binary.AppendUvarint(b, uint64(n)+1)
+}
+
+// fetchReader reads what appendFetch wrote; a short or bad record sets bad.
+type fetchReader struct {
+	b   []byte
+	bad bool
+}
+
+func (r *fetchReader) str() string {
+	s, rest, ok := readQString(r.b)
+	if !ok {
+		r.bad, rest = true, nil
+	}
+	r.b = rest
+	return s
+}
+
+func (r *fetchReader) int() int64 {
+	v, k := binary.Varint(r.b)
+	if k <= 0 {
+		r.bad, k = true, len(r.b)
+	}
+	r.b = r.b[k:]
+	return v
+}
+
+// count reads appendCount's length: -1 for nil.
+func (r *fetchReader) count() int {
+	v, k := binary.Uvarint(r.b)
+	if k <= 0 || v > uint64(len(r.b)) { // every element takes at least a byte
+		r.bad = true
+		return -1
+	}
+	r.b = r.b[k:]
+	return int(v) - 1
+}
+
+func readFetch(b []byte) (*Fetch, bool) {
+	r := &fetchReader{b: b}
+	f := &Fetch{}
+	for _, p := range []*string{&f.URL, &f.Method, &f.ContentType, &f.FinalURL, &f.Err, &f.SHA256, &f.NormSHA256, &f.SHA384, &f.SHA512} {
+		*p = r.str()
+	}
+	f.Status = int(r.int())
+	f.Size = r.int()
+	if len(r.b) == 0 {
+		return nil, false
+	}
+	flags := r.b[0]
+	r.b = r.b[1:]
+	f.Truncated = flags&1 != 0
+	if flags&2 != 0 {
+		ok := flags&4 != 0
+		f.HTTPSAvailable = &ok
+	}
+	if n := r.count(); n >= 0 {
+		f.Redirects = make([]Hop, n)
+		for i := range f.Redirects {
+			h := &f.Redirects[i]
+			h.From, h.To, h.Via = r.str(), r.str(), r.str()
+			h.Status, h.Delay, h.Line = int(r.int()), int(r.int()), int(r.int())
+		}
+	}
+	if n := r.count(); n >= 0 {
+		f.Header = make(http.Header, n)
+		for range n {
+			k := r.str()
+			var v []string
+			if m := r.count(); m >= 0 {
+				v = make([]string, m)
+				for j := range v {
+					v[j] = r.str()
+				}
+			}
+			f.Header[k] = v
+		}
+	}
+	if r.bad || len(r.b) != 0 {
+		return nil, false
+	}
+	return f, true
+}
