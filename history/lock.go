@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"syscall"
 	"time"
 )
 
@@ -95,15 +94,6 @@ func stale(h Holder, host string, now time.Time) bool {
 		return true
 	}
 	return now.Sub(h.Heartbeat) > StaleAfter
-}
-
-// alive tells whether a process of this host runs under pid.
-func alive(pid int) bool {
-	if pid <= 0 {
-		return false
-	}
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // Heartbeat refreshes this process's lock; an error when the lock is no longer its own.

@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 // Hostile sites against the real binary, at the default settings, each under a memory limit:

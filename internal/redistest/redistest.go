@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -71,7 +70,7 @@ func (s *Server) start() {
 
 func (s *Server) stop() {
 	if s.cmd != nil && s.cmd.Process != nil {
-		s.cmd.Process.Signal(syscall.SIGCONT)
+		s.Resume() // a paused server is killed as well
 		s.cmd.Process.Kill()
 		s.cmd.Wait()
 		s.cmd = nil
@@ -86,12 +85,6 @@ func (s *Server) URL(query string) string {
 	}
 	return u
 }
-
-// Pause stops the server (SIGSTOP): connections hang, as on a network loss.
-func (s *Server) Pause() { s.cmd.Process.Signal(syscall.SIGSTOP) }
-
-// Resume continues a paused server.
-func (s *Server) Resume() { s.cmd.Process.Signal(syscall.SIGCONT) }
 
 // Restart kills the server and starts an empty one on the same port.
 func (s *Server) Restart() {
