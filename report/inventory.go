@@ -16,6 +16,8 @@ type InventoryCheck struct {
 	File    string                `json:"file"`
 	Entries []InventoryEntryState `json:"entries"`
 	Pages   []InventoryPage       `json:"pages"`
+
+	at map[string]int // page URL -> its index in Pages (the last added), for SetPage
 }
 
 // InventoryEntryState is one entry of the inventory as the crawl found it.
@@ -40,6 +42,8 @@ type InventoryPage struct {
 	Page    string            `json:"page"`
 	Payment bool              `json:"payment,omitempty"`
 	Scripts []InventoryScript `json:"scripts"`
+
+	entries []int // the indexes in Entries of the entries this page counted
 }
 
 // InventoryScript is one script of a checked page, or a required one it lacks.
@@ -64,6 +68,9 @@ type InventoryScript struct {
 	Owner         string `json:"owner,omitempty"`
 	Approved      string `json:"approved,omitempty"`
 	Expires       string `json:"expires,omitempty"`
+	// InjectedBy is, under --render, the script (or, for an inline script, the page) that
+	// inserted this script: the browser ran it, the page's markup does not name it.
+	InjectedBy string `json:"injected_by,omitempty"`
 }
 
 // NewInventoryCheck starts the inventory check of a crawl with the inventory's entries, each
@@ -86,7 +93,47 @@ func (ic *InventoryCheck) AddPage(p *crawler.Page, payment bool, facts *rules.In
 	if ic == nil || facts == nil {
 		return
 	}
-	ip := InventoryPage{Page: p.FinalURL, Payment: payment, Scripts: make([]InventoryScript, 0, len(facts.Scripts)+len(facts.Missing))}
+	ic.add(NewInventoryPage(p.FinalURL, payment, facts, entryIndex, nil))
+}
+
+// SetPage replaces the verdicts AddPage recorded on ip's page with ip (render mode: the
+// verdicts on the scripts the browser ran too), or adds ip when the page had none. The
+// entries' page counts follow.
+func (ic *InventoryCheck) SetPage(ip InventoryPage) {
+	if ic == nil {
+		return
+	}
+	i, ok := ic.at[ip.Page]
+	if !ok {
+		ic.add(ip)
+		return
+	}
+	for _, k := range ic.Pages[i].entries {
+		ic.Entries[k].Pages--
+	}
+	for _, k := range ip.entries {
+		ic.Entries[k].Pages++
+	}
+	ic.Pages[i] = ip
+}
+
+func (ic *InventoryCheck) add(ip InventoryPage) {
+	for _, k := range ip.entries {
+		ic.Entries[k].Pages++
+	}
+	if ic.at == nil {
+		ic.at = map[string]int{}
+	}
+	ic.at[ip.Page] = len(ic.Pages)
+	ic.Pages = append(ic.Pages, ip)
+}
+
+// NewInventoryPage is the inventory check's record of the verdicts on one page; entryIndex maps
+// an entry the verdicts name to its index in the check's Entries. injectedBy names what
+// inserted each script the browser ran that the markup does not name, by its URL (an inline
+// script by rules.InlineURL of its hash); nil without render mode.
+func NewInventoryPage(page string, payment bool, facts *rules.InventoryFacts, entryIndex func(*rules.InventoryEntry) int, injectedBy map[string]string) InventoryPage {
+	ip := InventoryPage{Page: page, Payment: payment, Scripts: make([]InventoryScript, 0, len(facts.Scripts)+len(facts.Missing))}
 	counted := map[int]bool{}
 	for i := range facts.Scripts {
 		c := &facts.Scripts[i]
@@ -96,14 +143,18 @@ func (ic *InventoryCheck) AddPage(p *crawler.Page, payment bool, facts *rules.In
 			if r.Fetch != nil {
 				s.SHA256 = r.Fetch.SHA256
 			}
+			s.InjectedBy = injectedBy[r.URL]
 		} else {
 			s.Kind, s.SHA256, s.Line, s.Snippet = inlineKind(c.Inline.Kind), c.Inline.SHA256, c.Inline.Line, c.Inline.Snippet
+			if c.Inline.Kind == "script" && c.Inline.Line == 0 {
+				s.InjectedBy = injectedBy[rules.InlineURL(c.Inline.SHA256)]
+			}
 		}
 		if e := c.Entry; e != nil {
 			s.Entry, s.Justification, s.Owner, s.Approved, s.Expires = e.Name, e.Justification, e.Owner, e.Approved, e.Expires
 			if k := entryIndex(e); k >= 0 && !counted[k] {
 				counted[k] = true
-				ic.Entries[k].Pages++
+				ip.entries = append(ip.entries, k)
 			}
 		}
 		ip.Scripts = append(ip.Scripts, s)
@@ -118,7 +169,17 @@ func (ic *InventoryCheck) AddPage(p *crawler.Page, payment bool, facts *rules.In
 		}
 		ip.Scripts = append(ip.Scripts, s)
 	}
-	ic.Pages = append(ic.Pages, ip)
+	return ip
+}
+
+// Entries are the indexes in the check's Entries of the entries ip counts (NewInventoryPage's);
+// WithEntries gives them back to a page that travelled without them (a worker's, as JSON).
+func (ip *InventoryPage) Entries() []int { return ip.entries }
+
+// WithEntries returns ip counting the entries of the given indexes.
+func (ip InventoryPage) WithEntries(entries []int) InventoryPage {
+	ip.entries = entries
+	return ip
 }
 
 // inlineKind is the report's name of an inline script's kind (the crawler's "script" is
@@ -133,6 +194,7 @@ func inlineKind(k string) string {
 // sort orders the checked pages by URL, as pages[] is.
 func (ic *InventoryCheck) sort() {
 	if ic != nil {
+		ic.at = nil
 		sort.SliceStable(ic.Pages, func(i, j int) bool { return ic.Pages[i].Page < ic.Pages[j].Page })
 	}
 }
@@ -165,6 +227,7 @@ type htmlInventoryRow struct {
 	Entry, By, Detail        string
 	Justification, Owner     string
 	Approved, Expires        string
+	InjectedBy               htmlLink
 	Problem, PageFirst, Good bool
 }
 
@@ -195,6 +258,9 @@ func inventoryView(ic *InventoryCheck) *htmlInventory {
 				Justification: cleanText(s.Justification), Owner: cleanText(s.Owner),
 				Approved: cleanText(s.Approved), Expires: cleanText(s.Expires),
 				Good: s.Status == string(rules.ScriptAuthorized),
+			}
+			if s.InjectedBy != "" {
+				row.InjectedBy = linkFor(s.InjectedBy)
 			}
 			row.Problem = !row.Good
 			row.ShortHash = row.SHA256

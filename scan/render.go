@@ -105,7 +105,10 @@ type rendered struct {
 	// browser ran, which replace the static ones (reinventory).
 	reinventory bool
 	inventory   []report.Finding
-	errs        []report.Error
+	// invPage is the page's record in the report's inventory check with the scripts the
+	// browser ran (nil: no inventory, or it says nothing about the page).
+	invPage *report.InventoryPage
+	errs    []report.Error
 }
 
 // startRenderer starts the browser when the mode asks for one; nil when it does not.
@@ -424,7 +427,7 @@ func (rd *renderer) renderPage(ctx context.Context, p *crawler.Page, payment boo
 	fs = append(fs, rules.RunFacts(rd.scripts, facts)...)
 	out.findings = uniqueFindings(fs, initiators)
 	out.scripts = res.Scripts
-	if rd.checker != nil && len(rd.invRules) > 0 {
+	if rd.checker != nil {
 		// The inventory checks the scripts the browser ran beside the markup's: an injected
 		// script is authorized, changed or unauthorized as a static one is, and a required
 		// script only a loader adds is there.
@@ -432,30 +435,47 @@ func (rd *renderer) renderPage(ctx context.Context, p *crawler.Page, payment boo
 		// of their text); their findings are the browser's, initiated by what inserted them.
 		all := *p
 		all.Document.Resources = append(slices.Clip(p.Resources), top.Resources...)
-		injected := map[string]string{} // inline URL -> what inserted it
+		injected := map[string]string{} // script URL, or inline URL -> what inserted it (as scripts[] says)
 		for _, sc := range res.Scripts {
-			if sc.Inline && !sc.Frame && sc.SHA256 != "" {
+			switch {
+			case sc.Frame || sc.Inline && sc.SHA256 == "":
+			case sc.Inline:
 				all.Document.InlineScripts = append(slices.Clip(all.Document.InlineScripts), crawler.InlineScript{Kind: "script", SHA256: sc.SHA256, Size: sc.Size})
 				injected[rules.InlineURL(sc.SHA256)] = sc.InjectedBy
+			case !static[sc.URL]:
+				injected[sc.URL] = sc.InjectedBy
 			}
 		}
-		facts := rules.NewFacts(&all, rd.cfg)
-		facts.SetPayment(payment, signals)
-		facts.SetInventory(rd.checker.Check(&all, payment))
-		out.reinventory, out.inventory = true, uniqueFindings(rules.RunFacts(rd.invRules, facts), initiators)
-		for i := range out.inventory {
-			if f := &out.inventory[i]; f.Line == 0 && injected[f.URL] != "" {
-				f.Source, f.Initiator = string(SourceRender), injected[f.URL]
+		for _, r := range top.Resources {
+			if injected[r.URL] == "" {
+				injected[r.URL] = initiators[r.URL]
 			}
 		}
-		if out.newPayment {
-			kept := out.restated[:0]
-			for _, f := range out.restated {
-				if !inventoryRules[f.Rule] {
-					kept = append(kept, f)
+		verdicts := rd.checker.Check(&all, payment)
+		if verdicts != nil {
+			// The report's inventory section lists this page with the scripts the browser ran.
+			ip := report.NewInventoryPage(p.FinalURL, payment, verdicts, rd.checker.Index, injected)
+			out.invPage = &ip
+		}
+		if len(rd.invRules) > 0 {
+			facts := rules.NewFacts(&all, rd.cfg)
+			facts.SetPayment(payment, signals)
+			facts.SetInventory(verdicts)
+			out.reinventory, out.inventory = true, uniqueFindings(rules.RunFacts(rd.invRules, facts), initiators)
+			for i := range out.inventory {
+				if f := &out.inventory[i]; f.Line == 0 && strings.HasPrefix(f.URL, "inline:") && injected[f.URL] != "" {
+					f.Source, f.Initiator = string(SourceRender), injected[f.URL]
 				}
 			}
-			out.restated = kept
+			if out.newPayment {
+				kept := out.restated[:0]
+				for _, f := range out.restated {
+					if !inventoryRules[f.Rule] {
+						kept = append(kept, f)
+					}
+				}
+				out.restated = kept
+			}
 		}
 	}
 	return out
@@ -639,6 +659,9 @@ func (rd *renderer) merge(rep *report.Report, inv *inventory, add func(report.Fi
 		}
 		for _, f := range o.inventory {
 			add(f)
+		}
+		if o.invPage != nil {
+			rep.Inventory.SetPage(*o.invPage)
 		}
 		rep.Errors = append(rep.Errors, o.errs...)
 		inv.addRendered(o.page, o.payment, o.scripts)

@@ -293,6 +293,20 @@ func TestRenderInlineInjectedInventory(t *testing.T) {
 	if f := findingOf(rep, "script-unauthorized", "inline:sha256-"+hex.EncodeToString(sum[:])); f == nil || f.Source != "render" || f.Initiator != inliner {
 		t.Errorf("an injected inline script the inventory does not name, on a payment page: %+v; want script-unauthorized, source render, initiator %s", f, inliner)
 	}
+	var listed bool
+	for _, p := range rep.Inventory.Pages {
+		for _, sc := range p.Scripts {
+			if sc.Kind == "inline" && sc.SHA256 == hex.EncodeToString(sum[:]) {
+				listed = true
+				if sc.Status != "unauthorized" || sc.InjectedBy != inliner {
+					t.Errorf("inventory section, the injected inline script: %+v; want unauthorized, injected_by %s", sc, inliner)
+				}
+			}
+		}
+	}
+	if !listed {
+		t.Errorf("the inventory section does not list the injected inline script: %+v", rep.Inventory.Pages)
+	}
 }
 
 // TestRenderCAFileLeafOnly: with --ca-file (and --resolve), as the CLI sets them, against a
@@ -370,6 +384,7 @@ func TestRenderInventory(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.opt.Inventory = inv
+	s.opt.Rules.PaymentPages = []*regexp.Regexp{regexp.MustCompile(`/$`)} // checked: every script listed
 	rep, err := scan.Run(context.Background(), s.opt)
 	if err != nil {
 		t.Fatal(err)
@@ -384,6 +399,43 @@ func TestRenderInventory(t *testing.T) {
 	}
 	if f := findingOf(rep, "script-changed", pixel); f == nil || f.Source != "render" || f.Initiator != gtm {
 		t.Errorf("pixel.js serves another body than authorized: %+v; want script-changed, source render, initiator gtm.js", f)
+	}
+	// The report's inventory section lists the scripts the browser ran on the checked page, with
+	// what injected them and their status, and counts the entries they matched.
+	if rep.Inventory == nil || len(rep.Inventory.Pages) != 1 {
+		t.Fatalf("inventory check: %+v; want the one checked page", rep.Inventory)
+	}
+	got := map[string]report.InventoryScript{}
+	for _, sc := range rep.Inventory.Pages[0].Scripts {
+		got[sc.URL] = sc
+	}
+	want := map[string]report.InventoryScript{
+		gtm:   {Status: "authorized", Kind: "external", InjectedBy: page, By: "sha256"},
+		pixel: {Status: "changed", Kind: "external", InjectedBy: gtm},
+	}
+	for u, w := range want {
+		g := got[u]
+		if g.Status != w.Status || g.Kind != w.Kind || g.InjectedBy != w.InjectedBy || w.By != "" && g.By != w.By || g.SHA256 == "" {
+			t.Errorf("inventory section, %s: %+v; want status %s, injected_by %s, the browser's sha256", u, g, w.Status, w.InjectedBy)
+		}
+	}
+	if st := got[s.plain("/static.js")]; st.Status != "unauthorized" || st.InjectedBy != "" {
+		t.Errorf("inventory section, the markup's script: %+v; want unauthorized, not injected", st)
+	}
+	for _, e := range rep.Inventory.Entries {
+		if e.Pages != 1 {
+			t.Errorf("entry %s counts %d pages; want 1", e.Name, e.Pages)
+		}
+	}
+	var html bytes.Buffer
+	if w, err := report.New("html"); err != nil {
+		t.Fatal(err)
+	} else if err := w.Write(&html, rep); err != nil {
+		t.Fatal(err)
+	}
+	sec := html.String()
+	if i := strings.Index(sec, `id="authorization"`); i < 0 || !strings.Contains(sec[i:i+strings.Index(sec[i:], "</section>")], "injected by") {
+		t.Errorf("the HTML inventory view does not say what injected a script")
 	}
 }
 

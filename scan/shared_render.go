@@ -159,6 +159,9 @@ type renderedWire struct {
 	Reinventory bool              `json:"reinventory,omitempty"`
 	Inventory   []report.Finding  `json:"inventory,omitempty"`
 	Errors      []renderError     `json:"errors,omitempty"`
+	// InvPage is the page's record in the inventory check, InvEntries the entries it counts.
+	InvPage    *report.InventoryPage `json:"inv_page,omitempty"`
+	InvEntries []int                 `json:"inv_entries,omitempty"`
 }
 
 type renderError struct{ URL, Error string }
@@ -166,7 +169,10 @@ type renderError struct{ URL, Error string }
 func wireOf(o *rendered) renderedWire {
 	w := renderedWire{Payment: o.payment, Findings: o.findings, NewPayment: o.newPayment, Signals: o.signals,
 		Headers: o.headers, Restated: o.restated, Observed: o.observed, Scripts: o.scripts,
-		Reinventory: o.reinventory, Inventory: o.inventory}
+		Reinventory: o.reinventory, Inventory: o.inventory, InvPage: o.invPage}
+	if o.invPage != nil {
+		w.InvEntries = o.invPage.Entries()
+	}
 	for _, e := range o.errs {
 		w.Errors = append(w.Errors, renderError{e.URL, e.Error})
 	}
@@ -188,6 +194,10 @@ func (rd *renderer) adopt(p *crawler.Page, index int) bool {
 	out := &rendered{index: index, page: p.FinalURL, payment: w.Payment, findings: w.Findings, newPayment: w.NewPayment,
 		signals: w.Signals, headers: w.Headers, restated: w.Restated, observed: w.Observed, scripts: w.Scripts,
 		reinventory: w.Reinventory, inventory: w.Inventory}
+	if w.InvPage != nil {
+		ip := w.InvPage.WithEntries(w.InvEntries)
+		out.invPage = &ip
+	}
 	if out.observed == nil {
 		out.observed = map[string]string{}
 	}
