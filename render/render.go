@@ -145,6 +145,7 @@ type Browser struct {
 	pages    int // pages begun on this browser process
 	restarts int
 	closed   bool
+	warming  bool // Warm started the browser in the background
 	stale    bool // Trust added keys the running browser was not started with
 	// inflight counts the pages in progress on each browser generation; a browser replaced
 	// while some are (retired) ends when its last one is done.
@@ -273,6 +274,21 @@ func (b *Browser) launch() error {
 	b.ctx, b.mux, b.gen, b.pages, b.stale = ctx, m, b.gen+1, 0, false
 	b.cancel = func() { cancelCtx(); cancelAlloc() }
 	return nil
+}
+
+// Warm starts a Lazy browser in the background, so that the first page does not wait for the
+// browser's start (about 2 s under load); the crawl goes on meanwhile. A start that fails is
+// tried again by the first Render. Nothing happens when the browser runs or is starting.
+func (b *Browser) Warm() {
+	b.mu.Lock()
+	if b.ctx != nil || b.closed || b.warming {
+		b.mu.Unlock()
+		return
+	}
+	b.warming = true
+	gen := b.gen
+	b.mu.Unlock()
+	go func() { _ = b.restart(gen) }()
 }
 
 // PID is the browser process's id (0 when it is not running).

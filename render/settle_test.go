@@ -94,6 +94,42 @@ func TestLazyStart(t *testing.T) {
 	}
 }
 
+// TestWarm: Warm starts a Lazy browser in the background, once however often it is called; the
+// first page renders on that browser, with no start of its own.
+func TestWarm(t *testing.T) {
+	if _, err := FindChrome(""); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI must install Debian's chromium package: %v", err)
+		}
+		t.Skipf("no browser: %v", err)
+	}
+	b, err := Start(Options{Lazy: true, Timeout: 10 * time.Second, Warnf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	b.Warm()
+	b.Warm()
+	for b.PID() == 0 {
+		select {
+		case <-t.Context().Done():
+			t.Fatal("the warmed browser never started")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	pid := b.PID()
+	b.Warm()
+	if res, err := b.Render(t.Context(), "about:blank"); err != nil || res.Err != "" {
+		t.Fatalf("render about:blank: %v %+v", err, res)
+	}
+	b.mu.RLock()
+	gen := b.gen
+	b.mu.RUnlock()
+	if b.PID() != pid || gen != 1 || b.Restarts() != 0 {
+		t.Errorf("after the first page: pid %d (warmed %d), %d starts, %d restarts; want the warmed browser, one start", b.PID(), pid, gen, b.Restarts())
+	}
+}
+
 // TestTrustReplacesTheBrowserBetweenPages: keys Trust adds take a new browser (Chromium reads
 // them at start), started before the next page; a page in progress on the old browser finishes
 // there, and the old browser ends after it.

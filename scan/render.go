@@ -149,13 +149,16 @@ func startRenderer(opt *Options, cfg *crawler.Config, selected []*rules.Rule, ch
 			bo.SPKIs = pins.ca
 		}
 	}
-	// auto may render no page at all: the browser starts with the first page it renders.
-	// With --ca-file it starts with the first page too, once the crawl verified (and Trust pinned)
-	// that page's leaf: one restart fewer.
-	bo.Lazy = bo.Lazy || opt.Render.Mode == RenderAuto || pins != nil
+	// The browser starts in the background while the crawl fetches its first pages (Warm), so
+	// no page waits for its start. With --ca-file it starts with the first page it renders, once
+	// the crawl verified (and Trust pinned) that page's leaf: one restart fewer.
+	bo.Lazy = true
 	b, err := render.Start(bo)
 	if err != nil {
 		return nil, err
+	}
+	if pins == nil {
+		b.Warm()
 	}
 	rd := &renderer{mode: opt.Render.Mode, browser: b, all: selected, cfg: &opt.Rules, checker: checker, pins: pins}
 	if pins != nil {
