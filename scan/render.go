@@ -67,8 +67,10 @@ var (
 	inventoryRules = map[string]bool{"script-unauthorized": true, "script-changed": true, "script-required-missing": true}
 )
 
-// renderer renders the pages the mode selects while the crawl goes on and keeps the outcomes
-// until the crawl ends, when merge adds them to the report.
+// renderer renders the pages the mode selects while the crawl goes on. A page it renders waits
+// with it, its report record and static findings included, until its outcome is in; then the
+// page goes to the report as rendering left it (finish), so the report holds nothing back for
+// the end of the crawl and a spooled one stays flat in memory. At most pending pages wait.
 type renderer struct {
 	mode     string
 	browser  *render.Browser
@@ -79,25 +81,41 @@ type renderer struct {
 	pins     *leafPins          // the certificates of --ca-file (nil: none)
 	all      []*rules.Rule      // every selected rule, run again on a page that rendering made a payment page
 	cfg      *rules.Config
-	pending  chan struct{} // bounds the pages held waiting for a tab
+	pending  chan struct{}  // bounds the pages held: waiting for a tab, rendering, or rendered
+	done     chan *heldPage // pages rendered, for finish; as large as pending, so no send waits
 	wg       sync.WaitGroup
+	sink     renderSink
+}
 
-	mu   sync.Mutex
-	done []*rendered
+// renderSink is where finished pages go: the crawl's report, its script inventory, and Run's
+// functions that add a page record and a finding as the crawl's own are added. Every call
+// comes from the crawl's visit (which the crawler calls one at a time) or after the crawl.
+type renderSink struct {
+	rep     *report.Report
+	inv     *inventory
+	page    func(report.Page, *crawler.Page)
+	finding func(report.Finding)
+}
+
+// heldPage is a page the renderer holds: the static page, its report record and its static
+// findings, and its outcome once rendered (nil: the crawl ended first).
+type heldPage struct {
+	page     *crawler.Page
+	meta     report.Page
+	findings []report.Finding
+	out      *rendered
 }
 
 // rendered is the outcome of one page.
 type rendered struct {
-	index    int // in report.Pages
 	page     string
 	payment  bool
 	findings []report.Finding
 	// A page the static crawl did not find a payment page, but rendering did: why, its
-	// security headers, the static page and its static findings judged again as a payment page's.
+	// security headers, and its static findings judged again as a payment page's.
 	newPayment bool
 	signals    []string
 	headers    map[string]string
-	static     *crawler.Page
 	restated   []report.Finding
 	observed   map[string]string // URL -> ObservedBlocked...
 	scripts    []render.Script
@@ -185,6 +203,7 @@ func startRenderer(opt *Options, cfg *crawler.Config, selected []*rules.Rule, ch
 		conc = render.DefaultConcurrency
 	}
 	rd.pending = make(chan struct{}, 4*conc)
+	rd.done = make(chan *heldPage, cap(rd.pending))
 	return rd, nil
 }
 
@@ -316,27 +335,59 @@ func scriptShell(p *crawler.Page) bool {
 	return scripts > 0 && len(p.Fields) == 0 && links < 3
 }
 
-// submit renders p in the background; index is its place in the report's pages. It blocks while
-// too many pages wait for a tab, so the crawl holds a bounded number of pages for the browser.
-func (rd *renderer) submit(ctx context.Context, p *crawler.Page, index int, payment bool) {
-	select {
-	case rd.pending <- struct{}{}:
-	case <-ctx.Done():
-		return
+// take holds p, with its report record meta and its static findings fs, when the renderer
+// renders it (the mode selects it, a flow reached it, or a worker of a shared crawl sent its
+// outcome along); the page then goes to the report once rendered. false: the crawl adds p
+// itself. Called from the crawl's visit.
+func (rd *renderer) take(ctx context.Context, p *crawler.Page, meta report.Page, fs []rules.Finding) bool {
+	rd.drain()
+	adopted := rd.adopt(p)
+	if adopted == nil && !rd.wants(p, meta.Payment) && meta.Flow == "" {
+		return false
 	}
-	rd.wg.Add(1)
-	go func() {
-		defer rd.wg.Done()
-		defer func() { <-rd.pending }()
-		out := rd.renderPage(ctx, p, payment)
-		if out == nil {
+	h := &heldPage{page: p, meta: meta, findings: uniqueFindings(fs, nil), out: adopted}
+	if adopted != nil {
+		rd.finish(h)
+		return true
+	}
+	rd.submit(ctx, h)
+	return true
+}
+
+// submit renders h's page in the background. It blocks while too many pages are held, and
+// meanwhile finishes those rendered, so the crawl holds a bounded number of pages.
+func (rd *renderer) submit(ctx context.Context, h *heldPage) {
+	for {
+		select {
+		case rd.pending <- struct{}{}:
+			rd.wg.Add(1)
+			go func() {
+				defer rd.wg.Done()
+				h.out = rd.renderPage(ctx, h.page, h.meta.Payment)
+				rd.done <- h
+			}()
+			return
+		case d := <-rd.done:
+			<-rd.pending
+			rd.finish(d)
+		case <-ctx.Done():
+			rd.finish(h) // as the static crawl saw it
 			return
 		}
-		out.index = index
-		rd.mu.Lock()
-		rd.done = append(rd.done, out)
-		rd.mu.Unlock()
-	}()
+	}
+}
+
+// drain finishes the pages rendered so far.
+func (rd *renderer) drain() {
+	for {
+		select {
+		case d := <-rd.done:
+			<-rd.pending
+			rd.finish(d)
+		default:
+			return
+		}
+	}
 }
 
 // renderPage renders one page and judges what the browser requested; nil when ctx ended.
@@ -412,7 +463,7 @@ func (rd *renderer) renderPage(ctx context.Context, p *crawler.Page, payment boo
 	} else if payment, signals = renderedPayment(p, res, rd.cfg); payment {
 		// The static verdict was wrong: the page's own findings are judged again as a payment
 		// page's (third-party-script is an error there, payment-csp-missing applies).
-		out.payment, out.newPayment, out.signals, out.static = true, true, signals, p
+		out.payment, out.newPayment, out.signals = true, true, signals
 		out.headers = report.SecurityHeaders(p.Header)
 		facts := rules.NewFacts(p, rd.cfg)
 		facts.SetPayment(true, signals)
@@ -619,62 +670,55 @@ func observed(q *render.Request) string {
 	return ""
 }
 
-// wait waits for the pages in progress and ends the browser.
+// wait waits for the pages in progress, finishes them and ends the browser.
 func (rd *renderer) wait() {
 	rd.wg.Wait()
+	rd.drain()
 	_ = rd.browser.Close()
 }
 
-// merge adds the outcomes to the report: pages marked rendered, render findings, the observed
-// value of the static findings, injected scripts in the inventory, render errors. add counts
-// and appends findings as the crawl's own are.
-func (rd *renderer) merge(rep *report.Report, inv *inventory, add func(report.Finding)) {
-	byPage := map[string]*rendered{}
-	for _, o := range rd.done {
-		byPage[o.page] = o
+// finish adds a held page to the report as rendering left it: marked rendered, a payment page
+// when rendering found it one (its static findings giving way to the same judged as a payment
+// page's), its static findings with what the browser did with their URLs (observed), then the
+// render findings, the inventory's verdicts on the scripts the browser ran, the injected scripts
+// in the inventory, and render errors. A page the crawl ended before it rendered is added as the
+// static crawl saw it.
+func (rd *renderer) finish(h *heldPage) {
+	o, sk := h.out, rd.sink
+	if o == nil {
+		sk.page(h.meta, h.page)
+		for _, f := range h.findings {
+			sk.finding(f)
+		}
+		return
 	}
-	// Pages rendering found to be payment pages: their static findings give way to the same
-	// findings judged as a payment page's.
-	kept := rep.Findings[:0]
-	for _, f := range rep.Findings {
-		o := byPage[f.Page]
-		if o == nil || f.Source == string(SourceRender) || !o.newPayment && !(o.reinventory && inventoryRules[f.Rule]) {
-			kept = append(kept, f)
+	h.meta.Rendered = true
+	if o.newPayment {
+		h.meta.Payment, h.meta.PaymentSignals, h.meta.SecurityHeaders = true, o.signals, o.headers
+	}
+	sk.page(h.meta, h.page)
+	fs := h.findings[:0]
+	for _, f := range h.findings {
+		if !o.newPayment && !(o.reinventory && inventoryRules[f.Rule]) {
+			fs = append(fs, f)
 		}
 	}
-	rep.Findings = kept
-	for _, o := range rd.done {
-		if o.index >= 0 && o.index < len(rep.Pages) {
-			pg := &rep.Pages[o.index]
-			pg.Rendered = true
-			if o.newPayment {
-				pg.Payment, pg.PaymentSignals, pg.SecurityHeaders = true, o.signals, o.headers
-			}
-		}
-		if o.newPayment {
-			for _, f := range o.restated {
-				add(f)
-			}
-			inv.markPayment(o.static)
-		}
-		for _, f := range o.findings {
-			add(f)
-		}
-		for _, f := range o.inventory {
-			add(f)
-		}
-		if o.invPage != nil {
-			rep.Inventory.SetPage(*o.invPage)
-		}
-		rep.Errors = append(rep.Errors, o.errs...)
-		inv.addRendered(o.page, o.payment, o.scripts)
+	if o.newPayment {
+		fs = append(fs, o.restated...)
+		sk.inv.markPayment(h.page)
 	}
-	for i := range rep.Findings {
-		f := &rep.Findings[i]
-		if o := byPage[f.Page]; o != nil && f.Source != string(SourceRender) {
+	fs = append(append(fs, o.findings...), o.inventory...)
+	for i := range fs {
+		if f := &fs[i]; f.Source != string(SourceRender) {
 			f.Observed = o.observed[f.URL]
 		}
+		sk.finding(fs[i])
 	}
+	if o.invPage != nil {
+		sk.rep.Inventory.SetPage(*o.invPage)
+	}
+	sk.rep.Errors = append(sk.rep.Errors, o.errs...)
+	sk.inv.addRendered(o.page, o.payment, o.scripts)
 }
 
 // addRendered counts the scripts the browser loaded that a page's markup did not name (the

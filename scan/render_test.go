@@ -569,3 +569,50 @@ func TestRenderPaymentPages(t *testing.T) {
 		t.Errorf("calls: %+v; not a payment page", p)
 	}
 }
+
+// TestRenderSpooled: render mode spools its report as the static crawl does (issue 13: never
+// the whole report in memory): each rendered page goes to the spool once its outcome is in, and
+// the report is byte for byte the one kept in memory.
+func TestRenderSpooled(t *testing.T) {
+	s := startRenderSite(t)
+	s.opt.Crawl.StartURLs = []string{s.url("shop.test", "/"), s.url("shop.test", "/spa"), s.url("shop.test", "/provider"), s.url("shop.test", "/inline")}
+	fixed := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
+	s.opt.Now = func() time.Time { return fixed }
+	write := func(rep *report.Report) string {
+		var b bytes.Buffer
+		w, _ := report.New("json")
+		if err := w.Write(&b, rep); err != nil {
+			t.Fatal(err)
+		}
+		return regexp.MustCompile(`"requests": \d+`).ReplaceAllString(b.String(), `"requests": N`)
+	}
+	mem, err := scan.Run(context.Background(), s.opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := write(mem)
+	s.opt.Spool, s.opt.SpillBytes = true, 1 // every record spills at once
+	rep, err := scan.Run(context.Background(), s.opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rep.Close()
+	if len(rep.Pages) != 0 || len(rep.Findings) != 0 || rep.NumPages() != 4 {
+		t.Fatalf("in memory: %d pages, %d findings (of %d pages); want every page and finding spooled", len(rep.Pages), len(rep.Findings), rep.NumPages())
+	}
+	rendered := 0
+	if err := rep.EachPage(func(p *report.Page) error {
+		if p.Rendered {
+			rendered++
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if rendered != 4 {
+		t.Errorf("%d pages rendered; want 4", rendered)
+	}
+	if got := write(rep); got != want {
+		t.Errorf("the spooled report differs from the one in memory:\n%s\nwant:\n%s", got, want)
+	}
+}

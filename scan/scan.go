@@ -33,8 +33,7 @@ type Options struct {
 	Render RenderOptions
 	// Spool keeps the pages and findings on disk rather than in memory as the crawl goes, so
 	// memory stays flat however large the site (see report.Spool); the caller closes the report
-	// when done with it. Render mode keeps them in memory (it marks pages and findings after
-	// the crawl).
+	// when done with it.
 	Spool bool
 	// Inventory is the script inventory the payment pages' scripts are checked against (nil:
 	// none); its verdicts go to the rules as facts and to the report's inventory view.
@@ -113,13 +112,25 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		return nil, err
 	}
 	flows := runFlows(ctx, &opt, &cfg, rd)
-	if opt.Spool && rd == nil {
+	if opt.Spool {
 		rep.UseSpool(report.NewSpoolSize(opt.SpillBytes))
+	}
+	if opt.Spool && rd == nil {
+		// (Render mode keeps the inventory's entries in memory, one per distinct script: the
+		// injected scripts join the markup's there, render.go.)
 		inv.uses = func(key string, s report.Script, page string, payment bool) {
 			if err := rep.AddScriptUse(key, s, page, payment); err != nil && spoolErr == nil {
 				spoolErr = err
 			}
 		}
+	}
+	addPage := func(rp report.Page, p *crawler.Page) {
+		if err := rep.AddCrawledPage(rp, p.Resources); err != nil && spoolErr == nil {
+			spoolErr = err
+		}
+	}
+	if rd != nil {
+		rd.sink = renderSink{rep: rep, inv: inv, page: addPage, finding: addFinding}
 	}
 	visit := func(p *crawler.Page) {
 		rp := report.PageMeta(p)
@@ -144,15 +155,12 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		if p.Truncated {
 			rep.Errors = append(rep.Errors, report.Error{URL: p.FinalURL, Error: "page truncated at the size limit (--max-body); references after it were not seen", Kind: crawler.ErrorTooLarge})
 		}
-		if err := rep.AddCrawledPage(rp, p.Resources); err != nil {
-			if spoolErr == nil {
-				spoolErr = err
-			}
-		} else if rd != nil && !rd.adopt(p, len(rep.Pages)-1) && (rd.wants(p, rp.Payment) || rp.Flow != "") {
-			// (adopt takes the outcome a worker of a shared crawl sent with p: shared_render.go)
-			rd.submit(ctx, p, len(rep.Pages)-1, rp.Payment)
+		fs := rules.RunFacts(selected, facts)
+		if rd != nil && rd.take(ctx, p, rp, fs) {
+			return // the renderer adds the page and its findings once it rendered it (render.go)
 		}
-		addFindings(rules.RunFacts(selected, facts))
+		addPage(rp, p)
+		addFindings(fs)
 	}
 	if opt.Progress != nil {
 		start := time.Now()
@@ -166,10 +174,7 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 	}
 	res, err := crawl(ctx, &cfg, visit)
 	if rd != nil {
-		rd.wait()
-		if res != nil {
-			rd.merge(rep, inv, addFinding)
-		}
+		rd.wait() // the pages still held go to the report
 	}
 	if res == nil {
 		rep.Close()

@@ -145,8 +145,8 @@ func (w *WorkerRenderer) Render(ctx context.Context, p *crawler.Page) json.RawMe
 // Close ends the browser.
 func (w *WorkerRenderer) Close() { w.rd.wait() }
 
-// renderedWire is a rendered outcome as it travels with its page; the page's URL and, for a
-// page rendering made a payment page, the static page are the page's own.
+// renderedWire is a rendered outcome as it travels with its page; the page's URL is the page's
+// own.
 type renderedWire struct {
 	Payment     bool              `json:"payment,omitempty"`
 	Findings    []report.Finding  `json:"findings,omitempty"`
@@ -179,19 +179,19 @@ func wireOf(o *rendered) renderedWire {
 	return w
 }
 
-// adopt takes the outcome a worker sent with p (Page.Rendered), rendered as this process would
-// have, as the outcome of the report's page index; false when p came without one.
-func (rd *renderer) adopt(p *crawler.Page, index int) bool {
+// adopt returns the outcome a worker sent with p (Page.Rendered), rendered as this process would
+// have; nil when p came without one.
+func (rd *renderer) adopt(p *crawler.Page) *rendered {
 	if len(p.Rendered) == 0 {
-		return false
+		return nil
 	}
 	var w renderedWire
 	err := json.Unmarshal(p.Rendered, &w)
 	p.Rendered = nil
 	if err != nil {
-		return false // rendered here instead
+		return nil // rendered here instead
 	}
-	out := &rendered{index: index, page: p.FinalURL, payment: w.Payment, findings: w.Findings, newPayment: w.NewPayment,
+	out := &rendered{page: p.FinalURL, payment: w.Payment, findings: w.Findings, newPayment: w.NewPayment,
 		signals: w.Signals, headers: w.Headers, restated: w.Restated, observed: w.Observed, scripts: w.Scripts,
 		reinventory: w.Reinventory, inventory: w.Inventory}
 	if w.InvPage != nil {
@@ -201,14 +201,8 @@ func (rd *renderer) adopt(p *crawler.Page, index int) bool {
 	if out.observed == nil {
 		out.observed = map[string]string{}
 	}
-	if out.newPayment {
-		out.static = p
-	}
 	for _, e := range w.Errors {
 		out.errs = append(out.errs, report.Error{URL: e.URL, Error: e.Error})
 	}
-	rd.mu.Lock()
-	rd.done = append(rd.done, out)
-	rd.mu.Unlock()
-	return true
+	return out
 }
