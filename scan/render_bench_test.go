@@ -26,7 +26,7 @@ import (
 // set) without the browser, with --render auto and with --render all, and reports pages/s,
 // the wall time relative to the static crawl, and the peak memory of padlock plus its browser
 // (the proportional set size of this process and its descendants: the site server runs in it
-// too). The shop has no payment page and no script-built shell, so auto renders nothing (the
+// too) and of this process alone (self-RSS-MB). The shop has no payment page and no script-built shell, so auto renders nothing (the
 // browser is not even started). Run:
 //
 //	go test ./scan -run '^$' -bench RenderCrawl -benchtime 1x
@@ -79,7 +79,7 @@ func benchRenderModes(b *testing.B, open func(*testing.B) (benchTarget, func()))
 		b.Run(mode, func(b *testing.B) {
 			for b.Loop() {
 				site, closeSite := open(b)
-				var peak atomic.Uint64
+				var peak, self atomic.Uint64
 				stop, sampled := make(chan struct{}), make(chan struct{})
 				go func() {
 					defer close(sampled)
@@ -88,6 +88,9 @@ func benchRenderModes(b *testing.B, open func(*testing.B) (benchTarget, func()))
 					for {
 						if v := benchTreePSS(os.Getpid()); v > peak.Load() {
 							peak.Store(v)
+						}
+						if v := benchSelfRSS(); v > self.Load() {
+							self.Store(v)
 						}
 						select {
 						case <-stop:
@@ -139,6 +142,7 @@ func benchRenderModes(b *testing.B, open func(*testing.B) (benchTarget, func()))
 				b.ReportMetric(float64(rendered), "rendered")
 				b.ReportMetric(float64(renderErrs), "render-errors")
 				b.ReportMetric(float64(peak.Load())/(1<<20), "peak-PSS-MB")
+				b.ReportMetric(float64(self.Load())/(1<<20), "self-RSS-MB")
 			}
 		})
 	}
@@ -155,6 +159,19 @@ func benchLeafSPKI(b *testing.B, start string, roots *x509.CertPool, host string
 	defer c.Close()
 	h := sha256.Sum256(c.ConnectionState().PeerCertificates[0].RawSubjectPublicKeyInfo)
 	return base64.StdEncoding.EncodeToString(h[:])
+}
+
+// benchSelfRSS is this process's resident set size in bytes (padlock and the site server,
+// whose pages are generated on request: the browser is not counted).
+func benchSelfRSS() uint64 {
+	data, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, _ := strconv.ParseUint(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
 }
 
 // benchTreePSS sums the proportional set size of pid and its descendants, in bytes.
