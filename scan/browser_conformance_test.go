@@ -21,7 +21,8 @@ package scan_test
 //
 // Render mode is held against the same verdicts: padlock crawls the site again with --render
 // all, and every request only a script makes (confScriptOnly: fetch, XHR, EventSource, beacon,
-// a ws: WebSocket, injected script, stylesheet, image and iframe) must get Chromium's verdict;
+// a ws: WebSocket, injected script, stylesheet, image and iframe, and the http: script and image
+// of a frame a script inserts, same-origin or cross-site) must get Chromium's verdict;
 // no other verdict may move away from Chromium's; and what padlock's browser saw of a static
 // finding ("observed") must be what Chromium did.
 //
@@ -90,6 +91,11 @@ const (
 	// references is never fetched.
 	inHTTPSheet = "http-sheet"
 	inTPFrame   = "tp-frame" // https://cdn.test/tp.html, a third party's https iframe in the start page
+	// inJSDoc is a document of its own, /d/<id>.html, that a script of the start page inserts as
+	// an iframe (the markup names no frame: only render mode sees it); inJSXDoc the same on
+	// another site, https://cdn.test/x/<id>.html (an out-of-process frame under site isolation).
+	inJSDoc  = "js-doc"
+	inJSXDoc = "js-xdoc"
 )
 
 // confCase is one reference to an insecure URL. {{u}} in markup, css and head is that URL,
@@ -203,6 +209,9 @@ var confCases = []confCase{
 		markup: `<script>(function () { var i = new Image(); i.alt = ""; i.src = "{{u}}"; document.body.appendChild(i); })();</script>`},
 	{id: "js-inject-iframe", ext: ".html", where: inPage,
 		markup: `<script>(function () { var f = document.createElement("iframe"); f.src = "{{u}}"; document.body.appendChild(f); })();</script>`},
+	// A frame a script inserts, same-origin and cross-site, whose page loads an http: script.
+	{id: "js-frame-script", ext: ".js", where: inJSDoc, markup: `<script src="{{u}}"></script>`},
+	{id: "js-xframe-script", ext: ".js", where: inJSXDoc, markup: `<script src="{{u}}"></script>`},
 	{id: "uir-late-meta", ext: ".js", where: inDoc, head: `<script src="{{u}}"></script>` + confUIRMeta},
 
 	// Upgradeable in SPEC: images, audio and video on a host name.
@@ -250,6 +259,9 @@ var confCases = []confCase{
 	{id: "frame-img", ext: ".png", where: inDoc, markup: `<img alt="" src="{{u}}">`},
 	{id: "base-img", ext: ".png", where: inDoc, head: `<base href="{{dir}}">`, markup: `<img alt="" src="base-img.png">`},
 	{id: "srcdoc-img", ext: ".png", where: inPage, markup: `<iframe srcdoc="&lt;img src=&quot;{{u}}&quot;&gt;"></iframe>`},
+	// ... and an http: image, in a frame a script inserts (same-origin, cross-site).
+	{id: "js-frame-img", ext: ".png", where: inJSDoc, markup: `<img alt="" src="{{u}}">`},
+	{id: "js-xframe-img", ext: ".png", where: inJSXDoc, markup: `<img alt="" src="{{u}}">`},
 	// upgrade-insecure-requests upgrades everything, blockable kinds too (padlock: upgradeable
 	// with mitigation csp-upgrade-insecure-requests).
 	{id: "uir-script", ext: ".js", where: inDoc, head: confUIRMeta, markup: `<script src="{{u}}"></script>`},
@@ -365,6 +377,7 @@ var confSpecChoices = map[string]confDiff{
 var confScriptOnly = map[string]bool{
 	"js-fetch": true, "js-xhr": true, "js-eventsource": true, "js-beacon": true, "js-websocket": true,
 	"js-inject-script": true, "js-inject-stylesheet": true, "js-inject-img": true, "js-inject-iframe": true,
+	"js-frame-script": true, "js-frame-img": true, "js-xframe-script": true, "js-xframe-img": true,
 }
 
 // confKnownDisagreements are the cases where padlock is wrong (no SPEC choice covers it) and
@@ -636,8 +649,8 @@ type confPage struct {
 }
 
 // confPages builds the documents of the two servers from confCases: shop.test's start page,
-// its stylesheets and the documents of inDoc cases; cdn.test's third-party frame and http
-// stylesheet. Keys are paths.
+// its stylesheets and the documents of inDoc and inJSDoc cases; cdn.test's third-party frame,
+// http stylesheet and the documents of inJSXDoc cases. Keys are paths.
 func confPages(httpPort string) (site, cdn map[string]confPage) {
 	html := func(head, body string) confPage {
 		return confPage{ctype: "text/html; charset=utf-8",
@@ -677,6 +690,14 @@ func confPages(httpPort string) (site, cdn map[string]confPage) {
 				site["/d/"+c.id+"-child.html"] = html("", c.expand(c.child, httpPort)+"\n")
 			}
 			main.WriteString(`<iframe src="/d/` + c.id + `.html"></iframe>` + "\n")
+		case inJSDoc, inJSXDoc:
+			src, pages := "/d/"+c.id+".html", site
+			if c.where == inJSXDoc {
+				src, pages = "https://"+confCDN+":"+httpPort+"/x/"+c.id+".html", cdn
+			}
+			pages[strings.TrimPrefix(src, "https://"+confCDN+":"+httpPort)] = html("", m+"\n")
+			main.WriteString(`<script>(function () { var f = document.createElement("iframe"); f.src = "` + src +
+				`"; document.body.appendChild(f); })();</script>` + "\n")
 		case inTPFrame:
 			tp.WriteString(m + "\n")
 		case inHeader:
