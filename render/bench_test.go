@@ -9,7 +9,14 @@ package render_test
 // PADLOCK_RENDER_BENCH_PAGES (default 200) and PADLOCK_RENDER_BENCH_TABS (default 2) set the
 // size and the tab pool; PADLOCK_RENDER_BENCH_CHROME names the browser (default: the lookup of
 // FindChrome) and PADLOCK_RENDER_BENCH_FLAGS adds Chromium switches (name or name=value, by
-// spaces), to compare browsers and switches.
+// spaces), to compare browsers and switches. PADLOCK_RENDER_BENCH_NO_THIRD=1 keeps the site's
+// third-party hosts from resolving (their scripts and images fail at once), and
+// PADLOCK_RENDER_BENCH_QUIET sets the quiet window (a duration; default DefaultQuiet).
+//
+// It also logs the CPU Chromium's processes used a page, by process type (browser, renderer,
+// network and other utility processes, GPU), from /proc: each live process's utime+stime, and
+// for the zygotes the CPU of the renderers they reaped (cutime+cstime), between the browser's
+// start and the end of the pages.
 
 import (
 	"context"
@@ -131,11 +138,17 @@ func BenchmarkRenderBenchsite(b *testing.B) {
 	site := benchsite.Start(n)
 	defer site.Close()
 	for b.Loop() {
-		br, err := render.Start(render.Options{HostResolverRules: "MAP * 127.0.0.1", SPKIs: []string{leafSPKI(b, site)},
-			Concurrency: tabs, Chrome: os.Getenv("PADLOCK_RENDER_BENCH_CHROME"), ExtraFlags: benchFlags()})
+		rules := "MAP * 127.0.0.1"
+		if os.Getenv("PADLOCK_RENDER_BENCH_NO_THIRD") != "" {
+			rules = "MAP " + benchsite.CDNHost + " ~NOTFOUND, MAP " + benchsite.AdsHost + " ~NOTFOUND, " + rules
+		}
+		quiet, _ := time.ParseDuration(os.Getenv("PADLOCK_RENDER_BENCH_QUIET"))
+		br, err := render.Start(render.Options{HostResolverRules: rules, SPKIs: []string{leafSPKI(b, site)},
+			Concurrency: tabs, Chrome: os.Getenv("PADLOCK_RENDER_BENCH_CHROME"), ExtraFlags: benchFlags(), Quiet: quiet})
 		if err != nil {
 			b.Fatal(err)
 		}
+		cpu0 := chromeCPU(br.PID())
 		var peak atomic.Uint64
 		stop := make(chan struct{})
 		sampled := make(chan struct{})
@@ -190,9 +203,19 @@ func BenchmarkRenderBenchsite(b *testing.B) {
 		}
 		wg.Wait()
 		elapsed := time.Since(start)
+		cpu1 := chromeCPU(br.PID())
 		close(stop)
 		<-sampled
 		_ = br.Close()
+		var byType strings.Builder
+		var total float64
+		for _, typ := range []string{"browser", "renderer", "network", "utility", "gpu"} {
+			d := (cpu1[typ] - cpu0[typ]) / float64(n)
+			total += d
+			byType.WriteString(" " + typ + " " + strconv.FormatFloat(d, 'f', 3, 64) + "s")
+		}
+		b.ReportMetric(total, "chrome-CPU-s/page")
+		b.Logf("Chromium CPU a page:%s (total %.3fs)", byType.String(), total)
 		avg := func(d time.Duration) string { return (d / time.Duration(n)).Round(time.Millisecond).String() }
 		b.ReportMetric(float64(n)/elapsed.Seconds(), "pages/s")
 		b.ReportMetric(float64(peak.Load())/(1<<20), "browser-peak-PSS-MB")
@@ -202,4 +225,70 @@ func BenchmarkRenderBenchsite(b *testing.B) {
 		b.Logf("%d pages, %d tabs, %s: per page open %s, navigate %s, settle %s, collect %s", n, tabs,
 			elapsed.Round(time.Millisecond), avg(open), avg(nav), avg(settle), avg(collect))
 	}
+}
+
+// chromeCPU sums the CPU seconds of the browser process pid and its descendants by type:
+// browser, renderer (live ones, and those the zygotes reaped), network (the network service),
+// utility (other utility processes, the zygotes themselves) and gpu.
+func chromeCPU(pid int) map[string]float64 {
+	out := map[string]float64{}
+	children := map[int][]int{}
+	dirs, _ := filepath.Glob("/proc/[0-9]*/stat")
+	stat := map[int][]string{}
+	for _, d := range dirs {
+		data, err := os.ReadFile(d)
+		if err != nil {
+			continue
+		}
+		s := string(data)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(s[i+1:])
+		if len(f) < 15 {
+			continue
+		}
+		p, _ := strconv.Atoi(strings.Fields(s)[0])
+		pp, _ := strconv.Atoi(f[1])
+		children[pp] = append(children[pp], p)
+		stat[p] = f
+	}
+	const hz = 100 // USER_HZ on Linux
+	ticks := func(f []string, i int) float64 { v, _ := strconv.ParseFloat(f[i], 64); return v / hz }
+	var walk func(int)
+	walk = func(p int) {
+		f := stat[p]
+		if f != nil {
+			cmd, _ := os.ReadFile("/proc/" + strconv.Itoa(p) + "/cmdline")
+			typ := "browser"
+			// (Chromium rewrites its children's titles: their arguments are one string, by spaces.)
+			for _, a := range strings.FieldsFunc(string(cmd), func(r rune) bool { return r == 0 || r == ' ' }) {
+				if t, ok := strings.CutPrefix(a, "--type="); ok {
+					typ = t
+				}
+			}
+			if typ == "utility" && strings.Contains(string(cmd), "network.mojom.NetworkService") {
+				typ = "network"
+			}
+			if typ == "gpu-process" {
+				typ = "gpu"
+			}
+			own := ticks(f, 11) + ticks(f, 12) // utime, stime (fields 14 and 15 of stat)
+			switch typ {
+			case "zygote":
+				out["utility"] += own
+				out["renderer"] += ticks(f, 13) + ticks(f, 14) // cutime, cstime: reaped renderers
+			case "renderer", "browser", "network", "gpu":
+				out[typ] += own
+			default:
+				out["utility"] += own
+			}
+		}
+		for _, c := range children[p] {
+			walk(c)
+		}
+	}
+	walk(pid)
+	return out
 }
