@@ -126,11 +126,12 @@ func benchRenderModes(b *testing.B, open func(*testing.B) (benchTarget, func()))
 				close(stop)
 				<-sampled
 				rendered := 0
-				for _, p := range rep.Pages {
+				_ = rep.EachPage(func(p *report.Page) error { // spooled: render mode spools as the static crawl does
 					if p.Rendered {
 						rendered++
 					}
-				}
+					return nil
+				})
 				rep.Close()
 				closeSite()
 				if mode == RenderOff {
