@@ -276,8 +276,9 @@ func (b *Browser) launch() error {
 	return nil
 }
 
-// Warm starts a Lazy browser in the background, so that the first page does not wait for the
-// browser's start (about 2 s under load); the crawl goes on meanwhile. A start that fails is
+// Warm starts a Lazy browser in the background, and opens the first pages' tabs, so that the
+// first pages do not wait for the browser's start (about 2 s under load); the crawl goes on
+// meanwhile. A start that fails is
 // tried again by the first Render. Nothing happens when the browser runs or is starting.
 func (b *Browser) Warm() {
 	b.mu.Lock()
@@ -288,7 +289,18 @@ func (b *Browser) Warm() {
 	b.warming = true
 	gen := b.gen
 	b.mu.Unlock()
-	go func() { _ = b.restart(gen) }()
+	go func() {
+		if b.restart(gen) != nil {
+			return
+		}
+		// The first pages' tabs too, each a fresh incognito context as any page's.
+		b.mu.RLock()
+		ctx, m, gen := b.ctx, b.mux, b.gen
+		b.mu.RUnlock()
+		for range b.opts.Concurrency {
+			go b.openSpare(ctx, m, gen)
+		}
+	}()
 }
 
 // PID is the browser process's id (0 when it is not running).

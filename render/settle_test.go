@@ -94,8 +94,9 @@ func TestLazyStart(t *testing.T) {
 	}
 }
 
-// TestWarm: Warm starts a Lazy browser in the background, once however often it is called; the
-// first page renders on that browser, with no start of its own.
+// TestWarm: Warm starts a Lazy browser in the background, once however often it is called, and
+// opens a tab for each of the first pages; the first page renders on that browser, with no start
+// of its own.
 func TestWarm(t *testing.T) {
 	if _, err := FindChrome(""); err != nil {
 		if os.Getenv("CI") != "" {
@@ -110,10 +111,15 @@ func TestWarm(t *testing.T) {
 	defer b.Close()
 	b.Warm()
 	b.Warm()
-	for b.PID() == 0 {
+	spares := func() int {
+		b.mu.RLock()
+		defer b.mu.RUnlock()
+		return len(b.spares)
+	}
+	for b.PID() == 0 || spares() < b.opts.Concurrency {
 		select {
 		case <-t.Context().Done():
-			t.Fatal("the warmed browser never started")
+			t.Fatalf("the warmed browser never started (pid %d) or opened its tabs (%d)", b.PID(), spares())
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
