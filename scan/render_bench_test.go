@@ -26,8 +26,9 @@ import (
 // set) without the browser, with --render auto and with --render all, and reports pages/s,
 // the wall time relative to the static crawl, and the peak memory of padlock plus its browser
 // (the proportional set size of this process and its descendants: the site server runs in it
-// too) and of this process alone (self-RSS-MB). The shop has no payment page and no script-built shell, so auto renders nothing (the
-// browser is not even started). Run:
+// too) and of this process alone (self-RSS-MB). The shop has no payment page and no
+// script-built shell, so auto renders nothing (the browser starts in the background all the
+// same). Run:
 //
 //	go test ./scan -run '^$' -bench RenderCrawl -benchtime 1x
 func BenchmarkRenderCrawl(b *testing.B) {
