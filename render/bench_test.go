@@ -11,7 +11,9 @@ package render_test
 // FindChrome) and PADLOCK_RENDER_BENCH_FLAGS adds Chromium switches (name or name=value, by
 // spaces), to compare browsers and switches. PADLOCK_RENDER_BENCH_NO_THIRD=1 keeps the site's
 // third-party hosts from resolving (their scripts and images fail at once), and
-// PADLOCK_RENDER_BENCH_QUIET sets the quiet window (a duration; default DefaultQuiet).
+// PADLOCK_RENDER_BENCH_QUIET sets the quiet window (a duration; default DefaultQuiet);
+// PADLOCK_RENDER_BENCH_PATH renders that path of the site (robots.txt, say) instead of its pages,
+// to weigh a page's fixed cost.
 //
 // It also logs the CPU Chromium's processes used a page, by process type (browser, renderer,
 // network and other utility processes, GPU), from /proc: each live process's utime+stime, and
@@ -185,6 +187,9 @@ func BenchmarkRenderBenchsite(b *testing.B) {
 						return
 					}
 					u := strings.Replace(site.StartURL, "/p/0", "/p/"+strconv.Itoa(i), 1)
+					if path := os.Getenv("PADLOCK_RENDER_BENCH_PATH"); path != "" {
+						u = strings.Replace(site.StartURL, "/p/0", path, 1) + "?" + strconv.Itoa(i) // one small document
+					}
 					res, err := br.Render(context.Background(), u)
 					mu.Lock()
 					if err != nil || res.Err != "" {
