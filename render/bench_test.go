@@ -64,26 +64,7 @@ func leafSPKI(b *testing.B, site *benchsite.Site) string {
 // share them, so the renderers' shared libraries count once) of pid and all its descendants,
 // in bytes (0 without /proc).
 func treeRSS(pid int) uint64 {
-	children := map[int][]int{}
-	dirs, _ := filepath.Glob("/proc/[0-9]*/stat")
-	for _, d := range dirs {
-		data, err := os.ReadFile(d)
-		if err != nil {
-			continue
-		}
-		s := string(data)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(s[i+1:])
-		if len(f) < 2 {
-			continue
-		}
-		p, _ := strconv.Atoi(strings.Fields(s)[0])
-		pp, _ := strconv.Atoi(f[1])
-		children[pp] = append(children[pp], p)
-	}
+	children, _ := procTree()
 	var sum uint64
 	var walk func(int)
 	walk = func(p int) {
@@ -232,14 +213,11 @@ func BenchmarkRenderBenchsite(b *testing.B) {
 	}
 }
 
-// chromeCPU sums the CPU seconds of the browser process pid and its descendants by type:
-// browser, renderer (live ones, and those the zygotes reaped), network (the network service),
-// utility (other utility processes, the zygotes themselves) and gpu.
-func chromeCPU(pid int) map[string]float64 {
-	out := map[string]float64{}
-	children := map[int][]int{}
+// procTree reads /proc: the children of each process, and each process's stat fields after
+// its name (state is [0], ppid [1]).
+func procTree() (children map[int][]int, stat map[int][]string) {
+	children, stat = map[int][]int{}, map[int][]string{}
 	dirs, _ := filepath.Glob("/proc/[0-9]*/stat")
-	stat := map[int][]string{}
 	for _, d := range dirs {
 		data, err := os.ReadFile(d)
 		if err != nil {
@@ -259,6 +237,15 @@ func chromeCPU(pid int) map[string]float64 {
 		children[pp] = append(children[pp], p)
 		stat[p] = f
 	}
+	return children, stat
+}
+
+// chromeCPU sums the CPU seconds of the browser process pid and its descendants by type:
+// browser, renderer (live ones, and those the zygotes reaped), network (the network service),
+// utility (other utility processes, the zygotes themselves) and gpu.
+func chromeCPU(pid int) map[string]float64 {
+	out := map[string]float64{}
+	children, stat := procTree()
 	const hz = 100 // USER_HZ on Linux
 	ticks := func(f []string, i int) float64 { v, _ := strconv.ParseFloat(f[i], 64); return v / hz }
 	var walk func(int)
