@@ -60,7 +60,7 @@ func (c *Client) start(ctx context.Context, id string, cfg *crawler.Config, visi
 	if announce != nil {
 		announce(id)
 	}
-	f := newFrontier(c, id, worker, rec)
+	f := newFrontier(c, id, worker, rec, cfg.Concurrency)
 	f.holdStart(start)
 	defer f.stop()
 
@@ -217,24 +217,34 @@ func (c *Client) finish(id string, interrupted bool) {
 	_ = interrupted
 }
 
-// publisher is Shared.Emit: each part goes to the crawl's stream, before its job is done.
-func (c *Client) publisher(ctx context.Context, f *Frontier, p string) func(crawler.Part) {
+// publisher is Shared.Emit: each part goes to the crawl's stream with the next group commit,
+// before its job is done (Done follows it in the same commit or a later one).
+func (c *Client) publisher(f *Frontier, p string) func(crawler.Part) {
 	return func(pt crawler.Part) {
 		b, err := json.Marshal(pt)
 		if err != nil {
 			f.fail(fmt.Errorf("a page does not encode: %w", err))
 			return
 		}
-		var backlog int64
-		if f.run(func(ctx context.Context) error {
-			var err error
-			backlog, err = publishScript.Run(ctx, c.rdb, nil, p, b).Int64()
-			return err
-		}) != nil {
-			return
+		f.mu.Lock()
+		f.group.parts = append(f.group.parts, string(b))
+		f.backlog++
+		backlog := f.backlog
+		f.mu.Unlock()
+		f.wake()
+		if backlog > maxBacklog/2 {
+			// Near the mark, each part is sent at once, and the stream's length is known
+			// exactly (the other processes' parts with it).
+			f.flush()
+			f.mu.Lock()
+			backlog = f.backlog
+			f.mu.Unlock()
 		}
 		if backlog > maxBacklog {
-			c.drain(f, p, backlog)
+			n := c.drain(f, p, backlog)
+			f.mu.Lock()
+			f.backlog = min(f.backlog, n+int64(len(f.group.parts)))
+			f.mu.Unlock()
 		}
 	}
 }
@@ -244,14 +254,15 @@ func (c *Client) publisher(ctx context.Context, f *Frontier, p string) func(craw
 // fetches): Redis then holds a few megabytes of pages, not the crawl's.
 var maxBacklog int64 = 1024
 
-// drain waits until the stream is down to half maxBacklog. It waits no longer once nobody has
-// read from it for a lease period (the starting process is gone: the workers end the crawl).
-func (c *Client) drain(f *Frontier, p string, n int64) {
+// drain waits until the stream is down to half maxBacklog, and returns its length. It waits no
+// longer once nobody has read from it for a lease period (the starting process is gone: the
+// workers end the crawl).
+func (c *Client) drain(f *Frontier, p string, n int64) int64 {
 	last, since := n, time.Now()
 	for n > maxBacklog/2 && time.Since(since) < f.lease {
 		select {
 		case <-f.closed:
-			return
+			return n
 		case <-time.After(20 * time.Millisecond):
 		}
 		if f.run(func(ctx context.Context) error {
@@ -259,12 +270,13 @@ func (c *Client) drain(f *Frontier, p string, n int64) {
 			n, err = c.rdb.XLen(ctx, p+"results").Result()
 			return err
 		}) != nil {
-			return
+			return n
 		}
 		if n < last {
 			last, since = n, time.Now()
 		}
 	}
+	return n
 }
 
 // WaitOpen waits for a crawl to be open on this Redis, other than those in served, and
@@ -298,14 +310,6 @@ redis.call('ZADD', ARGV[7], now, ARGV[8])
 redis.call('ZADD', p..'leases', now + tonumber(ARGV[3]), ARGV[4])
 redis.call('HSET', p..'ldata', ARGV[4], ARGV[2]..'\n\n')
 return 1
-`)
-
-// publishScript adds a part to the stream of a crawl still recorded (a worker's last part may
-// come after the crawl was closed) and returns the stream's length.
-var publishScript = redis.NewScript(`
-if redis.call('EXISTS', ARGV[1]..'rec') == 0 then return 0 end
-redis.call('XADD', ARGV[1]..'results', '*', 'part', ARGV[2])
-return redis.call('XLEN', ARGV[1]..'results')
 `)
 
 // Renderer starts, on a worker, what renders the pages it fetches as the crawl's record asks
@@ -351,9 +355,13 @@ func (c *Client) Join(ctx context.Context, id string, local *crawler.Config, ren
 	if err != nil {
 		return id, fmt.Errorf("crawl %q: %v", id, err)
 	}
-	f := newFrontier(c, id, workerID(), rec)
+	conc := crawler.DefaultConcurrency
+	if cfg.Concurrency > 0 {
+		conc = cfg.Concurrency
+	}
+	f := newFrontier(c, id, workerID(), rec, conc)
 	defer f.stop()
-	emit := c.publisher(ctx, f, prefix(id))
+	emit := c.publisher(f, prefix(id))
 	if len(rec.Render) > 0 && renderer != nil {
 		if rec.CAPEM != "" {
 			// The browser trusts the leaves the crawl verifies against the CA file (scan's

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/padlock-scan/padlock/crawler"
@@ -32,13 +33,23 @@ type Frontier struct {
 	delay  time.Duration
 	max    int
 
+	ahead int // how many jobs the pump keeps taken ahead (see pump)
+
+	// commitMu makes the group commits one at a time, in order: a page's lease never ends in
+	// Redis before its links are queued and its part streamed.
+	commitMu sync.Mutex
+	halted   atomic.Bool // nothing more is sent (tests: a process killed)
+
 	mu        sync.Mutex
 	known     map[uint64]struct{} // hashes this worker added or saw as seen, not as frames under upgrade-insecure-requests
 	leased    map[string]struct{} // lease ids in flight
-	acks      []string            // leases done, ended with the next call to Redis
+	group     group               // what the next commit sends
 	start     string              // the starting process's lease until its start URLs are queued
 	slots     map[string]bool     // jobs Next handed out -> whether they got a --max-pages slot
-	pending   []pendingJob        // jobs taken from Redis with the last call, not handed out yet
+	pending   []pendingJob        // jobs taken ahead, not handed out yet
+	waiters   int                 // calls to Next waiting for a job
+	avail     chan struct{}       // closed (and replaced) when the pump has an answer for the waiters
+	backlog   int64               // the stream's length at the last commit, plus the parts since
 	asked     bool                // Next was called
 	skips     []string            // skip hashes not sent yet
 	skipSent  map[uint64]struct{}
@@ -52,7 +63,19 @@ type Frontier struct {
 	closeOnce sync.Once
 	stopBeat  chan struct{}
 	beatDone  chan struct{}
+	kick      chan struct{} // wakes the pump
+	pumpDone  chan struct{}
 }
+
+// group is what one commit sends (groupLua): several pages' links, skips, parts streamed and
+// leases done, in the order they came.
+type group struct {
+	adds  []any    // 4 a job: hash, host, uir, entry
+	parts []any    // crawler.Part JSON
+	acks  []string // leases done
+}
+
+func (g *group) empty() bool { return len(g.adds) == 0 && len(g.parts) == 0 && len(g.acks) == 0 }
 
 // pendingJob is a job Next took from Redis for a later call.
 type pendingJob struct {
@@ -61,9 +84,18 @@ type pendingJob struct {
 	slot  bool
 }
 
-// nextBatch is how many jobs one call to Redis takes at most: the next calls to Next hand them
-// out without a round trip (each is leased, and renewed by the heartbeat, from the start).
-const nextBatch = 4
+// minAhead is how many jobs the pump keeps taken ahead at least (half the concurrency when it
+// is more): Next hands them out without a round trip (each is leased, and renewed by the
+// heartbeat, from the start; a process that stops gives them back at once).
+const minAhead = 4
+
+// groupWait is how long the pump waits for more pages' links and leases done to send them in
+// one commit, unless a call to Next waits, the jobs taken ahead run low, or the group is full
+// (groupMax leases done). Nothing waits on it: a page's lease covers it until its commit.
+const (
+	groupWait = 5 * time.Millisecond
+	groupMax  = 32
+)
 
 // idleWindow is how long a crawl must have nothing queued or leased to be over: all work that
 // can queue more holds a lease (see nextScript), so it only rides out a worker between two calls.
@@ -75,11 +107,13 @@ const idleWindow = 500 * time.Millisecond
 // pages, 60 MB at 100,000).
 const maxKnown = 1 << 16
 
-func newFrontier(c *Client, id, worker string, rec *Record) *Frontier {
+// newFrontier is this process's part in crawl id, fetching concurrency pages at once.
+func newFrontier(c *Client, id, worker string, rec *Record, concurrency int) *Frontier {
 	f := &Frontier{c: c, p: prefix(id), worker: worker, lease: rec.Lease, idle: min(rec.Lease, idleWindow), delay: rec.Delay, max: rec.MaxPages,
-		known: map[uint64]struct{}{}, leased: map[string]struct{}{}, slots: map[string]bool{}, skipSent: map[uint64]struct{}{},
-		delays: map[string]bool{}, moved: map[string]bool{}, closed: make(chan struct{}),
-		stopBeat: make(chan struct{}), beatDone: make(chan struct{})}
+		ahead: max(minAhead, concurrency/2), known: map[uint64]struct{}{}, leased: map[string]struct{}{}, slots: map[string]bool{},
+		skipSent: map[uint64]struct{}{}, delays: map[string]bool{}, moved: map[string]bool{}, closed: make(chan struct{}),
+		avail: make(chan struct{}), stopBeat: make(chan struct{}), beatDone: make(chan struct{}), kick: make(chan struct{}, 1),
+		pumpDone: make(chan struct{})}
 	if f.max <= 0 {
 		f.max = crawler.DefaultMaxPages
 	}
@@ -87,6 +121,7 @@ func newFrontier(c *Client, id, worker string, rec *Record) *Frontier {
 		f.robots = 1
 	}
 	go f.heartbeat()
+	go f.pump()
 	return f
 }
 
@@ -194,16 +229,14 @@ func (f *Frontier) remember(h uint64) {
 	f.known[h] = struct{}{}
 }
 
+// Add queues the jobs with the next group commit (see pump): the page whose links they are holds
+// its lease until then, so a crash before the commit loses nothing (the page is fetched again).
 func (f *Frontier) Add(jobs []crawler.Job) {
-	f.mu.Lock()
-	skips := f.skips
-	f.skips = nil
-	f.mu.Unlock()
-	if len(jobs) == 0 && len(skips) == 0 {
+	if len(jobs) == 0 {
+		f.wake()
 		return
 	}
-	args := make([]any, 0, 3+4*len(jobs)+len(skips))
-	args = append(args, f.p, len(jobs))
+	args := make([]any, 0, 4*len(jobs))
 	hs := make([]uint64, len(jobs))
 	for i, j := range jobs {
 		h, host, entry := encodeJob(j)
@@ -214,23 +247,29 @@ func (f *Frontier) Add(jobs []crawler.Job) {
 		}
 		args = append(args, hashBytes(h), host, uir, entry)
 	}
-	args = append(args, len(skips))
-	for _, s := range skips {
-		args = append(args, s)
-	}
-	if f.run(func(ctx context.Context) error { return addScript.Run(ctx, f.c.rdb, nil, args...).Err() }) != nil {
-		return
-	}
 	f.mu.Lock()
+	f.group.adds = append(f.group.adds, args...)
 	for i, j := range jobs {
 		if !j.UIR {
-			f.remember(hs[i])
+			f.remember(hs[i]) // sent: the commit settles it in Redis
 		}
 	}
 	f.mu.Unlock()
+	f.wake()
 }
 
+// wake tells the pump there is something to send or to take.
+func (f *Frontier) wake() {
+	select {
+	case f.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Claim commits the links queued before it first: a link queued by a page fetched earlier claims
+// its URL first, as in one process.
 func (f *Frontier) Claim(key string) bool {
+	f.flush()
 	h := hash(key)
 	var added int64
 	if f.run(func(ctx context.Context) error {
@@ -266,98 +305,241 @@ func (f *Frontier) SkipJob(j crawler.Job) {
 	})
 }
 
-// Next polls Redis for a job: at once when one is due, else after the time the next host may be
-// fetched, at most 50ms later.
+// Next hands out a job the pump took ahead, or waits for the pump to take one.
 func (f *Frontier) Next() (crawler.Job, bool) {
 	for {
+		f.mu.Lock()
 		select {
 		case <-f.closed:
+			f.mu.Unlock()
 			return crawler.Job{}, false
 		default:
 		}
-		var res []any
-		f.mu.Lock()
 		if len(f.pending) > 0 {
 			pj := f.pending[0]
 			f.pending = f.pending[1:]
 			f.slots[pj.entry[:8]] = pj.slot
+			low := f.low()
 			f.mu.Unlock()
+			if low {
+				f.wake()
+			}
 			return pj.job, true
 		}
 		f.asked = true
 		if f.start != "" {
 			// This process asks for work: its start URLs are queued, and its lease on the
-			// start ends with this call.
-			delete(f.leased, f.start)
-			f.acks = append(f.acks, f.start)
+			// start ends with the commit after them.
+			f.group.acks = append(f.group.acks, f.start)
 			f.start = ""
 		}
+		f.waiters++
+		avail := f.avail
 		f.mu.Unlock()
-		args := f.ackArgs([]any{f.p, f.worker, f.lease.Milliseconds(), f.delay.Milliseconds(), f.idle.Milliseconds(), f.max, nextBatch, f.robots})
-		err := f.run(func(ctx context.Context) error {
-			var err error
-			res, err = nextScript.Run(ctx, f.c.rdb, nil, args...).Slice()
-			return err
-		})
-		if err != nil {
-			return crawler.Job{}, false
+		f.wake()
+		select {
+		case <-avail:
+		case <-f.closed:
 		}
-		kind, _ := res[0].(string)
-		if kind == "lost" {
-			f.fail(fmt.Errorf("the crawl is gone from redis %s (restarted without its data, or expired): its frontier is lost", f.c.addr))
-			return crawler.Job{}, false
-		}
-		if kind == "done" {
-			f.mu.Lock()
-			f.finished = true
-			f.mu.Unlock()
-			f.Close()
-			return crawler.Job{}, false
-		}
-		queued, _ := res[3].(int64)
-		moved, _ := res[4].(int64)
 		f.mu.Lock()
-		f.queued, f.movedN = int(queued), moved
+		f.waiters--
 		f.mu.Unlock()
-		if kind == "wait" {
-			ms, _ := res[1].(int64)
-			d := min(max(time.Duration(ms)*time.Millisecond, time.Millisecond), 50*time.Millisecond)
+	}
+}
+
+// pump makes the calls to Redis for the page path, one at a time: it commits what the pages
+// sent (their links, parts and leases done, grouped: several pages in one call) and keeps jobs
+// taken ahead, so that neither a page's end nor a fetch slot waits for a round trip. It runs
+// until the frontier closes.
+func (f *Frontier) pump() {
+	defer close(f.pumpDone)
+	var retry <-chan time.Time
+	for {
+		select {
+		case <-f.closed:
+			return
+		case <-f.kick:
+		case <-retry:
+		}
+		retry = nil
+		// A short wait groups more pages into one call, unless someone waits.
+		deadline := time.NewTimer(groupWait)
+	gather:
+		for !f.urgent() {
 			select {
 			case <-f.closed:
-			case <-time.After(d):
-			}
-			continue
-		}
-		var jobs []pendingJob
-		for i := 5; i+1 < len(res); i += 2 {
-			entry, _ := res[i].(string)
-			slot, _ := res[i+1].(int64)
-			j, err := decodeJob(entry)
-			if err != nil {
-				f.fail(fmt.Errorf("redis frontier: a queued job does not decode: %w", err))
-				return crawler.Job{}, false
-			}
-			jobs = append(jobs, pendingJob{job: j, entry: entry, slot: slot == 1})
-		}
-		if len(jobs) == 0 {
-			continue
-		}
-		f.mu.Lock()
-		for _, pj := range jobs {
-			if pj.slot {
-				f.leased[pj.entry[:8]] = struct{}{}
+				deadline.Stop()
+				return
+			case <-f.kick:
+			case <-deadline.C:
+				break gather
 			}
 		}
-		f.pending = append(f.pending, jobs[1:]...)
-		f.slots[jobs[0].entry[:8]] = jobs[0].slot
-		f.mu.Unlock()
-		return jobs[0].job, true
+		deadline.Stop()
+		wait, ok := f.step()
+		if !ok {
+			return
+		}
+		if wait > 0 {
+			retry = time.After(wait)
+		}
 	}
+}
+
+// urgent: a call to Next waits, the jobs taken ahead run low, or the group is full.
+func (f *Frontier) urgent() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.waiters > 0 || f.low() || len(f.group.acks) >= groupMax
+}
+
+// low: the jobs taken ahead run low (once this process asked for one: f.mu held).
+func (f *Frontier) low() bool { return f.asked && len(f.pending) < f.ahead/2 }
+
+// takeGroup appends the group to args (as groupLua reads it) and starts a new one.
+func (f *Frontier) takeGroup(args []any) ([]any, group) {
+	g, skips := f.group, f.skips
+	f.group, f.skips = group{}, nil
+	args = append(args, len(g.adds)/4)
+	args = append(args, g.adds...)
+	args = append(args, len(skips))
+	for _, s := range skips {
+		args = append(args, s)
+	}
+	args = append(args, len(g.parts))
+	args = append(args, g.parts...)
+	args = append(args, len(g.acks))
+	for _, id := range g.acks {
+		args = append(args, id)
+	}
+	return args, g
+}
+
+// committed records that g is in Redis, the stream then backlog parts long.
+func (f *Frontier) committed(g group, backlog int64) {
+	f.mu.Lock()
+	for _, id := range g.acks {
+		delete(f.leased, id)
+	}
+	if len(g.parts) > 0 {
+		f.backlog = backlog + int64(len(f.group.parts))
+	}
+	f.mu.Unlock()
+}
+
+// step is one call of the pump: the group, and a take of jobs when someone waits or the jobs
+// taken ahead run low. It returns when to call again though nothing new came (no job was due),
+// and false when the frontier is through.
+func (f *Frontier) step() (time.Duration, bool) {
+	f.commitMu.Lock()
+	defer f.commitMu.Unlock()
+	if f.halted.Load() {
+		return 0, false
+	}
+	f.mu.Lock()
+	want := 0
+	if f.waiters > 0 || f.low() {
+		want = min(f.ahead+f.waiters-len(f.pending), 64)
+	}
+	if want <= 0 {
+		f.mu.Unlock()
+		return 0, f.commitLocked()
+	}
+	args, g := f.takeGroup([]any{f.p, f.worker, f.lease.Milliseconds(), f.delay.Milliseconds(), f.idle.Milliseconds(), f.max, want, f.robots})
+	f.mu.Unlock()
+	var res []any
+	if f.run(func(ctx context.Context) error {
+		var err error
+		res, err = nextScript.Run(ctx, f.c.rdb, nil, args...).Slice()
+		return err
+	}) != nil {
+		return 0, false
+	}
+	kind, _ := res[0].(string)
+	switch kind {
+	case "lost":
+		f.fail(fmt.Errorf("the crawl is gone from redis %s (restarted without its data, or expired): its frontier is lost", f.c.addr))
+		return 0, false
+	case "done":
+		f.mu.Lock()
+		f.finished = true
+		f.mu.Unlock()
+		f.Close()
+		return 0, false
+	}
+	backlog, _ := res[2].(int64)
+	f.committed(g, backlog)
+	queued, _ := res[3].(int64)
+	moved, _ := res[4].(int64)
+	var jobs []pendingJob
+	for i := 5; i+1 < len(res); i += 2 {
+		entry, _ := res[i].(string)
+		slot, _ := res[i+1].(int64)
+		j, err := decodeJob(entry)
+		if err != nil {
+			f.fail(fmt.Errorf("redis frontier: a queued job does not decode: %w", err))
+			return 0, false
+		}
+		jobs = append(jobs, pendingJob{job: j, entry: entry, slot: slot == 1})
+	}
+	f.mu.Lock()
+	f.queued, f.movedN = int(queued), moved
+	for _, pj := range jobs {
+		if pj.slot {
+			f.leased[pj.entry[:8]] = struct{}{}
+		}
+	}
+	f.pending = append(f.pending, jobs...)
+	close(f.avail)
+	f.avail = make(chan struct{})
+	waiting := f.waiters > 0
+	f.mu.Unlock()
+	if kind == "wait" {
+		ms, _ := res[1].(int64)
+		d := min(max(time.Duration(ms)*time.Millisecond, time.Millisecond), 50*time.Millisecond)
+		if !waiting {
+			d = 50 * time.Millisecond // only the jobs taken ahead are low: no hurry
+		}
+		return d, true
+	}
+	return 0, true
+}
+
+// commitLocked sends the group on its own (commitMu held).
+func (f *Frontier) commitLocked() bool {
+	if f.halted.Load() {
+		return false
+	}
+	f.mu.Lock()
+	if f.group.empty() && len(f.skips) == 0 {
+		f.mu.Unlock()
+		return true
+	}
+	args, g := f.takeGroup([]any{f.p, f.worker})
+	f.mu.Unlock()
+	var backlog int64
+	if f.run(func(ctx context.Context) error {
+		var err error
+		backlog, err = commitScript.Run(ctx, f.c.rdb, nil, args...).Int64()
+		return err
+	}) != nil {
+		return false
+	}
+	f.committed(g, backlog)
+	return true
+}
+
+// flush commits the group now.
+func (f *Frontier) flush() {
+	f.commitMu.Lock()
+	defer f.commitMu.Unlock()
+	f.commitLocked()
 }
 
 // releasePending queues the jobs taken from Redis and never handed out again (this process stops
 // before the crawl is over, or the crawl was cut short: they count as not crawled).
 func (f *Frontier) releasePending() {
+	<-f.pumpDone // the frontier is closed: nothing more is taken
 	f.mu.Lock()
 	args := []any{f.p, f.worker}
 	for _, pj := range f.pending {
@@ -386,49 +568,23 @@ func (f *Frontier) Begin() func() {
 	return func() { f.ack(id) }
 }
 
-// ackArgs appends the leases done and the skips not sent yet to args, as ackLua reads them.
-func (f *Frontier) ackArgs(args []any) []any {
-	f.mu.Lock()
-	acks, skips := f.acks, f.skips
-	f.acks, f.skips = nil, nil
-	f.mu.Unlock()
-	args = append(args, len(acks))
-	for _, id := range acks {
-		args = append(args, id)
-	}
-	args = append(args, len(skips))
-	for _, s := range skips {
-		args = append(args, s)
-	}
-	return args
-}
-
-// ack ends the lease id now, with the leases done before it.
+// ack ends the lease id with the group, now.
 func (f *Frontier) ack(id string) {
 	f.mu.Lock()
-	delete(f.leased, id)
-	f.acks = append(f.acks, id)
+	f.group.acks = append(f.group.acks, id)
 	f.mu.Unlock()
 	f.flush()
 }
 
-// flush ends the leases done and sends the skips.
-func (f *Frontier) flush() {
-	args := f.ackArgs([]any{f.p, f.worker})
-	if len(args) == 4 && args[2] == 0 && args[3] == 0 {
-		return
-	}
-	f.run(func(ctx context.Context) error { return ackScript.Run(ctx, f.c.rdb, nil, args...).Err() })
-}
-
-// Done ends j's lease with the next call to Redis (the worker asks for its next job at once).
+// Done ends j's lease with the next group commit, after the links its page queued and its part:
+// a page is done in Redis only once they are there.
 func (f *Frontier) Done(j crawler.Job) {
 	id := hashBytes(hash(j.Key))
 	f.mu.Lock()
 	delete(f.slots, id) // dropped before Admit
-	delete(f.leased, id)
-	f.acks = append(f.acks, id)
+	f.group.acks = append(f.group.acks, id)
 	f.mu.Unlock()
+	f.wake()
 }
 
 func (f *Frontier) Close() {
@@ -484,6 +640,7 @@ func (f *Frontier) Queued() int {
 
 // Left counts the jobs queued and held for a --max-pages slot.
 func (f *Frontier) Left() int {
+	f.flush()
 	var n int64
 	f.run(func(ctx context.Context) error {
 		pipe := f.c.rdb.Pipeline()
@@ -505,6 +662,7 @@ func (f *Frontier) Left() int {
 }
 
 func (f *Frontier) Skipped() int {
+	f.flush()
 	var n int64
 	f.run(func(ctx context.Context) error {
 		pipe := f.c.rdb.Pipeline()
@@ -520,6 +678,7 @@ func (f *Frontier) Skipped() int {
 }
 
 func (f *Frontier) Plain(key string) bool {
+	f.flush()
 	var ok bool
 	f.run(func(ctx context.Context) error {
 		var err error

@@ -112,6 +112,7 @@ func TestMemoryPerURL(t *testing.T) {
 		batch = append(batch, crawler.Job{URL: u, Key: crawler.NormalizeURL(u), Depth: 3, Parent: "https://shop.test/catalog/category-1/"})
 		if len(batch) == cap(batch) {
 			f.Add(batch)
+			f.Sync() // Add queues with the next group commit
 			batch = batch[:0]
 		}
 	}

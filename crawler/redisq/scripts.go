@@ -48,34 +48,38 @@ local function split(s)
 end
 `
 
-// addScript: ARGV[2] n, then n times (hash, host, uir 0/1, entry), then m and m skip hashes.
-// A new hash is claimed and its job queued in the same step (two workers never both fetch a
-// page); a seen one reached other than as a frame under upgrade-insecure-requests is noted.
-var addScript = redis.NewScript(luaPrelude + `
-local n = tonumber(ARGV[2])
-local out = {}
-for i = 0, n - 1 do
-  local h, host, uir, entry = ARGV[3+i*4], ARGV[4+i*4], ARGV[5+i*4], ARGV[6+i*4]
-  if redis.call('SADD', p..'seen', h) == 1 then
-    queue(host, entry, false)
-    if uir == '1' then redis.call('SADD', p..'uir', h) end
-    out[#out+1] = 1
-  else
-    if uir ~= '1' and redis.call('SISMEMBER', p..'uir', h) == 1 then redis.call('SADD', p..'plain', h) end
-    out[#out+1] = 0
-  end
-end
-local m = tonumber(ARGV[3+n*4])
-for i = 1, m do redis.call('SADD', p..'skipped', ARGV[3+n*4+i]) end
-return out
-`)
-
-// ackLua ends the worker's leases given from ARGV[at] on (a count, then the ids; a lease
-// reclaimed and handed to another worker is that worker's), then adds the skip hashes after them
-// (a count, then the hashes).
-const ackLua = `
-local function ack(at)
+// groupLua is a group commit (see Frontier.commit): from ARGV[at] on, the links of several
+// pages (a count n, then n times hash, host, uir 0/1, entry), the skip hashes (a count, then the
+// hashes), the pages streamed (a count, then crawler.Part JSON) and the leases done (a count, then
+// the ids), in that order, so that a page's lease ends in the same step as its links are queued
+// and its part streamed, or after: never before. A new hash is claimed and its job queued in one
+// step (two workers never both fetch a page); a seen one reached other than as a frame under
+// upgrade-insecure-requests is noted. A lease reclaimed and handed to another worker is that
+// worker's (ARGV[2] names this one). Returns the stream's length (0 when no page was streamed).
+const groupLua = `
+local function commit(at)
   local n = tonumber(ARGV[at])
+  for i = 0, n - 1 do
+    local h, host, uir, entry = ARGV[at+1+i*4], ARGV[at+2+i*4], ARGV[at+3+i*4], ARGV[at+4+i*4]
+    if redis.call('SADD', p..'seen', h) == 1 then
+      queue(host, entry, false)
+      if uir == '1' then redis.call('SADD', p..'uir', h) end
+    elseif uir ~= '1' and redis.call('SISMEMBER', p..'uir', h) == 1 then
+      redis.call('SADD', p..'plain', h)
+    end
+  end
+  at = at + 1 + 4 * n
+  n = tonumber(ARGV[at])
+  for i = 1, n do redis.call('SADD', p..'skipped', ARGV[at+i]) end
+  at = at + 1 + n
+  n = tonumber(ARGV[at])
+  local backlog = 0
+  if n > 0 and redis.call('EXISTS', p..'rec') == 1 then -- a worker's last parts may come after the crawl was closed
+    for i = 1, n do redis.call('XADD', p..'results', '*', 'part', ARGV[at+i]) end
+    backlog = redis.call('XLEN', p..'results')
+  end
+  at = at + 1 + n
+  n = tonumber(ARGV[at])
   for i = 1, n do
     local id = ARGV[at+i]
     local d = redis.call('HGET', p..'ldata', id)
@@ -84,29 +88,34 @@ local function ack(at)
       redis.call('HDEL', p..'ldata', id)
     end
   end
-  local m = tonumber(ARGV[at+n+1])
-  for i = 1, m do redis.call('SADD', p..'skipped', ARGV[at+n+1+i]) end
+  return backlog
 end
 `
 
+// commitScript: ARGV[2] worker, then a group as groupLua reads it.
+var commitScript = redis.NewScript(luaPrelude + groupLua + `
+return commit(3)
+`)
+
 // nextScript: ARGV[2] worker, ARGV[3] lease (ms), ARGV[4] --delay (ms), ARGV[5] idle window
 // (ms), ARGV[6] --max-pages, ARGV[7] how many jobs at most, ARGV[8] 1 when robots.txt is read,
-// then the leases done and the skips as ackLua reads them (the worker's last job ends in the call that asks for the next).
+// then a group as groupLua reads it (committed first: the pages done end in the call that takes
+// the next).
 // Reclaims expired leases, then takes the next job of the host whose next allowed fetch is
 // earliest, while one is due (a host's delay holds between two of its jobs), each with its
 // --max-pages slot (as admitScript does, one round trip less a page): leased when it has one,
 // held when none is left. A host whose robots.txt record (delays) is not in yet gets one job out
 // and waits for it (at most a lease period: its fetcher may die), so that its Crawl-delay holds
 // from its first page on (delayScript ends the wait).
-// Returns {"jobs", 0, "", queued, moved, entry, slot 1/0, entry, slot ...}, {"wait", ms, "",
-// queued, moved}, {"done"}, or
+// Returns {"jobs", 0, backlog, queued, moved, entry, slot 1/0, entry, slot ...}, {"wait", ms,
+// backlog, queued, moved}, {"done"}, or
 // {"lost"} when the crawl's record is gone (Redis restarted without its data).
 // The crawl is over when nothing was queued or leased for the idle window. All work that can
 // queue more is leased: a page's links are queued before its lease ends, the sitemaps are read
 // under a lease (Begin), and the starting process holds one from the crawl's record until its
 // start URLs are queued (createScript), so that a worker joined early does not end the crawl.
-var nextScript = redis.NewScript(luaPrelude + ackLua + `
-ack(9)
+var nextScript = redis.NewScript(luaPrelude + groupLua + `
+local backlog = commit(9)
 if redis.call('EXISTS', p..'done') == 1 then return {'done'} end
 if redis.call('EXISTS', p..'rec') == 0 then return {'lost'} end
 local lease = tonumber(ARGV[3])
@@ -139,11 +148,11 @@ if #r == 0 then
   else
     redis.call('DEL', p..'idle')
   end
-  return {'wait', 50, '', queued, moved}
+  return {'wait', 50, backlog, queued, moved}
 end
 local host, at = r[1], tonumber(r[2])
-if at > now then return {'wait', at - now, '', queued, moved} end
-local out = {'jobs', 0, '', queued, moved}
+if at > now then return {'wait', at - now, backlog, queued, moved} end
+local out = {'jobs', 0, backlog, queued, moved}
 local want, max = tonumber(ARGV[7]), tonumber(ARGV[6])
 for i = 1, 2 * want do
   if i > 1 then
@@ -186,7 +195,7 @@ for i = 1, 2 * want do
     if #out >= 5 + 2 * want then break end
   end
 end
-if #out == 5 then return {'wait', 1, '', queued, moved} end
+if #out == 5 then return {'wait', 1, backlog, queued, moved} end
 out[4] = queued
 return out
 `)
@@ -224,12 +233,6 @@ for i = 3, #ARGV do
     if host ~= '' then queue(host, entry, true) end
   end
 end
-return 1
-`)
-
-// ackScript: ARGV[2] worker, then the leases and skips as ackLua reads them.
-var ackScript = redis.NewScript(luaPrelude + ackLua + `
-ack(3)
 return 1
 `)
 

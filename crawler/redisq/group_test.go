@@ -1,0 +1,149 @@
+package redisq_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/padlock-scan/padlock/crawler"
+	"github.com/padlock-scan/padlock/crawler/redisq"
+	"github.com/padlock-scan/padlock/internal/redistest"
+)
+
+func job(t *testing.T, raw string) crawler.Job {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return crawler.Job{URL: u, Key: crawler.NormalizeURL(u)}
+}
+
+// take takes n jobs from f (failing after the deadline) and returns their URLs, sorted.
+func take(t *testing.T, f *redisq.Frontier, n int, within time.Duration) []string {
+	t.Helper()
+	got := make(chan []string, 1)
+	go func() {
+		var urls []string
+		for range n {
+			j, ok := f.Next()
+			if !ok {
+				break
+			}
+			urls = append(urls, j.URL.String())
+		}
+		got <- urls
+	}()
+	select {
+	case urls := <-got:
+		slices.Sort(urls)
+		return urls
+	case <-time.After(within):
+		f.Close()
+		t.Fatalf("%d jobs not handed out within %s", n, within)
+		return nil
+	}
+}
+
+// TestCrashBetweenGroupCommits: a page's links and its Done go to Redis in group commits, the
+// Done never before the links. A process that dies after the commit that queued a page's links
+// and before the one that ends the page loses nothing: its lease lapses and the page is handed
+// out again, with its links queued; one that dies before either commit leaves the page leased,
+// handed out again when the lease lapses (and its links come again with its fetch).
+func TestCrashBetweenGroupCommits(t *testing.T) {
+	srv := redistest.Start(t)
+	const lease = 300 * time.Millisecond
+	c, err := redisq.Open(srv.URL("lease=" + lease.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, tc := range []struct {
+		name      string
+		committed bool // the links' group commit went out before the crash
+	}{{"links committed", true}, {"nothing committed", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			id := "crash" + fmt.Sprint(tc.committed)
+			home := "https://shop.test/"
+			a, err := c.TestFrontier(context.Background(), id, &crawler.Config{StartURLs: []string{home}, IgnoreRobots: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a.Add([]crawler.Job{job(t, home)})
+			if got := take(t, a, 1, 10*time.Second); !slices.Equal(got, []string{home}) {
+				t.Fatalf("took %v, want the home page", got)
+			}
+			links := []string{"https://shop.test/a", "https://shop.test/b", "https://shop.test/c"}
+			var jobs []crawler.Job
+			for _, l := range links {
+				jobs = append(jobs, job(t, l))
+			}
+			if !tc.committed {
+				a.Halt() // the process dies before the commit of the page's links
+			}
+			a.Add(jobs)
+			a.Sync()
+			a.Halt() // and before the commit of its Done
+			a.Done(job(t, home))
+			a.Crash()
+
+			b := c.TestJoin(id, 1)
+			defer b.Stop()
+			want := []string{home}
+			if tc.committed {
+				want = append(links, home)
+			}
+			got := take(t, b, len(want), 20*lease)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("after the crash the other process took %v, want %v (the page again, and its links when they were committed)", got, want)
+			}
+		})
+	}
+}
+
+// TestTakenAheadGoBack: a process keeps jobs taken ahead (leased to it); when it stops, they go
+// back to the queue at once for the others, not after their lease.
+func TestTakenAheadGoBack(t *testing.T) {
+	srv := redistest.Start(t)
+	const lease = time.Minute
+	c, err := redisq.Open(srv.URL("lease=" + lease.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	a, err := c.TestFrontier(context.Background(), "ahead", &crawler.Config{StartURLs: []string{"https://shop.test/"}, IgnoreRobots: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jobs []crawler.Job
+	var want []string
+	for i := range 20 {
+		j := job(t, fmt.Sprintf("https://shop.test/p/%d", i))
+		jobs = append(jobs, j)
+		want = append(want, j.URL.String())
+	}
+	a.Add(jobs)
+	ahead := c.TestJoin("ahead", 16)
+	first, ok := ahead.Next()
+	if !ok {
+		t.Fatal("no job")
+	}
+	if n := ahead.Ahead(); n == 0 {
+		t.Fatal("the process took no job ahead")
+	}
+	ahead.Drop(first) // the crawler gives back the job it was handed and will not fetch
+	ahead.Done(first)
+	ahead.Stop()
+
+	a.Sync()
+	got := take(t, a, len(want), lease/4)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("the other process took %v, want every job %v", got, want)
+	}
+	a.Stop()
+}
