@@ -68,7 +68,8 @@ echo "N=$N pages, -c $CONC a process, $(nproc) CPUs, redis $(redis-server --vers
 for w in $WORKERS; do
   for rep in $(seq 1 "$REPEAT"); do
     curl -fs "http://127.0.0.1:$PORT/__reset" >/dev/null
-    id="bench-$w-$rep-$$"
+    run=$((${run:-0} + 1))
+    id="bench-$w-$rep-$run-$$"   # a crawl ID is not reused: its done marker outlives the crawl by 10 minutes
     load=$(cut -d' ' -f1 /proc/loadavg)
     wpids=()
     args=(crawl -q -c "$CONC" --ca-file "$CA" --max-pages $((N * 2)) --check-resources none -f json -o "$OUT/report.json")
