@@ -58,8 +58,11 @@ func writeGitHub(w io.Writer, r *Report) error {
 	for _, m := range r.Warnings {
 		runWarnings = append(runWarnings, annotation{"warning", "padlock", m})
 	}
-	for _, e := range r.Errors {
+	if err := r.EachError(func(e *Error) error {
 		runWarnings = append(runWarnings, annotation{"warning", "crawl error", e.URL + ": " + e.Error})
+		return nil
+	}); err != nil {
+		return err
 	}
 	count["warning"] += len(runWarnings)
 	var summary []annotation

@@ -564,8 +564,11 @@ func newHTMLView(r *Report) (htmlView, *htmlStream, error) {
 	for _, f := range sortedFindings(r.Fixed) {
 		v.Fixed = append(v.Fixed, findingView(f))
 	}
-	for _, e := range r.Errors {
+	if err := r.EachError(func(e *Error) error {
 		v.Errors = append(v.Errors, htmlError{URL: linkFor(e.URL), Error: cleanText(e.Error)})
+		return nil
+	}); err != nil {
+		return fail(err)
 	}
 	v.Pages = st.pages(r)
 	v.Rendered = r.Config != nil && r.Config.Render != ""

@@ -36,6 +36,16 @@ func writeJSON(w io.Writer, r *Report) error {
 		"fixes":    func(indent string) error { return streamArray(s, r, indent, r.Fixes, r.EachFix) },
 		"scripts":  func(indent string) error { return streamArray(s, r, indent, r.Scripts, r.EachScript) },
 		"findings": func(indent string) error { return streamArrayWith(s, r, indent, r.Findings, r.EachFinding, s.finding) },
+		"errors": func(indent string) error {
+			if r.Errors == nil && r.NumErrors() == 0 {
+				return s.value(r.Errors, indent) // null, as encoding/json writes a nil list
+			}
+			return s.items(indent, func(item func(func(string) error) error) error {
+				return r.EachError(func(e *Error) error {
+					return item(func(indent string) error { return s.value(e, indent) })
+				})
+			})
+		},
 	})
 	if err != nil {
 		return err

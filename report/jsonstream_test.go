@@ -98,6 +98,15 @@ func spooledCopy(t *testing.T, r *Report, limit int) *Report {
 			t.Fatal(err)
 		}
 	}
+	spooled.Errors = nil
+	if r.Errors != nil {
+		spooled.Errors = []Error{}
+	}
+	for _, e := range r.Errors {
+		if err := spooled.AddError(e); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return &spooled
 }
 
@@ -111,6 +120,7 @@ func TestWriteJSONMatchesEncodingWhole(t *testing.T) {
 		{"zero", Report{Pages: []Page{}, Findings: []Finding{}}},
 		{"empty arrays", Report{Version: Version, Pages: []Page{}, Findings: []Finding{}}},
 		{"pages and findings", Report{Version: Version, Pages: pages, Findings: findings, Warnings: []string{"w"},
+			Errors: []Error{{URL: "https://a.example/", Error: "timeout"}, {URL: "https://a.example/", Error: "x\xff"}, {URL: "https://b.example/", Error: "refused"}},
 			Config: &Settings{FailOn: "never", RulesDisabled: []string{"x"}}, Interrupted: true, Fixed: findings[:1]}},
 		{"one of each", Report{Pages: pages[:1], Findings: findings[2:]}},
 	} {

@@ -110,11 +110,14 @@ func buildJUnit(plan *junitPlan, threshold FailOn, emit func(junitSuite) error) 
 	r, infos := plan.r, plan.infos
 	errs := map[string]string{}
 	var errURLs []string
-	for _, e := range r.Errors {
+	if err := r.EachError(func(e *Error) error {
 		if _, ok := errs[e.URL]; !ok {
 			errURLs = append(errURLs, e.URL)
 		}
 		errs[e.URL] = joinNonEmpty(errs[e.URL], e.Error)
+		return nil
+	}); err != nil {
+		return junitSuites{}, err
 	}
 	used := map[string]bool{}
 

@@ -88,7 +88,7 @@ func (mw MarkdownWriter) Write(w io.Writer, r *Report) error {
 		gate = "--fail-on never: no finding fails the gate"
 	}
 	fmt.Fprintf(bw, "%s: %s, %s, %s. %s.\n\n", md(strings.Join(r.StartURLs, " ")), plural(r.Stats.Pages, "page"),
-		plural(int(r.Stats.Requests), "request"), plural(len(r.Errors), "crawl error"), gate)
+		plural(int(r.Stats.Requests), "request"), plural(r.NumErrors(), "crawl error"), gate)
 	if r.Interrupted {
 		fmt.Fprintf(bw, "**The crawl was interrupted: the results are partial.**\n\n")
 	}
@@ -161,12 +161,16 @@ func (mw MarkdownWriter) Write(w io.Writer, r *Report) error {
 		more(bw, nFixes)
 	}
 
-	if len(r.Errors) > 0 {
-		fmt.Fprintf(bw, "\n#### Crawl errors (%d)\n\n", len(r.Errors))
-		for _, e := range head50(r.Errors) {
+	if nErrs := r.NumErrors(); nErrs > 0 {
+		errs, _, err := firstRows(r.EachError, func(*Error) bool { return true })
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(bw, "\n#### Crawl errors (%d)\n\n", nErrs)
+		for _, e := range errs {
 			fmt.Fprintf(bw, "- %s: %s\n", mdCell(e.URL), mdCell(e.Error))
 		}
-		more(bw, len(r.Errors))
+		more(bw, nErrs)
 	}
 	if len(r.Warnings) > 0 {
 		fmt.Fprintf(bw, "\n#### Warnings\n\n")

@@ -116,6 +116,10 @@ func (rd *reader) report() (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	errorSchema, err := schema.Def("error")
+	if err != nil {
+		return nil, err
+	}
 	fixSchema, err := schema.Def("fix")
 	if err != nil {
 		return nil, err
@@ -151,6 +155,10 @@ func (rd *reader) report() (*Report, error) {
 			arrays[key] = true
 			rep.Findings = []Finding{}
 			err = readArray(rd, key, "finding", findingSchema, decodeChecked[Finding], rep.AddFinding)
+		case "errors": // one a failed page: spooled like the pages (an empty list in memory then)
+			arrays[key] = true
+			rep.Errors = []Error{}
+			err = readArray(rd, key, "error", errorSchema, decodeChecked[Error], rep.AddError)
 		case "scripts": // the inventory and the fix list can grow with the site too
 			arrays[key] = true
 			rep.Scripts = []Script{}
@@ -192,6 +200,9 @@ func (rd *reader) report() (*Report, error) {
 		}
 	}
 	head.Pages, head.Findings, head.Scripts, head.Fixes, head.spool = rep.Pages, rep.Findings, rep.Scripts, rep.Fixes, rep.spool
+	if arrays["errors"] {
+		head.Errors = rep.Errors // (empty when spooled: EachError reads them)
+	}
 	if head.spool != nil {
 		head.Pages, head.Findings, head.Scripts, head.Fixes = nil, nil, nil, nil // as a spooled crawl's report has them
 	}

@@ -386,12 +386,8 @@ func FromFinding(f rules.Finding) Finding {
 func (r *Report) Finish() {
 	sort.SliceStable(r.Pages, func(i, j int) bool { return r.Pages[i].URL < r.Pages[j].URL })
 	SortFindings(r.Findings)
-	sort.SliceStable(r.Errors, func(i, j int) bool {
-		if r.Errors[i].URL != r.Errors[j].URL {
-			return r.Errors[i].URL < r.Errors[j].URL
-		}
-		return r.Errors[i].Error < r.Errors[j].Error
-	})
+	r.spoolErrors()
+	sort.SliceStable(r.Errors, func(i, j int) bool { return errorLess(&r.Errors[i], &r.Errors[j]) })
 	if r.StartURLs == nil {
 		r.StartURLs = []string{} // padlock tls: endpoints only
 	}
@@ -419,7 +415,7 @@ func (r *Report) Finish() {
 // one pass; a read error is kept for the writers to return (Err).
 func (r *Report) Recount() {
 	r.Stats.Findings = r.NumFindings()
-	r.Stats.Errors = len(r.Errors)
+	r.Stats.Errors = r.NumErrors()
 	r.Stats.BySeverity = map[string]int{"error": 0, "warning": 0, "info": 0}
 	r.Stats.ByRule = map[string]int{}
 	r.canFail, r.counted = map[rules.Severity]int{}, true

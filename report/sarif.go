@@ -161,6 +161,10 @@ func writeSARIFMax(w io.Writer, r *Report, max int) error {
 	if err != nil {
 		return err
 	}
+	crawlErrs, err := r.errorList()
+	if err != nil {
+		return err
+	}
 	for _, f := range findings {
 		bases.locate(f.Page) // every base id must be known before the run's head is written
 	}
@@ -170,7 +174,7 @@ func writeSARIFMax(w io.Writer, r *Report, max int) error {
 			Name: "padlock", Version: r.Tool.Version, InformationURI: informationURI, Rules: descs,
 		}},
 		OriginalURIBaseIDs: bases.roots,
-		Invocations:        []sarifInvocation{sarifInvocationFor(r, left, index)},
+		Invocations:        []sarifInvocation{sarifInvocationFor(r, left, index, crawlErrs)},
 		Results:            []sarifResult{},
 	}
 	if host := bases.siteHost(); host != "" {
@@ -414,7 +418,7 @@ func selectionLabel(disabled []string) string {
 	return "without-" + strings.Join(disabled, "+")
 }
 
-func sarifInvocationFor(r *Report, left int, index map[string]int) sarifInvocation {
+func sarifInvocationFor(r *Report, left int, index map[string]int, crawlErrs []Error) sarifInvocation {
 	inv := sarifInvocation{ExecutionSuccessful: !r.Interrupted}
 	if r.Config != nil {
 		for _, id := range r.Config.RulesDisabled {
@@ -449,7 +453,7 @@ func sarifInvocationFor(r *Report, left int, index map[string]int) sarifInvocati
 			Level: "warning", Message: sarifMessage{Text: w},
 		})
 	}
-	for _, e := range r.Errors {
+	for _, e := range crawlErrs {
 		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{
 			Level:      "error",
 			Message:    sarifMessage{Text: e.URL + ": " + e.Error},

@@ -31,7 +31,8 @@ type Spool struct {
 	uses    *sorter[scriptUse]
 	scripts *sorter[Script]
 	fixes   *sorter[Fix]
-	err     error // the first error of a pass that could not return it (Recount)
+	errs    *sorter[Error] // the crawl's errors (spoolerrors.go), made at the first
+	err     error          // the first error of a pass that could not return it (Recount)
 
 	failedPages int // pages put with an error: none, and the gate reads no page back
 

@@ -86,6 +86,11 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		}
 		findings.Add(1)
 	}
+	addError := func(e report.Error) { // spooled with the pages when they are
+		if err := rep.AddError(e); err != nil && spoolErr == nil {
+			spoolErr = err
+		}
+	}
 	addFindings := func(fs []rules.Finding) {
 		// A key holds the page, so duplicates can only come from one call: the set is local.
 		seen := make(map[findingKey]bool, len(fs))
@@ -150,10 +155,10 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		own.add(p.FinalURL)
 		rep.Stats.Resources += len(p.Resources)
 		if p.Err != "" {
-			rep.Errors = append(rep.Errors, report.Error{URL: p.URL, Error: p.Err, Kind: p.ErrKind})
+			addError(report.Error{URL: p.URL, Error: p.Err, Kind: p.ErrKind})
 		}
 		if p.Truncated {
-			rep.Errors = append(rep.Errors, report.Error{URL: p.FinalURL, Error: "page truncated at the size limit (--max-body); references after it were not seen", Kind: crawler.ErrorTooLarge})
+			addError(report.Error{URL: p.FinalURL, Error: "page truncated at the size limit (--max-body); references after it were not seen", Kind: crawler.ErrorTooLarge})
 		}
 		fs := rules.RunFacts(selected, facts)
 		if rd != nil && rd.take(ctx, p, rp, fs) {
@@ -183,7 +188,9 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 	if spoolErr != nil && err == nil {
 		err = spoolErr
 	}
-	rep.Errors = append(rep.Errors, flows.errs...)
+	for _, e := range flows.errs {
+		addError(e)
+	}
 	if err == nil {
 		err = flows.failed
 	}
@@ -199,12 +206,15 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 	} else {
 		rep.Scripts = inv.list()
 	}
-	unreachable := unreachableOrigins(rep.Errors)
+	unreachable := unreachableOrigins(rep)
 	for _, e := range res.Errors {
 		if e.Kind == crawler.ErrorRobots && unreachable[originOf(e.URL)] {
 			continue // the origin's pages failed the same way: one cause, one error
 		}
-		rep.Errors = append(rep.Errors, report.Error{URL: e.URL, Error: e.Err, Kind: e.Kind})
+		addError(report.Error{URL: e.URL, Error: e.Err, Kind: e.Kind})
+	}
+	if spoolErr != nil && err == nil {
+		err = spoolErr
 	}
 	// Every record of pages[] (parsed, failed, or a redirect), so the two never disagree;
 	// --max-pages counts only the HTML pages parsed.
@@ -267,15 +277,16 @@ func (op ownPages) attribute(o *crawler.Origin) {
 
 // unreachableOrigins are the scheme://host[:port] of the pages that got no answer at all
 // (timeout, DNS, refused, blocked, TLS): their robots.txt failed for the same reason.
-func unreachableOrigins(pageErrors []report.Error) map[string]bool {
+func unreachableOrigins(rep *report.Report) map[string]bool {
 	out := map[string]bool{}
-	for _, e := range pageErrors {
+	_ = rep.EachError(func(e *report.Error) error { // a spool read error: see rep.Err
 		switch e.Kind {
 		case crawler.ErrorTimeout, crawler.ErrorDNS, crawler.ErrorRefused, crawler.ErrorBlocked,
 			crawler.ErrorUntrusted, crawler.ErrorTLS, crawler.ErrorNetwork:
 			out[originOf(e.URL)] = true
 		}
-	}
+		return nil
+	})
 	return out
 }
 

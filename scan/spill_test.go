@@ -175,3 +175,46 @@ func sameWhenSpilled(t *testing.T, s *sitetest.Site) map[string][]byte {
 	}
 	return spilled
 }
+
+// A shop whose product pages fail (the connection drops) has one crawl error a page: the errors
+// list grows with the site too, and is spooled with the pages. The spilled report is byte for
+// byte the one kept in memory in every format, no error is left in memory, and the temporary
+// files are gone once the report is closed.
+func TestSpilledErrorsMatchInMemory(t *testing.T) {
+	const pages = 30
+	s := sitetest.StartHandler(t, func(s *sitetest.Site, w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			panic(http.ErrAbortHandler) // no answer: a network error for that page
+		}
+		w.Header().Set("Content-Type", "text/html")
+		var b strings.Builder
+		b.WriteString("<!doctype html><title>home</title>\n")
+		for i := range pages {
+			fmt.Fprintf(&b, "<a href=\"/p%d.html\">%d</a>\n", (i*7)%pages, i) // not in URL order
+		}
+		w.Write([]byte(b.String()))
+	})
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	spilled := sameWhenSpilled(t, s)
+	if n := bytes.Count(spilled["json"], []byte(`"error": `)); n < pages {
+		t.Errorf("the report has %d errors, want one for each of the %d failing pages", n, pages)
+	}
+
+	opt := s.Options()
+	opt.Crawl.Concurrency = 1
+	opt.Spool, opt.SpillBytes = true, 1
+	rep, err := scan.Run(context.Background(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Errors) != 0 || rep.NumErrors() < pages || rep.Stats.Errors != rep.NumErrors() {
+		t.Errorf("%d errors in memory, %d in all (stats %d): want none in memory and at least %d spooled", len(rep.Errors), rep.NumErrors(), rep.Stats.Errors, pages)
+	}
+	if err := rep.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("temporary files left behind: %v", left)
+	}
+}

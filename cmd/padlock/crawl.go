@@ -160,14 +160,15 @@ func runCrawl(ctx context.Context, opt scan.Options, out output, stdout, stderr 
 func startProblem(rep *report.Report) string {
 	var msgs []string
 	var kinds []crawler.ErrorKind
-	for _, e := range rep.Errors {
+	_ = rep.EachError(func(e *report.Error) error { // (spooled; a read error leaves the hint general)
 		for _, s := range rep.StartURLs {
 			if e.URL == s || strings.TrimSuffix(e.URL, "/") == strings.TrimSuffix(s, "/") {
 				msgs = append(msgs, e.URL+": "+e.Error)
 				kinds = append(kinds, e.Kind)
 			}
 		}
-	}
+		return nil
+	})
 	if len(msgs) == 0 {
 		return "see the report's errors"
 	}
