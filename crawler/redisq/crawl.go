@@ -306,6 +306,7 @@ func (c *Client) WaitOpen(ctx context.Context, served map[string]bool) (string, 
 // that join before the start URLs are queued (--wait-for, a slow first answer) wait for them.
 var createScript = redis.NewScript(luaPrelude + `
 if redis.call('SET', p..'rec', ARGV[5], 'NX', 'PX', ARGV[6]) == false then return 0 end
+redis.call('DEL', p..'done') -- an earlier crawl's marker under this ID (it lives on for late workers)
 redis.call('ZADD', ARGV[7], now, ARGV[8])
 redis.call('ZADD', p..'leases', now + tonumber(ARGV[3]), ARGV[4])
 redis.call('HSET', p..'ldata', ARGV[4], ARGV[2]..'\n\n')

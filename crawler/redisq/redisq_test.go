@@ -549,3 +549,25 @@ func TestStoppedWorkerGivesBack(t *testing.T) {
 		}
 	}
 }
+
+// TestCrawlIDReused: a crawl ID used again as soon as its crawl is over (a CI job re-run, a
+// weekly job's fixed --crawl-id) starts a new crawl. The done marker the first crawl left for
+// late workers ended the second at once, with "no start URL could be fetched".
+func TestCrawlIDReused(t *testing.T) {
+	srv := redistest.Start(t)
+	s := sitetest.Start(t, filepath.Join(sitesDir, "links"))
+	base := s.Options()
+	want := normal(t, s, base)
+	c, err := redisq.Open(srv.URL("lease=500ms"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for run := 1; run <= 2; run++ {
+		opt := base
+		opt.Crawler = c.Crawler("weekly", nil, nil)
+		if got := normal(t, s, opt); !bytes.Equal(got, want) {
+			t.Fatalf("run %d with the same crawl ID differs from the single-process report:\n%s", run, sitetest.LineDiff(string(want), string(got)))
+		}
+	}
+}
