@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -141,10 +142,13 @@ func TestWatchShared(t *testing.T) {
 	srv := redistest.Start(t)
 	bin := buildPadlock(t)
 	const pages = 12
-	shop := newSlowShop(t, pages, 20*time.Millisecond)
+	// Pages slow enough that the worker, polling for open crawls, joins this one while it runs;
+	// a worker that waits long enough for it to open, however loaded the machine, and is
+	// stopped once the run is over (with a 3s wait it gave up under load before the run began).
+	shop := newSlowShop(t, pages, 200*time.Millisecond)
 	dir := t.TempDir()
 	frontier := srv.URL("lease=1s")
-	w, wErr := startWorker(t, bin, "--frontier", frontier, "--wait", "3s", "-c", "2")
+	w, wErr := startWorker(t, bin, "--frontier", frontier, "--wait", "2m", "-c", "2")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	code, _, stderr := runCLI(t, ctx, "watch", "--once", "--store", filepath.Join(dir, "h.db"), "--ca-file", shop.caFile,
@@ -153,9 +157,8 @@ func TestWatchShared(t *testing.T) {
 		t.Fatalf("watch: exit %d\n%s", code, stderr)
 	}
 	sitetest.Contains(t, "stderr", stderr, "padlock: crawl weekly-", "shared over Redis")
-	if err := w.Wait(); err != nil {
-		t.Errorf("worker: %v\n%s", err, wErr)
-	}
+	w.Process.Signal(syscall.SIGTERM) // waiting for the next crawl: stop it (it exits 2, interrupted)
+	w.Wait()
 	if !strings.Contains(wErr.String(), "joining crawl weekly-") {
 		t.Errorf("the worker did not join the watch's crawl:\n%s", wErr)
 	}
