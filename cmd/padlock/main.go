@@ -75,7 +75,6 @@ func watchHeapPeak(path string) (stop func()) {
 	if path == "" {
 		return func() {}
 	}
-	runtime.MemProfileRate = 16 << 10 // finer than the default 512 KB: small per-URL entries show
 	done, finished := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(finished)
