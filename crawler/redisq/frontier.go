@@ -71,11 +71,14 @@ type Frontier struct {
 // leases done, in the order they came.
 type group struct {
 	adds  []any    // 4 a job: hash, host, uir, entry
+	gives []string // hashes of jobs whose --max-pages slot goes back (GiveBack)
 	parts []any    // crawler.Part JSON
 	acks  []string // leases done
 }
 
-func (g *group) empty() bool { return len(g.adds) == 0 && len(g.parts) == 0 && len(g.acks) == 0 }
+func (g *group) empty() bool {
+	return len(g.adds) == 0 && len(g.gives) == 0 && len(g.parts) == 0 && len(g.acks) == 0
+}
 
 // pendingJob is a job Next took from Redis for a later call.
 type pendingJob struct {
@@ -406,6 +409,10 @@ func (f *Frontier) takeGroup(args []any) ([]any, group) {
 	for _, s := range skips {
 		args = append(args, s)
 	}
+	args = append(args, len(g.gives))
+	for _, h := range g.gives {
+		args = append(args, h)
+	}
 	args = append(args, len(g.parts))
 	args = append(args, g.parts...)
 	args = append(args, len(g.acks))
@@ -613,10 +620,15 @@ func (f *Frontier) Admit(j crawler.Job) bool {
 	return ok == 1
 }
 
+// GiveBack returns the job's --max-pages slot with the next group commit, before the job's
+// lease ends (Done comes after it, in the same commit or a later one): the crawl cannot end
+// with a held job waiting for the slot. It was a round trip of its own on the page path, made
+// for every http: link that redirects (no page, so no slot).
 func (f *Frontier) GiveBack(j crawler.Job) {
-	f.run(func(ctx context.Context) error {
-		return giveBackScript.Run(ctx, f.c.rdb, nil, f.p, hashBytes(hash(j.Key))).Err()
-	})
+	f.mu.Lock()
+	f.group.gives = append(f.group.gives, hashBytes(hash(j.Key)))
+	f.mu.Unlock()
+	f.wake()
 }
 
 // Drop puts a job this process took and will not fetch (it stops: interrupted before or during

@@ -571,3 +571,63 @@ func TestCrawlIDReused(t *testing.T) {
 		}
 	}
 }
+
+// TestSlotsGivenBack: under --max-pages, a link that is no page (a PDF, a redirect) gives its
+// slot back with the group commit, and a job held for a slot is queued: a site of 6 HTML pages
+// and 12 PDFs linked from the start page, crawled with --max-pages 6 by the starting process and
+// a worker, gets all 6 pages (PDFs held when the pages have every slot stay uncrawled). A slot
+// not given back would leave HTML pages held when the crawl ends.
+func TestSlotsGivenBack(t *testing.T) {
+	const htmlPages, pdfs = 6, 12
+	srv := redistest.Start(t)
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/":
+			w.Header().Set("Content-Type", "text/html")
+			for i := 1; i <= pdfs; i++ {
+				fmt.Fprintf(w, `<a href="/d/%d.pdf">doc</a>`, i)
+			}
+			for i := 1; i < htmlPages; i++ {
+				fmt.Fprintf(w, `<a href="/p/%d.html">page</a>`, i)
+			}
+		case strings.HasPrefix(r.URL.Path, "/d/"):
+			w.Header().Set("Content-Type", "application/pdf")
+			time.Sleep(20 * time.Millisecond)
+			io.WriteString(w, "%PDF-1.4")
+		case strings.HasPrefix(r.URL.Path, "/p/"):
+			w.Header().Set("Content-Type", "text/html")
+			io.WriteString(w, "<p>page</p>")
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer site.Close()
+	c, err := redisq.Open(srv.URL("lease=2s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	joined := make(chan error, 1)
+	go func() {
+		_, err := c.Join(ctx, "slots", &crawler.Config{Concurrency: 4}, nil)
+		joined <- err
+	}()
+	cfg := &crawler.Config{StartURLs: []string{site.URL + "/"}, Concurrency: 4, IgnoreRobots: true, MaxPages: htmlPages, CheckResources: crawler.CheckNone}
+	var pages []string
+	res, err := c.Crawler("slots", nil, nil)(ctx, cfg, func(p *crawler.Page) {
+		if p.Err == "" && p.Status == http.StatusOK {
+			pages = append(pages, p.URL)
+		}
+	})
+	if err != nil {
+		t.Fatalf("crawl: %v", err)
+	}
+	if err := <-joined; err != nil {
+		t.Errorf("worker: %v", err)
+	}
+	if len(pages) != htmlPages {
+		t.Errorf("%d pages crawled (%d jobs not crawled), want %d: %v", len(pages), res.NotCrawled, htmlPages, pages)
+	}
+}

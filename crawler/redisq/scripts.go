@@ -50,7 +50,7 @@ end
 
 // groupLua is a group commit (see Frontier.commit): from ARGV[at] on, the links of several
 // pages (a count n, then n times hash, host, uir 0/1, entry), the skip hashes (a count, then the
-// hashes), the pages streamed (a count, then crawler.Part JSON) and the leases done (a count, then
+// hashes), the --max-pages slots given back (a count, then the jobs' hashes), the pages streamed (a count, then crawler.Part JSON) and the leases done (a count, then
 // the ids), in that order, so that a page's lease ends in the same step as its links are queued
 // and its part streamed, or after: never before. A new hash is claimed and its job queued in one
 // step (two workers never both fetch a page); a seen one reached other than as a frame under
@@ -71,6 +71,17 @@ local function commit(at)
   at = at + 1 + 4 * n
   n = tonumber(ARGV[at])
   for i = 1, n do redis.call('SADD', p..'skipped', ARGV[at+i]) end
+  at = at + 1 + n
+  n = tonumber(ARGV[at])
+  for i = 1, n do -- --max-pages slots given back: a job held for one is queued
+    if redis.call('SREM', p..'admitted', ARGV[at+i]) == 1 then
+      local d = redis.call('RPOP', p..'held')
+      if d then
+        local _, host, entry = split(d)
+        queue(host, entry, false)
+      end
+    end
+  end
   at = at + 1 + n
   n = tonumber(ARGV[at])
   local backlog = 0
@@ -266,16 +277,5 @@ if redis.call('SCARD', p..'admitted') >= tonumber(ARGV[3]) then
   return 0
 end
 redis.call('SADD', p..'admitted', ARGV[2])
-return 1
-`)
-
-// giveBackScript: ARGV[2] hash. Returns the slot and queues the last held job again.
-var giveBackScript = redis.NewScript(luaPrelude + `
-if redis.call('SREM', p..'admitted', ARGV[2]) == 0 then return 0 end
-local d = redis.call('RPOP', p..'held')
-if d then
-  local _, host, entry = split(d)
-  queue(host, entry, false)
-end
 return 1
 `)
