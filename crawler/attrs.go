@@ -1,6 +1,9 @@
 package crawler
 
-import "bytes"
+import (
+	"bytes"
+	"slices"
+)
 
 // rawAttrs appends the attributes of a start tag to dst as x/net/html's TagAttr returns them
 // (keys lower-cased, the first of duplicate keys kept, empty keys dropped), read from raw, the
@@ -17,11 +20,9 @@ func rawAttrs(dst []htmlAttr, raw []byte) (_ []htmlAttr, ok bool) {
 	if len(raw) < 3 || raw[0] != '<' || raw[len(raw)-1] != '>' || bytes.IndexAny(raw, "&\r\x00") >= 0 {
 		return dst, false
 	}
-	n := len(raw)
-	white := func(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\f' }
 	// readTagName: the name's first byte, raw[1], is a letter.
 	i := 2
-	for i < n {
+	for i < len(raw) {
 		c := raw[i]
 		i++
 		if white(c) {
@@ -32,107 +33,94 @@ func rawAttrs(dst []htmlAttr, raw []byte) (_ []htmlAttr, ok bool) {
 			break
 		}
 	}
-	skip := func() {
-		for i < n && white(raw[i]) {
-			i++
+	for i = skipWhite(raw, i); i < len(raw) && raw[i] != '>'; i = skipWhite(raw, i) {
+		var ks, ke, vs, ve int
+		ks, ke, i = attrKey(raw, i)
+		vs, ve, i = attrValue(raw, i)
+		if ks == ke {
+			continue // an empty key is dropped
 		}
-	}
-	skip()
-	for i < n {
-		if raw[i] == '>' {
-			break
-		}
-		// readTagAttrKey
-		ks, ke := i, n
-	key:
-		for i < n {
-			c := raw[i]
-			i++
-			switch c {
-			case '=':
-				if ks+1 == i {
-					continue // an '=' before the name begins is part of the name
-				}
-				i--
-				ke = i
-				break key
-			case ' ', '\n', '\t', '\f', '/', '>':
-				i--
-				ke = i
-				break key
+		k := raw[ks:ke]
+		for _, c := range k {
+			if 'A' <= c && c <= 'Z' {
+				return dst, false
 			}
 		}
-		// readTagAttrVal
-		vs, ve := i, i
-		func() {
-			skip()
-			if i >= n {
-				return
-			}
-			c := raw[i]
-			i++
-			if c == '/' {
-				return
-			}
-			if c != '=' {
-				i--
-				return
-			}
-			skip()
-			if i >= n {
-				return
-			}
-			q := raw[i]
-			i++
-			switch q {
-			case '>':
-				i--
-			case '\'', '"':
-				vs, ve = i, n
-				for i < n {
-					c := raw[i]
-					i++
-					if c == q {
-						ve = i - 1
-						return
-					}
-				}
-			default:
-				vs, ve = i-1, n
-				for i < n {
-					c := raw[i]
-					i++
-					if white(c) {
-						ve = i - 1
-						return
-					}
-					if c == '>' {
-						i--
-						ve = i
-						return
-					}
-				}
-			}
-		}()
-		if ks != ke {
-			k := raw[ks:ke]
-			for _, c := range k {
-				if 'A' <= c && c <= 'Z' {
-					return dst, false
-				}
-			}
-			dup := false
-			for _, a := range dst {
-				if bytes.Equal(a.key, k) {
-					dup = true
-					break
-				}
-			}
-			if !dup {
-				dst = append(dst, htmlAttr{k, raw[vs:ve]})
-			}
+		if !slices.ContainsFunc(dst, func(a htmlAttr) bool { return bytes.Equal(a.key, k) }) {
+			dst = append(dst, htmlAttr{k, raw[vs:ve]})
 		}
-		skip()
 	}
 	return dst, true
+}
+
+// white is the tokenizer's white space in tags (no carriage return: rawAttrs refuses those).
+func white(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\f' }
+
+// skipWhite returns the index of the first byte from i on that is not white space.
+func skipWhite(raw []byte, i int) int {
+	for i < len(raw) && white(raw[i]) {
+		i++
+	}
+	return i
+}
+
+// attrKey reads an attribute's name from raw[i:] as readTagAttrKey does: it returns the name's
+// bounds and where reading goes on.
+func attrKey(raw []byte, i int) (ks, ke, next int) {
+	ks = i
+	for i < len(raw) {
+		c := raw[i]
+		i++
+		switch c {
+		case '=':
+			if ks+1 == i {
+				continue // an '=' before the name begins is part of the name
+			}
+			return ks, i - 1, i - 1
+		case ' ', '\n', '\t', '\f', '/', '>':
+			return ks, i - 1, i - 1
+		}
+	}
+	return ks, len(raw), len(raw)
+}
+
+// attrValue reads an attribute's value from raw[i:] (just past its name) as readTagAttrVal
+// does: it returns the value's bounds (empty when there is none) and where reading goes on.
+func attrValue(raw []byte, i int) (vs, ve, next int) {
+	vs, ve = i, i
+	i = skipWhite(raw, i)
+	if i >= len(raw) {
+		return vs, ve, i
+	}
+	switch raw[i] {
+	case '/':
+		return vs, ve, i + 1
+	case '=':
+	default:
+		return vs, ve, i
+	}
+	i = skipWhite(raw, i+1)
+	if i >= len(raw) {
+		return vs, ve, i
+	}
+	q := raw[i]
+	i++
+	switch q {
+	case '>':
+		return vs, ve, i - 1
+	case '\'', '"':
+		if end := bytes.IndexByte(raw[i:], q); end >= 0 {
+			return i, i + end, i + end + 1
+		}
+		return i, len(raw), len(raw)
+	}
+	for j := i; j < len(raw); j++ {
+		if white(raw[j]) {
+			return i - 1, j, j + 1
+		}
+		if raw[j] == '>' {
+			return i - 1, j, j
+		}
+	}
+	return i - 1, len(raw), len(raw)
 }
