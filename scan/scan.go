@@ -86,7 +86,9 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		}
 		findings.Add(1)
 	}
+	unreachable := map[string]bool{}   // origins whose pages got no answer (see markUnreachable)
 	addError := func(e report.Error) { // spooled with the pages when they are
+		markUnreachable(unreachable, &e)
 		if err := rep.AddError(e); err != nil && spoolErr == nil {
 			spoolErr = err
 		}
@@ -206,7 +208,9 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 	} else {
 		rep.Scripts = inv.list()
 	}
-	unreachable := unreachableOrigins(rep)
+	for i := range rep.Errors { // errors added to the report directly (the renderer's), not through addError
+		markUnreachable(unreachable, &rep.Errors[i])
+	}
 	for _, e := range res.Errors {
 		if e.Kind == crawler.ErrorRobots && unreachable[originOf(e.URL)] {
 			continue // the origin's pages failed the same way: one cause, one error
@@ -275,19 +279,15 @@ func (op ownPages) attribute(o *crawler.Origin) {
 	}
 }
 
-// unreachableOrigins are the scheme://host[:port] of the pages that got no answer at all
-// (timeout, DNS, refused, blocked, TLS): their robots.txt failed for the same reason.
-func unreachableOrigins(rep *report.Report) map[string]bool {
-	out := map[string]bool{}
-	_ = rep.EachError(func(e *report.Error) error { // a spool read error: see rep.Err
-		switch e.Kind {
-		case crawler.ErrorTimeout, crawler.ErrorDNS, crawler.ErrorRefused, crawler.ErrorBlocked,
-			crawler.ErrorUntrusted, crawler.ErrorTLS, crawler.ErrorNetwork:
-			out[originOf(e.URL)] = true
-		}
-		return nil
-	})
-	return out
+// markUnreachable notes in set the scheme://host[:port] of e when e says its page got no
+// answer at all (timeout, DNS, refused, blocked, TLS): that origin's robots.txt failed for the
+// same reason. Noted as errors are added, so the spooled errors are not read back for it.
+func markUnreachable(set map[string]bool, e *report.Error) {
+	switch e.Kind {
+	case crawler.ErrorTimeout, crawler.ErrorDNS, crawler.ErrorRefused, crawler.ErrorBlocked,
+		crawler.ErrorUntrusted, crawler.ErrorTLS, crawler.ErrorNetwork:
+		set[originOf(e.URL)] = true
+	}
 }
 
 // originOf is a URL's scheme://host[:port], "" when it has none.
