@@ -54,9 +54,8 @@ type Report struct {
 	spool *Spool // where AddPage and AddFinding put pages and findings, if anywhere
 
 	// canFail counts the findings that count for the gate (CanFail), by severity, as the last
-	// Recount saw them; counted says it ran. A spooled report's gate reads these, not the spool.
+	// Recount saw them (nil before one ran). A spooled report's gate reads these, not the spool.
 	canFail map[rules.Severity]int
-	counted bool
 }
 
 // Tool names the program that wrote the report.
@@ -418,7 +417,7 @@ func (r *Report) Recount() {
 	r.Stats.Errors = r.NumErrors()
 	r.Stats.BySeverity = map[string]int{"error": 0, "warning": 0, "info": 0}
 	r.Stats.ByRule = map[string]int{}
-	r.canFail, r.counted = map[rules.Severity]int{}, true
+	r.canFail = map[rules.Severity]int{}
 	if r.spool == nil {
 		for _, f := range r.Findings {
 			r.Stats.BySeverity[f.Severity.String()]++

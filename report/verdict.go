@@ -99,7 +99,7 @@ func (r *Report) AnyFails(t FailOn) bool {
 	if t == FailNever {
 		return false
 	}
-	if r.spool != nil && r.counted {
+	if r.spool != nil && r.canFail != nil {
 		if r.spool.err != nil {
 			return true
 		}
