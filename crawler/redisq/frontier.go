@@ -51,7 +51,6 @@ type Frontier struct {
 	avail     chan struct{}       // closed (and replaced) when the pump has an answer for the waiters
 	backlog   int64               // the stream's length at the last commit, plus the parts since
 	asked     bool                // Next was called
-	skips     []string            // skip hashes not sent yet
 	skipSent  map[uint64]struct{}
 	delays    map[string]bool
 	queued    int
@@ -71,13 +70,14 @@ type Frontier struct {
 // leases done, in the order they came.
 type group struct {
 	adds  []any    // 4 a job: hash, host, uir, entry
+	skips []string // hashes of URLs skipped (Skip)
 	gives []string // hashes of jobs whose --max-pages slot goes back (GiveBack)
 	parts []any    // crawler.Part JSON
 	acks  []string // leases done
 }
 
 func (g *group) empty() bool {
-	return len(g.adds) == 0 && len(g.gives) == 0 && len(g.parts) == 0 && len(g.acks) == 0
+	return len(g.adds) == 0 && len(g.skips) == 0 && len(g.gives) == 0 && len(g.parts) == 0 && len(g.acks) == 0
 }
 
 // pendingJob is a job Next took from Redis for a later call.
@@ -299,7 +299,7 @@ func (f *Frontier) Skip(key string) {
 		clear(f.skipSent)
 	}
 	f.skipSent[h] = struct{}{}
-	f.skips = append(f.skips, hashBytes(h))
+	f.group.skips = append(f.group.skips, hashBytes(h))
 }
 
 func (f *Frontier) SkipJob(j crawler.Job) {
@@ -401,12 +401,12 @@ func (f *Frontier) low() bool { return f.asked && len(f.pending) < f.ahead/2 }
 
 // takeGroup appends the group to args (as groupLua reads it) and starts a new one.
 func (f *Frontier) takeGroup(args []any) ([]any, group) {
-	g, skips := f.group, f.skips
-	f.group, f.skips = group{}, nil
+	g := f.group
+	f.group = group{}
 	args = append(args, len(g.adds)/4)
 	args = append(args, g.adds...)
-	args = append(args, len(skips))
-	for _, s := range skips {
+	args = append(args, len(g.skips))
+	for _, s := range g.skips {
 		args = append(args, s)
 	}
 	args = append(args, len(g.gives))
@@ -518,7 +518,7 @@ func (f *Frontier) commitLocked() bool {
 		return false
 	}
 	f.mu.Lock()
-	if f.group.empty() && len(f.skips) == 0 {
+	if f.group.empty() {
 		f.mu.Unlock()
 		return true
 	}

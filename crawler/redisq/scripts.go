@@ -48,7 +48,7 @@ local function split(s)
 end
 `
 
-// groupLua is a group commit (see Frontier.commit): from ARGV[at] on, the links of several
+// groupLua is a group commit (see Frontier.takeGroup): from ARGV[at] on, the links of several
 // pages (a count n, then n times hash, host, uir 0/1, entry), the skip hashes (a count, then the
 // hashes), the --max-pages slots given back (a count, then the jobs' hashes), the pages streamed (a count, then crawler.Part JSON) and the leases done (a count, then
 // the ids), in that order, so that a page's lease ends in the same step as its links are queued
