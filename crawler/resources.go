@@ -54,17 +54,17 @@ type sheetEntry struct {
 	cut   int        // references beyond --max-refs-per-page, not kept
 }
 
-// entryFor returns m's entry for key, creating it under the cache's lock.
-func entryFor[K comparable, T any](rc *resourceCache, m *map[K]*T, key K) *T {
+// sheetFor returns the stylesheet cache's entry for key, creating it under the cache's lock.
+func (rc *resourceCache) sheetFor(key string) *sheetEntry {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	if *m == nil {
-		*m = map[K]*T{}
+	if rc.sheets == nil {
+		rc.sheets = map[string]*sheetEntry{}
 	}
-	e, ok := (*m)[key]
+	e, ok := rc.sheets[key]
 	if !ok {
-		e = new(T)
-		(*m)[key] = e
+		e = new(sheetEntry)
+		rc.sheets[key] = e
 	}
 	return e
 }
@@ -178,7 +178,7 @@ func (rc *resourceCache) wantCheck(r *Resource) bool {
 
 // sheet fetches a stylesheet once per crawl and keeps the references written in it.
 func (rc *resourceCache) sheet(ctx context.Context, u *url.URL, key string) *sheetEntry {
-	e := entryFor(rc, &rc.sheets, key)
+	e := rc.sheetFor(key)
 	e.once.Do(func() {
 		f, body, kind := rc.cr.request(ctx, u, reqOpts{get: true, keep: true, headers: true})
 		defer releaseBody(body)
