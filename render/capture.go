@@ -563,17 +563,7 @@ func openTab(bctx context.Context, m *mux, o *Options) *tab {
 		if t.s, err = m.attach(ctx, tg.TargetID, t.message); err != nil {
 			return err
 		}
-		buf := int64(64 << 20)
-		err = t.s.batch(ctx,
-			call{network.Enable.Method, network.EnableParams{MaxTotalBufferSize: &buf, MaxResourceBufferSize: &buf}},
-			call{audits.Enable.Method, cdp.Empty{}},
-			call{page.Enable.Method, page.EnableParams{}},
-			call{runtime.Enable.Method, cdp.Empty{}},              // the binding calls the page makes are events of Runtime
-			call{debugger.Enable.Method, debugger.EnableParams{}}, // scriptParsed: injected inline scripts
-			skipPauses,
-			call{runtime.AddBinding.Method, runtime.AddBindingParams{Name: mutationBinding}},
-			call{page.AddScriptToEvaluateOnNewDocument.Method, page.AddScriptToEvaluateOnNewDocumentParams{Source: mutationScript}},
-			autoAttach)
+		err = t.s.batch(ctx, captureCalls(true)...)
 		if err != nil {
 			return err
 		}
@@ -581,6 +571,26 @@ func openTab(bctx context.Context, m *mux, o *Options) *tab {
 	}()
 	t.opened = time.Since(start)
 	return t
+}
+
+// captureCalls are the calls that make a session report what capture reads: a tab's (withPage,
+// its Page domain enabled too) and an out-of-process frame's (without it).
+func captureCalls(withPage bool) []call {
+	buf := int64(64 << 20)
+	calls := []call{
+		{network.Enable.Method, network.EnableParams{MaxTotalBufferSize: &buf, MaxResourceBufferSize: &buf}},
+		{audits.Enable.Method, cdp.Empty{}},
+	}
+	if withPage {
+		calls = append(calls, call{page.Enable.Method, page.EnableParams{}})
+	}
+	return append(calls,
+		call{runtime.Enable.Method, cdp.Empty{}},              // the binding calls the page makes are events of Runtime
+		call{debugger.Enable.Method, debugger.EnableParams{}}, // scriptParsed: injected inline scripts
+		skipPauses,
+		call{runtime.AddBinding.Method, runtime.AddBindingParams{Name: mutationBinding}},
+		call{page.AddScriptToEvaluateOnNewDocument.Method, page.AddScriptToEvaluateOnNewDocumentParams{Source: mutationScript}},
+		autoAttach)
 }
 
 // captured are the events capture reads; the session's other events are not decoded.
@@ -640,16 +650,7 @@ func (t *tab) attachFrame(parent session, msg *cdproto.Message) {
 	go func() { // not on the reader: these wait for replies
 		ctx, cancel := context.WithTimeout(t.ctx, answerTime)
 		defer cancel()
-		buf := int64(64 << 20)
-		_ = fs.batch(ctx,
-			call{network.Enable.Method, network.EnableParams{MaxTotalBufferSize: &buf, MaxResourceBufferSize: &buf}},
-			call{audits.Enable.Method, cdp.Empty{}},
-			call{runtime.Enable.Method, cdp.Empty{}},
-			call{debugger.Enable.Method, debugger.EnableParams{}},
-			skipPauses,
-			call{runtime.AddBinding.Method, runtime.AddBindingParams{Name: mutationBinding}},
-			call{page.AddScriptToEvaluateOnNewDocument.Method, page.AddScriptToEvaluateOnNewDocumentParams{Source: mutationScript}},
-			autoAttach)
+		_ = fs.batch(ctx, captureCalls(false)...)
 		_ = enableFetch(ctx, fs, t.opts)
 		_ = fs.Call(ctx, runtime.RunIfWaitingForDebugger.Method, nil, nil)
 	}()
