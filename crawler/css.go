@@ -35,6 +35,7 @@ func extractCSS(sheetURL *url.URL, css []byte, firstLine, maxRefs int) (refs []R
 			set.add(r)
 		}
 	})
+	set.release()
 	return set.list, set.cut
 }
 

@@ -201,12 +201,32 @@ func (p *linkParser) skipLink() {
 
 // normalizeRel returns a rel value lower-cased, with its tokens separated by single spaces.
 func normalizeRel(rel string) string {
+	if relNormal(rel) {
+		return rel // one lower-case token, or several single-spaced: nearly every rel
+	}
 	return strings.Join(strings.Fields(strings.ToLower(rel)), " ")
+}
+
+// relNormal reports whether rel is already in normalizeRel's form.
+func relNormal(rel string) bool {
+	for i := 0; i < len(rel); i++ {
+		switch c := rel[i]; {
+		case c >= 'A' && c <= 'Z' || c >= 0x80:
+			return false
+		case c == ' ':
+			if i == 0 || i == len(rel)-1 || rel[i-1] == ' ' {
+				return false
+			}
+		case c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == '\v':
+			return false
+		}
+	}
+	return true
 }
 
 // hasRelToken reports whether the normalised rel value holds token.
 func hasRelToken(rel, token string) bool {
-	for _, t := range strings.Fields(rel) {
+	for t := range strings.FieldsSeq(rel) {
 		if t == token {
 			return true
 		}

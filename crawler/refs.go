@@ -1,5 +1,7 @@
 package crawler
 
+import "sync"
+
 // A page's references are collected once each: a hostile (or careless) page that repeats one
 // link half a million times, or links one stylesheet two thousand times, makes one reference
 // with a count, not half a million. And a page keeps at most Config.MaxRefsPerPage different
@@ -10,16 +12,41 @@ package crawler
 type refSet struct {
 	max  int // different references kept at most; 0 keeps all
 	list []Resource
-	// byURL is the index in list of the last reference with a URL; prev links each reference
-	// to the one before it with the same URL (-1 ends the chain). One URL is nearly always one
-	// reference, so a lookup hashes a string and compares one entry.
-	byURL map[string]int32
-	prev  []int32
-	cut   int // references not kept: different ones beyond max
+	*refIndex
+	cut int // references not kept: different ones beyond max
 }
 
+// refIndex finds a reference in a refSet's list by URL. byURL is the index in list of the last
+// reference with a URL; prev links each reference to the one before it with the same URL (-1
+// ends the chain). One URL is nearly always one reference, so a lookup hashes a string and
+// compares one entry. The list becomes the page's; the index is only needed while the page is
+// collected, so it is used again (refIndexes) rather than made for every page.
+type refIndex struct {
+	byURL map[string]int32
+	prev  []int32
+}
+
+// refIndexes holds the indexes of documents done with (release).
+var refIndexes = sync.Pool{New: func() any { return &refIndex{byURL: make(map[string]int32, 64)} }}
+
+// maxPooledRefs bounds the index kept for another page: a page with more references (a hostile
+// one) leaves its index to the garbage collector.
+const maxPooledRefs = 2048
+
 func newRefSet(max, sizeHint int) *refSet {
-	return &refSet{max: max, list: make([]Resource, 0, sizeHint), byURL: make(map[string]int32, sizeHint)}
+	return &refSet{max: max, list: make([]Resource, 0, sizeHint), refIndex: refIndexes.Get().(*refIndex)}
+}
+
+// release gives the set's index back for another document; the set takes no more references.
+func (s *refSet) release() {
+	ix := s.refIndex
+	s.refIndex = nil
+	if ix == nil || len(ix.prev) > maxPooledRefs {
+		return
+	}
+	clear(ix.byURL)
+	ix.prev = ix.prev[:0]
+	refIndexes.Put(ix)
 }
 
 // add records r (its URL set), or counts one more use of the same reference made earlier, and

@@ -116,6 +116,7 @@ func (rc *resourceCache) attach(ctx context.Context, p *Page) {
 		refs.list[i].Fetch, flattened[once] = f, f
 	}
 	p.Resources, p.refs = refs.list, nil
+	refs.release()
 	if refs.cut > 0 || sheetsLeft > 0 {
 		msg := fmt.Sprintf("the page makes more than %d different references (--max-refs-per-page): %d not kept", refs.max, refs.cut)
 		if sheetsLeft > 0 {

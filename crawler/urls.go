@@ -272,13 +272,18 @@ func canonicalize(u *url.URL) (*url.URL, bool) {
 		if err != nil {
 			return nil, false
 		}
-		port = strconv.FormatUint(n, 10)
+		if port[0] == '0' {
+			port = strconv.FormatUint(n, 10) // only a leading zero changes how it is written
+		}
 	}
 	if port == defaultPort(scheme) {
 		port = ""
 	}
 	if strings.Contains(h, ":") {
 		h = "[" + h + "]"
+	}
+	if hostIs(u.Host, h, port) {
+		return u, true // already canonical: keep the string, build nothing
 	}
 	if port != "" {
 		h += ":" + port
@@ -371,6 +376,9 @@ func endsInNumber(host string) bool {
 // parseIPv4 implements the URL Standard's IPv4 parser: up to four dot-separated decimal,
 // octal (leading 0) or hex (0x) numbers, the last one filling the remaining bytes.
 func parseIPv4(host string) (string, bool) {
+	if canonicalIPv4(host) {
+		return host, true // already dotted-decimal: the usual case, with nothing to build
+	}
 	parts := strings.Split(host, ".")
 	if len(parts) > 1 && parts[len(parts)-1] == "" {
 		parts = parts[:len(parts)-1]
@@ -401,6 +409,28 @@ func parseIPv4(host string) (string, bool) {
 	}
 	return strconv.FormatUint(ip>>24, 10) + "." + strconv.FormatUint(ip>>16&0xff, 10) + "." +
 		strconv.FormatUint(ip>>8&0xff, 10) + "." + strconv.FormatUint(ip&0xff, 10), true
+}
+
+// canonicalIPv4 reports whether host is an IPv4 address as browsers write it: four decimal
+// numbers of 0-255 without leading zeros, separated by single dots.
+func canonicalIPv4(host string) bool {
+	parts, n, digits := 0, 0, 0
+	for i := 0; i <= len(host); i++ {
+		if i == len(host) || host[i] == '.' {
+			if digits == 0 || n > 255 || digits > 1 && host[i-digits] == '0' {
+				return false
+			}
+			parts++
+			n, digits = 0, 0
+			continue
+		}
+		c := host[i]
+		if c < '0' || c > '9' || digits == 3 {
+			return false
+		}
+		n, digits = n*10+int(c-'0'), digits+1
+	}
+	return parts == 4
 }
 
 // parseIPv4Number parses one part of an IPv4 host: decimal, octal with a leading 0, or hex
@@ -478,10 +508,22 @@ func HostPort(u *url.URL) (host, port string) {
 // Authority is u's host and port as NormalizeURL writes them: "host" or "host:port".
 func Authority(u *url.URL) string {
 	host, port := HostPort(u)
+	if hostIs(u.Host, host, port) {
+		return u.Host
+	}
 	if port != "" {
 		return host + ":" + port
 	}
 	return host
+}
+
+// hostIs reports whether authority is host, or host:port when port is set, as written.
+func hostIs(authority, host, port string) bool {
+	if port == "" {
+		return authority == host
+	}
+	return len(authority) == len(host)+1+len(port) && authority[:len(host)] == host &&
+		authority[len(host)] == ':' && authority[len(host)+1:] == port
 }
 
 // ParseURL parses an absolute URL as a browser reads it (Resolve without a base). A URL in the

@@ -24,6 +24,32 @@ type Facts struct {
 	pageURL     *url.URL
 
 	inventory *InventoryFacts // the script inventory's verdicts (SetInventory)
+
+	// hosts remembers ThirdParty's verdict for the hosts (as written in the URL) of the page's
+	// references asked about so far: a page names a few hosts many times.
+	hosts []hostVerdict
+}
+
+type hostVerdict struct {
+	host  string
+	third bool
+}
+
+// maxHostVerdicts bounds Facts.hosts: a page naming more hosts asks ThirdParty for the rest.
+const maxHostVerdicts = 32
+
+// thirdParty is ThirdParty(pu, u, f.cfg), remembered by u's host.
+func (f *Facts) thirdParty(pu, u *url.URL) bool {
+	for _, h := range f.hosts {
+		if h.host == u.Host {
+			return h.third
+		}
+	}
+	third := ThirdParty(pu, u, f.cfg)
+	if len(f.hosts) < maxHostVerdicts {
+		f.hosts = append(f.hosts, hostVerdict{u.Host, third})
+	}
+	return third
 }
 
 // NewFacts returns the facts of page under cfg (nil: the zero Config), none computed yet.

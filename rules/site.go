@@ -3,6 +3,7 @@ package rules
 import (
 	"iter"
 	"net"
+	"net/netip"
 	"net/url"
 	"strings"
 
@@ -42,6 +43,9 @@ func normalizeHost(host string) string {
 		return ""
 	}
 	if host[0] >= '0' && host[0] <= '9' || strings.Contains(host, ":") { // cheap test first: net.ParseIP's errors allocate
+		if a, err := netip.ParseAddr(host); err == nil && a.Is4() {
+			return host // dotted-decimal as written (netip takes no other form): nothing to build
+		}
 		if ip := net.ParseIP(host); ip != nil {
 			if strings.Contains(host, ":") {
 				return "[" + ip.String() + "]"
@@ -155,7 +159,7 @@ func (p *Pass) thirdParty(keep func(*crawler.Resource) bool) iter.Seq2[*crawler.
 			if !keep(r) {
 				continue
 			}
-			if u := r.Parsed(); u != nil && ThirdParty(pu, u, p.Config) {
+			if u := r.Parsed(); u != nil && p.facts.thirdParty(pu, u) {
 				if !yield(r, u) {
 					return
 				}

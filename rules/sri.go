@@ -146,7 +146,7 @@ func integrityApplies(r *crawler.Resource) bool {
 
 // relHas reports whether the space-separated rel value holds token (case-insensitive).
 func relHas(rel, token string) bool {
-	for _, t := range strings.Fields(rel) {
+	for t := range strings.FieldsSeq(rel) {
 		if strings.EqualFold(t, token) {
 			return true
 		}

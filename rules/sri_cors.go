@@ -38,7 +38,7 @@ func sriCORS() *Rule {
 
 func checkSRICORS(pass *Pass) {
 	page := pass.Page
-	po := webOrigin(page.FinalURL)
+	po := webOriginOf(pass.facts.finalURL())
 	if po == "" {
 		return
 	}

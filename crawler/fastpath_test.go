@@ -1,0 +1,80 @@
+package crawler
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// The quick paths that return their input (a canonical IPv4 host, a normal rel, a canonical
+// authority) must give what the full paths build.
+
+func TestCanonicalIPv4(t *testing.T) {
+	for _, tc := range []struct {
+		host string
+		want bool
+	}{
+		{"127.0.0.1", true}, {"0.0.0.0", true}, {"255.255.255.255", true}, {"10.20.30.40", true},
+		{"256.0.0.1", false}, {"1.2.3", false}, {"1.2.3.4.5", false}, {"01.2.3.4", false},
+		{"1.2.3.04", false}, {"1..3.4", false}, {".1.2.3", false}, {"1.2.3.4.", false},
+		{"0x7f.0.0.1", false}, {"1.2.3.1000", false}, {"", false}, {"a.b.c.d", false},
+	} {
+		if got := canonicalIPv4(tc.host); got != tc.want {
+			t.Errorf("canonicalIPv4(%q) = %v, want %v", tc.host, got, tc.want)
+		}
+		if tc.want {
+			// The full parser (without the quick path) writes the same host.
+			if got, ok := parseIPv4Slow(tc.host); !ok || got != tc.host {
+				t.Errorf("parseIPv4Slow(%q) = %q, %v; the quick path returns it unchanged", tc.host, got, ok)
+			}
+		}
+	}
+}
+
+// parseIPv4Slow is parseIPv4 past its quick path: the host with a trailing dot defeats it and
+// is the same address.
+func parseIPv4Slow(host string) (string, bool) { return parseIPv4(host + ".") }
+
+func TestNormalizeRelQuickPath(t *testing.T) {
+	for _, rel := range []string{
+		"stylesheet", "preload", "alternate stylesheet", "Stylesheet", " stylesheet", "stylesheet ",
+		"alternate  stylesheet", "alternate\tstylesheet", "alternate\nstylesheet", "ICON", "",
+		"shortcut icon", "a\vb", "a\fb", "a\rb", "\u00a0icon", "icon\u0085", "x-é",
+	} {
+		want := strings.Join(strings.Fields(strings.ToLower(rel)), " ")
+		if got := normalizeRel(rel); got != want {
+			t.Errorf("normalizeRel(%q) = %q, want %q", rel, got, want)
+		}
+	}
+}
+
+func TestAuthorityKeepsCanonicalString(t *testing.T) {
+	for _, tc := range []struct{ raw, want string }{
+		{"https://shop.test:8443/", "shop.test:8443"},
+		{"https://shop.test:443/", "shop.test"},
+		{"https://SHOP.test:8443/", "shop.test:8443"},
+		{"http://shop.test:/", "shop.test"},
+		{"http://[::1]:8080/", "[::1]:8080"},
+		{"http://127.0.0.1:18080/", "127.0.0.1:18080"},
+		{"http://shop.test/", "shop.test"},
+	} {
+		u, err := url.Parse(tc.raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := Authority(u); got != tc.want {
+			t.Errorf("Authority(%s) = %q, want %q", tc.raw, got, tc.want)
+		}
+	}
+	// A canonical authority is the URL's own string, not a copy.
+	u, _ := url.Parse("https://shop.test:8443/")
+	if n := testing.AllocsPerRun(100, func() { _ = Authority(u) }); n != 0 {
+		t.Errorf("Authority of a canonical host:port allocates %v times, want 0", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { _, _ = parseIPv4("127.0.0.1") }); n != 0 {
+		t.Errorf("parseIPv4 of a dotted-decimal address allocates %v times, want 0", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = normalizeRel("alternate stylesheet") }); n != 0 {
+		t.Errorf("normalizeRel of a normal rel allocates %v times, want 0", n)
+	}
+}
