@@ -2,6 +2,7 @@ package crawler
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -76,5 +77,40 @@ func TestAuthorityKeepsCanonicalString(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(100, func() { _ = normalizeRel("alternate stylesheet") }); n != 0 {
 		t.Errorf("normalizeRel of a normal rel allocates %v times, want 0", n)
+	}
+}
+
+// A page's reference index goes back empty for the next page, and a huge one is not kept.
+func TestRefIndexReleasedEmpty(t *testing.T) {
+	s := newRefSet(0, 4)
+	for _, u := range []string{"https://a.test/1", "https://a.test/2", "https://a.test/1"} {
+		s.add(Resource{URL: u, Kind: KindScript})
+	}
+	if len(s.list) != 2 || s.list[0].Count != 2 {
+		t.Fatalf("list = %+v", s.list)
+	}
+	ix := s.refIndex
+	s.release()
+	if s.refIndex != nil || len(ix.byURL) != 0 || len(ix.prev) != 0 {
+		t.Fatalf("released index keeps %d URLs, %d links", len(ix.byURL), len(ix.prev))
+	}
+	if len(s.list) != 2 {
+		t.Fatal("release took the page's list")
+	}
+	// The next set (from the pool, most likely that index) knows none of the old URLs.
+	s2 := newRefSet(0, 4)
+	s2.add(Resource{URL: "https://a.test/1", Kind: KindScript})
+	if len(s2.list) != 1 || s2.list[0].Count != 1 || len(s2.prev) != 1 {
+		t.Fatalf("second set = %+v", s2.list)
+	}
+	s2.release()
+	big := newRefSet(0, 0)
+	for i := range maxPooledRefs + 1 {
+		big.add(Resource{URL: "https://a.test/" + strconv.Itoa(i), Kind: KindImage})
+	}
+	bix := big.refIndex
+	big.release()
+	if len(bix.prev) != maxPooledRefs+1 || len(bix.byURL) != maxPooledRefs+1 {
+		t.Fatalf("a huge index was cleared for reuse (%d links): it should be left to the collector", len(bix.prev))
 	}
 }

@@ -1,7 +1,10 @@
 package rules
 
 import (
+	"fmt"
 	"testing"
+
+	"github.com/padlock-scan/padlock/crawler"
 )
 
 func TestSite(t *testing.T) {
@@ -142,4 +145,32 @@ func TestAllowedBy(t *testing.T) {
 			t.Errorf("AllowedBy with nil config = %q", got)
 		}
 	})
+}
+
+// Facts.thirdParty remembers verdicts by host: every answer, the first and the repeated ones,
+// past the bound too, is ThirdParty's.
+func TestFactsThirdPartyPerHost(t *testing.T) {
+	page := mustURL(t, "https://www.shop.test/")
+	cfg := &Config{FirstParty: []string{"shop-cdn.test"}}
+	f := NewFacts(&crawler.Page{URL: page.String(), FinalURL: page.String()}, cfg)
+	var hosts []string
+	for i := range maxHostVerdicts + 8 {
+		hosts = append(hosts, fmt.Sprintf("h%d.vendor.test", i), fmt.Sprintf("s%d.shop.test", i))
+	}
+	hosts = append(hosts, "shop-cdn.test", "10.0.0.1", "10.0.0.1:8443", "static.shop.test:8443")
+	for round := range 2 {
+		for _, h := range hosts {
+			u := mustURL(t, "https://"+h+"/a.js")
+			if got, want := f.thirdParty(page, u), ThirdParty(page, u, cfg); got != want {
+				t.Errorf("round %d: thirdParty(%s) = %v, ThirdParty says %v", round, h, got, want)
+			}
+		}
+	}
+	if len(f.hosts) != maxHostVerdicts {
+		t.Errorf("%d hosts remembered, want the bound %d", len(f.hosts), maxHostVerdicts)
+	}
+	ip := "127.0.0.1"
+	if n := testing.AllocsPerRun(100, func() { _ = normalizeHost(ip) }); n != 0 {
+		t.Errorf("normalizeHost of a dotted-decimal address allocates %v times, want 0", n)
+	}
 }
