@@ -83,6 +83,22 @@ func guardedDialer(cfg *Config, allowLocal func() bool) func(ctx context.Context
 	}
 }
 
+// DialAddr is the address a connection to host:port is made to under --resolve (an exact
+// HOST:PORT entry wins over *:PORT), as the crawl's own connections are: host:port itself when
+// no entry applies. Entries that do not parse are ignored (Validate reports them).
+func (c *Config) DialAddr(host, port string) string {
+	table := c.resolver
+	if table == nil { // not validated: read the entries as Validate would
+		table = map[string]string{}
+		for _, r := range c.Resolve {
+			if h, p, addr, err := parseResolve(r); err == nil {
+				table[net.JoinHostPort(h, p)] = addr
+			}
+		}
+	}
+	return resolveAddr(table, net.JoinHostPort(host, port))
+}
+
 // resolveAddr applies --resolve: an exact host:port entry wins over *:port.
 func resolveAddr(table map[string]string, addr string) string {
 	if len(table) == 0 {

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 
@@ -93,6 +94,35 @@ func checkRefused(t *testing.T, tests []refusalCase) {
 		}
 		if got := refused(a, true); got != tc.localSite {
 			t.Errorf("%s on a local site: refused=%v, want %v", tc.addr, got, tc.localSite)
+		}
+	}
+}
+
+// DialAddr answers as the crawl's dialer does, validated or not: an exact HOST:PORT entry wins
+// over *:PORT whatever their order, other ports and hosts go where they name.
+func TestDialAddr(t *testing.T) {
+	for _, order := range [][]string{
+		{"*:443:10.0.0.9", "Shop.test:443:10.0.0.1", "bad entry"},
+		{"shop.test:443:10.0.0.1", "*:443:10.0.0.9"},
+	} {
+		for _, validated := range []bool{false, true} {
+			c := &Config{StartURLs: []string{"https://shop.test/"}, Resolve: order}
+			if validated {
+				c.Resolve = slices.DeleteFunc(slices.Clone(order), func(s string) bool { return s == "bad entry" })
+				if err := c.Validate(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, tc := range []struct{ host, port, want string }{
+				{"shop.test", "443", "10.0.0.1:443"},
+				{"SHOP.test", "443", "10.0.0.1:443"},
+				{"cdn.test", "443", "10.0.0.9:443"},
+				{"shop.test", "8443", "shop.test:8443"},
+			} {
+				if got := c.DialAddr(tc.host, tc.port); got != tc.want {
+					t.Errorf("%v (validated %v): DialAddr(%s, %s) = %s, want %s", order, validated, tc.host, tc.port, got, tc.want)
+				}
+			}
 		}
 	}
 }

@@ -197,7 +197,7 @@ func (rd *renderer) pinLeaves(ctx context.Context, cfg *crawler.Config, urls []s
 			port = "443"
 		}
 		dctx, cancel := context.WithTimeout(ctx, timeout)
-		c, err := dial(dctx, "tcp", net.JoinHostPort(resolvedAddr(cfg.Resolve, host, port), port))
+		c, err := dial(dctx, "tcp", cfg.DialAddr(host, port))
 		if err == nil {
 			tc := tls.Client(c, &tls.Config{ServerName: host, InsecureSkipVerify: true}) // checked by pins.leaf
 			if tc.HandshakeContext(dctx) == nil {
@@ -209,20 +209,4 @@ func (rd *renderer) pinLeaves(ctx context.Context, cfg *crawler.Config, urls []s
 		}
 		cancel()
 	}
-}
-
-// resolvedAddr is the address --resolve (HOST:PORT:ADDR, HOST may be "*") gives host:port, or
-// host itself.
-func resolvedAddr(resolve []string, host, port string) string {
-	for _, r := range resolve {
-		h, rest, ok := strings.Cut(r, ":")
-		if !ok {
-			continue
-		}
-		p, addr, ok := strings.Cut(rest, ":")
-		if ok && p == port && (h == "*" || strings.EqualFold(h, host)) {
-			return strings.Trim(addr, "[]")
-		}
-	}
-	return host
 }
