@@ -95,6 +95,7 @@ type renderSink struct {
 	inv     *inventory
 	page    func(report.Page, *crawler.Page)
 	finding func(report.Finding)
+	err     func(report.Error) // spooled as the crawl's own errors are
 }
 
 // heldPage is a page the renderer holds: the static page, its report record and its static
@@ -717,7 +718,9 @@ func (rd *renderer) finish(h *heldPage) {
 	if o.invPage != nil {
 		sk.rep.Inventory.SetPage(*o.invPage)
 	}
-	sk.rep.Errors = append(sk.rep.Errors, o.errs...)
+	for _, e := range o.errs {
+		sk.err(e)
+	}
 	sk.inv.addRendered(o.page, o.payment, o.scripts)
 }
 

@@ -137,7 +137,7 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		}
 	}
 	if rd != nil {
-		rd.sink = renderSink{rep: rep, inv: inv, page: addPage, finding: addFinding}
+		rd.sink = renderSink{rep: rep, inv: inv, page: addPage, finding: addFinding, err: addError}
 	}
 	visit := func(p *crawler.Page) {
 		rp := report.PageMeta(p)
@@ -207,9 +207,6 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		}
 	} else {
 		rep.Scripts = inv.list()
-	}
-	for i := range rep.Errors { // errors added to the report directly (the renderer's), not through addError
-		markUnreachable(unreachable, &rep.Errors[i])
 	}
 	for _, e := range res.Errors {
 		if e.Kind == crawler.ErrorRobots && unreachable[originOf(e.URL)] {
