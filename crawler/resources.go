@@ -38,8 +38,10 @@ type resourceCache struct {
 	answers answerStore
 	seed    maphash.Seed
 	types   sync.Map // interned Content-Type values
-	// headers are the kept header sets without a Location, shared (keepHeaders).
-	headers sync.Map
+	// headers are the kept header sets without a Location, shared (keepHeaders); headerSets
+	// counts the sets stored, at most maxHeaderSets.
+	headers    sync.Map
+	headerSets atomic.Int64
 	// noHTTPS holds the origins (scheme://host:port) whose https copy failed before any answer:
 	// nothing listens, the name does not resolve, or the TLS handshake failed (no TLS on that
 	// port, a bad certificate). Every URL of such an origin fails the same way, so its other
@@ -472,6 +474,9 @@ var keptHeaders = []string{"Access-Control-Allow-Origin", "Access-Control-Allow-
 // headers), and equal sets without a Location, which most scripts and stylesheets of a site
 // answer with, are one shared map: a Fetch's Header is read, never written.
 func (rc *resourceCache) keepHeaders(h http.Header) http.Header {
+	if len(h.Values("Location")) > 0 {
+		return keptOf(h) // a redirect's target is its own: not shared
+	}
 	var key strings.Builder
 	for _, k := range keptHeaders {
 		for _, v := range h.Values(k) {
@@ -481,24 +486,31 @@ func (rc *resourceCache) keepHeaders(h http.Header) http.Header {
 			key.WriteByte(0)
 		}
 	}
-	shareable := len(h.Values("Location")) == 0
-	if shareable {
-		if v, ok := rc.headers.Load(key.String()); ok {
-			return v.(http.Header)
-		}
+	if v, ok := rc.headers.Load(key.String()); ok {
+		return v.(http.Header)
 	}
+	out := keptOf(h)
+	if rc.headerSets.Add(1) > maxHeaderSets {
+		return out // a site answering every file differently: its sets stay with its answers
+	}
+	v, _ := rc.headers.LoadOrStore(key.String(), out)
+	return v.(http.Header)
+}
+
+// keptOf copies the keptHeaders of h.
+func keptOf(h http.Header) http.Header {
 	out := http.Header{}
 	for _, k := range keptHeaders {
 		if v := h.Values(k); len(v) > 0 {
 			out[k] = slices.Clone(v)
 		}
 	}
-	if !shareable {
-		return out
-	}
-	v, _ := rc.headers.LoadOrStore(key.String(), out)
-	return v.(http.Header)
+	return out
 }
+
+// maxHeaderSets bounds the shared header sets (keepHeaders): a site is expected to answer its
+// scripts and stylesheets with a few, a hostile one may vary them per file.
+const maxHeaderSets = 1024
 
 func fetchProblem(f *Fetch) string {
 	if f.Err != "" {

@@ -88,4 +88,23 @@ func TestKeepHeadersSharesEqualSets(t *testing.T) {
 	if reflect.ValueOf(l1).UnsafePointer() == reflect.ValueOf(l2).UnsafePointer() {
 		t.Errorf("headers with a Location are not shared (they are one per redirect)")
 	}
+	if l1.Get("Location") != "/x" || l1.Get("Content-Type") != "text/javascript" {
+		t.Errorf("kept %v", l1)
+	}
+	// A site answering every file with other headers (a hostile one) fills the shared sets up
+	// to their bound, not beyond; its sets are still kept, each with its answer.
+	for i := range 3 * maxHeaderSets {
+		h := rc.keepHeaders(resp("Content-Type", fmt.Sprintf("text/javascript; v=%d", i)))
+		if len(h.Values("Content-Type")) != 2 {
+			t.Fatalf("kept %v", h)
+		}
+	}
+	stored := 0
+	rc.headers.Range(func(any, any) bool { stored++; return true })
+	if stored > maxHeaderSets {
+		t.Errorf("%d shared header sets after a site varied them per file, want at most %d", stored, maxHeaderSets)
+	}
+	if again := rc.keepHeaders(resp()); reflect.ValueOf(again).UnsafePointer() != reflect.ValueOf(a).UnsafePointer() {
+		t.Errorf("a set shared before the bound is no longer shared")
+	}
 }

@@ -232,8 +232,13 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 	return rep, err
 }
 
-// interner keeps one copy of each distinct string.
+// interner keeps one copy of each distinct string, up to maxInterned of them.
 type interner map[string]string
+
+// maxInterned bounds an interner: a site that answers every page with a different value (a
+// hostile one, varying its Content-Type) has its values kept with its pages, not in a table
+// growing with them.
+const maxInterned = 4096
 
 func (in interner) get(s string) string {
 	if s == "" {
@@ -242,7 +247,9 @@ func (in interner) get(s string) string {
 	if v, ok := in[s]; ok {
 		return v
 	}
-	in[s] = s
+	if len(in) < maxInterned {
+		in[s] = s
+	}
 	return s
 }
 

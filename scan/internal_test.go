@@ -1,7 +1,9 @@
 package scan
 
 import (
+	"fmt"
 	"testing"
+	"unsafe"
 
 	"github.com/padlock-scan/padlock/crawler"
 	"github.com/padlock-scan/padlock/report"
@@ -26,5 +28,26 @@ func TestRenderErrorsGoThroughTheSink(t *testing.T) {
 	}
 	if len(rep.Errors) != 0 {
 		t.Errorf("the renderer wrote %d errors into the report directly: %+v", len(rep.Errors), rep.Errors)
+	}
+}
+
+// The interner keeps one copy of each value up to its bound: a site that varies a value on every
+// page (its Content-Type, say) does not grow it with its pages.
+func TestInternerBounded(t *testing.T) {
+	in := interner{}
+	a := in.get(string([]byte("text/html")))
+	if b := in.get(string([]byte("text/html"))); unsafe.StringData(a) != unsafe.StringData(b) {
+		t.Error("an equal value is a second copy, want the first")
+	}
+	for i := range 3 * maxInterned {
+		if got, want := in.get(fmt.Sprintf("text/html; x=%d", i)), fmt.Sprintf("text/html; x=%d", i); got != want {
+			t.Fatalf("get = %q, want %q", got, want)
+		}
+	}
+	if len(in) > maxInterned {
+		t.Errorf("%d values kept, want at most %d", len(in), maxInterned)
+	}
+	if in.get("") != "" {
+		t.Error("empty value")
 	}
 }
