@@ -117,6 +117,13 @@ type Config struct {
 	// Progress, when set, is called after every page with the running counts.
 	Progress func(Progress)
 
+	// OnError, when set, is given each crawl error as the crawl meets it (a stylesheet that
+	// failed, a page over --max-refs-per-page, robots.txt, a sitemap), one call at a time with
+	// the visit callback, instead of Result.Errors collecting them in memory: a site failing on
+	// every page grows no list. Result.Errors then holds only the start URLs' failures when
+	// none could be fetched. A shared crawl (Shared) hands its errors on with its parts instead.
+	OnError func(Error)
+
 	// Shared, when set, makes this crawl one process's part of a crawl several share
 	// (crawler/redisq); nil crawls in this process alone.
 	Shared *Shared

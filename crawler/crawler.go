@@ -181,10 +181,16 @@ func Crawl(ctx context.Context, cfg *Config, visit func(*Page)) (*Result, error)
 }
 
 func (cr *crawl) addError(e Error) {
+	cr.errCount.Add(1)
+	if cr.cfg.OnError != nil && cr.cfg.Shared == nil {
+		cr.visitMu.Lock()
+		cr.cfg.OnError(e)
+		cr.visitMu.Unlock()
+		return
+	}
 	cr.mu.Lock()
 	cr.errs = append(cr.errs, e)
 	cr.mu.Unlock()
-	cr.errCount.Add(1)
 }
 
 // enqueue adds a page job unless its URL was seen before. Start URLs bypass scope filters.

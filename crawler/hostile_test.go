@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -289,4 +290,64 @@ func slowSitemaps(next http.Handler, slow http.HandlerFunc) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// A site failing on every page (each over --max-refs-per-page, each with a broken stylesheet)
+// hands its errors to OnError as the crawl meets them, one call at a time with visit, and keeps
+// no list of them: Result.Errors stays empty.
+func TestErrorsStreamToOnError(t *testing.T) {
+	t.Parallel()
+	const n = 30
+	var h hits
+	srv := serveSite(t, &h, func(string) routes {
+		r := routes{}
+		for i := range n {
+			var page strings.Builder
+			if i+1 < n {
+				fmt.Fprintf(&page, "<a href=/p%d>next</a>", i+1)
+			}
+			fmt.Fprintf(&page, "<link rel=stylesheet href=/broken%d.css>", i)
+			for j := range 12 {
+				fmt.Fprintf(&page, "<img src=/p%d-%d.png>", i, j)
+			}
+			path := fmt.Sprintf("/p%d", i)
+			if i == 0 {
+				path = "/"
+			}
+			r[path] = html(page.String())
+		}
+		return r
+	})
+	var inside atomic.Int32
+	var overlap atomic.Bool
+	enter := func() func() {
+		if inside.Add(1) > 1 {
+			overlap.Store(true)
+		}
+		return func() { inside.Add(-1) }
+	}
+	var errs []Error
+	pages := 0
+	cfg := &Config{StartURLs: []string{srv.URL + "/"}, MaxRefsPerPage: 10, IgnoreRobots: true, CheckResources: CheckNone,
+		Concurrency: 4, OnError: func(e Error) { defer enter()(); errs = append(errs, e) }}
+	res, err := Crawl(context.Background(), cfg, func(*Page) { defer enter()(); pages++ })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pages != n {
+		t.Fatalf("%d pages, want %d", pages, n)
+	}
+	kinds := map[ErrorKind]int{}
+	for _, e := range errs {
+		kinds[e.Kind]++
+	}
+	if kinds[ErrorTooManyRefs] != n || len(errs) < n {
+		t.Errorf("OnError got %v, want %d pages over the cap (and their stylesheets)", kinds, n)
+	}
+	if len(res.Errors) != 0 {
+		t.Errorf("Result.Errors keeps %d errors, want none: they went to OnError", len(res.Errors))
+	}
+	if overlap.Load() {
+		t.Error("OnError and visit were called at the same time")
+	}
 }

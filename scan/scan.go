@@ -175,6 +175,17 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 			opt.Progress(Progress{Pages: p.Pages, Queued: p.Queued, Findings: int(findings.Load()), Errors: p.Errors, Requests: p.Requests, Elapsed: time.Since(start)})
 		}
 	}
+	// The crawl's own errors are added as they come (spooled with the pages); robots.txt's
+	// wait for the end, when it is known whether the origin's pages failed the same way. They
+	// are one per origin crawled.
+	var robotsErrs []crawler.Error
+	cfg.OnError = func(e crawler.Error) {
+		if e.Kind == crawler.ErrorRobots {
+			robotsErrs = append(robotsErrs, e)
+			return
+		}
+		addError(report.Error{URL: e.URL, Error: e.Err, Kind: e.Kind})
+	}
 	crawl := opt.Crawler
 	if crawl == nil {
 		crawl = crawler.Crawl
@@ -208,7 +219,7 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 	} else {
 		rep.Scripts = inv.list()
 	}
-	for _, e := range res.Errors {
+	for _, e := range append(robotsErrs, res.Errors...) {
 		if e.Kind == crawler.ErrorRobots && unreachable[originOf(e.URL)] {
 			continue // the origin's pages failed the same way: one cause, one error
 		}
