@@ -1,7 +1,9 @@
 package report
 
 import (
+	"cmp"
 	"net/url"
+	"slices"
 
 	"github.com/padlock-scan/padlock/crawler"
 	"github.com/padlock-scan/padlock/rules"
@@ -28,15 +30,18 @@ type Coverage struct {
 	// sources of redirect hops), for findings about the redirect itself.
 	hops KeySet
 	// records: record URL -> final URL of a parsed record.
-	records map[uint64]finalURL
+	records hashMap[finalURL]
 	// probed: origins whose TLS probe succeeded; loaded: origins with a parsed page.
 	probed, loaded map[string]bool
 
 	// moved indexes the old report of the last Finding call: final URL -> URLs of its records
 	// that were redirected there.
 	old   *Report
-	moved map[uint64][]uint64
+	moved []movedRecord
 }
+
+// movedRecord is a record redirected elsewhere, as hashes: moved is sorted by final URL.
+type movedRecord struct{ final, url uint64 }
 
 // finalURL is a record's final URL as hashes: whole, and as sameButScheme compares it.
 type finalURL struct{ exact, loose uint64 }
@@ -51,8 +56,7 @@ func (r *Report) Coverage(cmp *Comparison) *Coverage {
 	if cmp == nil {
 		cmp = &Comparison{}
 	}
-	c := &Coverage{r: r, cmp: cmp, parsed: KeySet{}, hops: KeySet{}, records: map[uint64]finalURL{},
-		probed: map[string]bool{}, loaded: map[string]bool{}}
+	c := &Coverage{r: r, cmp: cmp, probed: map[string]bool{}, loaded: map[string]bool{}}
 	_ = r.EachPage(func(p *Page) error { // a spool read error surfaces in the writers (Err)
 		if p.Error != "" {
 			return nil
@@ -68,7 +72,7 @@ func (r *Report) Coverage(cmp *Comparison) *Coverage {
 		if p.Status >= 200 && p.Status < 300 && !p.Truncated {
 			final = cmp.URL(final)
 			c.parsed.Add(final)
-			c.records[keyHash(cmp.URL(p.URL))] = finalOf(final)
+			c.records.put(keyHash(cmp.URL(p.URL)), finalOf(final))
 			if u, err := url.Parse(final); err == nil {
 				c.loaded[u.Scheme+"://"+u.Host] = true
 			}
@@ -86,8 +90,7 @@ func (r *Report) Coverage(cmp *Comparison) *Coverage {
 // record returns the final URL (in the comparison's terms, hashed) the crawl parsed for the
 // record that started at u.
 func (c *Coverage) record(u string) (final finalURL, ok bool) {
-	final, ok = c.records[keyHash(c.cmp.URL(u))]
-	return final, ok
+	return c.records.get(keyHash(c.cmp.URL(u)))
 }
 
 // Finding reports whether the crawl checked what f, a finding of the report old, is about
@@ -112,18 +115,20 @@ func (c *Coverage) Finding(old *Report, f Finding) bool {
 		return true
 	}
 	if c.old != old {
-		c.old, c.moved = old, map[uint64][]uint64{}
+		c.old, c.moved = old, nil
 		_ = old.EachPage(func(p *Page) error { // a spool read error surfaces in the writers (Err)
 			if p.FinalURL != "" && p.FinalURL != p.URL {
-				final := keyHash(c.cmp.URL(p.FinalURL))
-				c.moved[final] = append(c.moved[final], keyHash(c.cmp.URL(p.URL)))
+				c.moved = append(c.moved, movedRecord{keyHash(c.cmp.URL(p.FinalURL)), keyHash(c.cmp.URL(p.URL))})
 			}
 			return nil
 		})
+		slices.SortFunc(c.moved, func(a, b movedRecord) int { return cmp.Compare(a.final, b.final) })
+		c.moved = slices.Clip(c.moved)
 	}
 	want := finalOf(page)
-	for _, u := range c.moved[want.exact] {
-		if final, ok := c.records[u]; ok && final.same(want) {
+	i, _ := slices.BinarySearchFunc(c.moved, want.exact, func(m movedRecord, h uint64) int { return cmp.Compare(m.final, h) })
+	for ; i < len(c.moved) && c.moved[i].final == want.exact; i++ {
+		if final, ok := c.records.get(c.moved[i].url); ok && final.same(want) {
 			return true
 		}
 	}

@@ -133,9 +133,8 @@ func Diff(old, cur *Report) *Changes {
 	if a, b := scopeOf(cmp, old), scopeOf(cmp, cur); a != b {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("the crawls had a different scope (old: %s; new: %s): pages added or removed may come from that", a, b))
 	}
-	oldF := KeySet{}
+	var oldF, curF KeySet
 	_ = old.EachFinding(func(f *Finding) error { oldF.Add(cmp.Key(*f)); return nil }) // read errors: see Err
-	curF := KeySet{}
 	_ = cur.EachFinding(func(f *Finding) error {
 		if skip[f.Rule] {
 			return nil
@@ -147,7 +146,7 @@ func Diff(old, cur *Report) *Changes {
 		}
 		return nil
 	})
-	oldF = nil
+	oldF = KeySet{}
 	cov, unseen := cur.Coverage(cmp), 0
 	_ = old.EachFinding(func(f *Finding) error {
 		if skip[f.Rule] || curF.Has(cmp.Key(*f)) {
@@ -160,7 +159,7 @@ func Diff(old, cur *Report) *Changes {
 		c.Fixed = append(c.Fixed, *f)
 		return nil
 	})
-	curF = nil
+	curF = KeySet{}
 	if unseen > 0 {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%d findings of the old report are on pages or origins the new crawl did not check; not counted as fixed", unseen))
 	}
@@ -217,21 +216,21 @@ func whyNotParsed(p *Page) string {
 // has as many entries as pages: the old one is kept as hashes (script -> its SHA-256), and the
 // old hashes of the scripts that changed are read again after.
 func (c *Changes) diffScripts(cmp *Comparison, old, cur *Report, cov *Coverage) {
-	oldS := map[uint64]uint64{} // key -> hash of the SHA-256, 0 when there is none
+	var oldS hashMap[uint64] // key -> hash of the SHA-256, 0 when there is none
 	_ = old.EachScript(func(s *Script) error {
 		var sha uint64
 		if s.SHA256 != "" {
 			sha = keyHash(s.SHA256) | 1
 		}
-		oldS[keyHash(scriptKey(cmp, *s))] = sha
+		oldS.put(keyHash(scriptKey(cmp, *s)), sha)
 		return nil
 	})
-	curS := KeySet{}
+	var curS hashMap[struct{}]
 	changed := map[uint64][]int{} // key -> its entries in ScriptsChanged, whose OldSHA256 is filled in below
 	_ = cur.EachScript(func(s *Script) error {
 		k := keyHash(scriptKey(cmp, *s))
-		curS[k] = struct{}{}
-		o, ok := oldS[k]
+		curS.put(k, struct{}{})
+		o, ok := oldS.get(k)
 		switch {
 		case !ok:
 			c.ScriptsAdded = append(c.ScriptsAdded, *s)
@@ -241,14 +240,14 @@ func (c *Changes) diffScripts(cmp *Comparison, old, cur *Report, cov *Coverage) 
 		}
 		return nil
 	})
-	oldS = nil
+	oldS = hashMap[uint64]{}
 	unseen := 0
 	_ = old.EachScript(func(s *Script) error {
 		k := keyHash(scriptKey(cmp, *s))
 		for _, i := range changed[k] { // the last entry of a key wins, as in oldS
 			c.ScriptsChanged[i].OldSHA256 = s.SHA256
 		}
-		if _, ok := curS[k]; ok {
+		if _, ok := curS.get(k); ok {
 			return nil
 		}
 		// removed only if the new crawl loaded a page it was on
@@ -279,24 +278,24 @@ func (c *Changes) diffCSP(cmp *Comparison, old, cur *Report) {
 		}
 		return v
 	}
-	oldP := map[uint64]uint64{}
+	var oldP hashMap[uint64]
 	_ = old.EachPage(func(p *Page) error {
 		if p.Error == "" {
-			oldP[keyHash(cmp.URL(p.URL))] = keyHash(strings.Join(p.CSP, "\n"))
+			oldP.put(keyHash(cmp.URL(p.URL)), keyHash(strings.Join(p.CSP, "\n")))
 		}
 		return nil
 	})
 	changed := map[uint64][]int{} // page -> its entries in CSPChanged, whose Old is filled in below
 	_ = cur.EachPage(func(p *Page) error {
 		k := keyHash(cmp.URL(p.URL))
-		o, ok := oldP[k]
+		o, ok := oldP.get(k)
 		if ok && p.Error == "" && o != keyHash(strings.Join(p.CSP, "\n")) {
 			changed[k] = append(changed[k], len(c.CSPChanged))
 			c.CSPChanged = append(c.CSPChanged, HeaderChange{Page: p.URL, New: nonNil(p.CSP)})
 		}
 		return nil
 	})
-	oldP = nil
+	oldP = hashMap[uint64]{}
 	if len(changed) > 0 {
 		_ = old.EachPage(func(p *Page) error { // the last record of a URL wins, as in oldP
 			if p.Error == "" {
@@ -422,7 +421,7 @@ func boolText(b bool) string {
 // report's URL (the last record's, where several compare equal).
 func pagesDiff(cmp *Comparison, old, cur *Report) (added, removed []string) {
 	urls := func(r *Report) KeySet {
-		s := KeySet{}
+		var s KeySet
 		_ = r.EachPage(func(p *Page) error { s.Add(cmp.URL(p.URL)); return nil })
 		return s
 	}
