@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -86,7 +85,7 @@ func read(r io.Reader, resources bool) (*Report, error) { return readInto(r, res
 
 // readInto is read with the pages and findings going to spool when it is not nil.
 func readInto(r io.Reader, resources bool, spool *Spool) (*Report, error) {
-	rd := reader{dec: json.NewDecoder(bufio.NewReaderSize(r, 64<<10)), resources: resources}
+	rd := reader{js: newJSONReader(r), resources: resources}
 	rd.rep.spool = spool
 	rep, err := rd.report()
 	if err != nil {
@@ -97,7 +96,7 @@ func readInto(r io.Reader, resources bool, spool *Spool) (*Report, error) {
 }
 
 type reader struct {
-	dec       *json.Decoder
+	js        *jsonReader
 	resources bool
 	head      map[string]json.RawMessage // every key but pages and findings
 	rep       Report                     // the pages and findings read, in memory or spooled
@@ -124,27 +123,31 @@ func (rd *reader) report() (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	tok, err := rd.dec.Token()
-	if err != nil {
-		return nil, syntaxError("", err)
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, &ReadError{Msg: "got " + tokenType(tok) + ", want object"}
+	if err := rd.open('{', ""); err != nil {
+		return nil, err
 	}
 	rep := &rd.rep
 	rd.head = map[string]json.RawMessage{}
 	arrays := map[string]bool{}
-	for rd.dec.More() {
-		tok, err := rd.dec.Token()
+	for first := true; ; first = false {
+		key, more, err := rd.key(first)
 		if err != nil {
 			return nil, syntaxError("", err)
 		}
-		key, _ := tok.(string)
+		if !more {
+			break
+		}
 		switch key {
 		case "pages":
 			arrays[key] = true
 			rep.Pages = []Page{}
+			var scratch []byte
 			err = readArray(rd, key, "page", pageSchema, func(raw []byte, inst any, path string) (Page, error) {
+				if inst == nil { // quickValid was sure of it
+					if p, ok := decodePage(raw, rd.resources, &scratch); ok {
+						return p, nil
+					}
+				}
 				if rd.resources {
 					return decodeChecked[Page](raw, inst, path)
 				}
@@ -168,10 +171,14 @@ func (rd *reader) report() (*Report, error) {
 			rep.Fixes = []Fix{}
 			err = readArray(rd, key, "fix", fixSchema, decodeChecked[Fix], rep.addFix)
 		default:
-			var raw json.RawMessage
-			if err = rd.dec.Decode(&raw); err != nil {
+			raw, err := rd.js.value()
+			if err == nil {
+				err = syntaxOf(raw)
+			}
+			if err != nil {
 				return nil, syntaxError(jsonPath("", key), err)
 			}
+			raw = bytes.Clone(raw)
 			rd.head[key] = raw
 			if key == "version" && !isOne(raw) {
 				// refused for its version as soon as it is seen, whatever else is wrong with it
@@ -186,11 +193,11 @@ func (rd *reader) report() (*Report, error) {
 			return nil, err
 		}
 	}
-	if _, err := rd.dec.Token(); err != nil { // the closing brace
-		return nil, syntaxError("", err)
-	}
-	if _, err := rd.dec.Token(); err != io.EOF {
+	if _, more := rd.js.peek(); more {
 		return nil, &ReadError{Msg: "data after the report"}
+	}
+	if rd.js.err != io.EOF {
+		return nil, &ReadError{Msg: rd.js.err.Error()}
 	}
 
 	var head Report
@@ -255,22 +262,25 @@ func (rd *reader) checkHead(arrays map[string]bool) (Report, error) {
 // readArray reads the array at key one element at a time: each is checked against sch, the
 // schema's definition def, decoded, and given to add.
 func readArray[T any](rd *reader, key, def string, sch *jsonschema.Schema, decode func(raw []byte, inst any, path string) (T, error), add func(T) error) error {
-	tok, err := rd.dec.Token()
-	if err != nil {
-		return syntaxError(key, err)
+	if err := rd.open('[', key); err != nil {
+		return err
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return &ReadError{Path: key, Msg: "got " + tokenType(tok) + ", want array"}
-	}
-	var raw json.RawMessage // reused: decode copies what it keeps
-	for i := 0; rd.dec.More(); i++ {
+	for i := 0; ; i++ {
+		if more, err := rd.next(i == 0); err != nil {
+			return syntaxError(key, err)
+		} else if !more {
+			return nil
+		}
 		path := key + "[" + strconv.Itoa(i) + "]"
-		raw = raw[:0]
-		if err := rd.dec.Decode(&raw); err != nil {
+		raw, err := rd.js.value() // valid until the next value: decode copies what it keeps
+		if err != nil {
 			return syntaxError(path, err)
 		}
 		var inst any // the schema library's reading, when quickValid is not sure
 		if !quickValid(def, raw) {
+			if err := syntaxOf(raw); err != nil {
+				return syntaxError(path, err)
+			}
 			if inst, err = check(raw, sch, path); err != nil {
 				return err
 			}
@@ -283,10 +293,94 @@ func readArray[T any](rd *reader, key, def string, sch *jsonschema.Schema, decod
 			return err
 		}
 	}
-	if _, err := rd.dec.Token(); err != nil {
-		return syntaxError(key, err)
+}
+
+// open consumes the bracket c that opens the value at path, or says what came instead.
+func (rd *reader) open(c byte, path string) error {
+	got, ok := rd.js.peek()
+	if !ok {
+		return syntaxError(path, rd.js.readErr())
 	}
+	if got != c {
+		t := valueType(got)
+		if t == "" {
+			return syntaxError(path, jsonSyntax("invalid character "+charText(got)+" looking for beginning of value"))
+		}
+		want := "object"
+		if c == '[' {
+			want = "array"
+		}
+		return &ReadError{Path: path, Msg: "got " + t + ", want " + want}
+	}
+	rd.js.pos++
 	return nil
+}
+
+// key reads the next key of the report's object (first: the first one); more is false at the
+// closing brace.
+func (rd *reader) key(first bool) (key string, more bool, err error) {
+	if first {
+		if c, err := rd.js.delim(`"}`, "looking for beginning of object key string"); err != nil || c == '}' {
+			return "", false, err
+		}
+	} else {
+		if c, err := rd.js.delim(",}", "after object key:value pair"); err != nil || c == '}' {
+			return "", false, err
+		}
+		if _, err := rd.js.delim(`"`, "looking for beginning of object key string"); err != nil {
+			return "", false, err
+		}
+	}
+	rd.js.pos-- // the quote
+	raw, err := rd.js.value()
+	if err != nil {
+		return "", false, err
+	}
+	if err := json.Unmarshal(raw, &key); err != nil {
+		return "", false, err
+	}
+	if _, err := rd.js.delim(":", "after object key"); err != nil {
+		return "", false, err
+	}
+	return key, true, nil
+}
+
+// next moves to the next element of an array (first: the first one); more is false at the
+// closing bracket.
+func (rd *reader) next(first bool) (more bool, err error) {
+	c, ok := rd.js.peek()
+	if !ok {
+		return false, rd.js.readErr()
+	}
+	if first {
+		if c == ']' {
+			rd.js.pos++
+			return false, nil
+		}
+		return true, nil
+	}
+	c, err = rd.js.delim(",]", "after array element")
+	return c == ',', err
+}
+
+// valueType names the JSON type of the value that starts with c, as the schema's messages do;
+// "" when no value starts so.
+func valueType(c byte) string {
+	switch {
+	case c == '{':
+		return "object"
+	case c == '[':
+		return "array"
+	case c == '"':
+		return "string"
+	case c == '-' || '0' <= c && c <= '9':
+		return "number"
+	case c == 't' || c == 'f':
+		return "boolean"
+	case c == 'n':
+		return "null"
+	}
+	return ""
 }
 
 // check validates raw, one well-formed JSON value at path, against sch and returns it as the
@@ -471,31 +565,14 @@ func jsonPath(path, key string) string {
 	return path + "." + key
 }
 
-// tokenType names the JSON type of a token, as the schema's messages do.
-func tokenType(tok json.Token) string {
-	switch tok := tok.(type) {
-	case json.Delim:
-		if tok == '[' {
-			return "array"
-		}
-		return "object"
-	case string:
-		return "string"
-	case float64, json.Number:
-		return "number"
-	case bool:
-		return "boolean"
-	}
-	return "null"
-}
-
 // syntaxError is a decoding error at path: malformed JSON, or a report cut short.
 func syntaxError(path string, err error) error {
 	var se *json.SyntaxError
+	var js jsonSyntax
 	switch {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return &ReadError{Path: path, Msg: "the JSON ends too soon (a truncated report?)"}
-	case errors.As(err, &se):
+	case errors.As(err, &se), errors.As(err, &js):
 		return &ReadError{Path: path, Msg: "not JSON: " + err.Error()}
 	}
 	return &ReadError{Path: path, Msg: err.Error()}

@@ -241,8 +241,34 @@ func FuzzRead(f *testing.F) {
 	writeJSON(&buf, sampleReport(2))
 	f.Add(buf.Bytes())
 	f.Add([]byte(`{"version":1,"pages":null,"findings":[]}`))
+	f.Add([]byte(`{"url":"u\u00e9","final_url":"f","status":200,"depth":0,"resources":[{"url":"x\"y","element":"img","attribute":"src","kind":"image","line":1,"count":2,"url":"z"}, {"url":"é","element":"a","attribute":"href","kind":"link","line":0,"status":404,"error":"e","source":"s","stylesheet":"c"}]}`))
 	f.Add([]byte(`{"version":1,"pages":[{"url":"u","resources":[{"url":"x"}]}],"findings":[{"rule":"r"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// a page quickValid is sure of decodes without reflection as json.Unmarshal decodes it
+		if quickValid("page", data) {
+			var want Page
+			if err := json.Unmarshal(data, &want); err != nil {
+				t.Fatalf("quickValid is sure of a page json.Unmarshal refuses: %v", err)
+			}
+			var scratch []byte
+			for _, res := range []bool{true, false} {
+				if got, ok := decodePage(data, res, &scratch); ok {
+					w := want
+					if !res {
+						w.Resources = nil
+					}
+					if !reflect.DeepEqual(got, w) {
+						t.Fatalf("decodePage (resources %v):\n got %+v\nwant %+v", res, got, w)
+					}
+				}
+			}
+		}
+		// a yes of quickValid is a yes of the syntax check too (the reader checks nothing else)
+		for _, def := range []string{"page", "finding", "#"} {
+			if quickValid(def, data) && !json.Valid(data) {
+				t.Fatalf("quickValid is sure of a %s that is not JSON", def)
+			}
+		}
 		// quickValid is never sure of a page or finding the schema refuses
 		if len(data) <= 64<<10 && json.Valid(data) {
 			for _, def := range []string{"page", "finding", "#"} {

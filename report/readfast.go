@@ -1,11 +1,13 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/padlock-scan/padlock/report/schema"
 )
@@ -167,8 +169,9 @@ func compileQuick(v any) *quickNode {
 // quick holds the compiled definitions (nil when the schema did not compile).
 var quick = quickSchema()
 
-// quickValid reports whether raw, one well-formed JSON value, surely validates against the
-// definition name. false means "not sure", not "invalid".
+// quickValid reports whether raw is surely one JSON value (the reader no longer checks its
+// syntax first: a yes is a check of the syntax too) that validates against the definition
+// name. false means "not sure", not "invalid".
 func quickValid(name string, raw []byte) bool {
 	return quickValue(quick[name], raw)
 }
@@ -261,17 +264,26 @@ func (s *quickScanner) value(n *quickNode) bool {
 		if n.types&quickBoolean == 0 {
 			return false
 		}
+		lit := "false"
 		if c == 't' {
-			s.i += 4
-		} else {
-			s.i += 5
+			lit = "true"
 		}
-		return s.i <= len(s.b) && n.enum == nil && n.pattern == nil && n.constant == nil && !n.dateTime
+		if !bytes.HasPrefix(s.b[s.i:], []byte(lit)) {
+			return false
+		}
+		s.i += len(lit)
+		return n.enum == nil && n.pattern == nil && n.constant == nil && !n.dateTime
 	case c == '-' || ('0' <= c && c <= '9'):
 		start := s.i
-		s.i++
+		if c == '-' {
+			s.i++
+		}
+		digits := s.i
 		for s.i < len(s.b) && '0' <= s.b[s.i] && s.b[s.i] <= '9' {
 			s.i++
+		}
+		if s.i == digits || s.b[digits] == '0' && s.i-digits > 1 {
+			return false // no digits, or a leading zero: not JSON
 		}
 		if s.i < len(s.b) && (s.b[s.i] == '.' || s.b[s.i] == 'e' || s.b[s.i] == 'E') || s.i-start > 18 {
 			return false // not a plain integer that surely fits
@@ -285,6 +297,7 @@ func (s *quickScanner) value(n *quickNode) bool {
 
 // str reads a string; plain is false when it has escapes or bytes beyond ASCII, which the
 // schema library reads its own way (quickValid then checks no pattern, enum or key with it).
+// ok is false when it is not a JSON string: a control character, an unknown escape.
 func (s *quickScanner) str() (str []byte, plain, ok bool) {
 	start := s.i + 1
 	plain = true
@@ -295,7 +308,26 @@ func (s *quickScanner) str() (str []byte, plain, ok bool) {
 			return s.b[start:i], plain, true
 		case c == '\\':
 			plain = false
-			i++
+			if i++; i >= len(s.b) {
+				return nil, false, false
+			}
+			switch s.b[i] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if i+4 >= len(s.b) {
+					return nil, false, false
+				}
+				for _, h := range s.b[i+1 : i+5] {
+					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
+						return nil, false, false
+					}
+				}
+				i += 4
+			default:
+				return nil, false, false
+			}
+		case c < 0x20:
+			return nil, false, false
 		case c >= 0x80:
 			plain = false
 		}
@@ -398,4 +430,136 @@ func (s *quickScanner) array(n *quickNode) bool {
 			return false
 		}
 	}
+}
+
+// decodePage decodes a page quickValid is sure of (so raw is JSON that the schema accepts)
+// without reflection for its resources, most of its bytes: the rest of the page is decoded by
+// encoding/json with the resources cut out (into scratch), the resources by decodeResources,
+// or skipped without resources. ok is false when the page is not as padlock writes it (a
+// resources key twice, say): decodeChecked then decodes it.
+func decodePage(raw []byte, resources bool, scratch *[]byte) (p Page, ok bool) {
+	from, to := -1, -1
+	i := 1 // after the {
+	for {
+		i = skipSpace(raw, i)
+		if raw[i] == '}' {
+			break
+		}
+		if raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		}
+		n, _ := stringLen(raw[i:])
+		key := raw[i+1 : i+n-1]
+		i = skipSpace(raw, i+n) + 1 // the colon
+		i = skipSpace(raw, i)
+		n, _ = valueLen(raw[i:])
+		if string(key) == "resources" {
+			if from >= 0 {
+				return Page{}, false
+			}
+			from, to = i, i+n
+		}
+		i += n
+	}
+	if from < 0 {
+		return Page{}, false
+	}
+	b := append(append(append((*scratch)[:0], raw[:from]...), "null"...), raw[to:]...)
+	*scratch = b
+	if json.Unmarshal(b, &p) != nil {
+		return Page{}, false
+	}
+	if resources {
+		if p.Resources, ok = decodeResources(raw[from:to]); !ok {
+			return Page{}, false
+		}
+	}
+	return p, true
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// decodeResources decodes a page's resources, an array quickValid is sure of, as json.Unmarshal
+// would; ok is false for a key it does not know.
+func decodeResources(b []byte) (out []Resource, ok bool) {
+	out = []Resource{}
+	i := skipSpace(b, 1) // after the [
+	for b[i] != ']' {
+		if b[i] == ',' {
+			i = skipSpace(b, i+1)
+		}
+		var r Resource
+		i = skipSpace(b, i+1) // after the {
+		for b[i] != '}' {
+			if b[i] == ',' {
+				i = skipSpace(b, i+1)
+			}
+			n, _ := stringLen(b[i:])
+			key := b[i+1 : i+n-1]
+			i = skipSpace(b, skipSpace(b, i+n)+1) // after the colon
+			n, _ = valueLen(b[i:])
+			v := b[i : i+n]
+			i = skipSpace(b, i+n)
+			var s *string
+			var num *int
+			switch string(key) {
+			case "url":
+				s = &r.URL
+			case "element":
+				s = &r.Element
+			case "attribute":
+				s = &r.Attribute
+			case "kind":
+				s = &r.Kind
+			case "source":
+				s = &r.Source
+			case "stylesheet":
+				s = &r.Stylesheet
+			case "error":
+				s = &r.Error
+			case "line":
+				num = &r.Line
+			case "status":
+				num = &r.Status
+			case "count":
+				num = &r.Count
+			default:
+				return nil, false
+			}
+			switch {
+			case s != nil && v[0] == '"':
+				if str, ok := plainString(v); ok {
+					*s = str
+				} else if json.Unmarshal(v, s) != nil {
+					return nil, false
+				}
+			case num != nil && v[0] != '"':
+				x, err := strconv.Atoi(string(v))
+				if err != nil {
+					return nil, false
+				}
+				*num = x
+			default:
+				return nil, false
+			}
+		}
+		i = skipSpace(b, i+1) // after the }
+		out = append(out, r)
+	}
+	return out, true
+}
+
+// plainString is the JSON string v when it has no escapes and is valid UTF-8 (as json.Unmarshal
+// reads it then: byte for byte).
+func plainString(v []byte) (string, bool) {
+	v = v[1 : len(v)-1]
+	if bytes.IndexByte(v, '\\') >= 0 || !utf8.Valid(v) {
+		return "", false
+	}
+	return string(v), true
 }
