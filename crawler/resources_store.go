@@ -4,11 +4,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math/bits"
 	"net/http"
 	"os"
 	"slices"
 	"sync"
+
+	"github.com/padlock-scan/padlock/internal/hashtab"
 )
 
 // The resource checks' memory. A full check of a 100,000-page shop meets about a million
@@ -31,9 +32,7 @@ type checkTable struct {
 
 type checkShard struct {
 	mu       sync.Mutex
-	keys     []uint64 // 0: empty slot (a hash of 0 is kept as 1)
-	vals     []uint32
-	n        int
+	answers  hashtab.Map[uint32] // by the hash's bits below the shard's (h<<6)
 	inflight map[uint64]*checkEntry
 }
 
@@ -44,46 +43,11 @@ type checkEntry struct {
 
 func (t *checkTable) shard(h uint64) *checkShard { return &t.shards[h>>58] }
 
-// slot is where h lives in keys, or the empty slot where it would go.
-func (s *checkShard) slot(h uint64) int {
-	i, _ := bits.Mul64(h<<6, uint64(len(s.keys))) // the hash's other bits, scaled to the table
-	for s.keys[i] != 0 && s.keys[i] != h {
-		if i++; int(i) == len(s.keys) {
-			i = 0
-		}
-	}
-	return int(i)
-}
-
 // get returns h's answer number; the shard's lock is held.
-func (s *checkShard) get(h uint64) (uint32, bool) {
-	if s.n == 0 {
-		return 0, false
-	}
-	i := s.slot(h)
-	return s.vals[i], s.keys[i] == h
-}
+func (s *checkShard) get(h uint64) (uint32, bool) { return s.answers.Get(h << 6) }
 
-// put sets h's answer number; the shard's lock is held. The table is at most 7/8 full and grows
-// by half: between 58% and 88% of its 12-byte slots are used.
-func (s *checkShard) put(h uint64, v uint32) {
-	if (s.n+1)*8 > len(s.keys)*7 {
-		old, oldVals := s.keys, s.vals
-		size := max(len(old)+len(old)/2, 16)
-		s.keys, s.vals = make([]uint64, size), make([]uint32, size)
-		for i, k := range old {
-			if k != 0 {
-				j := s.slot(k)
-				s.keys[j], s.vals[j] = k, oldVals[i]
-			}
-		}
-	}
-	i := s.slot(h)
-	if s.keys[i] == 0 {
-		s.n++
-	}
-	s.keys[i], s.vals[i] = h, v
-}
+// put sets h's answer number; the shard's lock is held.
+func (s *checkShard) put(h uint64, v uint32) { s.answers.Put(h<<6, v) }
 
 // plainAnswer marks an answer number that indexes answerStore.plain.
 const plainAnswer = 1 << 31

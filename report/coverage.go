@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/padlock-scan/padlock/crawler"
+	"github.com/padlock-scan/padlock/internal/hashtab"
 	"github.com/padlock-scan/padlock/rules"
 )
 
@@ -30,7 +31,7 @@ type Coverage struct {
 	// sources of redirect hops), for findings about the redirect itself.
 	hops KeySet
 	// records: record URL -> final URL of a parsed record.
-	records hashMap[finalURL]
+	records hashtab.Map[finalURL]
 	// probed: origins whose TLS probe succeeded; loaded: origins with a parsed page.
 	probed, loaded map[string]bool
 
@@ -72,7 +73,7 @@ func (r *Report) Coverage(cmp *Comparison) *Coverage {
 		if p.Status >= 200 && p.Status < 300 && !p.Truncated {
 			final = cmp.URL(final)
 			c.parsed.Add(final)
-			c.records.put(keyHash(cmp.URL(p.URL)), finalOf(final))
+			c.records.Put(keyHash(cmp.URL(p.URL)), finalOf(final))
 			if u, err := url.Parse(final); err == nil {
 				c.loaded[u.Scheme+"://"+u.Host] = true
 			}
@@ -90,7 +91,7 @@ func (r *Report) Coverage(cmp *Comparison) *Coverage {
 // record returns the final URL (in the comparison's terms, hashed) the crawl parsed for the
 // record that started at u.
 func (c *Coverage) record(u string) (final finalURL, ok bool) {
-	return c.records.get(keyHash(c.cmp.URL(u)))
+	return c.records.Get(keyHash(c.cmp.URL(u)))
 }
 
 // Finding reports whether the crawl checked what f, a finding of the report old, is about
@@ -128,7 +129,7 @@ func (c *Coverage) Finding(old *Report, f Finding) bool {
 	want := finalOf(page)
 	i, _ := slices.BinarySearchFunc(c.moved, want.exact, func(m movedRecord, h uint64) int { return cmp.Compare(m.final, h) })
 	for ; i < len(c.moved) && c.moved[i].final == want.exact; i++ {
-		if final, ok := c.records.get(c.moved[i].url); ok && final.same(want) {
+		if final, ok := c.records.Get(c.moved[i].url); ok && final.same(want) {
 			return true
 		}
 	}

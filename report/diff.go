@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/padlock-scan/padlock/internal/hashtab"
 )
 
 // Changes is what differs between two reports of the same site: the answer to PCI DSS 11.6.1's
@@ -216,21 +218,21 @@ func whyNotParsed(p *Page) string {
 // has as many entries as pages: the old one is kept as hashes (script -> its SHA-256), and the
 // old hashes of the scripts that changed are read again after.
 func (c *Changes) diffScripts(cmp *Comparison, old, cur *Report, cov *Coverage) {
-	var oldS hashMap[uint64] // key -> hash of the SHA-256, 0 when there is none
+	var oldS hashtab.Map[uint64] // key -> hash of the SHA-256, 0 when there is none
 	_ = old.EachScript(func(s *Script) error {
 		var sha uint64
 		if s.SHA256 != "" {
 			sha = keyHash(s.SHA256) | 1
 		}
-		oldS.put(keyHash(scriptKey(cmp, *s)), sha)
+		oldS.Put(keyHash(scriptKey(cmp, *s)), sha)
 		return nil
 	})
-	var curS hashMap[struct{}]
+	var curS hashtab.Map[struct{}]
 	changed := map[uint64][]int{} // key -> its entries in ScriptsChanged, whose OldSHA256 is filled in below
 	_ = cur.EachScript(func(s *Script) error {
 		k := keyHash(scriptKey(cmp, *s))
-		curS.put(k, struct{}{})
-		o, ok := oldS.get(k)
+		curS.Put(k, struct{}{})
+		o, ok := oldS.Get(k)
 		switch {
 		case !ok:
 			c.ScriptsAdded = append(c.ScriptsAdded, *s)
@@ -240,14 +242,14 @@ func (c *Changes) diffScripts(cmp *Comparison, old, cur *Report, cov *Coverage) 
 		}
 		return nil
 	})
-	oldS = hashMap[uint64]{}
+	oldS = hashtab.Map[uint64]{}
 	unseen := 0
 	_ = old.EachScript(func(s *Script) error {
 		k := keyHash(scriptKey(cmp, *s))
 		for _, i := range changed[k] { // the last entry of a key wins, as in oldS
 			c.ScriptsChanged[i].OldSHA256 = s.SHA256
 		}
-		if _, ok := curS.get(k); ok {
+		if _, ok := curS.Get(k); ok {
 			return nil
 		}
 		// removed only if the new crawl loaded a page it was on
@@ -278,24 +280,24 @@ func (c *Changes) diffCSP(cmp *Comparison, old, cur *Report) {
 		}
 		return v
 	}
-	var oldP hashMap[uint64]
+	var oldP hashtab.Map[uint64]
 	_ = old.EachPage(func(p *Page) error {
 		if p.Error == "" {
-			oldP.put(keyHash(cmp.URL(p.URL)), keyHash(strings.Join(p.CSP, "\n")))
+			oldP.Put(keyHash(cmp.URL(p.URL)), keyHash(strings.Join(p.CSP, "\n")))
 		}
 		return nil
 	})
 	changed := map[uint64][]int{} // page -> its entries in CSPChanged, whose Old is filled in below
 	_ = cur.EachPage(func(p *Page) error {
 		k := keyHash(cmp.URL(p.URL))
-		o, ok := oldP.get(k)
+		o, ok := oldP.Get(k)
 		if ok && p.Error == "" && o != keyHash(strings.Join(p.CSP, "\n")) {
 			changed[k] = append(changed[k], len(c.CSPChanged))
 			c.CSPChanged = append(c.CSPChanged, HeaderChange{Page: p.URL, New: nonNil(p.CSP)})
 		}
 		return nil
 	})
-	oldP = hashMap[uint64]{}
+	oldP = hashtab.Map[uint64]{}
 	if len(changed) > 0 {
 		_ = old.EachPage(func(p *Page) error { // the last record of a URL wins, as in oldP
 			if p.Error == "" {

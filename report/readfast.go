@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -505,30 +506,8 @@ func decodeResources(b []byte) (out []Resource, ok bool) {
 			n, _ = valueLen(b[i:])
 			v := b[i : i+n]
 			i = skipSpace(b, i+n)
-			var s *string
-			var num *int
-			switch string(key) {
-			case "url":
-				s = &r.URL
-			case "element":
-				s = &r.Element
-			case "attribute":
-				s = &r.Attribute
-			case "kind":
-				s = &r.Kind
-			case "source":
-				s = &r.Source
-			case "stylesheet":
-				s = &r.Stylesheet
-			case "error":
-				s = &r.Error
-			case "line":
-				num = &r.Line
-			case "status":
-				num = &r.Status
-			case "count":
-				num = &r.Count
-			default:
+			s, num := resourceField(&r, key)
+			if s == nil && num == nil {
 				return nil, false
 			}
 			switch {
@@ -552,6 +531,23 @@ func decodeResources(b []byte) (out []Resource, ok bool) {
 		out = append(out, r)
 	}
 	return out, true
+}
+
+// resourceStrings and resourceNumbers name Resource's fields in resourceField's order.
+var (
+	resourceStrings = []string{"url", "element", "attribute", "kind", "source", "stylesheet", "error"}
+	resourceNumbers = []string{"line", "status", "count"}
+)
+
+// resourceField is r's field named key in JSON: a string or a number; nil for an unknown key.
+func resourceField(r *Resource, key []byte) (*string, *int) {
+	if i := slices.Index(resourceStrings, string(key)); i >= 0 {
+		return [...]*string{&r.URL, &r.Element, &r.Attribute, &r.Kind, &r.Source, &r.Stylesheet, &r.Error}[i], nil
+	}
+	if i := slices.Index(resourceNumbers, string(key)); i >= 0 {
+		return nil, [...]*int{&r.Line, &r.Status, &r.Count}[i]
+	}
+	return nil, nil
 }
 
 // plainString is the JSON string v when it has no escapes and is valid UTF-8 (as json.Unmarshal
