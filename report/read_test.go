@@ -217,6 +217,18 @@ func TestQuickValidKnowsWhatPadlockWrites(t *testing.T) {
 			}
 		}
 	}
+	// a snippet is at most 200 code points: escapes and UTF-8 count one each
+	script := func(snippet string) []byte {
+		return []byte(`{"kind":"inline","sha256":"` + strings.Repeat("0", 64) + `","party":"first","page_count":1,"pages":["p"],"snippet":"` + snippet + `"}`)
+	}
+	for snippet, sure := range map[string]bool{
+		`a\"b`: true, strings.Repeat(`\"`, 200): true, strings.Repeat("é", 200): true, strings.Repeat(`\u00e9`, 200): true,
+		strings.Repeat("x", 201): false, strings.Repeat(`\"`, 201): false, strings.Repeat("é", 201): false,
+	} {
+		if quickValid("script", script(snippet)) != sure {
+			t.Errorf("quickValid of a script with the snippet %q: %v, want %v", snippet, !sure, sure)
+		}
+	}
 	for _, bad := range []string{
 		`{"url":"u","final_url":"f","status":200,"depth":0,"resources":[],"x":1}`,
 		`{"url":"u","final_url":"f","status":2000,"depth":0,"resources":[]}`,
@@ -264,14 +276,14 @@ func FuzzRead(f *testing.F) {
 			}
 		}
 		// a yes of quickValid is a yes of the syntax check too (the reader checks nothing else)
-		for _, def := range []string{"page", "finding", "#"} {
+		for _, def := range []string{"page", "finding", "script", "error", "fix", "#"} {
 			if quickValid(def, data) && !json.Valid(data) {
 				t.Fatalf("quickValid is sure of a %s that is not JSON", def)
 			}
 		}
 		// quickValid is never sure of a page or finding the schema refuses
 		if len(data) <= 64<<10 && json.Valid(data) {
-			for _, def := range []string{"page", "finding", "#"} {
+			for _, def := range []string{"page", "finding", "script", "error", "fix", "#"} {
 				if !quickValid(def, data) {
 					continue
 				}

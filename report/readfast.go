@@ -37,6 +37,9 @@ type quickNode struct {
 	min, max  *int64
 	constant  *int64 // const, a whole number
 	dateTime  bool   // format: date-time
+	lengths   bool   // minLength or maxLength: minLen, maxLen (-1: none) in code points
+	minLen    int
+	maxLen    int
 	ref       string
 }
 
@@ -72,7 +75,7 @@ func compileQuick(v any) *quickNode {
 	if !ok {
 		return &quickNode{unsure: true}
 	}
-	n := &quickNode{}
+	n := &quickNode{maxLen: -1}
 	for k, val := range m {
 		switch k {
 		case "description", "title", "$schema", "$id", "$defs":
@@ -149,6 +152,18 @@ func compileQuick(v any) *quickNode {
 		case "format":
 			n.dateTime = val == "date-time"
 			n.unsure = n.unsure || !n.dateTime
+		case "minLength", "maxLength":
+			f, ok := val.(float64)
+			i := int(f)
+			if !ok || float64(i) != f || i < 0 {
+				n.unsure = true
+			}
+			n.lengths = true
+			if k == "minLength" {
+				n.minLen = i
+			} else {
+				n.maxLen = i
+			}
 		case "minimum", "maximum":
 			f, ok := val.(float64)
 			i := int64(f)
@@ -260,7 +275,7 @@ func (s *quickScanner) value(n *quickNode) bool {
 		return allows(n, quickArray) && s.array(n)
 	case c == '"':
 		str, plain, ok := s.str()
-		return ok && allows(n, quickString) && (plain || n.enum == nil && n.pattern == nil) && checkString(n, str)
+		return ok && allows(n, quickString) && (plain || n.enum == nil && n.pattern == nil) && checkString(n, str, plain)
 	case c == 't' || c == 'f':
 		if n.types&quickBoolean == 0 {
 			return false
@@ -273,7 +288,7 @@ func (s *quickScanner) value(n *quickNode) bool {
 			return false
 		}
 		s.i += len(lit)
-		return n.enum == nil && n.pattern == nil && n.constant == nil && !n.dateTime
+		return n.enum == nil && n.pattern == nil && n.constant == nil && !n.dateTime && !n.lengths
 	case c == '-' || ('0' <= c && c <= '9'):
 		start := s.i
 		if c == '-' {
@@ -290,7 +305,7 @@ func (s *quickScanner) value(n *quickNode) bool {
 			return false // not a plain integer that surely fits
 		}
 		v, err := strconv.ParseInt(string(s.b[start:s.i]), 10, 64)
-		return err == nil && allows(n, quickInteger) && n.enum == nil && n.pattern == nil && !n.dateTime &&
+		return err == nil && allows(n, quickInteger) && n.enum == nil && n.pattern == nil && !n.dateTime && !n.lengths &&
 			(n.min == nil || v >= *n.min) && (n.max == nil || v <= *n.max) && (n.constant == nil || v == *n.constant)
 	}
 	return false // null: the schema allows it nowhere quickValid answers for
@@ -336,7 +351,22 @@ func (s *quickScanner) str() (str []byte, plain, ok bool) {
 	return nil, false, false
 }
 
-func checkString(n *quickNode, str []byte) bool {
+func checkString(n *quickNode, str []byte, plain bool) bool {
+	if n.lengths {
+		// in code points of the string as JSON decodes it (an escape is one, as is a byte that
+		// is not UTF-8: it decodes to U+FFFD)
+		count := len(str)
+		if !plain {
+			var s string
+			if json.Unmarshal(append(append([]byte{'"'}, str...), '"'), &s) != nil {
+				return false
+			}
+			count = utf8.RuneCountInString(s)
+		}
+		if count < n.minLen || n.maxLen >= 0 && count > n.maxLen {
+			return false
+		}
+	}
 	if n.min != nil || n.max != nil || n.constant != nil {
 		return false
 	}
@@ -350,7 +380,7 @@ func checkString(n *quickNode, str []byte) bool {
 }
 
 func (s *quickScanner) object(n *quickNode) bool {
-	if n.enum != nil || n.pattern != nil || n.min != nil || n.max != nil || n.items != nil || n.constant != nil || n.dateTime {
+	if n.enum != nil || n.pattern != nil || n.min != nil || n.max != nil || n.items != nil || n.constant != nil || n.dateTime || n.lengths {
 		return false
 	}
 	s.i++           // {
@@ -406,12 +436,12 @@ func (s *quickScanner) object(n *quickNode) bool {
 func (s *quickScanner) nameValid(n *quickNode, key []byte) bool {
 	n = target(n)
 	return n != nil && !n.unsure && allows(n, quickString) && n.props == nil &&
-		n.items == nil && !n.closed && n.addl == nil && checkString(n, key)
+		n.items == nil && !n.closed && n.addl == nil && checkString(n, key, true)
 }
 
 func (s *quickScanner) array(n *quickNode) bool {
 	if n.enum != nil || n.pattern != nil || n.min != nil || n.max != nil || n.props != nil || n.required != nil || n.closed || n.addl != nil ||
-		n.constant != nil || n.dateTime {
+		n.constant != nil || n.dateTime || n.lengths {
 		return false
 	}
 	s.i++ // [
