@@ -41,8 +41,11 @@ func OpenFile(path string, resources bool) (*Report, error) {
 	return readInto(f, resources, NewSpoolSize(spillBytes))
 }
 
-// spillBytes is the spool threshold of OpenFile (tests make it tiny).
-var spillBytes = DefaultSpillBytes
+// spillBytes is the spool threshold of OpenFile (tests make it tiny): a quarter of a crawl's, as
+// diff and a baseline hold two reports' spools at once, each with several kinds of record.
+// Comparing two 30,000-page reports peaked at 63 MB of RSS with it, 109 MB with the crawl's
+// 4 MB, in the same time.
+var spillBytes = 1 << 20
 
 func readFile(path string, resources bool) (*Report, error) {
 	f, err := os.Open(path)
