@@ -4,7 +4,9 @@
 # 1, 2 and 4 `padlock worker` processes (real processes, each under GNU time). Prints, per
 # run: wall time, pages/s (unique pages the site served / wall), duplicate page GETs, the peak
 # RSS of the starting process and of each worker, and Redis's peak memory over the run
-# (INFO memory, sampled every 0.2 s, less the empty instance's).
+# (INFO memory, sampled every 0.2 s, less the empty instance's), and redis-server's CPU time for
+# the run (INFO cpu; INFO commandstats of each run, counting the calls its scripts made, goes to
+# OUT/commandstats-RUN-REP.txt).
 #
 #   scripts/bench-redis.sh                       # N=10000, WORKERS="single 0 1 2 4"
 #   N=100000 WORKERS="single 0 1" scripts/bench-redis.sh
@@ -60,10 +62,11 @@ curl -fs "http://127.0.0.1:$PORT/__stats" >/dev/null || { echo "site did not sta
 used() { redis-cli -p "$REDIS_PORT" info memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p'; }
 stat() { curl -fs "http://127.0.0.1:$PORT/__stats" | sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
 rss() { sed -n 's/.*Maximum resident set size (kbytes): //p' "$1"; }
+rcpu() { redis-cli -p "$REDIS_PORT" info cpu | awk -F: '/^used_cpu_(sys|user):/{s+=$2} END{printf "%.2f", s}'; }
 base=$(used)
 
 TSV="$OUT/runs-N$N-C$CONC.tsv"
-printf "run\trep\twall_s\tpages\tpages_per_s\tdup_gets\tstarter_rss_kb\tworker_rss_kb\tredis_peak_b\tload\texit\n" >"$TSV"
+printf "run\trep\twall_s\tpages\tpages_per_s\tdup_gets\tstarter_rss_kb\tworker_rss_kb\tredis_peak_b\tredis_cpu_s\tload\texit\n" >"$TSV"
 echo "N=$N pages, -c $CONC a process, $(nproc) CPUs, redis $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p')"
 for w in $WORKERS; do
   for rep in $(seq 1 "$REPEAT"); do
@@ -86,6 +89,8 @@ for w in $WORKERS; do
     echo 0 >"$peakf"
     ( peak=0; while :; do u=$(used || echo 0); [ "${u:-0}" -gt "$peak" ] && { peak=$u; echo "$peak" >"$peakf"; }; sleep 0.2; done ) &
     sampler=$!
+    redis-cli -p "$REDIS_PORT" config resetstat >/dev/null
+    cpu0=$(rcpu)
     t0=$EPOCHREALTIME
     set +e
     timeout "$TIMEOUT" /usr/bin/time -v -o "$OUT/starter-$w-$rep.time" "$PADLOCK" "${args[@]}" "$URL" >"$OUT/starter.out" 2>&1
@@ -94,6 +99,8 @@ for w in $WORKERS; do
     for p in "${wpids[@]}"; do wait "$p" || rc=$((rc ? rc : 100)); done
     set -e
     kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
+    rc_cpu=$(awk -v a="$cpu0" -v b="$(rcpu)" 'BEGIN{printf "%.2f", b-a}')
+    redis-cli -p "$REDIS_PORT" info commandstats >"$OUT/commandstats-$w-$rep.txt"
     wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}')
     pages=$(stat unique_pages_fetched)
     dups=$(stat duplicate_page_gets)
@@ -102,9 +109,10 @@ for w in $WORKERS; do
     for k in $(seq 1 "$w" 2>/dev/null); do [ "$w" = single ] && break; wr="$wr${wr:+,}$(rss "$OUT/worker$k-$w-$rep.time")"; done
     peak=$(( $(cat "$peakf") - base ))
     [ "$w" = single ] && peak=0
-    printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" "$w" "$rep" "$wall" "$pages" "$pps" "$dups" "$(rss "$OUT/starter-$w-$rep.time")" "${wr:--}" "$peak" "$load" "$rc" >>"$TSV"
-    printf "  %-7s rep %s: %7.2f s  %6s pages  %5s p/s  dup GETs %s  starter %s KB  workers %s KB  redis peak %s B  load %s  exit %s\n" \
-      "$w" "$rep" "$wall" "$pages" "$pps" "$dups" "$(rss "$OUT/starter-$w-$rep.time")" "${wr:--}" "$peak" "$load" "$rc"
+    [ "$w" = single ] && rc_cpu=0
+    printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" "$w" "$rep" "$wall" "$pages" "$pps" "$dups" "$(rss "$OUT/starter-$w-$rep.time")" "${wr:--}" "$peak" "$rc_cpu" "$load" "$rc" >>"$TSV"
+    printf "  %-7s rep %s: %7.2f s  %6s pages  %5s p/s  dup GETs %s  starter %s KB  workers %s KB  redis peak %s B  redis CPU %s s  load %s  exit %s\n" \
+      "$w" "$rep" "$wall" "$pages" "$pps" "$dups" "$(rss "$OUT/starter-$w-$rep.time")" "${wr:--}" "$peak" "$rc_cpu" "$load" "$rc"
   done
 done
 echo "runs: $TSV"

@@ -4,8 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -102,4 +106,96 @@ func BenchmarkPartDecode(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(size)/float64(len(parts)), "bytes/part")
+}
+
+// BenchmarkFrontierRedisCPU runs the frontier's page path alone (no fetch): 16 goroutines take
+// PADLOCK_BENCH_PAGES pages (default 10,000), each queueing two new links, as the benchmark
+// shop's pages do (a page and its http: twin), then ending its page. It reports redis-server's
+// CPU time (INFO cpu) and the commands it ran (its scripts' calls included) per page.
+//
+//	go test ./crawler/redisq -run '^$' -bench FrontierRedisCPU -benchtime 1x
+func BenchmarkFrontierRedisCPU(b *testing.B) {
+	n := 10000
+	if v, err := strconv.Atoi(os.Getenv("PADLOCK_BENCH_PAGES")); err == nil && v > 0 {
+		n = v
+	}
+	srv := redistest.Start(b)
+	cpu := func() float64 {
+		info, err := srv.Do("INFO", "cpu")
+		if err != nil {
+			b.Fatal(err)
+		}
+		var s float64
+		for _, l := range strings.Split(info, "\n") {
+			for _, k := range []string{"used_cpu_sys:", "used_cpu_user:"} {
+				if v, ok := strings.CutPrefix(strings.TrimSpace(l), k); ok {
+					x, _ := strconv.ParseFloat(v, 64)
+					s += x
+				}
+			}
+		}
+		return s
+	}
+	calls := func() (total, scripts int) {
+		info, err := srv.Do("INFO", "commandstats")
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, l := range strings.Split(info, "\n") {
+			if name, rest, ok := strings.Cut(l, ":calls="); ok {
+				x, _ := strconv.Atoi(rest[:strings.IndexByte(rest, ',')])
+				total += x
+				if name == "cmdstat_evalsha" {
+					scripts += x
+				}
+			}
+		}
+		return total, scripts
+	}
+	c, err := redisq.Open(srv.URL("lease=1m"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	for i := 0; i < b.N; i++ {
+		id := fmt.Sprintf("cpu-%d", i)
+		f, err := c.TestFrontier(context.Background(), id, &crawler.Config{StartURLs: []string{"https://shop.test/"}, IgnoreRobots: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		w := c.TestJoin(id, 16)
+		mkjob := func(raw string) crawler.Job {
+			u, _ := url.Parse(raw)
+			return crawler.Job{URL: u, Key: crawler.NormalizeURL(u), Depth: 2, Parent: "https://shop.test/"}
+		}
+		f.Add([]crawler.Job{mkjob("https://shop.test/p/0")})
+		f.Sync()
+		srv.Do("CONFIG", "RESETSTAT")
+		cpu0 := cpu()
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					j, ok := w.Next()
+					if !ok {
+						return
+					}
+					if k := next.Add(1); k < int64(n) {
+						w.Add([]crawler.Job{mkjob(fmt.Sprintf("https://shop.test/p/%d", k)), mkjob(fmt.Sprintf("http://shop.test/p/%d", k))})
+					}
+					w.Done(j)
+				}
+			}()
+		}
+		wg.Wait() // the crawl is over when nothing was queued or leased for the idle window
+		b.ReportMetric((cpu()-cpu0)*1e6/float64(2*n), "redis-µs/url")
+		total, scripts := calls()
+		b.ReportMetric(float64(total)/float64(2*n), "redis-calls/url")
+		b.ReportMetric(float64(scripts)/float64(2*n), "scripts/url")
+		w.Stop()
+		f.Stop()
+	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -152,4 +154,87 @@ func TestTakenAheadGoBack(t *testing.T) {
 		t.Errorf("the other process took %v, want every job %v", got, want)
 	}
 	a.Stop()
+}
+
+// redisCalls is the number of commands Redis ran since the last CONFIG RESETSTAT, those its
+// scripts called included, the calls of the scripts themselves and of the test left out.
+func redisCalls(t *testing.T, srv *redistest.Server) (calls, scripts int) {
+	t.Helper()
+	info, err := srv.Do("INFO", "commandstats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(info, "\n") {
+		name, rest, ok := strings.Cut(strings.TrimSpace(l), ":calls=")
+		if !ok {
+			continue
+		}
+		n, _ := strconv.Atoi(rest[:strings.IndexByte(rest, ',')])
+		switch name = strings.TrimPrefix(name, "cmdstat_"); name {
+		case "evalsha", "eval":
+			scripts += n
+		case "info", "config|resetstat", "hello", "client|setinfo", "script|load":
+		default:
+			calls += n
+		}
+	}
+	return calls, scripts
+}
+
+// TestRedisCallsPerURL: redis-server's CPU goes to the commands the frontier's scripts call, a
+// microsecond or so each. A URL queued, handed out and done costs about two (its claim in the
+// seen-set and its --max-pages slot): the jobs are queued with one call a host, taken with one
+// a host, their leases set and ended with one call for all, the counters set once a call. It
+// was 21 calls a URL (six to queue it, twelve to hand it out, three to end it).
+func TestRedisCallsPerURL(t *testing.T) {
+	srv := redistest.Start(t)
+	c, err := redisq.Open(srv.URL("lease=1m")) // no heartbeat during the test
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	a, err := c.TestFrontier(context.Background(), "calls", &crawler.Config{StartURLs: []string{"https://shop.test/"}, IgnoreRobots: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Stop()
+	const n = 1000
+	var want []string
+	var jobs []crawler.Job
+	for i := range n {
+		raw := fmt.Sprintf("https://shop.test/p/%d", i)
+		if i%2 == 1 {
+			raw = fmt.Sprintf("http://shop.test/p/%d", i) // two hosts
+		}
+		jobs = append(jobs, job(t, raw))
+		want = append(want, raw)
+		if len(jobs) == 50 { // one page's links
+			a.Add(jobs)
+			jobs = nil
+		}
+	}
+	if _, err := srv.Do("CONFIG", "RESETSTAT"); err != nil {
+		t.Fatal(err)
+	}
+	a.Sync()
+	queued, _ := redisCalls(t, srv)
+	if _, err := srv.Do("CONFIG", "RESETSTAT"); err != nil {
+		t.Fatal(err)
+	}
+	b := c.TestJoin("calls", 64)
+	defer b.Stop()
+	got := take(t, b, n, time.Minute)
+	b.Sync()
+	taken, scripts := redisCalls(t, srv)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("took %d jobs, want the %d queued", len(got), len(want))
+	}
+	t.Logf("Redis calls: %d to queue %d URLs, %d to hand them out and end them (in %d script calls)", queued, n, taken, scripts)
+	if per := float64(queued) / n; per > 1.2 {
+		t.Errorf("queueing a URL took %.1f Redis calls; want about one (its claim)", per)
+	}
+	if per := float64(taken) / n; per > 2.5 {
+		t.Errorf("handing a URL out and ending it took %.1f Redis calls; want about one (its slot) and a few a script call", per)
+	}
 }

@@ -46,42 +46,86 @@ local function split(s)
   local b = string.find(s, '\n', a + 1, true)
   return string.sub(s, 1, a - 1), string.sub(s, a + 1, b - 1), string.sub(s, b + 1)
 end
+-- many calls cmd key list[i..j] in chunks (Lua's stack bounds unpack) and returns the replies'
+-- sum (the members added or removed). A chunk of an even size keeps pairs together.
+local function many(cmd, key, list, i, j)
+  local sum = 0
+  while i <= j do
+    local k = math.min(j, i + 999)
+    sum = sum + redis.call(cmd, key, unpack(list, i, k))
+    i = k + 1
+  end
+  return sum
+end
 `
 
 // groupLua is a group commit (see Frontier.takeGroup): from ARGV[at] on, the links of several
 // pages (a count n, then n times hash, host, uir 0/1, entry), the skip hashes (a count, then the
-// hashes), the --max-pages slots given back (a count, then the jobs' hashes), the pages streamed (a count, then crawler.Part JSON) and the leases done (a count, then
-// the ids), in that order, so that a page's lease ends in the same step as its links are queued
-// and its part streamed, or after: never before. A new hash is claimed and its job queued in one
-// step (two workers never both fetch a page); a seen one reached other than as a frame under
-// upgrade-insecure-requests is noted. A lease reclaimed and handed to another worker is that
-// worker's (ARGV[2] names this one). Returns the stream's length (0 when no page was streamed).
+// hashes), the --max-pages slots given back (a count, then the jobs' hashes), the pages streamed
+// (a count, then crawler.Part JSON) and the leases done (a count, then the ids), in that order,
+// so that a page's lease ends in the same step as its links are queued and its part streamed, or
+// after: never before. A new hash is claimed and its job queued in one step (two workers never
+// both fetch a page); a seen one reached other than as a frame under upgrade-insecure-requests is
+// noted. A lease reclaimed and handed to another worker is that worker's (ARGV[2] names this
+// one). Returns the stream's length (0 when no page was streamed).
+// Redis's CPU goes mostly to the calls the script makes (each a microsecond or so), so a URL
+// costs one call (its claim in the seen-set): the new jobs are queued with one RPUSH a host, the
+// counters set once a group, the leases done ended with one call for all.
 const groupLua = `
+local pushed, pushHosts, npushed = {}, {}, 0
+local function push(host, entry) -- queued at the back by flushPushed, one RPUSH a host
+  local l = pushed[host]
+  if not l then
+    l = {}
+    pushed[host] = l
+    pushHosts[#pushHosts+1] = host
+  end
+  l[#l+1] = entry
+  npushed = npushed + 1
+end
+local function flushPushed()
+  if npushed == 0 then return end
+  for _, host in ipairs(pushHosts) do
+    local l = pushed[host]
+    many('RPUSH', p..'q:'..host, l, 1, #l)
+  end
+  many('SADD', p..'hosts', pushHosts, 1, #pushHosts)
+  for _, host in ipairs(pushHosts) do ready(host) end
+  redis.call('HINCRBY', p..'stats', 'queued', npushed)
+  redis.call('DEL', p..'idle')
+  pushed, pushHosts, npushed = {}, {}, 0
+end
 local function commit(at)
   local n = tonumber(ARGV[at])
+  local uirs -- whether a URL was ever first queued as such a frame (nil: not asked yet)
   for i = 0, n - 1 do
-    local h, host, uir, entry = ARGV[at+1+i*4], ARGV[at+2+i*4], ARGV[at+3+i*4], ARGV[at+4+i*4]
+    local b = at + 1 + i * 4
+    local h, uir = ARGV[b], ARGV[b+2]
     if redis.call('SADD', p..'seen', h) == 1 then
-      queue(host, entry, false)
-      if uir == '1' then redis.call('SADD', p..'uir', h) end
-    elseif uir ~= '1' and redis.call('SISMEMBER', p..'uir', h) == 1 then
-      redis.call('SADD', p..'plain', h)
+      push(ARGV[b+1], ARGV[b+3])
+      if uir == '1' then
+        redis.call('SADD', p..'uir', h)
+        uirs = true
+      end
+    elseif uir ~= '1' then
+      if uirs == nil then uirs = redis.call('EXISTS', p..'uir') == 1 end
+      if uirs and redis.call('SISMEMBER', p..'uir', h) == 1 then redis.call('SADD', p..'plain', h) end
     end
   end
   at = at + 1 + 4 * n
   n = tonumber(ARGV[at])
-  for i = 1, n do redis.call('SADD', p..'skipped', ARGV[at+i]) end
+  many('SADD', p..'skipped', ARGV, at + 1, at + n)
   at = at + 1 + n
   n = tonumber(ARGV[at])
-  for i = 1, n do -- --max-pages slots given back: a job held for one is queued
-    if redis.call('SREM', p..'admitted', ARGV[at+i]) == 1 then
-      local d = redis.call('RPOP', p..'held')
-      if d then
-        local _, host, entry = split(d)
-        queue(host, entry, false)
-      end
-    end
+  -- --max-pages slots given back: as many jobs held for one are queued
+  local freed = many('SREM', p..'admitted', ARGV, at + 1, at + n)
+  for i = 1, freed do
+    local d = redis.call('RPOP', p..'held')
+    if not d then break end
+    local _, host, entry = split(d)
+    push(host, entry)
   end
+  flushPushed()
   at = at + 1 + n
   n = tonumber(ARGV[at])
   local backlog = 0
@@ -91,13 +135,16 @@ local function commit(at)
   end
   at = at + 1 + n
   n = tonumber(ARGV[at])
-  for i = 1, n do
-    local id = ARGV[at+i]
-    local d = redis.call('HGET', p..'ldata', id)
-    if d and string.sub(d, 1, #ARGV[2] + 1) == ARGV[2]..'\n' then
-      redis.call('ZREM', p..'leases', id)
-      redis.call('HDEL', p..'ldata', id)
+  if n > 0 then
+    local w, mine = ARGV[2]..'\n', {}
+    for i = at + 1, at + n, 1000 do
+      local ds = redis.call('HMGET', p..'ldata', unpack(ARGV, i, math.min(at + n, i + 999)))
+      for k, d in ipairs(ds) do
+        if d and string.sub(d, 1, #w) == w then mine[#mine+1] = ARGV[i+k-1] end
+      end
     end
+    many('ZREM', p..'leases', mine, 1, #mine)
+    many('HDEL', p..'ldata', mine, 1, #mine)
   end
   return backlog
 end
@@ -165,46 +212,64 @@ local host, at = r[1], tonumber(r[2])
 if at > now then return {'wait', at - now, backlog, queued, moved} end
 local out = {'jobs', 0, backlog, queued, moved}
 local want, max = tonumber(ARGV[7]), tonumber(ARGV[6])
+local w = ARGV[2]..'\n'
+local admitted -- SCARD admitted, asked once
+local leases, ldata, taken = {}, {}, 0
 for i = 1, 2 * want do
   if i > 1 then
     r = redis.call('ZRANGE', p..'ready', 0, 0, 'WITHSCORES')
     if #r == 0 or tonumber(r[2]) > now then break end
     host = r[1]
   end
-  local entry = redis.call('LPOP', p..'q:'..host)
   local known = redis.call('HGET', p..'delays', host)
   local delay = math.max(tonumber(ARGV[4]), tonumber(known or '0'))
   if not known and ARGV[8] == '1' then
     delay = lease
     redis.call('SADD', p..'rwait', host)
   end
-  if redis.call('LLEN', p..'q:'..host) == 0 then
+  local q, entries = p..'q:'..host, {}
+  local k = 1
+  if delay == 0 then k = want - math.floor((#out - 5) / 2) end -- no delay: the host's next jobs at once
+  if k == 1 then
+    local e = redis.call('LPOP', q)
+    if e then entries[1] = e end
+  else
+    entries = redis.call('LRANGE', q, 0, k - 1)
+    redis.call('LTRIM', q, k, -1)
+  end
+  if redis.call('LLEN', q) == 0 then
     redis.call('ZREM', p..'ready', host)
   else
     redis.call('ZADD', p..'ready', now + delay, host)
   end
   redis.call('HSET', p..'nextat', host, now + delay)
-  if entry then
-    redis.call('HINCRBY', p..'stats', 'queued', -1)
-    queued = queued - 1
+  for _, entry in ipairs(entries) do
+    taken = taken + 1
     local id = string.sub(entry, 1, 8)
     local slot = 1
-    if redis.call('SISMEMBER', p..'admitted', id) == 0 then
-      if redis.call('SCARD', p..'admitted') >= max then
-        redis.call('RPUSH', p..'held', '\n'..host..'\n'..entry)
-        slot = 0
-      else
-        redis.call('SADD', p..'admitted', id)
-      end
+    if admitted == nil then admitted = redis.call('SCARD', p..'admitted') end
+    if admitted < max then
+      admitted = admitted + redis.call('SADD', p..'admitted', id)
+    elseif redis.call('SISMEMBER', p..'admitted', id) == 0 then
+      redis.call('RPUSH', p..'held', '\n'..host..'\n'..entry)
+      slot = 0
     end
     if slot == 1 then
-      redis.call('ZADD', p..'leases', now + lease, id)
-      redis.call('HSET', p..'ldata', id, ARGV[2]..'\n'..host..'\n'..entry)
+      leases[#leases+1] = now + lease
+      leases[#leases+1] = id
+      ldata[#ldata+1] = id
+      ldata[#ldata+1] = w..host..'\n'..entry
     end
     out[#out+1] = entry
     out[#out+1] = slot
-    if #out >= 5 + 2 * want then break end
   end
+  if #out >= 5 + 2 * want then break end
+end
+many('ZADD', p..'leases', leases, 1, #leases)
+many('HSET', p..'ldata', ldata, 1, #ldata)
+if taken > 0 then
+  redis.call('HINCRBY', p..'stats', 'queued', -taken)
+  queued = queued - taken
 end
 if #out == 5 then return {'wait', 1, backlog, queued, moved} end
 out[4] = queued
