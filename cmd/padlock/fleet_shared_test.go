@@ -26,13 +26,14 @@ var secondsRE = regexp.MustCompile(`"seconds": [0-9.e+-]+`)
 // TestFleetShared runs one fleet twice: in one process, then with --frontier beside a worker
 // process that serves the fleet's crawls (no --crawl-id). The sites: four small shops, one that
 // hangs until the shops' reports are written, one that refuses connections. Every site's report
-// and the index (times aside) are the same both ways.
+// and the index (times aside) are the same both ways, and no crawl waited out the idle window.
 func TestFleetShared(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
 	bin := buildPadlock(t)
 	dir := t.TempDir()
-	var outDir atomic.Value // the run's -o, which the hanging site watches
+	var outDir atomic.Value   // the run's -o, which the hanging site watches
+	var sharedRun atomic.Bool // the run with --frontier: the hanging site waits for the worker too
 	var shops []*httptest.Server
 	for i := range 4 {
 		s := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -60,7 +61,14 @@ func TestFleetShared(t *testing.T) {
 		for {
 			n, _ := filepath.Glob(filepath.Join(outDir.Load().(string), "*", "padlock.json"))
 			if len(n) >= len(shops)+1 { // the shops' and the refusing site's
-				break
+				if !sharedRun.Load() {
+					break
+				}
+				// and the worker took part in the hanging site's crawl (fleet-1): the fleet's
+				// crawls are over in a moment, maybe before the worker process is up
+				if n, _ := srv.Do("ZCARD", "padlock:{fleet-1}:takers"); n == "2" {
+					break
+				}
 			}
 			select {
 			case <-r.Context().Done():
@@ -109,12 +117,22 @@ func TestFleetShared(t *testing.T) {
 	one := run("one")
 	frontier := srv.URL("lease=1s")
 	w, wErr := startWorker(t, bin, "--frontier", frontier, "--wait", "3s", "-c", "2")
+	sharedRun.Store(true)
 	shared := run("shared", "--frontier", frontier, "--crawl-id", "fleet")
 	if err := w.Wait(); err != nil {
 		t.Errorf("worker: %v\n%s", err, wErr)
 	}
 	if n := strings.Count(wErr.String(), "joining crawl fleet-"); n == 0 {
 		t.Errorf("the worker joined no crawl of the fleet:\n%s", wErr)
+	}
+	// Each site's crawl ended as soon as nothing was queued or leased and every process taking
+	// part had found it so ("quiet"), not after the idle window meant for a process killed
+	// ("idle"): a small site's crawl would otherwise cost it a lease period.
+	for i := range lines {
+		id := fmt.Sprintf("fleet-%d", i+1)
+		if how, err := srv.Do("GET", "padlock:{"+id+"}:done"); err != nil || how != "quiet" {
+			t.Errorf("crawl %s ended %q (%v), want \"quiet\"", id, how, err)
+		}
 	}
 
 	index := func(out string) string {

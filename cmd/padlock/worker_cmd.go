@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -44,7 +45,8 @@ func unlessEmpty(check func(string) error) func(value) error {
 
 const workerHelp = `A worker reads every setting from the crawl's record in Redis, fetches pages from the shared
 frontier and streams them to the process that started the crawl, which writes the report.
-Without --crawl-id it joins the oldest open crawl, then the next, until none opens for --wait.
+Without --crawl-id it joins the open crawls, oldest first, up to --crawls-at-once at a time (a
+fleet's small sites), until none opens for --wait.
 In a crawl with --render, it renders the pages it fetches in its own Chromium (--chrome).`
 
 func workerCommand() *cli.Command {
@@ -57,6 +59,7 @@ func workerCommand() *cli.Command {
 			&cli.StringFlag{Name: "crawl-id", Usage: "the crawl's `ID` (default: the open crawls, oldest first)"},
 			&cli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Value: crawler.DefaultConcurrency, Usage: "`N` parallel requests"},
 			&cli.DurationFlag{Name: "wait", Value: time.Minute, Usage: "without --crawl-id: how long to wait for a crawl to open (`DURATION`)"},
+			&cli.IntFlag{Name: "crawls-at-once", Value: 4, Usage: "without --crawl-id: take part in up to `N` open crawls at a time, each with -c requests"},
 			&cli.StringFlag{Name: "chrome", Usage: "the Chromium `PATH` for crawls with --render (default: chromium, chromium-browser, google-chrome or chrome-headless-shell on PATH)"},
 			&cli.IntFlag{Name: "render-concurrency", Value: render.DefaultConcurrency, Usage: "`N` browser tabs at once in crawls with --render"},
 			&cli.DurationFlag{Name: "render-timeout", Value: render.DefaultTimeout, Usage: "how long a page may take to settle in crawls with --render (`DURATION`)"},
@@ -68,6 +71,9 @@ func workerCommand() *cli.Command {
 			}
 			if n := c.Int("render-concurrency"); n < 1 || n > 64 {
 				return usageErr("--render-concurrency: must be between 1 and 64")
+			}
+			if n := c.Int("crawls-at-once"); n < 1 || n > 64 {
+				return usageErr("--crawls-at-once: must be between 1 and 64")
 			}
 			if c.Duration("render-timeout") <= 0 {
 				return usageErr("--render-timeout: must be positive")
@@ -83,68 +89,108 @@ func workerCommand() *cli.Command {
 			}
 			defer cl.Close()
 			browser := render.Options{Chrome: c.String("chrome"), Concurrency: c.Int("render-concurrency"), Timeout: c.Duration("render-timeout")}
-			return runWorker(c.Context, cl, c.String("crawl-id"), c.Int("concurrency"), browser, c.Duration("wait"), c.Bool("quiet"), c.App.ErrWriter)
+			return runWorker(c.Context, cl, c.String("crawl-id"), workerOptions{concurrency: c.Int("concurrency"), atOnce: c.Int("crawls-at-once"),
+				browser: browser, wait: c.Duration("wait"), quiet: c.Bool("quiet")}, c.App.ErrWriter)
 		},
 	}
 }
 
-// runWorker takes part in crawl id, or in the open crawls one after the other; browser is its
-// own for the crawls that render.
-func runWorker(ctx context.Context, cl *redisq.Client, id string, concurrency int, browser render.Options, wait time.Duration, quiet bool, stderr io.Writer) error {
+// workerOptions are a worker's own settings.
+type workerOptions struct {
+	concurrency int            // requests in flight, a crawl
+	atOnce      int            // crawls at a time, without a crawl ID
+	browser     render.Options // its browser, for the crawls that render
+	wait        time.Duration  // without a crawl ID: how long no crawl may be open before it exits
+	quiet       bool
+}
+
+// runWorker takes part in crawl id, or in the open crawls, up to opt.atOnce at a time (a fleet's
+// crawls are small: one at a time, a worker would spend them waiting for each one's end).
+func runWorker(ctx context.Context, cl *redisq.Client, id string, opt workerOptions, stderr io.Writer) error {
+	var sayMu sync.Mutex
 	say := func(format string, a ...any) {
-		if !quiet {
+		if !opt.quiet {
+			sayMu.Lock()
 			fmt.Fprintf(stderr, "padlock: "+format+"\n", a...)
+			sayMu.Unlock()
 		}
 	}
+	browser := opt.browser
 	browser.Warnf = say
-	local := &crawler.Config{Concurrency: concurrency}
-	var rendered atomic.Int64 // pages of the crawl rendered here
-	renderer := func(rec json.RawMessage, cfg *crawler.Config) (func(context.Context, *crawler.Page) json.RawMessage, func(), error) {
-		wr, err := scan.StartWorkerRenderer(rec, cfg, browser)
-		if err != nil || wr == nil {
-			return nil, nil, err
-		}
-		return func(ctx context.Context, p *crawler.Page) json.RawMessage {
-			out := wr.Render(ctx, p)
-			if out != nil {
-				rendered.Add(1)
+	// join takes part in one crawl until it is over.
+	join := func(id string) error {
+		say("joining crawl %s", id)
+		var rendered atomic.Int64 // pages of the crawl rendered here
+		renderer := func(rec json.RawMessage, cfg *crawler.Config) (func(context.Context, *crawler.Page) json.RawMessage, func(), error) {
+			wr, err := scan.StartWorkerRenderer(rec, cfg, browser)
+			if err != nil || wr == nil {
+				return nil, nil, err
 			}
-			return out
-		}, wr.Close, nil
-	}
-	over := func(id string) {
-		if n := rendered.Swap(0); n > 0 {
+			return func(ctx context.Context, p *crawler.Page) json.RawMessage {
+				out := wr.Render(ctx, p)
+				if out != nil {
+					rendered.Add(1)
+				}
+				return out
+			}, wr.Close, nil
+		}
+		if _, err := cl.Join(ctx, id, &crawler.Config{Concurrency: opt.concurrency}, renderer); err != nil {
+			return err
+		}
+		if n := rendered.Load(); n > 0 {
 			say("crawl %s is over (%d pages rendered here)", id, n)
 		} else {
 			say("crawl %s is over", id)
 		}
+		return nil
 	}
 	if id != "" {
-		say("joining crawl %s", id)
-		if _, err := cl.Join(ctx, id, local, renderer); err != nil {
+		if err := join(id); err != nil {
 			return workerErr(ctx, err)
 		}
-		over(id)
 		return nil
 	}
 	served := map[string]bool{}
+	ended := make(chan error)
+	running := 0
+	var failed error
+	idleSince := time.Now()
 	for {
-		wctx, cancel := context.WithTimeout(ctx, wait)
-		open, err := cl.WaitOpen(wctx, served)
-		cancel()
-		if err != nil {
-			if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-				say("no crawl open for %s: done", wait)
-				return nil
+		if running == 0 && (failed != nil || ctx.Err() != nil) {
+			return workerErr(ctx, failed)
+		}
+		if running == 0 && time.Since(idleSince) >= opt.wait {
+			say("no crawl open for %s: done", opt.wait)
+			return nil
+		}
+		if running < opt.atOnce && failed == nil && ctx.Err() == nil {
+			open, err := cl.Open(ctx)
+			if err != nil && running == 0 {
+				return workerErr(ctx, err)
 			}
-			return workerErr(ctx, err)
+			for _, o := range open {
+				if !served[o] && running < opt.atOnce {
+					served[o] = true
+					running++
+					go func() { ended <- join(o) }()
+				}
+			}
 		}
-		served[open] = true
-		say("joining crawl %s", open)
-		if _, err := cl.Join(ctx, open, local, renderer); err != nil {
-			return workerErr(ctx, err)
+		var poll <-chan time.Time // none once interrupted or failed: wait for the crawls under way
+		if failed == nil && ctx.Err() == nil {
+			poll = time.After(50 * time.Millisecond)
 		}
-		over(open)
+		select {
+		case err := <-ended:
+			running--
+			if err != nil && failed == nil {
+				failed = err
+			}
+			if running == 0 {
+				idleSince = time.Now()
+			}
+		case <-poll:
+		}
 	}
 }
 

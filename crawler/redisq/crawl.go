@@ -96,10 +96,15 @@ func (c *Client) start(ctx context.Context, id string, cfg *crawler.Config, visi
 	var localDone, sawEnd, stopped bool
 	for {
 		// Read what the workers streamed; block briefly so that the loop also notices the end.
+		// Once this process's part is over, so is the crawl: the last read does not block.
+		block := 50 * time.Millisecond
+		if localDone {
+			block = -1
+		}
 		var streams []redis.XStream
 		err := c.retry(ctx, func(ctx context.Context) error {
 			var err error
-			streams, err = c.rdb.XRead(ctx, &redis.XReadArgs{Streams: []string{p + "results", last}, Count: 64, Block: 200 * time.Millisecond}).Result()
+			streams, err = c.rdb.XRead(ctx, &redis.XReadArgs{Streams: []string{p + "results", last}, Count: 64, Block: block}).Result()
 			return err
 		})
 		if err != nil && !errors.Is(err, redis.Nil) {
@@ -201,14 +206,15 @@ func (c *Client) finish(id string, interrupted bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	keys := []string{p + "rec", p + "seen", p + "ready", p + "nextat", p + "delays", p + "leases", p + "ldata", p + "admitted",
-		p + "held", p + "skipped", p + "skipjobs", p + "uir", p + "plain", p + "moved", p + "stats", p + "idle", p + "results", p + "workers", p + "rwait"}
+		p + "held", p + "skipped", p + "skipjobs", p + "uir", p + "plain", p + "moved", p + "stats", p + "idle", p + "results", p + "workers", p + "rwait", p + "takers", p + "quiet"}
 	hosts, _ := c.rdb.SMembers(ctx, p+"hosts").Result()
 	for _, h := range hosts {
 		keys = append(keys, p+"q:"+h)
 	}
 	keys = append(keys, p+"hosts")
 	pipe := c.rdb.TxPipeline()
-	pipe.Set(ctx, p+"done", "1", 10*time.Minute)
+	pipe.SetNX(ctx, p+"done", "closed", 0) // or how nextScript found it over
+	pipe.PExpire(ctx, p+"done", 10*time.Minute)
 	pipe.ZRem(ctx, crawlsKey, id)
 	for i := 0; i < len(keys); i += 256 {
 		pipe.Del(ctx, keys[i:min(i+256, len(keys))]...)

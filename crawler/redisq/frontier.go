@@ -21,14 +21,15 @@ import (
 // seen-set holds 8-byte URL hashes; each host has its queue and a next allowed fetch time, so
 // --delay and robots.txt Crawl-delay hold across workers; every job handed out is leased, the
 // lease renewed by a heartbeat and reclaimed when it lapses (the worker stopped); the crawl is
-// over when nothing was queued or leased for a whole lease period. Redis errors are retried for
-// Options.Retry, then the frontier closes and Err says why.
+// over once nothing is queued or leased and every process taking part has found it so, or
+// nothing was queued or leased for a whole lease period (a process killed). Redis errors are
+// retried for Options.Retry, then the frontier closes and Err says why.
 type Frontier struct {
 	c      *Client
 	p      string // key prefix: padlock:{ID}:
 	worker string
 	lease  time.Duration
-	idle   time.Duration // how long nothing queued or leased ends the crawl
+	idle   time.Duration // how long nothing queued or leased ends the crawl whatever the takers (see nextScript)
 	robots int           // 1: robots.txt is read (each host waits for its record), 0: --ignore-robots
 	delay  time.Duration
 	max    int
@@ -100,10 +101,6 @@ const (
 	groupMax  = 32
 )
 
-// idleWindow is how long a crawl must have nothing queued or leased to be over: all work that
-// can queue more holds a lease (see nextScript), so it only rides out a worker between two calls.
-const idleWindow = 500 * time.Millisecond
-
 // maxKnown bounds the worker's local memory of seen URLs (a couple of MB): past it, the memory
 // starts again (Redis stays the truth; a link seen again costs a few bytes more in the call that
 // queues its page's links). At a million the worker's RSS grew with the site (43 MB at 10,000
@@ -112,7 +109,7 @@ const maxKnown = 1 << 16
 
 // newFrontier is this process's part in crawl id, fetching concurrency pages at once.
 func newFrontier(c *Client, id, worker string, rec *Record, concurrency int) *Frontier {
-	f := &Frontier{c: c, p: prefix(id), worker: worker, lease: rec.Lease, idle: min(rec.Lease, idleWindow), delay: rec.Delay, max: rec.MaxPages,
+	f := &Frontier{c: c, p: prefix(id), worker: worker, lease: rec.Lease, idle: rec.Lease, delay: rec.Delay, max: rec.MaxPages,
 		ahead: max(minAhead, concurrency/2), known: map[uint64]struct{}{}, leased: map[string]struct{}{}, slots: map[string]bool{},
 		skipSent: map[uint64]struct{}{}, delays: map[string]bool{}, moved: map[string]bool{}, closed: make(chan struct{}),
 		avail: make(chan struct{}), stopBeat: make(chan struct{}), beatDone: make(chan struct{}), kick: make(chan struct{}, 1),
@@ -794,4 +791,8 @@ func (f *Frontier) stop() {
 		close(f.stopBeat)
 	}
 	<-f.beatDone
+	if f.Err() == nil {
+		// This process takes no more part: the crawl's end does not wait for it to say so.
+		f.run(func(ctx context.Context) error { return f.c.rdb.ZRem(ctx, f.p+"takers", f.worker).Err() })
+	}
 }

@@ -135,6 +135,7 @@ func TestTakenAheadGoBack(t *testing.T) {
 		want = append(want, j.URL.String())
 	}
 	a.Add(jobs)
+	a.Sync() // in Redis before the other process asks (a crawl with nothing queued or leased is over)
 	ahead := c.TestJoin("ahead", 16)
 	first, ok := ahead.Next()
 	if !ok {

@@ -17,6 +17,8 @@ import "github.com/redis/go-redis/v9"
 //	uir, plain  SETs: frames first queued under upgrade-insecure-requests, and those reached another way
 //	moved     SET of hosts a start URL moved the crawl to        stats     HASH queued, reclaimed
 //	idle      time (ms) since when nothing was queued or leased  done      set when the crawl is over
+//	takers    ZSET worker -> last call or heartbeat (ms), of the processes that asked for jobs
+//	quiet     SET of the takers that found nothing queued or leased since the last change
 //	results   STREAM of the pages (crawler.Part JSON)            workers   ZSET worker -> last heartbeat
 
 const luaPrelude = `
@@ -39,7 +41,7 @@ local function queue(host, entry, front)
   redis.call('SADD', p..'hosts', host)
   ready(host)
   redis.call('HINCRBY', p..'stats', 'queued', 1)
-  redis.call('DEL', p..'idle')
+  redis.call('DEL', p..'idle', p..'quiet')
 end
 local function split(s)
   local a = string.find(s, '\n', 1, true)
@@ -92,7 +94,7 @@ local function flushPushed()
   many('SADD', p..'hosts', pushHosts, 1, #pushHosts)
   for _, host in ipairs(pushHosts) do ready(host) end
   redis.call('HINCRBY', p..'stats', 'queued', npushed)
-  redis.call('DEL', p..'idle')
+  redis.call('DEL', p..'idle', p..'quiet')
   pushed, pushHosts, npushed = {}, {}, 0
 end
 local function commit(at)
@@ -156,7 +158,7 @@ return commit(3)
 `)
 
 // nextScript: ARGV[2] worker, ARGV[3] lease (ms), ARGV[4] --delay (ms), ARGV[5] idle window
-// (ms), ARGV[6] --max-pages, ARGV[7] how many jobs at most, ARGV[8] 1 when robots.txt is read,
+// (ms, the lease period), ARGV[6] --max-pages, ARGV[7] how many jobs at most, ARGV[8] 1 when robots.txt is read,
 // then a group as groupLua reads it (committed first: the pages done end in the call that takes
 // the next).
 // Reclaims expired leases, then takes the next job of the host whose next allowed fetch is
@@ -168,16 +170,21 @@ return commit(3)
 // Returns {"jobs", 0, backlog, queued, moved, entry, slot 1/0, entry, slot ...}, {"wait", ms,
 // backlog, queued, moved}, {"done"}, or
 // {"lost"} when the crawl's record is gone (Redis restarted without its data).
-// The crawl is over when nothing was queued or leased for the idle window. All work that can
-// queue more is leased: a page's links are queued before its lease ends, the sitemaps are read
-// under a lease (Begin), and the starting process holds one from the crawl's record until its
-// start URLs are queued (createScript), so that a worker joined early does not end the crawl.
+// The crawl is over when nothing is queued or leased and every taker (a process that asked for
+// jobs: takers, its last call or heartbeat within a lease period) has found it so since the
+// last change (quiet): done is then "quiet". All work that can queue more is leased: a page's
+// links are queued before its lease ends, the sitemaps are read under a lease (Begin), and the
+// starting process holds one from the crawl's record until its start URLs are queued
+// (createScript), so that a worker joined early does not end the crawl. A taker that stopped
+// without a word (killed) stops counting a lease period after its last heartbeat; and whatever
+// the takers, nothing queued or leased for the idle window ends the crawl too (done: "idle").
 var nextScript = redis.NewScript(luaPrelude + groupLua + `
 local backlog = commit(9)
 if redis.call('EXISTS', p..'done') == 1 then return {'done'} end
 if redis.call('EXISTS', p..'rec') == 0 then return {'lost'} end
 local lease = tonumber(ARGV[3])
 local window = tonumber(ARGV[5])
+redis.call('ZADD', p..'takers', now, ARGV[2])
 local exp = redis.call('ZRANGEBYSCORE', p..'leases', '-inf', now, 'LIMIT', 0, 100)
 for _, id in ipairs(exp) do
   local d = redis.call('HGET', p..'ldata', id)
@@ -196,15 +203,22 @@ local moved = redis.call('SCARD', p..'moved')
 local r = redis.call('ZRANGE', p..'ready', 0, 0, 'WITHSCORES')
 if #r == 0 then
   if redis.call('ZCARD', p..'leases') == 0 then
+    redis.call('SADD', p..'quiet', ARGV[2])
+    local all = true
+    for _, tk in ipairs(redis.call('ZRANGEBYSCORE', p..'takers', now - lease, '+inf')) do
+      if redis.call('SISMEMBER', p..'quiet', tk) == 0 then
+        all = false
+        break
+      end
+    end
     local idle = redis.call('GET', p..'idle')
-    if not idle then
-      redis.call('SET', p..'idle', now)
-    elseif now - tonumber(idle) >= window then
-      redis.call('SET', p..'done', '1')
+    if all or (idle and now - tonumber(idle) >= window) then
+      redis.call('SET', p..'done', all and 'quiet' or 'idle')
       return {'done'}
     end
+    if not idle then redis.call('SET', p..'idle', now) end
   else
-    redis.call('DEL', p..'idle')
+    redis.call('DEL', p..'idle', p..'quiet')
   end
   return {'wait', 50, backlog, queued, moved}
 end
@@ -281,7 +295,7 @@ return out
 var beginScript = redis.NewScript(luaPrelude + `
 redis.call('ZADD', p..'leases', now + tonumber(ARGV[3]), ARGV[4])
 redis.call('HSET', p..'ldata', ARGV[4], ARGV[2]..'\n\n')
-redis.call('DEL', p..'idle')
+redis.call('DEL', p..'idle', p..'quiet')
 return 1
 `)
 
@@ -323,9 +337,10 @@ for i = 5, #ARGV do
   end
 end
 redis.call('ZADD', p..'workers', now, ARGV[2])
+redis.call('ZADD', p..'takers', 'XX', now, ARGV[2])
 local ttl = tonumber(ARGV[4])
 if ttl > 0 then
-  for _, k in ipairs({'rec','seen','ready','nextat','delays','hosts','leases','ldata','admitted','held','skipped','skipjobs','uir','plain','moved','stats','idle','done','results','workers','rwait'}) do
+  for _, k in ipairs({'rec','seen','ready','nextat','delays','hosts','leases','ldata','admitted','held','skipped','skipjobs','uir','plain','moved','stats','idle','done','results','workers','rwait','takers','quiet'}) do
     redis.call('EXPIRE', p..k, ttl)
   end
   for _, h in ipairs(redis.call('SMEMBERS', p..'hosts')) do redis.call('EXPIRE', p..'q:'..h, ttl) end
