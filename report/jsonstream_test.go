@@ -68,7 +68,7 @@ func checkStreamed(t *testing.T, r *Report) {
 	if err := encodeIndented(&want, &sorted, ""); err != nil {
 		t.Fatal(err)
 	}
-	for _, limit := range []int{1, DefaultSpillBytes} {
+	for _, limit := range []int{1, 300, DefaultSpillBytes} { // 300: some pages' bytes on disk, some in memory
 		spooled := spooledCopy(t, r, limit)
 		got.Reset()
 		if err := writeJSON(&got, spooled); err != nil {

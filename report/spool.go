@@ -36,20 +36,22 @@ type Spool struct {
 
 	failedPages int // pages put with an error: none, and the gate reads no page back
 
-	out bytes.Buffer // reused between pages
-	js  *jsonStream  // writes into out
-	rs  []Resource   // reused between pages: a crawled page's resources in report form
+	// pageBytes holds the pages' report bytes not yet in blobs, encoded straight into it: one
+	// buffer reused for the whole crawl, written to blobs in one piece once it holds limit
+	// bytes. A page's bytes are at the same offset in the sequence blobs then pageBytes.
+	pageBytes bytes.Buffer
+	js        *jsonStream // writes into pageBytes
+	rs        []Resource  // reused between pages: a crawled page's resources in report form
 }
 
 // pageRec is a spooled page: its URL (the sort key), its error (for the gate, without decoding
-// the rest), the page without resources as JSON, and the page as the JSON report writes it:
-// raw while the record is in memory; once it spills, raw goes to the spool's blobs once and
-// the record keeps where (off, size), so merging the runs moves small records, not pages.
+// the rest), the page without resources as JSON, and where the page's bytes as the JSON report
+// writes it are (off, size: in blobs, or in pageBytes from blobs' end on). The bytes are
+// written once, in the order pages come; sorting and merging move the small records only.
 type pageRec struct {
 	url, err  string
 	resources int
 	meta      []byte
-	raw       []byte
 	off       int64
 	size      int
 }
@@ -64,7 +66,7 @@ func NewSpoolSize(limit int) *Spool {
 	s.pages = newSorter(&s.file, limit, func(a, b *pageRec) bool { return a.url < b.url }, s.pageCodec())
 	s.findings = newSorter(&s.file, limit, findingLess, findingCodec)
 	s.uses = newSorter(&s.file, limit, scriptUseLess, scriptUseCodec)
-	s.js = newJSONStreamTo(&s.out)
+	s.js = newJSONStreamTo(&s.pageBytes)
 	return s
 }
 
@@ -80,14 +82,26 @@ func (s *Spool) putPage(p *Page) error {
 	if err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
+	if s.pageBytes.Cap() == 0 {
+		s.pageBytes.Grow(min(s.limit, DefaultSpillBytes) + 64<<10) // room for one more page past limit: grown once
+	}
+	start := s.pageBytes.Len()
+	if err := s.js.page(p, pageIndent); err != nil {
+		s.pageBytes.Truncate(start)
+		return fmt.Errorf("spool: %w", err)
+	}
 	if p.Error != "" {
 		s.failedPages++
 	}
-	s.out.Reset()
-	if err := s.js.page(p, pageIndent); err != nil {
-		return fmt.Errorf("spool: %w", err)
+	rec := pageRec{url: p.URL, err: p.Error, resources: len(res), meta: meta, off: s.blobs.off + int64(start), size: s.pageBytes.Len() - start}
+	if s.pageBytes.Len() >= s.limit {
+		s.blobs.appendBlob(s.pageBytes.Bytes())
+		s.pageBytes.Reset()
+		if s.blobs.err != nil { // the file could not be made: the offsets would be wrong
+			return s.blobs.err
+		}
 	}
-	return s.pages.add(pageRec{url: p.URL, err: p.Error, resources: len(res), meta: meta, raw: bytes.Clone(s.out.Bytes())})
+	return s.pages.add(rec)
 }
 
 // putCrawled is putPage for a page whose resources are the crawler's, converted into a reused
@@ -230,8 +244,9 @@ func (s *Spool) eachPageJSON(fn func([]byte) error) error {
 	}
 	var buf []byte
 	return s.pages.each(func(rec *pageRec) error {
-		if rec.raw != nil {
-			return fn(rec.raw)
+		if rec.off >= s.blobs.off {
+			from := rec.off - s.blobs.off
+			return fn(s.pageBytes.Bytes()[from : from+int64(rec.size)])
 		}
 		buf = slices.Grow(buf[:0], rec.size)[:rec.size]
 		if _, err := s.blobs.f.ReadAt(buf, rec.off); err != nil {
@@ -241,15 +256,10 @@ func (s *Spool) eachPageJSON(fn func([]byte) error) error {
 	})
 }
 
-// pageCodec writes a page record; a page's raw bytes go to s.blobs the first time (when its
-// record spills), and the record keeps their place.
+// pageCodec writes a page record (its bytes are elsewhere: see pageBytes).
 func (s *Spool) pageCodec() codec[pageRec] {
 	return codec[pageRec]{
 		enc: func(dst []byte, v *pageRec) []byte {
-			if v.raw != nil {
-				v.off, v.size = s.blobs.appendBlob(v.raw)
-				v.raw = nil
-			}
 			dst = appendString(dst, v.url)
 			dst = appendString(dst, v.err)
 			dst = binary.AppendUvarint(dst, uint64(v.resources))
@@ -266,9 +276,8 @@ func (s *Spool) pageCodec() codec[pageRec] {
 			return d.done()
 		},
 		size: func(v *pageRec) int {
-			return int(unsafe.Sizeof(*v)) + len(v.url) + len(v.err) + len(v.meta) + len(v.raw)
+			return int(unsafe.Sizeof(*v)) + len(v.url) + len(v.err) + len(v.meta)
 		},
-		flush: s.blobs.flush,
 	}
 }
 

@@ -24,14 +24,11 @@ const DefaultSpillBytes = 4 << 20
 // about seven times the report's size and took a quarter of the crawl's CPU.)
 const fanIn = 16
 
-// codec turns a record into bytes and back, and estimates what it costs in memory. enc may
-// move part of a record elsewhere (a page's bytes); flush, when set, then reports whether that
-// went well once a run is written.
+// codec turns a record into bytes and back, and estimates what it costs in memory.
 type codec[T any] struct {
-	enc   func(dst []byte, v *T) []byte
-	dec   func(b []byte, v *T) error
-	size  func(v *T) int
-	flush func() error
+	enc  func(dst []byte, v *T) []byte
+	dec  func(b []byte, v *T) error
+	size func(v *T) int
 }
 
 // sorter orders records that need not fit in memory: an external merge sort. Records are kept
@@ -103,11 +100,6 @@ func (s *sorter[T]) spill() error {
 	}
 	for i := range s.mem {
 		if err := s.write(w, &s.mem[i]); err != nil {
-			return err
-		}
-	}
-	if s.codec.flush != nil {
-		if err := s.codec.flush(); err != nil {
 			return err
 		}
 	}
@@ -326,17 +318,15 @@ func (sf *spoolFile) end(n int) (run, error) {
 	return run{off: sf.from, size: pos - sf.from, n: n}, nil
 }
 
-// appendBlob adds b at the file's end and says where it went; an error sticks in the writer
-// and comes back from flush.
-func (sf *spoolFile) appendBlob(b []byte) (off int64, size int) {
+// appendBlob adds b at the file's end (at off before the call). The file not made is an error
+// that sticks; a write error sticks in the writer: both come back from flush.
+func (sf *spoolFile) appendBlob(b []byte) {
 	if _, err := sf.begin(); err != nil {
 		sf.err = err
-		return 0, 0
+		return
 	}
-	off = sf.off
 	_, _ = sf.w.Write(b)
 	sf.off += int64(len(b))
-	return off, len(b)
 }
 
 func (sf *spoolFile) flush() error {
