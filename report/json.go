@@ -21,15 +21,18 @@ func writeJSON(w io.Writer, r *Report) error {
 			}
 			return s.items(indent, func(item func(func(string) error) error) error {
 				for i := range r.Pages {
-					if err := item(func(indent string) error { return s.page(&r.Pages[i], indent) }); err != nil {
+					if err := item(func(indent string) error { s.page(&r.Pages[i], indent); return nil }); err != nil {
 						return err
 					}
 				}
 				if r.spool == nil {
 					return nil
 				}
+				var page []byte
+				write := func(string) error { s.raw(page); return nil } // stored at pageIndent, where it goes
 				return r.spool.eachPageJSON(func(b []byte) error {
-					return item(func(string) error { s.raw(b); return nil }) // stored at pageIndent, where it goes
+					page = b
+					return item(write)
 				})
 			})
 		},
@@ -68,8 +71,11 @@ func streamArrayWith[T any](s *jsonStream, r *Report, indent string, inMemory []
 		return s.value(inMemory, indent)
 	}
 	return s.items(indent, func(item func(func(string) error) error) error {
+		var cur *T
+		writeCur := func(indent string) error { return write(cur, indent) } // one function for every element
 		return each(func(v *T) error {
-			return item(func(indent string) error { return write(v, indent) })
+			cur = v
+			return item(writeCur)
 		})
 	})
 }

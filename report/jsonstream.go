@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -20,10 +21,8 @@ type jsonStream struct {
 	buf     bytes.Buffer  // one encoded value at a time
 	enc     *json.Encoder // writes into buf
 	str     *json.Encoder // writes a string that needs escaping into buf, unindented
-	scratch []byte        // one key or resource at a time
-
-	current     *Page                         // the page being written by page
-	pageMembers map[string]func(string) error // how page writes current's resources
+	scratch []byte        // one key, page or finding at a time
+	keys    []string      // a page's security header names, sorted
 }
 
 // jsonSink is where a jsonStream writes: a bufio.Writer over the output, or the spool's buffer.
@@ -204,33 +203,139 @@ func (s *jsonStream) end() error {
 	return nil
 }
 
-// page writes a report page; its resources go through resources.
-func (s *jsonStream) page(p *Page, indent string) error {
-	if s.pageMembers == nil {
-		s.pageMembers = map[string]func(string) error{
-			"resources": func(indent string) error { return s.resources(s.current.Resources, indent) },
-		}
-	}
-	s.current = p
-	defer func() { s.current = nil }()
-	return s.object(p, indent, s.pageMembers)
+// page writes a report page (appendPage).
+func (s *jsonStream) page(p *Page, indent string) {
+	s.scratch = s.appendPage(s.scratch[:0], p, indent)
+	s.w.Write(s.scratch)
 }
 
-// resources writes a page's resources: most of a report's bytes (about 40 a page, 150 MB for
-// 10,000 pages). They are the one thing not given to encoding/json, whose indentation pass
-// made writing the report five times slower (BenchmarkWriteJSON), a few percent of a whole
-// crawl. TestResourceFieldsAllWritten fills every field of Resource by reflection and holds
-// the bytes to encoding/json's, so a new field cannot be left out.
-func (s *jsonStream) resources(rs []Resource, indent string) error {
-	if rs == nil {
-		s.w.WriteString("null")
-		return nil
+// resources writes a page's resources (appendResources).
+func (s *jsonStream) resources(rs []Resource, indent string) {
+	s.scratch = s.appendResources(s.scratch[:0], rs, indent)
+	s.w.Write(s.scratch)
+}
+
+// appendPage appends p as encoding/json writes it at the nesting indentation indent. Pages are
+// most of a report's bytes, written once per page into the spool: by hand, since encoding/json's
+// reflection and indentation pass made writing the report five times slower (BenchmarkWriteJSON).
+// TestPageFieldsAllWritten sets every field of Page (and of its members' types) by reflection and
+// holds the bytes to encoding/json's, so a new field cannot be left out.
+func (s *jsonStream) appendPage(dst []byte, p *Page, indent string) []byte {
+	inner := indent + "  "
+	str := func(key, v string, omitEmpty bool) {
+		if v != "" || !omitEmpty {
+			dst = s.appendString(appendKey(dst, indent, key, false), v)
+		}
 	}
-	return s.array(len(rs), indent, func(i int, indent string) error {
-		s.scratch = s.appendResource(s.scratch[:0], &rs[i], indent)
-		_, err := s.w.Write(s.scratch)
-		return err
-	})
+	num := func(key string, v int, omitEmpty bool) {
+		if v != 0 || !omitEmpty {
+			dst = strconv.AppendInt(appendKey(dst, indent, key, false), int64(v), 10)
+		}
+	}
+	flag := func(key string, v bool) {
+		if v {
+			dst = append(appendKey(dst, indent, key, false), "true"...)
+		}
+	}
+	list := func(key string, vs []string) {
+		if len(vs) == 0 {
+			return
+		}
+		dst = append(appendKey(dst, indent, key, false), '[')
+		for i, v := range vs {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = s.appendString(appendNewline(dst, inner+"  "), v)
+		}
+		dst = append(appendNewline(dst, inner), ']')
+	}
+	dst = s.appendString(appendKey(dst, indent, "url", true), p.URL)
+	str("final_url", p.FinalURL, false)
+	num("status", p.Status, false)
+	num("depth", p.Depth, false)
+	str("content_type", p.ContentType, true)
+	str("title", p.Title, true)
+	flag("frame", p.Frame)
+	str("parent", p.Parent, true)
+	if t := p.TLS; t != nil {
+		dst = s.appendString(appendKey(appendKey(dst, indent, "tls", false), inner, "version", true), t.Version)
+		if t.Cipher != "" {
+			dst = s.appendString(appendKey(dst, inner, "cipher", false), t.Cipher)
+		}
+		dst = appendClose(dst, inner)
+	}
+	if len(p.Redirects) > 0 {
+		dst = append(appendKey(dst, indent, "redirects", false), '[')
+		for i := range p.Redirects {
+			r, at := &p.Redirects[i], inner+"  "
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = s.appendString(appendKey(appendNewline(dst, at), at, "from", true), r.From)
+			dst = s.appendString(appendKey(dst, at, "to", false), r.To)
+			if r.Status != 0 {
+				dst = strconv.AppendInt(appendKey(dst, at, "status", false), int64(r.Status), 10)
+			}
+			dst = appendClose(s.appendString(appendKey(dst, at, "via", false), r.Via), at)
+		}
+		dst = append(appendNewline(dst, inner), ']')
+	}
+	flag("truncated", p.Truncated)
+	str("error", p.Error, true)
+	dst = s.appendResources(appendKey(dst, indent, "resources", false), p.Resources, inner)
+	flag("payment", p.Payment)
+	flag("rendered", p.Rendered)
+	str("flow", p.Flow, true)
+	num("flow_step", p.FlowStep, true)
+	list("payment_signals", p.PaymentSignals)
+	list("csp", p.CSP)
+	if len(p.SecurityHeaders) > 0 {
+		s.keys = s.keys[:0]
+		for k := range p.SecurityHeaders {
+			s.keys = append(s.keys, k)
+		}
+		slices.Sort(s.keys) // encoding/json's order
+		dst = appendKey(dst, indent, "security_headers", false)
+		for i, k := range s.keys {
+			if i == 0 {
+				dst = append(dst, '{')
+			} else {
+				dst = append(dst, ',')
+			}
+			dst = append(s.appendString(appendNewline(dst, inner+"  "), k), ": "...)
+			dst = s.appendString(dst, p.SecurityHeaders[k])
+		}
+		dst = appendClose(dst, inner)
+	}
+	return appendClose(dst, indent)
+}
+
+// appendResources appends a page's resources (most of a report's bytes: about 40 a page) as
+// encoding/json writes them at the nesting indentation indent. TestResourceFieldsAllWritten
+// fills every field of Resource by reflection and holds the bytes to encoding/json's, so a new
+// field cannot be left out.
+func (s *jsonStream) appendResources(dst []byte, rs []Resource, indent string) []byte {
+	switch {
+	case rs == nil:
+		return append(dst, "null"...)
+	case len(rs) == 0:
+		return append(dst, "[]"...)
+	}
+	inner := indent + "  "
+	dst = append(dst, '[')
+	for i := range rs {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = s.appendResource(appendNewline(dst, inner), &rs[i], inner)
+	}
+	return append(appendNewline(dst, indent), ']')
+}
+
+// appendNewline appends a line break and the indentation of the next line.
+func appendNewline(dst []byte, indent string) []byte {
+	return append(append(dst, '\n'), indent...)
 }
 
 // appendKey appends the key of an object's member at the nesting indentation indent: after the

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/padlock-scan/padlock/rules"
 	"reflect"
 	"sort"
+	"strings"
 )
 
 // streamCases are pages and findings with every optional field set and unset, and strings that
@@ -204,7 +206,8 @@ func stringsReport(s string) *Report {
 	return &Report{
 		Version: Version, StartURLs: []string{s}, Warnings: []string{s},
 		Pages: []Page{{URL: s, Title: s, Resources: []Resource{{URL: s, Element: s, Kind: s}},
-			SecurityHeaders: map[string]string{s: s, "X": s}, CSP: []string{s}}},
+			SecurityHeaders: map[string]string{s: s, "X": s}, CSP: []string{s}, FinalURL: s, ContentType: s, Parent: s,
+			TLS: &TLS{Version: s, Cipher: s}, Redirects: []Redirect{{From: s, To: s, Via: s}}, Error: s, Flow: s, PaymentSignals: []string{s, s}}},
 		Findings: []Finding{{Rule: s, Page: s, URL: s, Message: s, Mitigation: s, Element: s, Attribute: s, Source: s,
 			Stylesheet: s, Initiator: s, Observed: s, Baseline: BaselineState(s)}},
 	}
@@ -298,9 +301,7 @@ func TestResourceFieldsAllWritten(t *testing.T) {
 				t.Fatal(err)
 			}
 			s := newJSONStream(&got)
-			if err := s.resources(rs, indent); err != nil {
-				t.Fatal(err)
-			}
+			s.resources(rs, indent)
 			if err := s.end(); err != nil {
 				t.Fatal(err)
 			}
@@ -381,5 +382,173 @@ func TestFindingFieldsAllWritten(t *testing.T) {
 				t.Errorf("indent %q: finding written as\n%s\nwant:\n%s", indent, got.String(), want.String())
 			}
 		}
+	}
+}
+
+// Pages are written by hand too (appendPage). Each field of Page set alone (a nested struct's
+// fields each alone as well), then all together with plain and escaping strings, must give
+// encoding/json's bytes, so a field added to Page, TLS or Redirect and not to appendPage fails
+// here; and every field but Resources must survive the spool's page codec.
+func TestPageFieldsAllWritten(t *testing.T) {
+	t.Parallel()
+	var cases []Page
+	typ := reflect.TypeOf(Page{})
+	for i := 0; i < typ.NumField(); i++ {
+		if !typ.Field(i).IsExported() {
+			continue
+		}
+		for alone := range 3 { // the field whole; for a struct, its first and second field alone
+			var p Page
+			if !fillJSONValue(t, reflect.ValueOf(&p).Elem().Field(i), "https://s.test/"+typ.Field(i).Name, i, alone) {
+				break
+			}
+			cases = append(cases, p)
+		}
+	}
+	for _, s := range []string{"plain", "q\"<&>\\\x01\u2028\xff é"} {
+		var p Page
+		for i := 0; i < typ.NumField(); i++ {
+			if typ.Field(i).IsExported() {
+				fillJSONValue(t, reflect.ValueOf(&p).Elem().Field(i), s+typ.Field(i).Name, i, 0)
+			}
+		}
+		cases = append(cases, p, Page{})
+	}
+	for _, indent := range []string{"", "    "} {
+		for _, p := range cases {
+			checkPageBytes(t, &p, indent)
+		}
+	}
+	for _, p := range cases {
+		var back Page
+		if err := readPageMeta(appendPageMeta(nil, &p), &back); err != nil {
+			t.Fatal(err)
+		}
+		want := p
+		want.Resources = nil
+		for _, l := range []*[]string{&want.PaymentSignals, &want.CSP} {
+			if len(*l) == 0 {
+				*l = nil
+			}
+		}
+		if len(want.Redirects) == 0 {
+			want.Redirects = nil
+		}
+		if len(want.SecurityHeaders) == 0 {
+			want.SecurityHeaders = nil
+		}
+		if !reflect.DeepEqual(back, want) {
+			t.Errorf("page codec round trip:\n got %#v\nwant %#v", back, want)
+		}
+		if err := readPageMeta(appendPageMeta(nil, &p)[:3], &back); err == nil {
+			t.Error("a page record cut short decodes")
+		}
+	}
+}
+
+// checkPageBytes wants appendPage to write p at indent as encoding/json does.
+func checkPageBytes(t *testing.T, p *Page, indent string) {
+	t.Helper()
+	var want bytes.Buffer
+	if err := encodeIndented(&want, p, indent); err != nil {
+		t.Fatal(err)
+	}
+	got := append(newJSONStreamTo(nil).appendPage(nil, p, indent), '\n')
+	if string(got) != want.String() {
+		t.Errorf("indent %q: page written as\n%s\nwant:\n%s", indent, got, want.String())
+	}
+}
+
+// fillJSONValue sets v (a field of a report type) to a value made from s and n: whole when part
+// is 0, else (a struct, or a pointer to or list of one) only its part-th field. It says whether
+// there was such a part.
+func fillJSONValue(t *testing.T, v reflect.Value, s string, n, part int) bool {
+	t.Helper()
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(s)
+	case reflect.Int, reflect.Int64:
+		v.SetInt(int64(7 + n))
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+		return fillJSONValue(t, v.Elem(), s, n, part)
+	case reflect.Struct:
+		if part > v.NumField() {
+			return false
+		}
+		for i := 0; i < v.NumField(); i++ {
+			if part == 0 || part == i+1 {
+				fillJSONValue(t, v.Field(i), s+v.Type().Field(i).Name, n+i, 0)
+			}
+		}
+	case reflect.Slice:
+		v.Set(reflect.MakeSlice(v.Type(), 2, 2))
+		for i := range 2 {
+			if !fillJSONValue(t, v.Index(i), fmt.Sprint(s, i), n+i, part) {
+				return false
+			}
+		}
+		if v.Type().Elem().Kind() == reflect.String {
+			v.Index(1).SetString("") // an empty string in a list is written
+		}
+	case reflect.Map:
+		if v.Type() != reflect.TypeOf(map[string]string{}) {
+			t.Fatalf("a %s: teach appendPage and this test about it", v.Type())
+		}
+		v.Set(reflect.ValueOf(map[string]string{s: s + "v", "A": "", "z" + s: "1"}))
+	default:
+		t.Fatalf("a %s: teach appendPage and this test about it", v.Type())
+	}
+	return part == 0 || v.Kind() == reflect.Struct || v.Kind() == reflect.Slice
+}
+
+// Random pages, their strings drawn from escaping characters, against encoding/json.
+func TestAppendPageRandom(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(3, 4))
+	alphabet := []string{"a", "/", "\"", "\\", "<", "&", "\x00", "\x1f", "\x7f", "é", "\u2028", "\xff", "\xe2\x82", " "}
+	str := func() string {
+		var b strings.Builder
+		for range rng.IntN(6) {
+			b.WriteString(alphabet[rng.IntN(len(alphabet))])
+		}
+		return b.String()
+	}
+	strs := func() []string {
+		if rng.IntN(3) == 0 {
+			return nil
+		}
+		l := make([]string, rng.IntN(3))
+		for i := range l {
+			l[i] = str()
+		}
+		return l
+	}
+	for range 2000 {
+		p := Page{URL: str(), FinalURL: str(), Status: rng.IntN(3) * 301, Depth: rng.IntN(3) - 1, ContentType: str(), Title: str(),
+			Frame: rng.IntN(2) == 0, Parent: str(), Truncated: rng.IntN(2) == 0, Error: str(), Payment: rng.IntN(2) == 0,
+			Rendered: rng.IntN(2) == 0, Flow: str(), FlowStep: rng.IntN(3), PaymentSignals: strs(), CSP: strs()}
+		if rng.IntN(2) == 0 {
+			p.TLS = &TLS{Version: str(), Cipher: str()}
+		}
+		for range rng.IntN(3) {
+			p.Redirects = append(p.Redirects, Redirect{From: str(), To: str(), Status: rng.IntN(2) * 302, Via: str()})
+		}
+		if n := rng.IntN(4); n > 0 {
+			p.SecurityHeaders = map[string]string{}
+			for range n {
+				p.SecurityHeaders[str()] = str()
+			}
+		}
+		if rng.IntN(4) > 0 {
+			p.Resources = make([]Resource, rng.IntN(3))
+			for i := range p.Resources {
+				p.Resources[i] = Resource{URL: str(), Element: str(), Attribute: str(), Kind: str(), Line: rng.IntN(5),
+					Source: str(), Stylesheet: str(), Status: rng.IntN(2) * 200, Error: str(), Count: rng.IntN(3)}
+			}
+		}
+		checkPageBytes(t, &p, []string{"", "    "}[rng.IntN(2)])
 	}
 }

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -39,8 +38,10 @@ type Spool struct {
 	// pageBytes holds the pages' report bytes not yet in blobs, encoded straight into it: one
 	// buffer reused for the whole crawl, written to blobs in one piece once it holds limit
 	// bytes. A page's bytes are at the same offset in the sequence blobs then pageBytes.
-	pageBytes bytes.Buffer
-	js        *jsonStream // writes into pageBytes
+	pageBytes []byte
+	js        *jsonStream // appends pages to pageBytes
+	meta      []byte      // reused between pages
+	metas     []byte      // the records' meta, one allocation for many pages (keepMeta)
 	rs        []Resource  // reused between pages: a crawled page's resources in report form
 }
 
@@ -66,7 +67,7 @@ func NewSpoolSize(limit int) *Spool {
 	s.pages = newSorter(&s.file, limit, func(a, b *pageRec) bool { return a.url < b.url }, s.pageCodec())
 	s.findings = newSorter(&s.file, limit, findingLess, findingCodec)
 	s.uses = newSorter(&s.file, limit, scriptUseLess, scriptUseCodec)
-	s.js = newJSONStreamTo(&s.pageBytes)
+	s.js = newJSONStreamTo(nil) // appendPage only: it writes nothing
 	return s
 }
 
@@ -75,33 +76,36 @@ func (s *Spool) Close() error { return errors.Join(s.file.close(), s.blobs.close
 
 // putPage stores p (with its resources) as it appears in the JSON report.
 func (s *Spool) putPage(p *Page) error {
-	res := p.Resources
-	p.Resources = nil
-	meta, err := json.Marshal(p)
-	p.Resources = res
-	if err != nil {
-		return fmt.Errorf("spool: %w", err)
+	if s.pageBytes == nil {
+		s.pageBytes = make([]byte, 0, min(s.limit, DefaultSpillBytes)+64<<10) // room for one page past limit: grown once
 	}
-	if s.pageBytes.Cap() == 0 {
-		s.pageBytes.Grow(min(s.limit, DefaultSpillBytes) + 64<<10) // room for one more page past limit: grown once
-	}
-	start := s.pageBytes.Len()
-	if err := s.js.page(p, pageIndent); err != nil {
-		s.pageBytes.Truncate(start)
-		return fmt.Errorf("spool: %w", err)
-	}
+	start := len(s.pageBytes)
+	s.pageBytes = s.js.appendPage(s.pageBytes, p, pageIndent)
 	if p.Error != "" {
 		s.failedPages++
 	}
-	rec := pageRec{url: p.URL, err: p.Error, resources: len(res), meta: meta, off: s.blobs.off + int64(start), size: s.pageBytes.Len() - start}
-	if s.pageBytes.Len() >= s.limit {
-		s.blobs.appendBlob(s.pageBytes.Bytes())
-		s.pageBytes.Reset()
+	s.meta = appendPageMeta(s.meta[:0], p)
+	rec := pageRec{url: p.URL, err: p.Error, resources: len(p.Resources), meta: s.keepMeta(s.meta),
+		off: s.blobs.off + int64(start), size: len(s.pageBytes) - start}
+	if len(s.pageBytes) >= s.limit {
+		s.blobs.appendBlob(s.pageBytes)
+		s.pageBytes = s.pageBytes[:0]
 		if s.blobs.err != nil { // the file could not be made: the offsets would be wrong
 			return s.blobs.err
 		}
 	}
 	return s.pages.add(rec)
+}
+
+// keepMeta copies a page record's meta into a block shared by the records of many pages (a
+// block is freed once none of its records is in memory), not one allocation for each.
+func (s *Spool) keepMeta(b []byte) []byte {
+	if cap(s.metas)-len(s.metas) < len(b) {
+		s.metas = make([]byte, 0, max(32<<10, len(b)))
+	}
+	at := len(s.metas)
+	s.metas = append(s.metas, b...)
+	return s.metas[at:len(s.metas):len(s.metas)]
 }
 
 // putCrawled is putPage for a page whose resources are the crawler's, converted into a reused
@@ -197,7 +201,7 @@ func (r *Report) EachPage(fn func(*Page) error) error {
 	}
 	return r.spool.pages.each(func(rec *pageRec) error {
 		var p Page
-		if err := json.Unmarshal(rec.meta, &p); err != nil {
+		if err := readPageMeta(rec.meta, &p); err != nil {
 			return fmt.Errorf("spool: %w", err)
 		}
 		p.spooledResources = rec.resources
@@ -246,7 +250,7 @@ func (s *Spool) eachPageJSON(fn func([]byte) error) error {
 	return s.pages.each(func(rec *pageRec) error {
 		if rec.off >= s.blobs.off {
 			from := rec.off - s.blobs.off
-			return fn(s.pageBytes.Bytes()[from : from+int64(rec.size)])
+			return fn(s.pageBytes[from : from+int64(rec.size)])
 		}
 		buf = slices.Grow(buf[:0], rec.size)[:rec.size]
 		if _, err := s.blobs.f.ReadAt(buf, rec.off); err != nil {
@@ -341,6 +345,87 @@ var findingCodec = codec[Finding]{
 	},
 }
 
+// appendPageMeta appends every field of Page but its resources (the spool keeps those as the
+// page's JSON bytes only): what EachPage gives back, read by readPageMeta. TestPageFieldsAllWritten
+// fills each field by reflection, so a new field cannot be left out. Empty lists and maps come
+// back nil, as they did from the page's JSON (omitempty).
+func appendPageMeta(dst []byte, p *Page) []byte {
+	for _, v := range [...]string{p.URL, p.FinalURL, p.ContentType, p.Title, p.Parent, p.Error, p.Flow} {
+		dst = appendString(dst, v)
+	}
+	for _, n := range [...]int{p.Status, p.Depth, p.FlowStep} {
+		dst = binary.AppendVarint(dst, int64(n))
+	}
+	var flags byte
+	for i, b := range [...]bool{p.Frame, p.Truncated, p.Payment, p.Rendered, p.TLS != nil} {
+		if b {
+			flags |= 1 << i
+		}
+	}
+	dst = append(dst, flags)
+	if p.TLS != nil {
+		dst = appendString(appendString(dst, p.TLS.Version), p.TLS.Cipher)
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(p.Redirects)))
+	for _, r := range p.Redirects {
+		dst = appendString(appendString(appendString(dst, r.From), r.To), r.Via)
+		dst = binary.AppendVarint(dst, int64(r.Status))
+	}
+	for _, list := range [...][]string{p.PaymentSignals, p.CSP} {
+		dst = binary.AppendUvarint(dst, uint64(len(list)))
+		for _, v := range list {
+			dst = appendString(dst, v)
+		}
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(p.SecurityHeaders)))
+	for k, v := range p.SecurityHeaders {
+		dst = appendString(appendString(dst, k), v)
+	}
+	return dst
+}
+
+// readPageMeta reads what appendPageMeta wrote into p.
+func readPageMeta(b []byte, p *Page) error {
+	d := decoder{b: b}
+	for _, v := range [...]*string{&p.URL, &p.FinalURL, &p.ContentType, &p.Title, &p.Parent, &p.Error, &p.Flow} {
+		*v = d.str()
+	}
+	for _, n := range [...]*int{&p.Status, &p.Depth, &p.FlowStep} {
+		*n = int(d.varint())
+	}
+	flags := d.byte()
+	for i, b := range [...]*bool{&p.Frame, &p.Truncated, &p.Payment, &p.Rendered} {
+		*b = flags&(1<<i) != 0
+	}
+	if flags&(1<<4) != 0 {
+		p.TLS = &TLS{Version: d.str(), Cipher: d.str()}
+	}
+	if n := d.count(); n > 0 {
+		p.Redirects = make([]Redirect, n)
+		for i := range p.Redirects {
+			r := &p.Redirects[i]
+			r.From, r.To, r.Via = d.str(), d.str(), d.str()
+			r.Status = int(d.varint())
+		}
+	}
+	for _, list := range [...]*[]string{&p.PaymentSignals, &p.CSP} {
+		if n := d.count(); n > 0 {
+			*list = make([]string, n)
+			for i := range *list {
+				(*list)[i] = d.str()
+			}
+		}
+	}
+	if n := d.count(); n > 0 {
+		p.SecurityHeaders = make(map[string]string, n)
+		for range n {
+			k := d.str()
+			p.SecurityHeaders[k] = d.str()
+		}
+	}
+	return d.done()
+}
+
 func appendString(dst []byte, s string) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(s)))
 	return append(dst, s...)
@@ -382,6 +467,16 @@ func (d *decoder) bytes() []byte {
 }
 
 func (d *decoder) str() string { return string(d.bytes()) }
+
+// count reads the length of a list, each of whose entries takes a byte at least.
+func (d *decoder) count() int {
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		d.err, d.b = errShortRecord, nil
+		return 0
+	}
+	return int(n)
+}
 
 func (d *decoder) varint() int64 { return number(d, binary.Varint) }
 

@@ -49,6 +49,7 @@ type sorter[T any] struct {
 	runs     []run
 	n        int
 	buf      []byte
+	length   [binary.MaxVarintLen64]byte // a record's length, as write puts it before the record
 }
 
 // run is a section of the spool file holding records in order, each a uvarint length and the
@@ -74,7 +75,7 @@ func (s *sorter[T]) add(v T) error {
 	s.mem = append(s.mem, v)
 	s.sorted = false
 	s.n++
-	s.memBytes += s.codec.size(&v)
+	s.memBytes += s.codec.size(&s.mem[len(s.mem)-1]) // not &v: that would move v to the heap
 	if s.memBytes >= s.limit {
 		return s.spill()
 	}
@@ -134,8 +135,7 @@ func (s *sorter[T]) settle() error {
 
 func (s *sorter[T]) write(w *bufio.Writer, v *T) error {
 	s.buf = s.codec.enc(s.buf[:0], v)
-	var n [binary.MaxVarintLen64]byte
-	if _, err := w.Write(n[:binary.PutUvarint(n[:], uint64(len(s.buf)))]); err != nil {
+	if _, err := w.Write(s.length[:binary.PutUvarint(s.length[:], uint64(len(s.buf)))]); err != nil {
 		return err
 	}
 	_, err := w.Write(s.buf)
@@ -167,8 +167,9 @@ func (s *sorter[T]) compact(from, level int) error {
 func (s *sorter[T]) each(fn func(*T) error) error {
 	s.sortMem()
 	if len(s.runs) == 0 {
+		var v T // one copy for every record: fn's changes are not kept
 		for i := range s.mem {
-			v := s.mem[i]
+			v = s.mem[i]
 			if err := fn(&v); err != nil {
 				return err
 			}
@@ -198,9 +199,10 @@ func (s *sorter[T]) merge(runs []run, mem []T, fn func(*T) error) error {
 		h.cs = append(h.cs, c)
 	}
 	heap.Init(h)
+	var v T // one copy for every record: fn's changes are not kept
 	for len(h.cs) > 0 {
 		c := h.cs[0]
-		v := c.v
+		v = c.v
 		if err := fn(&v); err != nil {
 			return err
 		}
@@ -249,11 +251,10 @@ func (c *cursor[T]) next() (bool, error) {
 	if _, err := io.ReadFull(c.r, c.buf); err != nil {
 		return false, fmt.Errorf("spool: %w", err)
 	}
-	var v T
-	if err := c.dec(c.buf, &v); err != nil {
+	c.v = *new(T)
+	if err := c.dec(c.buf, &c.v); err != nil {
 		return false, fmt.Errorf("spool: %w", err)
 	}
-	c.v = v
 	return true, nil
 }
 
