@@ -37,7 +37,7 @@ func writeJSON(w io.Writer, r *Report) error {
 			})
 		},
 		"fixes":    func(indent string) error { return streamArray(s, r, indent, r.Fixes, r.EachFix) },
-		"scripts":  func(indent string) error { return streamArray(s, r, indent, r.Scripts, r.EachScript) },
+		"scripts":  func(indent string) error { return streamArrayWith(s, r, indent, r.Scripts, r.EachScript, s.script) },
 		"findings": func(indent string) error { return streamArrayWith(s, r, indent, r.Findings, r.EachFinding, s.finding) },
 		"errors": func(indent string) error {
 			if r.Errors == nil && r.NumErrors() == 0 {

@@ -238,17 +238,9 @@ func (s *jsonStream) appendPage(dst []byte, p *Page, indent string) []byte {
 		}
 	}
 	list := func(key string, vs []string) {
-		if len(vs) == 0 {
-			return
+		if len(vs) > 0 {
+			dst = s.appendStrings(appendKey(dst, indent, key, false), vs, inner)
 		}
-		dst = append(appendKey(dst, indent, key, false), '[')
-		for i, v := range vs {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = s.appendString(appendNewline(dst, inner+"  "), v)
-		}
-		dst = append(appendNewline(dst, inner), ']')
 	}
 	dst = s.appendString(appendKey(dst, indent, "url", true), p.URL)
 	str("final_url", p.FinalURL, false)
@@ -329,6 +321,24 @@ func (s *jsonStream) appendResources(dst []byte, rs []Resource, indent string) [
 			dst = append(dst, ',')
 		}
 		dst = s.appendResource(appendNewline(dst, inner), &rs[i], inner)
+	}
+	return append(appendNewline(dst, indent), ']')
+}
+
+// appendStrings appends vs as encoding/json writes a []string at the nesting indentation indent.
+func (s *jsonStream) appendStrings(dst []byte, vs []string, indent string) []byte {
+	switch {
+	case vs == nil:
+		return append(dst, "null"...)
+	case len(vs) == 0:
+		return append(dst, "[]"...)
+	}
+	dst = append(dst, '[')
+	for i, v := range vs {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = s.appendString(appendNewline(dst, indent+"  "), v)
 	}
 	return append(appendNewline(dst, indent), ']')
 }
@@ -427,6 +437,54 @@ func (s *jsonStream) appendFinding(dst []byte, f *Finding, indent string) []byte
 	str("initiator", f.Initiator, true)
 	str("observed", f.Observed, true)
 	str("baseline", string(f.Baseline), true)
+	return appendClose(dst, indent)
+}
+
+// script writes an entry of the script inventory (appendScript).
+func (s *jsonStream) script(sc *Script, indent string) error {
+	s.scratch = s.appendScript(s.scratch[:0], sc, indent)
+	s.w.Write(s.scratch)
+	return nil
+}
+
+// appendScript appends sc as encoding/json writes it at indent: the inventory has an entry per
+// distinct script, one per page where a tracker's URL differs from page to page.
+// TestScriptFieldsAllWritten sets every field of Script by reflection against encoding/json.
+func (s *jsonStream) appendScript(dst []byte, sc *Script, indent string) []byte {
+	inner := indent + "  "
+	str := func(key, v string, omitEmpty bool) {
+		if v != "" || !omitEmpty {
+			dst = s.appendString(appendKey(dst, indent, key, false), v)
+		}
+	}
+	num := func(key string, v int64, omitEmpty bool) {
+		if v != 0 || !omitEmpty {
+			dst = strconv.AppendInt(appendKey(dst, indent, key, false), v, 10)
+		}
+	}
+	list := func(key string, vs []string, omitEmpty bool) {
+		if len(vs) > 0 || !omitEmpty {
+			dst = s.appendStrings(appendKey(dst, indent, key, false), vs, inner)
+		}
+	}
+	dst = s.appendString(appendKey(dst, indent, "kind", true), sc.Kind)
+	str("url", sc.URL, true)
+	str("sha256", sc.SHA256, true)
+	num("size", sc.Size, true)
+	num("status", int64(sc.Status), true)
+	str("party", sc.Party, false)
+	str("integrity", sc.Integrity, true)
+	if sc.IntegrityValid != nil {
+		dst = strconv.AppendBool(appendKey(dst, indent, "integrity_valid", false), *sc.IntegrityValid)
+	}
+	str("allowed_by", sc.AllowedBy, true)
+	str("justification", sc.Justification, true)
+	num("page_count", int64(sc.PageCount), false)
+	list("pages", sc.Pages, false)
+	list("payment_pages", sc.PaymentPages, true)
+	str("injected_by", sc.InjectedBy, true)
+	num("line", int64(sc.Line), true)
+	str("snippet", sc.Snippet, true)
 	return appendClose(dst, indent)
 }
 

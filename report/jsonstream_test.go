@@ -210,6 +210,8 @@ func stringsReport(s string) *Report {
 			TLS: &TLS{Version: s, Cipher: s}, Redirects: []Redirect{{From: s, To: s, Via: s}}, Error: s, Flow: s, PaymentSignals: []string{s, s}}},
 		Findings: []Finding{{Rule: s, Page: s, URL: s, Message: s, Mitigation: s, Element: s, Attribute: s, Source: s,
 			Stylesheet: s, Initiator: s, Observed: s, Baseline: BaselineState(s)}},
+		Scripts: []Script{{Kind: s, URL: s, SHA256: s, Party: s, Integrity: s, AllowedBy: s, Justification: s,
+			Pages: []string{s}, PaymentPages: []string{s}, InjectedBy: s, Snippet: s}},
 	}
 }
 
@@ -550,5 +552,39 @@ func TestAppendPageRandom(t *testing.T) {
 			}
 		}
 		checkPageBytes(t, &p, []string{"", "    "}[rng.IntN(2)])
+	}
+}
+
+// The inventory's entries are written by hand too (appendScript): each field of Script set
+// alone, then all together, must give encoding/json's bytes, so a field added to Script and not
+// to appendScript fails here.
+func TestScriptFieldsAllWritten(t *testing.T) {
+	t.Parallel()
+	yes, no := true, false
+	cases := []Script{{}, {Pages: []string{}}, {IntegrityValid: &no}, {IntegrityValid: &yes, Size: -1, PaymentPages: []string{}}}
+	typ := reflect.TypeOf(Script{})
+	for i := 0; i < typ.NumField(); i++ {
+		var sc Script
+		fillJSONValue(t, reflect.ValueOf(&sc).Elem().Field(i), "https://s.test/"+typ.Field(i).Name, i, 0)
+		cases = append(cases, sc)
+	}
+	for _, str := range []string{"plain", "q\"<&>\\\x01\u2028\xff é"} {
+		var sc Script
+		for i := 0; i < typ.NumField(); i++ {
+			fillJSONValue(t, reflect.ValueOf(&sc).Elem().Field(i), str+typ.Field(i).Name, i, 0)
+		}
+		cases = append(cases, sc)
+	}
+	for _, indent := range []string{"", "    "} {
+		for _, sc := range cases {
+			var want bytes.Buffer
+			if err := encodeIndented(&want, &sc, indent); err != nil {
+				t.Fatal(err)
+			}
+			got := append(newJSONStreamTo(nil).appendScript(nil, &sc, indent), '\n')
+			if string(got) != want.String() {
+				t.Errorf("indent %q: script written as\n%s\nwant:\n%s", indent, got, want.String())
+			}
+		}
 	}
 }

@@ -572,7 +572,7 @@ var scriptUseCodec = codec[scriptUse]{
 }
 
 // scriptCodec writes every field of Script: one is recorded for each page's use of each script
-// (json.Marshal of each cost about 4% of a large crawl). TestScriptCodecRoundTrip fills each
+// (json.Marshal of each cost about 4% of a large crawl), and for each entry of the inventory. TestScriptCodecRoundTrip fills each
 // field by reflection, so a new field cannot be left out.
 var scriptCodec = codec[Script]{
 	enc: func(dst []byte, s *Script) []byte {
@@ -653,7 +653,7 @@ func (r *Report) ListScripts(maxPages int) error {
 	if s == nil {
 		return nil
 	}
-	s.scripts = newSorter(&s.file, s.limit, scriptLess, jsonCodec[Script]())
+	s.scripts = newSorter(&s.file, s.limit, scriptLess, scriptCodec)
 	var cur *Script
 	var key string
 	flush := func() error {
@@ -708,28 +708,28 @@ func scriptLess(a, b *Script) bool {
 // there is one.
 func (r *Report) addScript(sc Script) error {
 	if r.spool == nil {
-		return addRecord(r, nil, scriptLess, &r.Scripts, sc)
+		return addRecord(r, nil, scriptLess, scriptCodec, &r.Scripts, sc)
 	}
-	return addRecord(r, &r.spool.scripts, scriptLess, &r.Scripts, sc)
+	return addRecord(r, &r.spool.scripts, scriptLess, scriptCodec, &r.Scripts, sc)
 }
 
 // addFix appends an entry of the fix list, read from a report: to the spool when there is one.
 func (r *Report) addFix(f Fix) error {
 	if r.spool == nil {
-		return addRecord(r, nil, fixBefore, &r.Fixes, f)
+		return addRecord(r, nil, fixBefore, jsonCodec[Fix](), &r.Fixes, f)
 	}
-	return addRecord(r, &r.spool.fixes, fixBefore, &r.Fixes, f)
+	return addRecord(r, &r.spool.fixes, fixBefore, jsonCodec[Fix](), &r.Fixes, f)
 }
 
-// addRecord adds v to *spooled (made at the first record) when r has a spool, to *inMemory
-// otherwise.
-func addRecord[T any](r *Report, spooled **sorter[T], less func(a, b *T) bool, inMemory *[]T, v T) error {
+// addRecord adds v to *spooled (made at the first record, with c) when r has a spool, to
+// *inMemory otherwise.
+func addRecord[T any](r *Report, spooled **sorter[T], less func(a, b *T) bool, c codec[T], inMemory *[]T, v T) error {
 	if r.spool == nil {
 		*inMemory = append(*inMemory, v)
 		return nil
 	}
 	if *spooled == nil {
-		*spooled = newSorter(&r.spool.file, r.spool.limit, less, jsonCodec[T]())
+		*spooled = newSorter(&r.spool.file, r.spool.limit, less, c)
 	}
 	return (*spooled).add(v)
 }

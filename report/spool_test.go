@@ -174,3 +174,29 @@ func TestScriptCodecRoundTrip(t *testing.T) {
 		t.Error("a record cut short decodes")
 	}
 }
+
+// BenchmarkScriptUses records 40,000 uses of scripts of the inventory (four a page of a
+// 10,000-page shop, one of them a tracker's URL unique to the page) and lists the inventory:
+// the spool's part in the script inventory of a crawl.
+func BenchmarkScriptUses(b *testing.B) {
+	for range b.N {
+		r := &Report{}
+		r.UseSpool(NewSpoolSize(DefaultSpillBytes))
+		for p := range 10000 {
+			page := fmt.Sprintf("https://shop.test/p/%d.html", (p*7919)%10000)
+			for k, u := range []string{"https://cdn.test/jquery.js", "https://shop.test/app.js", "https://t.test/track.js?pid=" + page[20:], ""} {
+				s := Script{Kind: "external", URL: u, Party: "third"}
+				if u == "" {
+					s = Script{Kind: "inline", SHA256: fmt.Sprintf("%064x", k), Party: "first", Snippet: "window.dataLayer = window.dataLayer || [];"}
+				}
+				if err := r.AddScriptUse(s.Kind+s.URL+s.SHA256, s, page, p%100 == 0); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		if err := r.ListScripts(20); err != nil {
+			b.Fatal(err)
+		}
+		r.Close()
+	}
+}

@@ -44,6 +44,7 @@ type sorter[T any] struct {
 	file  *spoolFile
 
 	mem      []T
+	order    []int32 // mem's indexes in order, once sorted (sortMem)
 	memBytes int
 	sorted   bool
 	runs     []run
@@ -82,12 +83,28 @@ func (s *sorter[T]) add(v T) error {
 	return nil
 }
 
+// sortMem orders the records in memory: their indexes, not the records, which are large
+// (moving scriptUse records of 300 bytes about made most of the inventory's spooling).
 func (s *sorter[T]) sortMem() {
-	if !s.sorted {
-		sort.SliceStable(s.mem, func(i, j int) bool { return s.less(&s.mem[i], &s.mem[j]) })
-		s.sorted = true
+	if s.sorted {
+		return
 	}
+	s.order = s.order[:0]
+	for i := range s.mem {
+		s.order = append(s.order, int32(i))
+	}
+	sort.Stable(memOrder[T]{s})
+	s.sorted = true
 }
+
+// memOrder sorts a sorter's order.
+type memOrder[T any] struct{ s *sorter[T] }
+
+func (o memOrder[T]) Len() int { return len(o.s.order) }
+func (o memOrder[T]) Less(i, j int) bool {
+	return o.s.less(&o.s.mem[o.s.order[i]], &o.s.mem[o.s.order[j]])
+}
+func (o memOrder[T]) Swap(i, j int) { o.s.order[i], o.s.order[j] = o.s.order[j], o.s.order[i] }
 
 // spill writes what is in memory out as a run.
 func (s *sorter[T]) spill() error {
@@ -99,7 +116,7 @@ func (s *sorter[T]) spill() error {
 	if err != nil {
 		return err
 	}
-	for i := range s.mem {
+	for _, i := range s.order {
 		if err := s.write(w, &s.mem[i]); err != nil {
 			return err
 		}
@@ -150,7 +167,7 @@ func (s *sorter[T]) compact(from, level int) error {
 		return err
 	}
 	n := 0
-	if err := s.merge(runs, nil, func(v *T) error { n++; return s.write(w, v) }); err != nil {
+	if err := s.merge(runs, false, func(v *T) error { n++; return s.write(w, v) }); err != nil {
 		return err
 	}
 	r, err := s.file.end(n)
@@ -168,7 +185,7 @@ func (s *sorter[T]) each(fn func(*T) error) error {
 	s.sortMem()
 	if len(s.runs) == 0 {
 		var v T // one copy for every record: fn's changes are not kept
-		for i := range s.mem {
+		for _, i := range s.order {
 			v = s.mem[i]
 			if err := fn(&v); err != nil {
 				return err
@@ -176,11 +193,12 @@ func (s *sorter[T]) each(fn func(*T) error) error {
 		}
 		return nil
 	}
-	return s.merge(s.runs, s.mem, fn)
+	return s.merge(s.runs, true, fn)
 }
 
-// merge calls fn with the records of runs and mem (sorted) in order: a k-way merge on a heap.
-func (s *sorter[T]) merge(runs []run, mem []T, fn func(*T) error) error {
+// merge calls fn with the records of runs, and those in memory when withMem is set (sorted), in
+// order: a k-way merge on a heap.
+func (s *sorter[T]) merge(runs []run, withMem bool, fn func(*T) error) error {
 	if err := s.file.flush(); err != nil {
 		return err
 	}
@@ -193,8 +211,8 @@ func (s *sorter[T]) merge(runs []run, mem []T, fn func(*T) error) error {
 			h.cs = append(h.cs, c)
 		}
 	}
-	if len(mem) > 0 {
-		c := &cursor[T]{idx: len(runs), mem: mem}
+	if withMem && len(s.mem) > 0 {
+		c := &cursor[T]{idx: len(runs), mem: s.mem, order: s.order}
 		c.next()
 		h.cs = append(h.cs, c)
 	}
@@ -221,20 +239,21 @@ func (s *sorter[T]) merge(runs []run, mem []T, fn func(*T) error) error {
 
 // cursor reads one run (or the records in memory) in order.
 type cursor[T any] struct {
-	idx int // the run's place: equal records come from the earlier run first
-	v   T
-	r   *bufio.Reader
-	dec func([]byte, *T) error
-	buf []byte
-	mem []T
+	idx   int // the run's place: equal records come from the earlier run first
+	v     T
+	r     *bufio.Reader
+	dec   func([]byte, *T) error
+	buf   []byte
+	mem   []T
+	order []int32 // mem's indexes still to come, in order
 }
 
 func (c *cursor[T]) next() (bool, error) {
 	if c.r == nil {
-		if len(c.mem) == 0 {
+		if len(c.order) == 0 {
 			return false, nil
 		}
-		c.v, c.mem = c.mem[0], c.mem[1:]
+		c.v, c.order = c.mem[c.order[0]], c.order[1:]
 		return true, nil
 	}
 	n, err := binary.ReadUvarint(c.r)
