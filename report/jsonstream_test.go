@@ -422,7 +422,7 @@ func TestPageFieldsAllWritten(t *testing.T) {
 		}
 	}
 	for _, p := range cases {
-		var back Page
+		back := Page{URL: p.URL}
 		if err := readPageMeta(appendPageMeta(nil, &p), &back); err != nil {
 			t.Fatal(err)
 		}

@@ -36,8 +36,8 @@ type Spool struct {
 	failedPages int // pages put with an error: none, and the gate reads no page back
 
 	// pageBytes holds the pages' report bytes not yet in blobs, encoded straight into it: one
-	// buffer reused for the whole crawl, written to blobs in one piece once it holds limit
-	// bytes. A page's bytes are at the same offset in the sequence blobs then pageBytes.
+	// buffer reused for the whole crawl, written to blobs in one piece once it holds
+	// pageBytesLimit bytes. A page's bytes are at the same offset in the sequence blobs then pageBytes.
 	pageBytes []byte
 	js        *jsonStream // appends pages to pageBytes
 	meta      []byte      // reused between pages
@@ -77,7 +77,7 @@ func (s *Spool) Close() error { return errors.Join(s.file.close(), s.blobs.close
 // putPage stores p (with its resources) as it appears in the JSON report.
 func (s *Spool) putPage(p *Page) error {
 	if s.pageBytes == nil {
-		s.pageBytes = make([]byte, 0, min(s.limit, DefaultSpillBytes)+64<<10) // room for one page past limit: grown once
+		s.pageBytes = make([]byte, 0, s.pageBytesLimit()+64<<10) // room for one page past the limit: grown once
 	}
 	start := len(s.pageBytes)
 	s.pageBytes = s.js.appendPage(s.pageBytes, p, pageIndent)
@@ -87,7 +87,7 @@ func (s *Spool) putPage(p *Page) error {
 	s.meta = appendPageMeta(s.meta[:0], p)
 	rec := pageRec{url: p.URL, err: p.Error, resources: len(p.Resources), meta: s.keepMeta(s.meta),
 		off: s.blobs.off + int64(start), size: len(s.pageBytes) - start}
-	if len(s.pageBytes) >= s.limit {
+	if len(s.pageBytes) >= s.pageBytesLimit() {
 		s.blobs.appendBlob(s.pageBytes)
 		s.pageBytes = s.pageBytes[:0]
 		if s.blobs.err != nil { // the file could not be made: the offsets would be wrong
@@ -96,6 +96,10 @@ func (s *Spool) putPage(p *Page) error {
 	}
 	return s.pages.add(rec)
 }
+
+// pageBytesLimit is how many bytes of pages wait in pageBytes: a quarter of the spill threshold
+// (1 MB by default) is large enough a write, and the records the bytes go with take the rest.
+func (s *Spool) pageBytesLimit() int { return max(1, min(s.limit, DefaultSpillBytes)/4) }
 
 // keepMeta copies a page record's meta into a block shared by the records of many pages (a
 // block is freed once none of its records is in memory), not one allocation for each.
@@ -200,7 +204,7 @@ func (r *Report) EachPage(fn func(*Page) error) error {
 		return nil
 	}
 	return r.spool.pages.each(func(rec *pageRec) error {
-		var p Page
+		p := Page{URL: rec.url}
 		if err := readPageMeta(rec.meta, &p); err != nil {
 			return fmt.Errorf("spool: %w", err)
 		}
@@ -345,24 +349,27 @@ var findingCodec = codec[Finding]{
 	},
 }
 
-// appendPageMeta appends every field of Page but its resources (the spool keeps those as the
+// appendPageMeta appends every field of Page but its URL and its resources (the spool keeps those as the
 // page's JSON bytes only): what EachPage gives back, read by readPageMeta. TestPageFieldsAllWritten
 // fills each field by reflection, so a new field cannot be left out. Empty lists and maps come
 // back nil, as they did from the page's JSON (omitempty).
 func appendPageMeta(dst []byte, p *Page) []byte {
-	for _, v := range [...]string{p.URL, p.FinalURL, p.ContentType, p.Title, p.Parent, p.Error, p.Flow} {
-		dst = appendString(dst, v)
-	}
-	for _, n := range [...]int{p.Status, p.Depth, p.FlowStep} {
-		dst = binary.AppendVarint(dst, int64(n))
-	}
 	var flags byte
-	for i, b := range [...]bool{p.Frame, p.Truncated, p.Payment, p.Rendered, p.TLS != nil} {
+	for i, b := range [...]bool{p.Frame, p.Truncated, p.Payment, p.Rendered, p.TLS != nil, p.FinalURL != p.URL} {
 		if b {
 			flags |= 1 << i
 		}
 	}
 	dst = append(dst, flags)
+	if p.FinalURL != p.URL {
+		dst = appendString(dst, p.FinalURL)
+	}
+	for _, v := range [...]string{p.ContentType, p.Title, p.Parent, p.Error, p.Flow} {
+		dst = appendString(dst, v)
+	}
+	for _, n := range [...]int{p.Status, p.Depth, p.FlowStep} {
+		dst = binary.AppendVarint(dst, int64(n))
+	}
 	if p.TLS != nil {
 		dst = appendString(appendString(dst, p.TLS.Version), p.TLS.Cipher)
 	}
@@ -384,18 +391,23 @@ func appendPageMeta(dst []byte, p *Page) []byte {
 	return dst
 }
 
-// readPageMeta reads what appendPageMeta wrote into p.
+// readPageMeta reads what appendPageMeta wrote into p, whose URL the caller has set (the
+// spool's record holds it: the meta does not repeat it, nor a final URL that is the same).
 func readPageMeta(b []byte, p *Page) error {
 	d := decoder{b: b}
-	for _, v := range [...]*string{&p.URL, &p.FinalURL, &p.ContentType, &p.Title, &p.Parent, &p.Error, &p.Flow} {
+	flags := d.byte()
+	for i, b := range [...]*bool{&p.Frame, &p.Truncated, &p.Payment, &p.Rendered} {
+		*b = flags&(1<<i) != 0
+	}
+	p.FinalURL = p.URL
+	if flags&(1<<5) != 0 {
+		p.FinalURL = d.str()
+	}
+	for _, v := range [...]*string{&p.ContentType, &p.Title, &p.Parent, &p.Error, &p.Flow} {
 		*v = d.str()
 	}
 	for _, n := range [...]*int{&p.Status, &p.Depth, &p.FlowStep} {
 		*n = int(d.varint())
-	}
-	flags := d.byte()
-	for i, b := range [...]*bool{&p.Frame, &p.Truncated, &p.Payment, &p.Rendered} {
-		*b = flags&(1<<i) != 0
 	}
 	if flags&(1<<4) != 0 {
 		p.TLS = &TLS{Version: d.str(), Cipher: d.str()}
