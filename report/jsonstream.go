@@ -221,86 +221,99 @@ func (s *jsonStream) resources(rs []Resource, indent string) {
 // TestPageFieldsAllWritten sets every field of Page (and of its members' types) by reflection and
 // holds the bytes to encoding/json's, so a new field cannot be left out.
 func (s *jsonStream) appendPage(dst []byte, p *Page, indent string) []byte {
-	inner := indent + "  "
-	str := func(key, v string, omitEmpty bool) {
-		if v != "" || !omitEmpty {
-			dst = s.appendString(appendKey(dst, indent, key, false), v)
-		}
-	}
-	num := func(key string, v int, omitEmpty bool) {
-		if v != 0 || !omitEmpty {
-			dst = strconv.AppendInt(appendKey(dst, indent, key, false), int64(v), 10)
-		}
-	}
-	flag := func(key string, v bool) {
-		if v {
-			dst = append(appendKey(dst, indent, key, false), "true"...)
-		}
-	}
-	list := func(key string, vs []string) {
-		if len(vs) > 0 {
-			dst = s.appendStrings(appendKey(dst, indent, key, false), vs, inner)
-		}
-	}
-	dst = s.appendString(appendKey(dst, indent, "url", true), p.URL)
-	str("final_url", p.FinalURL, false)
-	num("status", p.Status, false)
-	num("depth", p.Depth, false)
-	str("content_type", p.ContentType, true)
-	str("title", p.Title, true)
-	flag("frame", p.Frame)
-	str("parent", p.Parent, true)
+	inner := deeper(indent)
+	m := members{s: s, indent: indent, dst: s.appendString(appendKey(dst, indent, "url", true), p.URL)}
+	m.str("final_url", p.FinalURL, false)
+	m.num("status", int64(p.Status), false)
+	m.num("depth", int64(p.Depth), false)
+	m.str("content_type", p.ContentType, true)
+	m.str("title", p.Title, true)
+	m.flag("frame", p.Frame)
+	m.str("parent", p.Parent, true)
 	if t := p.TLS; t != nil {
-		dst = s.appendString(appendKey(appendKey(dst, indent, "tls", false), inner, "version", true), t.Version)
+		m.dst = s.appendString(appendKey(appendKey(m.dst, indent, "tls", false), inner, "version", true), t.Version)
 		if t.Cipher != "" {
-			dst = s.appendString(appendKey(dst, inner, "cipher", false), t.Cipher)
+			m.dst = s.appendString(appendKey(m.dst, inner, "cipher", false), t.Cipher)
 		}
-		dst = appendClose(dst, inner)
+		m.dst = appendClose(m.dst, inner)
 	}
 	if len(p.Redirects) > 0 {
-		dst = append(appendKey(dst, indent, "redirects", false), '[')
+		m.dst = append(appendKey(m.dst, indent, "redirects", false), '[')
 		for i := range p.Redirects {
-			r, at := &p.Redirects[i], inner+"  "
+			r, at := &p.Redirects[i], deeper(inner)
 			if i > 0 {
-				dst = append(dst, ',')
+				m.dst = append(m.dst, ',')
 			}
-			dst = s.appendString(appendKey(appendNewline(dst, at), at, "from", true), r.From)
-			dst = s.appendString(appendKey(dst, at, "to", false), r.To)
+			m.dst = s.appendString(appendKey(appendNewline(m.dst, at), at, "from", true), r.From)
+			m.dst = s.appendString(appendKey(m.dst, at, "to", false), r.To)
 			if r.Status != 0 {
-				dst = strconv.AppendInt(appendKey(dst, at, "status", false), int64(r.Status), 10)
+				m.dst = strconv.AppendInt(appendKey(m.dst, at, "status", false), int64(r.Status), 10)
 			}
-			dst = appendClose(s.appendString(appendKey(dst, at, "via", false), r.Via), at)
+			m.dst = appendClose(s.appendString(appendKey(m.dst, at, "via", false), r.Via), at)
 		}
-		dst = append(appendNewline(dst, inner), ']')
+		m.dst = append(appendNewline(m.dst, inner), ']')
 	}
-	flag("truncated", p.Truncated)
-	str("error", p.Error, true)
-	dst = s.appendResources(appendKey(dst, indent, "resources", false), p.Resources, inner)
-	flag("payment", p.Payment)
-	flag("rendered", p.Rendered)
-	str("flow", p.Flow, true)
-	num("flow_step", p.FlowStep, true)
-	list("payment_signals", p.PaymentSignals)
-	list("csp", p.CSP)
+	m.flag("truncated", p.Truncated)
+	m.str("error", p.Error, true)
+	m.dst = s.appendResources(appendKey(m.dst, indent, "resources", false), p.Resources, inner)
+	m.flag("payment", p.Payment)
+	m.flag("rendered", p.Rendered)
+	m.str("flow", p.Flow, true)
+	m.num("flow_step", int64(p.FlowStep), true)
+	m.list("payment_signals", p.PaymentSignals, true)
+	m.list("csp", p.CSP, true)
 	if len(p.SecurityHeaders) > 0 {
 		s.keys = s.keys[:0]
 		for k := range p.SecurityHeaders {
 			s.keys = append(s.keys, k)
 		}
 		slices.Sort(s.keys) // encoding/json's order
-		dst = appendKey(dst, indent, "security_headers", false)
+		m.dst = appendKey(m.dst, indent, "security_headers", false)
 		for i, k := range s.keys {
 			if i == 0 {
-				dst = append(dst, '{')
+				m.dst = append(m.dst, '{')
 			} else {
-				dst = append(dst, ',')
+				m.dst = append(m.dst, ',')
 			}
-			dst = append(s.appendString(appendNewline(dst, inner+"  "), k), ": "...)
-			dst = s.appendString(dst, p.SecurityHeaders[k])
+			m.dst = append(s.appendString(appendNewline(m.dst, deeper(inner)), k), ": "...)
+			m.dst = s.appendString(m.dst, p.SecurityHeaders[k])
 		}
-		dst = appendClose(dst, inner)
+		m.dst = appendClose(m.dst, inner)
 	}
-	return appendClose(dst, indent)
+	return appendClose(m.dst, indent)
+}
+
+// members appends the members after the first of an object at the nesting indentation
+// indent, each as encoding/json writes it, left out when empty if omitEmpty is set.
+type members struct {
+	s      *jsonStream
+	dst    []byte
+	indent string
+}
+
+func (m *members) str(key, v string, omitEmpty bool) {
+	if v != "" || !omitEmpty {
+		m.dst = m.s.appendString(appendKey(m.dst, m.indent, key, false), v)
+	}
+}
+
+func (m *members) num(key string, v int64, omitEmpty bool) {
+	if v != 0 || !omitEmpty {
+		m.dst = strconv.AppendInt(appendKey(m.dst, m.indent, key, false), v, 10)
+	}
+}
+
+// flag writes a bool that is omitempty.
+func (m *members) flag(key string, v bool) {
+	if v {
+		m.dst = append(appendKey(m.dst, m.indent, key, false), "true"...)
+	}
+}
+
+func (m *members) list(key string, vs []string, omitEmpty bool) {
+	if len(vs) > 0 || !omitEmpty {
+		m.dst = m.s.appendStrings(appendKey(m.dst, m.indent, key, false), vs, deeper(m.indent))
+	}
 }
 
 // appendResources appends a page's resources (most of a report's bytes: about 40 a page) as
@@ -308,39 +321,42 @@ func (s *jsonStream) appendPage(dst []byte, p *Page, indent string) []byte {
 // fills every field of Resource by reflection and holds the bytes to encoding/json's, so a new
 // field cannot be left out.
 func (s *jsonStream) appendResources(dst []byte, rs []Resource, indent string) []byte {
-	switch {
-	case rs == nil:
-		return append(dst, "null"...)
-	case len(rs) == 0:
-		return append(dst, "[]"...)
-	}
-	inner := indent + "  "
-	dst = append(dst, '[')
-	for i := range rs {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = s.appendResource(appendNewline(dst, inner), &rs[i], inner)
-	}
-	return append(appendNewline(dst, indent), ']')
+	return appendList(dst, rs, indent, s.appendResource)
 }
 
 // appendStrings appends vs as encoding/json writes a []string at the nesting indentation indent.
 func (s *jsonStream) appendStrings(dst []byte, vs []string, indent string) []byte {
+	return appendList(dst, vs, indent, func(dst []byte, v *string, _ string) []byte { return s.appendString(dst, *v) })
+}
+
+// appendList appends vs as encoding/json writes a slice at the nesting indentation indent
+// (null when nil), elem appending each element at the element indentation it is given.
+func appendList[T any](dst []byte, vs []T, indent string, elem func(dst []byte, v *T, indent string) []byte) []byte {
 	switch {
 	case vs == nil:
 		return append(dst, "null"...)
 	case len(vs) == 0:
 		return append(dst, "[]"...)
 	}
+	inner := deeper(indent)
 	dst = append(dst, '[')
-	for i, v := range vs {
+	for i := range vs {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = s.appendString(appendNewline(dst, indent+"  "), v)
+		dst = elem(appendNewline(dst, inner), &vs[i], inner)
 	}
 	return append(appendNewline(dst, indent), ']')
+}
+
+// deeper is the indentation one level below indent, without building a string each time when
+// indent is spaces.
+func deeper(indent string) string {
+	const spaces = "                                "
+	if len(indent)+2 <= len(spaces) && indent == spaces[:len(indent)] {
+		return spaces[:len(indent)+2]
+	}
+	return indent + "  "
 }
 
 // appendNewline appends a line break and the indentation of the next line.
@@ -451,41 +467,25 @@ func (s *jsonStream) script(sc *Script, indent string) error {
 // distinct script, one per page where a tracker's URL differs from page to page.
 // TestScriptFieldsAllWritten sets every field of Script by reflection against encoding/json.
 func (s *jsonStream) appendScript(dst []byte, sc *Script, indent string) []byte {
-	inner := indent + "  "
-	str := func(key, v string, omitEmpty bool) {
-		if v != "" || !omitEmpty {
-			dst = s.appendString(appendKey(dst, indent, key, false), v)
-		}
-	}
-	num := func(key string, v int64, omitEmpty bool) {
-		if v != 0 || !omitEmpty {
-			dst = strconv.AppendInt(appendKey(dst, indent, key, false), v, 10)
-		}
-	}
-	list := func(key string, vs []string, omitEmpty bool) {
-		if len(vs) > 0 || !omitEmpty {
-			dst = s.appendStrings(appendKey(dst, indent, key, false), vs, inner)
-		}
-	}
-	dst = s.appendString(appendKey(dst, indent, "kind", true), sc.Kind)
-	str("url", sc.URL, true)
-	str("sha256", sc.SHA256, true)
-	num("size", sc.Size, true)
-	num("status", int64(sc.Status), true)
-	str("party", sc.Party, false)
-	str("integrity", sc.Integrity, true)
+	m := members{s: s, indent: indent, dst: s.appendString(appendKey(dst, indent, "kind", true), sc.Kind)}
+	m.str("url", sc.URL, true)
+	m.str("sha256", sc.SHA256, true)
+	m.num("size", sc.Size, true)
+	m.num("status", int64(sc.Status), true)
+	m.str("party", sc.Party, false)
+	m.str("integrity", sc.Integrity, true)
 	if sc.IntegrityValid != nil {
-		dst = strconv.AppendBool(appendKey(dst, indent, "integrity_valid", false), *sc.IntegrityValid)
+		m.dst = strconv.AppendBool(appendKey(m.dst, indent, "integrity_valid", false), *sc.IntegrityValid)
 	}
-	str("allowed_by", sc.AllowedBy, true)
-	str("justification", sc.Justification, true)
-	num("page_count", int64(sc.PageCount), false)
-	list("pages", sc.Pages, false)
-	list("payment_pages", sc.PaymentPages, true)
-	str("injected_by", sc.InjectedBy, true)
-	num("line", int64(sc.Line), true)
-	str("snippet", sc.Snippet, true)
-	return appendClose(dst, indent)
+	m.str("allowed_by", sc.AllowedBy, true)
+	m.str("justification", sc.Justification, true)
+	m.num("page_count", int64(sc.PageCount), false)
+	m.list("pages", sc.Pages, false)
+	m.list("payment_pages", sc.PaymentPages, true)
+	m.str("injected_by", sc.InjectedBy, true)
+	m.num("line", int64(sc.Line), true)
+	m.str("snippet", sc.Snippet, true)
+	return appendClose(m.dst, indent)
 }
 
 // appendString appends v as a JSON string. Printable ASCII without quotes or backslashes, which
