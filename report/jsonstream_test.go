@@ -588,3 +588,48 @@ func TestScriptFieldsAllWritten(t *testing.T) {
 		}
 	}
 }
+
+// FuzzAppendPage holds the hand-written page and inventory entry to encoding/json, without the
+// spool around them (FuzzWriteJSON has it): s in every string, n in every number, bits of
+// flags for the booleans and the optional members.
+func FuzzAppendPage(f *testing.F) {
+	for _, s := range []string{"", "a\"b", "\xff", "\u2028", "\x00<&>"} {
+		f.Add(s, 0, uint16(0))
+		f.Add(s, -301, uint16(0xffff))
+	}
+	f.Fuzz(func(t *testing.T, s string, n int, flags uint16) {
+		bit := func(i int) bool { return flags&(1<<i) != 0 }
+		p := Page{URL: s, FinalURL: s, Status: n, Depth: n, ContentType: s, Title: s, Frame: bit(0), Parent: s, Truncated: bit(1),
+			Error: s, Payment: bit(2), Rendered: bit(3), Flow: s, FlowStep: n}
+		if bit(4) {
+			p.TLS = &TLS{Version: s, Cipher: s}
+		}
+		if bit(5) {
+			p.Redirects = []Redirect{{From: s, To: s, Status: n, Via: s}, {}}
+		}
+		if bit(6) {
+			p.PaymentSignals, p.CSP = []string{s}, []string{s, ""}
+			p.SecurityHeaders = map[string]string{s: s, "X-" + s: ""}
+		}
+		if bit(7) {
+			p.Resources = []Resource{}
+		}
+		if bit(8) {
+			p.Resources = []Resource{{URL: s, Element: s, Attribute: s, Kind: s, Line: n, Source: s, Stylesheet: s, Status: n, Error: s, Count: n}, {}}
+		}
+		checkPageBytes(t, &p, []string{"", "    "}[flags>>15])
+		valid := bit(9)
+		sc := Script{Kind: s, URL: s, SHA256: s, Size: int64(n), Status: n, Party: s, Integrity: s, AllowedBy: s, Justification: s,
+			PageCount: n, InjectedBy: s, Line: n, Snippet: s}
+		if bit(10) {
+			sc.IntegrityValid, sc.Pages, sc.PaymentPages = &valid, []string{s, ""}, []string{}
+		}
+		var want bytes.Buffer
+		if err := encodeIndented(&want, &sc, "  "); err != nil {
+			t.Fatal(err)
+		}
+		if got := append(newJSONStreamTo(nil).appendScript(nil, &sc, "  "), '\n'); string(got) != want.String() {
+			t.Errorf("script written as\n%s\nwant:\n%s", got, want.String())
+		}
+	})
+}
