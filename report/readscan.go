@@ -14,11 +14,21 @@ import (
 // rather than by json.Decoder first. Its errors are json.Decoder's, worded as the reader words
 // them (syntaxError).
 type jsonReader struct {
-	r   io.Reader
-	buf []byte
-	pos int   // the next byte to read in buf
-	err error // the reader's error once it gave one (io.EOF at the end)
+	r     io.Reader
+	buf   []byte
+	pos   int   // the next byte to read in buf
+	err   error // the reader's error once it gave one (io.EOF at the end)
+	empty int   // reads in a row that gave nothing and no error
+	scans int   // valueLen calls (a test reads it: a value is scanned again only as buf doubles)
 }
+
+// maxEmptyReads is how many reads in a row may give nothing before the reader gives up, as
+// bufio.Reader does (io.ErrNoProgress).
+const maxEmptyReads = 100
+
+// maxDepth is encoding/json's nesting limit: a value nested deeper is cut there, and its syntax
+// check says "exceeded max depth" at once instead of the rest of the input being read first.
+const maxDepth = 10000
 
 func newJSONReader(r io.Reader) *jsonReader {
 	return &jsonReader{r: r, buf: make([]byte, 0, 256<<10)}
@@ -41,7 +51,28 @@ func (j *jsonReader) fill() bool {
 	if err != nil {
 		j.err = err
 	}
+	if n == 0 && err == nil {
+		if j.empty++; j.empty >= maxEmptyReads {
+			j.err = io.ErrNoProgress
+			return false
+		}
+	} else {
+		j.empty = 0
+	}
 	return n > 0 || err == nil
+}
+
+// more reads until buf is full (doubling it first when it is) or the input ends, and reports
+// whether it read anything. A value is scanned again from its start after more: reading until
+// the buffer is full keeps that linear in the value's size however little each read returns
+// (a pipe gives 64 KB at most), where a scan after every read was quadratic.
+func (j *jsonReader) more() bool {
+	if !j.fill() {
+		return false
+	}
+	for len(j.buf) < cap(j.buf) && j.fill() {
+	}
+	return true
 }
 
 // peek skips white space and returns the next byte; false at the end of the input.
@@ -76,12 +107,13 @@ func (j *jsonReader) value() ([]byte, error) {
 		return nil, j.readErr()
 	}
 	for {
+		j.scans++
 		if n, done := valueLen(j.buf[j.pos:]); done {
 			v := j.buf[j.pos : j.pos+n]
 			j.pos += n
 			return v, nil
 		}
-		if !j.fill() {
+		if !j.more() {
 			// the input ends in the value: the syntax error in it if there is one, else "too soon"
 			v := j.buf[j.pos:]
 			j.pos = len(j.buf)
@@ -149,10 +181,11 @@ func valueLen(b []byte) (n int, done bool) {
 				}
 				i += n
 				continue
-			case '{':
-				stack = append(stack, '}')
-			case '[':
-				stack = append(stack, ']')
+			case '{', '[':
+				if len(stack) == maxDepth {
+					return i + 1, true // one level too deep: the syntax check refuses it
+				}
+				stack = append(stack, c+2) // '}' and ']' follow '{' and '[' by two
 			case '}', ']':
 				if stack[len(stack)-1] != c {
 					return i + 1, true
