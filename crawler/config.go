@@ -121,7 +121,8 @@ type Config struct {
 	// failed, a page over --max-refs-per-page, robots.txt, a sitemap), one call at a time with
 	// the visit callback, instead of Result.Errors collecting them in memory: a site failing on
 	// every page grows no list. Result.Errors then holds only the start URLs' failures when
-	// none could be fetched. A shared crawl (Shared) hands its errors on with its parts instead.
+	// none could be fetched. A shared crawl (Shared) hands its errors on with its parts instead, and
+	// keeps none once handed on.
 	OnError func(Error)
 
 	// Shared, when set, makes this crawl one process's part of a crawl several share

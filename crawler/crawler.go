@@ -64,7 +64,6 @@ type crawl struct {
 	// (see runJob).
 	deferred []*Page
 
-	emitted  int   // errs already handed on with a Part (shared crawls)
 	emitReqs int64 // requests already handed on with a Part
 
 	entries map[string]bool // normalised Config.Entries, written before the workers start

@@ -8,11 +8,13 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	htmlstd "html"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -349,5 +351,32 @@ func TestErrorsStreamToOnError(t *testing.T) {
 	}
 	if overlap.Load() {
 		t.Error("OnError and visit were called at the same time")
+	}
+
+	// A process of a shared crawl hands each error on once, with a part, and keeps none.
+	var mu sync.Mutex
+	handed := map[Error]int{}
+	shared := &Config{StartURLs: []string{srv.URL + "/"}, MaxRefsPerPage: 10, IgnoreRobots: true, CheckResources: CheckNone,
+		Concurrency: 4, Shared: &Shared{Frontier: newLocalFrontier(1000), Emit: func(pt Part) {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, e := range pt.Errors {
+				handed[e]++
+			}
+		}}}
+	res, err = Crawl(context.Background(), shared, nil)
+	if err != nil && !errors.Is(err, ErrNoStart) { // the start's success is counted where parts merge
+		t.Fatal(err)
+	}
+	if len(handed) != len(errs) {
+		t.Errorf("the shared crawl handed on %d different errors, the local one met %d", len(handed), len(errs))
+	}
+	for e, n := range handed {
+		if n != 1 {
+			t.Errorf("%s handed on %d times", e.URL, n)
+		}
+	}
+	if len(res.Errors) != 0 {
+		t.Errorf("the shared crawl keeps %d errors after handing them on", len(res.Errors))
 	}
 }

@@ -196,8 +196,8 @@ func (cr *crawl) emit(p *Page) {
 func (cr *crawl) emitPart(p *Page) {
 	probes := cr.origins.settle()
 	cr.mu.Lock()
-	errs := append([]Error(nil), cr.errs[cr.emitted:]...)
-	cr.emitted = len(cr.errs)
+	errs := cr.errs // handed on, not kept: a site failing on every page grows no list here
+	cr.errs = nil
 	cr.mu.Unlock()
 	cr.visitMu.Lock()
 	reqs := cr.tr.requests.Load()
