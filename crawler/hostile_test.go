@@ -380,3 +380,27 @@ func TestErrorsStreamToOnError(t *testing.T) {
 		t.Errorf("the shared crawl keeps %d errors after handing them on", len(res.Errors))
 	}
 }
+
+// The merge of a shared crawl's parts hands each error once to OnError, however many parts
+// bring it (a page fetched again after its lease lapsed), and keeps no list of them.
+func TestMergeStreamsErrorsOnce(t *testing.T) {
+	var got []Error
+	cfg := &Config{StartURLs: []string{"https://shop.test/"}, OnError: func(e Error) { got = append(got, e) }}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	m := NewMerge(cfg, func(*Page) {})
+	a := Error{URL: "https://shop.test/a.css", Err: "stylesheet: HTTP 500", Kind: ErrorStatus}
+	b := Error{URL: "https://shop.test/p", Err: "too many", Kind: ErrorTooManyRefs}
+	b2 := Error{URL: "https://shop.test/p", Err: "too many", Kind: ErrorStatus} // differs in kind only
+	m.Add(Part{Errors: []Error{a, b}})
+	m.Add(Part{Errors: []Error{b, a, b2}})
+	m.Add(Part{Errors: []Error{a}})
+	if len(got) != 3 || got[0] != a || got[1] != b || got[2] != b2 {
+		t.Errorf("OnError got %+v, want a, b and b2 once each", got)
+	}
+	res, _ := m.Finish(newLocalFrontier(10), false)
+	if len(res.Errors) != 0 {
+		t.Errorf("the merge kept %d errors it handed to OnError", len(res.Errors))
+	}
+}

@@ -242,8 +242,8 @@ type Merge struct {
 	npages  int
 	origins origins
 	probes  map[string]Origin
-	errs    map[Error]bool
-	errList []Error
+	errs    seenSet // the errors taken, as hashes: a part sent twice brings them twice
+	errList []Error // without Config.OnError
 	reqs    int64
 	startOK int
 	starts  map[string]bool
@@ -252,7 +252,7 @@ type Merge struct {
 
 // NewMerge starts the merge of a shared crawl of cfg (validated) that hands pages to visit.
 func NewMerge(cfg *Config, visit func(*Page)) *Merge {
-	m := &Merge{cfg: cfg, visit: visit, probes: map[string]Origin{}, errs: map[Error]bool{}, starts: map[string]bool{}}
+	m := &Merge{cfg: cfg, visit: visit, probes: map[string]Origin{}, starts: map[string]bool{}}
 	m.origins = origins{cr: &crawl{cfg: cfg}, ledger: true}
 	m.origins.endpoints(context.Background(), cfg.endpoints) // recorded here, probed by the starting process
 	for _, u := range cfg.starts {
@@ -287,10 +287,16 @@ func (m *Merge) Add(pt Part) bool {
 	return true
 }
 
+// addErrors takes each error not taken before: to Config.OnError when set (called as visit
+// is, one at a time), else into the Result's list.
 func (m *Merge) addErrors(es []Error) {
 	for _, e := range es {
-		if !m.errs[e] {
-			m.errs[e] = true
+		if !m.errs.add(e.URL + "\x00" + e.Err + "\x00" + string(e.Kind)) {
+			continue
+		}
+		if m.cfg.OnError != nil {
+			m.cfg.OnError(e)
+		} else {
 			m.errList = append(m.errList, e)
 		}
 	}
