@@ -37,11 +37,9 @@ type resourceCache struct {
 	checks  checkTable
 	answers answerStore
 	seed    maphash.Seed
-	types   sync.Map // interned Content-Type values
-	// headers are the kept header sets without a Location, shared (keepHeaders); headerSets
-	// counts the sets stored, at most maxHeaderSets.
-	headers    sync.Map
-	headerSets atomic.Int64
+	types   sharedSet // interned Content-Type values (intern)
+	// headers are the kept header sets without a Location, shared (keepHeaders).
+	headers sharedSet
 	// noHTTPS holds the origins (scheme://host:port) whose https copy failed before any answer:
 	// nothing listens, the name does not resolve, or the TLS handshake failed (no TLS on that
 	// port, a bad certificate). Every URL of such an origin fails the same way, so its other
@@ -335,8 +333,31 @@ func (rc *resourceCache) intern(s string) string {
 	if s == "" {
 		return s
 	}
-	v, _ := rc.types.LoadOrStore(s, s)
-	return v.(string)
+	return rc.types.share(s, func() any { return s }).(string)
+}
+
+// sharedSet keeps one copy of each value, by key, up to maxShared of them: a site answering
+// every file with another Content-Type or header set (a hostile one) has its values kept with
+// its answers, not in a table growing with them.
+type sharedSet struct {
+	m sync.Map
+	n atomic.Int64 // values stored
+}
+
+// maxShared bounds a sharedSet: a site is expected to answer its files with a few.
+const maxShared = 1024
+
+// share returns the value stored under key, or else build's, stored while there is room.
+func (s *sharedSet) share(key string, build func() any) any {
+	if v, ok := s.m.Load(key); ok {
+		return v
+	}
+	v := build()
+	if s.n.Add(1) > maxShared {
+		return v
+	}
+	v, _ = s.m.LoadOrStore(key, v)
+	return v
 }
 
 // httpsCopy reports whether the https: twin of an http: URL answers with a success and, when
@@ -486,15 +507,7 @@ func (rc *resourceCache) keepHeaders(h http.Header) http.Header {
 			key.WriteByte(0)
 		}
 	}
-	if v, ok := rc.headers.Load(key.String()); ok {
-		return v.(http.Header)
-	}
-	out := keptOf(h)
-	if rc.headerSets.Add(1) > maxHeaderSets {
-		return out // a site answering every file differently: its sets stay with its answers
-	}
-	v, _ := rc.headers.LoadOrStore(key.String(), out)
-	return v.(http.Header)
+	return rc.headers.share(key.String(), func() any { return keptOf(h) }).(http.Header)
 }
 
 // keptOf copies the keptHeaders of h.
@@ -507,10 +520,6 @@ func keptOf(h http.Header) http.Header {
 	}
 	return out
 }
-
-// maxHeaderSets bounds the shared header sets (keepHeaders): a site is expected to answer its
-// scripts and stylesheets with a few, a hostile one may vary them per file.
-const maxHeaderSets = 1024
 
 func fetchProblem(f *Fetch) string {
 	if f.Err != "" {

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"runtime"
 	"testing"
+	"unsafe"
 )
 
 // The resource checks' cache costs at most ~21 bytes per distinct URL (a 12-byte slot of an open
@@ -93,18 +94,38 @@ func TestKeepHeadersSharesEqualSets(t *testing.T) {
 	}
 	// A site answering every file with other headers (a hostile one) fills the shared sets up
 	// to their bound, not beyond; its sets are still kept, each with its answer.
-	for i := range 3 * maxHeaderSets {
+	for i := range 3 * maxShared {
 		h := rc.keepHeaders(resp("Content-Type", fmt.Sprintf("text/javascript; v=%d", i)))
 		if len(h.Values("Content-Type")) != 2 {
 			t.Fatalf("kept %v", h)
 		}
 	}
 	stored := 0
-	rc.headers.Range(func(any, any) bool { stored++; return true })
-	if stored > maxHeaderSets {
-		t.Errorf("%d shared header sets after a site varied them per file, want at most %d", stored, maxHeaderSets)
+	rc.headers.m.Range(func(any, any) bool { stored++; return true })
+	if stored > maxShared {
+		t.Errorf("%d shared header sets after a site varied them per file, want at most %d", stored, maxShared)
 	}
 	if again := rc.keepHeaders(resp()); reflect.ValueOf(again).UnsafePointer() != reflect.ValueOf(a).UnsafePointer() {
 		t.Errorf("a set shared before the bound is no longer shared")
+	}
+}
+
+// Content-Type values are interned up to the same bound: a site varying them per file does
+// not grow the table, and every value comes back as it was.
+func TestInternBounded(t *testing.T) {
+	rc := &resourceCache{}
+	first := rc.intern(string([]byte("text/css")))
+	for i := range 3 * maxShared {
+		if v := fmt.Sprintf("text/css; v=%d", i); rc.intern(v) != v {
+			t.Fatalf("intern(%q) changed the value", v)
+		}
+	}
+	stored := 0
+	rc.types.m.Range(func(any, any) bool { stored++; return true })
+	if stored > maxShared {
+		t.Errorf("%d Content-Types interned, want at most %d", stored, maxShared)
+	}
+	if again := rc.intern(string([]byte("text/css"))); unsafe.StringData(again) != unsafe.StringData(first) {
+		t.Error("a value interned before the bound is no longer shared")
 	}
 }
