@@ -78,13 +78,8 @@ func (j *jsonReader) more() bool {
 // peek skips white space and returns the next byte; false at the end of the input.
 func (j *jsonReader) peek() (byte, bool) {
 	for {
-		for j.pos < len(j.buf) {
-			switch c := j.buf[j.pos]; c {
-			case ' ', '\t', '\n', '\r':
-				j.pos++
-			default:
-				return c, true
-			}
+		if j.pos = skipSpace(j.buf, j.pos); j.pos < len(j.buf) {
+			return j.buf[j.pos], true
 		}
 		if !j.fill() {
 			return 0, false
