@@ -242,7 +242,7 @@ type Merge struct {
 	npages  int
 	origins origins
 	probes  map[string]Origin
-	errs    seenSet // the errors taken, as hashes: a part sent twice brings them twice
+	errs    seenSet // the errors taken, as 64-bit hashes: a part sent twice brings them twice (two errors whose hashes collide would be taken for one)
 	errList []Error // without Config.OnError
 	reqs    int64
 	startOK int

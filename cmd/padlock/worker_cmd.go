@@ -176,8 +176,10 @@ func runWorker(ctx context.Context, cl *redisq.Client, id string, opt workerOpti
 				}
 			}
 		}
-		var poll <-chan time.Time // none once interrupted or failed: wait for the crawls under way
-		if failed == nil && ctx.Err() == nil {
+		// Look for new crawls while there is room; none once interrupted or failed, nor with
+		// every slot taken: then wait for a crawl under way to end.
+		var poll <-chan time.Time
+		if running < opt.atOnce && failed == nil && ctx.Err() == nil {
 			poll = time.After(50 * time.Millisecond)
 		}
 		select {
