@@ -91,7 +91,7 @@ func Crawl(ctx context.Context, cfg *Config, visit func(*Page)) (*Result, error)
 	cr.coll = newCollector(ctx, cfg, cr.tr)
 	cr.resources.cr = cr
 	cr.resources.seed = maphash.MakeSeed()
-	defer cr.resources.answers.release()
+	defer cr.resources.release()
 	cr.origins.cr = cr
 	if errs := cr.waitForStarts(ctx); errs != nil {
 		return &Result{Errors: errs, Requests: cr.tr.requests.Load()}, ErrNoStart

@@ -328,6 +328,12 @@ func (rc *resourceCache) record(h uint64, f *Fetch, key string) *Fetch {
 	return f
 }
 
+// release hands back the checks' table and closes their answers' file, once the crawl is over.
+func (rc *resourceCache) release() {
+	rc.checks.release()
+	rc.answers.release()
+}
+
 // intern keeps one copy of each Content-Type value.
 func (rc *resourceCache) intern(s string) string {
 	if s == "" {

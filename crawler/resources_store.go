@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/padlock-scan/padlock/internal/hashtab"
 )
@@ -32,8 +33,9 @@ type checkTable struct {
 
 type checkShard struct {
 	mu       sync.Mutex
-	answers  hashtab.Map[uint32] // by the hash's bits below the shard's (h<<6)
+	answers  hashtab.Map[uint32] // by the hash's bits below the shard's (h<<6); slots by checkSlots
 	inflight map[uint64]*checkEntry
+	released bool // the crawl ended: its slots were handed back
 }
 
 type checkEntry struct {
@@ -47,7 +49,34 @@ func (t *checkTable) shard(h uint64) *checkShard { return &t.shards[h>>58] }
 func (s *checkShard) get(h uint64) (uint32, bool) { return s.answers.Get(h << 6) }
 
 // put sets h's answer number; the shard's lock is held.
-func (s *checkShard) put(h uint64, v uint32) { s.answers.Put(h<<6, v) }
+func (s *checkShard) put(h uint64, v uint32) {
+	if s.released {
+		return
+	}
+	s.answers.Slots = checkSlots
+	s.answers.Put(h<<6, v)
+}
+
+// release hands the table's slots back; a check after it is answered but not kept.
+func (t *checkTable) release() {
+	for i := range t.shards {
+		s := &t.shards[i]
+		s.mu.Lock()
+		s.answers.Release()
+		s.released = true
+		s.mu.Unlock()
+	}
+}
+
+// minMapped is the size from which checkSlots maps a table's slots outside the Go heap: 64
+// shards of smaller tables are at most 1 MB.
+const minMapped = 16 << 10
+
+// mappedBytes counts the bytes checkSlots has mapped and not yet handed back.
+var mappedBytes atomic.Int64
+
+// heapSlots makes a check table's slots on the Go heap.
+func heapSlots(n int) ([]uint64, []uint32, func()) { return make([]uint64, n), make([]uint32, n), nil }
 
 // plainAnswer marks an answer number that indexes answerStore.plain.
 const plainAnswer = 1 << 31

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"strconv"
 	"testing"
 )
 
@@ -104,5 +105,52 @@ func TestAnswersOnDisk(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(dir); len(left) != 0 {
 		t.Errorf("left behind: %v", left)
+	}
+}
+
+// What a full check keeps for each distinct sub-resource URL with a plain answer is a slot of
+// the checks' table: 12 bytes, 14-21 with its slack, and where the system allows it outside the
+// Go heap (checkSlots), so the collector's headroom (the live heap's size again) does not double
+// it. Before, the table was on the heap: about 16 bytes a URL there, 32 with the headroom.
+func TestChecksTableBytesPerURL(t *testing.T) {
+	rc := &resourceCache{seed: maphash.MakeSeed()}
+	const n = 300_000
+	key := func(i int) string { return "https://shop.example/img/p/" + strconv.Itoa(i) + "-320.jpg" }
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	mapped := mappedBytes.Load()
+	for i := range n {
+		k := key(i)
+		rc.record(maphash.String(rc.seed, k)|1, &Fetch{URL: k, FinalURL: k, Method: http.MethodHead, Status: 200, ContentType: "image/jpeg"}, k)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	heap := (float64(after.HeapAlloc) - float64(before.HeapAlloc)) / n
+	all := heap + float64(mappedBytes.Load()-mapped)/n
+	t.Logf("%.1f bytes a URL on the heap, %.1f in all", heap, all)
+	if all > 22 {
+		t.Errorf("%.1f bytes a URL in all, want at most 22 (a 12-byte slot and the table's slack)", all)
+	}
+	if checksOffHeap && heap > 4 {
+		t.Errorf("%.1f bytes a URL on the Go heap, want at most 4: the slots belong outside it", heap)
+	}
+	for _, i := range []int{0, 1, n / 2, n - 1} {
+		h := maphash.String(rc.seed, key(i)) | 1
+		sh := rc.checks.shard(h)
+		num, ok := sh.get(h)
+		if !ok {
+			t.Fatalf("answer %d lost", i)
+		}
+		if got := rc.answers.get(num); got.Status != 200 || got.ContentType != "image/jpeg" {
+			t.Errorf("answer %d read back as %+v", i, got)
+		}
+	}
+	rc.release()
+	if left := mappedBytes.Load() - mapped; left != 0 {
+		t.Errorf("%d bytes still mapped after release", left)
+	}
+	if _, ok := rc.checks.shard(1).get(1); ok {
+		t.Error("a released table still answers")
 	}
 }

@@ -15,6 +15,12 @@ type Map[V any] struct {
 	keys []uint64 // 0: an empty slot
 	vals []V
 	n    int
+	// Slots, when set, makes the zeroed slots of a table of n and the function that hands them
+	// back, called when the map moves to a larger table and by Release: a large map can live
+	// outside the Go heap, where the collector neither scans it nor counts it when it lets the
+	// heap grow (by the live heap's size again, by default). Nil: slices on the heap.
+	Slots   func(n int) (keys []uint64, vals []V, release func())
+	release func()
 }
 
 // slot is where h lives in keys, or the empty slot where it would go.
@@ -48,14 +54,21 @@ func (m *Map[V]) Get(h uint64) (V, bool) {
 func (m *Map[V]) Put(h uint64, v V) {
 	h = max(h, 1)
 	if (m.n+1)*8 > len(m.keys)*7 {
-		old, oldVals := m.keys, m.vals
+		old, oldVals, release := m.keys, m.vals, m.release
 		size := max(len(old)+len(old)/2, 16)
-		m.keys, m.vals = make([]uint64, size), make([]V, size)
+		if m.Slots != nil {
+			m.keys, m.vals, m.release = m.Slots(size)
+		} else {
+			m.keys, m.vals, m.release = make([]uint64, size), make([]V, size), nil
+		}
 		for i, k := range old {
 			if k != 0 {
 				j := m.slot(k)
 				m.keys[j], m.vals[j] = k, oldVals[i]
 			}
+		}
+		if release != nil {
+			release()
 		}
 	}
 	i := m.slot(h)
@@ -63,4 +76,12 @@ func (m *Map[V]) Put(h uint64, v V) {
 		m.n++
 	}
 	m.keys[i], m.vals[i] = h, v
+}
+
+// Release empties the map and hands its slots back to Slots' release function.
+func (m *Map[V]) Release() {
+	if m.release != nil {
+		m.release()
+	}
+	m.keys, m.vals, m.n, m.release = nil, nil, 0, nil
 }

@@ -28,3 +28,32 @@ func TestMap(t *testing.T) {
 		t.Errorf("Len = %d, want %d", m.Len(), 100_000+2)
 	}
 }
+
+// A map with Slots takes its tables from it and hands each back when it moves to a larger one
+// and on Release.
+func TestMapSlots(t *testing.T) {
+	live := 0
+	m := Map[uint32]{Slots: func(n int) ([]uint64, []uint32, func()) {
+		live++
+		return make([]uint64, n), make([]uint32, n), func() { live-- }
+	}}
+	const mix = 0x9e3779b97f4a7c15
+	for i := range uint64(10_000) {
+		m.Put(i*mix, uint32(i))
+		if live != 1 {
+			t.Fatalf("%d tables held after %d puts, want 1", live, i+1)
+		}
+	}
+	var five uint64 = 5
+	five *= mix
+	if v, ok := m.Get(five); !ok || v != 5 {
+		t.Errorf("Get = %d, %v", v, ok)
+	}
+	m.Release()
+	if live != 0 || m.Len() != 0 {
+		t.Errorf("after Release: %d tables held, Len %d", live, m.Len())
+	}
+	if _, ok := m.Get(five); ok {
+		t.Error("a released map still answers")
+	}
+}
