@@ -8,7 +8,6 @@ import (
 	"os"
 	"slices"
 	"sync"
-	"sync/atomic"
 
 	"github.com/padlock-scan/padlock/internal/hashtab"
 )
@@ -68,16 +67,6 @@ func (t *checkTable) release() {
 	}
 }
 
-// minMapped is the size from which checkSlots maps a table's slots outside the Go heap: 64
-// shards of smaller tables are at most 1 MB.
-const minMapped = 16 << 10
-
-// mappedBytes counts the bytes checkSlots has mapped and not yet handed back.
-var mappedBytes atomic.Int64
-
-// heapSlots makes a check table's slots on the Go heap.
-func heapSlots(n int) ([]uint64, []uint32, func()) { return make([]uint64, n), make([]uint32, n), nil }
-
 // plainAnswer marks an answer number that indexes answerStore.plain.
 const plainAnswer = 1 << 31
 
@@ -86,10 +75,10 @@ type answerStore struct {
 	mu      sync.Mutex
 	plain   []*Fetch
 	plainOf map[plainKey]uint32
-	// The other answers, each appended to file at offs[i] (offs[i+1] or end is where it ends);
-	// -1 when it could not be written, and it is kept in kept instead.
+	// The other answers, each appended to file at offs.at(i) (offs.at(i+1) or end is where it
+	// ends); -1 when it could not be written, and it is kept in kept instead.
 	file *os.File
-	offs []int64
+	offs offsetList
 	end  int64
 	err  error // the file could not be made or written: answers stay in memory
 	kept map[uint32]*Fetch
@@ -146,7 +135,7 @@ func (st *answerStore) add(f *Fetch, key string) (uint32, *Fetch) {
 	b := appendFetch(nil, f)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	n := uint32(len(st.offs))
+	n := uint32(st.offs.len())
 	if st.file == nil && st.err == nil {
 		st.file, st.err = os.CreateTemp("", "padlock-answers-*")
 		if st.err == nil {
@@ -161,10 +150,10 @@ func (st *answerStore) add(f *Fetch, key string) (uint32, *Fetch) {
 			st.kept = map[uint32]*Fetch{}
 		}
 		st.kept[n] = f
-		st.offs = append(st.offs, -1)
+		st.offs.add(-1)
 		return n, f
 	}
-	st.offs = append(st.offs, st.end)
+	st.offs.add(st.end)
 	st.end += int64(len(b))
 	st.remember(n, f)
 	return n, f
@@ -187,9 +176,13 @@ func (st *answerStore) get(n uint32) *Fetch {
 		st.mu.Unlock()
 		return r.f
 	}
-	off, end, file := st.offs[n], st.end, st.file
-	if int(n)+1 < len(st.offs) {
-		end = st.offs[n+1]
+	if int(n) >= st.offs.len() { // released
+		st.mu.Unlock()
+		return &Fetch{Err: "padlock could not read this check back: the crawl is over"}
+	}
+	off, end, file := st.offs.at(int(n)), st.end, st.file
+	if int(n)+1 < st.offs.len() {
+		end = st.offs.at(int(n) + 1)
 	}
 	if off < 0 {
 		f := st.kept[n]
@@ -215,7 +208,7 @@ func (st *answerStore) get(n uint32) *Fetch {
 	return f
 }
 
-// release closes and removes the answers' file.
+// release closes and removes the answers' file and hands back their offsets; the crawl is over.
 func (st *answerStore) release() {
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -226,6 +219,7 @@ func (st *answerStore) release() {
 		st.file = nil
 		st.err = os.ErrClosed
 	}
+	st.offs.release()
 }
 
 // appendFetch encodes f for readFetch: every field, nil and empty lists and maps told apart.
