@@ -50,7 +50,7 @@ func extractHTML(docURL *url.URL, body []byte, maxRefs int) *Document {
 	body = bytes.TrimPrefix(body, utf8BOM)
 	// Shop pages carry a reference every few hundred bytes: sizing the slice up front saves the
 	// copies of growing it (a Resource is some 230 bytes).
-	doc := &Document{refs: newRefSet(maxRefs, min(len(body)/400+16, 512))}
+	doc := &Document{refs: newPageRefSet(maxRefs, min(len(body)/400+16, 512))}
 	e := newExtractor(doc, docURL, docURL, body)
 	if e.base != nil {
 		doc.Base = NormalizeURL(e.base)

@@ -168,6 +168,7 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 		}
 		addPage(rp, p)
 		addFindings(fs)
+		p.Release() // the report, the rules and the inventory copied what they keep
 	}
 	if opt.Progress != nil {
 		start := time.Now()
