@@ -138,7 +138,13 @@ func TestSpoolPageBytesNotCopied(t *testing.T) {
 	if err := r.spool.eachPageJSON(func(b []byte) error { page.Reset(); page.Write(b); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if perPage > uint64(page.Len()/4) {
-		t.Errorf("spooling a page of %d JSON bytes allocated %d bytes; want at most a quarter of them", page.Len(), perPage)
+	bound := uint64(page.Len() / 4)
+	if raceEnabled {
+		// s2 takes its 16 KB hash table from a sync.Pool, which drops one Put in four under the
+		// race detector: about 4 KB a page, with a margin (a page copied adds its 9 KB).
+		bound += 6 << 10
+	}
+	if perPage > bound {
+		t.Errorf("spooling a page of %d JSON bytes allocated %d bytes; want at most %d", page.Len(), perPage, bound)
 	}
 }
