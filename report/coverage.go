@@ -54,38 +54,58 @@ func (a finalURL) same(b finalURL) bool { return a.exact == b.exact || a.loose =
 
 // Coverage indexes what r checked, in the terms of cmp (nil: r compared with itself).
 func (r *Report) Coverage(cmp *Comparison) *Coverage {
+	c := newCoverage(r, cmp)
+	_ = r.EachPage(func(p *Page) error { c.addPage(p); return nil }) // a spool read error surfaces in the writers (Err)
+	c.origins()
+	return c
+}
+
+// newCoverage is an empty index of what r checked: addPage each page, then origins.
+func newCoverage(r *Report, cmp *Comparison) *Coverage {
 	if cmp == nil {
 		cmp = &Comparison{}
 	}
-	c := &Coverage{r: r, cmp: cmp, probed: map[string]bool{}, loaded: map[string]bool{}}
-	_ = r.EachPage(func(p *Page) error { // a spool read error surfaces in the writers (Err)
-		if p.Error != "" {
-			return nil
-		}
-		c.hops.Add(cmp.URL(p.URL))
-		for _, h := range p.Redirects {
-			c.hops.Add(cmp.URL(h.From))
-		}
-		final := p.FinalURL
-		if final == "" {
-			final = p.URL
-		}
-		if p.Status >= 200 && p.Status < 300 && !p.Truncated {
-			final = cmp.URL(final)
-			c.parsed.Add(final)
-			c.records.Put(keyHash(cmp.URL(p.URL)), finalOf(final))
-			if u, err := url.Parse(final); err == nil {
-				c.loaded[u.Scheme+"://"+u.Host] = true
-			}
-		}
-		return nil
-	})
-	for _, o := range r.Origins {
-		if o.Error == "" {
-			c.probed[cmp.URL(o.Origin)] = true
+	return &Coverage{r: r, cmp: cmp, probed: map[string]bool{}, loaded: map[string]bool{}}
+}
+
+// addPage indexes a page record of the report.
+func (c *Coverage) addPage(p *Page) {
+	if p.Error != "" {
+		return
+	}
+	c.hops.Add(c.cmp.URL(p.URL))
+	for _, h := range p.Redirects {
+		c.hops.Add(c.cmp.URL(h.From))
+	}
+	if final, ok := parsedFinal(c.cmp, p); ok {
+		c.parsed.Add(final)
+		c.records.Put(keyHash(c.cmp.URL(p.URL)), finalOf(final))
+		if u, err := url.Parse(final); err == nil {
+			c.loaded[u.Scheme+"://"+u.Host] = true
 		}
 	}
-	return c
+}
+
+// origins indexes the report's origins (after its pages).
+func (c *Coverage) origins() {
+	for _, o := range c.r.Origins {
+		if o.Error == "" {
+			c.probed[c.cmp.URL(o.Origin)] = true
+		}
+	}
+}
+
+// parsedFinal is the final URL, in cmp's terms, of a page record that was fetched whole with a
+// 2xx answer and parsed; ok is false for any other record.
+func parsedFinal(cmp *Comparison, p *Page) (final string, ok bool) {
+	if p.Error != "" || p.Status < 200 || p.Status >= 300 || p.Truncated {
+		return "", false
+	}
+	final = p.FinalURL
+	if final == "" {
+		final = p.URL
+	}
+	return cmp.URL(final), true
 }
 
 // record returns the final URL (in the comparison's terms, hashed) the crawl parsed for the
@@ -116,15 +136,14 @@ func (c *Coverage) Finding(old *Report, f Finding) bool {
 		return true
 	}
 	if c.old != old {
-		c.old, c.moved = old, nil
+		var moved []movedRecord
 		_ = old.EachPage(func(p *Page) error { // a spool read error surfaces in the writers (Err)
 			if p.FinalURL != "" && p.FinalURL != p.URL {
-				c.moved = append(c.moved, movedRecord{keyHash(c.cmp.URL(p.FinalURL)), keyHash(c.cmp.URL(p.URL))})
+				moved = append(moved, movedRecord{keyHash(c.cmp.URL(p.FinalURL)), keyHash(c.cmp.URL(p.URL))})
 			}
 			return nil
 		})
-		slices.SortFunc(c.moved, func(a, b movedRecord) int { return cmp.Compare(a.final, b.final) })
-		c.moved = slices.Clip(c.moved)
+		c.setMoved(old, moved)
 	}
 	want := finalOf(page)
 	i, _ := slices.BinarySearchFunc(c.moved, want.exact, func(m movedRecord, h uint64) int { return cmp.Compare(m.final, h) })
@@ -134,6 +153,13 @@ func (c *Coverage) Finding(old *Report, f Finding) bool {
 		}
 	}
 	return false
+}
+
+// setMoved gives Finding the records of old that were redirected elsewhere (Diff collects them
+// as it reads old's pages for its own ends).
+func (c *Coverage) setMoved(old *Report, moved []movedRecord) {
+	slices.SortFunc(moved, func(a, b movedRecord) int { return cmp.Compare(a.final, b.final) })
+	c.old, c.moved = old, slices.Clip(moved)
 }
 
 // Parsed reports whether the crawl parsed a page whose final URL is u.

@@ -1,8 +1,9 @@
 package report
 
 import (
+	"encoding/binary"
 	"fmt"
-	"slices"
+	"math"
 	"sort"
 	"strings"
 
@@ -39,6 +40,8 @@ type Changes struct {
 	// NotCompared names the rules one of the two crawls did not run: their findings are left
 	// out of NewFindings and Fixed, since a rule that was off proves nothing either way.
 	NotCompared []string `json:"rules_not_compared,omitempty"`
+
+	lists *changeLists // DiffSpooled's spooled lists, nil when every list is in its field
 }
 
 // PageFailure is a page that loaded before and does not now.
@@ -74,9 +77,32 @@ type OriginChange struct {
 
 // Empty reports whether nothing changed.
 func (c *Changes) Empty() bool {
-	return len(c.NewFindings) == 0 && len(c.Fixed) == 0 && len(c.PagesAdded) == 0 && len(c.PagesRemoved) == 0 && len(c.PagesFailed) == 0 &&
-		len(c.ScriptsAdded) == 0 && len(c.ScriptsRemoved) == 0 && len(c.ScriptsChanged) == 0 &&
-		len(c.CSPChanged) == 0 && len(c.HeadersChanged) == 0 && len(c.OriginsChanged) == 0
+	n := c.counts()
+	return n.newFindings == 0 && n.fixed == 0 && n.added == 0 && n.removed == 0 && n.failed == 0 &&
+		n.scriptsAdded == 0 && n.scriptsRemoved == 0 && n.scriptsChanged == 0 &&
+		n.csp == 0 && len(c.HeadersChanged) == 0 && len(c.OriginsChanged) == 0
+}
+
+// changeCounts are the lengths of the lists of a Changes, in its fields and spooled.
+type changeCounts struct {
+	newFindings, fixed, added, removed, failed, scriptsAdded, scriptsRemoved, scriptsChanged, csp int
+}
+
+func (c *Changes) counts() changeCounts {
+	n := changeCounts{len(c.NewFindings), len(c.Fixed), len(c.PagesAdded), len(c.PagesRemoved), len(c.PagesFailed),
+		len(c.ScriptsAdded), len(c.ScriptsRemoved), len(c.ScriptsChanged), len(c.CSPChanged)}
+	if l := c.lists; l != nil {
+		n.newFindings += l.newFindings.len()
+		n.fixed += l.fixed.len()
+		n.added += l.added.len()
+		n.removed += l.removed.len()
+		n.failed += l.failed.len()
+		n.scriptsAdded += l.scriptsAdded.len()
+		n.scriptsRemoved += l.scriptsRemoved.len()
+		n.scriptsChanged += l.scriptsChanged.len()
+		n.csp += l.csp.len()
+	}
+	return n
 }
 
 // scriptKey identifies a script across runs: external ones by URL, inline ones by their hash
@@ -92,10 +118,166 @@ func scriptKey(cmp *Comparison, s Script) string {
 // counts as fixed or removed only where the new crawl looked: its page loaded whole (or its
 // origin was probed) and its rule ran; the rest is counted in Warnings.
 //
-// Either report may be spooled (OpenFile): Diff reads their pages and findings a few times each,
-// one at a time, and keeps only hashed keys of them (a few bytes a page and a finding) and what
-// changed, never either report whole.
+// Either report may be spooled (OpenFile): Diff reads their pages twice each and their findings
+// and scripts once or twice, one at a time, and keeps only hashed keys of them (a few bytes a
+// page and a finding) and what changed, never either report whole. Every list is in its field;
+// DiffSpooled keeps the long ones on disk instead.
 func Diff(old, cur *Report) *Changes {
+	c := diff(old, cur, math.MaxInt) // nothing spills
+	c.lists.collect(c)
+	c.lists = nil
+	return c
+}
+
+// DiffSpooled is Diff with the lists that grow with the site (new and fixed findings, pages
+// added, removed and failing, scripts added, removed and changed, CSP changes) spooled to disk
+// as they are made (1 MB a kind in memory, as OpenFile), so a site that changed everywhere
+// costs no more memory than one that did not. Those fields stay empty: the writers (WriteText,
+// WriteJSON) and Empty read the lists from the spool. Close removes it.
+func DiffSpooled(old, cur *Report) *Changes { return diff(old, cur, spillBytes) }
+
+// Close releases the spool of a DiffSpooled; the spooled lists are gone.
+func (c *Changes) Close() error {
+	if c.lists == nil {
+		return nil
+	}
+	err := c.lists.file.close()
+	c.lists = nil
+	return err
+}
+
+// changeLists are the lists of a Changes that grow with the site, in their order: each an
+// external merge sort (sorter) in the changes' own spool file, which keeps limit bytes of a
+// list in memory (all of it for Diff).
+type changeLists struct {
+	file                         spoolFile
+	limit                        int
+	newFindings, fixed           *sorter[Finding] // SortFindings' order
+	added, removed               *sorter[string]  // by URL
+	failed                       *sorter[PageFailure]
+	csp                          *sorter[HeaderChange]
+	scriptsAdded, scriptsRemoved *sorter[Script] // in the inventory's order, as they come
+	scriptsChanged               *sorter[scriptFill]
+	err                          error // the first spool error: the writers return it
+}
+
+func newChangeLists(limit int) *changeLists {
+	l := &changeLists{limit: limit}
+	l.newFindings = newSorter(&l.file, limit, findingLess, findingCodec)
+	l.fixed = newSorter(&l.file, limit, findingLess, findingCodec)
+	l.added, l.removed = l.urls(), l.urls()
+	l.failed = newSorter(&l.file, limit, func(a, b *PageFailure) bool { return a.URL < b.URL }, jsonCodec[PageFailure]())
+	l.csp = newSorter(&l.file, limit, func(a, b *HeaderChange) bool { return a.Page < b.Page }, jsonCodec[HeaderChange]())
+	l.scriptsAdded = newSorter(&l.file, limit, asAdded[Script], scriptCodec)
+	l.scriptsRemoved = newSorter(&l.file, limit, asAdded[Script], scriptCodec)
+	l.scriptsChanged = newSorter(&l.file, limit, func(a, b *scriptFill) bool { return a.Seq < b.Seq }, jsonCodec[scriptFill]())
+	return l
+}
+
+func (l *changeLists) urls() *sorter[string] {
+	return newSorter(&l.file, l.limit, func(a, b *string) bool { return *a < *b }, stringCodec)
+}
+
+// asAdded is the order of a list kept as its records come: a stable sort where none is less.
+func asAdded[T any](a, b *T) bool { return false }
+
+// add puts v in s, keeping the first error.
+func add[T any](l *changeLists, s *sorter[T], v T) error {
+	if err := s.add(v); err != nil && l.err == nil {
+		l.err = err
+	}
+	return l.err
+}
+
+// keep keeps err if it is the first.
+func (l *changeLists) keep(err error) {
+	if l.err == nil {
+		l.err = err
+	}
+}
+
+// collect moves every list into c's fields (Diff: nothing spilled).
+func (l *changeLists) collect(c *Changes) {
+	into := func(dst *[]Finding, s *sorter[Finding]) {
+		l.keep(s.each(func(f *Finding) error { *dst = append(*dst, *f); return nil }))
+	}
+	into(&c.NewFindings, l.newFindings)
+	into(&c.Fixed, l.fixed)
+	l.keep(l.added.each(func(u *string) error { c.PagesAdded = append(c.PagesAdded, *u); return nil }))
+	l.keep(l.removed.each(func(u *string) error { c.PagesRemoved = append(c.PagesRemoved, *u); return nil }))
+	l.keep(l.failed.each(func(p *PageFailure) error { c.PagesFailed = append(c.PagesFailed, *p); return nil }))
+	l.keep(l.csp.each(func(h *HeaderChange) error { c.CSPChanged = append(c.CSPChanged, *h); return nil }))
+	l.keep(l.scriptsAdded.each(func(s *Script) error { c.ScriptsAdded = append(c.ScriptsAdded, *s); return nil }))
+	l.keep(l.scriptsRemoved.each(func(s *Script) error { c.ScriptsRemoved = append(c.ScriptsRemoved, *s); return nil }))
+	l.keep(l.scriptsChanged.each(func(s *scriptFill) error { c.ScriptsChanged = append(c.ScriptsChanged, s.C); return nil }))
+}
+
+// stringCodec stores a string as its bytes.
+var stringCodec = codec[string]{
+	enc:  func(dst []byte, v *string) []byte { return append(dst, *v...) },
+	dec:  func(b []byte, v *string) error { *v = string(b); return nil },
+	size: func(v *string) int { return 16 + len(*v) },
+}
+
+// keyedURL is a page record's URL with the hash of its key (cmp.URL): pages added or removed
+// are listed once a key, under the last record's URL.
+type keyedURL struct {
+	h   uint64
+	url string
+}
+
+var keyedURLCodec = codec[keyedURL]{
+	enc: func(dst []byte, v *keyedURL) []byte {
+		return append(binary.LittleEndian.AppendUint64(dst, v.h), v.url...)
+	},
+	dec: func(b []byte, v *keyedURL) error {
+		if len(b) < 8 {
+			return errShortRecord
+		}
+		v.h, v.url = binary.LittleEndian.Uint64(b), string(b[8:])
+		return nil
+	},
+	size: func(v *keyedURL) int { return 24 + len(v.url) },
+}
+
+// lastOfEachKey adds the URL of the last record of each key in keys to out.
+func (l *changeLists) lastOfEachKey(keys *sorter[keyedURL], out *sorter[string]) {
+	var last keyedURL
+	n := 0
+	l.keep(keys.each(func(k *keyedURL) error {
+		if n > 0 && k.h != last.h {
+			if err := add(l, out, last.url); err != nil {
+				return err
+			}
+		}
+		last = *k
+		n++
+		return nil
+	}))
+	if n > 0 {
+		_ = add(l, out, last.url)
+	}
+}
+
+// cspFill is a CSP change waiting for its old policy (Old false), or the old policy of a page
+// whose policy changed (Old true): sorted by the page's key, the old ones first, they meet.
+type cspFill struct {
+	H      uint64       `json:"h"`
+	Old    bool         `json:"o,omitempty"`
+	Change HeaderChange `json:"c"`
+}
+
+// scriptFill is a script change waiting for its old hash (Old false, the Seq-th change), or an
+// old entry of a script that changed (Old true, its hash in SHA): sorted by key, they meet.
+type scriptFill struct {
+	H   uint64       `json:"h"`
+	Old bool         `json:"o,omitempty"`
+	Seq int          `json:"n,omitempty"`
+	SHA string       `json:"s,omitempty"`
+	C   ScriptChange `json:"c"`
+}
+
+func diff(old, cur *Report, limit int) *Changes {
 	cmp := Compare(old, cur)
 	c := &Changes{
 		Old: old.StartedAt.Format("2006-01-02T15:04:05Z07:00"), New: cur.StartedAt.Format("2006-01-02T15:04:05Z07:00"),
@@ -103,6 +285,8 @@ func Diff(old, cur *Report) *Changes {
 		OriginsChanged: []OriginChange{}, NewFindings: []Finding{}, Fixed: []Finding{}, PagesAdded: []string{},
 		PagesRemoved: []string{}, PagesFailed: []PageFailure{}, Warnings: []string{},
 	}
+	l := newChangeLists(limit)
+	c.lists = l
 	if len(cur.StartURLs) > 0 {
 		c.Site = cur.StartURLs[0]
 	}
@@ -135,6 +319,8 @@ func Diff(old, cur *Report) *Changes {
 	if a, b := scopeOf(cmp, old), scopeOf(cmp, cur); a != b {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("the crawls had a different scope (old: %s; new: %s): pages added or removed may come from that", a, b))
 	}
+
+	// New findings: the new report's whose key the old one has not.
 	var oldF, curF KeySet
 	_ = old.EachFinding(func(f *Finding) error { oldF.Add(cmp.Key(*f)); return nil }) // read errors: see Err
 	_ = cur.EachFinding(func(f *Finding) error {
@@ -144,53 +330,142 @@ func Diff(old, cur *Report) *Changes {
 		k := cmp.Key(*f)
 		curF.Add(k)
 		if !oldF.Has(k) {
-			c.NewFindings = append(c.NewFindings, *f)
+			return add(l, l.newFindings, *f)
 		}
 		return nil
 	})
 	oldF = KeySet{}
-	cov, unseen := cur.Coverage(cmp), 0
+
+	// The old pages, first time: what the new pages are compared with.
+	var oldURLs KeySet
+	var oldRecords hashtab.Map[finalURL] // key -> the final URL of a parsed record (old.Coverage's records)
+	var oldCSP hashtab.Map[uint64]       // key -> hash of the policy, pages that loaded
+	oldPay := map[string]*Page{}         // payment pages that loaded: a few
+	var moved []movedRecord              // for cov.Finding (Coverage.moved)
+	_ = old.EachPage(func(p *Page) error {
+		k := cmp.URL(p.URL)
+		h := keyHash(k)
+		oldURLs.t.Put(h, struct{}{})
+		if p.FinalURL != "" && p.FinalURL != p.URL {
+			moved = append(moved, movedRecord{keyHash(cmp.URL(p.FinalURL)), h})
+		}
+		if p.Error != "" {
+			return nil
+		}
+		if final, ok := parsedFinal(cmp, p); ok {
+			oldRecords.Put(h, finalOf(final))
+		}
+		oldCSP.Put(h, keyHash(strings.Join(p.CSP, "\n")))
+		if p.Payment {
+			v := *p
+			oldPay[k] = &v
+		}
+		return nil
+	})
+
+	// The new pages, first time: what the new crawl checked, pages added, CSP changes.
+	cov := newCoverage(cur, cmp)
+	var curURLs, cspKeys, cspPages KeySet // cspKeys: keys whose policy changed; cspPages: their new URLs
+	added := newSorter(&l.file, limit, func(a, b *keyedURL) bool { return a.h < b.h }, keyedURLCodec)
+	fills := newSorter(&l.file, limit, func(a, b *cspFill) bool { return a.H < b.H || a.H == b.H && a.Old && !b.Old }, jsonCodec[cspFill]())
+	_ = cur.EachPage(func(p *Page) error {
+		cov.addPage(p)
+		h := keyHash(cmp.URL(p.URL))
+		curURLs.t.Put(h, struct{}{})
+		if _, ok := oldURLs.t.Get(h); !ok {
+			if err := add(l, added, keyedURL{h, p.URL}); err != nil {
+				return err
+			}
+		}
+		if o, ok := oldCSP.Get(h); ok && p.Error == "" && o != keyHash(strings.Join(p.CSP, "\n")) {
+			cspKeys.t.Put(h, struct{}{})
+			cspPages.Add(p.URL)
+			return add(l, fills, cspFill{H: h, Change: HeaderChange{Page: p.URL, New: nonNil(p.CSP)}})
+		}
+		return nil
+	})
+	oldURLs, oldCSP = KeySet{}, hashtab.Map[uint64]{}
+	cov.origins()
+	cov.setMoved(old, moved)
+
+	// Fixed findings: the old report's whose key the new one has not, where the new crawl looked.
+	unseenFindings := 0
 	_ = old.EachFinding(func(f *Finding) error {
 		if skip[f.Rule] || curF.Has(cmp.Key(*f)) {
 			return nil
 		}
 		if !cov.Finding(old, *f) {
-			unseen++
+			unseenFindings++
 			return nil
 		}
-		c.Fixed = append(c.Fixed, *f)
-		return nil
+		return add(l, l.fixed, *f)
 	})
 	curF = KeySet{}
-	if unseen > 0 {
-		c.Warnings = append(c.Warnings, fmt.Sprintf("%d findings of the old report are on pages or origins the new crawl did not check; not counted as fixed", unseen))
+	cov.old, cov.moved = nil, nil
+
+	// The new pages, second time (the coverage is whole): pages failing, payment pages' headers.
+	_ = cur.EachPage(func(p *Page) error {
+		k := cmp.URL(p.URL)
+		h := keyHash(k)
+		if was, ok := oldRecords.Get(h); ok {
+			if now, ok := cov.records.Get(h); !ok || !now.same(was) {
+				if err := add(l, l.failed, PageFailure{URL: p.URL, Error: whyNotParsed(p)}); err != nil {
+					return err
+				}
+			}
+		}
+		if p.Payment && p.Error == "" {
+			if o := oldPay[k]; o != nil {
+				c.diffHeaders(o, p, cspPages.Has(p.URL))
+			}
+		}
+		return nil
+	})
+	oldRecords = hashtab.Map[finalURL]{}
+	sort.SliceStable(c.HeadersChanged, func(i, j int) bool { return c.HeadersChanged[i].Page < c.HeadersChanged[j].Page })
+
+	// The old pages, second time: pages removed, the old policies of the pages whose policy changed.
+	removed := newSorter(&l.file, limit, func(a, b *keyedURL) bool { return a.h < b.h }, keyedURLCodec)
+	_ = old.EachPage(func(p *Page) error {
+		h := keyHash(cmp.URL(p.URL))
+		if _, ok := curURLs.t.Get(h); !ok {
+			if err := add(l, removed, keyedURL{h, p.URL}); err != nil {
+				return err
+			}
+		}
+		if _, ok := cspKeys.t.Get(h); ok && p.Error == "" {
+			return add(l, fills, cspFill{H: h, Old: true, Change: HeaderChange{Old: nonNil(p.CSP)}})
+		}
+		return nil
+	})
+	curURLs, cspKeys, cspPages = KeySet{}, KeySet{}, KeySet{}
+	l.lastOfEachKey(added, l.added)
+	l.lastOfEachKey(removed, l.removed)
+	var oldPolicy []string // the last old record's, of the key at hand
+	var at uint64
+	l.keep(fills.each(func(f *cspFill) error {
+		if f.H != at {
+			at, oldPolicy = f.H, nil
+		}
+		if f.Old {
+			oldPolicy = f.Change.Old
+			return nil
+		}
+		f.Change.Old = oldPolicy
+		return add(l, l.csp, f.Change)
+	}))
+
+	if unseenFindings > 0 {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%d findings of the old report are on pages or origins the new crawl did not check; not counted as fixed", unseenFindings))
 	}
-	c.PagesAdded, c.PagesRemoved = pagesDiff(cmp, old, cur)
-	if n := len(c.PagesRemoved); n > 0 && cur.partial() {
+	if n := l.removed.len(); n > 0 && cur.partial() {
 		// The report does not say which URLs were left in the queue: a page the new crawl did
 		// not reach may still be there.
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%d pages of the old report were not reached by the new crawl, "+
 			"which stopped short; not counted as removed", n))
-		c.PagesRemoved = []string{}
+		l.removed = l.urls()
 	}
-	oldCov := old.Coverage(cmp)
-	_ = cur.EachPage(func(p *Page) error {
-		was, ok := oldCov.record(p.URL)
-		if !ok {
-			return nil
-		}
-		if now, ok := cov.record(p.URL); ok && now.same(was) {
-			return nil
-		}
-		c.PagesFailed = append(c.PagesFailed, PageFailure{URL: p.URL, Error: whyNotParsed(p)})
-		return nil
-	})
-	sort.Slice(c.PagesFailed, func(i, j int) bool { return c.PagesFailed[i].URL < c.PagesFailed[j].URL })
-	SortFindings(c.NewFindings)
-	SortFindings(c.Fixed)
 	c.diffScripts(cmp, old, cur, cov)
-	c.diffCSP(cmp, old, cur)
-	c.diffHeaders(cmp, old, cur)
 	c.diffOrigins(old, cur)
 	return c
 }
@@ -218,6 +493,7 @@ func whyNotParsed(p *Page) string {
 // has as many entries as pages: the old one is kept as hashes (script -> its SHA-256), and the
 // old hashes of the scripts that changed are read again after.
 func (c *Changes) diffScripts(cmp *Comparison, old, cur *Report, cov *Coverage) {
+	l := c.lists
 	var oldS hashtab.Map[uint64] // key -> hash of the SHA-256, 0 when there is none
 	_ = old.EachScript(func(s *Script) error {
 		var sha uint64
@@ -227,18 +503,20 @@ func (c *Changes) diffScripts(cmp *Comparison, old, cur *Report, cov *Coverage) 
 		oldS.Put(keyHash(scriptKey(cmp, *s)), sha)
 		return nil
 	})
-	var curS hashtab.Map[struct{}]
-	changed := map[uint64][]int{} // key -> its entries in ScriptsChanged, whose OldSHA256 is filled in below
+	var curS, changedKeys KeySet
+	fills := newSorter(&l.file, l.limit, func(a, b *scriptFill) bool { return a.H < b.H || a.H == b.H && a.Old && !b.Old }, jsonCodec[scriptFill]())
+	n := 0
 	_ = cur.EachScript(func(s *Script) error {
 		k := keyHash(scriptKey(cmp, *s))
-		curS.Put(k, struct{}{})
+		curS.t.Put(k, struct{}{})
 		o, ok := oldS.Get(k)
 		switch {
 		case !ok:
-			c.ScriptsAdded = append(c.ScriptsAdded, *s)
+			return add(l, l.scriptsAdded, *s)
 		case s.Kind == "external" && o != 0 && s.SHA256 != "" && o != keyHash(s.SHA256)|1:
-			changed[k] = append(changed[k], len(c.ScriptsChanged))
-			c.ScriptsChanged = append(c.ScriptsChanged, ScriptChange{URL: s.URL, NewSHA256: s.SHA256, PaymentPages: s.PaymentPages})
+			changedKeys.t.Put(k, struct{}{})
+			n++
+			return add(l, fills, scriptFill{H: k, Seq: n, C: ScriptChange{URL: s.URL, NewSHA256: s.SHA256, PaymentPages: s.PaymentPages}})
 		}
 		return nil
 	})
@@ -246,10 +524,12 @@ func (c *Changes) diffScripts(cmp *Comparison, old, cur *Report, cov *Coverage) 
 	unseen := 0
 	_ = old.EachScript(func(s *Script) error {
 		k := keyHash(scriptKey(cmp, *s))
-		for _, i := range changed[k] { // the last entry of a key wins, as in oldS
-			c.ScriptsChanged[i].OldSHA256 = s.SHA256
+		if _, ok := changedKeys.t.Get(k); ok {
+			if err := add(l, fills, scriptFill{H: k, Old: true, SHA: s.SHA256}); err != nil {
+				return err
+			}
 		}
-		if _, ok := curS.Get(k); ok {
+		if _, ok := curS.t.Get(k); ok {
 			return nil
 		}
 		// removed only if the new crawl loaded a page it was on
@@ -263,94 +543,53 @@ func (c *Changes) diffScripts(cmp *Comparison, old, cur *Report, cov *Coverage) 
 			unseen++
 			return nil
 		}
-		c.ScriptsRemoved = append(c.ScriptsRemoved, *s)
-		return nil
+		return add(l, l.scriptsRemoved, *s)
 	})
+	var oldSHA string // the last old entry's, of the key at hand
+	var at uint64
+	l.keep(fills.each(func(f *scriptFill) error {
+		if f.H != at {
+			at, oldSHA = f.H, ""
+		}
+		if f.Old {
+			oldSHA = f.SHA
+			return nil
+		}
+		f.C.OldSHA256 = oldSHA
+		return add(l, l.scriptsChanged, *f)
+	}))
 	if unseen > 0 {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%d scripts of the old report are only on pages the new crawl did not check; not counted as removed", unseen))
 	}
 }
 
-// diffCSP compares the policies of pages that loaded both times. The old report's are kept as
-// hashes (page -> policy); the old policies of the pages that changed are read again after.
-func (c *Changes) diffCSP(cmp *Comparison, old, cur *Report) {
-	nonNil := func(v []string) []string {
-		if v == nil {
-			return []string{}
-		}
-		return v
+func nonNil(v []string) []string {
+	if v == nil {
+		return []string{}
 	}
-	var oldP hashtab.Map[uint64]
-	_ = old.EachPage(func(p *Page) error {
-		if p.Error == "" {
-			oldP.Put(keyHash(cmp.URL(p.URL)), keyHash(strings.Join(p.CSP, "\n")))
-		}
-		return nil
-	})
-	changed := map[uint64][]int{} // page -> its entries in CSPChanged, whose Old is filled in below
-	_ = cur.EachPage(func(p *Page) error {
-		k := keyHash(cmp.URL(p.URL))
-		o, ok := oldP.Get(k)
-		if ok && p.Error == "" && o != keyHash(strings.Join(p.CSP, "\n")) {
-			changed[k] = append(changed[k], len(c.CSPChanged))
-			c.CSPChanged = append(c.CSPChanged, HeaderChange{Page: p.URL, New: nonNil(p.CSP)})
-		}
-		return nil
-	})
-	oldP = hashtab.Map[uint64]{}
-	if len(changed) > 0 {
-		_ = old.EachPage(func(p *Page) error { // the last record of a URL wins, as in oldP
-			if p.Error == "" {
-				for _, i := range changed[keyHash(cmp.URL(p.URL))] {
-					c.CSPChanged[i].Old = nonNil(p.CSP)
-				}
-			}
-			return nil
-		})
-	}
-	sort.Slice(c.CSPChanged, func(i, j int) bool { return c.CSPChanged[i].Page < c.CSPChanged[j].Page })
+	return v
 }
 
-// diffHeaders compares the security headers of pages that are payment pages in both reports
-// (only those have them recorded) and that loaded both times. A Content-Security-Policy header
-// whose change diffCSP found already is left out.
-func (c *Changes) diffHeaders(cmp *Comparison, old, cur *Report) {
-	oldP := map[string]*Page{} // payment pages only: a few
-	_ = old.EachPage(func(p *Page) error {
-		if p.Payment && p.Error == "" {
-			v := *p
-			oldP[cmp.URL(p.URL)] = &v
-		}
-		return nil
-	})
+// diffHeaders compares the security headers of p, a page that is a payment page in both
+// reports (only those have them recorded) and that loaded both times, with o, the old record of
+// it. A Content-Security-Policy header whose change CSPChanged has already (cspChanged) is left out.
+func (c *Changes) diffHeaders(o, p *Page, cspChanged bool) {
 	list := func(v string, ok bool) []string {
 		if !ok {
 			return []string{}
 		}
 		return []string{v}
 	}
-	_ = cur.EachPage(func(p *Page) error {
-		if !p.Payment || p.Error != "" {
-			return nil
+	for _, name := range securityHeaderNames {
+		if name == "Content-Security-Policy" && cspChanged {
+			continue // csp_changed has it already: one change, reported once
 		}
-		o := oldP[cmp.URL(p.URL)]
-		if o == nil {
-			return nil
+		a, aok := o.SecurityHeaders[name]
+		b, bok := p.SecurityHeaders[name]
+		if a != b || aok != bok {
+			c.HeadersChanged = append(c.HeadersChanged, HeaderChange{Page: p.URL, Header: name, Old: list(a, aok), New: list(b, bok)})
 		}
-		cspChanged := slices.ContainsFunc(c.CSPChanged, func(h HeaderChange) bool { return h.Page == p.URL })
-		for _, name := range securityHeaderNames {
-			if name == "Content-Security-Policy" && cspChanged {
-				continue // csp_changed has it already: one change, reported once
-			}
-			a, aok := o.SecurityHeaders[name]
-			b, bok := p.SecurityHeaders[name]
-			if a != b || aok != bok {
-				c.HeadersChanged = append(c.HeadersChanged, HeaderChange{Page: p.URL, Header: name, Old: list(a, aok), New: list(b, bok)})
-			}
-		}
-		return nil
-	})
-	sort.SliceStable(c.HeadersChanged, func(i, j int) bool { return c.HeadersChanged[i].Page < c.HeadersChanged[j].Page })
+	}
 }
 
 func (c *Changes) diffOrigins(old, cur *Report) {
@@ -417,32 +656,4 @@ func boolText(b bool) string {
 		return "true"
 	}
 	return "false"
-}
-
-// pagesDiff lists the pages only in cur (added) and only in old (removed), each under its own
-// report's URL (the last record's, where several compare equal).
-func pagesDiff(cmp *Comparison, old, cur *Report) (added, removed []string) {
-	urls := func(r *Report) KeySet {
-		var s KeySet
-		_ = r.EachPage(func(p *Page) error { s.Add(cmp.URL(p.URL)); return nil })
-		return s
-	}
-	only := func(r *Report, other KeySet) []string {
-		m := map[uint64]string{}
-		_ = r.EachPage(func(p *Page) error {
-			if k := cmp.URL(p.URL); !other.Has(k) {
-				m[keyHash(k)] = p.URL
-			}
-			return nil
-		})
-		out := make([]string, 0, len(m))
-		for _, u := range m {
-			out = append(out, u)
-		}
-		sort.Strings(out)
-		return out
-	}
-	added = only(cur, urls(old))
-	removed = only(old, urls(cur))
-	return added, removed
 }

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -128,5 +129,141 @@ func TestDiffOfSpooledReportsMatchesInMemory(t *testing.T) {
 func init() {
 	if testing.Testing() {
 		spillBytes = 1 << 10 // OpenFile in tests: a run every few records
+	}
+}
+
+// diffOutputs is the text and the JSON of c.
+func diffOutputs(t *testing.T, c *Changes) (text, js []byte) {
+	t.Helper()
+	var a, b bytes.Buffer
+	if err := c.WriteText(&a); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	return a.Bytes(), b.Bytes()
+}
+
+// A DiffSpooled whose every list spilled (a run every record) writes the bytes of the Diff
+// made in memory, in text and JSON, from reports in memory and spooled.
+func TestDiffSpooledWritesWhatDiffWrites(t *testing.T) {
+	old, cur := siteReport(1, 400), siteReport(2, 400)
+	want := Diff(old, cur)
+	wantText, wantJSON := diffOutputs(t, want)
+	for name, pair := range map[string][2]*Report{
+		"in memory": {old, cur},
+		"spooled":   {spooledCopy(t, old, 1), spooledCopy(t, cur, 1)},
+	} {
+		c := diff(pair[0], pair[1], 1)
+		l := c.lists
+		for list, runs := range map[string]int{"new findings": len(l.newFindings.runs), "fixed": len(l.fixed.runs),
+			"pages added": len(l.added.runs), "pages removed": len(l.removed.runs), "pages failing": len(l.failed.runs),
+			"csp": len(l.csp.runs), "scripts added": len(l.scriptsAdded.runs), "scripts removed": len(l.scriptsRemoved.runs),
+			"scripts changed": len(l.scriptsChanged.runs)} {
+			if runs == 0 {
+				t.Errorf("%s: %s did not spill", name, list)
+			}
+		}
+		if len(c.NewFindings)+len(c.Fixed)+len(c.PagesAdded)+len(c.CSPChanged)+len(c.ScriptsAdded) != 0 {
+			t.Errorf("%s: spooled lists are in the fields too", name)
+		}
+		if c.Empty() {
+			t.Errorf("%s: Empty", name)
+		}
+		text, js := diffOutputs(t, c)
+		if !bytes.Equal(text, wantText) {
+			t.Errorf("%s: text differs:\n got %s\nwant %s", name, text, wantText)
+		}
+		if !bytes.Equal(js, wantJSON) {
+			t.Errorf("%s: JSON differs:\n got %s\nwant %s", name, js, wantJSON)
+		}
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range pair {
+			if r != old && r != cur {
+				r.Close()
+			}
+		}
+	}
+	// No change at all: "no changes", and the same JSON.
+	same := diff(old, old, 1)
+	defer same.Close()
+	text, js := diffOutputs(t, same)
+	wantText, wantJSON = diffOutputs(t, Diff(old, old))
+	if !same.Empty() || !bytes.Equal(text, wantText) || !bytes.Equal(js, wantJSON) {
+		t.Errorf("no change: Empty %v, text %s (want %s), JSON equal %v", same.Empty(), text, wantText, bytes.Equal(js, wantJSON))
+	}
+}
+
+// changedEverywhere is a spooled report of n pages, every one of which a crawl at another seed
+// sees differently: its findings, its CSP (a nonce), its inline script; and half its URLs
+// (those pages' findings and scripts are not counted as fixed and removed: the new crawl did not see them).
+func changedEverywhere(t *testing.T, seed, n int) *Report {
+	t.Helper()
+	r := &Report{Version: Version, StartURLs: []string{"https://s.test/"}, StartedAt: time.Date(2026, 12, 1, 0, 0, seed, 0, time.UTC)}
+	r.UseSpool(NewSpoolSize(64 << 10))
+	t.Cleanup(func() { r.Close() })
+	for i := range n {
+		u := fmt.Sprintf("https://s.test/p/%d", i)
+		if i%2 == 1 {
+			u = fmt.Sprintf("https://s.test/p/%d-%d", i, seed)
+		}
+		p := Page{URL: u, FinalURL: u, Status: 200, ContentType: "text/html", Resources: []Resource{},
+			CSP: []string{fmt.Sprintf("script-src 'nonce-%d-%d'", seed, i)}}
+		if err := r.AddPage(p); err != nil {
+			t.Fatal(err)
+		}
+		for k := range 4 {
+			f := Finding{Rule: "sri-missing", Severity: rules.Warning, Page: u, URL: fmt.Sprintf("https://cdn.test/%d/%d/%d.js", seed, i, k),
+				Element: "script", Attribute: "src", Source: "html", Message: "a script from another host without integrity"}
+			if err := r.AddFinding(f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sha := fmt.Sprintf("%064x", seed*1_000_000+i)
+		if err := r.addScript(Script{Kind: "inline", Party: "first", SHA256: sha, PageCount: 1, Pages: []string{u}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.Finish()
+	return r
+}
+
+// DiffSpooled of two reports that differ on every page keeps the changes on disk: what it holds
+// once made is a small fraction of what Diff holds (every new and fixed finding, every page
+// added and removed, every script and CSP change).
+func TestDiffSpooledMemoryFlatWhenEverythingChanged(t *testing.T) {
+	const n = 4000
+	old, cur := changedEverywhere(t, 1, n), changedEverywhere(t, 2, n)
+	held := func(diff func(old, cur *Report) *Changes) (*Changes, uint64) {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		c := diff(old, cur)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		return c, after.HeapAlloc - min(after.HeapAlloc, before.HeapAlloc)
+	}
+	inMemory, inMemoryBytes := held(Diff)
+	spooled, spooledBytes := held(DiffSpooled)
+	defer spooled.Close()
+	if got := spooled.counts(); got.newFindings != 4*n || got.fixed != 2*n || got.added != n/2 || got.removed != n/2 ||
+		got.csp != n/2 || got.scriptsAdded != n || got.scriptsRemoved != n/2 {
+		t.Fatalf("counts %+v", got)
+	}
+	t.Logf("held after the diff: Diff %d KB, DiffSpooled %d KB", inMemoryBytes>>10, spooledBytes>>10)
+	if inMemoryBytes < 4<<20 {
+		t.Fatalf("Diff held only %d KB: the test's changes are too small to tell", inMemoryBytes>>10)
+	}
+	if spooledBytes > 1<<20 {
+		t.Errorf("DiffSpooled held %d KB, Diff %d KB: want under 1 MB", spooledBytes>>10, inMemoryBytes>>10)
+	}
+	runtime.KeepAlive(inMemory)
+	a, b := diffOutputs(t, inMemory)
+	c, d := diffOutputs(t, spooled)
+	if !bytes.Equal(a, c) || !bytes.Equal(b, d) {
+		t.Error("DiffSpooled writes other bytes than Diff")
 	}
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -36,47 +37,137 @@ func (ch *Changes) WriteText(w io.Writer) error {
 		fmt.Fprintln(bw, "no changes")
 		return bw.Flush()
 	}
-	for _, p := range ch.PagesFailed {
-		fmt.Fprintf(bw, "! page %s no longer loads: %s\n", p.URL, p.Error)
+	l := ch.spooled()
+	err := errors.Join(
+		eachOf(ch.PagesFailed, l.failed, func(p *PageFailure) error {
+			_, err := fmt.Fprintf(bw, "! page %s no longer loads: %s\n", p.URL, p.Error)
+			return err
+		}),
+		eachOf(ch.ScriptsAdded, l.scriptsAdded, func(s *Script) error {
+			_, err := fmt.Fprintf(bw, "+ script %s%s\n", scriptName(*s), scriptWhere(*s))
+			return err
+		}),
+		eachOf(ch.ScriptsRemoved, l.scriptsRemoved, func(s *Script) error {
+			_, err := fmt.Fprintf(bw, "- script %s%s\n", scriptName(*s), scriptWhere(*s))
+			return err
+		}),
+		ch.eachScriptChange(func(s *ScriptChange) error {
+			_, err := fmt.Fprintf(bw, "~ script %s: sha256 %s -> %s%s\n", s.URL, s.OldSHA256, s.NewSHA256, paymentNote(s.PaymentPages))
+			return err
+		}))
+	if err != nil {
+		return err
 	}
-	for _, s := range ch.ScriptsAdded {
-		fmt.Fprintf(bw, "+ script %s%s\n", scriptName(s), scriptWhere(s))
+	groups, err := groupHeaderChanges(func(fn func(*HeaderChange) error) error { return eachOf(ch.CSPChanged, l.csp, fn) })
+	if err != nil {
+		return err
 	}
-	for _, s := range ch.ScriptsRemoved {
-		fmt.Fprintf(bw, "- script %s%s\n", scriptName(s), scriptWhere(s))
-	}
-	for _, s := range ch.ScriptsChanged {
-		fmt.Fprintf(bw, "~ script %s: sha256 %s -> %s%s\n", s.URL, s.OldSHA256, s.NewSHA256, paymentNote(s.PaymentPages))
-	}
-	for _, g := range groupHeaderChanges(ch.CSPChanged) {
+	for _, g := range groups {
 		fmt.Fprintf(bw, "~ csp %s: %q -> %q\n", g.pages, strings.Join(g.Old, " | "), strings.Join(g.New, " | "))
 	}
-	for _, g := range groupHeaderChanges(ch.HeadersChanged) {
+	groups, _ = groupHeaderChanges(func(fn func(*HeaderChange) error) error { return eachOf(ch.HeadersChanged, nil, fn) })
+	for _, g := range groups {
 		fmt.Fprintf(bw, "~ header %s %s: %q -> %q\n", g.pages, g.Header, strings.Join(g.Old, ""), strings.Join(g.New, ""))
 	}
 	for _, o := range ch.OriginsChanged {
 		fmt.Fprintf(bw, "~ origin %s %s: %q -> %q\n", o.Origin, o.Field, o.Old, o.New)
 	}
-	for _, f := range ch.NewFindings {
-		fmt.Fprintf(bw, "+ %s %s %s (%s)\n", f.Severity, f.Rule, f.URL, f.where())
+	finding := func(mark string) func(f *Finding) error {
+		return func(f *Finding) error {
+			_, err := fmt.Fprintf(bw, "%s %s %s %s (%s)\n", mark, f.Severity, f.Rule, f.URL, f.where())
+			return err
+		}
 	}
-	for _, f := range ch.Fixed {
-		fmt.Fprintf(bw, "- %s %s %s (%s)\n", f.Severity, f.Rule, f.URL, f.where())
+	page := func(mark string) func(p *string) error {
+		return func(p *string) error {
+			_, err := fmt.Fprintf(bw, "%s page %s\n", mark, *p)
+			return err
+		}
 	}
-	for _, p := range ch.PagesAdded {
-		fmt.Fprintf(bw, "+ page %s\n", p)
+	err = errors.Join(
+		eachOf(ch.NewFindings, l.newFindings, finding("+")),
+		eachOf(ch.Fixed, l.fixed, finding("-")),
+		eachOf(ch.PagesAdded, l.added, page("+")),
+		eachOf(ch.PagesRemoved, l.removed, page("-")))
+	if err == nil && ch.lists != nil {
+		err = ch.lists.err
 	}
-	for _, p := range ch.PagesRemoved {
-		fmt.Fprintf(bw, "- page %s\n", p)
+	if err != nil {
+		return err
 	}
+	n := ch.counts()
 	fmt.Fprintf(bw, "scripts: %d added, %d removed, %d changed; %d CSP, %d header and %d origin changes; findings: %d new, %d fixed; pages: %d added, %d removed, %d failing\n",
-		len(ch.ScriptsAdded), len(ch.ScriptsRemoved), len(ch.ScriptsChanged), len(ch.CSPChanged), len(ch.HeadersChanged), len(ch.OriginsChanged),
-		len(ch.NewFindings), len(ch.Fixed), len(ch.PagesAdded), len(ch.PagesRemoved), len(ch.PagesFailed))
+		n.scriptsAdded, n.scriptsRemoved, n.scriptsChanged, n.csp, len(ch.HeadersChanged), len(ch.OriginsChanged),
+		n.newFindings, n.fixed, n.added, n.removed, n.failed)
 	return bw.Flush()
 }
 
-// WriteJSON writes the changes as indented JSON (padlock diff --json).
-func (ch *Changes) WriteJSON(w io.Writer) error { return encodeIndented(w, ch, "") }
+// WriteJSON writes the changes as indented JSON (padlock diff --json): the spooled lists of a
+// DiffSpooled element by element, the bytes those of encoding the changes in one go.
+func (ch *Changes) WriteJSON(w io.Writer) error {
+	l := ch.lists
+	if l == nil {
+		return encodeIndented(w, ch, "")
+	}
+	if l.err != nil {
+		return l.err
+	}
+	s := newJSONStream(w)
+	defer s.close()
+	value := func(v any, indent string) error { return s.value(v, indent) }
+	err := s.object(ch, "", map[string]func(string) error{
+		"scripts_added":   func(indent string) error { return listJSON(s, indent, ch.ScriptsAdded, l.scriptsAdded, s.script) },
+		"scripts_removed": func(indent string) error { return listJSON(s, indent, ch.ScriptsRemoved, l.scriptsRemoved, s.script) },
+		"scripts_changed": func(indent string) error {
+			return items(s, indent, ch.eachScriptChange, func(v *ScriptChange, indent string) error { return value(v, indent) })
+		},
+		"csp_changed": func(indent string) error {
+			return listJSON(s, indent, ch.CSPChanged, l.csp, func(v *HeaderChange, indent string) error { return value(v, indent) })
+		},
+		"new_findings":   func(indent string) error { return listJSON(s, indent, ch.NewFindings, l.newFindings, s.finding) },
+		"fixed_findings": func(indent string) error { return listJSON(s, indent, ch.Fixed, l.fixed, s.finding) },
+		"pages_added": func(indent string) error {
+			return listJSON(s, indent, ch.PagesAdded, l.added, func(v *string, indent string) error { return value(v, indent) })
+		},
+		"pages_removed": func(indent string) error {
+			return listJSON(s, indent, ch.PagesRemoved, l.removed, func(v *string, indent string) error { return value(v, indent) })
+		},
+		"pages_failed": func(indent string) error {
+			return listJSON(s, indent, ch.PagesFailed, l.failed, func(v *PageFailure, indent string) error { return value(v, indent) })
+		},
+	})
+	if err == nil {
+		err = l.err
+	}
+	if err != nil {
+		return err
+	}
+	return s.end()
+}
+
+// listJSON writes a list of a Changes, in its field then spooled, as a JSON array.
+func listJSON[T any](s *jsonStream, indent string, inMemory []T, spooled *sorter[T], write func(*T, string) error) error {
+	return items(s, indent, func(fn func(*T) error) error { return eachOf(inMemory, spooled, fn) }, write)
+}
+
+// noLists are the lists of Changes that has none spooled.
+var noLists changeLists
+
+// spooled is c's spooled lists (none: each sorter nil).
+func (c *Changes) spooled() *changeLists {
+	if c.lists == nil {
+		return &noLists
+	}
+	return c.lists
+}
+
+// eachScriptChange calls fn with every entry of ScriptsChanged, in its field then spooled.
+func (c *Changes) eachScriptChange(fn func(*ScriptChange) error) error {
+	if err := eachOf(c.ScriptsChanged, nil, fn); err != nil || c.lists == nil {
+		return err
+	}
+	return c.lists.scriptsChanged.each(func(f *scriptFill) error { return fn(&f.C) })
+}
 
 // scriptName is an external script's URL, or an inline script's kind and full hash.
 func scriptName(s Script) string {
@@ -130,34 +221,43 @@ type headerGroup struct {
 }
 
 // groupHeaderChanges merges the changes of one header from one value to the same other value on
-// several pages into one line: a site-wide CSP change is one change, not one per page.
-func groupHeaderChanges(hs []HeaderChange) []headerGroup {
+// several pages into one line: a site-wide CSP change is one change, not one per page. A group
+// keeps the first maxTextPages of its pages, the ones a line names.
+func groupHeaderChanges(each func(func(*HeaderChange) error) error) ([]headerGroup, error) {
 	var out []headerGroup
-	var pages [][]string
+	type pageList struct {
+		first []string
+		n     int
+	}
+	var pages []pageList
 	index := map[string]int{}
-	for _, h := range hs {
+	err := each(func(h *HeaderChange) error {
 		k := h.Header + "\x00" + strings.Join(h.Old, "\x01") + "\x00" + strings.Join(h.New, "\x01")
 		i, ok := index[k]
 		if !ok {
 			i = len(out)
 			index[k] = i
-			out = append(out, headerGroup{HeaderChange: h})
-			pages = append(pages, nil)
+			out = append(out, headerGroup{HeaderChange: *h})
+			pages = append(pages, pageList{})
 		}
-		pages[i] = append(pages[i], h.Page)
-	}
+		p := &pages[i]
+		if p.n++; len(p.first) < maxTextPages {
+			p.first = append(p.first, h.Page)
+		}
+		return nil
+	})
 	for i := range out {
 		p := pages[i]
 		switch {
-		case len(p) == 1:
-			out[i].pages = p[0]
-		case len(p) <= maxTextPages:
-			out[i].pages = "on " + strconv.Itoa(len(p)) + " pages (" + strings.Join(p, ", ") + ")"
+		case p.n == 1:
+			out[i].pages = p.first[0]
+		case p.n <= maxTextPages:
+			out[i].pages = "on " + strconv.Itoa(p.n) + " pages (" + strings.Join(p.first, ", ") + ")"
 		default:
-			out[i].pages = "on " + strconv.Itoa(len(p)) + " pages (" + strings.Join(p[:maxTextPages], ", ") + ", ...)"
+			out[i].pages = "on " + strconv.Itoa(p.n) + " pages (" + strings.Join(p.first, ", ") + ", ...)"
 		}
 	}
-	return out
+	return out, err
 }
 
 // where is the finding's page, with the line when it is known (origin findings have none).

@@ -19,22 +19,22 @@ func writeJSON(w io.Writer, r *Report) error {
 			if r.Pages == nil && r.spool == nil {
 				return s.value(r.Pages, indent)
 			}
-			return s.items(indent, func(item func(func(string) error) error) error {
-				for i := range r.Pages {
-					if err := item(func(indent string) error { s.page(&r.Pages[i], indent); return nil }); err != nil {
-						return err
-					}
-				}
-				if r.spool == nil {
+			a := s.elems(indent)
+			for i := range r.Pages {
+				s.page(&r.Pages[i], a.next())
+			}
+			if r.spool != nil {
+				err := r.spool.eachPageJSON(func(b []byte) error {
+					a.next()
+					s.raw(b) // stored at pageIndent, where it goes
 					return nil
-				}
-				var page []byte
-				write := func(string) error { s.raw(page); return nil } // stored at pageIndent, where it goes
-				return r.spool.eachPageJSON(func(b []byte) error {
-					page = b
-					return item(write)
 				})
-			})
+				if err != nil {
+					return err
+				}
+			}
+			a.end()
+			return nil
 		},
 		"fixes":    func(indent string) error { return streamArray(s, r, indent, r.Fixes, r.EachFix) },
 		"scripts":  func(indent string) error { return streamArrayWith(s, r, indent, r.Scripts, r.EachScript, s.script) },
@@ -43,11 +43,7 @@ func writeJSON(w io.Writer, r *Report) error {
 			if r.Errors == nil && r.NumErrors() == 0 {
 				return s.value(r.Errors, indent) // null, as encoding/json writes a nil list
 			}
-			return s.items(indent, func(item func(func(string) error) error) error {
-				return r.EachError(func(e *Error) error {
-					return item(func(indent string) error { return s.value(e, indent) })
-				})
-			})
+			return items(s, indent, r.EachError, func(e *Error, indent string) error { return s.value(e, indent) })
 		},
 	})
 	if err != nil {
@@ -70,12 +66,5 @@ func streamArrayWith[T any](s *jsonStream, r *Report, indent string, inMemory []
 	if inMemory == nil && r.spool == nil {
 		return s.value(inMemory, indent)
 	}
-	return s.items(indent, func(item func(func(string) error) error) error {
-		var cur *T
-		writeCur := func(indent string) error { return write(cur, indent) } // one function for every element
-		return each(func(v *T) error {
-			cur = v
-			return item(writeCur)
-		})
-	})
+	return items(s, indent, each, write)
 }

@@ -161,30 +161,49 @@ func (s *jsonStream) array(n int, indent string, elem func(i int, indent string)
 	return nil
 }
 
-// items writes a JSON array whose elements each produces: each calls item once per element,
-// with a function that writes it at the indentation it is given.
-func (s *jsonStream) items(indent string, each func(item func(write func(indent string) error) error) error) error {
-	inner := indent + "  "
-	n := 0
-	err := each(func(write func(string) error) error {
-		if n == 0 {
-			s.w.WriteByte('[')
-		} else {
-			s.w.WriteByte(',')
-		}
-		n++
-		s.newline(inner)
-		return write(inner)
-	})
-	if err != nil {
+// elems writes a JSON array element by element, for arrays whose length is not known before
+// they end (a spooled list): begin it with s.elems(indent), write each element at the
+// indentation next returns, and end it with end.
+type elems struct {
+	s             *jsonStream
+	indent, inner string
+	n             int
+}
+
+func (s *jsonStream) elems(indent string) elems {
+	return elems{s: s, indent: indent, inner: indent + "  "}
+}
+
+// next starts an element and returns the indentation to write it at.
+func (a *elems) next() string {
+	if a.n == 0 {
+		a.s.w.WriteByte('[')
+	} else {
+		a.s.w.WriteByte(',')
+	}
+	a.n++
+	a.s.newline(a.inner)
+	return a.inner
+}
+
+// end closes the array ([] when it had no element).
+func (a *elems) end() {
+	if a.n == 0 {
+		a.s.w.WriteString("[]")
+		return
+	}
+	a.s.newline(a.indent)
+	a.s.w.WriteByte(']')
+}
+
+// items writes the records each gives as a JSON array, write writing each at the indentation
+// it is given.
+func items[T any](s *jsonStream, indent string, each func(func(*T) error) error, write func(v *T, indent string) error) error {
+	a := s.elems(indent)
+	if err := each(func(v *T) error { return write(v, a.next()) }); err != nil {
 		return err
 	}
-	if n == 0 {
-		s.w.WriteString("[]")
-		return nil
-	}
-	s.newline(indent)
-	s.w.WriteByte(']')
+	a.end()
 	return nil
 }
 

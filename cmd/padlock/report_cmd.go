@@ -73,7 +73,7 @@ func diffCommand() *cli.Command {
 			if c.NArg() != 2 {
 				return usageErr("diff needs two JSON reports (padlock diff old.json new.json)")
 			}
-			// Both spooled: Diff keeps hashed keys and the changes, not the reports.
+			// Both spooled: the diff keeps hashed keys, not the reports, and spools what changed.
 			old, err := report.OpenFile(c.Args().Get(0), false)
 			if err != nil {
 				return usageErr("diff %s: %v", c.Args().Get(0), err)
@@ -84,7 +84,8 @@ func diffCommand() *cli.Command {
 				return usageErr("diff %s: %v", c.Args().Get(1), err)
 			}
 			defer cur.Close()
-			ch := report.Diff(old, cur)
+			ch := report.DiffSpooled(old, cur) // its lists too
+			defer ch.Close()
 			if c.Bool("json") {
 				err = ch.WriteJSON(c.App.Writer)
 			} else {
