@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -632,4 +633,23 @@ func FuzzAppendPage(f *testing.F) {
 			t.Errorf("script written as\n%s\nwant:\n%s", got, want.String())
 		}
 	})
+}
+
+// decodeResources knows every field of Resource (resourceField names them by hand): a resource
+// with each set reads back as it was written.
+func TestDecodeResourcesEveryField(t *testing.T) {
+	t.Parallel()
+	var r Resource
+	fillJSONValue(t, reflect.ValueOf(&r).Elem(), "v", 0, 0)
+	want := []Resource{r, {}}
+	for _, indent := range []string{"", "  "} {
+		b, err := json.MarshalIndent(want, "", indent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := decodeResources(b)
+		if !ok || !reflect.DeepEqual(got, want) {
+			t.Errorf("decodeResources(%s) = %+v, %v; want %+v", b, got, ok, want)
+		}
+	}
 }

@@ -102,7 +102,9 @@ type reader struct {
 	js        *jsonReader
 	resources bool
 	head      map[string]json.RawMessage // every key but pages and findings
-	rep       Report                     // the pages and findings read, in memory or spooled
+	// quickResources is where quickScan found the resources of the element readArray read last.
+	quickResources span
+	rep            Report // the pages and findings read, in memory or spooled
 }
 
 func (rd *reader) report() (*Report, error) {
@@ -146,8 +148,8 @@ func (rd *reader) report() (*Report, error) {
 			rep.Pages = []Page{}
 			var scratch []byte
 			err = readArray(rd, key, "page", pageSchema, func(raw []byte, inst any, path string) (Page, error) {
-				if inst == nil { // quickValid was sure of it
-					if p, ok := decodePage(raw, rd.resources, &scratch); ok {
+				if inst == nil { // quickScan was sure of it
+					if p, ok := decodePage(raw, rd.quickResources, rd.resources, &scratch); ok {
 						return p, nil
 					}
 				}
@@ -279,8 +281,9 @@ func readArray[T any](rd *reader, key, def string, sch *jsonschema.Schema, decod
 		if err != nil {
 			return syntaxError(path, err)
 		}
-		var inst any // the schema library's reading, when quickValid is not sure
-		if !quickValid(def, raw) {
+		var inst any // the schema library's reading, when quickScan is not sure
+		var sure bool
+		if rd.quickResources, sure = quickScan(quick[def], raw); !sure {
 			if err := syntaxOf(raw); err != nil {
 				return syntaxError(path, err)
 			}

@@ -257,14 +257,14 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte(`{"version":1,"pages":[{"url":"u","resources":[{"url":"x"}]}],"findings":[{"rule":"r"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// a page quickValid is sure of decodes without reflection as json.Unmarshal decodes it
-		if quickValid("page", data) {
+		if at, sure := quickScan(quick["page"], data); sure {
 			var want Page
 			if err := json.Unmarshal(data, &want); err != nil {
 				t.Fatalf("quickValid is sure of a page json.Unmarshal refuses: %v", err)
 			}
 			var scratch []byte
 			for _, res := range []bool{true, false} {
-				if got, ok := decodePage(data, res, &scratch); ok {
+				if got, ok := decodePage(data, at, res, &scratch); ok {
 					w := want
 					if !res {
 						w.Resources = nil

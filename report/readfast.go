@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -193,12 +192,24 @@ func quickValid(name string, raw []byte) bool {
 }
 
 func quickValue(n *quickNode, raw []byte) bool {
+	_, ok := quickScan(n, raw)
+	return ok
+}
+
+// quickScan is quickValue that also says where the value's own "resources" member is (a
+// page's), for decodePage.
+func quickScan(n *quickNode, raw []byte) (resources span, ok bool) {
 	if n == nil {
-		return false
+		return span{}, false
 	}
 	s := quickScanner{b: raw}
-	return s.value(n) && s.space() == len(s.b)
+	ok = s.value(n) && s.space() == len(s.b)
+	return s.resources, ok
 }
+
+// span is where the value of an object's member is in the object's bytes: [from, to); n is how
+// many times the key came (decodePage wants once).
+type span struct{ from, to, n int }
 
 // quickHead reports whether a report's keys other than pages and findings (head), with those
 // two arrays (each element checked on its own already) where arrays says, surely validate
@@ -234,8 +245,10 @@ func quickDateTime(s []byte) bool {
 }
 
 type quickScanner struct {
-	b []byte
-	i int
+	b         []byte
+	i         int
+	depth     int  // objects entered and not yet left
+	resources span // the outermost object's "resources" member
 }
 
 // space skips white space and returns the position.
@@ -385,6 +398,8 @@ func (s *quickScanner) object(n *quickNode) bool {
 	}
 	s.i++           // {
 	var seen uint64 // the required properties seen
+	outer := s.depth == 0
+	s.depth++
 	for first := true; ; first = false {
 		s.space()
 		if s.i < len(s.b) && s.b[s.i] == '}' {
@@ -426,10 +441,15 @@ func (s *quickScanner) object(n *quickNode) bool {
 		if child == nil {
 			return false // anything goes there: quickValid does not skip values
 		}
+		from := s.space()
 		if !s.value(child) {
 			return false
 		}
+		if outer && string(key) == "resources" {
+			s.resources = span{from, s.i, s.resources.n + 1}
+		}
 	}
+	s.depth--
 	return seen == n.all
 }
 
@@ -463,45 +483,22 @@ func (s *quickScanner) array(n *quickNode) bool {
 	}
 }
 
-// decodePage decodes a page quickValid is sure of (so raw is JSON that the schema accepts)
-// without reflection for its resources, most of its bytes: the rest of the page is decoded by
-// encoding/json with the resources cut out (into scratch), the resources by decodeResources,
-// or skipped without resources. ok is false when the page is not as padlock writes it (a
-// resources key twice, say): decodeChecked then decodes it.
-func decodePage(raw []byte, resources bool, scratch *[]byte) (p Page, ok bool) {
-	from, to := -1, -1
-	i := 1 // after the {
-	for {
-		i = skipSpace(raw, i)
-		if raw[i] == '}' {
-			break
-		}
-		if raw[i] == ',' {
-			i = skipSpace(raw, i+1)
-		}
-		n, _ := stringLen(raw[i:])
-		key := raw[i+1 : i+n-1]
-		i = skipSpace(raw, i+n) + 1 // the colon
-		i = skipSpace(raw, i)
-		n, _ = valueLen(raw[i:])
-		if string(key) == "resources" {
-			if from >= 0 {
-				return Page{}, false
-			}
-			from, to = i, i+n
-		}
-		i += n
-	}
-	if from < 0 {
+// decodePage decodes a page quickScan is sure of (so raw is JSON that the schema accepts),
+// whose resources member it found at res, without reflection for its resources, most of its
+// bytes: the rest of the page is decoded by encoding/json with the resources cut out (into
+// scratch), the resources by decodeResources, or skipped without resources. ok is false when
+// the page is not as padlock writes it (no resources key, or two): decodeChecked then decodes it.
+func decodePage(raw []byte, res span, resources bool, scratch *[]byte) (p Page, ok bool) {
+	if res.n != 1 {
 		return Page{}, false
 	}
-	b := append(append(append((*scratch)[:0], raw[:from]...), "null"...), raw[to:]...)
+	b := append(append(append((*scratch)[:0], raw[:res.from]...), "null"...), raw[res.to:]...)
 	*scratch = b
 	if json.Unmarshal(b, &p) != nil {
 		return Page{}, false
 	}
 	if resources {
-		if p.Resources, ok = decodeResources(raw[from:to]); !ok {
+		if p.Resources, ok = decodeResources(raw[res.from:res.to]); !ok {
 			return Page{}, false
 		}
 	}
@@ -563,19 +560,29 @@ func decodeResources(b []byte) (out []Resource, ok bool) {
 	return out, true
 }
 
-// resourceStrings and resourceNumbers name Resource's fields in resourceField's order.
-var (
-	resourceStrings = []string{"url", "element", "attribute", "kind", "source", "stylesheet", "error"}
-	resourceNumbers = []string{"line", "status", "count"}
-)
-
 // resourceField is r's field named key in JSON: a string or a number; nil for an unknown key.
 func resourceField(r *Resource, key []byte) (*string, *int) {
-	if i := slices.Index(resourceStrings, string(key)); i >= 0 {
-		return [...]*string{&r.URL, &r.Element, &r.Attribute, &r.Kind, &r.Source, &r.Stylesheet, &r.Error}[i], nil
-	}
-	if i := slices.Index(resourceNumbers, string(key)); i >= 0 {
-		return nil, [...]*int{&r.Line, &r.Status, &r.Count}[i]
+	switch string(key) {
+	case "url":
+		return &r.URL, nil
+	case "element":
+		return &r.Element, nil
+	case "attribute":
+		return &r.Attribute, nil
+	case "kind":
+		return &r.Kind, nil
+	case "source":
+		return &r.Source, nil
+	case "stylesheet":
+		return &r.Stylesheet, nil
+	case "error":
+		return &r.Error, nil
+	case "line":
+		return nil, &r.Line
+	case "status":
+		return nil, &r.Status
+	case "count":
+		return nil, &r.Count
 	}
 	return nil, nil
 }
