@@ -22,8 +22,8 @@ import (
 
 // resourceCache requests each sub-resource URL at most once per crawl and shares the outcome
 // between every page that references it. Stylesheets are fetched and parsed once. Entries stay
-// small (a 100,000-page shop has some 930,000 distinct sub-resource URLs): 12 bytes of table a
-// URL, plain HEAD answers shared, the others on disk (resources_store.go).
+// small (a 100,000-page shop has some 930,000 distinct sub-resource URLs): 9 bytes of table a
+// URL outside the Go heap, plain HEAD answers shared, the others on disk (resources_store.go).
 type resourceCache struct {
 	cr     *crawl
 	mu     sync.Mutex

@@ -10,22 +10,24 @@ import (
 // (by the live heap's size again, GOGC=100), so a million URLs cost their bytes once, not
 // twice. The memory goes back to the system when a table grows and when the crawl ends.
 
-// minMapped is the size from which checkSlots maps a table's slots: 64 shards of smaller tables
+// minMapped is the size from which mappedSlots maps a table's slots: 64 shards of smaller tables
 // are at most 1 MB of heap.
 const minMapped = 16 << 10
 
 // mappedBytes counts the bytes mapMemory has mapped and not yet handed back.
 var mappedBytes atomic.Int64
 
-// checkSlots makes the zeroed slots of a check table of n, 12 bytes a slot (hashtab.Map.Slots).
-func checkSlots(n int) ([]uint64, []uint32, func()) {
-	if n*12 >= minMapped {
-		if b, release := mapMemory(n * 12); b != nil {
+// mappedSlots makes the zeroed slots of a check table of n (hashtab.Map.Slots): the hashes,
+// then the values.
+func mappedSlots[V uint8 | uint32](n int) ([]uint64, []V, func()) {
+	size := n * (8 + int(unsafe.Sizeof(V(0))))
+	if size >= minMapped {
+		if b, release := mapMemory(size); b != nil {
 			p := unsafe.Pointer(unsafe.SliceData(b))
-			return unsafe.Slice((*uint64)(p), n), unsafe.Slice((*uint32)(unsafe.Add(p, 8*n)), n), release
+			return unsafe.Slice((*uint64)(p), n), unsafe.Slice((*V)(unsafe.Add(p, 8*n)), n), release
 		}
 	}
-	return make([]uint64, n), make([]uint32, n), nil
+	return make([]uint64, n), make([]V, n), nil
 }
 
 // offsetChunk is how many offsets an offsetList keeps in one piece (512 KB).

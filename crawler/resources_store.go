@@ -13,12 +13,14 @@ import (
 )
 
 // The resource checks' memory. A full check of a 100,000-page shop meets about a million
-// distinct sub-resource URLs; what is kept for each is 12 bytes in an open-addressing table
-// (checkTable: the URL's 64-bit hash and a 32-bit answer number), 14-21 bytes a URL with the
-// table's slack. The answers are numbered by answerStore: a plain answer (HEAD, no redirect,
-// no error) is one shared Fetch in memory, any other answer (a script's hashes, its CORS
-// headers, redirects, errors) is written to a temporary file and read back when a page meets
-// the URL again, the last few hundred read kept decoded.
+// distinct sub-resource URLs; what is kept for each is a slot of 9 bytes in an open-addressing
+// table (checkTable: the URL's 64-bit hash and a byte, the number of its plain answer), 10-16
+// bytes a URL with the table's slack, outside the Go heap where the system maps memory
+// (resources_mem.go). The URLs whose answer is not plain take 12 bytes more in a second table.
+// The answers are numbered by answerStore: a plain answer (HEAD, no redirect, no error) is one
+// shared Fetch in memory, any other answer (a script's hashes, its CORS headers, redirects,
+// errors) is written to a temporary file and read back when a page meets the URL again, the
+// last few hundred read kept decoded.
 
 // checkShards splits the table so that growing one part copies a sixty-fourth of it, and the
 // workers rarely wait on each other's lock.
@@ -31,11 +33,18 @@ type checkTable struct {
 }
 
 type checkShard struct {
-	mu       sync.Mutex
-	answers  hashtab.Map[uint32] // by the hash's bits below the shard's (h<<6); slots by checkSlots
+	mu sync.Mutex
+	// all has every hash in the shard (by its bits below the shard's, h<<6) with the number of
+	// its plain answer, or viaOthers for an answer numbered in others: a byte a slot beside the
+	// hash's 8, where most URLs get one of a site's few plain answers. Slots by mappedSlots.
+	all      hashtab.Map[uint8]
+	others   hashtab.Map[uint32]
 	inflight map[uint64]*checkEntry
 	released bool // the crawl ended: its slots were handed back
 }
+
+// viaOthers marks a hash whose answer number is in checkShard.others.
+const viaOthers = 255
 
 type checkEntry struct {
 	once  sync.Once
@@ -45,15 +54,29 @@ type checkEntry struct {
 func (t *checkTable) shard(h uint64) *checkShard { return &t.shards[h>>58] }
 
 // get returns h's answer number; the shard's lock is held.
-func (s *checkShard) get(h uint64) (uint32, bool) { return s.answers.Get(h << 6) }
+func (s *checkShard) get(h uint64) (uint32, bool) {
+	v, ok := s.all.Get(h << 6)
+	switch {
+	case !ok:
+		return 0, false
+	case v == viaOthers:
+		return s.others.Get(h << 6)
+	}
+	return uint32(v) | plainAnswer, true
+}
 
 // put sets h's answer number; the shard's lock is held.
-func (s *checkShard) put(h uint64, v uint32) {
+func (s *checkShard) put(h uint64, n uint32) {
 	if s.released {
 		return
 	}
-	s.answers.Slots = checkSlots
-	s.answers.Put(h<<6, v)
+	s.all.Slots, s.others.Slots = mappedSlots[uint8], mappedSlots[uint32]
+	if n&plainAnswer != 0 && n&^plainAnswer < viaOthers {
+		s.all.Put(h<<6, uint8(n&^plainAnswer))
+		return
+	}
+	s.all.Put(h<<6, viaOthers)
+	s.others.Put(h<<6, n)
 }
 
 // release hands the table's slots back; a check after it is answered but not kept.
@@ -61,7 +84,8 @@ func (t *checkTable) release() {
 	for i := range t.shards {
 		s := &t.shards[i]
 		s.mu.Lock()
-		s.answers.Release()
+		s.all.Release()
+		s.others.Release()
 		s.released = true
 		s.mu.Unlock()
 	}
