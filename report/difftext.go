@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -58,16 +59,19 @@ func (ch *Changes) WriteText(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	groups, err := groupHeaderChanges(func(fn func(*HeaderChange) error) error { return eachOf(ch.CSPChanged, l.csp, fn) })
+	err = eachHeaderGroup(l, func(fn func(*HeaderChange) error) error { return eachOf(ch.CSPChanged, l.csp, fn) }, func(g *headerGroup) error {
+		_, err := fmt.Fprintf(bw, "~ csp %s: %q -> %q\n", g.pages, strings.Join(g.Old, " | "), strings.Join(g.New, " | "))
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	for _, g := range groups {
-		fmt.Fprintf(bw, "~ csp %s: %q -> %q\n", g.pages, strings.Join(g.Old, " | "), strings.Join(g.New, " | "))
-	}
-	groups, _ = groupHeaderChanges(func(fn func(*HeaderChange) error) error { return eachOf(ch.HeadersChanged, nil, fn) })
-	for _, g := range groups {
-		fmt.Fprintf(bw, "~ header %s %s: %q -> %q\n", g.pages, g.Header, strings.Join(g.Old, ""), strings.Join(g.New, ""))
+	err = eachHeaderGroup(l, func(fn func(*HeaderChange) error) error { return eachOf(ch.HeadersChanged, nil, fn) }, func(g *headerGroup) error {
+		_, err := fmt.Fprintf(bw, "~ header %s %s: %q -> %q\n", g.pages, g.Header, strings.Join(g.Old, ""), strings.Join(g.New, ""))
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	for _, o := range ch.OriginsChanged {
 		fmt.Fprintf(bw, "~ origin %s %s: %q -> %q\n", o.Origin, o.Field, o.Old, o.New)
@@ -220,44 +224,75 @@ type headerGroup struct {
 	pages string // "https://s.test/a" or "on 3 pages (a, b, c)"
 }
 
-// groupHeaderChanges merges the changes of one header from one value to the same other value on
-// several pages into one line: a site-wide CSP change is one change, not one per page. A group
-// keeps the first maxTextPages of its pages, the ones a line names.
-func groupHeaderChanges(each func(func(*HeaderChange) error) error) ([]headerGroup, error) {
-	var out []headerGroup
-	type pageList struct {
-		first []string
-		n     int
+// eachHeaderGroup merges the changes of one header from one value to the same other value on
+// several pages into one line: a site-wide CSP change is one change, not one per page. It calls
+// fn with each group in the order of its first page, which names the first maxTextPages of its
+// pages. The changes are sorted by group and the groups back into that order in l's spool: a
+// policy with a nonce changes on every page, each its own group.
+func eachHeaderGroup(l *changeLists, each func(func(*HeaderChange) error) error, fn func(*headerGroup) error) error {
+	file, limit := &l.file, l.limit
+	if l == &noLists {
+		file, limit = &spoolFile{}, math.MaxInt // in memory: nothing spills
 	}
-	var pages []pageList
-	index := map[string]int{}
+	byGroup := newSorter(file, limit, func(a, b *groupRec) bool { return a.Key < b.Key }, jsonCodec[groupRec]())
+	seq := 0
 	err := each(func(h *HeaderChange) error {
+		seq++
 		k := h.Header + "\x00" + strings.Join(h.Old, "\x01") + "\x00" + strings.Join(h.New, "\x01")
-		i, ok := index[k]
-		if !ok {
-			i = len(out)
-			index[k] = i
-			out = append(out, headerGroup{HeaderChange: *h})
-			pages = append(pages, pageList{})
+		return byGroup.add(groupRec{Key: k, Seq: seq, Change: *h})
+	})
+	if err != nil {
+		return err
+	}
+	groups := newSorter(file, limit, func(a, b *groupRec) bool { return a.Seq < b.Seq }, jsonCodec[groupRec]())
+	var cur groupRec
+	flush := func() error {
+		if cur.N == 0 {
+			return nil
 		}
-		p := &pages[i]
-		if p.n++; len(p.first) < maxTextPages {
-			p.first = append(p.first, h.Page)
+		cur.Key = ""
+		return groups.add(cur)
+	}
+	err = byGroup.each(func(r *groupRec) error { // a group's changes in the order they came
+		if cur.N == 0 || r.Key != cur.Key {
+			if err := flush(); err != nil {
+				return err
+			}
+			cur = *r
+		}
+		if cur.N++; len(cur.Pages) < maxTextPages {
+			cur.Pages = append(cur.Pages, r.Change.Page)
 		}
 		return nil
 	})
-	for i := range out {
-		p := pages[i]
-		switch {
-		case p.n == 1:
-			out[i].pages = p.first[0]
-		case p.n <= maxTextPages:
-			out[i].pages = "on " + strconv.Itoa(p.n) + " pages (" + strings.Join(p.first, ", ") + ")"
-		default:
-			out[i].pages = "on " + strconv.Itoa(p.n) + " pages (" + strings.Join(p.first, ", ") + ", ...)"
-		}
+	if err == nil {
+		err = flush()
 	}
-	return out, err
+	if err != nil {
+		return err
+	}
+	return groups.each(func(r *groupRec) error {
+		g := headerGroup{HeaderChange: r.Change}
+		switch {
+		case r.N == 1:
+			g.pages = r.Pages[0]
+		case r.N <= maxTextPages:
+			g.pages = "on " + strconv.Itoa(r.N) + " pages (" + strings.Join(r.Pages, ", ") + ")"
+		default:
+			g.pages = "on " + strconv.Itoa(r.N) + " pages (" + strings.Join(r.Pages, ", ") + ", ...)"
+		}
+		return fn(&g)
+	})
+}
+
+// groupRec is a header change on its way into its group (Key, Seq: its place in the list), then
+// a group: its first change, its first pages and how many it has (N).
+type groupRec struct {
+	Key    string       `json:"k,omitempty"`
+	Seq    int          `json:"s"`
+	N      int          `json:"n,omitempty"`
+	Pages  []string     `json:"p,omitempty"`
+	Change HeaderChange `json:"c"`
 }
 
 // where is the finding's page, with the line when it is known (origin findings have none).
