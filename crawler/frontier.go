@@ -154,10 +154,15 @@ func (f *frontier) next() (job, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for {
-		for f.queue.len() == 0 && f.active > 0 && !f.closed {
+		// With every --max-pages slot taken, a job taken now could only be held (admit): the
+		// jobs wait in the queue (on disk past a few thousand) until a fetch in flight gives
+		// its slot back, or the crawl is over with them not crawled. (Taking them to hold
+		// them moved the whole queue into memory, parsed: a site ten times larger than
+		// --max-pages held nine tenths of its URLs in memory at the end.)
+		for (f.queue.len() == 0 || f.admitted >= f.max) && f.active > 0 && !f.closed {
 			f.cond.Wait()
 		}
-		if f.closed || f.queue.len() == 0 {
+		if f.closed || f.queue.len() == 0 || f.admitted >= f.max {
 			f.closed = true
 			f.cond.Broadcast()
 			return job{}, false
@@ -195,7 +200,8 @@ func (f *frontier) close() {
 
 // admit takes a --max-pages slot for j's fetch. When every slot is taken, a fetch in flight may
 // yet turn out not to be an HTML page and give its slot back: j is held until then, and admit
-// returns false (what is still held at the end was not crawled).
+// returns false (what is still held at the end was not crawled). next hands out no job while
+// every slot is taken, so at most the jobs taken before the last slot went are held.
 func (f *frontier) admit(j job) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -214,8 +220,8 @@ func (f *frontier) giveBack() {
 	if n := len(f.held); n > 0 {
 		f.queue.push(f.held[n-1])
 		f.held = f.held[:n-1]
-		f.cond.Signal()
 	}
+	f.cond.Signal() // a slot is free: a job waiting in the queue may go
 	f.mu.Unlock()
 }
 
