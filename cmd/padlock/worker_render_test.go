@@ -34,6 +34,38 @@ type renderShop struct {
 	start   string
 	mu      sync.Mutex
 	navs    map[string]int
+	// Armed (arm), the crawl's fetches of /p1 on wait until two are in flight at once: the
+	// starting process fetches one at a time, so the second is the worker's, which then has
+	// pages of its own to render however late its process and browser start under load.
+	armed    bool
+	fetching int
+	open     chan struct{}
+}
+
+// arm holds the crawl's page fetches until the worker fetches too (see armed).
+func (s *renderShop) arm() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.armed, s.fetching, s.open = true, 0, make(chan struct{})
+}
+
+// await waits, when armed, for two page fetches in flight at once (a minute at most).
+func (s *renderShop) await() {
+	s.mu.Lock()
+	if !s.armed {
+		s.mu.Unlock()
+		return
+	}
+	s.fetching++
+	open := s.open
+	if s.fetching == 2 {
+		close(open)
+	}
+	s.mu.Unlock()
+	select {
+	case <-open:
+	case <-time.After(time.Minute):
+	}
 }
 
 func newRenderShop(t *testing.T, n int) *renderShop {
@@ -69,6 +101,9 @@ func newRenderShop(t *testing.T, n int) *renderShop {
 			s.navs[r.URL.Path]++
 			s.mu.Unlock()
 		} else {
+			if i > 0 {
+				s.await()
+			}
 			time.Sleep(100 * time.Millisecond) // the crawl's fetch: the worker takes its share
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -130,6 +165,7 @@ func TestWorkerRenders(t *testing.T) {
 	}
 
 	frontier := srv.URL("")
+	shop.arm()
 	worker, werr := startWorker(t, bin, "--frontier", frontier, "--crawl-id", "render", "-c", "4", "--render-concurrency", "2")
 	shared := filepath.Join(dir, "shared.json")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
