@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -265,5 +266,39 @@ func TestDiffSpooledMemoryFlatWhenEverythingChanged(t *testing.T) {
 	c, d := diffOutputs(t, spooled)
 	if !bytes.Equal(a, c) || !bytes.Equal(b, d) {
 		t.Error("DiffSpooled writes other bytes than Diff")
+	}
+}
+
+// TestDiffSpooledTextKeepsSpoolError: a list that could not be spooled is an error from
+// WriteText (as from WriteJSON), not "no changes" and exit 0.
+func TestDiffSpooledTextKeepsSpoolError(t *testing.T) {
+	old, cur := siteReport(1, 40), siteReport(1, 40)
+	c := diff(old, cur, 1)
+	defer c.Close()
+	c.lists.err = errors.New("spool: no space left on device")
+	var text, js bytes.Buffer
+	if err := c.WriteText(&text); err == nil || strings.Contains(text.String(), "no changes") {
+		t.Errorf("WriteText = %v, wrote %q; want the spool's error", err, text.String())
+	}
+	if err := c.WriteJSON(&js); err == nil {
+		t.Errorf("WriteJSON = nil; want the spool's error")
+	}
+}
+
+// TestJSONCodecCountsRecordBytes: records stored as JSON count their length against the
+// sorter's memory, so CSP changes (two policies of kilobytes each) spill at the threshold,
+// not after thousands of them.
+func TestJSONCodecCountsRecordBytes(t *testing.T) {
+	var f spoolFile
+	defer f.close()
+	s := newSorter(&f, 16<<10, func(a, b *HeaderChange) bool { return a.Page < b.Page }, jsonCodec[HeaderChange]())
+	policy := strings.Repeat("script-src 'self' https://cdn.example.test; ", 100) // 4.4 KB
+	for i := range 10 {
+		if err := s.add(HeaderChange{Page: fmt.Sprintf("https://shop.test/%d", i), Header: "Content-Security-Policy", Old: []string{policy}, New: []string{policy + "x"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(s.runs) == 0 {
+		t.Error("90 KB of CSP changes stayed in a sorter of 16 KB")
 	}
 }

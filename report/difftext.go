@@ -34,6 +34,9 @@ func (ch *Changes) WriteText(w io.Writer) error {
 	for _, m := range ch.Warnings {
 		fmt.Fprintln(bw, "warning:", m)
 	}
+	if ch.lists != nil && ch.lists.err != nil {
+		return ch.lists.err // a list that could not be spooled is not "no changes"
+	}
 	if ch.Empty() {
 		fmt.Fprintln(bw, "no changes")
 		return bw.Flush()

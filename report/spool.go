@@ -655,6 +655,8 @@ var scriptCodec = codec[Script]{
 }
 
 // jsonCodec stores a record as its JSON (the records that are few next to pages and findings).
+// A record counts as the length of its JSON against the sorter's memory: a CSP change holds
+// two whole policies, often kilobytes each.
 func jsonCodec[T any]() codec[T] {
 	return codec[T]{
 		enc: func(dst []byte, v *T) []byte {
@@ -664,8 +666,14 @@ func jsonCodec[T any]() codec[T] {
 			}
 			return append(dst, b...)
 		},
-		dec:  func(b []byte, v *T) error { return json.Unmarshal(b, v) },
-		size: func(*T) int { return 256 },
+		dec: func(b []byte, v *T) error { return json.Unmarshal(b, v) },
+		size: func(v *T) int {
+			b, err := json.Marshal(v)
+			if err != nil {
+				panic(err) // report values always encode
+			}
+			return 64 + len(b)
+		},
 	}
 }
 
