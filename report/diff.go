@@ -280,6 +280,45 @@ type scriptFill struct {
 	C   ScriptChange `json:"c"`
 }
 
+// filler is a fill record (cspFill, scriptFill): its key, and whether it is the old report's.
+type filler interface{ fillKey() (h uint64, old bool) }
+
+func (f *cspFill) fillKey() (uint64, bool)    { return f.H, f.Old }
+func (f *scriptFill) fillKey() (uint64, bool) { return f.H, f.Old }
+
+// newFills sorts fill records by key, each key's old records first.
+func newFills[T any, P interface {
+	*T
+	filler
+}](l *changeLists, limit int) *sorter[T] {
+	return newSorter(&l.file, limit, func(a, b *T) bool {
+		ha, oa := P(a).fillKey()
+		hb, ob := P(b).fillKey()
+		return ha < hb || ha == hb && oa && !ob
+	}, jsonCodec[T]())
+}
+
+// eachFilled calls fn with each new record of fills and the last old record of its key (the
+// zero record when the old report has none).
+func eachFilled[T any, P interface {
+	*T
+	filler
+}](l *changeLists, fills *sorter[T], fn func(f, old *T) error) {
+	var old T
+	var at uint64
+	l.keep(fills.each(func(f *T) error {
+		h, isOld := P(f).fillKey()
+		if h != at {
+			at, old = h, *new(T)
+		}
+		if isOld {
+			old = *f
+			return nil
+		}
+		return fn(f, &old)
+	}))
+}
+
 func diff(old, cur *Report, limit int) *Changes {
 	cmp := Compare(old, cur)
 	c := &Changes{
@@ -370,7 +409,7 @@ func diff(old, cur *Report, limit int) *Changes {
 	cov := newCoverage(cur, cmp)
 	var curURLs, cspKeys, cspPages KeySet // cspKeys: keys whose policy changed; cspPages: their new URLs
 	added := newSorter(&l.file, limit, func(a, b *keyedURL) bool { return a.h < b.h }, keyedURLCodec)
-	fills := newSorter(&l.file, limit, func(a, b *cspFill) bool { return a.H < b.H || a.H == b.H && a.Old && !b.Old }, jsonCodec[cspFill]())
+	fills := newFills[cspFill](l, limit)
 	_ = cur.EachPage(func(p *Page) error {
 		cov.addPage(p)
 		h := keyHash(cmp.URL(p.URL))
@@ -444,19 +483,10 @@ func diff(old, cur *Report, limit int) *Changes {
 	curURLs, cspKeys, cspPages = KeySet{}, KeySet{}, KeySet{}
 	l.lastOfEachKey(added, l.added)
 	l.lastOfEachKey(removed, l.removed)
-	var oldPolicy []string // the last old record's, of the key at hand
-	var at uint64
-	l.keep(fills.each(func(f *cspFill) error {
-		if f.H != at {
-			at, oldPolicy = f.H, nil
-		}
-		if f.Old {
-			oldPolicy = f.Change.Old
-			return nil
-		}
-		f.Change.Old = oldPolicy
+	eachFilled(l, fills, func(f, old *cspFill) error {
+		f.Change.Old = old.Change.Old
 		return add(l, l.csp, f.Change)
-	}))
+	})
 
 	if unseenFindings > 0 {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%d findings of the old report are on pages or origins the new crawl did not check; not counted as fixed", unseenFindings))
@@ -507,7 +537,7 @@ func (c *Changes) diffScripts(cmp *Comparison, old, cur *Report, cov *Coverage) 
 		return nil
 	})
 	var curS, changedKeys KeySet
-	fills := newSorter(&l.file, l.limit, func(a, b *scriptFill) bool { return a.H < b.H || a.H == b.H && a.Old && !b.Old }, jsonCodec[scriptFill]())
+	fills := newFills[scriptFill](l, l.limit)
 	n := 0
 	_ = cur.EachScript(func(s *Script) error {
 		k := keyHash(scriptKey(cmp, *s))
@@ -548,19 +578,10 @@ func (c *Changes) diffScripts(cmp *Comparison, old, cur *Report, cov *Coverage) 
 		}
 		return add(l, l.scriptsRemoved, *s)
 	})
-	var oldSHA string // the last old entry's, of the key at hand
-	var at uint64
-	l.keep(fills.each(func(f *scriptFill) error {
-		if f.H != at {
-			at, oldSHA = f.H, ""
-		}
-		if f.Old {
-			oldSHA = f.SHA
-			return nil
-		}
-		f.C.OldSHA256 = oldSHA
+	eachFilled(l, fills, func(f, old *scriptFill) error {
+		f.C.OldSHA256 = old.SHA
 		return add(l, l.scriptsChanged, *f)
-	}))
+	})
 	if unseen > 0 {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%d scripts of the old report are only on pages the new crawl did not check; not counted as removed", unseen))
 	}
