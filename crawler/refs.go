@@ -33,8 +33,11 @@ var refIndexes = sync.Pool{New: func() any { return &refIndex{byURL: make(map[st
 // one) leaves its index to the garbage collector.
 const maxPooledRefs = 2048
 
-func newRefSet(max, sizeHint int) *refSet {
-	return &refSet{max: max, list: make([]Resource, 0, sizeHint), refIndex: refIndexes.Get().(*refIndex)}
+func newRefSet(max, sizeHint int) *refSet { return refSetOf(max, make([]Resource, 0, sizeHint)) }
+
+// refSetOf is a set collecting into list (empty).
+func refSetOf(max int, list []Resource) *refSet {
+	return &refSet{max: max, list: list, refIndex: refIndexes.Get().(*refIndex)}
 }
 
 // resourceLists holds the reference lists of pages their consumer released (Page.Release),
@@ -45,7 +48,7 @@ var resourceLists sync.Pool
 // newPageRefSet is newRefSet for a page, its list taken from resourceLists when one is there.
 func newPageRefSet(max, sizeHint int) *refSet {
 	if l, ok := resourceLists.Get().(*[]Resource); ok {
-		return &refSet{max: max, list: (*l)[:0], refIndex: refIndexes.Get().(*refIndex)}
+		return refSetOf(max, (*l)[:0])
 	}
 	return newRefSet(max, sizeHint)
 }

@@ -70,7 +70,9 @@ func (s *checkShard) put(h uint64, n uint32) {
 	if s.released {
 		return
 	}
-	s.all.Slots, s.others.Slots = mappedSlots[uint8], mappedSlots[uint32]
+	if s.all.Slots == nil {
+		s.all.Slots, s.others.Slots = mappedSlots[uint8], mappedSlots[uint32]
+	}
 	if n&plainAnswer != 0 && n&^plainAnswer < viaOthers {
 		s.all.Put(h<<6, uint8(n&^plainAnswer))
 		return

@@ -228,12 +228,6 @@ func (s *jsonStream) page(p *Page, indent string) {
 	s.w.Write(s.scratch)
 }
 
-// resources writes a page's resources (appendResources).
-func (s *jsonStream) resources(rs []Resource, indent string) {
-	s.scratch = s.appendResources(s.scratch[:0], rs, indent)
-	s.w.Write(s.scratch)
-}
-
 // appendPage appends p as encoding/json writes it at the nesting indentation indent. Pages are
 // most of a report's bytes, written once per page into the spool: by hand, since encoding/json's
 // reflection and indentation pass made writing the report five times slower (BenchmarkWriteJSON).

@@ -303,11 +303,7 @@ func TestResourceFieldsAllWritten(t *testing.T) {
 			if err := encodeIndented(&want, rs, indent); err != nil {
 				t.Fatal(err)
 			}
-			s := newJSONStream(&got)
-			s.resources(rs, indent)
-			if err := s.end(); err != nil {
-				t.Fatal(err)
-			}
+			got.Write(append(newJSONStreamTo(nil).appendResources(nil, rs, indent), '\n')) // encodeIndented ends with a newline
 			if got.String() != want.String() {
 				t.Errorf("indent %q: resources written as\n%s\nwant:\n%s", indent, got.String(), want.String())
 			}

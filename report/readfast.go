@@ -253,9 +253,7 @@ type quickScanner struct {
 
 // space skips white space and returns the position.
 func (s *quickScanner) space() int {
-	for s.i < len(s.b) && (s.b[s.i] == ' ' || s.b[s.i] == '\n' || s.b[s.i] == '\r' || s.b[s.i] == '\t') {
-		s.i++
-	}
+	s.i = skipSpace(s.b, s.i)
 	return s.i
 }
 
@@ -505,6 +503,7 @@ func decodePage(raw []byte, res span, resources bool, scratch *[]byte) (p Page, 
 	return p, true
 }
 
+// skipSpace returns the position of the first byte at or after i that is not JSON white space.
 func skipSpace(b []byte, i int) int {
 	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t') {
 		i++

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // jsonReader splits a report's bytes into its top-level keys and values, and the elements of
@@ -141,7 +142,7 @@ func (j *jsonReader) delim(want, after string) (byte, error) {
 	if !ok {
 		return 0, j.readErr()
 	}
-	if bytes.IndexByte([]byte(want), c) < 0 {
+	if strings.IndexByte(want, c) < 0 {
 		return 0, jsonSyntax("invalid character " + charText(c) + " " + after)
 	}
 	j.pos++

@@ -48,7 +48,7 @@ type Spool struct {
 }
 
 // pageRec is a spooled page: its URL (the sort key), its error (for the gate, without decoding
-// the rest), the page without resources as JSON, and where the page's bytes as the JSON report
+// the rest), the page without resources in binary (appendPageMeta), and where the page's bytes as the JSON report
 // writes it are, s2-compressed (off, size: in blobs, or in pageBytes from blobs' end on). The bytes are
 // written once, in the order pages come; sorting and merging move the small records only.
 type pageRec struct {
@@ -272,16 +272,11 @@ func (s *Spool) eachPageJSON(fn func([]byte) error) error {
 			}
 			enc = buf
 		}
-		n, err := s2.DecodedLen(enc)
-		if err != nil {
+		var err error
+		if plain, err = s2.Decode(plain[:cap(plain)], enc); err != nil { // a larger page: Decode makes room
 			return fmt.Errorf("spool: page bytes: %w", err)
 		}
-		plain = slices.Grow(plain[:0], n)[:n]
-		out, err := s2.Decode(plain, enc)
-		if err != nil {
-			return fmt.Errorf("spool: page bytes: %w", err)
-		}
-		return fn(out)
+		return fn(plain)
 	})
 }
 
