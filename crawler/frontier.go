@@ -4,10 +4,11 @@ import (
 	"cmp"
 	"encoding/binary"
 	"hash/maphash"
-	"math/bits"
 	"net/url"
 	"os"
 	"sync"
+
+	"github.com/padlock-scan/padlock/internal/hashtab"
 )
 
 // job is one page to fetch.
@@ -49,28 +50,23 @@ func (f *frontier) claim(key string) bool { return f.seen.add(key) }
 // has reports whether a page URL (NormalizeURL form) was seen.
 func (f *frontier) has(key string) bool { return f.seen.has(key) }
 
-// seenSet is the set of page URLs seen, kept as 64-bit hashes in one open-addressing table
-// (linear probing, filled to between a half and three quarters, growing by half): 11 to 16
-// bytes a URL however long it is, where a map of the strings took about 150. Two URLs whose hashes collide would count as one, a chance of
-// about n²/2⁶⁵ (one in 37 million for a million URLs); the seed is new for every crawl, so such
-// a pair would not be lost twice.
+// seenSet is a set of URLs (or other keys) kept as their 64-bit hashes in a hashtab.Map
+// (no values): 9 to 14 bytes a key however long it is, where a map of the strings took about
+// 150. Two keys whose hashes collide would count as one, a chance of about n²/2⁶⁵ (one in 37
+// million for a million URLs); the seed is new for every set, so such a pair would not be lost
+// twice. Safe for concurrent use.
 type seenSet struct {
-	mu    sync.Mutex
-	seed  maphash.Seed
-	slots []uint64 // 0 is an empty slot; a hash of 0 is stored as 1
-	n     int
+	mu     sync.Mutex
+	seed   maphash.Seed
+	seeded bool
+	m      hashtab.Map[struct{}]
 }
 
 func (s *seenSet) hash(key string) uint64 {
-	if s.slots == nil {
-		s.seed = maphash.MakeSeed()
-		s.slots = make([]uint64, 1024)
+	if !s.seeded {
+		s.seed, s.seeded = maphash.MakeSeed(), true
 	}
-	h := maphash.String(s.seed, key)
-	if h == 0 {
-		h = 1
-	}
-	return h
+	return maphash.String(s.seed, key)
 }
 
 // add inserts key and reports whether it was new.
@@ -78,20 +74,10 @@ func (s *seenSet) add(key string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	h := s.hash(key)
-	if s.lookup(h) {
+	if _, ok := s.m.Get(h); ok {
 		return false
 	}
-	if 4*(s.n+1) > 3*len(s.slots) {
-		old := s.slots
-		s.slots = make([]uint64, len(old)+len(old)/2)
-		for _, v := range old {
-			if v != 0 {
-				s.insert(v)
-			}
-		}
-	}
-	s.insert(h)
-	s.n++
+	s.m.Put(h, struct{}{})
 	return true
 }
 
@@ -99,45 +85,15 @@ func (s *seenSet) add(key string) bool {
 func (s *seenSet) has(key string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.lookup(s.hash(key))
-}
-
-// slot is where h's probe starts: h scaled to the table's length (any length, not only powers
-// of two).
-func (s *seenSet) slot(h uint64) int {
-	hi, _ := bits.Mul64(h, uint64(len(s.slots)))
-	return int(hi)
-}
-
-func (s *seenSet) lookup(h uint64) bool {
-	for i := s.slot(h); ; {
-		switch s.slots[i] {
-		case h:
-			return true
-		case 0:
-			return false
-		}
-		if i++; i == len(s.slots) {
-			i = 0
-		}
-	}
-}
-
-func (s *seenSet) insert(h uint64) {
-	i := s.slot(h)
-	for s.slots[i] != 0 {
-		if i++; i == len(s.slots) {
-			i = 0
-		}
-	}
-	s.slots[i] = h
+	_, ok := s.m.Get(s.hash(key))
+	return ok
 }
 
 // bytesPerKey is the table's size over the keys it holds.
 func (s *seenSet) bytesPerKey() float64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return float64(8*len(s.slots)) / float64(max(s.n, 1))
+	return float64(s.m.Bytes()) / float64(max(s.m.Len(), 1))
 }
 
 // push queues a job (its URL claimed first).

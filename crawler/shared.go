@@ -101,7 +101,7 @@ type Part struct {
 // URLs kept out and of frames under upgrade-insecure-requests.
 type localFrontier struct {
 	*frontier
-	skippedSet sync.Map // keys kept out by --max-depth, --include, --exclude (counted once)
+	skippedSet seenSet // keys kept out by --max-depth, --include, --exclude (counted once), as hashes
 	skipped    atomic.Int64
 	// uirQueued holds the URLs first queued as frames under upgrade-insecure-requests (few);
 	// plainReach, those of them the crawl also reached another way.
@@ -140,7 +140,7 @@ func (f *localFrontier) Add(jobs []Job) {
 func (f *localFrontier) Claim(key string) bool { return f.claim(key) }
 
 func (f *localFrontier) Skip(key string) {
-	if _, loaded := f.skippedSet.LoadOrStore(key, struct{}{}); !loaded {
+	if f.skippedSet.add(key) {
 		f.skipped.Add(1)
 	}
 }

@@ -5,7 +5,10 @@
 // costs up to 38.
 package hashtab
 
-import "math/bits"
+import (
+	"math/bits"
+	"unsafe"
+)
 
 // Map maps hashes to values. It is at most 7/8 full and grows by half, so between 58% and 88%
 // of its slots are used. The keys must be well-mixed hashes (their high bits pick the slot); a
@@ -36,6 +39,12 @@ func (m *Map[V]) slot(h uint64) int {
 
 // Len is the number of hashes in the map.
 func (m *Map[V]) Len() int { return m.n }
+
+// Bytes is the size of the map's table: its hashes and its values.
+func (m *Map[V]) Bytes() int {
+	var zero V
+	return len(m.keys)*8 + len(m.vals)*int(unsafe.Sizeof(zero))
+}
 
 // Get returns h's value.
 func (m *Map[V]) Get(h uint64) (V, bool) {
