@@ -27,6 +27,9 @@ type origins struct {
 	share  bool     // a shared crawl: probes are also kept in fresh until handed on (shared.go)
 	fresh  []Origin // probes finished and not handed on yet
 	ledger bool     // no probes: their results come from other processes (OriginLedger)
+
+	queue   []probeJob // origins waiting for a probe
+	probing int        // probeLoop goroutines running (at most --concurrency)
 }
 
 type originState struct {
@@ -127,21 +130,56 @@ func (og *origins) touch(ctx context.Context, raw, page string) {
 		return
 	}
 	og.wg.Add(1)
-	go func() {
-		defer og.wg.Done()
-		defer close(st.ready)
-		res := og.cr.probe(ctx, u)
+	og.queue = append(og.queue, probeJob{ctx: ctx, st: st, u: u, key: key})
+	// At most --concurrency goroutines probe: a site that references a hundred thousand hosts
+	// queues their probes (a few hundred bytes each) instead of starting a goroutine (8 KB and
+	// up) for each. Each handshake takes a request slot too.
+	if og.probing < max(og.cr.cfg.Concurrency, 1) {
+		og.probing++
+		go og.probeLoop()
+	}
+}
+
+type probeJob struct {
+	ctx context.Context
+	st  *originState
+	u   *url.URL
+	key string
+}
+
+// probeLoop probes the queued origins until none is left.
+func (og *origins) probeLoop() {
+	for {
 		og.mu.Lock()
-		if og.share {
-			r := res
-			r.Origin = key
-			og.fresh = append(og.fresh, r)
+		if len(og.queue) == 0 {
+			og.probing--
+			og.queue = nil // drop the backing array a burst grew
+			og.mu.Unlock()
+			return
 		}
-		first := st.o.FirstPage
-		st.o = res
-		st.o.Origin, st.o.FirstPage, st.o.InScope, st.o.Endpoint = key, first, og.cr.cfg.InScope(u), st.endpoint != ""
+		j := og.queue[0]
+		og.queue[0] = probeJob{}
+		og.queue = og.queue[1:]
 		og.mu.Unlock()
-	}()
+		og.probeOne(j)
+	}
+}
+
+func (og *origins) probeOne(j probeJob) {
+	defer og.wg.Done()
+	defer close(j.st.ready)
+	res := og.cr.probe(j.ctx, j.u)
+	og.mu.Lock()
+	defer og.mu.Unlock()
+	if og.share {
+		r := res
+		r.Origin = j.key
+		og.fresh = append(og.fresh, r)
+	}
+	st := j.st
+	first := st.o.FirstPage
+	st.o = res
+	st.o.Origin, st.o.FirstPage, st.o.InScope, st.o.Endpoint = j.key, first, og.cr.cfg.InScope(j.u), st.endpoint != ""
 }
 
 // list waits for the probes and returns the origins sorted by origin.

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -209,5 +211,52 @@ func TestHSTSPagesAreBounded(t *testing.T) {
 	}
 	if h.NumPages() != n+1 || !slices.Equal(h.Pages, want) {
 		t.Errorf("HSTS seen on %d pages, kept %q; want %d pages, the first %d by URL %q", h.NumPages(), h.Pages, n+1, HSTSExamples, want)
+	}
+}
+
+// A site that makes padlock request a thousand hosts gets a thousand probes, but never a
+// goroutine for each: at most --concurrency probe at once and the rest wait in a queue (each
+// used to start its own goroutine, to wait for a request slot). Every probe still ends, with
+// its outcome in the origin's record.
+func TestProbesBoundedGoroutines(t *testing.T) {
+	release := make(chan struct{})
+	var dials atomic.Int64
+	cfg := &Config{StartURLs: []string{"https://shop.test/"}, Concurrency: 4,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			dials.Add(1)
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+			return nil, fmt.Errorf("refused for the test: %s", addr)
+		}}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	cr := &crawl{cfg: cfg, tr: newTransport(cfg)}
+	og := &origins{cr: cr}
+	before := runtime.NumGoroutine()
+	const n = 1000
+	for i := range n {
+		og.touch(context.Background(), fmt.Sprintf("https://h%d.cdn.test/a.png", i), "https://shop.test/")
+	}
+	for deadline := time.Now().Add(5 * time.Second); dials.Load() < 4 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if grew := runtime.NumGoroutine() - before; grew > cfg.Concurrency {
+		t.Errorf("%d probes waiting: %d more goroutines, want at most --concurrency (%d)", n, grew, cfg.Concurrency)
+	}
+	close(release)
+	list := og.list()
+	if len(list) != n {
+		t.Fatalf("%d origins listed, want %d", len(list), n)
+	}
+	for _, o := range list {
+		if !o.Probed || o.ProbeErr == "" || !strings.Contains(o.ProbeErr, "refused for the test") {
+			t.Fatalf("%s: probe not made or its failure lost: %+v", o.Origin, o)
+		}
+	}
+	if og.probing != 0 || len(og.queue) != 0 {
+		t.Errorf("after the probes: %d goroutines still counted, %d probes queued", og.probing, len(og.queue))
 	}
 }
