@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -77,33 +78,178 @@ type OriginChange struct {
 
 // Empty reports whether nothing changed.
 func (c *Changes) Empty() bool {
-	n := c.counts()
-	return n.newFindings == 0 && n.fixed == 0 && n.added == 0 && n.removed == 0 && n.failed == 0 &&
-		n.scriptsAdded == 0 && n.scriptsRemoved == 0 && n.scriptsChanged == 0 &&
-		n.csp == 0 && len(c.HeadersChanged) == 0 && len(c.OriginsChanged) == 0
+	for _, cl := range changeTable {
+		if cl.len(c) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
-// changeCounts are the lengths of the lists of a Changes, in its fields and spooled.
-type changeCounts struct {
-	newFindings, fixed, added, removed, failed, scriptsAdded, scriptsRemoved, scriptsChanged, csp int
-}
-
-func (c *Changes) counts() changeCounts {
-	n := changeCounts{len(c.NewFindings), len(c.Fixed), len(c.PagesAdded), len(c.PagesRemoved), len(c.PagesFailed),
-		len(c.ScriptsAdded), len(c.ScriptsRemoved), len(c.ScriptsChanged), len(c.CSPChanged)}
-	if l := c.lists; l != nil {
-		n.newFindings += l.newFindings.len()
-		n.fixed += l.fixed.len()
-		n.added += l.added.len()
-		n.removed += l.removed.len()
-		n.failed += l.failed.len()
-		n.scriptsAdded += l.scriptsAdded.len()
-		n.scriptsRemoved += l.scriptsRemoved.len()
-		n.scriptsChanged += l.scriptsChanged.len()
-		n.csp += l.csp.len()
+// counts are the lengths of the lists of a Changes, in their fields and spooled, in
+// changeTable's order (WriteText's last line).
+func (c *Changes) counts() []any {
+	n := make([]any, len(changeTable))
+	for i, cl := range changeTable {
+		n[i] = cl.len(c)
 	}
 	return n
 }
+
+// changeList is one list of a Changes, named by its key in the JSON: how it is counted, how its
+// sorter is made and moved into its field (Diff), and how WriteJSON and WriteText write it.
+type changeList struct {
+	name    string
+	first   bool // WriteText writes it before the others
+	len     func(c *Changes) int
+	start   func(l *changeLists) // makes its sorter; nil when it is never spooled
+	collect func(c *Changes)     // moves what is spooled into the field
+	json    func(s *jsonStream, c *Changes, indent string) error
+	text    func(c *Changes, w *bufio.Writer) error
+}
+
+// changeTable is every list of Changes, in the order of its fields.
+var changeTable = []changeList{
+	listSpec[Script, Script]{name: "scripts_added", field: func(c *Changes) *[]Script { return &c.ScriptsAdded },
+		spooled: func(l *changeLists) **sorter[Script] { return &l.scriptsAdded }, start: scriptsAsTheyCome,
+		json: scriptJSON, line: scriptLine("+")}.list(),
+	listSpec[Script, Script]{name: "scripts_removed", field: func(c *Changes) *[]Script { return &c.ScriptsRemoved },
+		spooled: func(l *changeLists) **sorter[Script] { return &l.scriptsRemoved }, start: scriptsAsTheyCome,
+		json: scriptJSON, line: scriptLine("-")}.list(),
+	listSpec[ScriptChange, scriptFill]{name: "scripts_changed", field: func(c *Changes) *[]ScriptChange { return &c.ScriptsChanged },
+		spooled: func(l *changeLists) **sorter[scriptFill] { return &l.scriptsChanged },
+		start: func(l *changeLists) *sorter[scriptFill] {
+			return newSorter(&l.file, l.limit, func(a, b *scriptFill) bool { return a.Seq < b.Seq }, jsonCodec[scriptFill]())
+		},
+		at: func(f *scriptFill) *ScriptChange { return &f.C },
+		line: func(w *bufio.Writer, s *ScriptChange) error {
+			_, err := fmt.Fprintf(w, "~ script %s: sha256 %s -> %s%s\n", s.URL, s.OldSHA256, s.NewSHA256, paymentNote(s.PaymentPages))
+			return err
+		}}.list(),
+	listSpec[HeaderChange, HeaderChange]{name: "csp_changed", field: func(c *Changes) *[]HeaderChange { return &c.CSPChanged },
+		spooled: func(l *changeLists) **sorter[HeaderChange] { return &l.csp }, start: headerChangesByPage,
+		text: func(c *Changes, w *bufio.Writer, each func(func(*HeaderChange) error) error) error {
+			return eachHeaderGroup(c.spooled(), each, func(g *headerGroup) error {
+				_, err := fmt.Fprintf(w, "~ csp %s: %q -> %q\n", g.pages, strings.Join(g.Old, " | "), strings.Join(g.New, " | "))
+				return err
+			})
+		}}.list(),
+	listSpec[HeaderChange, HeaderChange]{name: "headers_changed", field: func(c *Changes) *[]HeaderChange { return &c.HeadersChanged },
+		spooled: func(l *changeLists) **sorter[HeaderChange] { return &l.headers }, start: headerChangesByPage,
+		text: func(c *Changes, w *bufio.Writer, each func(func(*HeaderChange) error) error) error {
+			return eachHeaderGroup(c.spooled(), each, func(g *headerGroup) error {
+				_, err := fmt.Fprintf(w, "~ header %s %s: %q -> %q\n", g.pages, g.Header, strings.Join(g.Old, ""), strings.Join(g.New, ""))
+				return err
+			})
+		}}.list(),
+	listSpec[OriginChange, OriginChange]{name: "origins_changed", field: func(c *Changes) *[]OriginChange { return &c.OriginsChanged },
+		line: func(w *bufio.Writer, o *OriginChange) error {
+			_, err := fmt.Fprintf(w, "~ origin %s %s: %q -> %q\n", o.Origin, o.Field, o.Old, o.New)
+			return err
+		}}.list(),
+	listSpec[Finding, Finding]{name: "new_findings", field: func(c *Changes) *[]Finding { return &c.NewFindings },
+		spooled: func(l *changeLists) **sorter[Finding] { return &l.newFindings }, start: findingsSorted,
+		json: findingJSON, line: findingLine("+")}.list(),
+	listSpec[Finding, Finding]{name: "fixed_findings", field: func(c *Changes) *[]Finding { return &c.Fixed },
+		spooled: func(l *changeLists) **sorter[Finding] { return &l.fixed }, start: findingsSorted,
+		json: findingJSON, line: findingLine("-")}.list(),
+	listSpec[string, string]{name: "pages_added", field: func(c *Changes) *[]string { return &c.PagesAdded },
+		spooled: func(l *changeLists) **sorter[string] { return &l.added }, start: (*changeLists).urls, line: pageLine("+")}.list(),
+	listSpec[string, string]{name: "pages_removed", field: func(c *Changes) *[]string { return &c.PagesRemoved },
+		spooled: func(l *changeLists) **sorter[string] { return &l.removed }, start: (*changeLists).urls, line: pageLine("-")}.list(),
+	listSpec[PageFailure, PageFailure]{name: "pages_failed", first: true, // the change to look at first
+		field:   func(c *Changes) *[]PageFailure { return &c.PagesFailed },
+		spooled: func(l *changeLists) **sorter[PageFailure] { return &l.failed },
+		start: func(l *changeLists) *sorter[PageFailure] {
+			return newSorter(&l.file, l.limit, func(a, b *PageFailure) bool { return a.URL < b.URL }, jsonCodec[PageFailure]())
+		},
+		line: func(w *bufio.Writer, p *PageFailure) error {
+			_, err := fmt.Fprintf(w, "! page %s no longer loads: %s\n", p.URL, p.Error)
+			return err
+		}}.list(),
+}
+
+// listSpec describes the changeList of a field of Changes that holds T: the sorter at spooled
+// (nil: never spooled), made by start, holds records S, each of which at turns into a T (nil: S
+// is T). json writes a record (nil: as encoding/json does); text writes the list, given each,
+// which calls fn with every record, the field's then the spool's; line, when text is nil, one
+// record a line.
+type listSpec[T, S any] struct {
+	name    string
+	first   bool
+	field   func(c *Changes) *[]T
+	spooled func(l *changeLists) **sorter[S]
+	start   func(l *changeLists) *sorter[S]
+	at      func(v *S) *T
+	json    func(s *jsonStream) func(v *T, indent string) error
+	line    func(w *bufio.Writer, v *T) error
+	text    func(c *Changes, w *bufio.Writer, each func(fn func(*T) error) error) error
+}
+
+func (ls listSpec[T, S]) item(v *S) *T {
+	if ls.at == nil {
+		return any(v).(*T)
+	}
+	return ls.at(v)
+}
+
+// each calls fn with every record of c's list: its field's, then its spool's.
+func (ls listSpec[T, S]) each(c *Changes, fn func(*T) error) error {
+	if err := eachOf(*ls.field(c), nil, fn); err != nil || c.lists == nil || ls.spooled == nil {
+		return err
+	}
+	return (*ls.spooled(c.lists)).each(func(v *S) error { return fn(ls.item(v)) })
+}
+
+func (ls listSpec[T, S]) list() changeList {
+	each := func(c *Changes) func(func(*T) error) error {
+		return func(fn func(*T) error) error { return ls.each(c, fn) }
+	}
+	cl := changeList{name: ls.name, first: ls.first}
+	cl.len = func(c *Changes) int {
+		n := len(*ls.field(c))
+		if c.lists != nil && ls.spooled != nil {
+			n += (*ls.spooled(c.lists)).len()
+		}
+		return n
+	}
+	cl.json = func(s *jsonStream, c *Changes, indent string) error {
+		write := func(v *T, indent string) error { return s.value(v, indent) }
+		if ls.json != nil {
+			write = ls.json(s)
+		}
+		return items(s, indent, each(c), write)
+	}
+	cl.text = func(c *Changes, w *bufio.Writer) error {
+		if ls.text != nil {
+			return ls.text(c, w, each(c))
+		}
+		return ls.each(c, func(v *T) error { return ls.line(w, v) })
+	}
+	if ls.spooled != nil {
+		cl.start = func(l *changeLists) { *ls.spooled(l) = ls.start(l) }
+		cl.collect = func(c *Changes) {
+			f := ls.field(c)
+			c.lists.keep((*ls.spooled(c.lists)).each(func(v *S) error { *f = append(*f, *ls.item(v)); return nil }))
+		}
+	}
+	return cl
+}
+
+func scriptsAsTheyCome(l *changeLists) *sorter[Script] {
+	return newSorter(&l.file, l.limit, asAdded[Script], scriptCodec)
+}
+
+func findingsSorted(l *changeLists) *sorter[Finding] {
+	return newSorter(&l.file, l.limit, findingLess, findingCodec)
+}
+
+func headerChangesByPage(l *changeLists) *sorter[HeaderChange] {
+	return newSorter(&l.file, l.limit, func(a, b *HeaderChange) bool { return a.Page < b.Page }, jsonCodec[HeaderChange]())
+}
+
+func scriptJSON(s *jsonStream) func(*Script, string) error   { return s.script }
+func findingJSON(s *jsonStream) func(*Finding, string) error { return s.finding }
 
 // scriptKey identifies a script across runs: external ones by URL, inline ones by their hash
 // (an inline script that changes is one removed and one added).
@@ -124,7 +270,7 @@ func scriptKey(cmp *Comparison, s Script) string {
 // DiffSpooled keeps the long ones on disk instead.
 func Diff(old, cur *Report) *Changes {
 	c := diff(old, cur, math.MaxInt) // nothing spills
-	c.lists.collect(c)
+	c.collect()
 	if c.lists.err != nil {
 		panic(c.lists.err) // lists that never spill cannot fail: a change that makes them must not lose the error
 	}
@@ -151,29 +297,26 @@ func (c *Changes) Close() error {
 
 // changeLists are the lists of a Changes that grow with the site, in their order: each an
 // external merge sort (sorter) in the changes' own spool file, which keeps limit bytes of a
-// list in memory (all of it for Diff).
+// list in memory (all of it for Diff). changeTable makes them.
 type changeLists struct {
 	file                         spoolFile
 	limit                        int
 	newFindings, fixed           *sorter[Finding] // SortFindings' order
 	added, removed               *sorter[string]  // by URL
 	failed                       *sorter[PageFailure]
-	csp                          *sorter[HeaderChange]
-	scriptsAdded, scriptsRemoved *sorter[Script] // in the inventory's order, as they come
+	csp, headers                 *sorter[HeaderChange] // by page
+	scriptsAdded, scriptsRemoved *sorter[Script]       // in the inventory's order, as they come
 	scriptsChanged               *sorter[scriptFill]
 	err                          error // the first spool error: the writers return it
 }
 
 func newChangeLists(limit int) *changeLists {
 	l := &changeLists{limit: limit}
-	l.newFindings = newSorter(&l.file, limit, findingLess, findingCodec)
-	l.fixed = newSorter(&l.file, limit, findingLess, findingCodec)
-	l.added, l.removed = l.urls(), l.urls()
-	l.failed = newSorter(&l.file, limit, func(a, b *PageFailure) bool { return a.URL < b.URL }, jsonCodec[PageFailure]())
-	l.csp = newSorter(&l.file, limit, func(a, b *HeaderChange) bool { return a.Page < b.Page }, jsonCodec[HeaderChange]())
-	l.scriptsAdded = newSorter(&l.file, limit, asAdded[Script], scriptCodec)
-	l.scriptsRemoved = newSorter(&l.file, limit, asAdded[Script], scriptCodec)
-	l.scriptsChanged = newSorter(&l.file, limit, func(a, b *scriptFill) bool { return a.Seq < b.Seq }, jsonCodec[scriptFill]())
+	for _, cl := range changeTable {
+		if cl.start != nil {
+			cl.start(l)
+		}
+	}
 	return l
 }
 
@@ -200,19 +343,12 @@ func (l *changeLists) keep(err error) {
 }
 
 // collect moves every list into c's fields (Diff: nothing spilled).
-func (l *changeLists) collect(c *Changes) {
-	into := func(dst *[]Finding, s *sorter[Finding]) {
-		l.keep(s.each(func(f *Finding) error { *dst = append(*dst, *f); return nil }))
+func (c *Changes) collect() {
+	for _, cl := range changeTable {
+		if cl.collect != nil {
+			cl.collect(c)
+		}
 	}
-	into(&c.NewFindings, l.newFindings)
-	into(&c.Fixed, l.fixed)
-	l.keep(l.added.each(func(u *string) error { c.PagesAdded = append(c.PagesAdded, *u); return nil }))
-	l.keep(l.removed.each(func(u *string) error { c.PagesRemoved = append(c.PagesRemoved, *u); return nil }))
-	l.keep(l.failed.each(func(p *PageFailure) error { c.PagesFailed = append(c.PagesFailed, *p); return nil }))
-	l.keep(l.csp.each(func(h *HeaderChange) error { c.CSPChanged = append(c.CSPChanged, *h); return nil }))
-	l.keep(l.scriptsAdded.each(func(s *Script) error { c.ScriptsAdded = append(c.ScriptsAdded, *s); return nil }))
-	l.keep(l.scriptsRemoved.each(func(s *Script) error { c.ScriptsRemoved = append(c.ScriptsRemoved, *s); return nil }))
-	l.keep(l.scriptsChanged.each(func(s *scriptFill) error { c.ScriptsChanged = append(c.ScriptsChanged, s.C); return nil }))
 }
 
 // stringCodec stores a string as its bytes.

@@ -2,7 +2,6 @@ package report
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -41,72 +40,46 @@ func (ch *Changes) WriteText(w io.Writer) error {
 		fmt.Fprintln(bw, "no changes")
 		return bw.Flush()
 	}
-	l := ch.spooled()
-	err := errors.Join(
-		eachOf(ch.PagesFailed, l.failed, func(p *PageFailure) error {
-			_, err := fmt.Fprintf(bw, "! page %s no longer loads: %s\n", p.URL, p.Error)
-			return err
-		}),
-		eachOf(ch.ScriptsAdded, l.scriptsAdded, func(s *Script) error {
-			_, err := fmt.Fprintf(bw, "+ script %s%s\n", scriptName(*s), scriptWhere(*s))
-			return err
-		}),
-		eachOf(ch.ScriptsRemoved, l.scriptsRemoved, func(s *Script) error {
-			_, err := fmt.Fprintf(bw, "- script %s%s\n", scriptName(*s), scriptWhere(*s))
-			return err
-		}),
-		ch.eachScriptChange(func(s *ScriptChange) error {
-			_, err := fmt.Fprintf(bw, "~ script %s: sha256 %s -> %s%s\n", s.URL, s.OldSHA256, s.NewSHA256, paymentNote(s.PaymentPages))
-			return err
-		}))
-	if err != nil {
-		return err
-	}
-	err = eachHeaderGroup(l, func(fn func(*HeaderChange) error) error { return eachOf(ch.CSPChanged, l.csp, fn) }, func(g *headerGroup) error {
-		_, err := fmt.Fprintf(bw, "~ csp %s: %q -> %q\n", g.pages, strings.Join(g.Old, " | "), strings.Join(g.New, " | "))
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	err = eachHeaderGroup(l, func(fn func(*HeaderChange) error) error { return eachOf(ch.HeadersChanged, nil, fn) }, func(g *headerGroup) error {
-		_, err := fmt.Fprintf(bw, "~ header %s %s: %q -> %q\n", g.pages, g.Header, strings.Join(g.Old, ""), strings.Join(g.New, ""))
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	for _, o := range ch.OriginsChanged {
-		fmt.Fprintf(bw, "~ origin %s %s: %q -> %q\n", o.Origin, o.Field, o.Old, o.New)
-	}
-	finding := func(mark string) func(f *Finding) error {
-		return func(f *Finding) error {
-			_, err := fmt.Fprintf(bw, "%s %s %s %s (%s)\n", mark, f.Severity, f.Rule, f.URL, f.where())
-			return err
+	for _, first := range []bool{true, false} {
+		for _, cl := range changeTable {
+			if cl.first != first {
+				continue
+			}
+			if err := cl.text(ch, bw); err != nil {
+				return err
+			}
 		}
 	}
-	page := func(mark string) func(p *string) error {
-		return func(p *string) error {
-			_, err := fmt.Fprintf(bw, "%s page %s\n", mark, *p)
-			return err
-		}
+	if ch.lists != nil && ch.lists.err != nil {
+		return ch.lists.err
 	}
-	err = errors.Join(
-		eachOf(ch.NewFindings, l.newFindings, finding("+")),
-		eachOf(ch.Fixed, l.fixed, finding("-")),
-		eachOf(ch.PagesAdded, l.added, page("+")),
-		eachOf(ch.PagesRemoved, l.removed, page("-")))
-	if err == nil && ch.lists != nil {
-		err = ch.lists.err
-	}
-	if err != nil {
-		return err
-	}
-	n := ch.counts()
 	fmt.Fprintf(bw, "scripts: %d added, %d removed, %d changed; %d CSP, %d header and %d origin changes; findings: %d new, %d fixed; pages: %d added, %d removed, %d failing\n",
-		n.scriptsAdded, n.scriptsRemoved, n.scriptsChanged, n.csp, len(ch.HeadersChanged), len(ch.OriginsChanged),
-		n.newFindings, n.fixed, n.added, n.removed, n.failed)
+		ch.counts()...)
 	return bw.Flush()
+}
+
+// scriptLine writes a script added or removed (mark + or -).
+func scriptLine(mark string) func(w *bufio.Writer, s *Script) error {
+	return func(w *bufio.Writer, s *Script) error {
+		_, err := fmt.Fprintf(w, "%s script %s%s\n", mark, scriptName(*s), scriptWhere(*s))
+		return err
+	}
+}
+
+// findingLine writes a finding new or fixed (mark + or -).
+func findingLine(mark string) func(w *bufio.Writer, f *Finding) error {
+	return func(w *bufio.Writer, f *Finding) error {
+		_, err := fmt.Fprintf(w, "%s %s %s %s (%s)\n", mark, f.Severity, f.Rule, f.URL, f.where())
+		return err
+	}
+}
+
+// pageLine writes a page added or removed (mark + or -).
+func pageLine(mark string) func(w *bufio.Writer, p *string) error {
+	return func(w *bufio.Writer, p *string) error {
+		_, err := fmt.Fprintf(w, "%s page %s\n", mark, *p)
+		return err
+	}
 }
 
 // WriteJSON writes the changes as indented JSON (padlock diff --json): the spooled lists of a
@@ -121,28 +94,13 @@ func (ch *Changes) WriteJSON(w io.Writer) error {
 	}
 	s := newJSONStream(w)
 	defer s.close()
-	value := func(v any, indent string) error { return s.value(v, indent) }
-	err := s.object(ch, "", map[string]func(string) error{
-		"scripts_added":   func(indent string) error { return listJSON(s, indent, ch.ScriptsAdded, l.scriptsAdded, s.script) },
-		"scripts_removed": func(indent string) error { return listJSON(s, indent, ch.ScriptsRemoved, l.scriptsRemoved, s.script) },
-		"scripts_changed": func(indent string) error {
-			return items(s, indent, ch.eachScriptChange, func(v *ScriptChange, indent string) error { return value(v, indent) })
-		},
-		"csp_changed": func(indent string) error {
-			return listJSON(s, indent, ch.CSPChanged, l.csp, func(v *HeaderChange, indent string) error { return value(v, indent) })
-		},
-		"new_findings":   func(indent string) error { return listJSON(s, indent, ch.NewFindings, l.newFindings, s.finding) },
-		"fixed_findings": func(indent string) error { return listJSON(s, indent, ch.Fixed, l.fixed, s.finding) },
-		"pages_added": func(indent string) error {
-			return listJSON(s, indent, ch.PagesAdded, l.added, func(v *string, indent string) error { return value(v, indent) })
-		},
-		"pages_removed": func(indent string) error {
-			return listJSON(s, indent, ch.PagesRemoved, l.removed, func(v *string, indent string) error { return value(v, indent) })
-		},
-		"pages_failed": func(indent string) error {
-			return listJSON(s, indent, ch.PagesFailed, l.failed, func(v *PageFailure, indent string) error { return value(v, indent) })
-		},
-	})
+	stream := map[string]func(string) error{}
+	for _, cl := range changeTable {
+		if cl.start != nil {
+			stream[cl.name] = func(indent string) error { return cl.json(s, ch, indent) }
+		}
+	}
+	err := s.object(ch, "", stream)
 	if err == nil {
 		err = l.err
 	}
@@ -150,11 +108,6 @@ func (ch *Changes) WriteJSON(w io.Writer) error {
 		return err
 	}
 	return s.end()
-}
-
-// listJSON writes a list of a Changes, in its field then spooled, as a JSON array.
-func listJSON[T any](s *jsonStream, indent string, inMemory []T, spooled *sorter[T], write func(*T, string) error) error {
-	return items(s, indent, func(fn func(*T) error) error { return eachOf(inMemory, spooled, fn) }, write)
 }
 
 // noLists are the lists of Changes that has none spooled.
@@ -166,14 +119,6 @@ func (c *Changes) spooled() *changeLists {
 		return &noLists
 	}
 	return c.lists
-}
-
-// eachScriptChange calls fn with every entry of ScriptsChanged, in its field then spooled.
-func (c *Changes) eachScriptChange(fn func(*ScriptChange) error) error {
-	if err := eachOf(c.ScriptsChanged, nil, fn); err != nil || c.lists == nil {
-		return err
-	}
-	return c.lists.scriptsChanged.each(func(f *scriptFill) error { return fn(&f.C) })
 }
 
 // scriptName is an external script's URL, or an inline script's kind and full hash.
