@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"math/bits"
 	"sort"
 	"strings"
 
@@ -421,17 +422,95 @@ type filler interface{ fillKey() (h uint64, old bool) }
 
 func (f *cspFill) fillKey() (uint64, bool)    { return f.H, f.Old }
 func (f *scriptFill) fillKey() (uint64, bool) { return f.H, f.Old }
+func (f *headerFill) fillKey() (uint64, bool) { return f.h, f.old }
+
+// headerFill is the security headers of a payment page that loaded, as diffHeaders compares
+// them: a new page's (old false; csp: csp_changed has its policy's change) waiting for the old
+// record of its key (old true), when their headers differ.
+type headerFill struct {
+	h        uint64
+	old, csp bool
+	page     string
+	sent     uint64   // bit i: securityHeaderNames[i] was sent
+	values   []string // by securityHeaderNames, those sent
+}
+
+func headersOf(p *Page) headerFill {
+	f := headerFill{page: p.URL}
+	for i, name := range securityHeaderNames {
+		if v, ok := p.SecurityHeaders[name]; ok {
+			f.sent |= 1 << i
+			f.values = append(f.values, v)
+		}
+	}
+	return f
+}
+
+// value is the i-th of securityHeaderNames, and whether it was sent.
+func (f *headerFill) value(i int) (string, bool) {
+	if f.sent&(1<<i) == 0 {
+		return "", false
+	}
+	return f.values[bits.OnesCount64(f.sent&(1<<i-1))], true
+}
+
+// appendHeaders appends the headers, which sum hashes and the codec stores.
+func (f *headerFill) appendHeaders(dst []byte) []byte {
+	dst = binary.AppendUvarint(dst, uint64(f.sent))
+	for _, v := range f.values {
+		dst = appendString(dst, v)
+	}
+	return dst
+}
+
+// sum is a hash of the headers: the old report's payment pages are kept as it.
+func (f *headerFill) sum() uint64 { return keyHash(string(f.appendHeaders(nil))) }
+
+var headerFillCodec = codec[headerFill]{
+	enc: func(dst []byte, f *headerFill) []byte {
+		dst = binary.LittleEndian.AppendUint64(dst, f.h)
+		var flags byte
+		if f.old {
+			flags |= 1
+		}
+		if f.csp {
+			flags |= 2
+		}
+		return f.appendHeaders(appendString(append(dst, flags), f.page))
+	},
+	dec: func(b []byte, f *headerFill) error {
+		if len(b) < 9 {
+			return errShortRecord
+		}
+		f.h, f.old, f.csp = binary.LittleEndian.Uint64(b), b[8]&1 != 0, b[8]&2 != 0
+		d := decoder{b: b[9:]}
+		f.page = d.str()
+		f.sent = d.uvarint()
+		f.values = nil
+		for range bits.OnesCount64(f.sent) {
+			f.values = append(f.values, d.str())
+		}
+		return d.done()
+	},
+	size: func(f *headerFill) int {
+		n := 80 + len(f.page)
+		for _, v := range f.values {
+			n += 16 + len(v)
+		}
+		return n
+	},
+}
 
 // newFills sorts fill records by key, each key's old records first.
 func newFills[T any, P interface {
 	*T
 	filler
-}](l *changeLists, limit int) *sorter[T] {
+}](l *changeLists, limit int, c codec[T]) *sorter[T] {
 	return newSorter(&l.file, limit, func(a, b *T) bool {
 		ha, oa := P(a).fillKey()
 		hb, ob := P(b).fillKey()
 		return ha < hb || ha == hb && oa && !ob
-	}, jsonCodec[T]())
+	}, c)
 }
 
 // eachFilled calls fn with each new record of fills and the last old record of its key (the
@@ -518,7 +597,7 @@ func diff(old, cur *Report, limit int) *Changes {
 	var oldURLs KeySet
 	var oldRecords hashtab.Map[finalURL] // key -> the final URL of a parsed record (old.Coverage's records)
 	var oldCSP hashtab.Map[uint64]       // key -> hash of the policy, pages that loaded
-	oldPay := map[string]*Page{}         // payment pages that loaded: a few
+	var oldPay hashtab.Map[uint64]       // key -> sum of the security headers, payment pages that loaded
 	var moved []movedRecord              // for cov.Finding (Coverage.moved)
 	_ = old.EachPage(func(p *Page) error {
 		k := cmp.URL(p.URL)
@@ -535,8 +614,8 @@ func diff(old, cur *Report, limit int) *Changes {
 		}
 		oldCSP.Put(h, keyHash(strings.Join(p.CSP, "\n")))
 		if p.Payment {
-			v := *p
-			oldPay[k] = &v
+			hf := headersOf(p)
+			oldPay.Put(h, hf.sum())
 		}
 		return nil
 	})
@@ -545,7 +624,7 @@ func diff(old, cur *Report, limit int) *Changes {
 	cov := newCoverage(cur, cmp)
 	var curURLs, cspKeys, cspPages KeySet // cspKeys: keys whose policy changed; cspPages: their new URLs
 	added := newSorter(&l.file, limit, func(a, b *keyedURL) bool { return a.h < b.h }, keyedURLCodec)
-	fills := newFills[cspFill](l, limit)
+	fills := newFills[cspFill](l, limit, jsonCodec[cspFill]())
 	_ = cur.EachPage(func(p *Page) error {
 		cov.addPage(p)
 		h := keyHash(cmp.URL(p.URL))
@@ -582,9 +661,10 @@ func diff(old, cur *Report, limit int) *Changes {
 	cov.old, cov.moved = nil, nil
 
 	// The new pages, second time (the coverage is whole): pages failing, payment pages' headers.
+	var headerKeys KeySet // keys whose payment page's headers changed
+	headerFills := newFills[headerFill](l, limit, headerFillCodec)
 	_ = cur.EachPage(func(p *Page) error {
-		k := cmp.URL(p.URL)
-		h := keyHash(k)
+		h := keyHash(cmp.URL(p.URL))
 		if was, ok := oldRecords.Get(h); ok {
 			if now, ok := cov.records.Get(h); !ok || !now.same(was) {
 				if err := add(l, l.failed, PageFailure{URL: p.URL, Error: whyNotParsed(p)}); err != nil {
@@ -593,16 +673,20 @@ func diff(old, cur *Report, limit int) *Changes {
 			}
 		}
 		if p.Payment && p.Error == "" {
-			if o := oldPay[k]; o != nil {
-				c.diffHeaders(o, p, cspPages.Has(p.URL))
+			if o, ok := oldPay.Get(h); ok {
+				if hf := headersOf(p); hf.sum() != o {
+					hf.h, hf.csp = h, cspPages.Has(p.URL)
+					headerKeys.t.Put(h, struct{}{})
+					return add(l, headerFills, hf)
+				}
 			}
 		}
 		return nil
 	})
-	oldRecords = hashtab.Map[finalURL]{}
-	sort.SliceStable(c.HeadersChanged, func(i, j int) bool { return c.HeadersChanged[i].Page < c.HeadersChanged[j].Page })
+	oldRecords, oldPay = hashtab.Map[finalURL]{}, hashtab.Map[uint64]{}
 
-	// The old pages, second time: pages removed, the old policies of the pages whose policy changed.
+	// The old pages, second time: pages removed, the old policies of the pages whose policy changed,
+	// the old headers of the payment pages whose headers changed.
 	removed := newSorter(&l.file, limit, func(a, b *keyedURL) bool { return a.h < b.h }, keyedURLCodec)
 	_ = old.EachPage(func(p *Page) error {
 		h := keyHash(cmp.URL(p.URL))
@@ -611,18 +695,29 @@ func diff(old, cur *Report, limit int) *Changes {
 				return err
 			}
 		}
-		if _, ok := cspKeys.t.Get(h); ok && p.Error == "" {
+		if p.Error != "" {
+			return nil
+		}
+		if _, ok := headerKeys.t.Get(h); ok && p.Payment {
+			hf := headersOf(p)
+			hf.h, hf.old = h, true
+			if err := add(l, headerFills, hf); err != nil {
+				return err
+			}
+		}
+		if _, ok := cspKeys.t.Get(h); ok {
 			return add(l, fills, cspFill{H: h, Old: true, Change: HeaderChange{Old: nonNil(p.CSP)}})
 		}
 		return nil
 	})
-	curURLs, cspKeys, cspPages = KeySet{}, KeySet{}, KeySet{}
+	curURLs, cspKeys, cspPages, headerKeys = KeySet{}, KeySet{}, KeySet{}, KeySet{}
 	l.lastOfEachKey(added, l.added)
 	l.lastOfEachKey(removed, l.removed)
 	eachFilled(l, fills, func(f, old *cspFill) error {
 		f.Change.Old = old.Change.Old
 		return add(l, l.csp, f.Change)
 	})
+	eachFilled(l, headerFills, func(f, old *headerFill) error { return diffHeaders(l, old, f) })
 
 	if unseenFindings > 0 {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%d findings of the old report are on pages or origins the new crawl did not check; not counted as fixed", unseenFindings))
@@ -673,7 +768,7 @@ func (c *Changes) diffScripts(cmp *Comparison, old, cur *Report, cov *Coverage) 
 		return nil
 	})
 	var curS, changedKeys KeySet
-	fills := newFills[scriptFill](l, l.limit)
+	fills := newFills[scriptFill](l, l.limit, jsonCodec[scriptFill]())
 	n := 0
 	_ = cur.EachScript(func(s *Script) error {
 		k := keyHash(scriptKey(cmp, *s))
@@ -732,24 +827,31 @@ func nonNil(v []string) []string {
 
 // diffHeaders compares the security headers of p, a page that is a payment page in both
 // reports (only those have them recorded) and that loaded both times, with o, the old record of
-// it. A Content-Security-Policy header whose change CSPChanged has already (cspChanged) is left out.
-func (c *Changes) diffHeaders(o, p *Page, cspChanged bool) {
+// it (none: the zero record). A Content-Security-Policy header whose change CSPChanged has
+// already (p.csp) is left out.
+func diffHeaders(l *changeLists, o, p *headerFill) error {
+	if !o.old {
+		return nil
+	}
 	list := func(v string, ok bool) []string {
 		if !ok {
 			return []string{}
 		}
 		return []string{v}
 	}
-	for _, name := range securityHeaderNames {
-		if name == "Content-Security-Policy" && cspChanged {
+	for i, name := range securityHeaderNames {
+		if name == "Content-Security-Policy" && p.csp {
 			continue // csp_changed has it already: one change, reported once
 		}
-		a, aok := o.SecurityHeaders[name]
-		b, bok := p.SecurityHeaders[name]
+		a, aok := o.value(i)
+		b, bok := p.value(i)
 		if a != b || aok != bok {
-			c.HeadersChanged = append(c.HeadersChanged, HeaderChange{Page: p.URL, Header: name, Old: list(a, aok), New: list(b, bok)})
+			if err := add(l, l.headers, HeaderChange{Page: p.page, Header: name, Old: list(a, aok), New: list(b, bok)}); err != nil {
+				return err
+			}
 		}
 	}
+	return nil
 }
 
 func (c *Changes) diffOrigins(old, cur *Report) {

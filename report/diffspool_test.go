@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"cmp"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,8 +11,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -160,13 +163,13 @@ func TestDiffSpooledWritesWhatDiffWrites(t *testing.T) {
 		l := c.lists
 		for list, runs := range map[string]int{"new findings": len(l.newFindings.runs), "fixed": len(l.fixed.runs),
 			"pages added": len(l.added.runs), "pages removed": len(l.removed.runs), "pages failing": len(l.failed.runs),
-			"csp": len(l.csp.runs), "scripts added": len(l.scriptsAdded.runs), "scripts removed": len(l.scriptsRemoved.runs),
+			"csp": len(l.csp.runs), "headers": len(l.headers.runs), "scripts added": len(l.scriptsAdded.runs), "scripts removed": len(l.scriptsRemoved.runs),
 			"scripts changed": len(l.scriptsChanged.runs)} {
 			if runs == 0 {
 				t.Errorf("%s: %s did not spill", name, list)
 			}
 		}
-		if len(c.NewFindings)+len(c.Fixed)+len(c.PagesAdded)+len(c.CSPChanged)+len(c.ScriptsAdded) != 0 {
+		if len(c.NewFindings)+len(c.Fixed)+len(c.PagesAdded)+len(c.CSPChanged)+len(c.HeadersChanged)+len(c.ScriptsAdded) != 0 {
 			t.Errorf("%s: spooled lists are in the fields too", name)
 		}
 		if c.Empty() {
@@ -312,5 +315,123 @@ func TestJSONCodecCountsRecordBytes(t *testing.T) {
 	}
 	if len(s.runs) == 0 {
 		t.Error("90 KB of CSP changes stayed in a sorter of 16 KB")
+	}
+}
+
+// liveSampler samples the live heap (what the last collection marked, as /gc/heap/live:bytes
+// says: not the garbage made since) every few milliseconds from start to stop.
+type liveSampler struct {
+	peak uint64
+	done chan struct{}
+	wg   sync.WaitGroup
+}
+
+// liveBytes collects and returns what the collection found live.
+func liveBytes() uint64 {
+	runtime.GC()
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+func (h *liveSampler) start() {
+	h.done = make(chan struct{})
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		for {
+			select {
+			case <-h.done:
+				return
+			case <-time.After(5 * time.Millisecond):
+				h.peak = max(h.peak, liveBytes())
+			}
+		}
+	}()
+}
+
+// stop ends the sampling and returns the peak, with a sample taken now.
+func (h *liveSampler) stop() uint64 {
+	close(h.done)
+	h.wg.Wait()
+	return max(h.peak, liveBytes())
+}
+
+// paymentPagesChanged is a spooled report of n payment pages (--payment-page matching every
+// product page) whose security headers, two kilobytes each, a crawl at another seed sees
+// changed: X-Frame-Options and Permissions-Policy, Referrer-Policy added or dropped.
+func paymentPagesChanged(t *testing.T, seed, n int) *Report {
+	t.Helper()
+	r := &Report{Version: Version, StartURLs: []string{"https://s.test/"}, StartedAt: time.Date(2026, 12, 1, 0, 0, seed, 0, time.UTC)}
+	r.UseSpool(NewSpoolSize(64 << 10))
+	t.Cleanup(func() { r.Close() })
+	policy := strings.Repeat("default-src 'self'; script-src 'self' https://cdn.example.test; ", 24)
+	permissions := strings.Repeat("camera=(), microphone=(), geolocation=(), ", 8)
+	for i := range n {
+		u := fmt.Sprintf("https://s.test/p/%d", i)
+		h := map[string]string{"Content-Security-Policy": "script-src 'self'", "X-Frame-Options": []string{"", "DENY", "SAMEORIGIN"}[seed],
+			"Content-Security-Policy-Report-Only": policy, "Permissions-Policy": permissions + fmt.Sprint(seed)}
+		if seed == 2 {
+			h["Referrer-Policy"] = "no-referrer"
+		}
+		p := Page{URL: u, FinalURL: u, Status: 200, ContentType: "text/html", Resources: []Resource{}, Payment: true,
+			PaymentSignals: []string{`URL matches --payment-page "https://s.test/p/*"`}, CSP: []string{"script-src 'self'"}, SecurityHeaders: h}
+		if err := r.AddPage(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.Finish()
+	return r
+}
+
+// TestDiffSpooledHeadersOfManyPaymentPages: a diff of reports whose every page is a payment
+// page with its security headers changed keeps neither the old report's payment pages nor the
+// header changes in memory (both grew with the site), and writes the bytes of the diff made in
+// memory, also when every list spills at each record.
+func TestDiffSpooledHeadersOfManyPaymentPages(t *testing.T) {
+	const n = 8000
+	old, cur := paymentPagesChanged(t, 1, n), paymentPagesChanged(t, 2, n)
+	want := Diff(old, cur)
+	if len(want.HeadersChanged) != 3*n || len(want.CSPChanged) != 0 {
+		t.Fatalf("%d header changes, %d CSP changes; want %d, 0", len(want.HeadersChanged), len(want.CSPChanged), 3*n)
+	}
+	wantText, wantJSON := diffOutputs(t, want)
+	want = nil
+
+	defer func(b int) { spillBytes = b }(spillBytes)
+	spillBytes = 64 << 10 // not a run every record: a merge of thousands of runs holds a buffer for each
+	before := liveBytes()
+	heap := &liveSampler{}
+	heap.start()
+	c := DiffSpooled(old, cur)
+	textSum, jsonSum := sha256.New(), sha256.New()
+	if err := c.WriteText(textSum); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WriteJSON(jsonSum); err != nil {
+		t.Fatal(err)
+	}
+	peak := heap.stop()
+	defer c.Close()
+	const bound = 6 << 20 // 20 MB when the old payment pages and the header changes were in memory
+	t.Logf("the live heap grew by %d KB during DiffSpooled and its writers", (max(peak, before)-before)>>10)
+	if peak > before+bound {
+		t.Errorf("the live heap grew by %d MB (at most %d MB): the diff holds payment pages or header changes", (peak-before)>>20, bound>>20)
+	}
+	if a, b := sha256.Sum256(wantText), sha256.Sum256(wantJSON); !bytes.Equal(textSum.Sum(nil), a[:]) || !bytes.Equal(jsonSum.Sum(nil), b[:]) {
+		t.Error("DiffSpooled writes other bytes than Diff")
+	}
+
+	// Spilling at each record (fewer pages: a run each) changes nothing either.
+	old, cur = paymentPagesChanged(t, 1, 300), paymentPagesChanged(t, 2, 300)
+	wantText, wantJSON = diffOutputs(t, Diff(old, cur))
+	every := diff(old, cur, 1)
+	defer every.Close()
+	if len(every.lists.headers.runs) == 0 {
+		t.Fatal("the header changes did not spill")
+	}
+	text, js := diffOutputs(t, every)
+	if !bytes.Equal(text, wantText) || !bytes.Equal(js, wantJSON) {
+		t.Error("a diff spilling at each record writes other bytes than Diff")
 	}
 }
