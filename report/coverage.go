@@ -44,6 +44,14 @@ type Coverage struct {
 // movedRecord is a record redirected elsewhere, as hashes: moved is sorted by final URL.
 type movedRecord struct{ final, url uint64 }
 
+// appendMoved appends p to moved when it is a record redirected elsewhere.
+func appendMoved(moved []movedRecord, cmp *Comparison, p *Page) []movedRecord {
+	if p.FinalURL == "" || p.FinalURL == p.URL {
+		return moved
+	}
+	return append(moved, movedRecord{keyHash(cmp.URL(p.FinalURL)), keyHash(cmp.URL(p.URL))})
+}
+
 // finalURL is a record's final URL as hashes: whole, and as sameButScheme compares it.
 type finalURL struct{ exact, loose uint64 }
 
@@ -138,9 +146,7 @@ func (c *Coverage) Finding(old *Report, f Finding) bool {
 	if c.old != old {
 		var moved []movedRecord
 		_ = old.EachPage(func(p *Page) error { // a spool read error surfaces in the writers (Err)
-			if p.FinalURL != "" && p.FinalURL != p.URL {
-				moved = append(moved, movedRecord{keyHash(c.cmp.URL(p.FinalURL)), keyHash(c.cmp.URL(p.URL))})
-			}
+			moved = appendMoved(moved, c.cmp, p)
 			return nil
 		})
 		c.setMoved(old, moved)

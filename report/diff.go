@@ -600,12 +600,9 @@ func diff(old, cur *Report, limit int) *Changes {
 	var oldPay hashtab.Map[uint64]       // key -> sum of the security headers, payment pages that loaded
 	var moved []movedRecord              // for cov.Finding (Coverage.moved)
 	_ = old.EachPage(func(p *Page) error {
-		k := cmp.URL(p.URL)
-		h := keyHash(k)
+		h := keyHash(cmp.URL(p.URL))
 		oldURLs.t.Put(h, struct{}{})
-		if p.FinalURL != "" && p.FinalURL != p.URL {
-			moved = append(moved, movedRecord{keyHash(cmp.URL(p.FinalURL)), h})
-		}
+		moved = appendMoved(moved, cmp, p)
 		if p.Error != "" {
 			return nil
 		}

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -433,5 +434,48 @@ func TestDiffSpooledHeadersOfManyPaymentPages(t *testing.T) {
 	text, js := diffOutputs(t, every)
 	if !bytes.Equal(text, wantText) || !bytes.Equal(js, wantJSON) {
 		t.Error("a diff spilling at each record writes other bytes than Diff")
+	}
+}
+
+// marshalCounted counts its MarshalJSON calls.
+type marshalCounted struct{ N int }
+
+var marshalCalls int
+
+func (m marshalCounted) MarshalJSON() ([]byte, error) {
+	marshalCalls++
+	return []byte(strconv.Itoa(m.N)), nil
+}
+
+func (m *marshalCounted) UnmarshalJSON(b []byte) (err error) {
+	m.N, err = strconv.Atoi(string(b))
+	return err
+}
+
+// TestJSONCodecMarshalsOnce: a record stored as JSON is marshalled once, for its size and its
+// run alike (it was marshalled a second time to count its bytes), and written as it was.
+func TestJSONCodecMarshalsOnce(t *testing.T) {
+	var f spoolFile
+	defer f.close()
+	s := newSorter(&f, 200, func(a, b *marshalCounted) bool { return a.N < b.N }, jsonCodec[marshalCounted]())
+	marshalCalls = 0
+	const n = 30 // ten runs: fewer than fanIn, so none is merged (a merge writes its records again)
+	for i := range n {
+		if err := s.add(marshalCounted{N: (i * 7) % n}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(s.runs) == 0 {
+		t.Fatal("nothing spilled")
+	}
+	if marshalCalls != n {
+		t.Errorf("%d records marshalled %d times", n, marshalCalls)
+	}
+	var got []int
+	if err := s.each(func(m *marshalCounted) error { got = append(got, m.N); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != n || !slices.IsSorted(got) || got[0] != 0 || got[n-1] != n-1 {
+		t.Errorf("read back %v", got)
 	}
 }

@@ -650,8 +650,8 @@ var scriptCodec = codec[Script]{
 }
 
 // jsonCodec stores a record as its JSON (the records that are few next to pages and findings).
-// A record counts as the length of its JSON against the sorter's memory: a CSP change holds
-// two whole policies, often kilobytes each.
+// It has no size: the sorter counts the JSON it keeps of each record against its memory (a CSP
+// change holds two whole policies, often kilobytes each), marshalled once.
 func jsonCodec[T any]() codec[T] {
 	return codec[T]{
 		enc: func(dst []byte, v *T) []byte {
@@ -662,13 +662,6 @@ func jsonCodec[T any]() codec[T] {
 			return append(dst, b...)
 		},
 		dec: func(b []byte, v *T) error { return json.Unmarshal(b, v) },
-		size: func(v *T) int {
-			b, err := json.Marshal(v)
-			if err != nil {
-				panic(err) // report values always encode
-			}
-			return 64 + len(b)
-		},
 	}
 }
 

@@ -24,7 +24,10 @@ const DefaultSpillBytes = 4 << 20
 // about seven times the report's size and took a quarter of the crawl's CPU.)
 const fanIn = 16
 
-// codec turns a record into bytes and back, and estimates what it costs in memory.
+// codec turns a record into bytes and back, and estimates what it costs in memory. A codec
+// without size (jsonCodec) is costly to run and has no cheaper estimate: the sorter encodes each
+// record once, as it is added, counts those bytes (and the record, as long again) and writes
+// them when it spills.
 type codec[T any] struct {
 	enc  func(dst []byte, v *T) []byte
 	dec  func(b []byte, v *T) error
@@ -44,6 +47,8 @@ type sorter[T any] struct {
 	file  *spoolFile
 
 	mem      []T
+	encoded  []byte  // codec without size: mem's records encoded, one after the other
+	ends     []int   // where each of mem's records ends in encoded
 	order    []int32 // mem's indexes in order, once sorted (sortMem)
 	memBytes int
 	sorted   bool
@@ -76,7 +81,14 @@ func (s *sorter[T]) add(v T) error {
 	s.mem = append(s.mem, v)
 	s.sorted = false
 	s.n++
-	s.memBytes += s.codec.size(&s.mem[len(s.mem)-1]) // not &v: that would move v to the heap
+	if s.codec.size == nil {
+		from := len(s.encoded)
+		s.encoded = s.codec.enc(s.encoded, &s.mem[len(s.mem)-1]) // not &v: that would move v to the heap
+		s.ends = append(s.ends, len(s.encoded))
+		s.memBytes += 64 + 2*(len(s.encoded)-from)
+	} else {
+		s.memBytes += s.codec.size(&s.mem[len(s.mem)-1])
+	}
 	if s.memBytes >= s.limit {
 		return s.spill()
 	}
@@ -117,7 +129,13 @@ func (s *sorter[T]) spill() error {
 		return err
 	}
 	for _, i := range s.order {
-		if err := s.write(w, &s.mem[i]); err != nil {
+		var err error
+		if s.codec.size == nil {
+			err = s.writeBytes(w, s.encoded[s.start(i):s.ends[i]])
+		} else {
+			err = s.write(w, &s.mem[i])
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -128,6 +146,7 @@ func (s *sorter[T]) spill() error {
 	s.runs = append(s.runs, r)
 	clear(s.mem) // keep no strings alive
 	s.mem, s.memBytes = s.mem[:0], 0
+	s.encoded, s.ends = s.encoded[:0], s.ends[:0]
 	return s.settle()
 }
 
@@ -150,12 +169,25 @@ func (s *sorter[T]) settle() error {
 	return nil
 }
 
+// start is where the i-th record in memory begins in encoded.
+func (s *sorter[T]) start(i int32) int {
+	if i == 0 {
+		return 0
+	}
+	return s.ends[i-1]
+}
+
 func (s *sorter[T]) write(w *bufio.Writer, v *T) error {
 	s.buf = s.codec.enc(s.buf[:0], v)
-	if _, err := w.Write(s.length[:binary.PutUvarint(s.length[:], uint64(len(s.buf)))]); err != nil {
+	return s.writeBytes(w, s.buf)
+}
+
+// writeBytes writes an encoded record.
+func (s *sorter[T]) writeBytes(w *bufio.Writer, b []byte) error {
+	if _, err := w.Write(s.length[:binary.PutUvarint(s.length[:], uint64(len(b)))]); err != nil {
 		return err
 	}
-	_, err := w.Write(s.buf)
+	_, err := w.Write(b)
 	return err
 }
 
