@@ -111,12 +111,8 @@ type changeList struct {
 
 // changeTable is every list of Changes, in the order of its fields.
 var changeTable = []changeList{
-	listSpec[Script, Script]{name: "scripts_added", field: func(c *Changes) *[]Script { return &c.ScriptsAdded },
-		spooled: func(l *changeLists) **sorter[Script] { return &l.scriptsAdded }, start: scriptsAsTheyCome,
-		json: scriptJSON, line: scriptLine("+")}.list(),
-	listSpec[Script, Script]{name: "scripts_removed", field: func(c *Changes) *[]Script { return &c.ScriptsRemoved },
-		spooled: func(l *changeLists) **sorter[Script] { return &l.scriptsRemoved }, start: scriptsAsTheyCome,
-		json: scriptJSON, line: scriptLine("-")}.list(),
+	scriptList("scripts_added", "+", func(c *Changes) *[]Script { return &c.ScriptsAdded }, func(l *changeLists) **sorter[Script] { return &l.scriptsAdded }),
+	scriptList("scripts_removed", "-", func(c *Changes) *[]Script { return &c.ScriptsRemoved }, func(l *changeLists) **sorter[Script] { return &l.scriptsRemoved }),
 	listSpec[ScriptChange, scriptFill]{name: "scripts_changed", field: func(c *Changes) *[]ScriptChange { return &c.ScriptsChanged },
 		spooled: func(l *changeLists) **sorter[scriptFill] { return &l.scriptsChanged },
 		start: func(l *changeLists) *sorter[scriptFill] {
@@ -127,37 +123,25 @@ var changeTable = []changeList{
 			_, err := fmt.Fprintf(w, "~ script %s: sha256 %s -> %s%s\n", s.URL, s.OldSHA256, s.NewSHA256, paymentNote(s.PaymentPages))
 			return err
 		}}.list(),
-	listSpec[HeaderChange, HeaderChange]{name: "csp_changed", field: func(c *Changes) *[]HeaderChange { return &c.CSPChanged },
-		spooled: func(l *changeLists) **sorter[HeaderChange] { return &l.csp }, start: headerChangesByPage,
-		text: func(c *Changes, w *bufio.Writer, each func(func(*HeaderChange) error) error) error {
-			return eachHeaderGroup(c.spooled(), each, func(g *headerGroup) error {
-				_, err := fmt.Fprintf(w, "~ csp %s: %q -> %q\n", g.pages, strings.Join(g.Old, " | "), strings.Join(g.New, " | "))
-				return err
-			})
-		}}.list(),
-	listSpec[HeaderChange, HeaderChange]{name: "headers_changed", field: func(c *Changes) *[]HeaderChange { return &c.HeadersChanged },
-		spooled: func(l *changeLists) **sorter[HeaderChange] { return &l.headers }, start: headerChangesByPage,
-		text: func(c *Changes, w *bufio.Writer, each func(func(*HeaderChange) error) error) error {
-			return eachHeaderGroup(c.spooled(), each, func(g *headerGroup) error {
-				_, err := fmt.Fprintf(w, "~ header %s %s: %q -> %q\n", g.pages, g.Header, strings.Join(g.Old, ""), strings.Join(g.New, ""))
-				return err
-			})
-		}}.list(),
+	headerList("csp_changed", func(c *Changes) *[]HeaderChange { return &c.CSPChanged }, func(l *changeLists) **sorter[HeaderChange] { return &l.csp },
+		func(w *bufio.Writer, g *headerGroup) error {
+			_, err := fmt.Fprintf(w, "~ csp %s: %q -> %q\n", g.pages, strings.Join(g.Old, " | "), strings.Join(g.New, " | "))
+			return err
+		}),
+	headerList("headers_changed", func(c *Changes) *[]HeaderChange { return &c.HeadersChanged }, func(l *changeLists) **sorter[HeaderChange] { return &l.headers },
+		func(w *bufio.Writer, g *headerGroup) error {
+			_, err := fmt.Fprintf(w, "~ header %s %s: %q -> %q\n", g.pages, g.Header, strings.Join(g.Old, ""), strings.Join(g.New, ""))
+			return err
+		}),
 	listSpec[OriginChange, OriginChange]{name: "origins_changed", field: func(c *Changes) *[]OriginChange { return &c.OriginsChanged },
 		line: func(w *bufio.Writer, o *OriginChange) error {
 			_, err := fmt.Fprintf(w, "~ origin %s %s: %q -> %q\n", o.Origin, o.Field, o.Old, o.New)
 			return err
 		}}.list(),
-	listSpec[Finding, Finding]{name: "new_findings", field: func(c *Changes) *[]Finding { return &c.NewFindings },
-		spooled: func(l *changeLists) **sorter[Finding] { return &l.newFindings }, start: findingsSorted,
-		json: findingJSON, line: findingLine("+")}.list(),
-	listSpec[Finding, Finding]{name: "fixed_findings", field: func(c *Changes) *[]Finding { return &c.Fixed },
-		spooled: func(l *changeLists) **sorter[Finding] { return &l.fixed }, start: findingsSorted,
-		json: findingJSON, line: findingLine("-")}.list(),
-	listSpec[string, string]{name: "pages_added", field: func(c *Changes) *[]string { return &c.PagesAdded },
-		spooled: func(l *changeLists) **sorter[string] { return &l.added }, start: (*changeLists).urls, line: pageLine("+")}.list(),
-	listSpec[string, string]{name: "pages_removed", field: func(c *Changes) *[]string { return &c.PagesRemoved },
-		spooled: func(l *changeLists) **sorter[string] { return &l.removed }, start: (*changeLists).urls, line: pageLine("-")}.list(),
+	findingList("new_findings", "+", func(c *Changes) *[]Finding { return &c.NewFindings }, func(l *changeLists) **sorter[Finding] { return &l.newFindings }),
+	findingList("fixed_findings", "-", func(c *Changes) *[]Finding { return &c.Fixed }, func(l *changeLists) **sorter[Finding] { return &l.fixed }),
+	pageList("pages_added", "+", func(c *Changes) *[]string { return &c.PagesAdded }, func(l *changeLists) **sorter[string] { return &l.added }),
+	pageList("pages_removed", "-", func(c *Changes) *[]string { return &c.PagesRemoved }, func(l *changeLists) **sorter[string] { return &l.removed }),
 	listSpec[PageFailure, PageFailure]{name: "pages_failed", first: true, // the change to look at first
 		field:   func(c *Changes) *[]PageFailure { return &c.PagesFailed },
 		spooled: func(l *changeLists) **sorter[PageFailure] { return &l.failed },
@@ -168,6 +152,37 @@ var changeTable = []changeList{
 			_, err := fmt.Fprintf(w, "! page %s no longer loads: %s\n", p.URL, p.Error)
 			return err
 		}}.list(),
+}
+
+// scriptList is a list of scripts added or removed (mark), in the inventory's order.
+func scriptList(name, mark string, field func(*Changes) *[]Script, spooled func(*changeLists) **sorter[Script]) changeList {
+	return listSpec[Script, Script]{name: name, field: field, spooled: spooled, line: scriptLine(mark),
+		start: func(l *changeLists) *sorter[Script] { return newSorter(&l.file, l.limit, asAdded[Script], scriptCodec) },
+		json:  func(s *jsonStream) func(*Script, string) error { return s.script }}.list()
+}
+
+// headerList is a list of header changes by page, written a group a line (eachHeaderGroup).
+func headerList(name string, field func(*Changes) *[]HeaderChange, spooled func(*changeLists) **sorter[HeaderChange],
+	line func(w *bufio.Writer, g *headerGroup) error) changeList {
+	return listSpec[HeaderChange, HeaderChange]{name: name, field: field, spooled: spooled,
+		start: func(l *changeLists) *sorter[HeaderChange] {
+			return newSorter(&l.file, l.limit, func(a, b *HeaderChange) bool { return a.Page < b.Page }, jsonCodec[HeaderChange]())
+		},
+		text: func(c *Changes, w *bufio.Writer, each func(func(*HeaderChange) error) error) error {
+			return eachHeaderGroup(c.spooled(), each, func(g *headerGroup) error { return line(w, g) })
+		}}.list()
+}
+
+// findingList is a list of findings new or fixed (mark), in SortFindings' order.
+func findingList(name, mark string, field func(*Changes) *[]Finding, spooled func(*changeLists) **sorter[Finding]) changeList {
+	return listSpec[Finding, Finding]{name: name, field: field, spooled: spooled, line: findingLine(mark),
+		start: func(l *changeLists) *sorter[Finding] { return newSorter(&l.file, l.limit, findingLess, findingCodec) },
+		json:  func(s *jsonStream) func(*Finding, string) error { return s.finding }}.list()
+}
+
+// pageList is a list of pages added or removed (mark), by URL.
+func pageList(name, mark string, field func(*Changes) *[]string, spooled func(*changeLists) **sorter[string]) changeList {
+	return listSpec[string, string]{name: name, field: field, spooled: spooled, line: pageLine(mark), start: (*changeLists).urls}.list()
 }
 
 // listSpec describes the changeList of a field of Changes that holds T: the sorter at spooled
@@ -236,21 +251,6 @@ func (ls listSpec[T, S]) list() changeList {
 	}
 	return cl
 }
-
-func scriptsAsTheyCome(l *changeLists) *sorter[Script] {
-	return newSorter(&l.file, l.limit, asAdded[Script], scriptCodec)
-}
-
-func findingsSorted(l *changeLists) *sorter[Finding] {
-	return newSorter(&l.file, l.limit, findingLess, findingCodec)
-}
-
-func headerChangesByPage(l *changeLists) *sorter[HeaderChange] {
-	return newSorter(&l.file, l.limit, func(a, b *HeaderChange) bool { return a.Page < b.Page }, jsonCodec[HeaderChange]())
-}
-
-func scriptJSON(s *jsonStream) func(*Script, string) error   { return s.script }
-func findingJSON(s *jsonStream) func(*Finding, string) error { return s.finding }
 
 // scriptKey identifies a script across runs: external ones by URL, inline ones by their hash
 // (an inline script that changes is one removed and one added).
