@@ -51,7 +51,9 @@ func (og *origins) touchPage(ctx context.Context, p *Page) {
 			og.touch(ctx, h.From, page)
 		}
 	}
-	og.touch(ctx, p.FinalURL, page)
+	if p.FinalURL != p.URL {
+		og.touch(ctx, p.FinalURL, page)
+	}
 	for i := range p.Resources {
 		f := p.Resources[i].Fetch
 		if f == nil {
@@ -108,6 +110,9 @@ func firstBefore(a, b string) bool {
 }
 
 func (og *origins) touch(ctx context.Context, raw, page string) {
+	if len(raw) < len("https://") || !strings.EqualFold(raw[:len("https:")], "https:") {
+		return // not an https: URL (most often http:): no origin to probe, no need to parse
+	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme != "https" || u.Host == "" {
 		return

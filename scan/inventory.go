@@ -22,6 +22,31 @@ type inventory struct {
 	cfg     *rules.Config
 	entries map[string]*invEntry
 	uses    func(key string, s report.Script, page string, payment bool)
+	// made keeps the entry an external script's URL last made, for the next page that includes
+	// it the same way (with uses set every page's entry is made: most pages of a site include
+	// the same scripts). Bounded: URLs past maxMade are made every time.
+	made map[string]madeScript
+}
+
+// maxMade bounds inventory.made.
+const maxMade = 1024
+
+// madeScript is an external script's entry and what it was made from besides the URL: the
+// page's host (which decides the party) and the reference's integrity and check.
+type madeScript struct {
+	pageHost, integrity string
+	fetch               fetchFacts
+	s                   report.Script
+}
+
+// fetchFacts are the fields of a script's check that its entry reads (here and in
+// rules.IntegrityMatches); zero without a check.
+type fetchFacts struct {
+	checked                bool
+	status                 int
+	size                   int64
+	truncated              bool
+	sha256, sha384, sha512 string
 }
 
 type invEntry struct {
@@ -63,21 +88,16 @@ func (inv *inventory) eachScript(p *crawler.Page, pageURL *url.URL, note func(ke
 		if r.Kind != crawler.KindScript {
 			continue
 		}
+		key := "x " + r.URL
+		if sc, ok := inv.madeBefore(pageURL, r); ok {
+			note(key, func() report.Script { return sc })
+			continue
+		}
 		u, err := url.Parse(r.URL)
 		if err != nil {
 			continue
 		}
-		note("x "+r.URL, func() report.Script {
-			s := inv.external(pageURL, u)
-			s.URL, s.Integrity = r.URL, r.Integrity
-			if f := r.Fetch; f != nil {
-				s.SHA256, s.Size, s.Status = f.SHA256, f.Size, f.Status
-				if checked, ok := rules.IntegrityMatches(rules.ParseIntegrity(r.Integrity), f); checked {
-					s.IntegrityValid = &ok
-				}
-			}
-			return s
-		})
+		note(key, func() report.Script { return inv.externalEntry(pageURL, u, r) })
 	}
 	for _, in := range p.InlineScripts {
 		key := "i " + in.Kind + " " + in.SHA256
@@ -123,6 +143,43 @@ func (inv *inventory) note(seen map[string]bool, key, page string, payment bool,
 	if payment {
 		e.payment = append(e.payment, page)
 	}
+}
+
+// madeBefore returns the entry externalEntry made for r's URL when it was made the same way:
+// the same page host (the party), integrity and check.
+func (inv *inventory) madeBefore(pageURL *url.URL, r *crawler.Resource) (report.Script, bool) {
+	m, ok := inv.made[r.URL]
+	if !ok || pageURL == nil || m.pageHost != pageURL.Host || m.integrity != r.Integrity || m.fetch != factsOf(r.Fetch) {
+		return report.Script{}, false
+	}
+	return m.s, true
+}
+
+func factsOf(c *crawler.Fetch) fetchFacts {
+	if c == nil {
+		return fetchFacts{}
+	}
+	return fetchFacts{true, c.Status, c.Size, c.Truncated, c.SHA256, c.SHA384, c.SHA512}
+}
+
+// externalEntry makes the inventory entry of the external script r (at u) on the page at
+// pageURL, and keeps it for the next page that includes it the same way.
+func (inv *inventory) externalEntry(pageURL, u *url.URL, r *crawler.Resource) report.Script {
+	s := inv.external(pageURL, u)
+	s.URL, s.Integrity = r.URL, r.Integrity
+	if f := r.Fetch; f != nil {
+		s.SHA256, s.Size, s.Status = f.SHA256, f.Size, f.Status
+		if checked, ok := rules.IntegrityMatches(rules.ParseIntegrity(r.Integrity), f); checked {
+			s.IntegrityValid = &ok
+		}
+	}
+	if inv.made == nil {
+		inv.made = map[string]madeScript{}
+	}
+	if _, ok := inv.made[r.URL]; ok || len(inv.made) < maxMade {
+		inv.made[r.URL] = madeScript{pageHost: pageURL.Host, integrity: r.Integrity, fetch: factsOf(r.Fetch), s: s}
+	}
+	return s
 }
 
 // external is the inventory entry of the script at u on the page at pageURL: its party, and
