@@ -285,18 +285,16 @@ func (c *Client) drain(f *Frontier, p string, n int64) int64 {
 	return n
 }
 
-// WaitOpen waits for a crawl to be open on this Redis, other than those in served, and
-// returns the oldest.
-func (c *Client) WaitOpen(ctx context.Context, served map[string]bool) (string, error) {
+// WaitOpen waits for a crawl to be open on this Redis and returns the oldest. (`padlock
+// worker` serving several crawls at once polls Open itself.)
+func (c *Client) WaitOpen(ctx context.Context) (string, error) {
 	for {
 		ids, err := c.Open(ctx)
 		if err != nil {
 			return "", err
 		}
-		for _, id := range ids {
-			if !served[id] {
-				return id, nil
-			}
+		if len(ids) > 0 {
+			return ids[0], nil
 		}
 		select {
 		case <-ctx.Done():
@@ -331,7 +329,7 @@ type Renderer func(rec json.RawMessage, cfg *crawler.Config) (render func(contex
 func (c *Client) Join(ctx context.Context, id string, local *crawler.Config, renderer Renderer) (string, error) {
 	if id == "" {
 		var err error
-		if id, err = c.WaitOpen(ctx, nil); err != nil {
+		if id, err = c.WaitOpen(ctx); err != nil {
 			return "", err
 		}
 	}
