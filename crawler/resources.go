@@ -6,7 +6,9 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"hash/maphash"
 	"mime"
@@ -17,6 +19,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/padlock-scan/padlock/internal/hashtab"
 	"github.com/padlock-scan/padlock/internal/jsnorm"
 )
 
@@ -25,9 +28,17 @@ import (
 // small (a 100,000-page shop has some 930,000 distinct sub-resource URLs): 9 bytes of table a
 // URL outside the Go heap, plain HEAD answers shared, the others on disk (resources_store.go).
 type resourceCache struct {
-	cr     *crawl
-	mu     sync.Mutex
-	sheets map[string]*sheetEntry // by normalised URL
+	cr *crawl
+	mu sync.Mutex
+	// sheets are the stylesheets read, by normalised URL, while they hold at most
+	// maxSheetRefs references in all (each sheet counts one more); a sheet read past that
+	// goes to sheetFile, found by its URL's hash in spilled: a site linking another stylesheet
+	// URL from every page (a cache-busting query) does not keep each sheet's references in
+	// memory.
+	sheets    map[string]*sheetEntry
+	sheetRefs int
+	spilled   hashtab.Map[uint32]
+	sheetFile recordFile
 	// checks are keyed by a 64-bit hash of the normalised URL (and what the check asks), not
 	// the URL: a full check meets a million distinct sub-resources on a 100,000-page shop, and
 	// their keys were most of its memory. Two URLs share an entry only if their hashes collide
@@ -54,18 +65,98 @@ type sheetEntry struct {
 	cut   int        // references beyond --max-refs-per-page, not kept
 }
 
-// sheetFor returns the stylesheet cache's entry for key, creating it under the cache's lock.
+// maxSheetRefs bounds the references (and sheets) the stylesheet cache keeps in memory: a
+// shop's few stylesheets fit many times over (a reference takes some 300 bytes). A variable for
+// the tests.
+var maxSheetRefs = 16_384
+
+// sheetFor returns the stylesheet cache's entry for key, creating it under the cache's lock;
+// a sheet written to disk is read back (an entry already filled, for this caller alone).
 func (rc *resourceCache) sheetFor(key string) *sheetEntry {
 	rc.mu.Lock()
+	if e, ok := rc.sheets[key]; ok {
+		rc.mu.Unlock()
+		return e
+	}
+	if n, ok := rc.spilled.Get(maphash.String(rc.seed, key)); ok {
+		sp, ok := rc.sheetFile.span(int(n))
+		rc.mu.Unlock()
+		return readSheet(sp, ok)
+	}
 	defer rc.mu.Unlock()
 	if rc.sheets == nil {
 		rc.sheets = map[string]*sheetEntry{}
 	}
-	e, ok := rc.sheets[key]
-	if !ok {
-		e = new(sheetEntry)
-		rc.sheets[key] = e
+	e := new(sheetEntry)
+	rc.sheets[key] = e
+	return e
+}
+
+// settle keeps the sheet of key, just filled, in memory while there is room, else writes it to
+// the sheets' file (the callers holding e go on using it).
+func (rc *resourceCache) settle(key string, e *sheetEntry) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.sheetRefs+len(e.refs)+1 <= maxSheetRefs {
+		rc.sheetRefs += len(e.refs) + 1
+		return
 	}
+	n, written := rc.sheetFile.add("padlock-sheets-*", appendSheet(nil, e))
+	if !written {
+		return // no disk: it stays in memory
+	}
+	rc.spilled.Put(maphash.String(rc.seed, key), uint32(n))
+	delete(rc.sheets, key)
+}
+
+// appendSheet encodes a filled sheet entry for readSheet: its fetch (appendFetch), the
+// references cut, and its references as JSON.
+func appendSheet(b []byte, e *sheetEntry) []byte {
+	var f []byte
+	if e.fetch != nil {
+		f = appendFetch(nil, e.fetch)
+	}
+	b = binary.AppendUvarint(b, uint64(len(f)))
+	b = append(b, f...)
+	b = binary.AppendUvarint(b, uint64(e.cut))
+	refs, err := json.Marshal(e.refs)
+	if err != nil {
+		panic(err) // a Resource always encodes
+	}
+	return append(b, refs...)
+}
+
+// readSheet reads back the sheet entry at sp (ok false: the crawl is over), filled; a record
+// that cannot be read gives a sheet that failed, saying why.
+func readSheet(sp recordSpan, ok bool) *sheetEntry {
+	e := new(sheetEntry)
+	e.once.Do(func() {})
+	fail := func(why string) *sheetEntry {
+		e.fetch, e.refs, e.cut = &Fetch{Err: "padlock could not read this stylesheet back from its temporary file: " + why}, nil, 0
+		return e
+	}
+	if !ok {
+		return fail("the crawl is over")
+	}
+	b, err := sp.read()
+	if err != nil {
+		return fail(err.Error())
+	}
+	n, k := binary.Uvarint(b)
+	if k <= 0 || uint64(len(b)-k) < n {
+		return fail("unreadable record")
+	}
+	if n > 0 {
+		if e.fetch, ok = readFetch(b[k : k+int(n)]); !ok {
+			return fail("unreadable record")
+		}
+	}
+	b = b[k+int(n):]
+	cut, k := binary.Uvarint(b)
+	if k <= 0 || json.Unmarshal(b[k:], &e.refs) != nil {
+		return fail("unreadable record")
+	}
+	e.cut = int(cut)
 	return e
 }
 
@@ -202,10 +293,13 @@ func (rc *resourceCache) sheet(ctx context.Context, u *url.URL, key string) *she
 		if body != nil {
 			css = body.Bytes()
 		}
-		e.refs, e.cut = extractCSS(final, css, 1, rc.cr.cfg.MaxRefsPerPage)
+		refs, cut := extractCSS(final, css, 1, rc.cr.cfg.MaxRefsPerPage)
+		e.refs, e.cut = slices.Clone(refs), cut // without the list's room to grow: it is kept
+		sheet := final.String()
 		for i := range e.refs {
-			e.refs[i].Stylesheet = final.String()
+			e.refs[i].Stylesheet = sheet
 		}
+		rc.settle(key, e)
 	})
 	return e
 }
@@ -332,6 +426,10 @@ func (rc *resourceCache) record(h uint64, f *Fetch, key string) *Fetch {
 func (rc *resourceCache) release() {
 	rc.checks.release()
 	rc.answers.release()
+	rc.mu.Lock()
+	rc.sheetFile.release()
+	rc.spilled.Release()
+	rc.mu.Unlock()
 }
 
 // intern keeps one copy of each Content-Type value.

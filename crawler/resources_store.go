@@ -101,12 +101,9 @@ type answerStore struct {
 	mu      sync.Mutex
 	plain   []*Fetch
 	plainOf map[plainKey]uint32
-	// The other answers, each appended to file at offs.at(i) (offs.at(i+1) or end is where it
-	// ends); -1 when it could not be written, and it is kept in kept instead.
-	file *os.File
-	offs offsetList
-	end  int64
-	err  error // the file could not be made or written: answers stay in memory
+	// The other answers, each a record of file; one that could not be written is kept in kept
+	// instead.
+	file recordFile
 	kept map[uint32]*Fetch
 	// recent are the answers last read back, by number modulo its size: the script every
 	// page links is read once.
@@ -161,26 +158,15 @@ func (st *answerStore) add(f *Fetch, key string) (uint32, *Fetch) {
 	b := appendFetch(nil, f)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	n := uint32(st.offs.len())
-	if st.file == nil && st.err == nil {
-		st.file, st.err = os.CreateTemp("", "padlock-answers-*")
-		if st.err == nil {
-			_ = os.Remove(st.file.Name()) // it lives while open; where it cannot be removed, release does
-		}
-	}
-	if st.err == nil {
-		_, st.err = st.file.WriteAt(b, st.end)
-	}
-	if st.err != nil {
+	i, written := st.file.add("padlock-answers-*", b)
+	n := uint32(i)
+	if !written {
 		if st.kept == nil {
 			st.kept = map[uint32]*Fetch{}
 		}
 		st.kept[n] = f
-		st.offs.add(-1)
 		return n, f
 	}
-	st.offs.add(st.end)
-	st.end += int64(len(b))
 	st.remember(n, f)
 	return n, f
 }
@@ -202,23 +188,19 @@ func (st *answerStore) get(n uint32) *Fetch {
 		st.mu.Unlock()
 		return r.f
 	}
-	if int(n) >= st.offs.len() { // released
+	sp, ok := st.file.span(int(n))
+	if !ok { // released
 		st.mu.Unlock()
 		return &Fetch{Err: "padlock could not read this check back: the crawl is over"}
 	}
-	off, end, file := st.offs.at(int(n)), st.end, st.file
-	if int(n)+1 < st.offs.len() {
-		end = st.offs.at(int(n) + 1)
-	}
-	if off < 0 {
+	if sp.off < 0 {
 		f := st.kept[n]
 		st.mu.Unlock()
 		return f
 	}
 	st.mu.Unlock()
-	b := make([]byte, end-off)
 	var f *Fetch
-	_, err := file.ReadAt(b, off)
+	b, err := sp.read()
 	if err == nil {
 		var ok bool
 		if f, ok = readFetch(b); !ok {
@@ -238,14 +220,80 @@ func (st *answerStore) get(n uint32) *Fetch {
 func (st *answerStore) release() {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.file != nil {
-		name := st.file.Name()
-		st.file.Close()
-		_ = os.Remove(name)
-		st.file = nil
-		st.err = os.ErrClosed
+	st.file.release()
+}
+
+// recordFile appends records to a temporary file and reads them back by number: the answers
+// and stylesheets a crawl keeps on disk. The file is removed as soon as it is made where the
+// system allows (it lives while open), else by release. Not safe for concurrent use: its owner
+// locks, and reads a record's span (span, then read) outside its lock.
+type recordFile struct {
+	file *os.File
+	offs offsetList // record i is at offs.at(i); -1 when it could not be written
+	end  int64
+	err  error // the file could not be made or written: every later record is not written either
+}
+
+// add appends b as the next record (the file named after pattern, made at the first) and
+// returns its number; written is false when it could not be written (the owner keeps it).
+func (rf *recordFile) add(pattern string, b []byte) (n int, written bool) {
+	n = rf.offs.len()
+	if rf.file == nil && rf.err == nil {
+		rf.file, rf.err = os.CreateTemp("", pattern)
+		if rf.err == nil {
+			_ = os.Remove(rf.file.Name()) // it lives while open; where it cannot be removed, release does
+		}
 	}
-	st.offs.release()
+	if rf.err == nil {
+		_, rf.err = rf.file.WriteAt(b, rf.end)
+	}
+	if rf.err != nil {
+		rf.offs.add(-1)
+		return n, false
+	}
+	rf.offs.add(rf.end)
+	rf.end += int64(len(b))
+	return n, true
+}
+
+// recordSpan is where a record lies: bytes [off, end) of file; off is -1 for one not written.
+type recordSpan struct {
+	file     *os.File
+	off, end int64
+}
+
+// span returns record n's span; false once the file is released.
+func (rf *recordFile) span(n int) (recordSpan, bool) {
+	if n >= rf.offs.len() {
+		return recordSpan{}, false
+	}
+	sp := recordSpan{file: rf.file, off: rf.offs.at(n), end: rf.end}
+	if n+1 < rf.offs.len() {
+		// A record not written (-1) comes only after the last one written, which ends at end.
+		if next := rf.offs.at(n + 1); next >= 0 {
+			sp.end = next
+		}
+	}
+	return sp, true
+}
+
+// read reads the record's bytes.
+func (sp recordSpan) read() ([]byte, error) {
+	b := make([]byte, sp.end-sp.off)
+	_, err := sp.file.ReadAt(b, sp.off)
+	return b, err
+}
+
+// release closes and removes the file and hands back the offsets.
+func (rf *recordFile) release() {
+	if rf.file != nil {
+		name := rf.file.Name()
+		rf.file.Close()
+		_ = os.Remove(name)
+		rf.file = nil
+	}
+	rf.err = os.ErrClosed
+	rf.offs.release()
 }
 
 // appendFetch encodes f for readFetch: every field, nil and empty lists and maps told apart.

@@ -98,7 +98,7 @@ func TestAnswersOnDisk(t *testing.T) {
 			t.Errorf("answer %d read back as %+v, want %+v", i, got, want(i))
 		}
 	}
-	f := rc.answers.file
+	f := rc.answers.file.file
 	rc.answers.release()
 	if _, err := f.Stat(); err == nil {
 		t.Errorf("the answers' file is still open after release")

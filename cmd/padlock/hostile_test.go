@@ -289,6 +289,50 @@ func TestHostileSitesUnderAMemoryBound(t *testing.T) {
 		}
 	})
 
+	// A.6: every page links a stylesheet URL of its own (a cache-busting query), each sheet
+	// naming 400 images of its own: every sheet's references stayed in memory for the rest of
+	// the crawl (448 MB here); past a bound they go to a temporary file (62 MB).
+	t.Run("a-stylesheet-url-per-page", func(t *testing.T) {
+		const pages = 1500
+		url := hostileSite(t, func(string) map[string]http.HandlerFunc {
+			return map[string]http.HandlerFunc{
+				"/": func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("Content-Type", "text/html")
+					i, _ := strconv.Atoi(r.URL.Query().Get("p"))
+					fmt.Fprintf(w, `<link rel=stylesheet href="/s.css?v=%d">`, i)
+					for k := 1; k <= 2; k++ {
+						if j := 2*i + k; j < pages {
+							fmt.Fprintf(w, `<a href="/?p=%d">next</a>`, j)
+						}
+					}
+				},
+				"/s.css": func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("Content-Type", "text/css")
+					v := r.URL.Query().Get("v")
+					for k := range 400 {
+						fmt.Fprintf(w, ".i%d{background:url(/img/%s/%d.png)}\n", k, v, k)
+					}
+				},
+			}
+		})
+		run := runHostile(t, bin, url+"/?p=0", nil, "--check-resources", "none")
+		if len(run.rep.Pages) != pages {
+			t.Fatalf("%d pages, want %d", len(run.rep.Pages), pages)
+		}
+		for _, p := range run.rep.Pages {
+			_, v, _ := strings.Cut(p.URL, "?p=")
+			images := 0
+			for _, r := range p.Resources {
+				if strings.Contains(r.URL, "/img/"+v+"/") {
+					images++
+				}
+			}
+			if images != 400 {
+				t.Fatalf("%s: %d images of its sheet, want 400", p.URL, images)
+			}
+		}
+	})
+
 	// A.4: eight pages, each 10 MB of one link (cut at --max-body).
 	t.Run("repeated-links", func(t *testing.T) {
 		big := []byte(strings.Repeat(`<a href="/same">same</a>`+"\n", (11<<20)/25))
