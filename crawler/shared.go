@@ -3,7 +3,6 @@ package crawler
 import (
 	"context"
 	"net/url"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -103,9 +102,11 @@ type localFrontier struct {
 	*frontier
 	skippedSet seenSet // keys kept out by --max-depth, --include, --exclude (counted once), as hashes
 	skipped    atomic.Int64
-	// uirQueued holds the URLs first queued as frames under upgrade-insecure-requests (few);
-	// plainReach, those of them the crawl also reached another way.
-	uirQueued, plainReach sync.Map
+	// uirQueued holds the URLs first queued as frames under upgrade-insecure-requests (few on
+	// a shop; a hash each however many a site makes); plainReach, those of them the crawl also
+	// reached another way. uirCount lets the links of a site without such frames skip the look.
+	uirQueued, plainReach seenSet
+	uirCount              atomic.Int64
 }
 
 func newLocalFrontier(maxPages int) *localFrontier {
@@ -115,12 +116,10 @@ func newLocalFrontier(maxPages int) *localFrontier {
 func (f *localFrontier) Seen(key string) bool { return f.has(key) }
 
 func (f *localFrontier) Reached(key string, uir bool) {
-	// Only URLs first queued as such frames are kept: the rest never inherit anything (one
-	// lookup in a near-empty map on the hot path).
-	if !uir {
-		if _, ok := f.uirQueued.Load(key); ok {
-			f.plainReach.Store(key, struct{}{})
-		}
+	// Only URLs first queued as such frames are kept: the rest never inherit anything (a site
+	// without such frames costs the hot path one atomic load).
+	if !uir && f.uirCount.Load() > 0 && f.uirQueued.has(key) {
+		f.plainReach.add(key)
 	}
 }
 
@@ -130,8 +129,8 @@ func (f *localFrontier) Add(jobs []Job) {
 			f.Reached(j.Key, j.UIR)
 			continue
 		}
-		if j.UIR {
-			f.uirQueued.Store(j.Key, struct{}{})
+		if j.UIR && f.uirQueued.add(j.Key) {
+			f.uirCount.Add(1)
 		}
 		f.push(job{u: j.URL, depth: j.Depth, parent: j.Parent, frame: j.Frame, uir: j.UIR, start: j.Start})
 	}
@@ -176,8 +175,7 @@ func (f *localFrontier) Admit(j Job) bool {
 func (f *localFrontier) GiveBack(Job) { f.giveBack() }
 
 func (f *localFrontier) Plain(key string) bool {
-	_, ok := f.plainReach.Load(key)
-	return ok
+	return f.plainReach.has(key)
 }
 
 func (f *localFrontier) MoveHost(string) {}
