@@ -52,7 +52,7 @@ type crawl struct {
 	resources resourceCache
 	origins   origins
 
-	mu      sync.Mutex // errs, deferred
+	mu      sync.Mutex // errs
 	errs    []Error
 	visitMu sync.Mutex
 
@@ -62,7 +62,7 @@ type crawl struct {
 
 	// deferred are the pages that inherited upgrade-insecure-requests, delivered at the end
 	// (see runJob).
-	deferred []*Page
+	deferred heldPages
 
 	emitReqs int64 // requests already handed on with a Part
 
@@ -143,14 +143,14 @@ func Crawl(ctx context.Context, cfg *Config, visit func(*Page)) (*Result, error)
 	stop := context.AfterFunc(ctx, cr.front.Close)
 	wg.Wait()
 	discovery.Wait() // ends with ctx too: its requests are bound to it
-	for _, p := range cr.deferred {
+	cr.deferred.each(func(p *Page) {
 		if u, err := url.Parse(p.URL); err == nil {
 			if cr.front.Plain(NormalizeURL(u)) {
 				p.dropInheritedUpgrade() // also reached outside such a frame: judged on its own
 			}
 		}
 		visit(p)
-	}
+	}, cr.addError)
 	stop()
 	if cfg.Shared != nil {
 		cr.emitPart(nil) // the errors, probes and requests since the last page
@@ -348,9 +348,7 @@ func (cr *crawl) runJob(ctx context.Context, pc *pageCollector, j job, jb Job, v
 	} else if p.InheritsUIR {
 		// Judged at the end: whether the frame keeps its parent's upgrade-insecure-requests
 		// depends on every way the crawl reaches it, not on which came first.
-		cr.mu.Lock()
-		cr.deferred = append(cr.deferred, p)
-		cr.mu.Unlock()
+		cr.deferred.hold(p)
 	} else {
 		cr.visitMu.Lock()
 		visit(p)

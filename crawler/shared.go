@@ -245,7 +245,7 @@ type Merge struct {
 	reqs    int64
 	startOK int
 	starts  map[string]bool
-	uir     []*Page
+	uir     heldPages // frames that inherited upgrade-insecure-requests, settled at the end
 }
 
 // NewMerge starts the merge of a shared crawl of cfg (validated) that hands pages to visit.
@@ -278,7 +278,7 @@ func (m *Merge) Add(pt Part) bool {
 	}
 	m.origins.touchPage(context.Background(), p)
 	if p.InheritsUIR {
-		m.uir = append(m.uir, p) // settled at the end, as Crawl does
+		m.uir.hold(p) // settled at the end, as Crawl does
 		return true
 	}
 	m.visit(p)
@@ -309,13 +309,12 @@ func (m *Merge) Finish(f Frontier, stopped bool) (*Result, error) {
 	for _, h := range f.Moved() {
 		m.cfg.moved.add(h)
 	}
-	for _, p := range m.uir {
+	m.uir.each(func(p *Page) {
 		if u, err := url.Parse(p.URL); err == nil && f.Plain(NormalizeURL(u)) {
 			p.dropInheritedUpgrade()
 		}
 		m.visit(p)
-	}
-	m.uir = nil
+	}, func(e Error) { m.addErrors([]Error{e}) })
 	res := &Result{Requests: m.reqs, NotCrawled: f.Left(), Skipped: f.Skipped(), Stopped: stopped, Pages: m.npages}
 	res.Errors = m.errList
 	m.origins.mu.Lock()
