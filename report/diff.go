@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
 	"sort"
 	"strings"
+	"unsafe"
 
 	"github.com/padlock-scan/padlock/internal/hashtab"
 )
@@ -166,7 +168,7 @@ func headerList(name string, field func(*Changes) *[]HeaderChange, spooled func(
 	line func(w *bufio.Writer, g *headerGroup) error) changeList {
 	return listSpec[HeaderChange, HeaderChange]{name: name, field: field, spooled: spooled,
 		start: func(l *changeLists) *sorter[HeaderChange] {
-			return newSorter(&l.file, l.limit, func(a, b *HeaderChange) bool { return a.Page < b.Page }, jsonCodec[HeaderChange]())
+			return newSorter(&l.file, l.limit, func(a, b *HeaderChange) bool { return a.Page < b.Page }, headerChangeCodec)
 		},
 		text: func(c *Changes, w *bufio.Writer, each func(func(*HeaderChange) error) error) error {
 			return eachHeaderGroup(c.spooled(), each, func(g *headerGroup) error { return line(w, g) })
@@ -250,6 +252,29 @@ func (ls listSpec[T, S]) list() changeList {
 		}
 	}
 	return cl
+}
+
+// headerChangeCodec writes every field of HeaderChange: CSP and header changes hold whole
+// policies, which JSON escaped and checked again as they went to disk and back.
+var headerChangeCodec = codec[HeaderChange]{
+	enc: func(dst []byte, h *HeaderChange) []byte {
+		return appendStrings(appendStrings(appendString(appendString(dst, h.Page), h.Header), h.Old), h.New)
+	},
+	dec: func(b []byte, h *HeaderChange) error {
+		d := decoder{b: b}
+		h.Page, h.Header = d.str(), d.str()
+		h.Old, h.New = d.list(), d.list()
+		return d.done()
+	},
+	size: func(h *HeaderChange) int { return headerChangeSize(h) },
+}
+
+func headerChangeSize(h *HeaderChange) int {
+	n := int(unsafe.Sizeof(*h)) + len(h.Page) + len(h.Header)
+	for _, v := range slices.Concat(h.Old, h.New) {
+		n += int(unsafe.Sizeof(v)) + len(v)
+	}
+	return n
 }
 
 // scriptKey identifies a script across runs: external ones by URL, inline ones by their hash

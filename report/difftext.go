@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
@@ -182,7 +183,7 @@ func eachHeaderGroup(l *changeLists, each func(func(*HeaderChange) error) error,
 	if l == &noLists {
 		file, limit = &spoolFile{}, math.MaxInt // in memory: nothing spills
 	}
-	byGroup := newSorter(file, limit, func(a, b *groupRec) bool { return a.Key < b.Key }, jsonCodec[groupRec]())
+	byGroup := newSorter(file, limit, func(a, b *groupRec) bool { return a.Key < b.Key }, groupRecCodec)
 	seq := 0
 	err := each(func(h *HeaderChange) error {
 		seq++
@@ -192,7 +193,7 @@ func eachHeaderGroup(l *changeLists, each func(func(*HeaderChange) error) error,
 	if err != nil {
 		return err
 	}
-	groups := newSorter(file, limit, func(a, b *groupRec) bool { return a.Seq < b.Seq }, jsonCodec[groupRec]())
+	groups := newSorter(file, limit, func(a, b *groupRec) bool { return a.Seq < b.Seq }, groupRecCodec)
 	var cur groupRec
 	flush := func() error {
 		if cur.N == 0 {
@@ -241,6 +242,30 @@ type groupRec struct {
 	N      int          `json:"n,omitempty"`
 	Pages  []string     `json:"p,omitempty"`
 	Change HeaderChange `json:"c"`
+}
+
+var groupRecCodec = codec[groupRec]{
+	enc: func(dst []byte, r *groupRec) []byte {
+		dst = binary.AppendUvarint(appendString(dst, r.Key), uint64(r.Seq))
+		dst = appendStrings(binary.AppendUvarint(dst, uint64(r.N)), r.Pages)
+		return headerChangeCodec.enc(dst, &r.Change)
+	},
+	dec: func(b []byte, r *groupRec) error {
+		d := decoder{b: b}
+		r.Key, r.Seq, r.N = d.str(), int(d.uvarint()), int(d.uvarint())
+		r.Pages = d.list()
+		if d.err != nil {
+			return d.err
+		}
+		return headerChangeCodec.dec(d.b, &r.Change)
+	},
+	size: func(r *groupRec) int {
+		n := 64 + len(r.Key) + headerChangeSize(&r.Change)
+		for _, p := range r.Pages {
+			n += 16 + len(p)
+		}
+		return n
+	},
 }
 
 // where is the finding's page, with the line when it is known (origin findings have none).

@@ -470,6 +470,35 @@ func appendOptBool(dst []byte, b *bool) []byte {
 	return append(dst, 1)
 }
 
+// appendStrings writes a list of strings, nil apart from empty (they differ in JSON: null, []).
+func appendStrings(dst []byte, list []string) []byte {
+	if list == nil {
+		return append(dst, 0)
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(list))+1)
+	for _, v := range list {
+		dst = appendString(dst, v)
+	}
+	return dst
+}
+
+// list reads what appendStrings wrote.
+func (d *decoder) list() []string {
+	n := d.uvarint()
+	if n == 0 || d.err != nil {
+		return nil
+	}
+	if n-1 > uint64(len(d.b)) { // each entry takes a byte at least
+		d.err, d.b = errShortRecord, nil
+		return nil
+	}
+	list := make([]string, n-1)
+	for i := range list {
+		list[i] = d.str()
+	}
+	return list
+}
+
 func appendBytes(dst, b []byte) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(b)))
 	return append(dst, b...)
@@ -611,17 +640,7 @@ var scriptCodec = codec[Script]{
 			dst = binary.AppendVarint(dst, n)
 		}
 		dst = appendOptBool(dst, s.IntegrityValid)
-		for _, list := range [...][]string{s.Pages, s.PaymentPages} {
-			if list == nil { // nil and empty differ in JSON (null, [])
-				dst = append(dst, 0)
-				continue
-			}
-			dst = binary.AppendUvarint(dst, uint64(len(list))+1)
-			for _, v := range list {
-				dst = appendString(dst, v)
-			}
-		}
-		return dst
+		return appendStrings(appendStrings(dst, s.Pages), s.PaymentPages)
 	},
 	dec: func(b []byte, s *Script) error {
 		d := decoder{b: b}
@@ -631,19 +650,7 @@ var scriptCodec = codec[Script]{
 		s.Size = d.varint()
 		s.Status, s.PageCount, s.Line = int(d.varint()), int(d.varint()), int(d.varint())
 		s.IntegrityValid = d.optBool()
-		for _, list := range [...]*[]string{&s.Pages, &s.PaymentPages} {
-			n := d.uvarint()
-			if n == 0 || d.err != nil {
-				continue
-			}
-			if n-1 > uint64(len(d.b)) { // each entry takes a byte at least
-				return errShortRecord
-			}
-			*list = make([]string, n-1)
-			for i := range *list {
-				(*list)[i] = d.str()
-			}
-		}
+		s.Pages, s.PaymentPages = d.list(), d.list()
 		return d.done()
 	},
 	size: func(s *Script) int { return 256 },
