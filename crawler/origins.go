@@ -33,11 +33,10 @@ type origins struct {
 }
 
 type originState struct {
-	o         Origin
-	hsts      map[string]*HSTSSeen // first STS value -> the pages that sent it (the first few, and a count)
-	hstsOther int                  // pages whose value came after HSTSValues others
-	endpoint  string               // the endpoint URL that named the origin, if one did
-	ready     chan struct{}        // closed when the probe is over
+	o        Origin
+	hsts     map[string]*HSTSSeen // first STS value -> the pages that sent it (the first few, and a count)
+	endpoint string               // the endpoint URL that named the origin, if one did
+	ready    chan struct{}        // closed when the probe is over
 }
 
 // touchPage records the origins a processed page made padlock request: the page itself, its
@@ -77,11 +76,6 @@ func (og *origins) touchPage(ctx context.Context, p *Page) {
 		if st := og.m[OriginKey(u)]; st != nil {
 			v := p.Header.Get("Strict-Transport-Security") // only the first header counts (RFC 6797 §8.1)
 			seen := st.hsts[v]
-			if seen == nil && len(st.hsts) >= HSTSValues {
-				st.hstsOther++
-				og.mu.Unlock()
-				return
-			}
 			if seen == nil {
 				seen = &HSTSSeen{Header: v}
 				st.hsts[v] = seen
@@ -201,7 +195,7 @@ func (og *origins) list() []Origin {
 	out := make([]Origin, 0, len(og.m))
 	for _, st := range og.m {
 		o := st.o
-		o.HSTS, o.HSTSOther = nil, st.hstsOther
+		o.HSTS = nil
 		for _, seen := range st.hsts {
 			o.HSTS = append(o.HSTS, HSTSSeen{Header: seen.Header, Pages: slices.Clone(seen.Pages), Count: seen.Count})
 		}

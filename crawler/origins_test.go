@@ -214,41 +214,6 @@ func TestHSTSPagesAreBounded(t *testing.T) {
 	}
 }
 
-// A server that sends another HSTS value on every answer (a max-age counting down, a random one)
-// kept a list per value, so one per page: the origin keeps the first HSTSValues values and
-// counts the pages of the others.
-func TestHSTSValuesAreBounded(t *testing.T) {
-	t.Parallel()
-	ca := testnet.NewCA(t, "root CA")
-	cert := ca.Leaf(t, []string{"127.0.0.1"}, time.Now().Add(-time.Hour), time.Now().Add(90*24*time.Hour))
-	const n = 3 * HSTSValues
-	var answers atomic.Int64
-	srv := testnet.TLSServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Strict-Transport-Security", fmt.Sprintf("max-age=%d", 31536000-answers.Add(1)))
-		if r.URL.Path != "/" {
-			html(`<p>a page</p>`)(w, r)
-			return
-		}
-		var links strings.Builder
-		for i := range n {
-			fmt.Fprintf(&links, `<a href="/p/%d">p</a>`, i)
-		}
-		html(links.String())(w, r)
-	}), cert)
-	res, err := Crawl(context.Background(), &Config{StartURLs: []string{srv.URL + "/"}, RootCAs: ca.Pool, IgnoreRobots: true, Concurrency: 4}, func(*Page) {})
-	if err != nil || len(res.Origins) != 1 {
-		t.Fatalf("crawl: %v %+v", err, res)
-	}
-	o := res.Origins[0]
-	pages := o.HSTSOther
-	for _, h := range o.HSTS {
-		pages += h.NumPages()
-	}
-	if len(o.HSTS) != HSTSValues || pages != n+1 || o.HSTSOther != n+1-HSTSValues {
-		t.Errorf("%d values kept, %d pages counted (%d beyond them); want %d values, %d pages (%d beyond)", len(o.HSTS), pages, o.HSTSOther, HSTSValues, n+1, n+1-HSTSValues)
-	}
-}
-
 // A site that makes padlock request a thousand hosts gets a thousand probes, but never a
 // goroutine for each: at most --concurrency probe at once and the rest wait in a queue (each
 // used to start its own goroutine, to wait for a request slot). Every probe still ends, with

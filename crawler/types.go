@@ -293,12 +293,8 @@ type Origin struct {
 	ProbeErr string // the origin could not be reached at all
 
 	// HSTS as sent on the origin's HTML pages: one entry per distinct first
-	// Strict-Transport-Security value ("" for none), with the pages that sent it; at most
-	// HSTSValues of them, the first met.
+	// Strict-Transport-Security value ("" for none), with the pages that sent it.
 	HSTS []HSTSSeen
-	// HSTSOther counts the pages that sent a value beyond the first HSTSValues (a server that
-	// varies it on every answer).
-	HSTSOther int `json:",omitempty"`
 }
 
 // HSTSSeen is one Strict-Transport-Security value and the pages that sent it.
@@ -311,10 +307,6 @@ type HSTSSeen struct {
 // HSTSExamples is how many of the pages that sent an HSTS value are kept: every page of a large
 // site sends one, and the rules need the first page and the count.
 const HSTSExamples = 10
-
-// HSTSValues is how many distinct HSTS values an origin keeps: a server sending another one
-// on every answer (a max-age counting down, a random one) does not grow a list per page.
-const HSTSValues = 64
 
 // NumPages is how many pages sent the value.
 func (h HSTSSeen) NumPages() int { return max(h.Count, len(h.Pages)) }

@@ -145,7 +145,7 @@ func GradeTLS(o *crawler.Origin) (grade string, reasons []string) {
 	if o.Version != "TLS 1.3" {
 		limit("A-", "no TLS 1.3")
 	}
-	if worst == len(grades)-2 && o.HSTSOther == 0 && hstsLongEverywhere(o.HSTS) {
+	if worst == len(grades)-2 && hstsLongEverywhere(o.HSTS) {
 		worst++
 	}
 	slices.SortStableFunc(reasons, func(a, b string) int { return rank(a) - rank(b) })

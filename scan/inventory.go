@@ -236,8 +236,7 @@ func fromOrigin(o crawler.Origin) report.Origin {
 	}
 	if len(o.HSTS) > 0 {
 		out.HSTS = o.HSTS[0].Header
-		out.HSTSVaries = len(o.HSTS) > 1 || o.HSTSOther > 0
-		out.HSTSPages = o.HSTSOther // pages whose value came after crawler.HSTSValues others
+		out.HSTSVaries = len(o.HSTS) > 1
 		for _, h := range o.HSTS {
 			out.HSTSPages += h.NumPages()
 		}
