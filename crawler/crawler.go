@@ -143,14 +143,7 @@ func Crawl(ctx context.Context, cfg *Config, visit func(*Page)) (*Result, error)
 	stop := context.AfterFunc(ctx, cr.front.Close)
 	wg.Wait()
 	discovery.Wait() // ends with ctx too: its requests are bound to it
-	cr.deferred.each(func(p *Page) {
-		if u, err := url.Parse(p.URL); err == nil {
-			if cr.front.Plain(NormalizeURL(u)) {
-				p.dropInheritedUpgrade() // also reached outside such a frame: judged on its own
-			}
-		}
-		visit(p)
-	}, cr.addError)
+	cr.deferred.settle(cr.front.Plain, visit, cr.addError)
 	stop()
 	if cfg.Shared != nil {
 		cr.emitPart(nil) // the errors, probes and requests since the last page

@@ -3,6 +3,7 @@ package crawler
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"sync"
 )
 
@@ -59,6 +60,25 @@ func (h *heldPages) each(fn func(*Page), onErr func(Error)) {
 		}
 		fn(p)
 	}
+	h.file.release()
+	h.kept, h.n = nil, 0
+}
+
+// settle delivers the pages held to visit, each judged first: a frame the crawl also reached
+// outside such a frame (plain says so of its normalised URL) keeps no inherited upgrade.
+func (h *heldPages) settle(plain func(key string) bool, visit func(*Page), onErr func(Error)) {
+	h.each(func(p *Page) {
+		if u, err := url.Parse(p.URL); err == nil && plain(NormalizeURL(u)) {
+			p.dropInheritedUpgrade() // also reached outside such a frame: judged on its own
+		}
+		visit(p)
+	}, onErr)
+}
+
+// drop forgets the pages held and removes the file (a crawl that ends without settling them).
+func (h *heldPages) drop() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	h.file.release()
 	h.kept, h.n = nil, 0
 }

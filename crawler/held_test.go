@@ -47,6 +47,7 @@ func TestHeldPagesOnDisk(t *testing.T) {
 	if per > 500 {
 		t.Errorf("%.0f bytes of heap per page held, want at most 500", per)
 	}
+	file := h.file.file
 	got := 0
 	h.each(func(p *Page) {
 		if b, _ := json.Marshal(p); string(b) != want(got) {
@@ -57,7 +58,34 @@ func TestHeldPagesOnDisk(t *testing.T) {
 	if got != n {
 		t.Errorf("%d pages came back, want %d", got, n)
 	}
+	if _, err := file.Stat(); err == nil {
+		t.Errorf("the held pages' file is still open after each")
+	}
 	if left, _ := os.ReadDir(dir); len(left) != 0 {
 		t.Errorf("left in the temporary folder: %v", left)
+	}
+}
+
+// A shared crawl's merge holds its frame pages on disk until Finish; one that fails before
+// (Redis lost, the crawl cancelled) closes the merge, which drops them and their file.
+func TestMergeCloseDropsHeldPages(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	cfg := &Config{StartURLs: []string{"https://shop.test/"}}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	visited := 0
+	m := NewMerge(cfg, func(*Page) { visited++ })
+	m.Add(Part{Page: &Page{URL: "https://shop.test/frame", FinalURL: "https://shop.test/frame", Status: 200, Frame: true, InheritsUIR: true}})
+	file := m.uir.file.file
+	if file == nil || m.uir.n != 1 {
+		t.Fatalf("the frame page is not held on disk (file %v, %d held)", file, m.uir.n)
+	}
+	m.Close()
+	if _, err := file.Stat(); err == nil {
+		t.Error("the held pages' file is still open after Close")
+	}
+	if visited != 0 {
+		t.Errorf("%d pages visited by Close, want none", visited)
 	}
 }

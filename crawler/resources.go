@@ -39,6 +39,12 @@ type resourceCache struct {
 	sheetRefs int
 	spilled   hashtab.Map[uint32]
 	sheetFile recordFile
+	// sheetsRead are the sheets last read back, by record number modulo its size: a sheet that
+	// every page links but that came after the bound is read once, not once a page.
+	sheetsRead [64]struct {
+		n uint32
+		e *sheetEntry
+	}
 	// checks are keyed by a 64-bit hash of the normalised URL (and what the check asks), not
 	// the URL: a full check meets a million distinct sub-resources on a 100,000-page shop, and
 	// their keys were most of its memory. Two URLs share an entry only if their hashes collide
@@ -79,9 +85,21 @@ func (rc *resourceCache) sheetFor(key string) *sheetEntry {
 		return e
 	}
 	if n, ok := rc.spilled.Get(maphash.String(rc.seed, key)); ok {
+		r := &rc.sheetsRead[n%uint32(len(rc.sheetsRead))]
+		if r.e != nil && r.n == n {
+			e := r.e
+			rc.mu.Unlock()
+			return e
+		}
 		sp, ok := rc.sheetFile.span(int(n))
 		rc.mu.Unlock()
-		return readSheet(sp, ok)
+		e, read := readSheet(sp, ok)
+		if read {
+			rc.mu.Lock()
+			r.n, r.e = n, e
+			rc.mu.Unlock()
+		}
+		return e
 	}
 	defer rc.mu.Unlock()
 	if rc.sheets == nil {
@@ -107,7 +125,11 @@ func (rc *resourceCache) settle(key string, e *sheetEntry) {
 	}
 	rc.spilled.Put(maphash.String(rc.seed, key), uint32(n))
 	delete(rc.sheets, key)
+	sheetsSpilled.Add(1)
 }
+
+// sheetsSpilled counts the sheets settle wrote to disk, in all crawls of the process (tests).
+var sheetsSpilled atomic.Int64
 
 // appendSheet encodes a filled sheet entry for readSheet: its fetch (appendFetch), the
 // references cut, and its references as JSON.
@@ -126,14 +148,14 @@ func appendSheet(b []byte, e *sheetEntry) []byte {
 	return append(b, refs...)
 }
 
-// readSheet reads back the sheet entry at sp (ok false: the crawl is over), filled; a record
-// that cannot be read gives a sheet that failed, saying why.
-func readSheet(sp recordSpan, ok bool) *sheetEntry {
+// readSheet reads back the sheet entry at sp (ok false: the crawl is over), filled, and says
+// whether it was read; a record that cannot be read gives a sheet that failed, saying why.
+func readSheet(sp recordSpan, ok bool) (*sheetEntry, bool) {
 	e := new(sheetEntry)
 	e.once.Do(func() {})
-	fail := func(why string) *sheetEntry {
+	fail := func(why string) (*sheetEntry, bool) {
 		e.fetch, e.refs, e.cut = &Fetch{Err: "padlock could not read this stylesheet back from its temporary file: " + why}, nil, 0
-		return e
+		return e, false
 	}
 	if !ok {
 		return fail("the crawl is over")
@@ -157,7 +179,7 @@ func readSheet(sp recordSpan, ok bool) *sheetEntry {
 		return fail("unreadable record")
 	}
 	e.cut = int(cut)
-	return e
+	return e, true
 }
 
 // attach fetches the page's stylesheets (adding the references inside them to the page's set,
@@ -274,6 +296,7 @@ func (rc *resourceCache) sheet(ctx context.Context, u *url.URL, key string) *she
 	e.once.Do(func() {
 		f, body, kind := rc.cr.request(ctx, u, reqOpts{get: true, keep: true, headers: true})
 		defer releaseBody(body)
+		defer rc.settle(key, e) // a sheet that failed too: a 404 on every page's own URL is one entry each
 		e.fetch = f
 		if f.Err != "" || f.Status >= 400 {
 			if f.Err == "" {
@@ -299,7 +322,6 @@ func (rc *resourceCache) sheet(ctx context.Context, u *url.URL, key string) *she
 		for i := range e.refs {
 			e.refs[i].Stylesheet = sheet
 		}
-		rc.settle(key, e)
 	})
 	return e
 }
@@ -429,6 +451,10 @@ func (rc *resourceCache) release() {
 	rc.mu.Lock()
 	rc.sheetFile.release()
 	rc.spilled.Release()
+	rc.sheetsRead = [len(rc.sheetsRead)]struct {
+		n uint32
+		e *sheetEntry
+	}{}
 	rc.mu.Unlock()
 }
 

@@ -16,9 +16,10 @@ import (
 	"testing"
 )
 
-// sheetSite is a site of n pages, each linking the shared /main.css and two stylesheets of its
+// sheetSite is a site of n pages, each linking the shared /main.css, two stylesheets of its
 // own URL (/s.css?v=i and the next page's), each of which names images of its own and imports
-// another sheet of its own: a cache-busting query on every page.
+// another sheet of its own, and a sheet of its own that answers 404: a cache-busting query on
+// every page.
 func sheetSite(n int, h *hits) *httptest.Server {
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.add(r)
@@ -33,7 +34,7 @@ func sheetSite(n int, h *hits) *httptest.Server {
 			var i int
 			fmt.Sscanf(r.URL.Path, "/p/%d", &i)
 			w.Header().Set("Content-Type", "text/html")
-			fmt.Fprintf(w, `<link rel="stylesheet" href="/main.css"><link rel="stylesheet" href="/s.css?v=%d"><link rel="stylesheet" href="/s.css?v=%d">`, i, (i+1)%n)
+			fmt.Fprintf(w, `<link rel="stylesheet" href="/main.css"><link rel="stylesheet" href="/s.css?v=%d"><link rel="stylesheet" href="/s.css?v=%d"><link rel="stylesheet" href="/gone.css?v=%d">`, i, (i+1)%n, i)
 		case r.URL.Path == "/main.css":
 			w.Header().Set("Content-Type", "text/css")
 			fmt.Fprint(w, "body{background:url(/bg.png)}")
@@ -75,8 +76,17 @@ func TestSheetsPastTheBoundGoToDisk(t *testing.T) {
 	}
 	dir := t.TempDir()
 	t.Setenv("TMPDIR", dir)
+	before := sheetsSpilled.Load()
 	inMemory, _ := crawlWith(1 << 30)
+	if got := sheetsSpilled.Load() - before; got != 0 {
+		t.Fatalf("%d sheets written to disk with room for all", got)
+	}
 	spilled, h := crawlWith(12)
+	// 3n sheets of their own (s.css twice linked, imp.css, the 404s) and main.css: all but the
+	// first few go to disk, the failed ones too.
+	if got := sheetsSpilled.Load() - before; got < 3*n-10 {
+		t.Errorf("%d sheets written to disk, want nearly all of the %d", got, 3*n)
+	}
 	if len(inMemory) != n+1 || len(spilled) != n+1 {
 		t.Fatalf("%d and %d pages, want %d", len(inMemory), len(spilled), n+1)
 	}
@@ -144,6 +154,10 @@ func TestSheetSettleAndReadBack(t *testing.T) {
 			t.Errorf("sheet %d read back as %+v %+v %d, want %+v %+v %d", i, got.fetch, got.refs, got.cut, w.fetch, w.refs, w.cut)
 		}
 	}
+	// A sheet on disk that pages keep linking is read once: the next read is the same entry.
+	if a, b := rc.sheetFor("https://shop.test/s.css?v=5"), rc.sheetFor("https://shop.test/s.css?v=5"); a != b {
+		t.Error("a sheet read back is read again for the next page")
+	}
 	// A record that does not decode, and a file already released: a sheet that failed.
 	rc.mu.Lock()
 	bad, _ := rc.sheetFile.add("padlock-sheets-*", []byte{200, 1, 2})
@@ -151,7 +165,9 @@ func TestSheetSettleAndReadBack(t *testing.T) {
 	rc.mu.Unlock()
 	rc.release()
 	_, released := rc.sheetFile.span(0)
-	for name, e := range map[string]*sheetEntry{"bad record": readSheet(sp, ok), "released": readSheet(recordSpan{}, released)} {
+	badRecord, _ := readSheet(sp, ok)
+	afterRelease, _ := readSheet(recordSpan{}, released)
+	for name, e := range map[string]*sheetEntry{"bad record": badRecord, "released": afterRelease} {
 		if e.fetch == nil || !strings.Contains(e.fetch.Err, "could not read this stylesheet back") || len(e.refs) != 0 {
 			t.Errorf("%s: %+v, want a sheet that failed", name, e)
 		}

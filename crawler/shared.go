@@ -300,6 +300,10 @@ func (m *Merge) addErrors(es []Error) {
 	}
 }
 
+// Close drops the pages the merge holds (Finish delivers them): a crawl that fails before
+// Finish leaves no temporary file behind.
+func (m *Merge) Close() { m.uir.drop() }
+
 // Pages is the number of pages taken.
 func (m *Merge) Pages() int { return m.npages }
 
@@ -309,12 +313,7 @@ func (m *Merge) Finish(f Frontier, stopped bool) (*Result, error) {
 	for _, h := range f.Moved() {
 		m.cfg.moved.add(h)
 	}
-	m.uir.each(func(p *Page) {
-		if u, err := url.Parse(p.URL); err == nil && f.Plain(NormalizeURL(u)) {
-			p.dropInheritedUpgrade()
-		}
-		m.visit(p)
-	}, func(e Error) { m.addErrors([]Error{e}) })
+	m.uir.settle(f.Plain, m.visit, func(e Error) { m.addErrors([]Error{e}) })
 	res := &Result{Requests: m.reqs, NotCrawled: f.Left(), Skipped: f.Skipped(), Stopped: stopped, Pages: m.npages}
 	res.Errors = m.errList
 	m.origins.mu.Lock()

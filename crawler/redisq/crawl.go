@@ -68,6 +68,7 @@ func (c *Client) start(ctx context.Context, id string, cfg *crawler.Config, visi
 	// done, as a worker's is streamed: were this process to die, there would be no report
 	// anyway) and the workers' from the stream.
 	m := crawler.NewMerge(cfg, visit)
+	defer m.Close() // the pages it holds, when the crawl fails before Finish
 	var mergeMu sync.Mutex
 	merge := func(pt crawler.Part) {
 		mergeMu.Lock()
