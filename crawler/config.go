@@ -124,6 +124,11 @@ type Config struct {
 	// none could be fetched. A shared crawl (Shared) hands its errors on with its parts instead, and
 	// keeps none once handed on.
 	OnError func(Error)
+	// HSTSClass, when set, names what the rules would say of a Strict-Transport-Security value
+	// (missing, invalid, too short...): an origin whose pages send more than HSTSValues distinct
+	// values keeps one entry per class instead of one per value (a server sending a new value on
+	// every answer). Unset, every value is kept.
+	HSTSClass func(header string) string
 
 	// Shared, when set, makes this crawl one process's part of a crawl several share
 	// (crawler/redisq); nil crawls in this process alone.

@@ -34,7 +34,8 @@ type origins struct {
 
 type originState struct {
 	o        Origin
-	hsts     map[string]*HSTSSeen // first STS value -> the pages that sent it (the first few, and a count)
+	hsts     map[string]*HSTSSeen // first STS value (its class once folded) -> the pages that sent it (the first few, and a count)
+	folded   bool                 // hsts is by Config.HSTSClass
 	endpoint string               // the endpoint URL that named the origin, if one did
 	ready    chan struct{}        // closed when the probe is over
 }
@@ -75,22 +76,68 @@ func (og *origins) touchPage(ctx context.Context, p *Page) {
 		og.mu.Lock()
 		if st := og.m[OriginKey(u)]; st != nil {
 			v := p.Header.Get("Strict-Transport-Security") // only the first header counts (RFC 6797 §8.1)
-			seen := st.hsts[v]
-			if seen == nil {
-				seen = &HSTSSeen{Header: v}
-				st.hsts[v] = seen
+			class := og.cr.cfg.HSTSClass
+			key := v
+			if st.folded {
+				key = class(v)
 			}
-			seen.Count++
-			// keep the first HSTSExamples pages by URL: the list stays bounded however many pages
-			if i, found := slices.BinarySearch(seen.Pages, page); !found && i < HSTSExamples {
-				seen.Pages = slices.Insert(seen.Pages, i, page)
-				if len(seen.Pages) > HSTSExamples {
-					seen.Pages = seen.Pages[:HSTSExamples]
+			seen := st.hsts[key]
+			if seen == nil {
+				if !st.folded && class != nil && len(st.hsts) >= HSTSValues {
+					st.foldHSTS(class)
+					key = class(v)
+					seen = st.hsts[key]
+				}
+				if seen == nil {
+					seen = &HSTSSeen{Header: v}
+					st.hsts[key] = seen
 				}
 			}
+			seen.add(v, page, 1)
 		}
 		og.mu.Unlock()
 	}
+}
+
+// add counts n pages that sent v, page the first of them by URL: the entry keeps its first
+// HSTSExamples pages by URL (bounded however many pages), and its Header is the value its first
+// page sent (the same value unless the entry is a class of values).
+func (h *HSTSSeen) add(v, page string, n int) {
+	h.Count += n
+	i, found := slices.BinarySearch(h.Pages, page)
+	if found || i >= HSTSExamples {
+		return
+	}
+	if i == 0 {
+		h.Header = v
+	}
+	h.Pages = slices.Insert(h.Pages, i, page)
+	if len(h.Pages) > HSTSExamples {
+		h.Pages = h.Pages[:HSTSExamples]
+	}
+}
+
+// foldHSTS turns the origin's entries, one per value, into one per class of value: whatever
+// order the pages came in, each class ends with every page of its values counted, its first
+// pages by URL, and the value of the first of them.
+func (st *originState) foldHSTS(class func(string) string) {
+	byClass := map[string]*HSTSSeen{}
+	for _, e := range st.hsts {
+		c := class(e.Header)
+		f := byClass[c]
+		if f == nil {
+			f = &HSTSSeen{Header: e.Header}
+			byClass[c] = f
+		}
+		for i, pg := range e.Pages {
+			n := 1
+			if i == 0 {
+				n = e.NumPages() - len(e.Pages) + 1 // the pages not listed count with the first
+			}
+			f.add(e.Header, pg, n)
+		}
+	}
+	st.hsts, st.folded = byClass, true
 }
 
 // OriginKey is an HTTPS origin as users write it and Origin.Origin spells it: the default port
@@ -195,7 +242,7 @@ func (og *origins) list() []Origin {
 	out := make([]Origin, 0, len(og.m))
 	for _, st := range og.m {
 		o := st.o
-		o.HSTS = nil
+		o.HSTS, o.HSTSFolded = nil, st.folded
 		for _, seen := range st.hsts {
 			o.HSTS = append(o.HSTS, HSTSSeen{Header: seen.Header, Pages: slices.Clone(seen.Pages), Count: seen.Count})
 		}

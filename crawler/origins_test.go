@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"reflect"
 	"runtime"
 	"slices"
 	"strings"
@@ -211,6 +212,86 @@ func TestHSTSPagesAreBounded(t *testing.T) {
 	}
 	if h.NumPages() != n+1 || !slices.Equal(h.Pages, want) {
 		t.Errorf("HSTS seen on %d pages, kept %q; want %d pages, the first %d by URL %q", h.NumPages(), h.Pages, n+1, HSTSExamples, want)
+	}
+}
+
+// A server that sends another HSTS value on every answer kept an entry per value, so one per
+// page: past HSTSValues values the origin keeps one entry per class (Config.HSTSClass), each
+// with every page of its values counted, its first pages by URL and the value of the first:
+// nothing the rules judge is lost (the pages without HSTS keep their entry), and the result
+// does not depend on the order the pages came in.
+func TestHSTSValuesFoldIntoClasses(t *testing.T) {
+	t.Parallel()
+	ca := testnet.NewCA(t, "root CA")
+	cert := ca.Leaf(t, []string{"127.0.0.1"}, time.Now().Add(-time.Hour), time.Now().Add(90*24*time.Hour))
+	const n = 3 * HSTSValues
+	value := func(path string) string {
+		var i int
+		if _, err := fmt.Sscanf(path, "/p/%d", &i); err != nil {
+			return "max-age=63072000" // the start page
+		}
+		switch {
+		case i%10 >= 3 && i%10 <= 5:
+			return "" // no HSTS on these: more than HSTSExamples of them before the values fold
+		case i%10 == 7:
+			return fmt.Sprintf("max-age=%d", 100+i) // short
+		}
+		return fmt.Sprintf("max-age=%d", 40000000+i)
+	}
+	srv := testnet.TLSServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if v := value(r.URL.Path); v != "" {
+			w.Header().Set("Strict-Transport-Security", v)
+		}
+		if r.URL.Path != "/" {
+			html(`<p>a page</p>`)(w, r)
+			return
+		}
+		var links strings.Builder
+		for i := range n {
+			fmt.Fprintf(&links, `<a href="/p/%03d">p</a>`, n-1-i)
+		}
+		html(links.String())(w, r)
+	}), cert)
+	class := func(v string) string {
+		var age int
+		switch {
+		case v == "":
+			return "absent"
+		case func() bool { _, err := fmt.Sscanf(v, "max-age=%d", &age); return err != nil }():
+			return "invalid"
+		case age < 31536000:
+			return "short"
+		}
+		return "long"
+	}
+	crawl := func(concurrency int) Origin {
+		res, err := Crawl(context.Background(), &Config{StartURLs: []string{srv.URL + "/"}, RootCAs: ca.Pool, IgnoreRobots: true,
+			Concurrency: concurrency, HSTSClass: class}, func(*Page) {})
+		if err != nil || len(res.Origins) != 1 {
+			t.Fatalf("crawl: %v %+v", err, res)
+		}
+		return res.Origins[0]
+	}
+	o := crawl(8)
+	if !o.HSTSFolded || len(o.HSTS) != 3 {
+		t.Fatalf("folded %v into %d entries %+v; want the 3 classes", o.HSTSFolded, len(o.HSTS), o.HSTS)
+	}
+	count := map[string]int{class(value("/")): 1}
+	for i := range n {
+		count[class(value(fmt.Sprintf("/p/%03d", i)))]++
+	}
+	want := map[string]struct {
+		header string
+		pages  int
+	}{"absent": {"", count["absent"]}, "short": {"max-age=107", count["short"]}, "long": {"max-age=63072000", count["long"]}}
+	for _, h := range o.HSTS {
+		w := want[class(h.Header)]
+		if h.Header != w.header || h.NumPages() != w.pages || len(h.Pages) != HSTSExamples || !slices.IsSorted(h.Pages) {
+			t.Errorf("class %s: %q on %d pages (%d listed); want %q on %d, the first %d by URL", class(h.Header), h.Header, h.NumPages(), len(h.Pages), w.header, w.pages, HSTSExamples)
+		}
+	}
+	if again := crawl(1); !reflect.DeepEqual(again.HSTS, o.HSTS) {
+		t.Errorf("another order of pages, another result:\n%+v\n%+v", again.HSTS, o.HSTS)
 	}
 }
 

@@ -293,8 +293,11 @@ type Origin struct {
 	ProbeErr string // the origin could not be reached at all
 
 	// HSTS as sent on the origin's HTML pages: one entry per distinct first
-	// Strict-Transport-Security value ("" for none), with the pages that sent it.
-	HSTS []HSTSSeen
+	// Strict-Transport-Security value ("" for none), with the pages that sent it. Past
+	// HSTSValues distinct values (with Config.HSTSClass), one entry per class of value instead,
+	// its Header the value of its first page by URL, and HSTSFolded set.
+	HSTS       []HSTSSeen
+	HSTSFolded bool `json:",omitempty"`
 }
 
 // HSTSSeen is one Strict-Transport-Security value and the pages that sent it.
@@ -307,6 +310,9 @@ type HSTSSeen struct {
 // HSTSExamples is how many of the pages that sent an HSTS value are kept: every page of a large
 // site sends one, and the rules need the first page and the count.
 const HSTSExamples = 10
+
+// HSTSValues is how many distinct HSTS values an origin keeps one entry each for.
+const HSTSValues = 64
 
 // NumPages is how many pages sent the value.
 func (h HSTSSeen) NumPages() int { return max(h.Count, len(h.Pages)) }

@@ -18,6 +18,30 @@ type HSTS struct {
 // hstsOneYear is the max-age hstspreload.org asks for, and below which hsts-short fires.
 const hstsOneYear = 31536000
 
+// hstsLong is the max-age from which an origin's HSTS counts toward the A+ grade (report's
+// origin summary): 180 days.
+const hstsLong = 180 * 24 * 3600
+
+// HSTSClass names what the HSTS rules and the origin grade say of a header value, for an origin
+// that sends too many distinct values to keep each (crawler.Config.HSTSClass): values of one
+// class get the same verdict from each of them.
+func HSTSClass(v string) string {
+	h, err := ParseHSTS(v)
+	switch {
+	case v == "":
+		return "absent"
+	case err != nil:
+		return "invalid"
+	case h.MaxAge == 0:
+		return "max-age=0"
+	case h.MaxAge < hstsLong:
+		return "under 180 days"
+	case h.MaxAge < hstsOneYear:
+		return "under a year"
+	}
+	return "a year or more"
+}
+
 // ParseHSTS parses one Strict-Transport-Security header value as RFC 6797 §6.1 describes it:
 // directives separated by ";" (empty ones allowed), each a token name, optionally "=" and a
 // token or quoted-string value; names are case-insensitive, whitespace around names, "=" and

@@ -84,6 +84,9 @@ func hstsFinding(o *crawler.Origin, seen crawler.HSTSSeen, msg string) Finding {
 		Source:  crawler.SourceHeader,
 		Message: msg + pagesSuffix(seen.NumPages()),
 	}
+	if o.HSTSFolded {
+		f.Message += "; it sends more than " + fmt.Sprint(crawler.HSTSValues) + " different values: the count is of values like this one"
+	}
 	if len(seen.Pages) > 0 {
 		f.Page = seen.Pages[0]
 	}

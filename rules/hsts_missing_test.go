@@ -107,3 +107,36 @@ func TestHSTSOneFindingPerOrigin(t *testing.T) {
 		t.Errorf("messages do not count the pages: %q", got)
 	}
 }
+
+// HSTSClass puts together the values the HSTS rules and the grade judge alike; an origin whose
+// values were folded into those classes still gets its findings, each saying its count is of
+// values like the one shown.
+func TestHSTSClassAndFoldedFindings(t *testing.T) {
+	t.Parallel()
+	for v, want := range map[string]string{
+		"": "absent", "max-age": "invalid", "max-age=1; max-age=2": "invalid", "max-age=0": "max-age=0",
+		"max-age=100": "under 180 days", "max-age=15552000": "under a year", "max-age=31535999; includeSubDomains": "under a year",
+		"max-age=31536000": "a year or more", `max-age="63072000"; preload`: "a year or more",
+	} {
+		if got := HSTSClass(v); got != want {
+			t.Errorf("HSTSClass(%q) = %q, want %q", v, got, want)
+		}
+	}
+	o := hstsOrigin("https://www.shop.test",
+		crawler.HSTSSeen{Header: "", Pages: pagesOf("https://www.shop.test", 3), Count: 40},
+		crawler.HSTSSeen{Header: "max-age=100", Pages: pagesOf("https://www.shop.test/s", 2), Count: 30},
+		crawler.HSTSSeen{Header: "max-age=40000000", Pages: pagesOf("https://www.shop.test/l", 2), Count: 500})
+	o.HSTSFolded = true
+	rules := map[string]int{}
+	for _, f := range RunOrigin(All(), o, nil) {
+		if strings.HasPrefix(f.Rule, "hsts-") {
+			rules[f.Rule]++
+			if !strings.Contains(f.Message, "more than 64 different values") {
+				t.Errorf("%s: %q does not say the values were folded", f.Rule, f.Message)
+			}
+		}
+	}
+	if rules["hsts-missing"] != 1 || rules["hsts-short"] != 1 {
+		t.Errorf("findings %v, want one hsts-missing (the pages without HSTS) and one hsts-short", rules)
+	}
+}

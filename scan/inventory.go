@@ -236,7 +236,7 @@ func fromOrigin(o crawler.Origin) report.Origin {
 	}
 	if len(o.HSTS) > 0 {
 		out.HSTS = o.HSTS[0].Header
-		out.HSTSVaries = len(o.HSTS) > 1
+		out.HSTSVaries = len(o.HSTS) > 1 || o.HSTSFolded
 		for _, h := range o.HSTS {
 			out.HSTSPages += h.NumPages()
 		}

@@ -108,6 +108,7 @@ func Run(ctx context.Context, opt Options) (*report.Report, error) {
 	inv := &inventory{cfg: &opt.Rules}
 	own := ownPages{}
 	cfg := opt.Crawl
+	cfg.HSTSClass = rules.HSTSClass // an origin varying HSTS on every answer keeps a few classes, not a list a page
 	checker := opt.Inventory.At(rep.StartedAt)
 	if checker != nil {
 		cfg.NormalizeScripts = cfg.NormalizeScripts || opt.Inventory.NeedsNormalized()
