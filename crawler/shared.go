@@ -102,9 +102,9 @@ type localFrontier struct {
 	*frontier
 	skippedSet seenSet // keys kept out by --max-depth, --include, --exclude (counted once), as hashes
 	skipped    atomic.Int64
-	// uirQueued holds the URLs first queued as frames under upgrade-insecure-requests (few on
-	// a shop; a hash each however many a site makes); plainReach, those of them the crawl also
-	// reached another way. uirCount lets the links of a site without such frames skip the look.
+	// uirQueued holds the URLs queued as frames under upgrade-insecure-requests (few on a shop;
+	// a hash each however many a site makes); plainReach, those of them the crawl also reached
+	// another way. uirCount lets the links of a site without such frames skip the look.
 	uirQueued, plainReach seenSet
 	uirCount              atomic.Int64
 }
@@ -125,12 +125,15 @@ func (f *localFrontier) Reached(key string, uir bool) {
 
 func (f *localFrontier) Add(jobs []Job) {
 	for _, j := range jobs {
+		// Marked before the claim: a plain link to the same URL that another worker follows
+		// right after the claim must find it marked (a URL marked whose claim then fails was
+		// queued plainly, so nothing ever asks whether it was reached plainly).
+		if j.UIR && f.uirQueued.add(j.Key) {
+			f.uirCount.Add(1)
+		}
 		if !f.claim(j.Key) {
 			f.Reached(j.Key, j.UIR)
 			continue
-		}
-		if j.UIR && f.uirQueued.add(j.Key) {
-			f.uirCount.Add(1)
 		}
 		f.push(job{u: j.URL, depth: j.Depth, parent: j.Parent, frame: j.Frame, uir: j.UIR, start: j.Start})
 	}
