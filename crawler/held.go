@@ -60,8 +60,7 @@ func (h *heldPages) each(fn func(*Page), onErr func(Error)) {
 		}
 		fn(p)
 	}
-	h.file.release()
-	h.kept, h.n = nil, 0
+	h.reset()
 }
 
 // settle delivers the pages held to visit, each judged first: a frame the crawl also reached
@@ -79,6 +78,11 @@ func (h *heldPages) settle(plain func(key string) bool, visit func(*Page), onErr
 func (h *heldPages) drop() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.reset()
+}
+
+// reset removes the file and forgets the pages; h.mu is held.
+func (h *heldPages) reset() {
 	h.file.release()
 	h.kept, h.n = nil, 0
 }

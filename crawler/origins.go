@@ -77,21 +77,17 @@ func (og *origins) touchPage(ctx context.Context, p *Page) {
 		if st := og.m[OriginKey(u)]; st != nil {
 			v := p.Header.Get("Strict-Transport-Security") // only the first header counts (RFC 6797 §8.1)
 			class := og.cr.cfg.HSTSClass
+			if _, known := st.hsts[v]; !known && !st.folded && class != nil && len(st.hsts) >= HSTSValues {
+				st.foldHSTS(class)
+			}
 			key := v
 			if st.folded {
 				key = class(v)
 			}
 			seen := st.hsts[key]
 			if seen == nil {
-				if !st.folded && class != nil && len(st.hsts) >= HSTSValues {
-					st.foldHSTS(class)
-					key = class(v)
-					seen = st.hsts[key]
-				}
-				if seen == nil {
-					seen = &HSTSSeen{Header: v}
-					st.hsts[key] = seen
-				}
+				seen = &HSTSSeen{}
+				st.hsts[key] = seen
 			}
 			seen.add(v, page, 1)
 		}
@@ -126,7 +122,7 @@ func (st *originState) foldHSTS(class func(string) string) {
 		c := class(e.Header)
 		f := byClass[c]
 		if f == nil {
-			f = &HSTSSeen{Header: e.Header}
+			f = &HSTSSeen{} // its Header: the value of its first page, set by add
 			byClass[c] = f
 		}
 		for i, pg := range e.Pages {

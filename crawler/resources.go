@@ -451,10 +451,7 @@ func (rc *resourceCache) release() {
 	rc.mu.Lock()
 	rc.sheetFile.release()
 	rc.spilled.Release()
-	rc.sheetsRead = [len(rc.sheetsRead)]struct {
-		n uint32
-		e *sheetEntry
-	}{}
+	clear(rc.sheetsRead[:])
 	rc.mu.Unlock()
 }
 

@@ -116,7 +116,7 @@ func newLocalFrontier(maxPages int) *localFrontier {
 func (f *localFrontier) Seen(key string) bool { return f.has(key) }
 
 func (f *localFrontier) Reached(key string, uir bool) {
-	// Only URLs first queued as such frames are kept: the rest never inherit anything (a site
+	// Only URLs queued as such frames are kept: the rest never inherit anything (a site
 	// without such frames costs the hot path one atomic load).
 	if !uir && f.uirCount.Load() > 0 && f.uirQueued.has(key) {
 		f.plainReach.add(key)
