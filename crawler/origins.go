@@ -77,8 +77,10 @@ func (og *origins) touchPage(ctx context.Context, p *Page) {
 		if st := og.m[OriginKey(u)]; st != nil {
 			v := p.Header.Get("Strict-Transport-Security") // only the first header counts (RFC 6797 §8.1)
 			class := og.cr.cfg.HSTSClass
-			if _, known := st.hsts[v]; !known && !st.folded && class != nil && len(st.hsts) >= HSTSValues {
-				st.foldHSTS(class)
+			if !st.folded && class != nil && len(st.hsts) >= HSTSValues {
+				if _, known := st.hsts[v]; !known {
+					st.foldHSTS(class) // a new value past the bound: one lookup more, only then
+				}
 			}
 			key := v
 			if st.folded {
