@@ -124,32 +124,67 @@ func kindRank(k string) int {
 // pages that are payment pages in the current run (all of them new on a page that was not a
 // payment page before), the security headers and CSP of the payment pages of both, the findings,
 // and the origins' TLS and certificates.
-func Compare(base, cur *report.Report) []Change {
+//
+// Either report may be spooled (a crawl's, or one read with report.Open): Compare reads their
+// pages, scripts and findings one at a time and keeps the payment pages, their scripts and what
+// changed, never either report whole. The error is a report or a spool that could not be read.
+func Compare(base, cur *report.Report) ([]Change, error) {
 	cmp := report.Compare(base, cur)
 	var cs changeSet
-	basePages := pagesByURL(cmp, base)
-	baseScripts, curScripts := paymentScripts(cmp, base), paymentScripts(cmp, cur)
-	for i := range cur.Pages {
-		p := &cur.Pages[i]
+	basePay := map[string]*report.Page{}
+	err := base.EachPage(func(p *report.Page) error {
+		if p.Payment && p.Error == "" {
+			basePay[cmp.URL(p.URL)] = keepPage(p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the baseline's pages: %w", err)
+	}
+	baseScripts, err := paymentScripts(cmp, base)
+	if err != nil {
+		return nil, fmt.Errorf("read the baseline's scripts: %w", err)
+	}
+	curScripts, err := paymentScripts(cmp, cur)
+	if err != nil {
+		return nil, fmt.Errorf("read the run's scripts: %w", err)
+	}
+	err = cur.EachPage(func(p *report.Page) error {
 		if !p.Payment || p.Error != "" {
-			continue
+			return nil
 		}
 		key := cmp.URL(p.URL)
-		was := basePages[key]
-		if was == nil || !was.Payment || was.Error != "" {
+		was := basePay[key]
+		if was == nil {
 			cs.add(Change{Kind: PaymentPageAdded, Subject: p.URL}, p.URL)
 		}
 		compareScripts(&cs, p.URL, baseScripts[key], curScripts[key])
-		if was != nil && was.Payment && was.Error == "" {
+		if was != nil {
 			compareHeaders(&cs, p.URL, was, p)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the run's pages: %w", err)
 	}
-	ch := report.Diff(base, cur)
-	for _, f := range ch.NewFindings {
+	basePay, baseScripts, curScripts = nil, nil, nil
+	ch := report.DiffSpooled(base, cur) // new and fixed findings as padlock diff counts them, on disk
+	defer ch.Close()
+	err = ch.EachNewFinding(func(f *report.Finding) error {
 		cs.add(Change{Kind: FindingNew, Subject: f.Rule + " " + f.URL, New: f.Severity.String(), Detail: f.Message}, f.Page)
+		return nil
+	})
+	if err == nil {
+		err = ch.EachFixed(func(f *report.Finding) error {
+			cs.add(Change{Kind: FindingFixed, Subject: f.Rule + " " + f.URL, Old: f.Severity.String()}, f.Page)
+			return nil
+		})
 	}
-	for _, f := range ch.Fixed {
-		cs.add(Change{Kind: FindingFixed, Subject: f.Rule + " " + f.URL, Old: f.Severity.String()}, f.Page)
+	if err == nil {
+		err = ch.Err()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("compare the findings: %w", err)
 	}
 	for _, o := range ch.OriginsChanged {
 		kind := OriginChanged
@@ -158,23 +193,25 @@ func Compare(base, cur *report.Report) []Change {
 		}
 		cs.add(Change{Kind: kind, Subject: o.Origin, Old: o.Old, New: o.New, Detail: o.Field}, "")
 	}
-	return cs.list()
+	return cs.list(), nil
 }
 
-func pagesByURL(cmp *report.Comparison, r *report.Report) map[string]*report.Page {
-	m := make(map[string]*report.Page, len(r.Pages))
-	for i := range r.Pages {
-		m[cmp.URL(r.Pages[i].URL)] = &r.Pages[i]
-	}
-	return m
+// keepPage is a copy of p without its resources (a spooled report's page is reused by the next).
+func keepPage(p *report.Page) *report.Page {
+	c := *p
+	c.Resources = nil
+	return &c
 }
 
 // paymentScripts is each payment page's scripts by key: an external script by URL, an inline
 // one by kind and hash.
-func paymentScripts(cmp *report.Comparison, r *report.Report) map[string]map[string]*report.Script {
+func paymentScripts(cmp *report.Comparison, r *report.Report) (map[string]map[string]*report.Script, error) {
 	out := map[string]map[string]*report.Script{}
-	for i := range r.Scripts {
-		s := &r.Scripts[i]
+	err := r.EachScript(func(sp *report.Script) error {
+		if len(sp.PaymentPages) == 0 {
+			return nil
+		}
+		s := *sp // (a spooled report's record is reused by the next)
 		key := s.Kind + " " + s.SHA256
 		if s.Kind == "external" {
 			key = "external " + cmp.URL(s.URL)
@@ -184,10 +221,11 @@ func paymentScripts(cmp *report.Comparison, r *report.Report) map[string]map[str
 			if out[pk] == nil {
 				out[pk] = map[string]*report.Script{}
 			}
-			out[pk][key] = s
+			out[pk][key] = &s
 		}
-	}
-	return out
+		return nil
+	})
+	return out, err
 }
 
 func compareScripts(cs *changeSet, page string, old, cur map[string]*report.Script) {
@@ -395,14 +433,41 @@ func parseHSTS(v string) (maxAge int64, sub bool) {
 // Degraded says why a run could not check what it watches (nil when it could): a start URL or a
 // payment page of the baseline that failed, answers an error, redirects elsewhere (a login or
 // challenge page) or no longer shows a payment form, and scripts of payment pages that could not
-// be read. base is nil before the first good run.
-func Degraded(base, cur *report.Report) []string {
+// be read. base is nil before the first good run. Like Compare it reads spooled reports a page at
+// a time, keeping the start URLs' pages and the baseline's payment pages only.
+func Degraded(base, cur *report.Report) ([]string, error) {
 	var why []string
 	cmp := &report.Comparison{}
 	if base != nil {
 		cmp = report.Compare(base, cur)
 	}
-	curPages := pagesByURL(cmp, cur)
+	want := map[string]bool{} // the pages looked at: the start URLs and the baseline's payment pages
+	for _, s := range cur.StartURLs {
+		want[cmp.URL(s)] = true
+	}
+	var basePay []*report.Page
+	if base != nil {
+		err := base.EachPage(func(p *report.Page) error {
+			if p.Payment && p.Error == "" {
+				basePay = append(basePay, keepPage(p))
+				want[cmp.URL(p.URL)] = true
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("read the baseline's pages: %w", err)
+		}
+	}
+	curPages := map[string]*report.Page{}
+	err := cur.EachPage(func(p *report.Page) error {
+		if k := cmp.URL(p.URL); want[k] {
+			curPages[k] = keepPage(p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the run's pages: %w", err)
+	}
 	for _, s := range cur.StartURLs {
 		p := curPages[cmp.URL(s)]
 		if p == nil {
@@ -412,56 +477,83 @@ func Degraded(base, cur *report.Report) []string {
 			why = append(why, "start URL "+s+" "+r)
 		}
 	}
-	if base != nil {
-		for i := range base.Pages {
-			was := &base.Pages[i]
-			if !was.Payment || was.Error != "" {
-				continue
-			}
-			p := curPages[cmp.URL(was.URL)]
-			switch {
-			case p == nil:
-				why = append(why, "payment page "+was.URL+" was not reached")
-			case pageProblem(p, was.FinalURL) != "":
-				why = append(why, "payment page "+was.URL+" "+pageProblem(p, was.FinalURL))
-			case !p.Payment:
-				why = append(why, "payment page "+was.URL+" no longer shows a payment form (a login or challenge page?)")
-			}
+	for _, was := range basePay {
+		p := curPages[cmp.URL(was.URL)]
+		switch {
+		case p == nil:
+			why = append(why, "payment page "+was.URL+" was not reached")
+		case pageProblem(p, was.FinalURL) != "":
+			why = append(why, "payment page "+was.URL+" "+pageProblem(p, was.FinalURL))
+		case !p.Payment:
+			why = append(why, "payment page "+was.URL+" no longer shows a payment form (a login or challenge page?)")
 		}
 	}
-	for i := range cur.Scripts {
-		s := &cur.Scripts[i]
-		if s.Kind != "external" || len(s.PaymentPages) == 0 {
-			continue
+	var unread []report.Script // scripts of payment pages that could not be read
+	err = cur.EachScript(func(s *report.Script) error {
+		if s.Kind == "external" && len(s.PaymentPages) > 0 && (s.Status >= 400 || s.SHA256 == "") {
+			unread = append(unread, *s)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the run's scripts: %w", err)
+	}
+	errs, err := scriptErrors(cur, unread)
+	if err != nil {
+		return nil, fmt.Errorf("read the run's pages: %w", err)
+	}
+	for _, s := range unread {
 		switch {
 		case s.Status >= 400:
 			why = append(why, fmt.Sprintf("script %s of payment page %s could not be read: HTTP %d", s.URL, s.PaymentPages[0], s.Status))
-		case s.SHA256 == "":
-			why = append(why, fmt.Sprintf("script %s of payment page %s could not be read%s", s.URL, s.PaymentPages[0], scriptError(cur, s)))
+		default:
+			why = append(why, fmt.Sprintf("script %s of payment page %s could not be read%s", s.URL, s.PaymentPages[0], errs[scriptAt{s.PaymentPages[0], s.URL}]))
 		}
 	}
 	if cur.Interrupted {
 		why = append(why, "the crawl was interrupted")
 	}
-	return why
+	return why, nil
 }
 
-// scriptError is why padlock's request for a script failed, from the resource of its first
-// payment page that names it.
-func scriptError(r *report.Report, s *report.Script) string {
-	for i := range r.Pages {
-		p := &r.Pages[i]
-		if p.URL != s.PaymentPages[0] && p.FinalURL != s.PaymentPages[0] {
-			continue
-		}
-		for _, res := range p.Resources {
-			if res.URL == s.URL && res.Error != "" {
-				return ": " + res.Error
-			}
+// scriptAt is a script on a page.
+type scriptAt struct{ page, script string }
+
+// scriptErrors is why padlock's request for each script that had no answer failed (": " and the
+// error), from the resource of its first payment page that names it (the first such page by URL,
+// or by final URL). Only when there are such scripts are the run's pages read with their resources.
+func scriptErrors(r *report.Report, unread []report.Script) (map[scriptAt]string, error) {
+	out := map[scriptAt]string{}
+	wanted := map[string][]string{} // a page -> the scripts looked for on it
+	for _, s := range unread {
+		if s.Status < 400 {
+			wanted[s.PaymentPages[0]] = append(wanted[s.PaymentPages[0]], s.URL)
 		}
 	}
-	return ""
+	if len(wanted) == 0 {
+		return out, nil
+	}
+	err := r.EachPageWithResources(func(p *report.Page) error {
+		for _, page := range []string{p.URL, p.FinalURL} {
+			for _, script := range wanted[page] {
+				at := scriptAt{page, script}
+				if _, done := out[at]; done {
+					continue
+				}
+				for _, res := range p.Resources {
+					if res.URL == script && res.Error != "" {
+						out[at] = ": " + res.Error
+						break
+					}
+				}
+			}
+			if p.FinalURL == p.URL {
+				break
+			}
+		}
+		return nil
+	})
+	return out, err
 }
 
 // pageProblem says why a page could not be checked: it failed, answers an error status, or ends

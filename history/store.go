@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -29,8 +28,10 @@ import (
 )
 
 // SchemaVersion is the version of the tables this package writes; a store of a later version is
-// refused rather than misread.
-const SchemaVersion = 1
+// refused rather than misread, and an earlier one is brought up to it. Version 2 keeps a run's
+// report in report_chunks rather than in runs.report (which version 1 stores still have and are
+// read from).
+const SchemaVersion = 2
 
 // DefaultPath is the store's file when --store is not given.
 const DefaultPath = "padlock-history.db"
@@ -72,7 +73,7 @@ CREATE TABLE IF NOT EXISTS runs (
 	payment_pages INTEGER NOT NULL DEFAULT 0,
 	findings INTEGER NOT NULL DEFAULT 0,
 	changes TEXT NOT NULL DEFAULT '[]',
-	report BLOB
+	report BLOB -- schema version 1: the whole compressed report; now in report_chunks
 );
 CREATE INDEX IF NOT EXISTS runs_started ON runs (started_at);
 CREATE TABLE IF NOT EXISTS scripts (
@@ -109,6 +110,12 @@ CREATE TABLE IF NOT EXISTS findings (
 	first_run INTEGER NOT NULL,
 	last_run INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS report_chunks (
+	run_id INTEGER NOT NULL REFERENCES runs (id),
+	seq INTEGER NOT NULL,
+	data BLOB NOT NULL,
+	PRIMARY KEY (run_id, seq)
+);
 CREATE TABLE IF NOT EXISTS alerts (
 	id INTEGER PRIMARY KEY,
 	run_id INTEGER NOT NULL REFERENCES runs (id),
@@ -130,6 +137,9 @@ CREATE TABLE IF NOT EXISTS deliveries (
 type Store struct {
 	db   *sql.DB
 	path string
+	// chunk is the most compressed report bytes a row of report_chunks holds (chunkSize; tests
+	// make it small).
+	chunk int
 }
 
 // Open opens (creating when absent) the store at path and brings its tables to SchemaVersion.
@@ -143,7 +153,7 @@ func Open(path string) (*Store, error) {
 	// One connection: the process writes in one place at a time, and SQLite's own lock is not
 	// fought over inside it.
 	db.SetMaxOpenConns(1)
-	s := &Store{db: db, path: path}
+	s := &Store{db: db, path: path, chunk: chunkSize}
 	if err := s.migrate(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open the history store %s: %w", path, err)
@@ -176,6 +186,10 @@ func (s *Store) migrate() error {
 		return err
 	case v > SchemaVersion:
 		return fmt.Errorf("the store has schema version %d, this padlock knows %d: use a newer padlock", v, SchemaVersion)
+	case v < SchemaVersion: // the new tables are made above; the old runs' reports stay where they are
+		if _, err := tx.Exec(`UPDATE schema_version SET version = ?`, SchemaVersion); err != nil {
+			return err
+		}
 	}
 	return tx.Commit()
 }
@@ -211,15 +225,9 @@ func parseTime(s string) time.Time {
 
 // Record stores a run with its report in one transaction: the run row, the compressed report,
 // and each payment page's scripts and headers and every finding, with the runs they were first
-// and last seen in. It returns the run's ID.
+// and last seen in. It returns the run's ID. The report may be spooled: it is written to the
+// store as it is compressed, a chunk at a time, and read a page and a record at a time.
 func (s *Store) Record(ctx context.Context, run *Run, rep *report.Report) (int64, error) {
-	var blob []byte
-	if rep != nil {
-		var err error
-		if blob, err = compress(rep); err != nil {
-			return 0, err
-		}
-	}
 	reasons, _ := json.Marshal(nonNil(run.Reasons))
 	changes, _ := json.Marshal(nonNilChanges(run.Changes))
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -232,9 +240,9 @@ func (s *Store) Record(ctx context.Context, run *Run, rep *report.Report) (int64
 		baseline = run.BaselineRun
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO runs (site, started_at, finished_at, tool_version, config_hash, outcome,
-		reasons, baseline_run, pages, payment_pages, findings, changes, report) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		reasons, baseline_run, pages, payment_pages, findings, changes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
 		run.Site, fmtTime(run.StartedAt), fmtTime(run.FinishedAt), run.ToolVersion, run.ConfigHash, run.Outcome,
-		string(reasons), baseline, run.Pages, run.PaymentPages, run.Findings, string(changes), blob)
+		string(reasons), baseline, run.Pages, run.PaymentPages, run.Findings, string(changes))
 	if err != nil {
 		return 0, fmt.Errorf("record the run: %w", err)
 	}
@@ -243,12 +251,86 @@ func (s *Store) Record(ctx context.Context, run *Run, rep *report.Report) (int64
 		return 0, err
 	}
 	run.ID = id
-	if rep != nil && run.Outcome != OutcomeInterrupted {
-		if err := recordObservations(ctx, tx, id, run.FinishedAt, rep); err != nil {
-			return 0, fmt.Errorf("record the run's scripts, headers and findings: %w", err)
+	if rep != nil {
+		if err := storeReport(ctx, tx, id, rep, s.chunk); err != nil {
+			return 0, fmt.Errorf("record the run's report: %w", err)
+		}
+		if run.Outcome != OutcomeInterrupted {
+			if err := recordObservations(ctx, tx, id, run.FinishedAt, rep); err != nil {
+				return 0, fmt.Errorf("record the run's scripts, headers and findings: %w", err)
+			}
 		}
 	}
 	return id, tx.Commit()
+}
+
+// chunkSize is the most compressed report bytes a row of report_chunks holds: memory for one
+// chunk while the report is written, and a report of 100,000 pages is about 200 rows.
+const chunkSize = 1 << 20
+
+// storeReport writes rep as gzip-compressed JSON into report_chunks, size bytes a row.
+func storeReport(ctx context.Context, tx *sql.Tx, run int64, rep *report.Report, size int) error {
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO report_chunks (run_id, seq, data) VALUES (?,?,?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	cw := &chunkWriter{size: size, put: func(seq int, b []byte) error {
+		_, err := stmt.ExecContext(ctx, run, seq, b)
+		return err
+	}}
+	zw, _ := gzip.NewWriterLevel(cw, gzip.DefaultCompression)
+	w, err := report.New("json")
+	if err != nil {
+		return err
+	}
+	if err := w.Write(zw, rep); err != nil {
+		return err
+	}
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	return cw.flush()
+}
+
+// chunkWriter cuts what is written into chunks of size bytes, each given to put in turn.
+type chunkWriter struct {
+	size int
+	put  func(seq int, b []byte) error
+	buf  []byte
+	seq  int
+	err  error
+}
+
+func (c *chunkWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 && c.err == nil {
+		if c.buf == nil {
+			c.buf = make([]byte, 0, c.size)
+		}
+		k := min(len(p), c.size-len(c.buf))
+		c.buf, p = append(c.buf, p[:k]...), p[k:]
+		if len(c.buf) == c.size {
+			c.err = c.flush()
+		}
+	}
+	if c.err != nil {
+		return 0, c.err
+	}
+	return n, nil
+}
+
+// flush puts what is buffered as the next chunk (nothing when the buffer is empty).
+func (c *chunkWriter) flush() error {
+	if len(c.buf) == 0 {
+		return c.err
+	}
+	if err := c.put(c.seq, c.buf); err != nil {
+		return err
+	}
+	c.seq++
+	c.buf = c.buf[:0]
+	return nil
 }
 
 // recordObservations upserts what the run saw: first_* stay, last_* move to this run.
@@ -260,12 +342,16 @@ func recordObservations(ctx context.Context, tx *sql.Tx, run int64, at time.Time
 		return err
 	}
 	defer scriptStmt.Close()
-	for _, sc := range rep.Scripts {
+	err = rep.EachScript(func(sc *report.Script) error {
 		for _, page := range sc.PaymentPages {
-			if _, err := scriptStmt.ExecContext(ctx, page, ScriptName(sc), sc.Kind, sc.URL, sc.SHA256, sc.Integrity, run, run, when, when); err != nil {
+			if _, err := scriptStmt.ExecContext(ctx, page, ScriptName(*sc), sc.Kind, sc.URL, sc.SHA256, sc.Integrity, run, run, when, when); err != nil {
 				return err
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	headerStmt, err := tx.PrepareContext(ctx, `INSERT INTO headers (page, name, value, first_run, last_run, first_seen, last_seen)
 		VALUES (?,?,?,?,?,?,?) ON CONFLICT (page, name, value) DO UPDATE SET last_run = excluded.last_run, last_seen = excluded.last_seen`)
@@ -273,16 +359,19 @@ func recordObservations(ctx context.Context, tx *sql.Tx, run int64, at time.Time
 		return err
 	}
 	defer headerStmt.Close()
-	for i := range rep.Pages {
-		p := &rep.Pages[i]
+	err = rep.EachPage(func(p *report.Page) error {
 		if !p.Payment || p.Error != "" {
-			continue
+			return nil
 		}
 		for name, v := range p.SecurityHeaders {
 			if _, err := headerStmt.ExecContext(ctx, p.URL, name, v, run, run, when, when); err != nil {
 				return err
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	findingStmt, err := tx.PrepareContext(ctx, `INSERT INTO findings (key, rule, severity, page, url, line, message, first_run, last_run)
 		VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (key) DO UPDATE SET last_run = excluded.last_run`)
@@ -290,63 +379,68 @@ func recordObservations(ctx context.Context, tx *sql.Tx, run int64, at time.Time
 		return err
 	}
 	defer findingStmt.Close()
-	for i := range rep.Findings {
-		f := &rep.Findings[i]
+	return rep.EachFinding(func(f *report.Finding) error {
 		key := fmt.Sprintf("%s\x00%s\x00%s\x00%d\x00%s\x00%s", f.Rule, f.Page, f.URL, f.Line, f.Element, f.Attribute)
-		if _, err := findingStmt.ExecContext(ctx, key, f.Rule, f.Severity.String(), f.Page, f.URL, f.Line, f.Message, run, run); err != nil {
-			return err
-		}
-	}
-	return nil
+		_, err := findingStmt.ExecContext(ctx, key, f.Rule, f.Severity.String(), f.Page, f.URL, f.Line, f.Message, run, run)
+		return err
+	})
 }
 
-func compress(rep *report.Report) ([]byte, error) {
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
-	w, err := report.New("json")
-	if err != nil {
-		return nil, err
-	}
-	if err := w.Write(zw, rep); err != nil {
-		return nil, fmt.Errorf("compress the report: %w", err)
-	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-// Report reads the report a run stored; nil when it stored none (a run that never crawled).
+// Report reads the report a run stored, spooled (report.Open): the caller closes it. It is nil
+// when the run stored none (a run that never crawled).
 func (s *Store) Report(ctx context.Context, id int64) (*report.Report, error) {
 	var blob []byte
 	if err := s.db.QueryRowContext(ctx, `SELECT report FROM runs WHERE id = ?`, id).Scan(&blob); err != nil {
 		return nil, fmt.Errorf("read run %d: %w", id, err)
 	}
+	var r io.Reader = bytes.NewReader(blob) // a run recorded by schema version 1
 	if blob == nil {
-		return nil, nil
+		rows, err := s.db.QueryContext(ctx, `SELECT data FROM report_chunks WHERE run_id = ? ORDER BY seq`, id)
+		if err != nil {
+			return nil, fmt.Errorf("read run %d's report: %w", id, err)
+		}
+		defer rows.Close()
+		cr := &chunkReader{rows: rows}
+		if _, err := cr.Read(nil); err == io.EOF {
+			return nil, nil
+		} else if err != nil {
+			return nil, fmt.Errorf("read run %d's report: %w", id, err)
+		}
+		r = cr
 	}
-	// The report reader reads files: the stored report is unpacked into a temporary one.
-	zr, err := gzip.NewReader(bytes.NewReader(blob))
+	zr, err := gzip.NewReader(r)
 	if err != nil {
 		return nil, fmt.Errorf("read run %d's report: %w", id, err)
 	}
-	tmp, err := os.CreateTemp("", "padlock-run-*.json")
-	if err != nil {
-		return nil, err
-	}
-	defer os.Remove(tmp.Name())
-	_, err = io.Copy(tmp, zr)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read run %d's report: %w", id, err)
-	}
-	rep, err := report.ReadFileWithoutResources(tmp.Name())
+	rep, err := report.Open(zr, false)
 	if err != nil {
 		return nil, fmt.Errorf("read run %d's report: %w", id, err)
 	}
 	return rep, nil
+}
+
+// chunkReader reads the chunks rows gives, one after the other. Read(nil) reads the first chunk
+// (io.EOF: there is none).
+type chunkReader struct {
+	rows *sql.Rows
+	cur  []byte
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	for len(c.cur) == 0 {
+		if !c.rows.Next() {
+			if err := c.rows.Err(); err != nil {
+				return 0, err
+			}
+			return 0, io.EOF
+		}
+		if err := c.rows.Scan(&c.cur); err != nil {
+			return 0, err
+		}
+	}
+	n := copy(p, c.cur)
+	c.cur = c.cur[n:]
+	return n, nil
 }
 
 const runColumns = `id, site, started_at, finished_at, tool_version, config_hash, outcome, reasons, COALESCE(baseline_run, 0),

@@ -140,8 +140,8 @@ var changeTable = []changeList{
 			_, err := fmt.Fprintf(w, "~ origin %s %s: %q -> %q\n", o.Origin, o.Field, o.Old, o.New)
 			return err
 		}}.list(),
-	findingList("new_findings", "+", func(c *Changes) *[]Finding { return &c.NewFindings }, func(l *changeLists) **sorter[Finding] { return &l.newFindings }),
-	findingList("fixed_findings", "-", func(c *Changes) *[]Finding { return &c.Fixed }, func(l *changeLists) **sorter[Finding] { return &l.fixed }),
+	findingList("new_findings", "+", newFindingsAt),
+	findingList("fixed_findings", "-", fixedAt),
 	pageList("pages_added", "+", func(c *Changes) *[]string { return &c.PagesAdded }, func(l *changeLists) **sorter[string] { return &l.added }),
 	pageList("pages_removed", "-", func(c *Changes) *[]string { return &c.PagesRemoved }, func(l *changeLists) **sorter[string] { return &l.removed }),
 	listSpec[PageFailure, PageFailure]{name: "pages_failed", first: true, // the change to look at first
@@ -175,11 +175,21 @@ func headerList(name string, field func(*Changes) *[]HeaderChange, spooled func(
 		}}.list()
 }
 
-// findingList is a list of findings new or fixed (mark), in SortFindings' order.
-func findingList(name, mark string, field func(*Changes) *[]Finding, spooled func(*changeLists) **sorter[Finding]) changeList {
-	return listSpec[Finding, Finding]{name: name, field: field, spooled: spooled, line: findingLine(mark),
-		start: func(l *changeLists) *sorter[Finding] { return newSorter(&l.file, l.limit, findingLess, findingCodec) },
-		json:  func(s *jsonStream) func(*Finding, string) error { return s.finding }}.list()
+// newFindingsAt and fixedAt are where the new and the fixed findings are: EachNewFinding and
+// EachFixed read them there.
+var (
+	newFindingsAt = listSpec[Finding, Finding]{field: func(c *Changes) *[]Finding { return &c.NewFindings },
+		spooled: func(l *changeLists) **sorter[Finding] { return &l.newFindings }}
+	fixedAt = listSpec[Finding, Finding]{field: func(c *Changes) *[]Finding { return &c.Fixed },
+		spooled: func(l *changeLists) **sorter[Finding] { return &l.fixed }}
+)
+
+// findingList is a list of findings new or fixed (mark), in SortFindings' order, at at.
+func findingList(name, mark string, at listSpec[Finding, Finding]) changeList {
+	at.name, at.line = name, findingLine(mark)
+	at.start = func(l *changeLists) *sorter[Finding] { return newSorter(&l.file, l.limit, findingLess, findingCodec) }
+	at.json = func(s *jsonStream) func(*Finding, string) error { return s.finding }
+	return at.list()
 }
 
 // pageList is a list of pages added or removed (mark), by URL.
@@ -310,6 +320,21 @@ func Diff(old, cur *Report) *Changes {
 // costs no more memory than one that did not. Those fields stay empty: the writers (WriteText,
 // WriteJSON) and Empty read the lists from the spool. Close removes it.
 func DiffSpooled(old, cur *Report) *Changes { return diff(old, cur, spillBytes) }
+
+// EachNewFinding calls fn with every new finding, in its field or spooled, in order.
+func (c *Changes) EachNewFinding(fn func(*Finding) error) error { return newFindingsAt.each(c, fn) }
+
+// EachFixed calls fn with every fixed finding, in its field or spooled, in order.
+func (c *Changes) EachFixed(fn func(*Finding) error) error { return fixedAt.each(c, fn) }
+
+// Err is the first error of a DiffSpooled's spool (a full disk): its lists may be incomplete.
+// The writers return it too.
+func (c *Changes) Err() error {
+	if c.lists == nil {
+		return nil
+	}
+	return c.lists.err
+}
 
 // Close releases the spool of a DiffSpooled; the spooled lists are gone.
 func (c *Changes) Close() error {

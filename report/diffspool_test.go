@@ -12,14 +12,13 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
-	"runtime/metrics"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/padlock-scan/padlock/internal/livemem"
 	"github.com/padlock-scan/padlock/rules"
 )
 
@@ -320,56 +319,6 @@ func TestJSONCodecCountsRecordBytes(t *testing.T) {
 	}
 }
 
-// liveSampler samples the live heap (what a collection marked, /gc/heap/live:bytes) every few
-// milliseconds from start to stop. A collection also marks what was allocated while it ran, so
-// one sample can be high with garbage made meanwhile; peak is the highest of the lowest of any
-// three samples in a row: memory held for a while, not a burst of garbage.
-type liveSampler struct {
-	peak    uint64
-	last    [3]uint64
-	samples int
-	done    chan struct{}
-	wg      sync.WaitGroup
-}
-
-// liveBytes collects and returns what the collection found live.
-func liveBytes() uint64 {
-	runtime.GC()
-	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	metrics.Read(s)
-	return s[0].Value.Uint64()
-}
-
-func (h *liveSampler) sample() {
-	h.last[h.samples%3] = liveBytes()
-	if h.samples++; h.samples >= 3 {
-		h.peak = max(h.peak, min(h.last[0], h.last[1], h.last[2]))
-	}
-}
-
-func (h *liveSampler) start() {
-	h.done = make(chan struct{})
-	h.wg.Add(1)
-	go func() {
-		defer h.wg.Done()
-		for {
-			select {
-			case <-h.done:
-				return
-			case <-time.After(5 * time.Millisecond):
-				h.sample()
-			}
-		}
-	}()
-}
-
-// stop ends the sampling and returns the peak.
-func (h *liveSampler) stop() uint64 {
-	close(h.done)
-	h.wg.Wait()
-	return h.peak
-}
-
 // paymentPagesChanged is a spooled report of n payment pages (--payment-page matching every
 // product page) whose security headers, two kilobytes each, a crawl at another seed sees
 // changed: X-Frame-Options and Permissions-Policy, Referrer-Policy added or dropped.
@@ -413,9 +362,9 @@ func TestDiffSpooledHeadersOfManyPaymentPages(t *testing.T) {
 
 	defer func(b int) { spillBytes = b }(spillBytes)
 	spillBytes = 64 << 10 // not a run every record: a merge of thousands of runs holds a buffer for each
-	before := liveBytes()
-	heap := &liveSampler{}
-	heap.start()
+	before := livemem.Bytes()
+	heap := &livemem.Sampler{}
+	heap.Start()
 	c := DiffSpooled(old, cur)
 	textSum, jsonSum := sha256.New(), sha256.New()
 	if err := c.WriteText(textSum); err != nil {
@@ -424,7 +373,7 @@ func TestDiffSpooledHeadersOfManyPaymentPages(t *testing.T) {
 	if err := c.WriteJSON(jsonSum); err != nil {
 		t.Fatal(err)
 	}
-	peak := heap.stop()
+	peak := heap.Stop()
 	defer c.Close()
 	const bound = 6 << 20 // 14-19 MB when the old payment pages and the header changes were in memory
 	t.Logf("the live heap grew by %d KB during DiffSpooled and its writers", (max(peak, before)-before)>>10)

@@ -38,7 +38,13 @@ func OpenFile(path string, resources bool) (*Report, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return readInto(f, resources, NewSpoolSize(spillBytes))
+	return Open(f, resources)
+}
+
+// Open is OpenFile for a report read from r (a stored report being unpacked, say): its pages
+// and findings go to a spool as they are read. The caller closes the report when done with it.
+func Open(r io.Reader, resources bool) (*Report, error) {
+	return readInto(r, resources, NewSpoolSize(spillBytes))
 }
 
 // spillBytes is the spool threshold of OpenFile (tests make it tiny): a quarter of a crawl's, as

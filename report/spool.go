@@ -222,6 +222,27 @@ func (r *Report) EachPage(fn func(*Page) error) error {
 	})
 }
 
+// EachPageWithResources is EachPage with each page's resources: a spooled page's are decoded
+// from the bytes the JSON report writes, which costs more than EachPage does (a report read
+// without resources has none to give).
+func (r *Report) EachPageWithResources(fn func(*Page) error) error {
+	for i := range r.Pages {
+		if err := fn(&r.Pages[i]); err != nil {
+			return err
+		}
+	}
+	if r.spool == nil {
+		return nil
+	}
+	return r.spool.eachPageJSON(func(b []byte) error {
+		var p Page
+		if err := json.Unmarshal(b, &p); err != nil {
+			return fmt.Errorf("spool: page: %w", err)
+		}
+		return fn(&p)
+	})
+}
+
 // EachFinding calls fn with every finding in report order (SortFindings' order, once Finish has
 // run), spooled or in memory. Changes fn makes are not kept: see UpdateFindings.
 func (r *Report) EachFinding(fn func(*Finding) error) error {

@@ -90,7 +90,8 @@ type watcher struct {
 	now     func() time.Time
 	sleep   func(ctx context.Context, d time.Duration) error
 	scanRun func(ctx context.Context, opt scan.Options) (*report.Report, error)
-	// baseline is the report of run baselineRun, the last good one this watcher made.
+	// baseline is the report of run baselineRun, the last good one: this watcher's, or read back
+	// from the store. It is spooled and stays open until another replaces it (close closes it).
 	baseline    *report.Report
 	baselineRun int64
 	// frontier, with --frontier, shares each run's crawl over Redis as crawl crawlID-UNIXTIME
@@ -174,6 +175,7 @@ func newWatcher(c *cli.Context, getenv func(string) string) (*watcher, error) {
 }
 
 func (w *watcher) close() {
+	w.keepBaseline(nil, 0)
 	w.store.Unlock(context.Background())
 	w.store.Close()
 	w.closeFrontier()
@@ -268,6 +270,9 @@ func (w *watcher) runOnce(ctx context.Context) (*history.Run, error) {
 			if base, err = w.store.Report(keep, baseRun.ID); err != nil {
 				return nil, err
 			}
+			if base != nil {
+				w.keepBaseline(base, baseRun.ID)
+			}
 		}
 		run.BaselineRun = baseRun.ID
 	}
@@ -276,9 +281,9 @@ func (w *watcher) runOnce(ctx context.Context) (*history.Run, error) {
 	}
 	opt := w.opt
 	opt.Now = w.now
-	// Not spooled: the history compares and records the whole report (its Pages, Findings and
-	// Scripts), so the watch keeps it in memory.
-	opt.Spool = false
+	// Spooled as padlock crawl's: the history compares and records it a page and a record at a
+	// time, so a watch's memory stays flat in pages too.
+	opt.Spool = true
 	if opt.Render.Browser.Warnf == nil {
 		opt.Render.Browser.Warnf = func(format string, args ...any) { fmt.Fprintf(w.stderr, "padlock: "+format+"\n", args...) }
 	}
@@ -295,9 +300,11 @@ func (w *watcher) runOnce(ctx context.Context) (*history.Run, error) {
 		}, scan.SharedRender(&opt))
 	}
 	rep, scanErr := w.scanRun(ctx, opt)
-	if rep != nil {
-		defer rep.Close()
-	}
+	defer func() {
+		if rep != nil && rep != w.baseline {
+			rep.Close()
+		}
+	}()
 	switch {
 	case ctx.Err() != nil:
 		run.Outcome = history.OutcomeInterrupted
@@ -307,10 +314,14 @@ func (w *watcher) runOnce(ctx context.Context) (*history.Run, error) {
 		if scanErr != nil {
 			run.Reasons = append(run.Reasons, "the crawl failed: "+scanErr.Error()+": "+startProblem(rep))
 		}
-		run.Reasons = append(run.Reasons, history.Degraded(base, rep)...)
-		if base != nil {
-			run.Changes = history.Compare(base, rep)
+		why, err := history.Degraded(base, rep)
+		if err == nil && base != nil {
+			run.Changes, err = history.Compare(base, rep)
 		}
+		if err != nil {
+			why = append(why, "the run could not be compared with the baseline: "+err.Error())
+		}
+		run.Reasons = append(run.Reasons, why...)
 		switch {
 		case len(run.Reasons) > 0:
 			run.Outcome = history.OutcomeDegraded
@@ -321,21 +332,20 @@ func (w *watcher) runOnce(ctx context.Context) (*history.Run, error) {
 		}
 	}
 	if rep != nil {
-		run.Pages, run.Findings = len(rep.Pages), len(rep.Findings)
-		for i := range rep.Pages {
-			if rep.Pages[i].Payment {
+		run.Pages, run.Findings = rep.NumPages(), rep.NumFindings()
+		_ = rep.EachPage(func(p *report.Page) error { // (a read error: Compare's, a degraded run)
+			if p.Payment {
 				run.PaymentPages++
 			}
-		}
+			return nil
+		})
 	}
 	run.FinishedAt = w.now().UTC()
 	if _, err := w.store.Record(keep, run, rep); err != nil {
 		return nil, err
 	}
 	if run.Good() {
-		// The next run's baseline, kept rather than read back (its pages' resources, spooled and
-		// gone with Close, are not compared).
-		w.baseline, w.baselineRun = rep, run.ID
+		w.keepBaseline(rep, run.ID) // the next run's baseline, kept rather than read back
 	}
 	if rep != nil && w.out.path != "" {
 		if _, err := writeReports(rep, w.out, w.stdout); err != nil {
@@ -344,6 +354,14 @@ func (w *watcher) runOnce(ctx context.Context) (*history.Run, error) {
 	}
 	w.tell(keep, run, baseRun)
 	return run, nil
+}
+
+// keepBaseline makes rep (run id's report) the baseline, closing the one it replaces.
+func (w *watcher) keepBaseline(rep *report.Report, id int64) {
+	if w.baseline != nil && w.baseline != rep {
+		w.baseline.Close()
+	}
+	w.baseline, w.baselineRun = rep, id
 }
 
 // tell prints the run's outcome and, when it changed something or is degraded, alerts: stderr
