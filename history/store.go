@@ -413,6 +413,12 @@ func (s *Store) Report(ctx context.Context, id int64) (*report.Report, error) {
 		return nil, fmt.Errorf("read run %d's report: %w", id, err)
 	}
 	rep, err := report.Open(zr, false)
+	if err == nil {
+		err = rep.Spill() // (kept open as a baseline: nothing of it in memory)
+		if err != nil {
+			rep.Close()
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read run %d's report: %w", id, err)
 	}

@@ -76,6 +76,33 @@ func NewSpoolSize(limit int) *Spool {
 // Close closes and removes the spool files.
 func (s *Spool) Close() error { return errors.Join(s.file.close(), s.blobs.close()) }
 
+// Spill writes the records a spooled report keeps in memory (its pages, findings, script
+// inventory, fixes and errors: up to the spill threshold of each) out to its spool's file and
+// lets that memory go. A report kept open while other work goes on (a watch's baseline, or the
+// run's report while the history compares and records it) then holds a few bytes a run, and
+// every pass reads it from the file. Nothing changes in what the report gives back.
+func (r *Report) Spill() error {
+	if r.spool == nil {
+		return nil
+	}
+	return r.spool.spill()
+}
+
+func (s *Spool) spill() error {
+	if len(s.pageBytes) > 0 {
+		s.blobs.appendBlob(s.pageBytes)
+	}
+	if err := s.blobs.flush(); err != nil {
+		return err
+	}
+	s.pageBytes, s.plain, s.meta, s.rs = nil, nil, nil, nil
+	err := errors.Join(s.pages.release(), s.findings.release(), s.uses.release(), s.scripts.release(), s.fixes.release(), s.errs.release())
+	if err == nil {
+		s.metas = nil // (the records in memory that shared it are written out)
+	}
+	return err
+}
+
 // putPage stores p (with its resources) as it appears in the JSON report.
 func (s *Spool) putPage(p *Page) error {
 	if s.pageBytes == nil {

@@ -1,12 +1,15 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"reflect"
 	"slices"
 	"testing"
+
+	"github.com/padlock-scan/padlock/internal/livemem"
 )
 
 // Every field of Finding survives the spool: the test fills each by reflection, so a field added
@@ -199,4 +202,77 @@ func BenchmarkScriptUses(b *testing.B) {
 		}
 		r.Close()
 	}
+}
+
+// TestSpillLetsTheMemoryGo: a spooled report whose records are all still in memory writes them
+// out on Spill and holds little of them after, and gives back the same report: the same JSON,
+// byte for byte, and more pages added after it are kept too.
+func TestSpillLetsTheMemoryGo(t *testing.T) {
+	r := &Report{Version: Version, StartURLs: []string{"https://s.test/"}}
+	r.UseSpool(NewSpoolSize(DefaultSpillBytes))
+	defer r.Close()
+	add := func(from, to int) {
+		for i := from; i < to; i++ {
+			u := fmt.Sprintf("https://s.test/p/%d", i)
+			p := Page{URL: u, FinalURL: u, Status: 200, Resources: []Resource{{URL: u + ".jpg", Element: "img", Attribute: "src", Kind: "image", Line: 3}}}
+			if err := r.AddPage(p); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.AddScriptUse("inline "+fmt.Sprint(i), Script{Kind: "inline", SHA256: fmt.Sprintf("%064x", i), Party: "first"}, u, false); err != nil {
+				t.Fatal(err)
+			}
+			for k := range 3 {
+				if err := r.AddFinding(Finding{Rule: "mixed-content-passive", Page: u, URL: fmt.Sprintf("http://s.test/%d/%d.jpg", i, k), Line: 9,
+					Message: "an image over plain http on an https page"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	add(0, 4000)
+	if r.spool.file.f != nil {
+		t.Fatal("the records spilled before Spill: make them fewer")
+	}
+	before := livemem.Bytes()
+	if err := r.Spill(); err != nil {
+		t.Fatal(err)
+	}
+	after := livemem.Bytes()
+	t.Logf("Spill let %d KB of the live heap go", (int64(before)-int64(after))>>10)
+	if before < after+4<<20 {
+		t.Errorf("the live heap went from %d KB to %d KB on Spill: want at least 4 MB less", before>>10, after>>10)
+	}
+	add(4000, 4100) // a report spilled takes more records
+	if err := r.ListScripts(20); err != nil {
+		t.Fatal(err)
+	}
+	r.Finish()
+	spilled := jsonBytes(t, r)
+
+	want := &Report{Version: Version, StartURLs: []string{"https://s.test/"}}
+	want.UseSpool(NewSpoolSize(DefaultSpillBytes))
+	defer want.Close()
+	r = want // add adds to r
+	add(0, 4100)
+	if err := want.ListScripts(20); err != nil {
+		t.Fatal(err)
+	}
+	want.Finish()
+	if !slices.Equal(spilled, jsonBytes(t, want)) {
+		t.Error("the report spilled writes other bytes than the one that was not")
+	}
+}
+
+// jsonBytes is r's JSON report.
+func jsonBytes(t *testing.T, r *Report) []byte {
+	t.Helper()
+	w, err := New("json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := w.Write(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }

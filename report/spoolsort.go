@@ -150,6 +150,18 @@ func (s *sorter[T]) spill() error {
 	return s.settle()
 }
 
+// release writes what is in memory out as a run (spill) and lets the memory go (nil: nothing).
+func (s *sorter[T]) release() error {
+	if s == nil {
+		return nil
+	}
+	if err := s.spill(); err != nil {
+		return err
+	}
+	s.mem, s.encoded, s.ends, s.order, s.buf = nil, nil, nil, nil, nil
+	return nil
+}
+
 // settle merges the newest runs while fanIn of them share a level. Levels never rise from
 // older runs to newer ones, so the runs of the newest level are the last ones.
 func (s *sorter[T]) settle() error {

@@ -300,6 +300,13 @@ func (w *watcher) runOnce(ctx context.Context) (*history.Run, error) {
 		}, scan.SharedRender(&opt))
 	}
 	rep, scanErr := w.scanRun(ctx, opt)
+	if rep != nil {
+		// What the spool holds in memory goes to its file: the comparison, the record and the
+		// next run (when it is the baseline) read it from there.
+		if err := rep.Spill(); err != nil {
+			fmt.Fprintln(w.stderr, "padlock: warning:", err)
+		}
+	}
 	defer func() {
 		if rep != nil && rep != w.baseline {
 			rep.Close()
