@@ -2,12 +2,14 @@ package history
 
 import (
 	"fmt"
+	"hash/maphash"
 	"net/url"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/padlock-scan/padlock/internal/hashtab"
 	"github.com/padlock-scan/padlock/report"
 )
 
@@ -71,11 +73,15 @@ type changeSet struct {
 	order []string
 }
 
+func (cs *changeSet) keyOf(c Change) string {
+	return c.Kind + "\x00" + c.Subject + "\x00" + c.Old + "\x00" + c.New + "\x00" + c.Detail
+}
+
 func (cs *changeSet) add(c Change, page string) {
 	if cs.byKey == nil {
 		cs.byKey = map[string]*Change{}
 	}
-	k := c.Kind + "\x00" + c.Subject + "\x00" + c.Old + "\x00" + c.New + "\x00" + c.Detail
+	k := cs.keyOf(c)
 	have := cs.byKey[k]
 	if have == nil {
 		have = &c
@@ -87,6 +93,16 @@ func (cs *changeSet) add(c Change, page string) {
 		if len(have.Pages) < maxPages {
 			have.Pages = append(have.Pages, page)
 		}
+	}
+}
+
+// put adds c on the pages of l (none: nothing).
+func (cs *changeSet) put(c Change, l pageList) {
+	for _, p := range l.pages {
+		cs.add(c, p)
+	}
+	if len(l.pages) > 0 {
+		cs.byKey[cs.keyOf(c)].PageCount += l.n - len(l.pages)
 	}
 }
 
@@ -126,57 +142,69 @@ func kindRank(k string) int {
 // and the origins' TLS and certificates.
 //
 // Either report may be spooled (a crawl's, or one read with report.Open): Compare reads their
-// pages, scripts and findings one at a time and keeps the payment pages, their scripts and what
-// changed, never either report whole. The error is a report or a spool that could not be read.
+// pages, scripts and findings one at a time and keeps hashes of the payment pages and of each
+// script on each of them (about 12 bytes a pair), and what changed; never either report whole,
+// nor a page, however many pages are payment pages. The CSP and header changes and the findings
+// come from report.DiffSpooled, on disk. The error is a report or a spool that could not be read.
 func Compare(base, cur *report.Report) ([]Change, error) {
 	cmp := report.Compare(base, cur)
-	var cs changeSet
-	basePay := map[string]*report.Page{}
-	err := base.EachPage(func(p *report.Page) error {
-		if p.Payment && p.Error == "" {
-			basePay[cmp.URL(p.URL)] = keepPage(p)
-		}
-		return nil
-	})
-	if err != nil {
+	c := &comparison{cmp: cmp}
+	var err error
+	if c.basePay, err = paymentPages(cmp, base, nil); err != nil {
 		return nil, fmt.Errorf("read the baseline's pages: %w", err)
 	}
-	baseScripts, err := paymentScripts(cmp, base)
-	if err != nil {
-		return nil, fmt.Errorf("read the baseline's scripts: %w", err)
-	}
-	curScripts, err := paymentScripts(cmp, cur)
-	if err != nil {
-		return nil, fmt.Errorf("read the run's scripts: %w", err)
-	}
-	err = cur.EachPage(func(p *report.Page) error {
-		if !p.Payment || p.Error != "" {
-			return nil
+	c.curPay, err = paymentPages(cmp, cur, func(p *report.Page, h uint64) {
+		if _, ok := c.basePay.Get(h); !ok {
+			c.cs.add(Change{Kind: PaymentPageAdded, Subject: p.URL}, p.URL)
 		}
-		key := cmp.URL(p.URL)
-		was := basePay[key]
-		if was == nil {
-			cs.add(Change{Kind: PaymentPageAdded, Subject: p.URL}, p.URL)
-		}
-		compareScripts(&cs, p.URL, baseScripts[key], curScripts[key])
-		if was != nil {
-			compareHeaders(&cs, p.URL, was, p)
-		}
-		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read the run's pages: %w", err)
 	}
-	basePay, baseScripts, curScripts = nil, nil, nil
-	ch := report.DiffSpooled(base, cur) // new and fixed findings as padlock diff counts them, on disk
+	if err := base.EachScript(c.baseScript); err != nil {
+		return nil, fmt.Errorf("read the baseline's scripts: %w", err)
+	}
+	if err := cur.EachScript(c.curScript); err != nil {
+		return nil, fmt.Errorf("read the run's scripts: %w", err)
+	}
+	if err := base.EachScript(c.removedScript); err != nil {
+		return nil, fmt.Errorf("read the baseline's scripts: %w", err)
+	}
+	c.addPending()
+	c.basePairs.Release()
+	c.curPairs.Release()
+
+	ch := report.DiffSpooled(base, cur) // CSP, headers and findings as padlock diff compares them, on disk
 	defer ch.Close()
-	err = ch.EachNewFinding(func(f *report.Finding) error {
-		cs.add(Change{Kind: FindingNew, Subject: f.Rule + " " + f.URL, New: f.Severity.String(), Detail: f.Message}, f.Page)
+	bothPayment := func(page string) bool {
+		h := pageHash(cmp, page)
+		_, a := c.basePay.Get(h)
+		_, b := c.curPay.Get(h)
+		return a && b
+	}
+	err = ch.EachCSPChange(func(hc *report.HeaderChange) error {
+		if bothPayment(hc.Page) {
+			compareCSP(&c.cs, hc.Page, strings.Join(hc.Old, ", "), strings.Join(hc.New, ", "))
+		}
 		return nil
 	})
 	if err == nil {
+		err = ch.EachHeaderChange(func(hc *report.HeaderChange) error {
+			if hc.Header != "Content-Security-Policy" { // compareCSP has it: one change, reported once
+				compareHeader(&c.cs, hc.Page, hc.Header, hc.Old, hc.New)
+			}
+			return nil
+		})
+	}
+	if err == nil {
+		err = ch.EachNewFinding(func(f *report.Finding) error {
+			c.cs.add(Change{Kind: FindingNew, Subject: f.Rule + " " + f.URL, New: f.Severity.String(), Detail: f.Message}, f.Page)
+			return nil
+		})
+	}
+	if err == nil {
 		err = ch.EachFixed(func(f *report.Finding) error {
-			cs.add(Change{Kind: FindingFixed, Subject: f.Rule + " " + f.URL, Old: f.Severity.String()}, f.Page)
+			c.cs.add(Change{Kind: FindingFixed, Subject: f.Rule + " " + f.URL, Old: f.Severity.String()}, f.Page)
 			return nil
 		})
 	}
@@ -184,78 +212,256 @@ func Compare(base, cur *report.Report) ([]Change, error) {
 		err = ch.Err()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("compare the findings: %w", err)
+		return nil, fmt.Errorf("compare the reports: %w", err)
 	}
 	for _, o := range ch.OriginsChanged {
 		kind := OriginChanged
 		if strings.HasPrefix(o.Field, "certificate") {
 			kind = CertificateChange
 		}
-		cs.add(Change{Kind: kind, Subject: o.Origin, Old: o.Old, New: o.New, Detail: o.Field}, "")
+		c.cs.add(Change{Kind: kind, Subject: o.Origin, Old: o.Old, New: o.New, Detail: o.Field}, "")
 	}
-	return cs.list(), nil
+	return c.cs.list(), nil
 }
 
-// keepPage is a copy of p without its resources (a spooled report's page is reused by the next).
-func keepPage(p *report.Page) *report.Page {
-	c := *p
-	c.Resources = nil
-	return &c
+// seed hashes the keys Compare and Degraded keep (a process's own: the hashes are never stored).
+var seed = maphash.MakeSeed()
+
+// pageHash is the hash of a page's key: its URL as the comparison matches pages.
+func pageHash(cmp *report.Comparison, u string) uint64 { return maphash.String(seed, cmp.URL(u)) }
+
+// stringHash is the hash of a value that may be empty: 0 when it is.
+func stringHash(s string) uint64 {
+	if s == "" {
+		return 0
+	}
+	return maphash.String(seed, s) | 1
 }
 
-// paymentScripts is each payment page's scripts by key: an external script by URL, an inline
-// one by kind and hash.
-func paymentScripts(cmp *report.Comparison, r *report.Report) (map[string]map[string]*report.Script, error) {
-	out := map[string]map[string]*report.Script{}
-	err := r.EachScript(func(sp *report.Script) error {
-		if len(sp.PaymentPages) == 0 {
-			return nil
-		}
-		s := *sp // (a spooled report's record is reused by the next)
-		key := s.Kind + " " + s.SHA256
-		if s.Kind == "external" {
-			key = "external " + cmp.URL(s.URL)
-		}
-		for _, p := range s.PaymentPages {
-			pk := cmp.URL(p)
-			if out[pk] == nil {
-				out[pk] = map[string]*report.Script{}
+// pairHash is the hash of a script on a page.
+func pairHash(script, page uint64) uint64 {
+	h := script ^ (page * 0x9e3779b97f4a7c15)
+	h ^= h >> 33 // (murmur3's finalizer: the table picks slots by the high bits)
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	return h ^ h>>33
+}
+
+// paymentPages is the set of r's payment pages that loaded, by key; each is given to fn when
+// it is not nil.
+func paymentPages(cmp *report.Comparison, r *report.Report, fn func(p *report.Page, h uint64)) (hashtab.Map[struct{}], error) {
+	var set hashtab.Map[struct{}]
+	err := r.EachPage(func(p *report.Page) error {
+		if p.Payment && p.Error == "" {
+			h := pageHash(cmp, p.URL)
+			set.Put(h, struct{}{})
+			if fn != nil {
+				fn(p, h)
 			}
-			out[pk][key] = &s
 		}
 		return nil
 	})
-	return out, err
+	return set, err
 }
 
-func compareScripts(cs *changeSet, page string, old, cur map[string]*report.Script) {
-	for k, s := range cur {
-		o, ok := old[k]
+// comparison is Compare's state: the payment pages of both reports, each report's scripts on
+// them (as pairs of hashes, the baseline's external ones with their facts), and the script
+// changes whose old values a second pass over the baseline fills in.
+type comparison struct {
+	cmp             *report.Comparison
+	cs              changeSet
+	basePay, curPay hashtab.Map[struct{}]
+	// basePairs is each script of the baseline on each of its payment pages: the index in
+	// facts of an external script's facts (0: an inline one).
+	basePairs hashtab.Map[uint32]
+	curPairs  hashtab.Map[struct{}]
+	facts     []scriptFacts          // facts[0] is none
+	factsAt   map[scriptFacts]uint32 // facts' indexes
+	pending   map[pendingKey]*pendingScript
+	byOld     map[oldScript][]*pendingScript // pending, by the baseline's script
+}
+
+// oldScript is a script of the baseline with its facts.
+type oldScript struct {
+	script uint64
+	old    uint32
+}
+
+// scriptFacts is what is compared of an external script: hashes of its SHA-256 and integrity
+// attribute (0: none), and whether its bytes matched the attribute (-1 no, 1 yes, 0 not known).
+type scriptFacts struct {
+	sha, integrity uint64
+	valid          int8
+}
+
+func factsOf(s *report.Script) scriptFacts {
+	f := scriptFacts{sha: stringHash(s.SHA256), integrity: stringHash(s.Integrity)}
+	if s.IntegrityValid != nil {
+		f.valid = -1
+		if *s.IntegrityValid {
+			f.valid = 1
+		}
+	}
+	return f
+}
+
+// pendingKey is a script change waiting for its old values: the script, the baseline's facts
+// of it, and its values now.
+type pendingKey struct {
+	script              uint64
+	old                 uint32
+	url, sha, integrity string
+}
+
+// pendingScript is an external script whose bytes or integrity attribute changed on payment
+// pages: the pages of each kind of change, and the old values, read on the second pass.
+type pendingScript struct {
+	changed, sriRemoved, sriChanged pageList
+	oldSHA, oldIntegrity            string
+}
+
+// pageList is the first maxPages pages of a change, and how many there are.
+type pageList struct {
+	pages []string
+	n     int
+}
+
+func (l *pageList) add(page string) {
+	if len(l.pages) < maxPages {
+		l.pages = append(l.pages, page)
+	}
+	l.n++
+}
+
+// scriptHash is the hash of a script's key: an external script by URL, an inline one by kind and
+// hash.
+func scriptHash(cmp *report.Comparison, s *report.Script) uint64 {
+	if s.Kind == "external" {
+		return maphash.String(seed, "external "+cmp.URL(s.URL))
+	}
+	return maphash.String(seed, s.Kind+" "+s.SHA256)
+}
+
+// baseScript records a script of the baseline on each of its payment pages.
+func (c *comparison) baseScript(s *report.Script) error {
+	if len(s.PaymentPages) == 0 {
+		return nil
+	}
+	k := scriptHash(c.cmp, s)
+	var at uint32
+	if s.Kind == "external" {
+		f := factsOf(s)
+		if c.factsAt == nil {
+			c.factsAt, c.facts = map[scriptFacts]uint32{}, []scriptFacts{{}}
+		}
+		var ok bool
+		if at, ok = c.factsAt[f]; !ok {
+			at = uint32(len(c.facts))
+			c.facts = append(c.facts, f)
+			c.factsAt[f] = at
+		}
+	}
+	for _, p := range s.PaymentPages {
+		c.basePairs.Put(pairHash(k, pageHash(c.cmp, p)), at)
+	}
+	return nil
+}
+
+// curScript compares a script of the run on each of its payment pages with the baseline's: added
+// to the page, or (an external one) its bytes or integrity attribute changed.
+func (c *comparison) curScript(s *report.Script) error {
+	k := scriptHash(c.cmp, s)
+	for _, page := range s.PaymentPages {
+		ph := pageHash(c.cmp, page)
+		if _, ok := c.curPay.Get(ph); !ok {
+			continue // a page that failed this time
+		}
+		pair := pairHash(k, ph)
+		c.curPairs.Put(pair, struct{}{})
+		at, ok := c.basePairs.Get(pair)
 		if !ok {
-			cs.add(Change{Kind: ScriptAdded, Subject: ScriptName(*s), New: s.SHA256, Detail: scriptDetail(s)}, page)
+			c.cs.add(Change{Kind: ScriptAdded, Subject: ScriptName(*s), New: s.SHA256, Detail: scriptDetail(s)}, page)
 			continue
 		}
 		if s.Kind != "external" {
 			continue
 		}
-		if o.SHA256 != "" && s.SHA256 != "" && o.SHA256 != s.SHA256 {
-			cs.add(Change{Kind: ScriptChanged, Subject: s.URL, Old: o.SHA256, New: s.SHA256}, page)
+		o, now := c.facts[at], factsOf(s)
+		var pend *pendingScript
+		wait := func() *pendingScript {
+			if pend == nil {
+				pk := pendingKey{script: k, old: at, url: s.URL, sha: s.SHA256, integrity: s.Integrity}
+				if pend = c.pending[pk]; pend == nil {
+					if c.pending == nil {
+						c.pending = map[pendingKey]*pendingScript{}
+					}
+					pend = &pendingScript{}
+					c.pending[pk] = pend
+					if c.byOld == nil {
+						c.byOld = map[oldScript][]*pendingScript{}
+					}
+					c.byOld[oldScript{k, at}] = append(c.byOld[oldScript{k, at}], pend)
+				}
+			}
+			return pend
+		}
+		if o.sha != 0 && now.sha != 0 && o.sha != now.sha {
+			wait().changed.add(page)
 		}
 		switch {
-		case o.Integrity != "" && s.Integrity == "":
-			cs.add(Change{Kind: SRIRemoved, Subject: s.URL, Old: o.Integrity, Detail: "the integrity attribute was removed: the browser no longer checks the script's bytes"}, page)
-		case o.Integrity != s.Integrity:
-			cs.add(Change{Kind: SRIChanged, Subject: s.URL, Old: o.Integrity, New: s.Integrity}, page)
+		case o.integrity != 0 && now.integrity == 0:
+			wait().sriRemoved.add(page)
+		case o.integrity != now.integrity:
+			wait().sriChanged.add(page)
 		}
-		if s.IntegrityValid != nil && !*s.IntegrityValid && (o.IntegrityValid == nil || *o.IntegrityValid) {
-			cs.add(Change{Kind: SRIInvalid, Subject: s.URL, New: s.SHA256, Detail: "the bytes served no longer match the integrity attribute: browsers refuse the script"}, page)
-		}
-	}
-	for k, o := range old {
-		if _, ok := cur[k]; !ok {
-			cs.add(Change{Kind: ScriptRemoved, Subject: ScriptName(*o), Old: o.SHA256, Detail: scriptDetail(o)}, page)
+		if now.valid == -1 && o.valid != -1 {
+			c.cs.add(Change{Kind: SRIInvalid, Subject: s.URL, New: s.SHA256, Detail: "the bytes served no longer match the integrity attribute: browsers refuse the script"}, page)
 		}
 	}
+	return nil
+}
+
+// removedScript names a script of the baseline gone from a page that is a payment page now, and
+// gives the pending changes of an external script their old values.
+func (c *comparison) removedScript(s *report.Script) error {
+	if len(s.PaymentPages) == 0 {
+		return nil
+	}
+	k := scriptHash(c.cmp, s)
+	if s.Kind == "external" && len(c.pending) > 0 {
+		for _, pend := range c.byOld[oldScript{k, c.factsAt[factsOf(s)]}] {
+			pend.oldSHA, pend.oldIntegrity = s.SHA256, s.Integrity
+		}
+	}
+	for _, page := range s.PaymentPages {
+		ph := pageHash(c.cmp, page)
+		if _, ok := c.curPay.Get(ph); !ok {
+			continue
+		}
+		if _, ok := c.curPairs.Get(pairHash(k, ph)); !ok {
+			c.cs.add(Change{Kind: ScriptRemoved, Subject: ScriptName(*s), Old: s.SHA256, Detail: scriptDetail(s)}, page)
+		}
+	}
+	return nil
+}
+
+// addPending adds the script changes that waited for their old values.
+func (c *comparison) addPending() {
+	keys := make([]pendingKey, 0, len(c.pending))
+	for k := range c.pending {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b pendingKey) int {
+		return strings.Compare(a.url+"\x00"+a.sha+"\x00"+a.integrity, b.url+"\x00"+b.sha+"\x00"+b.integrity)
+	})
+	for _, k := range keys {
+		p := c.pending[k]
+		c.cs.put(Change{Kind: ScriptChanged, Subject: k.url, Old: p.oldSHA, New: k.sha}, p.changed)
+		c.cs.put(Change{Kind: SRIRemoved, Subject: k.url, Old: p.oldIntegrity, Detail: "the integrity attribute was removed: the browser no longer checks the script's bytes"}, p.sriRemoved)
+		c.cs.put(Change{Kind: SRIChanged, Subject: k.url, Old: p.oldIntegrity, New: k.integrity}, p.sriChanged)
+	}
+	c.pending, c.byOld = nil, nil
 }
 
 // scriptDetail says where an inline script is, for a person to find it.
@@ -276,35 +482,23 @@ func scriptDetail(s *report.Script) string {
 	return d
 }
 
-func compareHeaders(cs *changeSet, page string, was, p *report.Page) {
-	compareCSP(cs, page, strings.Join(was.CSP, ", "), strings.Join(p.CSP, ", "))
-	names := map[string]bool{}
-	for n := range was.SecurityHeaders {
-		names[n] = true
-	}
-	for n := range p.SecurityHeaders {
-		names[n] = true
-	}
-	for n := range names {
-		if n == "Content-Security-Policy" {
-			continue // compareCSP has it: one change, reported once
-		}
-		a, aok := was.SecurityHeaders[n]
-		b, bok := p.SecurityHeaders[n]
-		switch {
-		case aok && !bok:
-			cs.add(Change{Kind: HeaderRemoved, Subject: n, Old: a}, page)
-		case !aok && bok:
-			cs.add(Change{Kind: HeaderAdded, Subject: n, New: b}, page)
-		case a != b:
-			kind, detail := HeaderChanged, ""
-			if n == "Strict-Transport-Security" {
-				if why := hstsWeaker(a, b); why != "" {
-					kind, detail = HeaderWeakened, why
-				}
+// compareHeader compares a security header of a payment page (other than the CSP: compareCSP),
+// absent where its value list is empty.
+func compareHeader(cs *changeSet, page, name string, old, cur []string) {
+	a, b := strings.Join(old, ", "), strings.Join(cur, ", ")
+	switch {
+	case len(old) > 0 && len(cur) == 0:
+		cs.add(Change{Kind: HeaderRemoved, Subject: name, Old: a}, page)
+	case len(old) == 0 && len(cur) > 0:
+		cs.add(Change{Kind: HeaderAdded, Subject: name, New: b}, page)
+	case a != b:
+		kind, detail := HeaderChanged, ""
+		if name == "Strict-Transport-Security" {
+			if why := hstsWeaker(a, b); why != "" {
+				kind, detail = HeaderWeakened, why
 			}
-			cs.add(Change{Kind: kind, Subject: n, Old: a, New: b, Detail: detail}, page)
 		}
+		cs.add(Change{Kind: kind, Subject: name, Old: a, New: b, Detail: detail}, page)
 	}
 }
 
@@ -434,23 +628,23 @@ func parseHSTS(v string) (maxAge int64, sub bool) {
 // payment page of the baseline that failed, answers an error, redirects elsewhere (a login or
 // challenge page) or no longer shows a payment form, and scripts of payment pages that could not
 // be read. base is nil before the first good run. Like Compare it reads spooled reports a page at
-// a time, keeping the start URLs' pages and the baseline's payment pages only.
+// a time; it keeps the start URLs' pages, a hash of each payment page of the baseline with where
+// it ended, and the problems it finds (the first maxReasons of them listed).
 func Degraded(base, cur *report.Report) ([]string, error) {
-	var why []string
+	var why reasons
 	cmp := &report.Comparison{}
 	if base != nil {
 		cmp = report.Compare(base, cur)
 	}
-	want := map[string]bool{} // the pages looked at: the start URLs and the baseline's payment pages
+	starts := map[string]*report.Page{} // the start URLs' pages, by key
 	for _, s := range cur.StartURLs {
-		want[cmp.URL(s)] = true
+		starts[cmp.URL(s)] = nil
 	}
-	var basePay []*report.Page
+	var basePay hashtab.Map[ended] // the baseline's payment pages that loaded
 	if base != nil {
 		err := base.EachPage(func(p *report.Page) error {
 			if p.Payment && p.Error == "" {
-				basePay = append(basePay, keepPage(p))
-				want[cmp.URL(p.URL)] = true
+				basePay.Put(pageHash(cmp, p.URL), ended{place: stringHash(samePlace(p.FinalURL)), final: p.FinalURL != ""})
 			}
 			return nil
 		})
@@ -458,10 +652,28 @@ func Degraded(base, cur *report.Report) ([]string, error) {
 			return nil, fmt.Errorf("read the baseline's pages: %w", err)
 		}
 	}
-	curPages := map[string]*report.Page{}
+	problems := map[uint64]string{} // the baseline's payment pages with a problem now, by hash
 	err := cur.EachPage(func(p *report.Page) error {
-		if k := cmp.URL(p.URL); want[k] {
-			curPages[k] = keepPage(p)
+		k := cmp.URL(p.URL)
+		if _, ok := starts[k]; ok {
+			c := *p
+			c.Resources = nil
+			starts[k] = &c
+		}
+		h := pageHash(cmp, p.URL)
+		was, ok := basePay.Get(h)
+		if !ok {
+			return nil
+		}
+		was.reached = true
+		basePay.Put(h, was)
+		switch r := pageProblem(p, was); {
+		case r != "":
+			problems[h] = r
+		case !p.Payment:
+			problems[h] = "no longer shows a payment form (a login or challenge page?)"
+		default:
+			delete(problems, h) // (the last page of a key counts)
 		}
 		return nil
 	})
@@ -469,28 +681,33 @@ func Degraded(base, cur *report.Report) ([]string, error) {
 		return nil, fmt.Errorf("read the run's pages: %w", err)
 	}
 	for _, s := range cur.StartURLs {
-		p := curPages[cmp.URL(s)]
-		if p == nil {
-			continue
-		}
-		if r := pageProblem(p, ""); r != "" {
-			why = append(why, "start URL "+s+" "+r)
+		if p := starts[cmp.URL(s)]; p != nil {
+			if r := pageProblem(p, ended{}); r != "" {
+				why.add("start URL " + s + " " + r)
+			}
 		}
 	}
-	for _, was := range basePay {
-		p := curPages[cmp.URL(was.URL)]
-		switch {
-		case p == nil:
-			why = append(why, "payment page "+was.URL+" was not reached")
-		case pageProblem(p, was.FinalURL) != "":
-			why = append(why, "payment page "+was.URL+" "+pageProblem(p, was.FinalURL))
-		case !p.Payment:
-			why = append(why, "payment page "+was.URL+" no longer shows a payment form (a login or challenge page?)")
+	if base != nil && basePay.Len() > 0 {
+		err := base.EachPage(func(p *report.Page) error {
+			if !p.Payment || p.Error != "" {
+				return nil
+			}
+			h := pageHash(cmp, p.URL)
+			if was, _ := basePay.Get(h); !was.reached {
+				why.add("payment page " + p.URL + " was not reached")
+			} else if r := problems[h]; r != "" {
+				why.add("payment page " + p.URL + " " + r)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("read the baseline's pages: %w", err)
 		}
 	}
+	basePay.Release()
 	var unread []report.Script // scripts of payment pages that could not be read
 	err = cur.EachScript(func(s *report.Script) error {
-		if s.Kind == "external" && len(s.PaymentPages) > 0 && (s.Status >= 400 || s.SHA256 == "") {
+		if s.Kind == "external" && len(s.PaymentPages) > 0 && (s.Status >= 400 || s.SHA256 == "") && len(unread) < maxReasons {
 			unread = append(unread, *s)
 		}
 		return nil
@@ -505,15 +722,46 @@ func Degraded(base, cur *report.Report) ([]string, error) {
 	for _, s := range unread {
 		switch {
 		case s.Status >= 400:
-			why = append(why, fmt.Sprintf("script %s of payment page %s could not be read: HTTP %d", s.URL, s.PaymentPages[0], s.Status))
+			why.add(fmt.Sprintf("script %s of payment page %s could not be read: HTTP %d", s.URL, s.PaymentPages[0], s.Status))
 		default:
-			why = append(why, fmt.Sprintf("script %s of payment page %s could not be read%s", s.URL, s.PaymentPages[0], errs[scriptAt{s.PaymentPages[0], s.URL}]))
+			why.add(fmt.Sprintf("script %s of payment page %s could not be read%s", s.URL, s.PaymentPages[0], errs[scriptAt{s.PaymentPages[0], s.URL}]))
 		}
 	}
 	if cur.Interrupted {
-		why = append(why, "the crawl was interrupted")
+		why.add("the crawl was interrupted")
 	}
-	return why, nil
+	return why.list(), nil
+}
+
+// ended is a payment page of the baseline: where it ended (a hash of its final URL without the
+// fragment; final: it had one), and whether the run reached it.
+type ended struct {
+	place          uint64
+	final, reached bool
+}
+
+// maxReasons bounds the reasons Degraded lists; the last one counts the rest.
+const maxReasons = 1000
+
+// reasons are the first maxReasons reasons and the count of the rest.
+type reasons struct {
+	listed []string
+	more   int
+}
+
+func (r *reasons) add(why string) {
+	if len(r.listed) < maxReasons {
+		r.listed = append(r.listed, why)
+		return
+	}
+	r.more++
+}
+
+func (r *reasons) list() []string {
+	if r.more > 0 {
+		return append(r.listed, fmt.Sprintf("and %d more problems like these", r.more))
+	}
+	return r.listed
 }
 
 // scriptAt is a script on a page.
@@ -557,8 +805,9 @@ func scriptErrors(r *report.Report, unread []report.Script) (map[scriptAt]string
 }
 
 // pageProblem says why a page could not be checked: it failed, answers an error status, or ends
-// at another URL than wantFinal (when given) or on another host than it started.
-func pageProblem(p *report.Page, wantFinal string) string {
+// at another URL than the baseline's page was did (when it is one) or on another host than it
+// started.
+func pageProblem(p *report.Page, was ended) string {
 	switch {
 	case p.Error != "":
 		return "failed: " + p.Error
@@ -566,10 +815,10 @@ func pageProblem(p *report.Page, wantFinal string) string {
 		return fmt.Sprintf("answers HTTP %d", p.Status)
 	case p.Truncated:
 		return "was cut at the size limit (--max-body)"
-	case p.Status >= 300 && p.Status < 400 && len(p.Redirects) > 0 && wantFinal != "":
+	case p.Status >= 300 && p.Status < 400 && len(p.Redirects) > 0 && was.final:
 		return "now redirects to " + p.Redirects[len(p.Redirects)-1].To + " (a login or challenge page?)"
 	}
-	if wantFinal != "" && p.FinalURL != "" && samePlace(p.FinalURL) != samePlace(wantFinal) {
+	if was.final && p.FinalURL != "" && stringHash(samePlace(p.FinalURL)) != was.place {
 		return "now redirects to " + p.FinalURL + " (a login or challenge page?)"
 	}
 	return ""

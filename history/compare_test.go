@@ -2,6 +2,7 @@ package history
 
 import (
 	"bytes"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -208,5 +209,28 @@ func TestChangesGroupPages(t *testing.T) {
 	l := cs.list()
 	if len(l) != 1 || len(l[0].Pages) != maxPages || l[0].PageCount != 25 {
 		t.Fatalf("one CSP change on 25 pages: %+v", l)
+	}
+}
+
+// TestDegradedListsAThousandReasons: a run whose every payment page fails lists the first
+// maxReasons problems and counts the rest, in the baseline's order.
+func TestDegradedListsAThousandReasons(t *testing.T) {
+	t.Parallel()
+	base, cur := shop(t0), shop(t0)
+	for _, r := range []*report.Report{base, cur} {
+		for i := range maxReasons + 4 {
+			u := fmt.Sprintf("https://shop.test/pay/%04d", i)
+			p := report.Page{URL: u, FinalURL: u, Status: 200, Payment: true, Resources: []report.Resource{}}
+			if r == cur {
+				p.Status = 503
+			}
+			r.Pages = append(r.Pages, p)
+		}
+		r.Finish()
+	}
+	why := degraded(t, base, cur)
+	if len(why) != maxReasons+1 || why[0] != "payment page https://shop.test/pay/0000 answers HTTP 503" ||
+		why[maxReasons] != "and 4 more problems like these" {
+		t.Errorf("%d reasons, first %q, last %q", len(why), why[0], why[len(why)-1])
 	}
 }

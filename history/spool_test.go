@@ -16,17 +16,17 @@ import (
 )
 
 // bigShop is a spooled report of n pages as a crawl makes it: ten resources and two findings a
-// page, one page in a thousand a payment page (security headers, the payment provider's script).
-// seed 2 is a week later: the payment script's bytes changed, and the first page has a finding
-// more.
-func bigShop(t *testing.T, seed, n int) *report.Report {
+// page, one page in payEvery a payment page (security headers, the payment provider's script and
+// an inline script of its own). seed 2 is a week later: the payment script's bytes changed, the
+// first page has a finding more, and the payment pages' X-Frame-Options is SAMEORIGIN.
+func bigShop(t *testing.T, seed, n, payEvery int) *report.Report {
 	t.Helper()
 	at := t0.Add(time.Duration(seed) * 7 * 24 * time.Hour)
 	r := &report.Report{Version: report.Version, Tool: report.Tool{Name: "padlock", Version: "test"},
 		StartURLs: []string{"https://shop.test/"}, StartedAt: at, FinishedAt: at.Add(time.Hour)}
 	r.UseSpool(report.NewSpoolSize(256 << 10))
 	t.Cleanup(func() { r.Close() })
-	payment := []string{}
+	payment, inline := []string{}, []report.Script{}
 	for i := range n {
 		u := fmt.Sprintf("https://shop.test/p/%06d.html", i)
 		if i == 0 {
@@ -36,11 +36,14 @@ func bigShop(t *testing.T, seed, n int) *report.Report {
 		for k := range 10 {
 			p.Resources = append(p.Resources, report.Resource{URL: fmt.Sprintf("https://cdn.shop.test/img/%d-%d.jpg?v=%x", i, k, i*k+seed), Element: "img", Attribute: "src", Kind: "image", Line: 10 + k})
 		}
-		if i%1000 == 500 {
+		if i%payEvery == payEvery/2 {
 			p.Payment, p.PaymentSignals = true, []string{"a card number field"}
 			p.CSP = []string{"script-src 'self' https://js.pay.test"}
-			p.SecurityHeaders = map[string]string{"Content-Security-Policy": p.CSP[0], "Strict-Transport-Security": "max-age=31536000"}
+			p.SecurityHeaders = map[string]string{"Content-Security-Policy": p.CSP[0], "Strict-Transport-Security": "max-age=31536000",
+				"X-Frame-Options": []string{"", "DENY", "SAMEORIGIN"}[seed]}
 			payment = append(payment, u)
+			inline = append(inline, report.Script{Kind: "inline", SHA256: fmt.Sprintf("%064x", i), Party: "first",
+				PageCount: 1, Pages: []string{u}, PaymentPages: []string{u}, Line: 12, Snippet: "window.checkout = {page: " + fmt.Sprint(i) + "}"})
 		}
 		if err := r.AddPage(p); err != nil {
 			t.Fatal(err)
@@ -60,6 +63,7 @@ func bigShop(t *testing.T, seed, n int) *report.Report {
 	}
 	r.Scripts = []report.Script{{Kind: "external", URL: "https://js.pay.test/v3.js", SHA256: hash(fmt.Sprintf("%02d", seed)), Status: 200, Party: "third",
 		PageCount: len(payment), Pages: payment, PaymentPages: payment}}
+	r.Scripts = append(r.Scripts, inline...)
 	r.Finish()
 	return r
 }
@@ -70,7 +74,7 @@ func bigShop(t *testing.T, seed, n int) *report.Report {
 // live heap grew by tens of megabytes for these 20,000 pages.
 func TestWatchRunMemoryFlat(t *testing.T) {
 	const n = 20000
-	base, cur := bigShop(t, 1, n), bigShop(t, 2, n)
+	base, cur := bigShop(t, 1, n, 1000), bigShop(t, 2, n, 1000)
 	ctx := context.Background()
 	s, _ := openTemp(t)
 
@@ -112,7 +116,7 @@ func TestWatchRunMemoryFlat(t *testing.T) {
 	for _, c := range changes {
 		got = append(got, fmt.Sprintf("%s %s %d", c.Kind, c.Subject, max(c.PageCount, len(c.Pages))))
 	}
-	want := []string{"script-changed https://js.pay.test/v3.js 20", "finding-new mixed-content-passive http://img.shop.test/0/2.jpg 1"}
+	want := []string{"script-changed https://js.pay.test/v3.js 20", "header-changed X-Frame-Options 20", "finding-new mixed-content-passive http://img.shop.test/0/2.jpg 1"}
 	if !slices.Equal(got, want) {
 		t.Errorf("changes:\n got %q\nwant %q", got, want)
 	}
@@ -124,8 +128,49 @@ func TestWatchRunMemoryFlat(t *testing.T) {
 		t.Errorf("the report is in %d chunks (%v): want several of %d bytes", chunks, err, chunkSize)
 	}
 	seen, err := s.Scripts(ctx, "")
-	if err != nil || len(seen) != 40 { // 20 payment pages, the script's two hashes
-		t.Errorf("scripts seen on payment pages: %d (%v), want 40", len(seen), err)
+	if err != nil || len(seen) != 60 { // 20 payment pages, the script's two hashes and an inline script each
+		t.Errorf("scripts seen on payment pages: %d (%v), want 60", len(seen), err)
+	}
+}
+
+// TestWatchRunMemoryFlatWhenEveryPageIsAPaymentPage: a site whose every page is a payment page
+// (--payment-page matching every product page) is compared without keeping its pages, and its
+// payment pages' scripts as a few bytes a pair: one header change on every page is one change
+// counting them all.
+func TestWatchRunMemoryFlatWhenEveryPageIsAPaymentPage(t *testing.T) {
+	const n = 12000
+	base, cur := bigShop(t, 1, n, 1), bigShop(t, 2, n, 1)
+	before := livemem.Bytes()
+	heap := &livemem.Sampler{}
+	heap.Start()
+	why, err := Degraded(base, cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes, err := Compare(base, cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	peak := heap.Stop()
+	// 29 MB when Compare and Degraded kept the payment pages (2.4 KB each); 5.6 MB now, of which
+	// about 330 bytes a page are the hashes of the pages, findings and script pairs they and
+	// report.DiffSpooled keep.
+	const bound = 12 << 20
+	t.Logf("the live heap grew by %d KB during Degraded and Compare", (max(peak, before)-before)>>10)
+	if peak > before+bound {
+		t.Errorf("the live heap grew by %d MB (at most %d MB): the payment pages are held", (peak-before)>>20, bound>>20)
+	}
+	if len(why) != 0 {
+		t.Errorf("degraded: %q", why)
+	}
+	var got []string
+	for _, c := range changes {
+		got = append(got, fmt.Sprintf("%s %s %d %d", c.Kind, c.Subject, len(c.Pages), c.PageCount))
+	}
+	want := []string{fmt.Sprintf("script-changed https://js.pay.test/v3.js %d %d", maxPages, n), fmt.Sprintf("header-changed X-Frame-Options %d %d", maxPages, n),
+		"finding-new mixed-content-passive http://img.shop.test/0/2.jpg 1 0"}
+	if !slices.Equal(got, want) {
+		t.Errorf("changes:\n got %q\nwant %q", got, want)
 	}
 }
 
@@ -151,7 +196,7 @@ func TestReportStoredInChunksReadsBackTheSameBytes(t *testing.T) {
 	ctx := context.Background()
 	s, _ := openTemp(t)
 	s.chunk = 300
-	r := bigShop(t, 1, 300)
+	r := bigShop(t, 1, 300, 1000)
 	want := jsonOf(t, stripResources(t, r))
 	if _, err := s.Record(ctx, &Run{Site: "https://shop.test/", StartedAt: t0, Outcome: OutcomeOK}, r); err != nil {
 		t.Fatal(err)

@@ -125,12 +125,12 @@ var changeTable = []changeList{
 			_, err := fmt.Fprintf(w, "~ script %s: sha256 %s -> %s%s\n", s.URL, s.OldSHA256, s.NewSHA256, paymentNote(s.PaymentPages))
 			return err
 		}}.list(),
-	headerList("csp_changed", func(c *Changes) *[]HeaderChange { return &c.CSPChanged }, func(l *changeLists) **sorter[HeaderChange] { return &l.csp },
+	headerList("csp_changed", cspAt,
 		func(w *bufio.Writer, g *headerGroup) error {
 			_, err := fmt.Fprintf(w, "~ csp %s: %q -> %q\n", g.pages, strings.Join(g.Old, " | "), strings.Join(g.New, " | "))
 			return err
 		}),
-	headerList("headers_changed", func(c *Changes) *[]HeaderChange { return &c.HeadersChanged }, func(l *changeLists) **sorter[HeaderChange] { return &l.headers },
+	headerList("headers_changed", headersAt,
 		func(w *bufio.Writer, g *headerGroup) error {
 			_, err := fmt.Fprintf(w, "~ header %s %s: %q -> %q\n", g.pages, g.Header, strings.Join(g.Old, ""), strings.Join(g.New, ""))
 			return err
@@ -163,16 +163,25 @@ func scriptList(name, mark string, field func(*Changes) *[]Script, spooled func(
 		json:  func(s *jsonStream) func(*Script, string) error { return s.script }}.list()
 }
 
-// headerList is a list of header changes by page, written a group a line (eachHeaderGroup).
-func headerList(name string, field func(*Changes) *[]HeaderChange, spooled func(*changeLists) **sorter[HeaderChange],
-	line func(w *bufio.Writer, g *headerGroup) error) changeList {
-	return listSpec[HeaderChange, HeaderChange]{name: name, field: field, spooled: spooled,
-		start: func(l *changeLists) *sorter[HeaderChange] {
-			return newSorter(&l.file, l.limit, func(a, b *HeaderChange) bool { return a.Page < b.Page }, headerChangeCodec)
-		},
-		text: func(c *Changes, w *bufio.Writer, each func(func(*HeaderChange) error) error) error {
-			return eachHeaderGroup(c.spooled(), each, func(g *headerGroup) error { return line(w, g) })
-		}}.list()
+// cspAt and headersAt are where the CSP and the other security header changes are:
+// EachCSPChange and EachHeaderChange read them there.
+var (
+	cspAt = listSpec[HeaderChange, HeaderChange]{field: func(c *Changes) *[]HeaderChange { return &c.CSPChanged },
+		spooled: func(l *changeLists) **sorter[HeaderChange] { return &l.csp }}
+	headersAt = listSpec[HeaderChange, HeaderChange]{field: func(c *Changes) *[]HeaderChange { return &c.HeadersChanged },
+		spooled: func(l *changeLists) **sorter[HeaderChange] { return &l.headers }}
+)
+
+// headerList is a list of header changes by page at at, written a group a line (eachHeaderGroup).
+func headerList(name string, at listSpec[HeaderChange, HeaderChange], line func(w *bufio.Writer, g *headerGroup) error) changeList {
+	at.name = name
+	at.start = func(l *changeLists) *sorter[HeaderChange] {
+		return newSorter(&l.file, l.limit, func(a, b *HeaderChange) bool { return a.Page < b.Page }, headerChangeCodec)
+	}
+	at.text = func(c *Changes, w *bufio.Writer, each func(func(*HeaderChange) error) error) error {
+		return eachHeaderGroup(c.spooled(), each, func(g *headerGroup) error { return line(w, g) })
+	}
+	return at.list()
 }
 
 // newFindingsAt and fixedAt are where the new and the fixed findings are: EachNewFinding and
@@ -326,6 +335,14 @@ func (c *Changes) EachNewFinding(fn func(*Finding) error) error { return newFind
 
 // EachFixed calls fn with every fixed finding, in its field or spooled, in order.
 func (c *Changes) EachFixed(fn func(*Finding) error) error { return fixedAt.each(c, fn) }
+
+// EachCSPChange calls fn with every change of a page's enforced Content-Security-Policy, in its
+// field or spooled, by page.
+func (c *Changes) EachCSPChange(fn func(*HeaderChange) error) error { return cspAt.each(c, fn) }
+
+// EachHeaderChange calls fn with every change of a payment page's security header, in its field
+// or spooled, by page.
+func (c *Changes) EachHeaderChange(fn func(*HeaderChange) error) error { return headersAt.each(c, fn) }
 
 // Err is the first error of a DiffSpooled's spool (a full disk): its lists may be incomplete.
 // The writers return it too.
