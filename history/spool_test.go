@@ -282,4 +282,11 @@ func TestSchemaVersion1StoreUpgraded(t *testing.T) {
 	} else {
 		r2.Close()
 	}
+	// the version 1 run's report is pruned like the others
+	if n, err := s.PruneReports(ctx, "https://shop.test/", 1); n != 1 || err != nil {
+		t.Fatalf("pruned %d reports (%v), want 1", n, err)
+	}
+	if r, err := s.Report(ctx, 1); r != nil || err != nil {
+		t.Errorf("the pruned version 1 report reads back as %v, %v", r, err)
+	}
 }

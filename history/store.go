@@ -386,6 +386,45 @@ func recordObservations(ctx context.Context, tx *sql.Tx, run int64, at time.Time
 	})
 }
 
+// DefaultKeepReports is how many runs of a site keep their report when --keep-reports is not
+// given.
+const DefaultKeepReports = 10
+
+// PruneReports drops the stored reports of site's runs but the last keep ones and the baseline
+// (the last good run, whose report the next run is compared with); keep 0 keeps every report.
+// The runs themselves, their changes and what they saw stay. It returns how many reports went.
+// SQLite reuses the space (the file does not shrink; VACUUM shrinks it).
+func (s *Store) PruneReports(ctx context.Context, site string, keep int) (int, error) {
+	if keep <= 0 {
+		return 0, nil
+	}
+	const old = `SELECT id FROM runs WHERE site = ?1
+		AND id NOT IN (SELECT id FROM runs WHERE site = ?1 ORDER BY id DESC LIMIT ?2)
+		AND id != COALESCE((SELECT id FROM runs WHERE site = ?1 AND outcome IN (?3, ?4) ORDER BY id DESC LIMIT 1), 0)`
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	args := []any{site, keep, OutcomeOK, OutcomeChanged}
+	var n int
+	err = tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM runs WHERE id IN (`+old+`)
+		AND (report IS NOT NULL OR EXISTS (SELECT 1 FROM report_chunks WHERE run_id = runs.id))`, args...).Scan(&n)
+	if err == nil {
+		_, err = tx.ExecContext(ctx, `DELETE FROM report_chunks WHERE run_id IN (`+old+`)`, args...)
+	}
+	if err == nil {
+		_, err = tx.ExecContext(ctx, `UPDATE runs SET report = NULL WHERE report IS NOT NULL AND id IN (`+old+`)`, args...)
+	}
+	if err == nil {
+		err = tx.Commit()
+	}
+	if err != nil {
+		return 0, fmt.Errorf("drop old runs' reports: %w", err)
+	}
+	return n, nil
+}
+
 // Report reads the report a run stored, spooled (report.Open): the caller closes it. It is nil
 // when the run stored none (a run that never crawled).
 func (s *Store) Report(ctx context.Context, id int64) (*report.Report, error) {

@@ -264,3 +264,51 @@ func TestAlertDeliveriesRetriedUntilDelivered(t *testing.T) {
 		t.Fatalf("alerts: %+v %v", alerts, err)
 	}
 }
+
+// TestPruneReportsKeepsTheLastRunsAndTheBaseline: with keep 2, the reports of the runs before
+// the last two go, but the baseline's (an older good run) stays, as do the runs themselves; keep 0
+// keeps them all; another site's runs are not touched.
+func TestPruneReportsKeepsTheLastRunsAndTheBaseline(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	const site = "https://shop.test/"
+	other, err := s.Record(ctx, &Run{Site: "https://other.test/", StartedAt: t0, Outcome: OutcomeDegraded}, shop(t0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for i, outcome := range []string{OutcomeOK, OutcomeDegraded, OutcomeChanged, OutcomeDegraded, OutcomeDegraded} {
+		at := t0.Add(time.Duration(i+1) * time.Hour)
+		id, err := s.Record(ctx, &Run{Site: site, StartedAt: at, Outcome: outcome}, shop(at))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if n, err := s.PruneReports(ctx, site, 0); n != 0 || err != nil {
+		t.Fatalf("keep 0 dropped %d reports (%v)", n, err)
+	}
+	if n, err := s.PruneReports(ctx, site, 2); n != 2 || err != nil {
+		t.Fatalf("keep 2 dropped %d reports (%v), want 2", n, err)
+	}
+	for i, id := range append(ids, other) {
+		r, err := s.Report(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept := r != nil
+		if r != nil {
+			r.Close()
+		}
+		if want := i >= 2; kept != want { // runs 1 and 2 go; 3 is the baseline, 4 and 5 the last two; the other site's stays
+			t.Errorf("run %d: report kept %v, want %v", id, kept, want)
+		}
+	}
+	if runs, err := s.Runs(ctx, time.Time{}); err != nil || len(runs) != 6 {
+		t.Errorf("%d runs left (%v), want 6", len(runs), err)
+	}
+	if n, err := s.PruneReports(ctx, site, 2); n != 0 || err != nil {
+		t.Errorf("pruning again dropped %d reports (%v)", n, err)
+	}
+}

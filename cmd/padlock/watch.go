@@ -24,13 +24,15 @@ import (
 
 // watchSettings are padlock watch's own settings (the table's entries of command "watch").
 type watchSettings struct {
-	every   time.Duration
-	cron    string
-	once    bool
-	store   string
-	webhook string
-	secret  string
-	slack   string
+	every time.Duration
+	cron  string
+	once  bool
+	store string
+	// keepReports is how many runs keep their report in the store (0: all).
+	keepReports int
+	webhook     string
+	secret      string
+	slack       string
 }
 
 func watchCommand(getenv func(string) string) *cli.Command {
@@ -84,6 +86,8 @@ type watcher struct {
 	stderr     io.Writer
 	quiet      bool
 	once       bool
+	// keepReports is how many runs keep their report in the store (0: every run).
+	keepReports int
 	// next is when the run after one started at t starts.
 	next func(t time.Time) time.Time
 	// now, sleep and scanRun are the clock, the wait and the crawl: tests inject their own.
@@ -130,7 +134,7 @@ func newWatcher(c *cli.Context, getenv func(string) string) (*watcher, error) {
 	}
 	w := &watcher{
 		opt: cfg.scan, out: cfg.out, site: cfg.scan.Crawl.StartURLs[0], configHash: configHash(m),
-		stdout: c.App.Writer, stderr: c.App.ErrWriter, quiet: cfg.out.quiet, once: ws.once,
+		stdout: c.App.Writer, stderr: c.App.ErrWriter, quiet: cfg.out.quiet, once: ws.once, keepReports: ws.keepReports,
 		now: time.Now, sleep: pause.For, scanRun: scan.Run,
 	}
 	if m.from["output"] == fromDefault {
@@ -350,6 +354,9 @@ func (w *watcher) runOnce(ctx context.Context) (*history.Run, error) {
 	run.FinishedAt = w.now().UTC()
 	if _, err := w.store.Record(keep, run, rep); err != nil {
 		return nil, err
+	}
+	if _, err := w.store.PruneReports(keep, w.site, w.keepReports); err != nil {
+		fmt.Fprintln(w.stderr, "padlock: warning:", err)
 	}
 	if run.Good() {
 		w.keepBaseline(rep, run.ID) // the next run's baseline, kept rather than read back

@@ -213,7 +213,7 @@ func TestWatchLoopAlertsOnChangesAndDegradedRuns(t *testing.T) {
 	var stderr bytes.Buffer
 	w := &watcher{opt: opt, site: start, configHash: "test", store: store, channels: []alert.Channel{wh},
 		stdout: io.Discard, stderr: &stderr, next: func(t time.Time) time.Time { return t.Add(24 * time.Hour) },
-		now: clock.now, sleep: clock.sleep, scanRun: scan.Run}
+		now: clock.now, sleep: clock.sleep, scanRun: scan.Run, keepReports: 2}
 	if err := w.loop(ctx); err != nil {
 		t.Fatalf("loop: %v\n%s", err, stderr.String())
 	}
@@ -253,6 +253,20 @@ func TestWatchLoopAlertsOnChangesAndDegradedRuns(t *testing.T) {
 	sitetest.Contains(t, "reasons", strings.Join(runs[6].Reasons, "\n"), "pay.js of payment page", "could not be read")
 	if runs[7].BaselineRun != runs[3].ID || len(runs[7].Changes) != 0 {
 		t.Errorf("the recovered run compares with run %d, changes %v", runs[7].BaselineRun, changeKinds(runs[7].Changes))
+	}
+	// --keep-reports 2: the last two runs keep their report (the last is the baseline); the
+	// degraded runs 5-7 were compared with run 4, whose report stayed until run 8 replaced it.
+	for i, r := range runs {
+		rep, err := store.Report(context.Background(), r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if kept := rep != nil; kept != (i >= 6) {
+			t.Errorf("run %d: report kept %v", r.ID, kept)
+		}
+		if rep != nil {
+			rep.Close()
+		}
 	}
 	// Alerts: run 3's failed twice (both attempts), was recorded, and went out with run 4's.
 	wantRuns := []int64{runs[2].ID, runs[3].ID, runs[4].ID, runs[5].ID, runs[6].ID}
