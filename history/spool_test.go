@@ -223,6 +223,14 @@ func TestReportStoredInChunksReadsBackTheSameBytes(t *testing.T) {
 	if r, err := s.Report(ctx, none.ID); r != nil || err != nil {
 		t.Errorf("a run without a report reads back as %v, %v", r, err)
 	}
+	// WriteReport gives the report as it was recorded, resources and all
+	var buf bytes.Buffer
+	if ok, err := s.WriteReport(ctx, 1, &buf); !ok || err != nil || !bytes.Equal(buf.Bytes(), jsonOf(t, r)) {
+		t.Errorf("WriteReport: %v, %v, %d bytes (want %d, the same)", ok, err, buf.Len(), len(jsonOf(t, r)))
+	}
+	if ok, err := s.WriteReport(ctx, none.ID, &buf); ok || err != nil {
+		t.Errorf("WriteReport of a run without a report: %v, %v", ok, err)
+	}
 }
 
 // stripResources is r read back without its pages' resources, as a stored baseline is.

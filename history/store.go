@@ -426,42 +426,63 @@ func (s *Store) PruneReports(ctx context.Context, site string, keep int) (int, e
 }
 
 // Report reads the report a run stored, spooled (report.Open): the caller closes it. It is nil
-// when the run stored none (a run that never crawled).
+// when the run stored none (a run that never crawled, or whose report was pruned).
 func (s *Store) Report(ctx context.Context, id int64) (*report.Report, error) {
+	var rep *report.Report
+	err := s.readReport(ctx, id, func(r io.Reader) error {
+		var err error
+		if rep, err = report.Open(r, false); err != nil {
+			return err
+		}
+		if err = rep.Spill(); err != nil { // (kept open as a baseline: nothing of it in memory)
+			rep.Close()
+			rep = nil
+		}
+		return err
+	})
+	return rep, err
+}
+
+// WriteReport writes the JSON report run id stored to w, as padlock wrote it; ok is false when
+// the run has none (it never crawled, or its report was pruned).
+func (s *Store) WriteReport(ctx context.Context, id int64, w io.Writer) (ok bool, err error) {
+	err = s.readReport(ctx, id, func(r io.Reader) error {
+		ok = true
+		_, err := io.Copy(w, r)
+		return err
+	})
+	return ok, err
+}
+
+// readReport calls read with the uncompressed bytes of run id's report, when it stored one.
+func (s *Store) readReport(ctx context.Context, id int64, read func(r io.Reader) error) error {
 	var blob []byte
 	if err := s.db.QueryRowContext(ctx, `SELECT report FROM runs WHERE id = ?`, id).Scan(&blob); err != nil {
-		return nil, fmt.Errorf("read run %d: %w", id, err)
+		return fmt.Errorf("read run %d: %w", id, err)
 	}
 	var r io.Reader = bytes.NewReader(blob) // a run recorded by schema version 1
 	if blob == nil {
 		rows, err := s.db.QueryContext(ctx, `SELECT data FROM report_chunks WHERE run_id = ? ORDER BY seq`, id)
 		if err != nil {
-			return nil, fmt.Errorf("read run %d's report: %w", id, err)
+			return fmt.Errorf("read run %d's report: %w", id, err)
 		}
 		defer rows.Close()
 		cr := &chunkReader{rows: rows}
 		if _, err := cr.Read(nil); err == io.EOF {
-			return nil, nil
+			return nil
 		} else if err != nil {
-			return nil, fmt.Errorf("read run %d's report: %w", id, err)
+			return fmt.Errorf("read run %d's report: %w", id, err)
 		}
 		r = cr
 	}
 	zr, err := gzip.NewReader(r)
-	if err != nil {
-		return nil, fmt.Errorf("read run %d's report: %w", id, err)
-	}
-	rep, err := report.Open(zr, false)
 	if err == nil {
-		err = rep.Spill() // (kept open as a baseline: nothing of it in memory)
-		if err != nil {
-			rep.Close()
-		}
+		err = read(zr)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read run %d's report: %w", id, err)
+		return fmt.Errorf("read run %d's report: %w", id, err)
 	}
-	return rep, nil
+	return nil
 }
 
 // chunkReader reads the chunks rows gives, one after the other. Read(nil) reads the first chunk

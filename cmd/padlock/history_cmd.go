@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -40,7 +43,7 @@ func historyCommand() *cli.Command {
 		Flags: []cli.Flag{storeFlag(), &cli.BoolFlag{Name: "json", Usage: "print JSON"}},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usageErr("unknown history command %q (want scripts, or no argument for the runs)", c.Args().First())
+				return usageErr("unknown history command %q (want report, scripts, or no argument for the runs)", c.Args().First())
 			}
 			s, err := openHistory(c.String("store"))
 			if err != nil {
@@ -60,6 +63,31 @@ func historyCommand() *cli.Command {
 			return writeRuns(termsafe.NewWriter(c.App.Writer), runs)
 		},
 		Subcommands: []*cli.Command{{
+			Name:      "report",
+			Usage:     "write the JSON report a run stored (the last --keep-reports runs and the baseline keep theirs)",
+			ArgsUsage: "RUN",
+			Flags: []cli.Flag{storeFlag(), &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "-",
+				Usage: "write it to `FILE` (- : standard output); padlock report, diff and --baseline read it"}},
+			Action: func(c *cli.Context) error {
+				id, err := strconv.ParseInt(c.Args().First(), 10, 64)
+				if c.NArg() != 1 || err != nil || id <= 0 {
+					return usageErr("history report needs one run number (padlock history lists them)")
+				}
+				s, err := openHistory(c.String("store"))
+				if err != nil {
+					return err
+				}
+				defer s.Close()
+				runs, err := s.Runs(c.Context, time.Time{})
+				if err != nil {
+					return &exitError{code: exitTrouble, err: err}
+				}
+				if !slices.ContainsFunc(runs, func(r *history.Run) bool { return r.ID == id }) {
+					return usageErr("no run %d in %s (padlock history lists the runs)", id, c.String("store"))
+				}
+				return writeStoredReport(c, s, id, c.String("output"))
+			},
+		}, {
 			Name:  "scripts",
 			Usage: "each script seen on the payment pages, with the runs it was first and last seen in",
 			Flags: []cli.Flag{storeFlag(), &cli.StringFlag{Name: "page", Usage: "only the payment page `URL`"}, &cli.BoolFlag{Name: "json", Usage: "print JSON"}},
@@ -87,6 +115,48 @@ func historyCommand() *cli.Command {
 			},
 		}},
 	}
+}
+
+// writeStoredReport writes run id's stored report to path (- : standard output), through a
+// temporary file renamed into place as padlock crawl writes its reports.
+func writeStoredReport(c *cli.Context, s *history.Store, id int64, path string) error {
+	var w io.Writer = c.App.Writer
+	var f *os.File
+	if path != "-" && !special(path) {
+		var err error
+		if f, err = os.Create(path + ".tmp"); err != nil {
+			return &exitError{code: exitTrouble, err: err}
+		}
+		defer os.Remove(path + ".tmp") // (gone once renamed)
+		w = f
+	} else if path != "-" {
+		out, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return &exitError{code: exitTrouble, err: err}
+		}
+		defer out.Close()
+		w = out
+	}
+	bw := bufio.NewWriterSize(w, 256<<10)
+	ok, err := s.WriteReport(c.Context, id, bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if f != nil {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil && ok {
+			err = os.Rename(path+".tmp", path)
+		}
+	}
+	switch {
+	case err != nil:
+		return &exitError{code: exitTrouble, err: err}
+	case !ok:
+		return &exitError{code: exitTrouble, err: fmt.Errorf("run %d has no stored report: it did not crawl, or it was older than --keep-reports", id)}
+	}
+	return nil
 }
 
 func writeJSON(w io.Writer, v any) error {

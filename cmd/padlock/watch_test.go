@@ -23,6 +23,7 @@ import (
 	"github.com/padlock-scan/padlock/history"
 	"github.com/padlock-scan/padlock/internal/sitetest"
 	"github.com/padlock-scan/padlock/internal/sitetest/testnet"
+	"github.com/padlock-scan/padlock/report"
 	"github.com/padlock-scan/padlock/scan"
 )
 
@@ -385,6 +386,20 @@ func TestWatchOnceHistoryAndEvidenceCommands(t *testing.T) {
 	sitetest.Contains(t, "history scripts", stdout, "payment page "+srv.URL+"/checkout", srv.URL+"/app.js", "(1)", "(2)", "inline sha256:")
 	if code, _, stderr := runCLI(t, ctx, "history", "scripts", "--store", db, "--page", srv.URL+"/nope"); code != 2 || !strings.Contains(stderr, "payment pages in the store: "+srv.URL+"/checkout") {
 		t.Errorf("history scripts of an unknown page: exit %d %s", code, stderr)
+	}
+
+	// the stored report of run 2, as padlock wrote it: padlock report reads it
+	stored := filepath.Join(dir, "run2.json")
+	if code, _, stderr := runCLI(t, ctx, "history", "report", "--store", db, "-o", stored, "2"); code != 0 {
+		t.Fatalf("history report: exit %d\n%s", code, stderr)
+	}
+	if rep, err := report.ReadFile(stored); err != nil || len(rep.Pages) == 0 || rep.Pages[0].Resources == nil {
+		t.Errorf("the stored report of run 2 reads as %v, %v", rep, err)
+	}
+	for _, args := range [][]string{{"99"}, {}, {"x"}} {
+		if code, _, stderr := runCLI(t, ctx, append([]string{"history", "report", "--store", db}, args...)...); code != 2 {
+			t.Errorf("history report %q: exit %d, want 2\n%s", args, code, stderr)
+		}
 	}
 
 	inv := filepath.Join(dir, "inventory.yml")
