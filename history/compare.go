@@ -98,11 +98,11 @@ func (cs *changeSet) add(c Change, page string) {
 
 // put adds c on the pages of l (none: nothing).
 func (cs *changeSet) put(c Change, l pageList) {
-	for _, p := range l.pages {
+	for _, p := range l.listed {
 		cs.add(c, p)
 	}
-	if len(l.pages) > 0 {
-		cs.byKey[cs.keyOf(c)].PageCount += l.n - len(l.pages)
+	if len(l.listed) > 0 {
+		cs.byKey[cs.keyOf(c)].PageCount += l.n - len(l.listed)
 	}
 }
 
@@ -321,17 +321,25 @@ type pendingScript struct {
 	oldSHA, oldIntegrity            string
 }
 
-// pageList is the first maxPages pages of a change, and how many there are.
-type pageList struct {
-	pages []string
-	n     int
+// firstOf is the first max items of a list and how many there are in all.
+type firstOf struct {
+	listed []string
+	n, max int
 }
 
-func (l *pageList) add(page string) {
-	if len(l.pages) < maxPages {
-		l.pages = append(l.pages, page)
+func (l *firstOf) add(s string) {
+	if len(l.listed) < l.max {
+		l.listed = append(l.listed, s)
 	}
 	l.n++
+}
+
+// pageList is the first maxPages pages of a change, and how many there are.
+type pageList struct{ firstOf }
+
+func (l *pageList) add(page string) {
+	l.max = maxPages
+	l.firstOf.add(page)
 }
 
 // scriptHash is the hash of a script's key: an external script by URL, an inline one by kind and
@@ -631,7 +639,7 @@ func parseHSTS(v string) (maxAge int64, sub bool) {
 // a time; it keeps the start URLs' pages, a hash of each payment page of the baseline with where
 // it ended, and the problems it finds (the first maxReasons of them listed).
 func Degraded(base, cur *report.Report) ([]string, error) {
-	var why reasons
+	why := firstOf{max: maxReasons}
 	cmp := &report.Comparison{}
 	if base != nil {
 		cmp = report.Compare(base, cur)
@@ -730,7 +738,10 @@ func Degraded(base, cur *report.Report) ([]string, error) {
 	if cur.Interrupted {
 		why.add("the crawl was interrupted")
 	}
-	return why.list(), nil
+	if why.n > len(why.listed) {
+		why.listed = append(why.listed, fmt.Sprintf("and %d more problems like these", why.n-len(why.listed)))
+	}
+	return why.listed, nil
 }
 
 // ended is a payment page of the baseline: where it ended (a hash of its final URL without the
@@ -742,27 +753,6 @@ type ended struct {
 
 // maxReasons bounds the reasons Degraded lists; the last one counts the rest.
 const maxReasons = 1000
-
-// reasons are the first maxReasons reasons and the count of the rest.
-type reasons struct {
-	listed []string
-	more   int
-}
-
-func (r *reasons) add(why string) {
-	if len(r.listed) < maxReasons {
-		r.listed = append(r.listed, why)
-		return
-	}
-	r.more++
-}
-
-func (r *reasons) list() []string {
-	if r.more > 0 {
-		return append(r.listed, fmt.Sprintf("and %d more problems like these", r.more))
-	}
-	return r.listed
-}
 
 // scriptAt is a script on a page.
 type scriptAt struct{ page, script string }
