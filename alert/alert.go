@@ -64,9 +64,9 @@ func New(run *history.Run, baseline *history.Run) *Alert {
 func (a *Alert) Summary() string {
 	if a.Outcome == history.OutcomeDegraded {
 		return fmt.Sprintf("padlock watch %s: run %d could not check the payment pages (%s, %s)",
-			a.Site, a.Run, count(len(a.Reasons), "problem"), count(len(a.Changes), "change"))
+			a.Site, a.Run, count(len(a.Reasons), "problem"), count(history.Count(a.Changes), "change"))
 	}
-	return fmt.Sprintf("padlock watch %s: run %d found %s since run %d", a.Site, a.Run, count(len(a.Changes), "change"), a.BaselineRun)
+	return fmt.Sprintf("padlock watch %s: run %d found %s since run %d", a.Site, a.Run, count(history.Count(a.Changes), "change"), a.BaselineRun)
 }
 
 func count(n int, what string) string {

@@ -53,6 +53,18 @@ type Change struct {
 	// Detail says why it matters, or what exactly changed: the CSP directive weakened, the line
 	// and first characters of an inline script.
 	Detail string `json:"detail,omitempty"`
+	// Omitted, when set, makes this entry the count of the changes of its kind past the first
+	// maxChanges (1,000), which are not listed.
+	Omitted int `json:"omitted,omitempty"`
+}
+
+// Count is how many changes cs lists or counts (Omitted).
+func Count(cs []Change) int {
+	n := 0
+	for _, c := range cs {
+		n += max(1, c.Omitted)
+	}
+	return n
 }
 
 // maxPages bounds the pages listed per change (PageCount has the number).
@@ -67,23 +79,44 @@ func ScriptName(s report.Script) string {
 	return s.Kind + " sha256:" + s.SHA256
 }
 
-// changeSet gathers changes, one per kind, subject, old and new value, with the pages of each.
+// maxChanges bounds the changes of one kind a run lists (the first ones met); one more change
+// of the kind counts the rest. A run that finds every page changed (a rule added to padlock, a
+// redesign) then makes an alert a person can read and a webhook body of bounded size; padlock
+// history report and padlock diff give every change.
+const maxChanges = 1000
+
+// changeSet gathers changes, one per kind, subject, old and new value, with the pages of each,
+// up to maxChanges of a kind.
 type changeSet struct {
 	byKey map[string]*Change
 	order []string
+	kinds map[string]int // changes listed, by kind
+	// omitted are the hashes of the changes past maxChanges, and their number by kind.
+	omitted     hashtab.Map[struct{}]
+	omittedKind map[string]int
 }
 
 func (cs *changeSet) keyOf(c Change) string {
 	return c.Kind + "\x00" + c.Subject + "\x00" + c.Old + "\x00" + c.New + "\x00" + c.Detail
 }
 
-func (cs *changeSet) add(c Change, page string) {
+// add adds c on page ("": none); it reports false when c is past maxChanges of its kind.
+func (cs *changeSet) add(c Change, page string) bool {
 	if cs.byKey == nil {
-		cs.byKey = map[string]*Change{}
+		cs.byKey, cs.kinds, cs.omittedKind = map[string]*Change{}, map[string]int{}, map[string]int{}
 	}
 	k := cs.keyOf(c)
 	have := cs.byKey[k]
 	if have == nil {
+		if cs.kinds[c.Kind] >= maxChanges {
+			h := maphash.String(seed, k)
+			if _, ok := cs.omitted.Get(h); !ok {
+				cs.omitted.Put(h, struct{}{})
+				cs.omittedKind[c.Kind]++
+			}
+			return false
+		}
+		cs.kinds[c.Kind]++
 		have = &c
 		cs.byKey[k] = have
 		cs.order = append(cs.order, k)
@@ -94,20 +127,22 @@ func (cs *changeSet) add(c Change, page string) {
 			have.Pages = append(have.Pages, page)
 		}
 	}
+	return true
 }
 
 // put adds c on the pages of l (none: nothing).
 func (cs *changeSet) put(c Change, l pageList) {
+	listed := false
 	for _, p := range l.listed {
-		cs.add(c, p)
+		listed = cs.add(c, p)
 	}
-	if len(l.listed) > 0 {
+	if listed {
 		cs.byKey[cs.keyOf(c)].PageCount += l.n - len(l.listed)
 	}
 }
 
 func (cs *changeSet) list() []Change {
-	out := make([]Change, 0, len(cs.order))
+	out := make([]Change, 0, len(cs.order)+len(cs.omittedKind))
 	for _, k := range cs.order {
 		c := *cs.byKey[k]
 		sort.Strings(c.Pages)
@@ -122,6 +157,14 @@ func (cs *changeSet) list() []Change {
 		}
 		return out[i].Subject < out[j].Subject
 	})
+	for kind, n := range cs.omittedKind { // after the last change of its kind
+		at := len(out)
+		for at > 0 && kindRank(out[at-1].Kind) > kindRank(kind) {
+			at--
+		}
+		out = slices.Insert(out, at, Change{Kind: kind, Subject: fmt.Sprintf("%d more", n), Omitted: n,
+			Detail: fmt.Sprintf("%d more %s changes are not listed (%d are): padlock history report writes the run's and the baseline's reports, and padlock diff of the two lists every change", n, kind, maxChanges)})
+	}
 	return out
 }
 

@@ -234,3 +234,32 @@ func TestDegradedListsAThousandReasons(t *testing.T) {
 		t.Errorf("%d reasons, first %q, last %q", len(why), why[0], why[len(why)-1])
 	}
 }
+
+// TestChangesPastTheBoundAreCounted: past maxChanges of a kind, a change is counted once (on
+// however many pages), not listed; one change after the kind's last says how many, and the
+// other kinds are listed whole.
+func TestChangesPastTheBoundAreCounted(t *testing.T) {
+	t.Parallel()
+	var cs changeSet
+	for i := range maxChanges + 5 {
+		for _, page := range []string{"https://shop.test/a", "https://shop.test/b"} {
+			cs.add(Change{Kind: FindingNew, Subject: fmt.Sprintf("mixed-content-passive http://shop.test/%04d.jpg", i), New: "warning"}, page)
+		}
+	}
+	cs.add(Change{Kind: FindingFixed, Subject: "sri-missing https://cdn.test/a.js", Old: "warning"}, "https://shop.test/a")
+	cs.put(Change{Kind: FindingNew, Subject: "one more"}, pageList{firstOf{listed: []string{"https://shop.test/c"}, n: 1}})
+	l := cs.list()
+	if len(l) != maxChanges+2 {
+		t.Fatalf("%d changes, want %d", len(l), maxChanges+2)
+	}
+	more := l[maxChanges]
+	if more.Kind != FindingNew || more.Subject != "6 more" || more.Omitted != 6 || Count(l) != maxChanges+1+6 || !strings.Contains(more.Detail, "6 more finding-new changes are not listed") {
+		t.Errorf("the count of the rest: %+v", more)
+	}
+	if l[maxChanges-1].Subject != fmt.Sprintf("mixed-content-passive http://shop.test/%04d.jpg", maxChanges-1) || len(l[0].Pages) != 2 {
+		t.Errorf("listed: first %+v, last %+v", l[0], l[maxChanges-1])
+	}
+	if l[maxChanges+1].Kind != FindingFixed {
+		t.Errorf("the fixed finding comes last: %+v", l[maxChanges+1])
+	}
+}

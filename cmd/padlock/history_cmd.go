@@ -181,7 +181,7 @@ func writeRuns(w io.Writer, runs []*history.Run) error {
 			base = fmt.Sprint(r.BaselineRun)
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n", r.ID, r.StartedAt.UTC().Format(dateFormat),
-			r.FinishedAt.Sub(r.StartedAt).Round(time.Second), r.Outcome, len(r.Changes), r.PaymentPages, r.Findings, base, termsafe.Line(r.Site))
+			r.FinishedAt.Sub(r.StartedAt).Round(time.Second), r.Outcome, history.Count(r.Changes), r.PaymentPages, r.Findings, base, termsafe.Line(r.Site))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
