@@ -207,6 +207,9 @@ func Compare(base, cur *report.Report) ([]Change, error) {
 	if err := base.EachScript(c.baseScript); err != nil {
 		return nil, fmt.Errorf("read the baseline's scripts: %w", err)
 	}
+	if err := cur.EachScript(c.curPair); err != nil {
+		return nil, fmt.Errorf("read the run's scripts: %w", err)
+	}
 	if err := cur.EachScript(c.curScript); err != nil {
 		return nil, fmt.Errorf("read the run's scripts: %w", err)
 	}
@@ -318,7 +321,10 @@ type comparison struct {
 	// basePairs is each script of the baseline on each of its payment pages: the index in
 	// facts of an external script's facts (0: an inline one).
 	basePairs hashtab.Map[uint32]
-	curPairs  hashtab.Map[struct{}]
+	// curPairs is each script of the run on each payment page of the run: the entry that counts
+	// (entryHash of the last of the inventory's entries with the key), and whether the pair was
+	// compared (the low bit).
+	curPairs hashtab.Map[uint64]
 	facts     []scriptFacts          // facts[0] is none
 	factsAt   map[scriptFacts]uint32 // facts' indexes
 	pending   map[pendingKey]*pendingScript
@@ -419,17 +425,37 @@ func (c *comparison) baseScript(s *report.Script) error {
 	return nil
 }
 
+// entryHash identifies an entry of the inventory (its URL and facts), with the low bit clear.
+func entryHash(s *report.Script) uint64 {
+	f := factsOf(s)
+	return maphash.String(seed, fmt.Sprintf("%s\x00%s\x00%d\x00%d\x00%d", s.Kind, s.URL, f.sha, f.integrity, f.valid)) &^ 1
+}
+
+// curPair records a script of the run on each of its payment pages that loaded. Where two
+// entries of the inventory share a key (URLs the comparison takes as one), the last counts, as
+// it did when each page's scripts were a map.
+func (c *comparison) curPair(s *report.Script) error {
+	k, e := scriptHash(c.cmp, s), entryHash(s)
+	for _, page := range s.PaymentPages {
+		ph := pageHash(c.cmp, page)
+		if _, ok := c.curPay.Get(ph); ok {
+			c.curPairs.Put(pairHash(k, ph), e)
+		}
+	}
+	return nil
+}
+
 // curScript compares a script of the run on each of its payment pages with the baseline's: added
 // to the page, or (an external one) its bytes or integrity attribute changed.
 func (c *comparison) curScript(s *report.Script) error {
-	k := scriptHash(c.cmp, s)
+	k, e := scriptHash(c.cmp, s), entryHash(s)
 	for _, page := range s.PaymentPages {
 		ph := pageHash(c.cmp, page)
-		if _, ok := c.curPay.Get(ph); !ok {
-			continue // a page that failed this time
-		}
 		pair := pairHash(k, ph)
-		c.curPairs.Put(pair, struct{}{})
+		if v, ok := c.curPairs.Get(pair); !ok || v != e {
+			continue // a page that failed this time, another entry's pair, or a page listed twice
+		}
+		c.curPairs.Put(pair, e|1)
 		at, ok := c.basePairs.Get(pair)
 		if !ok {
 			c.cs.add(Change{Kind: ScriptAdded, Subject: ScriptName(*s), New: s.SHA256, Detail: scriptDetail(s)}, page)
@@ -756,10 +782,14 @@ func Degraded(base, cur *report.Report) ([]string, error) {
 		}
 	}
 	basePay.Release()
-	var unread []report.Script // scripts of payment pages that could not be read
+	var unread []report.Script // scripts of payment pages that could not be read (those listed)
 	err = cur.EachScript(func(s *report.Script) error {
-		if s.Kind == "external" && len(s.PaymentPages) > 0 && (s.Status >= 400 || s.SHA256 == "") && len(unread) < maxReasons {
-			unread = append(unread, *s)
+		if s.Kind == "external" && len(s.PaymentPages) > 0 && (s.Status >= 400 || s.SHA256 == "") {
+			if len(unread) < maxReasons {
+				unread = append(unread, *s)
+			} else {
+				why.n++ // past the bound whatever came before: counted, not listed
+			}
 		}
 		return nil
 	})

@@ -263,3 +263,79 @@ func TestChangesPastTheBoundAreCounted(t *testing.T) {
 		t.Errorf("the fixed finding comes last: %+v", l[maxChanges+1])
 	}
 }
+
+// TestCompareChangeValues pins what each change says (old and new values, pages) and which pages
+// count: a payment page of both reports that loaded; a CSP change on a page that is not a
+// payment page, and the scripts of a payment page that failed this time, are not changes.
+func TestCompareChangeValues(t *testing.T) {
+	t.Parallel()
+	base, cur := shop(t0), shop(t0.Add(time.Hour))
+	no := false
+	cur.Scripts[0].SHA256, cur.Scripts[0].Integrity, cur.Scripts[0].IntegrityValid = hash("cc"), "sha384-y", &no
+	base.Pages[0].CSP, cur.Pages[0].CSP = []string{"script-src 'self'"}, []string{"script-src *"} // the home page: not a payment page
+	got := compare(t, base, cur)
+	checkout := []string{"https://shop.test/checkout"}
+	want := []Change{
+		{Kind: ScriptChanged, Subject: "https://js.pay.test/v3.js", Pages: checkout, Old: hash("aa"), New: hash("cc")},
+		{Kind: SRIInvalid, Subject: "https://js.pay.test/v3.js", Pages: checkout, New: hash("cc"),
+			Detail: "the bytes served no longer match the integrity attribute: browsers refuse the script"},
+		{Kind: SRIChanged, Subject: "https://js.pay.test/v3.js", Pages: checkout, Old: "sha384-x", New: "sha384-y"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("changes:\n got %+v\nwant %+v", got, want)
+	}
+
+	// the home page becomes a payment page with the inline script on it; the checkout fails
+	cur = shop(t0.Add(time.Hour))
+	cur.Pages[0].Payment = true
+	cur.Scripts[1].PaymentPages = []string{"https://shop.test/", "https://shop.test/checkout"}
+	cur.Pages[1].Error, cur.Pages[1].Status = "timeout", 0
+	cur.Scripts[0].SHA256 = hash("dd") // on the failed checkout only: not compared
+	got = compare(t, base, cur)
+	home := []string{"https://shop.test/"}
+	want = []Change{
+		{Kind: ScriptAdded, Subject: "inline sha256:" + hash("bb"), Pages: home, New: hash("bb"), Detail: "inline script"},
+		{Kind: PaymentPageAdded, Subject: "https://shop.test/", Pages: home},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("changes:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+// TestCompareEntriesOfOneKey: two entries of the inventory that the comparison takes as one
+// script (URLs that differ by a fragment) on one payment page: the last counts, as when each
+// page's scripts were a map, so a report compared with itself has no change.
+func TestCompareEntriesOfOneKey(t *testing.T) {
+	t.Parallel()
+	withTwo := func(at time.Time, a, b string) *report.Report {
+		r := shop(at)
+		for _, e := range []struct{ url, integrity string }{{"https://cdn.test/x.js#a", a}, {"https://cdn.test/x.js#b", b}} {
+			r.Scripts = append(r.Scripts, report.Script{Kind: "external", URL: e.url, SHA256: hash("ee"), Status: 200, Party: "third", Integrity: e.integrity,
+				PageCount: 1, Pages: []string{"https://shop.test/checkout"}, PaymentPages: []string{"https://shop.test/checkout"}})
+		}
+		return r
+	}
+	if got := compare(t, withTwo(t0, "sha384-A", "sha384-B"), withTwo(t0.Add(time.Hour), "sha384-A", "sha384-B")); len(got) != 0 {
+		t.Errorf("a report compared with itself: %+v", got)
+	}
+	got := kinds(compare(t, withTwo(t0, "sha384-A", "sha384-B"), withTwo(t0.Add(time.Hour), "sha384-A", "sha384-C")))
+	if !slices.Equal(got, []string{"sri-changed https://cdn.test/x.js#b"}) {
+		t.Errorf("the last entry's integrity changed: %q", got)
+	}
+}
+
+// TestDegradedCountsEveryUnreadScript: scripts that could not be read past the bound are counted
+// in the last reason too.
+func TestDegradedCountsEveryUnreadScript(t *testing.T) {
+	t.Parallel()
+	cur := shop(t0)
+	cur.Pages[1].Status = 500
+	for i := range maxReasons + 5 {
+		cur.Scripts = append(cur.Scripts, report.Script{Kind: "external", URL: fmt.Sprintf("https://cdn.test/%04d.js", i), Status: 404, Party: "third",
+			PageCount: 1, Pages: []string{"https://shop.test/checkout"}, PaymentPages: []string{"https://shop.test/checkout"}})
+	}
+	why := degraded(t, shop(t0), cur)
+	if len(why) != maxReasons+1 || why[maxReasons] != "and 6 more problems like these" {
+		t.Errorf("%d reasons, the last %q", len(why), why[len(why)-1])
+	}
+}
