@@ -325,10 +325,10 @@ type comparison struct {
 	// (entryHash of the last of the inventory's entries with the key), and whether the pair was
 	// compared (the low bit).
 	curPairs hashtab.Map[uint64]
-	facts     []scriptFacts          // facts[0] is none
-	factsAt   map[scriptFacts]uint32 // facts' indexes
-	pending   map[pendingKey]*pendingScript
-	byOld     map[oldScript][]*pendingScript // pending, by the baseline's script
+	facts    []scriptFacts          // facts[0] is none
+	factsAt  map[scriptFacts]uint32 // facts' indexes
+	pending  map[pendingKey]*pendingScript
+	byOld    map[oldScript][]*pendingScript // pending, by the baseline's script
 }
 
 // oldScript is a script of the baseline with its facts.
