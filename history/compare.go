@@ -186,9 +186,10 @@ func kindRank(k string) int {
 //
 // Either report may be spooled (a crawl's, or one read with report.Open): Compare reads their
 // pages, scripts and findings one at a time and keeps hashes of the payment pages and of each
-// script on each of them (about 12 bytes a pair), and what changed; never either report whole,
-// nor a page, however many pages are payment pages. The CSP and header changes and the findings
-// come from report.DiffSpooled, on disk. The error is a report or a spool that could not be read.
+// script on each of them (12-16 bytes a pair in each report), and what changed; never either
+// report whole, nor a page, however many pages are payment pages. The CSP and header changes and
+// the findings come from report.DiffSpooled, on disk. The error is a report or a spool that could
+// not be read.
 func Compare(base, cur *report.Report) ([]Change, error) {
 	cmp := report.Compare(base, cur)
 	c := &comparison{cmp: cmp}
