@@ -540,6 +540,15 @@ func (s *Store) Baseline(ctx context.Context, site string) (*Run, error) {
 	return r, err
 }
 
+// Run is run id; nil when the store has none of that number.
+func (s *Store) Run(ctx context.Context, id int64) (*Run, error) {
+	r, err := scanRun(s.db.QueryRowContext(ctx, `SELECT `+runColumns+` FROM runs WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return r, err
+}
+
 // Runs lists the runs that started at or after since (every run for the zero time), oldest first.
 func (s *Store) Runs(ctx context.Context, since time.Time) ([]*Run, error) {
 	return queryAll(ctx, s.db, scanRun, `SELECT `+runColumns+` FROM runs WHERE started_at >= ? ORDER BY id`, fmtTime(since))

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -78,11 +77,9 @@ func historyCommand() *cli.Command {
 					return err
 				}
 				defer s.Close()
-				runs, err := s.Runs(c.Context, time.Time{})
-				if err != nil {
+				if run, err := s.Run(c.Context, id); err != nil {
 					return &exitError{code: exitTrouble, err: err}
-				}
-				if !slices.ContainsFunc(runs, func(r *history.Run) bool { return r.ID == id }) {
+				} else if run == nil {
 					return usageErr("no run %d in %s (padlock history lists the runs)", id, c.String("store"))
 				}
 				return writeStoredReport(c, s, id, c.String("output"))
