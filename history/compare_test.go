@@ -19,15 +19,7 @@ func spooledCopy(t *testing.T, r *report.Report) *report.Report {
 	if r == nil {
 		return nil
 	}
-	w, err := report.New("json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := w.Write(&buf, r); err != nil {
-		t.Fatal(err)
-	}
-	sp, err := report.Open(&buf, true)
+	sp, err := report.Open(bytes.NewReader(jsonOf(t, r)), true)
 	if err != nil {
 		t.Fatal(err)
 	}
