@@ -41,17 +41,21 @@ type Frontier struct {
 	commitMu sync.Mutex
 	halted   atomic.Bool // nothing more is sent (tests: a process killed)
 
-	mu        sync.Mutex
-	known     map[uint64]struct{} // hashes this worker added or saw as seen, not as frames under upgrade-insecure-requests
-	leased    map[string]struct{} // lease ids in flight
-	group     group               // what the next commit sends
-	start     string              // the starting process's lease until its start URLs are queued
-	slots     map[string]bool     // jobs Next handed out -> whether they got a --max-pages slot
-	pending   []pendingJob        // jobs taken ahead, not handed out yet
-	waiters   int                 // calls to Next waiting for a job
-	avail     chan struct{}       // closed (and replaced) when the pump has an answer for the waiters
-	backlog   int64               // the stream's length at the last commit, plus the parts since
-	asked     bool                // Next was called
+	mu     sync.Mutex
+	known  map[uint64]struct{} // hashes this worker added or saw as seen, not as frames under upgrade-insecure-requests
+	leased map[string]struct{} // lease ids in flight
+	group  group               // what the next commit sends
+	start  string              // the starting process's lease until its start URLs are queued
+	slots  map[string]bool     // jobs Next handed out -> whether they got a --max-pages slot
+	// held counts the jobs Admit refused (held for a --max-pages slot: no lease) whose Done has
+	// not come yet: that Done must not end a lease, which the same job may hold by then, taken
+	// again once a slot was given back (it ended the crawl with jobs still held).
+	held      map[string]int
+	pending   []pendingJob  // jobs taken ahead, not handed out yet
+	waiters   int           // calls to Next waiting for a job
+	avail     chan struct{} // closed (and replaced) when the pump has an answer for the waiters
+	backlog   int64         // the stream's length at the last commit, plus the parts since
+	asked     bool          // Next was called
 	skipSent  map[uint64]struct{}
 	delays    map[string]bool
 	queued    int
@@ -110,7 +114,7 @@ const maxKnown = 1 << 16
 // newFrontier is this process's part in crawl id, fetching concurrency pages at once.
 func newFrontier(c *Client, id, worker string, rec *Record, concurrency int) *Frontier {
 	f := &Frontier{c: c, p: prefix(id), worker: worker, lease: rec.Lease, idle: rec.Lease, delay: rec.Delay, max: rec.MaxPages,
-		ahead: max(minAhead, concurrency/2), known: map[uint64]struct{}{}, leased: map[string]struct{}{}, slots: map[string]bool{},
+		ahead: max(minAhead, concurrency/2), known: map[uint64]struct{}{}, leased: map[string]struct{}{}, slots: map[string]bool{}, held: map[string]int{},
 		skipSent: map[uint64]struct{}{}, delays: map[string]bool{}, moved: map[string]bool{}, closed: make(chan struct{}),
 		avail: make(chan struct{}), stopBeat: make(chan struct{}), beatDone: make(chan struct{}), kick: make(chan struct{}, 1),
 		pumpDone: make(chan struct{})}
@@ -585,7 +589,14 @@ func (f *Frontier) ack(id string) {
 func (f *Frontier) Done(j crawler.Job) {
 	id := hashBytes(hash(j.Key))
 	f.mu.Lock()
-	delete(f.slots, id) // dropped before Admit
+	delete(f.slots, id)         // dropped before Admit
+	if n := f.held[id]; n > 0 { // held: it has no lease to end
+		if f.held[id] = n - 1; n == 1 {
+			delete(f.held, id)
+		}
+		f.mu.Unlock()
+		return
+	}
 	f.group.acks = append(f.group.acks, id)
 	f.mu.Unlock()
 	f.wake()
@@ -602,6 +613,9 @@ func (f *Frontier) Admit(j crawler.Job) bool {
 	f.mu.Lock()
 	slot, took := f.slots[hashBytes(h)]
 	delete(f.slots, hashBytes(h))
+	if took && !slot {
+		f.held[hashBytes(h)]++
+	}
 	f.mu.Unlock()
 	if took {
 		return slot
