@@ -131,7 +131,7 @@ func (cs *changeSet) add(c Change, page string) bool {
 }
 
 // put adds c on the pages of l (none: nothing).
-func (cs *changeSet) put(c Change, l pageList) {
+func (cs *changeSet) put(c Change, l firstOf) {
 	listed := false
 	for _, p := range l.listed {
 		listed = cs.add(c, p)
@@ -356,18 +356,17 @@ func factsOf(s *report.Script) scriptFacts {
 	return f
 }
 
-// pendingKey is a script change waiting for its old values: the script, the baseline's facts
-// of it, and its values now.
+// pendingKey is a script change waiting for its old values: the baseline's script, and its
+// values now.
 type pendingKey struct {
-	script              uint64
-	old                 uint32
+	oldScript
 	url, sha, integrity string
 }
 
 // pendingScript is an external script whose bytes or integrity attribute changed on payment
 // pages: the pages of each kind of change, and the old values, read on the second pass.
 type pendingScript struct {
-	changed, sriRemoved, sriChanged pageList
+	changed, sriRemoved, sriChanged firstOf // the first maxPages pages of each
 	oldSHA, oldIntegrity            string
 }
 
@@ -382,14 +381,6 @@ func (l *firstOf) add(s string) {
 		l.listed = append(l.listed, s)
 	}
 	l.n++
-}
-
-// pageList is the first maxPages pages of a change, and how many there are.
-type pageList struct{ firstOf }
-
-func (l *pageList) add(page string) {
-	l.max = maxPages
-	l.firstOf.add(page)
 }
 
 // scriptHash is the hash of a script's key: an external script by URL, an inline one by kind and
@@ -469,17 +460,17 @@ func (c *comparison) curScript(s *report.Script) error {
 		var pend *pendingScript
 		wait := func() *pendingScript {
 			if pend == nil {
-				pk := pendingKey{script: k, old: at, url: s.URL, sha: s.SHA256, integrity: s.Integrity}
+				pk := pendingKey{oldScript: oldScript{k, at}, url: s.URL, sha: s.SHA256, integrity: s.Integrity}
 				if pend = c.pending[pk]; pend == nil {
 					if c.pending == nil {
 						c.pending = map[pendingKey]*pendingScript{}
 					}
-					pend = &pendingScript{}
+					pend = &pendingScript{changed: firstOf{max: maxPages}, sriRemoved: firstOf{max: maxPages}, sriChanged: firstOf{max: maxPages}}
 					c.pending[pk] = pend
 					if c.byOld == nil {
 						c.byOld = map[oldScript][]*pendingScript{}
 					}
-					c.byOld[oldScript{k, at}] = append(c.byOld[oldScript{k, at}], pend)
+					c.byOld[pk.oldScript] = append(c.byOld[pk.oldScript], pend)
 				}
 			}
 			return pend

@@ -239,7 +239,7 @@ func TestChangesPastTheBoundAreCounted(t *testing.T) {
 		}
 	}
 	cs.add(Change{Kind: FindingFixed, Subject: "sri-missing https://cdn.test/a.js", Old: "warning"}, "https://shop.test/a")
-	cs.put(Change{Kind: FindingNew, Subject: "one more"}, pageList{firstOf{listed: []string{"https://shop.test/c"}, n: 1}})
+	cs.put(Change{Kind: FindingNew, Subject: "one more"}, firstOf{listed: []string{"https://shop.test/c"}, n: 1, max: maxPages})
 	l := cs.list()
 	if len(l) != maxChanges+2 {
 		t.Fatalf("%d changes, want %d", len(l), maxChanges+2)
