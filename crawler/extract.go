@@ -736,8 +736,8 @@ func quickAbsolute(raw string) (string, bool) {
 		return "", false
 	}
 	last := host[strings.LastIndexByte(host, '.')+1:]
-	if last == "" || last[0] >= '0' && last[0] <= '9' {
-		return "", false // maybe an IPv4 address: the full parser canonicalises it
+	if last == "" || last[0] >= '0' && last[0] <= '9' && !canonicalIPv4(host) {
+		return "", false // maybe an IPv4 address in another form: the full parser canonicalises it
 	}
 	for i := 0; i < len(host); i++ {
 		if c := host[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.') {

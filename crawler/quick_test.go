@@ -48,7 +48,11 @@ func TestQuickAbsoluteAgreesWithResolve(t *testing.T) {
 		"https://cdn.test:0443/x", "https://Cdn.test/x", "https://cdn.test./x", "https://127.0.0.1/x", "https://0x7f.1/x",
 		"https://cdn.test", "https://cdn.test?x", "https://cdn.test/a/../b", "https://cdn.test/a#f", "https://cdn.test/%41",
 		"https://user@cdn.test/", "https://cdn.test:99999/", "HTTPS://cdn.test/", "https://cdn-1.test/a_b~c", "https://xn--bcher-kva.test/",
-		"https://cdn.test/a b", "https://[::1]/x", "https://cdn.test:/x", "https://cdn.123/x", "http://a.b.c.d.test/x/y/z.png?w=1&h=2"}
+		"https://cdn.test/a b", "https://[::1]/x", "https://cdn.test:/x", "https://cdn.123/x", "http://a.b.c.d.test/x/y/z.png?w=1&h=2",
+		"https://127.0.0.2:18444/lib/x.js", "http://10.0.0.255/x", "http://0.0.0.0/x", "http://255.255.255.255/x", "http://256.0.0.1/x",
+		"http://127.0.0.01/x", "http://127.00.0.1/x", "http://127.0.1/x", "http://127.0.0.1.2/x", "http://127.0.0.1./x", "http://1.2.3.04/x",
+		"http://0x7f.0.0.1/x", "http://1.2.3.4a/x", "http://a.1.2.3/x", "http://1.2.3.4:80/x", "http://1.2.3.4:8080/x", "https://1.2.3.4:443/x",
+		"http://1234.0.0.1/x", "http://1..2.3/x", "http://4294967295/x", "http://1.2.3.1000/x"}
 	rng := rand.New(rand.NewPCG(5, 6))
 	const alphabet = "abcXYZ019-._~:@/?#%&=+ .\\"
 	for i := 0; i < 3000; i++ {
@@ -58,6 +62,15 @@ func TestQuickAbsoluteAgreesWithResolve(t *testing.T) {
 		}
 		raws = append(raws, string(b))
 	}
+	const digits = "0123456789.x"
+	for i := 0; i < 3000; i++ { // hosts of digits and dots: IPv4 addresses in every form, and not
+		b := []byte("http://")
+		for j := 1 + rng.IntN(16); j > 0; j-- {
+			b = append(b, digits[rng.IntN(len(digits))])
+		}
+		raws = append(raws, string(b)+"/p.html")
+	}
+	quickIPs := 0
 	for _, raw := range raws {
 		quick, ok := quickAbsolute(raw)
 		if !ok {
@@ -67,5 +80,11 @@ func TestQuickAbsoluteAgreesWithResolve(t *testing.T) {
 		if !fullOK || NormalizeURL(u) != quick {
 			t.Errorf("%q: quick %q, full %v %q", raw, quick, fullOK, NormalizeURL(u))
 		}
+		if canonicalIPv4(u.Hostname()) {
+			quickIPs++
+		}
+	}
+	if quickIPs < 5 {
+		t.Errorf("only %d IPv4 hosts took the quick path: the test no longer exercises it", quickIPs)
 	}
 }

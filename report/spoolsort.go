@@ -2,13 +2,14 @@ package report
 
 import (
 	"bufio"
+	"cmp"
 	"container/heap"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"sort"
+	"slices"
 )
 
 // DefaultSpillBytes is how many bytes of records one sorter keeps in memory before it writes
@@ -105,18 +106,21 @@ func (s *sorter[T]) sortMem() {
 	for i := range s.mem {
 		s.order = append(s.order, int32(i))
 	}
-	sort.Stable(memOrder[T]{s})
+	// Stable: records that compare equal keep the order they came in. A pattern-defeating
+	// quicksort with the index as the last key is that, and about twice as fast as a merging
+	// stable sort (sort.Stable) on a spill's tens of thousands of records.
+	mem, less := s.mem, s.less
+	slices.SortFunc(s.order, func(i, j int32) int {
+		switch {
+		case less(&mem[i], &mem[j]):
+			return -1
+		case less(&mem[j], &mem[i]):
+			return 1
+		}
+		return cmp.Compare(i, j)
+	})
 	s.sorted = true
 }
-
-// memOrder sorts a sorter's order.
-type memOrder[T any] struct{ s *sorter[T] }
-
-func (o memOrder[T]) Len() int { return len(o.s.order) }
-func (o memOrder[T]) Less(i, j int) bool {
-	return o.s.less(&o.s.mem[o.s.order[i]], &o.s.mem[o.s.order[j]])
-}
-func (o memOrder[T]) Swap(i, j int) { o.s.order[i], o.s.order[j] = o.s.order[j], o.s.order[i] }
 
 // spill writes what is in memory out as a run.
 func (s *sorter[T]) spill() error {
