@@ -701,7 +701,29 @@ var scriptCodec = codec[Script]{
 		s.Pages, s.PaymentPages = d.list(), d.list()
 		return d.done()
 	},
-	size: func(s *Script) int { return 256 },
+	size: scriptSize,
+	key: func(b []byte, s *Script) error { // scriptLess's fields, the first three
+		d := decoder{b: b}
+		s.Kind, s.URL, s.SHA256 = d.str(), d.str(), d.str()
+		return d.err
+	},
+}
+
+// scriptSize is what an inventory entry holds in memory: its lists count, as an entry of a
+// script on every payment page lists them all (5.6 MB at 100,000), and a sorter that counted
+// a fixed size kept several such entries at once.
+func scriptSize(s *Script) int {
+	n := int(unsafe.Sizeof(*s))
+	for _, v := range [...]string{s.Kind, s.URL, s.SHA256, s.Party, s.Integrity, s.AllowedBy, s.Justification, s.InjectedBy, s.Snippet} {
+		n += len(v)
+	}
+	for _, l := range [...][]string{s.Pages, s.PaymentPages} {
+		n += int(unsafe.Sizeof("")) * len(l)
+		for _, p := range l {
+			n += len(p)
+		}
+	}
+	return n
 }
 
 // jsonCodec stores a record as its JSON (the records that are few next to pages and findings).
@@ -740,6 +762,10 @@ func (r *Report) ListScripts(maxPages int) error {
 	s.scripts = newSorter(&s.file, s.limit, scriptLess, scriptCodec)
 	var cur *Script
 	var key string
+	// A script's payment pages are every one of them: past maxKeptBuf bytes they are kept
+	// encoded (pp, ppN of them), and the entry goes to the sorter encoded, never decoded.
+	var pp []byte
+	ppN, ppBytes := 0, 0
 	flush := func() error {
 		if cur == nil {
 			return nil
@@ -747,7 +773,14 @@ func (r *Report) ListScripts(maxPages int) error {
 		if cur.Pages == nil {
 			cur.Pages = []string{}
 		}
-		return s.scripts.add(*cur)
+		if pp == nil {
+			return s.scripts.add(*cur)
+		}
+		head := scriptCodec.enc(nil, cur) // PaymentPages nil: it ends with their count, 0
+		count := binary.AppendUvarint(nil, uint64(ppN)+1)
+		err := s.scripts.addEncoded(head[:len(head)-1], count, pp)
+		pp, ppN = nil, 0
+		return err
 	}
 	err := s.uses.each(func(u *scriptUse) error {
 		if cur == nil || u.key != key {
@@ -755,14 +788,24 @@ func (r *Report) ListScripts(maxPages int) error {
 				return err
 			}
 			v := u.s
-			cur, key = &v, u.key
+			cur, key, ppBytes = &v, u.key, 0
 		}
 		cur.PageCount++
 		if len(cur.Pages) < maxPages {
 			cur.Pages = append(cur.Pages, u.page)
 		}
-		if u.payment {
+		switch {
+		case !u.payment:
+		case pp != nil:
+			pp, ppN = appendString(pp, u.page), ppN+1
+		default:
 			cur.PaymentPages = append(cur.PaymentPages, u.page)
+			if ppBytes += len(u.page); ppBytes > maxKeptBuf {
+				for _, p := range cur.PaymentPages {
+					pp = appendString(pp, p)
+				}
+				ppN, cur.PaymentPages = len(cur.PaymentPages), nil
+			}
 		}
 		return nil
 	})

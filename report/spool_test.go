@@ -7,6 +7,7 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/padlock-scan/padlock/internal/livemem"
@@ -275,4 +276,156 @@ func jsonBytes(t *testing.T, r *Report) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+// An inventory entry counts its page lists against the sorter's memory: entries of scripts on
+// every payment page (5.6 MB each at 100,000 pages) are written out one by one, not kept
+// together until a fixed count of entries is reached, and come back whole.
+func TestScriptSorterCountsPageLists(t *testing.T) { // not parallel: it measures the live heap
+	var f spoolFile
+	defer f.close()
+	s := newSorter(&f, DefaultSpillBytes, scriptLess, scriptCodec)
+	pages := make([]string, 100000)
+	for i := range pages {
+		pages[i] = fmt.Sprintf("https://shop.test/p/%d.html", i)
+	}
+	kept := 0
+	for i := range 5 {
+		if err := s.add(Script{Kind: "external", URL: fmt.Sprintf("https://cdn.test/%d.js", i), PaymentPages: pages}); err != nil {
+			t.Fatal(err)
+		}
+		kept = max(kept, len(s.mem))
+	}
+	if kept > 1 {
+		t.Errorf("the sorter kept %d entries of 100,000 payment pages in memory at once, want 1", kept)
+	}
+	// Each entry is a run of its own: the merge reads them together, and must not hold them
+	// all (28 MB) to order them.
+	base := livemem.Bytes()
+	var held uint64
+	n := 0
+	err := s.each(func(sc *Script) error {
+		if n == 0 {
+			held = livemem.Bytes() - min(base, livemem.Bytes())
+		}
+		if want := fmt.Sprintf("https://cdn.test/%d.js", n); sc.URL != want || len(sc.PaymentPages) != len(pages) || sc.PaymentPages[len(pages)-1] != pages[len(pages)-1] {
+			t.Errorf("entry %d: %s with %d payment pages, want %s with %d", n, sc.URL, len(sc.PaymentPages), want, len(pages))
+		}
+		n++
+		return nil
+	})
+	if err != nil || n != 5 {
+		t.Fatalf("read back %d entries, %v", n, err)
+	}
+	if held > 12<<20 {
+		t.Errorf("the merge held %.1f MB of entries of 5.6 MB each, want one entry's", float64(held)/(1<<20))
+	}
+	if cap(s.buf) > maxKeptBuf {
+		t.Errorf("the sorter keeps a %d-byte buffer after writing large entries", cap(s.buf))
+	}
+}
+
+// A large record whose order's fields do not fit in the cursor's look-ahead (a script URL of
+// 40 KB) is read whole instead; large records are copied as they are when runs are merged; and
+// large and small records still come back in order, whole.
+func TestSorterLargeRecordsInOrder(t *testing.T) {
+	t.Parallel()
+	var f spoolFile
+	defer f.close()
+	s := newSorter(&f, 64<<10, scriptLess, scriptCodec)
+	pages := make([]string, 3000) // about 130 KB: past maxKeptBuf and the sorter's limit
+	for i := range pages {
+		pages[i] = fmt.Sprintf("https://shop.test/p/%d.html", i)
+	}
+	long := "https://cdn.test/" + strings.Repeat("a", 40<<10) + ".js"
+	var want []string
+	for i := range 40 {
+		sc := Script{Kind: "external", URL: fmt.Sprintf("https://cdn.test/%02d.js", (i*7)%40)}
+		switch i % 4 {
+		case 1:
+			sc.PaymentPages = pages
+		case 3:
+			sc.URL, sc.PaymentPages = long+fmt.Sprint(i), pages
+		}
+		want = append(want, sc.URL)
+		if err := s.add(sc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if merged := slices.ContainsFunc(s.runs, func(r run) bool { return r.level > 0 }); !merged || len(s.runs) < 3 {
+		t.Fatalf("%d runs, merged %v: the test needs several, some of them merged runs", len(s.runs), merged)
+	}
+	slices.Sort(want)
+	var got []string
+	err := s.each(func(sc *Script) error {
+		got = append(got, sc.URL)
+		if big := strings.HasPrefix(sc.URL, long); (big || len(sc.PaymentPages) > 0) && len(sc.PaymentPages) != len(pages) {
+			t.Errorf("%.40s: %d payment pages, want %d", sc.URL, len(sc.PaymentPages), len(pages))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("order:\n got %.60q\nwant %.60q", got, want)
+	}
+}
+
+// The inventory lists every payment page of a script: a list past maxKeptBuf bytes is kept
+// encoded while it is gathered and stored as it is, and reads back the same as a short one,
+// with or without spills along the way.
+func TestListScriptsLongPaymentList(t *testing.T) {
+	t.Parallel()
+	page := func(i int) string { return fmt.Sprintf("https://shop.test/p/%05d.html", i) }
+	const n = 20000 // 29 bytes a page: 580 KB of payment pages, past maxKeptBuf
+	for _, limit := range []int{1, 64 << 10, DefaultSpillBytes} {
+		r := &Report{}
+		r.UseSpool(NewSpoolSize(limit))
+		for i := range n {
+			for _, u := range []string{"https://cdn.test/a.js", "https://cdn.test/b.js", "https://cdn.test/c.js"} {
+				payment := u != "https://cdn.test/b.js" || i%1000 == 0
+				if u == "https://cdn.test/c.js" && i >= 50 {
+					continue
+				}
+				if err := r.AddScriptUse(u, Script{Kind: "external", URL: u, Party: "third"}, page((i*7919)%n), payment); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if err := r.ListScripts(20); err != nil {
+			t.Fatal(err)
+		}
+		var got []Script
+		if err := r.EachScript(func(s *Script) error { got = append(got, *s); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		r.Close()
+		all, every1000, first50 := []string{}, []string{}, []string{}
+		for i := range n {
+			all = append(all, page(i))
+			if i%1000 == 0 {
+				every1000 = append(every1000, page(i))
+			}
+		}
+		for i := range 50 {
+			first50 = append(first50, page((i*7919)%n))
+		}
+		slices.Sort(first50)
+		want := []Script{
+			{Kind: "external", URL: "https://cdn.test/a.js", Party: "third", PageCount: n, Pages: all[:20], PaymentPages: all},
+			{Kind: "external", URL: "https://cdn.test/b.js", Party: "third", PageCount: n, Pages: all[:20], PaymentPages: every1000},
+			{Kind: "external", URL: "https://cdn.test/c.js", Party: "third", PageCount: 50, Pages: first50[:20], PaymentPages: first50},
+		}
+		if !reflect.DeepEqual(got, want) {
+			for i := range min(len(got), len(want)) {
+				if !reflect.DeepEqual(got[i], want[i]) {
+					t.Errorf("limit %d: entry %d: %s, %d pages, %d payment pages; want %s, %d, %d", limit, i, got[i].URL, got[i].PageCount, len(got[i].PaymentPages), want[i].URL, want[i].PageCount, len(want[i].PaymentPages))
+				}
+			}
+			if len(got) != len(want) {
+				t.Errorf("limit %d: %d entries, want %d", limit, len(got), len(want))
+			}
+		}
+	}
 }
