@@ -688,6 +688,7 @@ var scriptCodec = codec[Script]{
 			dst = binary.AppendVarint(dst, n)
 		}
 		dst = appendOptBool(dst, s.IntegrityValid)
+		// PaymentPages last: ListScripts writes a long list after the rest (addEncoded).
 		return appendStrings(appendStrings(dst, s.Pages), s.PaymentPages)
 	},
 	dec: func(b []byte, s *Script) error {
