@@ -88,3 +88,21 @@ func TestQuickAbsoluteAgreesWithResolve(t *testing.T) {
 		t.Errorf("only %d IPv4 hosts took the quick path: the test no longer exercises it", quickIPs)
 	}
 }
+
+// FuzzQuickAbsolute: whatever the input, the quick path for absolute URLs gives what the full
+// resolution gives, or steps aside.
+func FuzzQuickAbsolute(f *testing.F) {
+	for _, s := range []string{"https://127.0.0.2:18444/lib/x.js", "http://shop.test/a?b=c", "http://1.2.3.4:8080/x", "https://0x7f.1/x", "http://256.1.1.1/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		quick, ok := quickAbsolute(raw)
+		if !ok {
+			return
+		}
+		u, fullOK := Resolve(nil, raw)
+		if !fullOK || NormalizeURL(u) != quick {
+			t.Errorf("%q: quick %q, full %v %q", raw, quick, fullOK, NormalizeURL(u))
+		}
+	})
+}
