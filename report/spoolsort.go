@@ -176,7 +176,7 @@ func (s *sorter[T]) addEncoded(parts ...[]byte) error {
 	for _, p := range parts {
 		n += len(p)
 	}
-	if _, err := w.Write(s.length[:binary.PutUvarint(s.length[:], uint64(n))]); err != nil {
+	if err := s.writeLen(w, n); err != nil {
 		return err
 	}
 	for _, p := range parts {
@@ -241,12 +241,18 @@ func (s *sorter[T]) write(w *bufio.Writer, v *T) error {
 	return err
 }
 
+// writeLen writes the length that comes before each record in a run.
+func (s *sorter[T]) writeLen(w *bufio.Writer, n int) error {
+	_, err := w.Write(s.length[:binary.PutUvarint(s.length[:], uint64(n))])
+	return err
+}
+
 // maxKeptBuf is the largest record buffer a sorter or a cursor keeps for the next record.
 const maxKeptBuf = 64 << 10
 
 // writeBytes writes an encoded record.
 func (s *sorter[T]) writeBytes(w *bufio.Writer, b []byte) error {
-	if _, err := w.Write(s.length[:binary.PutUvarint(s.length[:], uint64(len(b)))]); err != nil {
+	if err := s.writeLen(w, len(b)); err != nil {
 		return err
 	}
 	_, err := w.Write(b)
@@ -264,7 +270,7 @@ func (s *sorter[T]) compact(from, level int) error {
 	write := func(v *T) error { n++; return s.write(w, v) }
 	copyRaw := func(at int64, size int) error { // a large record: its bytes, not decoded
 		n++
-		if _, err := w.Write(s.length[:binary.PutUvarint(s.length[:], uint64(size))]); err != nil {
+		if err := s.writeLen(w, size); err != nil {
 			return err
 		}
 		_, err := io.Copy(w, io.NewSectionReader(s.file.f, at, int64(size)))
